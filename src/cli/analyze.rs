@@ -1,0 +1,14 @@
+//! `plumbline analyze` (being built).
+
+use std::process::ExitCode;
+
+use super::Global;
+
+/// Arguments of `plumbline analyze`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs the command.
+pub fn run(_args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`plumbline analyze` is not built yet")
+}

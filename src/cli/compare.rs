@@ -1,0 +1,14 @@
+//! `plumbline compare` (being built).
+
+use std::process::ExitCode;
+
+use super::Global;
+
+/// Arguments of `plumbline compare`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs the command.
+pub fn run(_args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`plumbline compare` is not built yet")
+}

@@ -1,0 +1,14 @@
+//! `plumbline export` (being built).
+
+use std::process::ExitCode;
+
+use super::Global;
+
+/// Arguments of `plumbline export`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs the command.
+pub fn run(_args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`plumbline export` is not built yet")
+}

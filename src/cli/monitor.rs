@@ -1,0 +1,14 @@
+//! `plumbline monitor` (being built).
+
+use std::process::ExitCode;
+
+use super::Global;
+
+/// Arguments of `plumbline monitor`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs the command.
+pub fn run(_args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`plumbline monitor` is not built yet")
+}

@@ -1,0 +1,31 @@
+//! plumbline: watches a person through a webcam or a recording, estimates their pose with
+//! BlazePose on ONNX Runtime, measures forward head posture (craniovertebral angle) with trunk
+//! and pelvis proxies, and warns when a posture persists.
+//!
+//! # Layout
+//! - [`capture`]: frame sources (camera, video file, images) and the latest-wins hand-over.
+//! - [`runtime`] and [`models`]: locating ONNX Runtime and loading the verified model files.
+//! - [`pose`]: the BlazePose pipeline (detector, ROI tracking, landmarks, smoothing).
+//! - [`geometry`]: pure angle maths on landmarks (no I/O).
+//! - [`posture`]: per-frame samples, baselines, the persistence state machine, RULA bands.
+//! - [`store`]: SQLite sessions, export and reports.
+//! - [`pipeline`]: the threads and channels that connect the above.
+//! - [`ui`]: the egui overlay.
+//! - [`cli`]: the command-line front end that `main.rs` calls.
+//!
+//! # Failure handling
+//! Every module that can fail has one `thiserror` enum; the CLI and pipeline add context with
+//! `anyhow` and print the chain with `{:#}`. Bad input (missing runtime, corrupt model, no
+//! camera, truncated video, locked database) is a typed error with a message that names the
+//! fix, never a panic. Degenerate geometry yields `None` with a reason, never NaN.
+
+pub mod capture;
+pub mod cli;
+pub mod geometry;
+pub mod models;
+pub mod pipeline;
+pub mod pose;
+pub mod posture;
+pub mod runtime;
+pub mod store;
+pub mod ui;

@@ -1,0 +1,1 @@
+//! The model files: manifest, verification, sessions.

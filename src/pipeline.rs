@@ -1,0 +1,1 @@
+//! Spawns, wires and stops the worker threads: the only place that knows the topology.

@@ -1,0 +1,6 @@
+//! Posture judgement over time: per-frame samples from landmarks, calibration baselines, the
+//! persistence state machine, exposure accounting and RULA bands.
+
+mod sample;
+
+pub use sample::{Metrics, PostureSample, PostureState, View};

@@ -1,0 +1,1 @@
+//! Locating and initialising ONNX Runtime.

@@ -1,0 +1,1 @@
+//! Sessions, samples, events and baselines in SQLite; export and reports.
