@@ -28,7 +28,11 @@ pub struct Global {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "plumbline", version, about = "Posture monitor: forward head (CVA), trunk and pelvis proxies from a webcam or a recording")]
+#[command(
+    name = "plumbline",
+    version,
+    about = "Posture monitor: forward head (CVA), trunk and pelvis proxies from a webcam or a recording"
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,

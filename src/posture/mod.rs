@@ -3,4 +3,4 @@
 
 mod sample;
 
-pub use sample::{Metrics, PostureSample, PostureState, View};
+pub use sample::{Baseline, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View};

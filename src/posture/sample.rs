@@ -83,3 +83,62 @@ pub struct PostureSample {
     /// Confidence of the landmarks used, 0-1 (mean visibility of the key landmarks).
     pub confidence: f32,
 }
+
+/// Something that happened in the persistence machine, for the UI, the store and JSON output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum PostureEvent {
+    /// The state changed.
+    State {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// The state before.
+        from: PostureState,
+        /// The state after.
+        state: PostureState,
+    },
+    /// Forward head persisted past the onset delay: warn the user (once per episode).
+    Alert {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// The CVA that triggered it, when the view was a side view.
+        cva_deg: Option<f64>,
+        /// The forward-head index that triggered it, when the view was a front view.
+        forward_head_index: Option<f64>,
+    },
+    /// Warnings were snoozed until `until_ms`.
+    Snoozed {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// End of the snooze, source time in milliseconds.
+        until_ms: f64,
+    },
+    /// A calibration finished and produced a baseline.
+    Calibrated {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// The new baseline.
+        baseline: Baseline,
+    },
+}
+
+/// Mean, spread and count of one metric over a calibration or a session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricStats {
+    /// Mean value in the metric's unit.
+    pub mean: f64,
+    /// Sample standard deviation (n-1) in the metric's unit; 0 when n < 2.
+    pub sd: f64,
+    /// Number of valid samples.
+    pub n: u32,
+}
+
+/// A personal baseline: per-metric statistics keyed by the metric's JSON name
+/// (`cva_deg`, `forward_head_index`, ...), with the view it was recorded in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// The view during calibration.
+    pub view: View,
+    /// Statistics per metric name, only for metrics with at least one valid sample.
+    pub metrics: std::collections::BTreeMap<String, MetricStats>,
+}
