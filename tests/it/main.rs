@@ -1,0 +1,2 @@
+mod geometry;
+mod posture;
