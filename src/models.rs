@@ -208,7 +208,12 @@ pub fn models_dir(explicit: Option<&Path>) -> Result<PathBuf, ModelError> {
     });
     let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
     from_exe
-        .or_else(|| source_tree.join("manifest.toml").is_file().then_some(source_tree))
+        .or_else(|| {
+            source_tree
+                .join("manifest.toml")
+                .is_file()
+                .then_some(source_tree)
+        })
         .ok_or(ModelError::NoModelsDir)
 }
 
@@ -253,14 +258,14 @@ pub fn open_session(
     kind: ModelKind,
     intra_threads: usize,
 ) -> Result<Session, ModelError> {
-    runtime::ensure_initialized()?;
+    let environment = runtime::environment()?;
     let (path, bytes) = read_verified(dir, kind)?;
     let invalid = |reason: String| ModelError::Invalid {
         path: path.clone(),
         reason,
         fix: kind.fix(),
     };
-    let session = Session::builder()
+    let session = Session::builder(environment)
         .map_err(|e| invalid(e.to_string()))?
         .with_optimization_level(GraphOptimizationLevel::Level3)
         .map_err(|e| invalid(e.to_string()))?

@@ -53,6 +53,15 @@ pub struct RuntimeInfo {
 
 static RUNTIME: OnceLock<Result<RuntimeInfo, RuntimeError>> = OnceLock::new();
 
+/// The process-wide ONNX Runtime environment, loading the runtime first if needed.
+pub fn environment() -> Result<&'static ort::environment::Environment, RuntimeError> {
+    ensure_initialized()?;
+    ENVIRONMENT.get().ok_or_else(|| RuntimeError::Load {
+        reason: "the environment was not kept".to_owned(),
+        path: PathBuf::new(),
+    })
+}
+
 /// Loads ONNX Runtime once per process and returns what was loaded. Later calls return the
 /// first result, so a failure is reported the same way every time.
 pub fn ensure_initialized() -> Result<&'static RuntimeInfo, RuntimeError> {
@@ -103,7 +112,9 @@ fn candidate_dirs() -> Vec<PathBuf> {
             dirs.push(ancestor.join("runtime").join("lib"));
         }
     }
-    let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime").join("lib");
+    let source_tree = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("runtime")
+        .join("lib");
     if !dirs.contains(&source_tree) {
         dirs.push(source_tree);
     }
@@ -132,22 +143,27 @@ fn load(path: &Path) -> Result<RuntimeInfo, RuntimeError> {
         .with_name("plumbline")
         .build()
         .map_err(|e| load_error(e.to_string()))?;
-    // ort keeps only a weak reference to the environment; hold it for the process lifetime.
+    // Sessions are built against this environment; hold it for the process lifetime.
     let _ = ENVIRONMENT.set(environment);
     Ok(RuntimeInfo {
         path: path.to_path_buf(),
-        version: version_from_build_info(ort::info()),
+        version: version_from_file_name(path)
+            .unwrap_or_else(|| format!("1.{} or newer ({})", ort::MINOR_VERSION, ort::info())),
     })
 }
 
 /// Keeps the process-wide ONNX Runtime environment alive.
 static ENVIRONMENT: OnceLock<ort::environment::Environment> = OnceLock::new();
 
-/// `git-branch=rel-1.31.1, ...` → `1.31.1`; the whole string when it has no such field.
-fn version_from_build_info(info: &str) -> String {
-    info.split([',', ' '])
-        .find_map(|field| field.strip_prefix("git-branch=rel-"))
-        .map_or_else(|| info.trim().to_owned(), str::to_owned)
+/// `libonnxruntime.so.1.31.1` → `1.31.1`. ort itself refuses a library older than the API
+/// version it was built for, so a loaded library is at least that version.
+fn version_from_file_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let version = name.strip_prefix("libonnxruntime.so.")?;
+    version
+        .split('.')
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| version.to_owned())
 }
 
 #[cfg(test)]
@@ -162,12 +178,19 @@ mod tests {
     }
 
     #[test]
-    fn version_is_read_from_the_build_info() {
+    fn version_is_read_from_the_file_name() {
         assert_eq!(
-            version_from_build_info("ORT Build Info: git-branch=rel-1.31.1, git-commit-id=abc"),
-            "1.31.1"
+            version_from_file_name(Path::new("/x/libonnxruntime.so.1.31.1")).as_deref(),
+            Some("1.31.1")
         );
-        assert_eq!(version_from_build_info("odd"), "odd");
+        assert_eq!(
+            version_from_file_name(Path::new("/x/libonnxruntime.so")),
+            None
+        );
+        assert_eq!(
+            version_from_file_name(Path::new("/x/libonnxruntime.so.1.x")),
+            None
+        );
     }
 
     #[test]

@@ -123,24 +123,23 @@ fn camera_check() -> Check {
 }
 
 fn video_check() -> Check {
-    let outcome = match ffmpeg_next::init() {
-        Err(e) => Outcome::Failed(format!("FFmpeg does not initialise: {e}")),
-        Ok(()) => {
-            let codecs = [
-                ("H.264", ffmpeg_next::codec::Id::H264),
-                ("MPEG-4", ffmpeg_next::codec::Id::MPEG4),
-                ("MJPEG", ffmpeg_next::codec::Id::MJPEG),
-            ];
-            let found: Vec<&str> = codecs
-                .iter()
-                .filter(|(_, id)| ffmpeg_next::decoder::find(*id).is_some())
-                .map(|(name, _)| *name)
-                .collect();
-            if found.is_empty() {
-                Outcome::Failed("FFmpeg has no H.264/MPEG-4/MJPEG decoder".into())
-            } else {
-                Outcome::Ok(format!("FFmpeg decoders: {}", found.join(", ")))
-            }
+    let outcome = if let Err(e) = ffmpeg_next::init() {
+        Outcome::Failed(format!("FFmpeg does not initialise: {e}"))
+    } else {
+        let codecs = [
+            ("H.264", ffmpeg_next::codec::Id::H264),
+            ("MPEG-4", ffmpeg_next::codec::Id::MPEG4),
+            ("MJPEG", ffmpeg_next::codec::Id::MJPEG),
+        ];
+        let found: Vec<&str> = codecs
+            .iter()
+            .filter(|(_, id)| ffmpeg_next::decoder::find(*id).is_some())
+            .map(|(name, _)| *name)
+            .collect();
+        if found.is_empty() {
+            Outcome::Failed("FFmpeg has no H.264/MPEG-4/MJPEG decoder".into())
+        } else {
+            Outcome::Ok(format!("FFmpeg decoders: {}", found.join(", ")))
         }
     };
     Check {
@@ -156,15 +155,18 @@ fn folder_checks() -> Vec<Check> {
             outcome: Outcome::Failed("no home directory: set HOME".into()),
         }];
     };
-    [("config folder", dirs.config_dir()), ("data folder", dirs.data_dir())]
-        .into_iter()
-        .map(|(what, path)| Check {
-            what: what.into(),
-            outcome: Outcome::Ok(if path.exists() {
-                path.display().to_string()
-            } else {
-                format!("{} (created on first use)", path.display())
-            }),
-        })
-        .collect()
+    [
+        ("config folder", dirs.config_dir()),
+        ("data folder", dirs.data_dir()),
+    ]
+    .into_iter()
+    .map(|(what, path)| Check {
+        what: what.into(),
+        outcome: Outcome::Ok(if path.exists() {
+            path.display().to_string()
+        } else {
+            format!("{} (created on first use)", path.display())
+        }),
+    })
+    .collect()
 }
