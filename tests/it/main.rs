@@ -1,0 +1,3 @@
+//! One integration-test binary (as ripgrep does): real models, real runtime, real files.
+
+mod doctor;
