@@ -1,2 +1,5 @@
+//! One integration-test binary (as ripgrep does): real models, real runtime, real files.
+
+mod doctor;
 mod geometry;
 mod posture;
