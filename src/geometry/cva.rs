@@ -118,7 +118,9 @@ impl CvaModel {
         if d.norm() < super::MIN_SEGMENT {
             return Err(Unmeasurable::Degenerate("C7 to ear"));
         }
-        Ok(wrap_angle(d.y.atan2(facing.sign() * d.x) + self.user_offset_rad))
+        Ok(wrap_angle(
+            d.y.atan2(facing.sign() * d.x) + self.user_offset_rad,
+        ))
     }
 }
 
@@ -300,7 +302,10 @@ mod tests {
         let model = CvaModel::default();
         let mut forward = upright();
         forward.ear = Point2::new(20.0, 64.0);
-        assert!(model.cva_rad(&forward, Facing::ImageRight)? < model.cva_rad(&upright(), Facing::ImageRight)?);
+        assert!(
+            model.cva_rad(&forward, Facing::ImageRight)?
+                < model.cva_rad(&upright(), Facing::ImageRight)?
+        );
         Ok(())
     }
 

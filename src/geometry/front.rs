@@ -100,7 +100,10 @@ pub struct FrontIndex {
 /// assert!((f.head_scale - 0.4).abs() < 1e-9);
 /// assert!((f.head_drop - 0.64).abs() < 1e-9);
 /// ```
-pub fn front_features(body: &Body, world: Option<&FrontWorld>) -> Result<FrontFeatures, Unmeasurable> {
+pub fn front_features(
+    body: &Body,
+    world: Option<&FrontWorld>,
+) -> Result<FrontFeatures, Unmeasurable> {
     let ls = visible(body.left_shoulder, "left shoulder")?;
     let rs = visible(body.right_shoulder, "right shoulder")?;
     let le = visible(body.left_ear, "left ear")?;
@@ -146,11 +149,14 @@ pub fn front_features(body: &Body, world: Option<&FrontWorld>) -> Result<FrontFe
 /// // (0.5 * 10 + 0.3 * 20) / 0.8 = 13.75 percent, positive = forward.
 /// assert!((i.index_pct - 13.75).abs() < 1e-9);
 /// ```
-pub fn forward_head_index(now: &FrontFeatures, baseline: &FrontFeatures) -> Result<FrontIndex, Unmeasurable> {
-    if !(baseline.head_scale > MIN_SEGMENT) {
+pub fn forward_head_index(
+    now: &FrontFeatures,
+    baseline: &FrontFeatures,
+) -> Result<FrontIndex, Unmeasurable> {
+    if baseline.head_scale.is_nan() || baseline.head_scale <= MIN_SEGMENT {
         return Err(Unmeasurable::NoBaseline("head scale"));
     }
-    if !(baseline.head_drop > MIN_BASELINE_DROP) {
+    if baseline.head_drop.is_nan() || baseline.head_drop <= MIN_BASELINE_DROP {
         return Err(Unmeasurable::NoBaseline("head drop"));
     }
     let scale_pct = 100.0 * (now.head_scale / baseline.head_scale - 1.0);

@@ -101,17 +101,19 @@ pub fn classify_view(body: &Body, current: Option<ViewClass>) -> Result<ViewRead
     let ears = ear_points(body)?;
     let mid_ear = ears.mid;
     let ear_shoulder = (mid_ear - mid_shoulder).norm();
-    let reference = torso_length(body, mid_shoulder)
-        .unwrap_or(HEAD_TO_TORSO * ear_shoulder);
+    let reference = torso_length(body, mid_shoulder).unwrap_or(HEAD_TO_TORSO * ear_shoulder);
     if reference < MIN_SEGMENT || ear_shoulder < MIN_SEGMENT {
         return Err(Unmeasurable::Degenerate("torso"));
     }
     let spread = (ls.x - rs.x).abs() / reference;
     let bias = |view: ViewClass| {
-        if current == Some(view) { SPREAD_HYSTERESIS } else { 0.0 }
+        if current == Some(view) {
+            SPREAD_HYSTERESIS
+        } else {
+            0.0
+        }
     };
-    let side_limit = SIDE_MAX_SPREAD
-        + bias(ViewClass::SideLeft).max(bias(ViewClass::SideRight));
+    let side_limit = SIDE_MAX_SPREAD + bias(ViewClass::SideLeft).max(bias(ViewClass::SideRight));
     let front_limit = FRONT_MIN_SPREAD - bias(ViewClass::Front);
     let nose = visible(body.nose, "nose").ok();
     let class = if spread <= side_limit {
@@ -186,8 +188,14 @@ fn torso_length(body: &Body, mid_shoulder: Point2<f64>) -> Option<f64> {
 #[derive(Clone, Debug, Default)]
 pub struct ViewTracker {
     current: Option<ViewClass>,
-    candidate: Option<Option<ViewClass>>,
-    count: u32,
+    pending: Option<Pending>,
+}
+
+/// A view that differs from the current one, and for how many frames it has held.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    class: Option<ViewClass>,
+    frames: u32,
 }
 
 impl ViewTracker {
@@ -219,20 +227,18 @@ impl ViewTracker {
     pub fn update(&mut self, body: &Body) -> Option<ViewClass> {
         let raw = classify_view(body, self.current).ok().map(|r| r.class);
         if raw == self.current {
-            self.candidate = None;
-            self.count = 0;
+            self.pending = None;
             return self.current;
         }
-        if self.candidate == Some(raw) {
-            self.count += 1;
-        } else {
-            self.candidate = Some(raw);
-            self.count = 1;
-        }
-        if self.count >= VIEW_SWITCH_FRAMES {
+        let frames = match self.pending {
+            Some(p) if p.class == raw => p.frames + 1,
+            _ => 1,
+        };
+        if frames >= VIEW_SWITCH_FRAMES {
             self.current = raw;
-            self.candidate = None;
-            self.count = 0;
+            self.pending = None;
+        } else {
+            self.pending = Some(Pending { class: raw, frames });
         }
         self.current
     }
@@ -266,12 +272,27 @@ mod tests {
 
     #[test]
     fn side_and_front_and_oblique() -> Result<(), Unmeasurable> {
-        assert_eq!(classify_view(&body_with_spread(2.0, 20.0), None)?.class, ViewClass::SideRight);
-        assert_eq!(classify_view(&body_with_spread(2.0, -20.0), None)?.class, ViewClass::SideLeft);
-        assert_eq!(classify_view(&body_with_spread(15.0, 0.0), None)?.class, ViewClass::Front);
-        assert_eq!(classify_view(&body_with_spread(8.0, 0.0), None)?.class, ViewClass::Oblique);
+        assert_eq!(
+            classify_view(&body_with_spread(2.0, 20.0), None)?.class,
+            ViewClass::SideRight
+        );
+        assert_eq!(
+            classify_view(&body_with_spread(2.0, -20.0), None)?.class,
+            ViewClass::SideLeft
+        );
+        assert_eq!(
+            classify_view(&body_with_spread(15.0, 0.0), None)?.class,
+            ViewClass::Front
+        );
+        assert_eq!(
+            classify_view(&body_with_spread(8.0, 0.0), None)?.class,
+            ViewClass::Oblique
+        );
         // Head turned far in a front body: oblique.
-        assert_eq!(classify_view(&body_with_spread(15.0, 12.0), None)?.class, ViewClass::Oblique);
+        assert_eq!(
+            classify_view(&body_with_spread(15.0, 12.0), None)?.class,
+            ViewClass::Oblique
+        );
         Ok(())
     }
 
@@ -280,7 +301,10 @@ mod tests {
         // Spread 0.33: above the side limit, but within the margin when already in side view.
         let b = body_with_spread(6.6, 20.0);
         assert_eq!(classify_view(&b, None)?.class, ViewClass::Oblique);
-        assert_eq!(classify_view(&b, Some(ViewClass::SideRight))?.class, ViewClass::SideRight);
+        assert_eq!(
+            classify_view(&b, Some(ViewClass::SideRight))?.class,
+            ViewClass::SideRight
+        );
         Ok(())
     }
 

@@ -102,7 +102,10 @@ impl PostureConfig {
         let non_negative = [
             ("cva_below_baseline_deg", self.cva_below_baseline_deg),
             ("cva_exit_margin_deg", self.cva_exit_margin_deg),
-            ("front_index_exit_margin_pct", self.front_index_exit_margin_pct),
+            (
+                "front_index_exit_margin_pct",
+                self.front_index_exit_margin_pct,
+            ),
             ("onset_delay_s", self.onset_delay_s),
             ("at_risk_grace_s", self.at_risk_grace_s),
             ("min_good_s", self.min_good_s),
@@ -110,8 +113,14 @@ impl PostureConfig {
             ("max_frame_gap_s", self.max_frame_gap_s),
             ("away_after_s", self.away_after_s),
             ("calibration_s", self.calibration_s),
-            ("rula_extension_tolerance_deg", self.rula_extension_tolerance_deg),
-            ("rula_upright_tolerance_deg", self.rula_upright_tolerance_deg),
+            (
+                "rula_extension_tolerance_deg",
+                self.rula_extension_tolerance_deg,
+            ),
+            (
+                "rula_upright_tolerance_deg",
+                self.rula_upright_tolerance_deg,
+            ),
         ];
         for (name, value) in non_negative {
             if !(value.is_finite() && value >= 0.0) {
@@ -166,8 +175,8 @@ mod tests {
     #[test]
     fn partial_toml_takes_defaults() -> Result<(), ConfigError> {
         let config = PostureConfig::from_toml("cva_min_deg = 48.0\n")?;
-        assert_eq!(config.cva_min_deg, 48.0);
-        assert_eq!(config.onset_delay_s, PostureConfig::default().onset_delay_s);
+        assert!((config.cva_min_deg - 48.0).abs() < 1e-12);
+        assert!((config.onset_delay_s - PostureConfig::default().onset_delay_s).abs() < 1e-12);
         Ok(())
     }
 
@@ -175,7 +184,10 @@ mod tests {
     fn bad_values_are_rejected() {
         assert!(matches!(
             PostureConfig::from_toml("onset_delay_s = -1.0\n"),
-            Err(ConfigError::Range { name: "onset_delay_s", .. })
+            Err(ConfigError::Range {
+                name: "onset_delay_s",
+                ..
+            })
         ));
         assert!(matches!(
             PostureConfig::from_toml("no_such_field = 1\n"),

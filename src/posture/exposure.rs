@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::PostureState;
+
 const MS_PER_HOUR: f64 = 3_600_000.0;
 
 /// Forward-head exposure over one clock hour of source time.
@@ -64,8 +66,9 @@ impl ExposureMeter {
     }
 
     /// Adds `dt_ms` of observed time ending at `t_ms`; `forward_head` says whether the
-    /// condition held, `sustained` whether the state was `forward_head`.
-    pub fn add(&mut self, t_ms: f64, dt_ms: f64, forward_head: bool, sustained: bool) {
+    /// condition held, `state` is the persistence state after the frame.
+    pub fn add(&mut self, t_ms: f64, dt_ms: f64, forward_head: bool, state: PostureState) {
+        let sustained = state == PostureState::ForwardHead;
         if !(dt_ms.is_finite() && dt_ms > 0.0) {
             return;
         }
@@ -91,13 +94,15 @@ impl ExposureMeter {
 
     /// Totals over all hours (with `hour` = 0).
     pub fn total(&self) -> HourExposure {
-        self.hours.iter().fold(HourExposure::default(), |mut acc, h| {
-            acc.observed_ms += h.observed_ms;
-            acc.forward_head_ms += h.forward_head_ms;
-            acc.sustained_ms += h.sustained_ms;
-            acc.alerts += h.alerts;
-            acc
-        })
+        self.hours
+            .iter()
+            .fold(HourExposure::default(), |mut acc, h| {
+                acc.observed_ms += h.observed_ms;
+                acc.forward_head_ms += h.forward_head_ms;
+                acc.sustained_ms += h.sustained_ms;
+                acc.alerts += h.alerts;
+                acc
+            })
     }
 }
 
@@ -111,15 +116,20 @@ mod tests {
         // 30 min observed in hour 0, 15 of them forward head.
         for i in 0..1800 {
             let t = f64::from(i) * 1000.0 + 1000.0;
-            m.add(t, 1000.0, i < 900, i < 600);
+            let state = if i < 600 {
+                PostureState::ForwardHead
+            } else {
+                PostureState::Upright
+            };
+            m.add(t, 1000.0, i < 900, state);
         }
         m.alert(5000.0);
-        m.add(MS_PER_HOUR + 10.0, 1000.0, true, true);
+        m.add(MS_PER_HOUR + 10.0, 1000.0, true, PostureState::ForwardHead);
         assert_eq!(m.hours().len(), 2);
         let h0 = m.hours()[0];
         assert!((h0.minutes_per_hour() - 30.0).abs() < 1e-9);
         assert_eq!(h0.alerts, 1);
         assert!((m.total().observed_ms - 1_801_000.0).abs() < 1e-6);
-        assert_eq!(HourExposure::default().minutes_per_hour(), 0.0);
+        assert!(HourExposure::default().minutes_per_hour().abs() < f64::EPSILON);
     }
 }

@@ -133,22 +133,25 @@ impl PostureJudge {
         t_ms: f64,
         skeleton: Option<&Skeleton>,
     ) -> (PostureSample, Vec<PostureEvent>) {
-        let dt = self
-            .last_ms
-            .map_or(0.0, |l| (t_ms - l).clamp(0.0, self.config.max_frame_gap_s * 1000.0));
+        let dt = self.last_ms.map_or(0.0, |l| {
+            (t_ms - l).clamp(0.0, self.config.max_frame_gap_s * 1000.0)
+        });
         self.last_ms = Some(t_ms);
-        let (view, measures) = match skeleton {
-            Some(s) => {
-                let body = body_from_skeleton(s);
-                let world = front_world_from_skeleton(s);
-                let class = self.views.update(&body);
-                let m = measure(&body, world.as_ref(), class, &self.model, self.front.as_ref());
-                (View::from(class), m)
-            }
-            None => {
-                self.views.reset();
-                (View::Unknown, FrameMeasures::default())
-            }
+        let (view, measures) = if let Some(s) = skeleton {
+            let body = body_from_skeleton(s);
+            let world = front_world_from_skeleton(s);
+            let class = self.views.update(&body);
+            let m = measure(
+                &body,
+                world.as_ref(),
+                class,
+                &self.model,
+                self.front.as_ref(),
+            );
+            (View::from(class), m)
+        } else {
+            self.views.reset();
+            (View::Unknown, FrameMeasures::default())
         };
         let mut events = Vec::new();
         if let Some(recorder) = &mut self.recorder {
@@ -194,8 +197,7 @@ impl PostureJudge {
             Condition::Unknown => None,
         };
         if let Some(fh) = forward_head {
-            self.exposure
-                .add(t_ms, dt, fh, state == PostureState::ForwardHead);
+            self.exposure.add(t_ms, dt, fh, state);
         }
         let tol = RulaTolerance {
             extension_deg: self.config.rula_extension_tolerance_deg,
@@ -292,7 +294,13 @@ mod tests {
             judge.update(seq, t, None);
             t += 100.0;
         }
-        assert!(all.iter().any(|e| matches!(e, PostureEvent::State { state: PostureState::ForwardHead, .. })));
+        assert!(all.iter().any(|e| matches!(
+            e,
+            PostureEvent::State {
+                state: PostureState::ForwardHead,
+                ..
+            }
+        )));
         let (s, _) = judge.update(130, t, None);
         assert_eq!(s.state, PostureState::Away);
         assert_eq!(s.view, View::Unknown);
@@ -314,7 +322,11 @@ mod tests {
             t += 100.0;
         }
         let base = judge.baseline().expect("calibrated").metrics["cva_deg"];
-        assert!(events.iter().any(|e| matches!(e, PostureEvent::Calibrated { .. })));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, PostureEvent::Calibrated { .. }))
+        );
         // A small protraction that stays above 45° but drops more than 5° below baseline.
         let mut dx = 0.0;
         let cva = loop {
@@ -328,6 +340,9 @@ mod tests {
                 break cva;
             }
         };
-        assert!(cva > 45.0, "the baseline rule fired before the absolute one: {cva}");
+        assert!(
+            cva > 45.0,
+            "the baseline rule fired before the absolute one: {cva}"
+        );
     }
 }

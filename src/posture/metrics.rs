@@ -91,7 +91,10 @@ fn deg(r: Result<f64, Unmeasurable>) -> Option<f64> {
 }
 
 fn mean_visibility(points: &[Option<Keypoint>]) -> f32 {
-    let vis: Vec<f64> = points.iter().map(|k| k.map_or(0.0, |k| k.visibility)).collect();
+    let vis: Vec<f64> = points
+        .iter()
+        .map(|k| k.map_or(0.0, |k| k.visibility))
+        .collect();
     if vis.is_empty() {
         return 0.0;
     }
@@ -138,8 +141,11 @@ pub fn measure(
                 body.right_shoulder,
             ]);
             let pair = |l, r, what| line_tilt_rad(visible(l, what)?, visible(r, what)?, what);
-            out.metrics.shoulder_tilt_deg =
-                deg(pair(body.left_shoulder, body.right_shoulder, "shoulder line"));
+            out.metrics.shoulder_tilt_deg = deg(pair(
+                body.left_shoulder,
+                body.right_shoulder,
+                "shoulder line",
+            ));
             out.metrics.pelvic_obliquity_deg = deg(pair(body.left_hip, body.right_hip, "hip line"));
             out.metrics.head_tilt_deg = deg(pair(body.left_ear, body.right_ear, "ear line"));
             if let Ok(features) = front_features(body, world) {
@@ -200,10 +206,20 @@ mod tests {
             (L::RightKnee, 420.0, 490.0),
         ]);
         let body = body_from_skeleton(&s);
-        let m = measure(&body, None, Some(ViewClass::SideRight), &CvaModel::default(), None);
+        let m = measure(
+            &body,
+            None,
+            Some(ViewClass::SideRight),
+            &CvaModel::default(),
+            None,
+        );
         let cva = m.metrics.cva_deg.expect("cva in side view");
         assert!((30.0..80.0).contains(&cva), "{cva}");
-        assert!(m.metrics.hip_angle_deg.is_some_and(|h| (80.0..100.0).contains(&h)));
+        assert!(
+            m.metrics
+                .hip_angle_deg
+                .is_some_and(|h| (80.0..100.0).contains(&h))
+        );
         assert!(m.metrics.shoulder_tilt_deg.is_none());
         assert!(m.metrics.forward_head_index.is_none());
         assert!(m.confidence > 0.9);
@@ -212,7 +228,13 @@ mod tests {
 
     #[test]
     fn oblique_gives_nothing() {
-        let m = measure(&Body::default(), None, Some(ViewClass::Oblique), &CvaModel::default(), None);
+        let m = measure(
+            &Body::default(),
+            None,
+            Some(ViewClass::Oblique),
+            &CvaModel::default(),
+            None,
+        );
         assert_eq!(m.metrics, Metrics::default());
     }
 }

@@ -52,7 +52,11 @@ pub fn neck_score(neck_flexion_deg: f64, tol: RulaTolerance) -> u8 {
 /// assert_eq!(trunk_score(30.0, Some(70.0), tol), 3);
 /// assert_eq!(trunk_score(65.0, None, tol), 4);
 /// ```
-pub fn trunk_score(trunk_inclination_deg: f64, hip_angle_deg: Option<f64>, tol: RulaTolerance) -> u8 {
+pub fn trunk_score(
+    trunk_inclination_deg: f64,
+    hip_angle_deg: Option<f64>,
+    tol: RulaTolerance,
+) -> u8 {
     if trunk_inclination_deg <= tol.upright_deg {
         match hip_angle_deg {
             Some(hip) if hip < SUPPORTED_HIP_ANGLE_DEG => 2,

@@ -181,10 +181,10 @@ proptest! {
         if let Ok(r) = classify_view(&body, None) {
             prop_assert!(r.spread.is_finite());
         }
-        if let (Ok(f), Ok(g)) = (front_features(&body, None), front_features(&body.mirrored(), None)) {
-            if let Ok(i) = forward_head_index(&f, &g) {
-                prop_assert!(i.index_pct.is_finite());
-            }
+        if let (Ok(f), Ok(g)) = (front_features(&body, None), front_features(&body.mirrored(), None))
+            && let Ok(i) = forward_head_index(&f, &g)
+        {
+            prop_assert!(i.index_pct.is_finite());
         }
     }
 }

@@ -128,10 +128,16 @@ fn a_scripted_half_hour_with_calibration_away_and_snooze() {
     // Observed: everything but calibration and away (a snooze silences warnings, the posture
     // still counts): 0.9 + 50 + 12 + 600 + 20 + 185 s.
     let observed_min = total.observed_ms / 60_000.0;
-    assert!((observed_min - 867.9 / 60.0).abs() < 0.1, "observed {observed_min} min");
+    assert!(
+        (observed_min - 867.9 / 60.0).abs() < 0.1,
+        "observed {observed_min} min"
+    );
     // Forward head: 50 + 12 + 600 + 185 s.
     let fh_min = total.forward_head_ms / 60_000.0;
-    assert!((fh_min - 847.0 / 60.0).abs() < 0.1, "forward head {fh_min} min");
+    assert!(
+        (fh_min - 847.0 / 60.0).abs() < 0.1,
+        "forward head {fh_min} min"
+    );
     assert!(total.minutes_per_hour() > 55.0);
 }
 
