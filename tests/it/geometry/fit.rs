@@ -71,9 +71,8 @@ fn samples() -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let dir = annotations_dir();
     let ann: Annotations =
         serde_json::from_str(&std::fs::read_to_string(dir.join("side_views.json"))?)?;
-    let dumps: Vec<Dump> = serde_json::from_str(&std::fs::read_to_string(
-        dir.join("side_views_landmarks.json"),
-    )?)?;
+    let dumps: Vec<Dump> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("media_landmarks.json"))?)?;
     let mut out = Vec::new();
     for a in ann.images.iter().filter(|a| a.use_in_fit) {
         let facing = if a.facing == "image-right" {
