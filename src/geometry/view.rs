@@ -59,6 +59,14 @@ pub enum ViewClass {
 
 impl ViewClass {
     /// The facing direction of a side view, `None` otherwise.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::Facing;
+    /// use plumbline::geometry::view::ViewClass;
+    /// assert_eq!(ViewClass::SideLeft.facing(), Some(Facing::ImageLeft));
+    /// assert_eq!(ViewClass::Front.facing(), None);
+    /// ```
     pub fn facing(self) -> Option<Facing> {
         match self {
             Self::SideLeft => Some(Facing::ImageLeft),
@@ -230,11 +238,24 @@ struct Pending {
 
 impl ViewTracker {
     /// A tracker that starts with an unknown view.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::view::ViewTracker;
+    /// assert_eq!(ViewTracker::new().current(), None);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The current view, `None` while unknown.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::view::ViewTracker;
+    /// let tracker = ViewTracker::default();
+    /// assert!(tracker.current().is_none());
+    /// ```
     pub fn current(&self) -> Option<ViewClass> {
         self.current
     }
@@ -274,6 +295,16 @@ impl ViewTracker {
     }
 
     /// Forgets the current view (for example after the person left).
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::Body;
+    /// use plumbline::geometry::view::ViewTracker;
+    /// let mut tracker = ViewTracker::new();
+    /// tracker.update(&Body::default());
+    /// tracker.reset();
+    /// assert!(tracker.current().is_none());
+    /// ```
     pub fn reset(&mut self) {
         *self = Self::default();
     }
