@@ -2,4 +2,5 @@
 
 mod doctor;
 mod geometry;
+mod pose;
 mod posture;
