@@ -293,8 +293,9 @@ impl Pipeline {
         let source_ready: anyhow::Result<()> = source_ready_rx
             .recv()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the capture thread ended before starting")));
-        pose_ready.context("cannot start the pose engine")?;
+        // The source's error first: a wrong path is the likelier mistake and quick to fix.
         source_ready.context("cannot open the source")?;
+        pose_ready.context("cannot start the pose engine")?;
         Ok((pipeline, updates_rx))
     }
 

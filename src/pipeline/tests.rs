@@ -301,3 +301,14 @@ fn drop_stops_a_long_real_time_source_quickly() {
     assert!(start.elapsed() < Duration::from_secs(1));
     assert!(seen.lock().unwrap().len() < 10);
 }
+
+#[test]
+fn latency_summary_uses_nearest_rank() {
+    let mut samples: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+    let summary = workers::latency_summary(&mut samples).unwrap();
+    assert_eq!(summary.frames, 20);
+    assert!((summary.median_ms - 10.0).abs() < 1e-9);
+    assert!((summary.p95_ms - 19.0).abs() < 1e-9);
+    assert!((summary.max_ms - 20.0).abs() < 1e-9);
+    assert!(workers::latency_summary(&mut []).is_none());
+}

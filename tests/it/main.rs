@@ -1,3 +1,4 @@
 //! One integration-test binary for the whole crate.
 
 mod capture;
+mod monitor;
