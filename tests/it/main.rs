@@ -1,4 +1,6 @@
-//! One integration-test binary for the whole crate.
+//! One integration-test binary (as ripgrep does): real models, real runtime, real files.
 
 mod capture;
+mod doctor;
 mod monitor;
+mod pose;
