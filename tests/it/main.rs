@@ -2,5 +2,7 @@
 
 mod capture;
 mod doctor;
+mod geometry;
 mod monitor;
 mod pose;
+mod posture;
