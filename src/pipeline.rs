@@ -27,7 +27,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use crossbeam_channel::{Receiver, Sender};
 
-pub use analyser::{Analyser, AnalyserFactory, Analysis, blazepose_factory};
+pub use analyser::{Analyser, AnalyserFactory, Analysis, BlazePoseAnalyser, blazepose_factory};
 
 use crate::capture::{Frame, Pacing, SourceSpec};
 use crate::pose::PoseEstimate;

@@ -17,7 +17,8 @@ use crate::pipeline::{
     DEFAULT_AT_RISK_FPS, DEFAULT_MONITOR_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy,
     SourceStatus, Update,
 };
-use crate::posture::PostureEvent;
+use crate::pose::PoseConfig;
+use crate::posture::{PostureConfig, PostureEvent};
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
 const EXIT_INTERRUPTED: u8 = 130;
@@ -71,6 +72,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
 
 /// The pipeline settings for the headless monitor.
 fn pipeline_config(args: &Args, global: &Global, spec: SourceSpec) -> PipelineConfig {
+    let mut posture = PostureConfig::default();
+    if let Some(delay) = args.onset_delay {
+        posture.onset_delay_s = delay;
+    }
     let (pacing, delivery) = if args.fast {
         (Pacing::AsFastAsPossible, Delivery::Lossless)
     } else {
@@ -84,7 +89,11 @@ fn pipeline_config(args: &Args, global: &Global, spec: SourceSpec) -> PipelineCo
             fps: Some(args.rate),
             at_risk_fps: Some(DEFAULT_AT_RISK_FPS.max(args.rate)),
         },
-        analyser: crate::pipeline::blazepose_factory(global.models_dir.clone(), args.onset_delay),
+        analyser: crate::pipeline::blazepose_factory(
+            global.models_dir.clone(),
+            PoseConfig::default(),
+            posture,
+        ),
         on_update: None,
     }
 }
