@@ -77,6 +77,12 @@ impl PostureJudge {
         &self.config
     }
 
+    /// The configuration, to change thresholds and delays while running (the pipeline's
+    /// onset-delay, snooze-length and calibration-length controls).
+    pub fn config_mut(&mut self) -> &mut PostureConfig {
+        &mut self.config
+    }
+
     /// The exposure so far.
     pub fn exposure(&self) -> &ExposureMeter {
         &self.exposure

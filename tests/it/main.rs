@@ -1,6 +1,8 @@
 //! One integration-test binary (as ripgrep does): real models, real runtime, real files.
 
+mod capture;
 mod doctor;
 mod geometry;
+mod monitor;
 mod pose;
 mod posture;
