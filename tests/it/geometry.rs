@@ -189,4 +189,5 @@ proptest! {
     }
 }
 
+mod engine;
 mod media;

@@ -160,3 +160,71 @@ fn config_file_round_trip_drives_the_judge() -> Result<(), Box<dyn std::error::E
     assert_eq!(s.alerts(), 1);
     Ok(())
 }
+
+/// `plumbline measure --json` on a committed image: one line with every key, nulls where
+/// the view does not allow a metric.
+#[test]
+fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error::Error>> {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let run =
+        |name: &str, extra: &[&str]| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"))
+                .arg("measure")
+                .arg(data.join(name))
+                .arg("--json")
+                .args(extra)
+                .output()?;
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout)?;
+            assert_eq!(text.lines().count(), 1, "{text}");
+            Ok(serde_json::from_str(text.trim())?)
+        };
+    let side = run("side_sit_forward_01.jpg", &["--onset-delay", "0"])?;
+    let keys = [
+        "frame",
+        "t_ms",
+        "view",
+        "cva_deg",
+        "neck_flexion_deg",
+        "trunk_inclination_deg",
+        "hip_angle_deg",
+        "shoulder_tilt_deg",
+        "pelvic_obliquity_deg",
+        "head_tilt_deg",
+        "forward_head_index",
+        "forward_head",
+        "rula_neck",
+        "rula_trunk",
+        "state",
+    ];
+    let object = side.as_object().ok_or("not an object")?;
+    assert_eq!(object.len(), keys.len());
+    for key in keys {
+        assert!(object.contains_key(key), "missing {key}");
+    }
+    assert_eq!(side["view"], "side-left");
+    assert!(side["cva_deg"].as_f64().is_some_and(|c| c < 30.0), "{side}");
+    assert!(side["shoulder_tilt_deg"].is_null());
+    assert_eq!(side["forward_head"], true);
+    // Zero onset delay: the first forward frame is already the forward-head state.
+    assert_eq!(side["state"], "forward_head");
+    let front = run("front_webcam_01.jpg", &[])?;
+    assert_eq!(front["view"], "front");
+    assert!(front["cva_deg"].is_null() && front["forward_head_index"].is_null());
+    assert!(
+        front["forward_head"].is_null(),
+        "no baseline, no front judgement"
+    );
+    // A bad onset delay is refused with a message.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["measure", "--onset-delay=-3"])
+        .arg(data.join("front_webcam_01.jpg"))
+        .output()?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--onset-delay"));
+    Ok(())
+}
