@@ -228,3 +228,83 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
     assert!(String::from_utf8_lossy(&out.stderr).contains("--onset-delay"));
     Ok(())
 }
+
+/// A skeleton from the stored real pose output (`tests/data/annotations/media_landmarks.json`).
+fn stored_skeleton(file: &str) -> Result<Skeleton, Box<dyn std::error::Error>> {
+    #[derive(serde::Deserialize)]
+    struct Dump {
+        file: String,
+        landmarks: Option<Vec<[f32; 5]>>,
+        world: Option<Vec<[f32; 3]>>,
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/annotations/media_landmarks.json");
+    let dumps: Vec<Dump> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let d = dumps
+        .into_iter()
+        .find(|d| d.file == file)
+        .ok_or("not stored")?;
+    let (l, w) = (d.landmarks.ok_or("no person")?, d.world.ok_or("no world")?);
+    let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
+    let mut world = [WorldLandmark::default(); NUM_LANDMARKS];
+    for i in 0..NUM_LANDMARKS {
+        landmarks[i] = Landmark {
+            x_px: l[i][0],
+            y_px: l[i][1],
+            z_px: l[i][2],
+            visibility: l[i][3],
+            presence: l[i][4],
+        };
+        world[i] = WorldLandmark {
+            x_m: w[i][0],
+            y_m: w[i][1],
+            z_m: w[i][2],
+        };
+    }
+    Ok(Skeleton {
+        landmarks,
+        world,
+        presence: 0.99,
+    })
+}
+
+/// Front view end to end on real landmarks: calibrate on the upright webcam frame, then the
+/// strong forward-head frame of the same person alerts after the onset delay, and the
+/// upright frame brings the state back.
+#[test]
+fn front_view_calibration_then_forward_head_on_real_landmarks()
+-> Result<(), Box<dyn std::error::Error>> {
+    let upright = stored_skeleton("front_webcam_upright_01.jpg")?;
+    let forward = stored_skeleton("front_webcam_forward_02.jpg")?;
+    let mut s = Session::new(PostureConfig {
+        onset_delay_s: 5.0,
+        calibration_s: 3.0,
+        min_good_s: 2.0,
+        ..PostureConfig::default()
+    });
+    // Without a baseline the front view cannot be judged.
+    s.run(1.0, Some(&upright));
+    let (sample, _) = s.judge.update(s.seq, s.t_ms, Some(&upright));
+    assert_eq!(sample.view, View::Front);
+    assert_eq!(sample.forward_head, None);
+    s.events.extend(s.judge.start_calibration(s.t_ms));
+    s.run(4.0, Some(&upright));
+    let baseline = s.judge.baseline().ok_or("calibrated")?;
+    assert_eq!(baseline.view, View::Front);
+    assert!(baseline.metrics.contains_key("front_sagittal_sin"));
+    assert_eq!(s.run(4.0, Some(&forward)), PostureState::AtRisk);
+    assert_eq!(s.run(2.0, Some(&forward)), PostureState::ForwardHead);
+    let index = s
+        .events
+        .iter()
+        .find_map(|e| match e {
+            PostureEvent::Alert {
+                forward_head_index, ..
+            } => *forward_head_index,
+            _ => None,
+        })
+        .ok_or("the alert carries the index")?;
+    assert!(index > 20.0, "index {index}");
+    assert_eq!(s.run(3.0, Some(&upright)), PostureState::Upright);
+    Ok(())
+}
