@@ -252,7 +252,10 @@ mod tests {
         std::fs::create_dir(&stills)?;
         std::fs::write(stills.join("1.jpg"), b"")?;
         let out = expand_inputs(&[dir.path().to_path_buf(), stills.clone()])?;
-        assert_eq!(out, [dir.path().join("a.MOV"), dir.path().join("b.mp4"), stills]);
+        assert_eq!(
+            out,
+            [dir.path().join("a.MOV"), dir.path().join("b.mp4"), stills]
+        );
         assert!(expand_inputs(&[dir.path().join("missing.mp4")]).is_err());
         Ok(())
     }

@@ -58,14 +58,25 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(&format!("baseline {}", args.subject), Some(args.seconds));
     let writer = StoreWriter::spawn(store, session)?;
     let mut samples = Vec::new();
-    let recorded = record(&started.updates, &writer, &bar, Some(args.seconds * 1000.0), &mut samples);
+    let recorded = record(
+        &started.updates,
+        &writer,
+        &bar,
+        Some(args.seconds * 1000.0),
+        &mut samples,
+    );
     bar.finish_and_clear();
     drop(started);
     let (mut store, _) = writer.finish()?;
     recorded?;
     samples.retain(|sample| sample.state != PostureState::Away);
     let baseline = baseline_from_samples(&samples);
-    let usable = baseline.metrics.values().map(|stats| stats.n).max().unwrap_or(0);
+    let usable = baseline
+        .metrics
+        .values()
+        .map(|stats| stats.n)
+        .max()
+        .unwrap_or(0);
     anyhow::ensure!(
         usable >= MIN_BASELINE_FRAMES,
         "only {usable} frames with a measurable posture in {} s (at least {MIN_BASELINE_FRAMES} \

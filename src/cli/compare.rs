@@ -50,20 +50,24 @@ pub fn comparison(
     let baseline = store
         .latest_baseline(subject)?
         .ok_or_else(|| StoreError::NotFound {
-            what: format!("a baseline for subject {subject} (record one with `plumbline baseline`)"),
+            what: format!(
+                "a baseline for subject {subject} (record one with `plumbline baseline`)"
+            ),
         })?;
     let follow_up = match session {
         Some(id) => store.session(id)?,
         None => store
             .sessions(Some(subject))?
             .into_iter()
-            .filter(|info| info.kind != SessionKind::Baseline && info.seconds > 0)
-            .filter(|info| info.started_at >= baseline.recorded_at || baseline.session.is_none_or(|b| info.id > b))
-            .next_back()
+            .rfind(|info| {
+                info.kind != SessionKind::Baseline
+                    && info.seconds > 0
+                    && Some(info.id) != baseline.session
+            })
             .ok_or_else(|| StoreError::NotFound {
                 what: format!(
-                    "a follow-up session of subject {subject} after its baseline (analyse or \
-                     monitor with --subject {subject})"
+                    "a follow-up session of subject {subject} (analyse or monitor with \
+                     --subject {subject})"
                 ),
             })?,
     };

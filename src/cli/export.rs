@@ -62,7 +62,8 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
     let store = Store::open_or_default(args.db.as_deref())?;
     let mut out: Box<dyn std::io::Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
@@ -72,10 +73,13 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
         let id = SessionId(args.session.context("--session N is required")?);
         let info = store.session(id)?;
         match (args.format, args.table) {
-            (Format::Csv, Table::Samples) => export::write_samples_csv(&mut out, &store.samples(id)?)?,
+            (Format::Csv, Table::Samples) => {
+                export::write_samples_csv(&mut out, &store.samples(id)?)?
+            }
             (Format::Csv, Table::Events) => export::write_events_csv(&mut out, &store.events(id)?)?,
             (Format::Json, _) => {
-                let document = export::session_json(&info, &store.samples(id)?, &store.events(id)?)?;
+                let document =
+                    export::session_json(&info, &store.samples(id)?, &store.events(id)?)?;
                 serde_json::to_writer_pretty(&mut out, &document)?;
                 writeln!(out)?;
             }

@@ -26,7 +26,9 @@ impl Store {
     pub fn subject_id(&mut self, code: &str, label: Option<&str>) -> Result<i64, StoreError> {
         let existing: Option<i64> = self
             .conn
-            .query_row("SELECT id FROM subjects WHERE code = ?1", [code], |row| row.get(0))
+            .query_row("SELECT id FROM subjects WHERE code = ?1", [code], |row| {
+                row.get(0)
+            })
             .optional()
             .map_err(|err| self.classify(err))?;
         if let Some(id) = existing {
@@ -376,9 +378,22 @@ impl RawSession {
     }
 }
 
+/// The leading columns of a sample row: second, frames, view, state, forward-head fraction,
+/// RULA neck and trunk, confidence.
+type SampleHead = (
+    i64,
+    u32,
+    String,
+    String,
+    Option<f64>,
+    Option<u8>,
+    Option<u8>,
+    f64,
+);
+
 /// A sample row before its text fields are parsed.
 struct RawSample {
-    head: (i64, u32, String, String, Option<f64>, Option<u8>, Option<u8>, f64),
+    head: SampleHead,
     metrics: [MetricSecond; METRIC_COUNT],
 }
 

@@ -190,9 +190,8 @@ impl Accum {
             frames: self.frames,
             view: self.views.mode().unwrap_or_default(),
             state: self.states.mode().unwrap_or_default(),
-            forward_head_fraction: (self.forward_head_judged > 0).then(|| {
-                f64::from(self.forward_head_true) / f64::from(self.forward_head_judged)
-            }),
+            forward_head_fraction: (self.forward_head_judged > 0)
+                .then(|| f64::from(self.forward_head_true) / f64::from(self.forward_head_judged)),
             rula_neck: self.rula_neck.mode(),
             rula_trunk: self.rula_trunk.mode(),
             confidence_mean: self.confidence_sum / frames,
@@ -315,7 +314,11 @@ mod tests {
     fn partial_row_reflects_open_second_and_non_finite_values_are_dropped() {
         let mut aggregator = Aggregator::new();
         assert!(aggregator.partial().is_none());
-        assert!(aggregator.push(&sample(5000.0, Some(f64::NAN), PostureState::Away)).is_none());
+        assert!(
+            aggregator
+                .push(&sample(5000.0, Some(f64::NAN), PostureState::Away))
+                .is_none()
+        );
         let partial = aggregator.partial().expect("open second");
         assert_eq!(partial.t_s, 5);
         assert_eq!(partial.metrics[0].mean, None);

@@ -157,14 +157,17 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
             source,
         },
     };
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-        if !parent.exists() {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder.create(parent).map_err(|err| io_error(err, parent))?;
-        }
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty() && !parent.exists())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(parent)
+            .map_err(|err| io_error(err, parent))?;
     }
     let mut options = OpenOptions::new();
     options.read(true).write(true).create_new(true);
@@ -235,14 +238,21 @@ mod tests {
     }
 
     #[test]
-    fn empty_file_is_initialised_and_short_garbage_is_refused() -> Result<(), Box<dyn std::error::Error>> {
+    fn empty_file_is_initialised_and_short_garbage_is_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let empty = dir.path().join("empty.sqlite");
         std::fs::write(&empty, b"")?;
-        assert_eq!(Store::open(&empty)?.schema_version()?, schema::CURRENT_VERSION);
+        assert_eq!(
+            Store::open(&empty)?.schema_version()?,
+            schema::CURRENT_VERSION
+        );
         let short = dir.path().join("short.sqlite");
         std::fs::write(&short, b"SQLite")?;
-        assert!(matches!(Store::open(&short), Err(StoreError::Corrupt { .. })));
+        assert!(matches!(
+            Store::open(&short),
+            Err(StoreError::Corrupt { .. })
+        ));
         Ok(())
     }
 }

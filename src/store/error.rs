@@ -60,11 +60,15 @@ pub enum StoreError {
     },
 
     /// No platform data folder could be found (no home directory).
-    #[error("cannot find a data folder for the session database (no home directory); pass --db FILE")]
+    #[error(
+        "cannot find a data folder for the session database (no home directory); pass --db FILE"
+    )]
     NoDataDir,
 
     /// A session, subject or baseline that was asked for does not exist.
-    #[error("{what} was not found in the session database; `plumbline export --list` shows what is stored")]
+    #[error(
+        "{what} was not found in the session database; `plumbline export --list` shows what is stored"
+    )]
     NotFound {
         /// What was looked for, e.g. "session 3".
         what: String,

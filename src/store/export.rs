@@ -120,7 +120,9 @@ pub fn write_events_csv(out: &mut dyn Write, events: &[EventRow]) -> std::io::Re
                 forward_head_index,
                 ..
             } => ("alert", "", "", *cva_deg, *forward_head_index, None),
-            PostureEvent::Snoozed { until_ms, .. } => ("snoozed", "", "", None, None, Some(*until_ms)),
+            PostureEvent::Snoozed { until_ms, .. } => {
+                ("snoozed", "", "", None, None, Some(*until_ms))
+            }
             PostureEvent::Calibrated { .. } => ("calibrated", "", "", None, None, None),
         };
         let detail = serde_json::to_string(&row.event).map_err(std::io::Error::other)?;
@@ -172,8 +174,9 @@ mod tests {
 
     #[test]
     fn header_and_cells_have_the_same_length() {
-        let row = super::super::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
-            .remove(0);
+        let row =
+            super::super::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
+                .remove(0);
         assert_eq!(cells(&row).len(), sample_columns().len());
         assert_eq!(sample_columns().len(), 8 + 8 * 4);
     }

@@ -14,9 +14,21 @@ use super::rows::{EventRow, StoredBaseline};
 /// Context, not diagnosis: 45.5 is the severity cut-off of Heidary 2024; the neck-pain group of
 /// Lau 2009 sat at 43.9 ± 3.6 and the healthy group at 50.6 ± 2.1 (lower edge 48.5).
 pub const CVA_BANDS: [(&str, f64, f64); 3] = [
-    ("below 45.5° (severity cut-off, Heidary 2024; neck-pain group 43.9 ± 3.6°, Lau 2009)", f64::NEG_INFINITY, 45.5),
-    ("45.5-48.5° (between the neck-pain and healthy group ranges)", 45.5, 48.5),
-    ("48.5° and above (healthy-group range 50.6 ± 2.1°, Lau 2009)", 48.5, f64::INFINITY),
+    (
+        "below 45.5° (severity cut-off, Heidary 2024; neck-pain group 43.9 ± 3.6°, Lau 2009)",
+        f64::NEG_INFINITY,
+        45.5,
+    ),
+    (
+        "45.5-48.5° (between the neck-pain and healthy group ranges)",
+        45.5,
+        48.5,
+    ),
+    (
+        "48.5° and above (healthy-group range 50.6 ± 2.1°, Lau 2009)",
+        48.5,
+        f64::INFINITY,
+    ),
 ];
 
 /// Minimal detectable change of photogrammetric CVA, degrees (Gallego-Izquierdo 2020: intra-rater
@@ -163,10 +175,12 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
                 accum.add(mean);
             }
         }
-        if let Some(cva) = row.metrics[0].mean {
-            if let Some(band) = CVA_BANDS.iter().position(|(_, lo, hi)| cva >= *lo && cva < *hi) {
-                cva_counts[band] += 1;
-            }
+        if let Some(band) = row.metrics[0].mean.and_then(|cva| {
+            CVA_BANDS
+                .iter()
+                .position(|(_, lo, hi)| cva >= *lo && cva < *hi)
+        }) {
+            cva_counts[band] += 1;
         }
         if let Some(score) = row.rula_neck.filter(|s| (1..=4).contains(s)) {
             neck_counts[usize::from(score - 1)] += 1;
@@ -209,7 +223,13 @@ fn shares(counts: &[u64]) -> BandShares {
         seconds,
         fractions: counts
             .iter()
-            .map(|count| if seconds == 0 { 0.0 } else { *count as f64 / seconds as f64 })
+            .map(|count| {
+                if seconds == 0 {
+                    0.0
+                } else {
+                    *count as f64 / seconds as f64
+                }
+            })
             .collect(),
     }
 }
@@ -347,23 +367,57 @@ mod tests {
             recorded_at: String::new(),
             view: View::SideLeft,
             metrics: [
-                ("cva_deg".to_owned(), MetricStats { mean: 50.0, sd: 1.0, n: 300 }),
-                ("hip_angle_deg".to_owned(), MetricStats { mean: 100.0, sd: 2.0, n: 300 }),
+                (
+                    "cva_deg".to_owned(),
+                    MetricStats {
+                        mean: 50.0,
+                        sd: 1.0,
+                        n: 300,
+                    },
+                ),
+                (
+                    "hip_angle_deg".to_owned(),
+                    MetricStats {
+                        mean: 100.0,
+                        sd: 2.0,
+                        n: 300,
+                    },
+                ),
             ]
             .into(),
         };
         let follow: BTreeMap<&'static str, MetricStats> = [
-            ("cva_deg", MetricStats { mean: 44.0, sd: 2.0, n: 60 }),
-            ("hip_angle_deg", MetricStats { mean: 105.0, sd: 2.0, n: 60 }),
+            (
+                "cva_deg",
+                MetricStats {
+                    mean: 44.0,
+                    sd: 2.0,
+                    n: 60,
+                },
+            ),
+            (
+                "hip_angle_deg",
+                MetricStats {
+                    mean: 105.0,
+                    sd: 2.0,
+                    n: 60,
+                },
+            ),
         ]
         .into();
         let rows = compare(&baseline, &follow);
         assert_eq!(rows.len(), 2);
-        let cva = rows.iter().find(|row| row.metric == "cva_deg").expect("cva");
+        let cva = rows
+            .iter()
+            .find(|row| row.metric == "cva_deg")
+            .expect("cva");
         assert!((cva.change + 6.0).abs() < 1e-12);
         assert!((cva.mdc.value - 5.0).abs() < 1e-12);
         assert!(cva.exceeds_mdc);
-        let hip = rows.iter().find(|row| row.metric == "hip_angle_deg").expect("hip");
+        let hip = rows
+            .iter()
+            .find(|row| row.metric == "hip_angle_deg")
+            .expect("hip");
         assert!((hip.mdc.value - 5.54).abs() < 1e-9);
         assert!(!hip.exceeds_mdc);
     }

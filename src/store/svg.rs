@@ -55,10 +55,11 @@ impl Scale {
         let (lo, hi) = (self.v0.min(self.v1), self.v0.max(self.v1));
         let raw = (hi - lo) / count.max(1) as f64;
         let magnitude = 10_f64.powf(raw.log10().floor());
+        // The smallest round step that gives at most about 1.5 × `count` ticks.
         let step = [1.0, 2.0, 5.0, 10.0]
             .iter()
             .map(|factor| factor * magnitude)
-            .find(|step| *step >= raw)
+            .find(|step| (hi - lo) / step <= count.max(1) as f64 * 1.5)
             .unwrap_or(10.0 * magnitude);
         let mut ticks = Vec::new();
         let mut tick = (lo / step).ceil() * step;
@@ -143,8 +144,10 @@ impl Svg {
                 );
             }
             _ => {
-                let coords: Vec<String> =
-                    points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+                let coords: Vec<String> = points
+                    .iter()
+                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                    .collect();
                 let _ = writeln!(
                     self.body,
                     r#"<polyline points="{}" class="{}"/>"#,
@@ -160,7 +163,10 @@ impl Svg {
         if points.len() < 3 {
             return;
         }
-        let coords: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let coords: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
         let _ = writeln!(
             self.body,
             r#"<polygon points="{}" class="{}"/>"#,

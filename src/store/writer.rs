@@ -198,10 +198,13 @@ impl StoreWriter {
     /// back with what was written.
     pub fn finish(mut self) -> Result<(Store, WriterReport), StoreError> {
         self.sender = None;
-        let handle = self.handle.take().ok_or_else(|| StoreError::WriterStopped {
-            unsaved: 0,
-            reason: "finished twice".into(),
-        })?;
+        let handle = self
+            .handle
+            .take()
+            .ok_or_else(|| StoreError::WriterStopped {
+                unsaved: 0,
+                reason: "finished twice".into(),
+            })?;
         handle.join().map_err(|_| StoreError::WriterStopped {
             unsaved: 0,
             reason: "the writer thread panicked".into(),
@@ -272,7 +275,10 @@ mod tests {
         state.push(WriteMsg::Sample(sample(1200.0)));
         let report = state.finish(&mut store)?;
         let rows = store.samples(id)?;
-        assert_eq!(rows.iter().map(|row| row.frames).collect::<Vec<_>>(), [4, 1]);
+        assert_eq!(
+            rows.iter().map(|row| row.frames).collect::<Vec<_>>(),
+            [4, 1]
+        );
         assert_eq!(report.samples, 5);
         assert_eq!(report.seconds, 2);
         Ok(())

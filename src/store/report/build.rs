@@ -62,9 +62,10 @@ fn duration(seconds: f64) -> String {
 }
 
 fn source_name(info: &SessionInfo) -> String {
-    Path::new(&info.source)
-        .file_name()
-        .map_or_else(|| info.source.clone(), |name| name.to_string_lossy().into_owned())
+    Path::new(&info.source).file_name().map_or_else(
+        || info.source.clone(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// Builds the whole report.
@@ -89,13 +90,26 @@ pub fn build(recordings: &[Recording]) -> Document {
         }
         recording_section(&mut blocks, index + 1, recording, summary);
     }
-    blocks.push(Block::Heading { level: 2, text: "What this report is not".into() });
+    blocks.push(Block::Heading {
+        level: 2,
+        text: "What this report is not".into(),
+    });
     blocks.push(Block::Note(NOT_A_DIAGNOSIS.into()));
-    Document { title: "plumbline posture report".into(), blocks }
+    Document {
+        title: "plumbline posture report".into(),
+        blocks,
+    }
 }
 
-fn summary_section(blocks: &mut Vec<Block>, recordings: &[Recording], summaries: &[SessionSummary]) {
-    blocks.push(Block::Heading { level: 2, text: "Summary of all recordings".into() });
+fn summary_section(
+    blocks: &mut Vec<Block>,
+    recordings: &[Recording],
+    summaries: &[SessionSummary],
+) {
+    blocks.push(Block::Heading {
+        level: 2,
+        text: "Summary of all recordings".into(),
+    });
     let rows = recordings
         .iter()
         .zip(summaries)
@@ -106,23 +120,43 @@ fn summary_section(blocks: &mut Vec<Block>, recordings: &[Recording], summaries:
                 duration(summary.duration_s),
                 recording.info.view.map_or("–", view_name).to_owned(),
                 num(summary.metrics.get("cva_deg").map(|s| s.mean), 1),
-                if summary.cva_bands.seconds > 0 { percent(summary.cva_bands.fractions[0]) } else { "–".into() },
+                if summary.cva_bands.seconds > 0 {
+                    percent(summary.cva_bands.fractions[0])
+                } else {
+                    "–".into()
+                },
                 num(summary.forward_head_condition_min_per_h, 1),
                 summary.alerts.to_string(),
             ]
         })
         .collect();
     blocks.push(Block::Table {
-        head: ["Recording", "Duration", "View", "CVA mean (°)", "Time CVA < 45.5°", "Forward head (min/h)", "Alerts"]
-            .map(String::from)
-            .to_vec(),
+        head: [
+            "Recording",
+            "Duration",
+            "View",
+            "CVA mean (°)",
+            "Time CVA < 45.5°",
+            "Forward head (min/h)",
+            "Alerts",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     });
 }
 
-fn recording_section(blocks: &mut Vec<Block>, number: usize, recording: &Recording, summary: &SessionSummary) {
+fn recording_section(
+    blocks: &mut Vec<Block>,
+    number: usize,
+    recording: &Recording,
+    summary: &SessionSummary,
+) {
     let info = &recording.info;
-    blocks.push(Block::Heading { level: 2, text: format!("Recording {number}: {}", source_name(info)) });
+    blocks.push(Block::Heading {
+        level: 2,
+        text: format!("Recording {number}: {}", source_name(info)),
+    });
     blocks.push(Block::Paragraph(format!(
         "Session {} ({}), started {}; {} analysed, person present {}; dominant view {}; pose model {}{}.",
         info.id,
@@ -135,7 +169,9 @@ fn recording_section(blocks: &mut Vec<Block>, number: usize, recording: &Recordi
         info.subject.as_ref().map_or_else(String::new, |subject| format!("; subject {subject}")),
     )));
     if recording.rows.is_empty() {
-        blocks.push(Block::Note("No samples were stored for this recording: no person was analysed.".into()));
+        blocks.push(Block::Note(
+            "No samples were stored for this recording: no person was analysed.".into(),
+        ));
         return;
     }
     measures_table(blocks, summary);
@@ -156,7 +192,10 @@ fn recording_section(blocks: &mut Vec<Block>, number: usize, recording: &Recordi
     if let Some(baseline) = &recording.baseline {
         baseline_section(blocks, baseline, &comparisons);
     }
-    blocks.push(Block::Heading { level: 3, text: "Suggestions".into() });
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Suggestions".into(),
+    });
     blocks.push(Block::List(suggestions(summary, &comparisons)));
 }
 
@@ -175,19 +214,34 @@ fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
             ])
         })
         .collect();
-    blocks.push(Block::Heading { level: 3, text: "Measures".into() });
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Measures".into(),
+    });
     blocks.push(Block::Table {
-        head: ["Measure", "Unit", "Valid in view", "Reference", "Mean ± SD of 1-s means", "Seconds"]
-            .map(String::from)
-            .to_vec(),
+        head: [
+            "Measure",
+            "Unit",
+            "Valid in view",
+            "Reference",
+            "Mean ± SD of 1-s means",
+            "Seconds",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     });
 }
 
 fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
-    blocks.push(Block::Heading { level: 3, text: "CVA against clinical context bands".into() });
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "CVA against clinical context bands".into(),
+    });
     if summary.cva_bands.seconds == 0 {
-        blocks.push(Block::Paragraph("No CVA could be measured (it needs a side view).".into()));
+        blocks.push(Block::Paragraph(
+            "No CVA could be measured (it needs a side view).".into(),
+        ));
         return;
     }
     blocks.push(Block::Figure {
@@ -201,7 +255,10 @@ fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Session
         .zip(&summary.cva_bands.fractions)
         .map(|((label, _, _), fraction)| vec![(*label).to_owned(), percent(*fraction)])
         .collect();
-    blocks.push(Block::Table { head: vec!["CVA band".into(), "Time".into()], rows });
+    blocks.push(Block::Table {
+        head: vec!["CVA band".into(), "Time".into()],
+        rows,
+    });
     blocks.push(Block::Note(
         "Bands are context, not diagnosis: sitting CVA is smaller than standing, the often-quoted \
          \"forward head below 48-50°\" rule has no traceable validation, and a change smaller than \
@@ -211,9 +268,14 @@ fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Session
 }
 
 fn rula_section(blocks: &mut Vec<Block>, summary: &SessionSummary) {
-    blocks.push(Block::Heading { level: 3, text: "RULA neck and trunk bands".into() });
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "RULA neck and trunk bands".into(),
+    });
     if summary.rula_neck.seconds == 0 && summary.rula_trunk.seconds == 0 {
-        blocks.push(Block::Paragraph("No RULA score could be given (it needs a side view).".into()));
+        blocks.push(Block::Paragraph(
+            "No RULA score could be given (it needs a side view).".into(),
+        ));
         return;
     }
     blocks.push(Block::Figure {
@@ -222,15 +284,32 @@ fn rula_section(blocks: &mut Vec<Block>, summary: &SessionSummary) {
     });
     let mut rows = Vec::new();
     for (part, meanings, shares, angles) in [
-        ("Neck", RULA_NECK, &summary.rula_neck, summary.neck_flexion_by_score),
-        ("Trunk", RULA_TRUNK, &summary.rula_trunk, summary.trunk_inclination_by_score),
+        (
+            "Neck",
+            RULA_NECK,
+            &summary.rula_neck,
+            summary.neck_flexion_by_score,
+        ),
+        (
+            "Trunk",
+            RULA_TRUNK,
+            &summary.rula_trunk,
+            summary.trunk_inclination_by_score,
+        ),
     ] {
         for ((meaning, fraction), angle) in meanings.iter().zip(&shares.fractions).zip(angles) {
-            rows.push(vec![part.to_owned(), (*meaning).to_owned(), percent(*fraction), num(angle, 1)]);
+            rows.push(vec![
+                part.to_owned(),
+                (*meaning).to_owned(),
+                percent(*fraction),
+                num(angle, 1),
+            ]);
         }
     }
     blocks.push(Block::Table {
-        head: ["Part", "Score", "Time", "Mean angle in band (°)"].map(String::from).to_vec(),
+        head: ["Part", "Score", "Time", "Mean angle in band (°)"]
+            .map(String::from)
+            .to_vec(),
         rows,
     });
     blocks.push(Block::Note(
@@ -241,7 +320,10 @@ fn rula_section(blocks: &mut Vec<Block>, summary: &SessionSummary) {
 }
 
 fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
-    blocks.push(Block::Heading { level: 3, text: "Forward-head exposure and alerts".into() });
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Forward-head exposure and alerts".into(),
+    });
     blocks.push(Block::Paragraph(format!(
         "Forward-head condition: {} min per hour present; sustained forward-head state (after the \
          onset delay): {} min per hour present; alerts: {}.",
@@ -253,7 +335,11 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
         .events
         .iter()
         .filter_map(|row| match row.event {
-            PostureEvent::Alert { cva_deg, forward_head_index, .. } => Some(vec![
+            PostureEvent::Alert {
+                cva_deg,
+                forward_head_index,
+                ..
+            } => Some(vec![
                 duration(row.t_ms / 1000.0),
                 num(cva_deg, 1),
                 num(forward_head_index, 2),
@@ -263,7 +349,9 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
         .collect();
     if !rows.is_empty() {
         blocks.push(Block::Table {
-            head: ["Alert at", "CVA (°)", "Forward-head index"].map(String::from).to_vec(),
+            head: ["Alert at", "CVA (°)", "Forward-head index"]
+                .map(String::from)
+                .to_vec(),
             rows,
         });
     }
@@ -276,8 +364,14 @@ pub fn comparison_table(comparisons: &[Comparison]) -> Block {
         .map(|c| {
             vec![
                 c.metric.clone(),
-                format!("{:.1} ± {:.1} (n {})", c.baseline.mean, c.baseline.sd, c.baseline.n),
-                format!("{:.1} ± {:.1} (n {})", c.follow_up.mean, c.follow_up.sd, c.follow_up.n),
+                format!(
+                    "{:.1} ± {:.1} (n {})",
+                    c.baseline.mean, c.baseline.sd, c.baseline.n
+                ),
+                format!(
+                    "{:.1} ± {:.1} (n {})",
+                    c.follow_up.mean, c.follow_up.sd, c.follow_up.n
+                ),
                 format!("{:+.1}", c.change),
                 format!("{:.1}", c.mdc.value),
                 if c.exceeds_mdc { "yes" } else { "no" }.to_owned(),
@@ -286,15 +380,30 @@ pub fn comparison_table(comparisons: &[Comparison]) -> Block {
         })
         .collect();
     Block::Table {
-        head: ["Metric", "Baseline", "This session", "Change", "MDC", "Beyond MDC", "MDC basis"]
-            .map(String::from)
-            .to_vec(),
+        head: [
+            "Metric",
+            "Baseline",
+            "This session",
+            "Change",
+            "MDC",
+            "Beyond MDC",
+            "MDC basis",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     }
 }
 
-fn baseline_section(blocks: &mut Vec<Block>, baseline: &StoredBaseline, comparisons: &[Comparison]) {
-    blocks.push(Block::Heading { level: 3, text: "Compared with the baseline".into() });
+fn baseline_section(
+    blocks: &mut Vec<Block>,
+    baseline: &StoredBaseline,
+    comparisons: &[Comparison],
+) {
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Compared with the baseline".into(),
+    });
     blocks.push(Block::Paragraph(format!(
         "Baseline of subject {} recorded {} in the {} view.",
         baseline.subject,
@@ -302,7 +411,9 @@ fn baseline_section(blocks: &mut Vec<Block>, baseline: &StoredBaseline, comparis
         view_name(baseline.view)
     )));
     if comparisons.is_empty() {
-        blocks.push(Block::Paragraph("No metric was measured in both the baseline and this session.".into()));
+        blocks.push(Block::Paragraph(
+            "No metric was measured in both the baseline and this session.".into(),
+        ));
     } else {
         blocks.push(comparison_table(comparisons));
     }

@@ -118,7 +118,11 @@ impl Document {
 
     /// The report as plain text: the same content without the plots (their captions remain).
     pub fn text(&self) -> String {
-        let mut out = format!("{}\n{}\n", self.title, "=".repeat(self.title.chars().count()));
+        let mut out = format!(
+            "{}\n{}\n",
+            self.title,
+            "=".repeat(self.title.chars().count())
+        );
         for block in &self.blocks {
             block_text(&mut out, block);
         }
@@ -162,7 +166,8 @@ fn block_html(out: &mut String, block: &Block) {
             for row in rows {
                 out.push_str("<tr>");
                 for cell in row {
-                    let numeric = cell.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+                    let numeric = cell
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
                         && cell.len() < 24;
                     let class = if numeric { " class=\"num\"" } else { "" };
                     let _ = write!(out, "<td{class}>{}</td>", escape(cell));
@@ -186,7 +191,11 @@ fn block_text(out: &mut String, block: &Block) {
     match block {
         Block::Heading { level, text } => {
             let underline = if *level <= 2 { '=' } else { '-' };
-            let _ = write!(out, "\n{text}\n{}\n", underline.to_string().repeat(text.chars().count()));
+            let _ = write!(
+                out,
+                "\n{text}\n{}\n",
+                underline.to_string().repeat(text.chars().count())
+            );
         }
         Block::Paragraph(text) => {
             let _ = writeln!(out, "{text}");

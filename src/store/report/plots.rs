@@ -62,7 +62,14 @@ fn value_range(points: &[&[Option<Point>]], include: &[f64]) -> (f64, f64) {
 }
 
 /// Draws a mean line (broken at gaps) and its min-max range.
-fn draw_series(svg: &mut Svg, points: &[Option<Point>], x: &Scale, y: &Scale, class: &str, range: bool) {
+fn draw_series(
+    svg: &mut Svg,
+    points: &[Option<Point>],
+    x: &Scale,
+    y: &Scale,
+    class: &str,
+    range: bool,
+) {
     let mut run: Vec<(f64, f64)> = Vec::new();
     for point in points {
         match point {
@@ -84,14 +91,23 @@ fn axes(svg: &mut Svg, x: &Scale, y: &Scale, label: &str, time_labels: bool) {
     for tick in y.ticks(5) {
         let py = y.px(tick);
         svg.line((x.px0, py), (x.px1, py), "grid");
-        svg.text((x.px0 - 4.0, py + 4.0), Anchor::End, "label", &format!("{tick:.0}"));
+        svg.text(
+            (x.px0 - 4.0, py + 4.0),
+            Anchor::End,
+            "label",
+            &format!("{tick:.0}"),
+        );
     }
     let minutes = x.v1 - x.v0 > 600.0;
     for tick in x.ticks(8) {
         let px = x.px(tick);
         svg.line((px, bottom), (px, bottom + 4.0), "axis");
         if time_labels {
-            let text = if minutes { format!("{:.0}", tick / 60.0) } else { format!("{tick:.0}") };
+            let text = if minutes {
+                format!("{:.0}", tick / 60.0)
+            } else {
+                format!("{tick:.0}")
+            };
             svg.text((px, bottom + 16.0), Anchor::Middle, "label", &text);
         }
     }
@@ -117,29 +133,61 @@ pub fn timeline(rows: &[SecondRow], events: &[EventRow]) -> String {
     let (lo, hi) = value_range(&[&cva], &[45.5]);
     let top = Scale::new(lo, hi, 190.0, 24.0);
     // Context band below the severity cut-off, then the sustained forward-head state.
-    svg.rect((x.px0, top.px(45.5)), (x.px1 - x.px0, top.px(lo) - top.px(45.5)), "band-low", Some("CVA below 45.5°"));
-    for row in rows.iter().filter(|row| row.state == PostureState::ForwardHead) {
+    svg.rect(
+        (x.px0, top.px(45.5)),
+        (x.px1 - x.px0, top.px(lo) - top.px(45.5)),
+        "band-low",
+        Some("CVA below 45.5°"),
+    );
+    for row in rows
+        .iter()
+        .filter(|row| row.state == PostureState::ForwardHead)
+    {
         let x0 = x.px(row.t_s as f64);
-        svg.rect((x0, 192.0), (x.px((row.t_s + 1) as f64) - x0, 6.0), "fh-state", None);
+        svg.rect(
+            (x0, 192.0),
+            (x.px((row.t_s + 1) as f64) - x0, 6.0),
+            "fh-state",
+            None,
+        );
     }
-    axes(&mut svg, &x, &top, "CVA (°), mean and range per second", false);
+    axes(
+        &mut svg,
+        &x,
+        &top,
+        "CVA (°), mean and range per second",
+        false,
+    );
     draw_series(&mut svg, &cva, &x, &top, "cva", true);
     let hip = series(rows, "hip_angle_deg");
     let trunk = series(rows, "trunk_inclination_deg");
     let (lo, hi) = value_range(&[&hip, &trunk], &[]);
     let bottom = Scale::new(lo, hi, 370.0, 230.0);
-    axes(&mut svg, &x, &bottom, "Hip angle and trunk inclination (°)", true);
+    axes(
+        &mut svg,
+        &x,
+        &bottom,
+        "Hip angle and trunk inclination (°)",
+        true,
+    );
     draw_series(&mut svg, &hip, &x, &bottom, "hip", false);
     draw_series(&mut svg, &trunk, &x, &bottom, "trunk", false);
     for row in events {
         if let PostureEvent::Alert { cva_deg, .. } = row.event {
             let px = x.px(row.t_ms / 1000.0);
             svg.line((px, 24.0), (px, 370.0), "alert");
-            let title = cva_deg.map_or_else(|| "alert".to_owned(), |cva| format!("alert, CVA {cva:.1}°"));
+            let title =
+                cva_deg.map_or_else(|| "alert".to_owned(), |cva| format!("alert, CVA {cva:.1}°"));
             svg.rect((px - 2.0, 14.0), (4.0, 8.0), "swatch-alert", Some(&title));
         }
     }
-    let legend = [("swatch-cva", "CVA"), ("swatch-hip", "hip angle"), ("swatch-trunk", "trunk inclination"), ("fh-state", "sustained forward head"), ("swatch-alert", "alert")];
+    let legend = [
+        ("swatch-cva", "CVA"),
+        ("swatch-hip", "hip angle"),
+        ("swatch-trunk", "trunk inclination"),
+        ("fh-state", "sustained forward head"),
+        ("swatch-alert", "alert"),
+    ];
     let mut lx = LEFT;
     for (class, text) in legend {
         svg.rect((lx, height - 12.0), (10.0, 10.0), class, None);
@@ -167,21 +215,52 @@ pub fn cva_distribution(rows: &[SecondRow]) -> String {
     let total = values.len().max(1) as f64;
     let peak = counts.iter().copied().max().unwrap_or(0) as f64 / total * 100.0;
     let y = Scale::new(0.0, (peak * 1.15).max(5.0), 190.0, 24.0);
-    svg.rect((x.px(40.3), 24.0), (x.px(47.5) - x.px(40.3), 166.0), "group-pain", Some("neck-pain group 43.9 ± 3.6° (Lau 2009)"));
-    svg.rect((x.px(48.5), 24.0), (x.px(52.7) - x.px(48.5), 166.0), "group-healthy", Some("healthy group 50.6 ± 2.1° (Lau 2009)"));
+    svg.rect(
+        (x.px(40.3), 24.0),
+        (x.px(47.5) - x.px(40.3), 166.0),
+        "group-pain",
+        Some("neck-pain group 43.9 ± 3.6° (Lau 2009)"),
+    );
+    svg.rect(
+        (x.px(48.5), 24.0),
+        (x.px(52.7) - x.px(48.5), 166.0),
+        "group-healthy",
+        Some("healthy group 50.6 ± 2.1° (Lau 2009)"),
+    );
     axes(&mut svg, &x, &y, "% of time", false);
     for (bin, count) in counts.iter().enumerate() {
         let share = *count as f64 / total * 100.0;
         let x0 = x.px(lo + bin as f64);
-        let title = format!("{:.0}-{:.0}°: {share:.1}%", lo + bin as f64, lo + bin as f64 + 1.0);
-        svg.rect((x0 + 0.5, y.px(share)), (x.px(lo + bin as f64 + 1.0) - x0 - 1.0, y.px(0.0) - y.px(share)), "bar", Some(&title));
+        let title = format!(
+            "{:.0}-{:.0}°: {share:.1}%",
+            lo + bin as f64,
+            lo + bin as f64 + 1.0
+        );
+        svg.rect(
+            (x0 + 0.5, y.px(share)),
+            (
+                x.px(lo + bin as f64 + 1.0) - x0 - 1.0,
+                y.px(0.0) - y.px(share),
+            ),
+            "bar",
+            Some(&title),
+        );
     }
     svg.line((x.px(45.5), 20.0), (x.px(45.5), 190.0), "cutoff");
     for tick in x.ticks(10) {
-        svg.text((x.px(tick), 206.0), Anchor::Middle, "label", &format!("{tick:.0}"));
+        svg.text(
+            (x.px(tick), 206.0),
+            Anchor::Middle,
+            "label",
+            &format!("{tick:.0}"),
+        );
     }
     svg.text((WIDTH - RIGHT, 220.0), Anchor::End, "label", "CVA (°)");
-    let legend = [("group-pain", "neck-pain group 43.9 ± 3.6°"), ("group-healthy", "healthy group 50.6 ± 2.1°"), ("swatch-alert", "45.5° cut-off")];
+    let legend = [
+        ("group-pain", "neck-pain group 43.9 ± 3.6°"),
+        ("group-healthy", "healthy group 50.6 ± 2.1°"),
+        ("swatch-alert", "45.5° cut-off"),
+    ];
     let mut lx = LEFT;
     for (class, text) in legend {
         svg.rect((lx, height - 10.0), (10.0, 10.0), class, None);
@@ -195,22 +274,40 @@ pub fn cva_distribution(rows: &[SecondRow]) -> String {
 pub fn rula_bars(summary: &SessionSummary) -> String {
     let mut svg = Svg::new(WIDTH, 120.0);
     let x = Scale::new(0.0, 100.0, 70.0, WIDTH - RIGHT);
-    let bars: [(&str, &BandShares, f64); 2] = [("Neck", &summary.rula_neck, 20.0), ("Trunk", &summary.rula_trunk, 56.0)];
+    let bars: [(&str, &BandShares, f64); 2] = [
+        ("Neck", &summary.rula_neck, 20.0),
+        ("Trunk", &summary.rula_trunk, 56.0),
+    ];
     for (label, shares, y) in bars {
         svg.text((64.0, y + 17.0), Anchor::End, "title", label);
         let mut start = 0.0;
         for (index, fraction) in shares.fractions.iter().enumerate() {
             let width = fraction * 100.0;
             let title = format!("{label} score {}: {width:.1}% of time", index + 1);
-            svg.rect((x.px(start), y), (x.px(start + width) - x.px(start), 26.0), &format!("score{}", index + 1), Some(&title));
+            svg.rect(
+                (x.px(start), y),
+                (x.px(start + width) - x.px(start), 26.0),
+                &format!("score{}", index + 1),
+                Some(&title),
+            );
             if width >= 6.0 {
-                svg.text((x.px(start + width / 2.0), y + 17.0), Anchor::Middle, "label", &format!("{}: {width:.0}%", index + 1));
+                svg.text(
+                    (x.px(start + width / 2.0), y + 17.0),
+                    Anchor::Middle,
+                    "label",
+                    &format!("{}: {width:.0}%", index + 1),
+                );
             }
             start += width;
         }
     }
     for tick in x.ticks(5) {
-        svg.text((x.px(tick), 104.0), Anchor::Middle, "label", &format!("{tick:.0}%"));
+        svg.text(
+            (x.px(tick), 104.0),
+            Anchor::Middle,
+            "label",
+            &format!("{tick:.0}%"),
+        );
     }
     svg.finish("Time per RULA neck and trunk score")
 }
@@ -226,7 +323,10 @@ mod tests {
         let samples: Vec<PostureSample> = (0..1300)
             .map(|t| PostureSample {
                 t_ms: f64::from(t) * 1000.0,
-                metrics: Metrics { cva_deg: (t % 100 != 0).then_some(50.0), ..Metrics::default() },
+                metrics: Metrics {
+                    cva_deg: (t % 100 != 0).then_some(50.0),
+                    ..Metrics::default()
+                },
                 ..PostureSample::default()
             })
             .collect();

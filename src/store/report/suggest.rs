@@ -79,8 +79,15 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
                 .to_owned(),
         );
     }
-    for comparison in comparisons.iter().filter(|c| c.metric == "cva_deg" && c.exceeds_mdc) {
-        let direction = if comparison.change < 0.0 { "further forward than" } else { "more upright than" };
+    for comparison in comparisons
+        .iter()
+        .filter(|c| c.metric == "cva_deg" && c.exceeds_mdc)
+    {
+        let direction = if comparison.change < 0.0 {
+            "further forward than"
+        } else {
+            "more upright than"
+        };
         out.push(format!(
             "Compared with the baseline the head sat {direction} before (CVA change {:+.1}°, \
              more than the {:.0}° that measurement error can explain).",
@@ -119,8 +126,14 @@ mod tests {
     fn low_cva_and_flexed_neck_prompt_suggestions() {
         let mut summary = SessionSummary::default();
         summary.view_seconds.insert("side-left", 60);
-        summary.cva_bands = BandShares { seconds: 60, fractions: vec![0.5, 0.25, 0.25] };
-        summary.rula_neck = BandShares { seconds: 60, fractions: vec![0.2, 0.3, 0.5, 0.0] };
+        summary.cva_bands = BandShares {
+            seconds: 60,
+            fractions: vec![0.5, 0.25, 0.25],
+        };
+        summary.rula_neck = BandShares {
+            seconds: 60,
+            fractions: vec![0.2, 0.3, 0.5, 0.0],
+        };
         let out = suggestions(&summary, &[]);
         assert_eq!(out.len(), 2, "{out:?}");
         assert!(out[0].contains("50%"));
