@@ -74,7 +74,7 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
         let info = store.session(id)?;
         match (args.format, args.table) {
             (Format::Csv, Table::Samples) => {
-                export::write_samples_csv(&mut out, &store.samples(id)?)?
+                export::write_samples_csv(&mut out, &store.samples(id)?)?;
             }
             (Format::Csv, Table::Events) => export::write_events_csv(&mut out, &store.events(id)?)?,
             (Format::Json, _) => {
