@@ -203,10 +203,13 @@ impl Accum {
 /// Folds per-frame samples into per-second rows.
 ///
 /// Samples are expected in source-time order; a sample from another second closes the current
-/// row (also when time jumps backwards, e.g. a restarted source), so nothing is merged wrongly.
+/// row. When time jumps backwards (a restarted source), the seconds continue after the last one
+/// instead, so no stored second is ever overwritten by later frames.
 #[derive(Clone, Debug, Default)]
 pub struct Aggregator {
     current: Option<Accum>,
+    /// Seconds added to the source time after it went backwards.
+    offset_s: i64,
 }
 
 impl Aggregator {
@@ -218,7 +221,16 @@ impl Aggregator {
     /// Adds one sample; returns the completed row of the previous second when this sample
     /// starts a new one.
     pub fn push(&mut self, sample: &PostureSample) -> Option<SecondRow> {
-        let t_s = second_of(sample.t_ms, self.current.as_ref().map(|accum| accum.t_s));
+        let open = self.current.as_ref().map(|accum| accum.t_s);
+        let mut t_s = second_of(sample.t_ms, open) + self.offset_s;
+        if let Some(open) = open.filter(|open| t_s < *open) {
+            tracing::warn!(
+                "source time went back by {} s; continuing after it",
+                open - t_s
+            );
+            self.offset_s += open + 1 - t_s;
+            t_s = open + 1;
+        }
         let completed = match &self.current {
             Some(accum) if accum.t_s != t_s => self.current.take().map(|accum| accum.row()),
             _ => None,
@@ -237,7 +249,8 @@ impl Aggregator {
         self.current.as_ref().map(Accum::row)
     }
 
-    /// Closes the open second and returns its row.
+    /// Closes the open second and returns its row. Later samples start a new second (after
+    /// the last one when their time is earlier).
     pub fn finish(&mut self) -> Option<SecondRow> {
         self.current.take().map(|accum| accum.row())
     }
@@ -328,11 +341,15 @@ mod tests {
     }
 
     #[test]
-    fn time_going_backwards_closes_the_row() {
+    fn time_going_backwards_continues_after_the_last_second() {
         let rows = aggregate_all(&[
             sample(2500.0, Some(50.0), PostureState::Upright),
             sample(100.0, Some(50.0), PostureState::Upright),
+            sample(1100.0, Some(50.0), PostureState::Upright),
         ]);
-        assert_eq!(rows.iter().map(|row| row.t_s).collect::<Vec<_>>(), [2, 0]);
+        assert_eq!(
+            rows.iter().map(|row| row.t_s).collect::<Vec<_>>(),
+            [2, 3, 4]
+        );
     }
 }

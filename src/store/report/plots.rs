@@ -201,7 +201,7 @@ pub fn timeline(rows: &[SecondRow], events: &[EventRow]) -> String {
 /// cut-off of Heidary 2024.
 pub fn cva_distribution(rows: &[SecondRow]) -> String {
     let values: Vec<f64> = rows.iter().filter_map(|row| row.metrics[0].mean).collect();
-    let height = 230.0;
+    let height = 238.0;
     let mut svg = Svg::new(WIDTH, height);
     let lo = values.iter().copied().fold(40.0_f64, f64::min).floor() - 1.0;
     let hi = values.iter().copied().fold(55.0_f64, f64::max).ceil() + 1.0;
@@ -263,8 +263,8 @@ pub fn cva_distribution(rows: &[SecondRow]) -> String {
     ];
     let mut lx = LEFT;
     for (class, text) in legend {
-        svg.rect((lx, height - 10.0), (10.0, 10.0), class, None);
-        svg.text((lx + 14.0, height - 1.0), Anchor::Start, "label", text);
+        svg.rect((lx, height - 14.0), (10.0, 10.0), class, None);
+        svg.text((lx + 14.0, height - 5.0), Anchor::Start, "label", text);
         lx += 40.0 + text.len() as f64 * 5.5;
     }
     svg.finish("Distribution of CVA against context bands")
