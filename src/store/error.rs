@@ -130,3 +130,35 @@ impl StoreError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::ffi;
+
+    fn failure(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn sqlite_codes_map_to_specific_variants_that_name_the_file() {
+        let path = std::path::Path::new("/data/p.sqlite");
+        let waited = Duration::from_secs(3);
+        let cases = [
+            (ffi::SQLITE_BUSY, "locked by another program"),
+            (ffi::SQLITE_NOTADB, "damaged"),
+            (ffi::SQLITE_CORRUPT, "damaged"),
+            (ffi::SQLITE_READONLY, "no permission"),
+            (ffi::SQLITE_PERM, "no permission"),
+        ];
+        for (code, words) in cases {
+            let message = StoreError::classify(failure(code), path, waited).to_string();
+            assert!(message.contains(words), "{code}: {message}");
+            assert!(message.ends_with("/data/p.sqlite"), "{code}: {message}");
+        }
+        assert!(matches!(
+            StoreError::classify(failure(ffi::SQLITE_FULL), path, waited),
+            StoreError::Sqlite(_)
+        ));
+    }
+}

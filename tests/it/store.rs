@@ -243,3 +243,35 @@ fn new_database_and_wal_are_private() -> Result<(), Box<dyn std::error::Error>> 
     assert_eq!(mode(&dir.path().join("data"))?, 0o700);
     Ok(())
 }
+
+#[test]
+fn writer_that_cannot_commit_keeps_samples_then_says_how_many_are_unsaved()
+-> Result<(), Box<dyn std::error::Error>> {
+    use plumbline::store::writer::{GIVE_UP_AFTER, WriteMsg, WriterState};
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("busy.sqlite");
+    let mut store = Store::open_with_timeout(&path, Duration::from_millis(100))?;
+    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+    let holder = rusqlite::Connection::open(&path)?;
+    holder.execute_batch("BEGIN IMMEDIATE")?;
+    let mut state = WriterState::new(id);
+    for seq in 0..25 {
+        state.push(WriteMsg::Sample(Box::new(sample(seq, seq as f64 * 100.0))));
+    }
+    let now = Instant::now();
+    state.commit(&mut store, now)?; // fails, logs, keeps the buffer
+    let err = state
+        .commit(&mut store, now + GIVE_UP_AFTER)
+        .expect_err("gives up");
+    assert!(
+        matches!(err, StoreError::WriterStopped { unsaved: 25, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("25 samples not saved"), "{err}");
+    holder.execute_batch("ROLLBACK")?;
+    // Once the lock is gone the kept buffer is written in full.
+    state.finish(&mut store)?;
+    let frames: u32 = store.samples(id)?.iter().map(|row| row.frames).sum();
+    assert_eq!(frames, 25);
+    Ok(())
+}
