@@ -31,7 +31,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
-    let store = Store::open_or_default(args.db.as_deref())?;
+    let store = Store::open_existing(args.db.as_deref())?;
     let document = comparison(&store, &args.subject, args.session.map(SessionId))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&document.1)?);

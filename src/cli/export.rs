@@ -59,7 +59,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
-    let store = Store::open_or_default(args.db.as_deref())?;
+    let store = Store::open_existing(args.db.as_deref())?;
     let mut out: Box<dyn std::io::Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

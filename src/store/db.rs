@@ -50,6 +50,19 @@ impl Store {
         }
     }
 
+    /// Opens an existing database for a reading command (export, compare): a missing file is
+    /// [`StoreError::Missing`] rather than a new empty database.
+    pub fn open_existing(path: Option<&Path>) -> Result<Self, StoreError> {
+        let path = match path {
+            Some(path) => path.to_path_buf(),
+            None => default_path()?,
+        };
+        if !path.exists() {
+            return Err(StoreError::Missing { path });
+        }
+        Self::open(&path)
+    }
+
     /// Opens (or creates) the database at `path`, waiting up to `busy_timeout` for locks.
     ///
     /// A new file is created with mode 0600 (its WAL and shared-memory files inherit it), in a

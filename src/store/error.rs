@@ -59,6 +59,17 @@ pub enum StoreError {
         supported: u32,
     },
 
+    /// A reading command was pointed at a database file that does not exist.
+    #[error(
+        "there is no session database here yet; record a session first (plumbline monitor, \
+         analyze or baseline) or pass --db with an existing file: {}",
+        path.display()
+    )]
+    Missing {
+        /// The file that was expected.
+        path: PathBuf,
+    },
+
     /// No platform data folder could be found (no home directory).
     #[error(
         "cannot find a data folder for the session database (no home directory); pass --db FILE"
