@@ -6,3 +6,5 @@ mod geometry;
 mod monitor;
 mod pose;
 mod posture;
+mod records;
+mod store;
