@@ -93,7 +93,7 @@ pub struct Roi {
 }
 
 /// The landmarks of one person in one frame.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Skeleton {
     /// The 33 image landmarks in frame pixels.
     pub landmarks: [Landmark; NUM_LANDMARKS],
