@@ -13,7 +13,12 @@ pub struct Args {
     pub exit_after_seconds: Option<f64>,
 
     /// Window settings file (default: window.toml in the platform config directory).
-    #[arg(long, env = "PLUMBLINE_WINDOW_SETTINGS", value_name = "FILE", hide = true)]
+    #[arg(
+        long,
+        env = "PLUMBLINE_WINDOW_SETTINGS",
+        value_name = "FILE",
+        hide = true
+    )]
     pub window_settings: Option<std::path::PathBuf>,
 }
 

@@ -189,7 +189,9 @@ impl App {
             Layout::Full => self.full_ui(ui),
             Layout::Mini => {
                 let next = egui::CentralPanel::default()
-                    .show(ui, |ui| mini::ui(ui, &mut self.state, self.settings.snooze_minutes))
+                    .show(ui, |ui| {
+                        mini::ui(ui, &mut self.state, self.settings.snooze_minutes)
+                    })
                     .inner;
                 self.set_layout(ui.ctx(), next);
             }
@@ -239,7 +241,12 @@ impl App {
             Overlay::Skeleton
         };
         egui::CentralPanel::default().show(ui, |ui| {
-            video::ui(ui, self.state.latest.as_deref(), self.texture.as_ref(), overlay);
+            video::ui(
+                ui,
+                self.state.latest.as_deref(),
+                self.texture.as_ref(),
+                overlay,
+            );
         });
         warning::ui(ui, &mut self.state, self.settings.snooze_minutes);
     }
@@ -254,7 +261,11 @@ impl App {
                 }
             }
             Tab::ModelView => {
-                let estimate = self.state.latest.as_ref().map(|analysed| &analysed.estimate);
+                let estimate = self
+                    .state
+                    .latest
+                    .as_ref()
+                    .map(|analysed| &analysed.estimate);
                 model_view::ui(ui, estimate);
             }
             Tab::Help => help::ui(ui),

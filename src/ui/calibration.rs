@@ -58,7 +58,9 @@ impl Calibration {
                     seconds: RECORD_SECONDS,
                 })
             }
-            Self::Recording { since_s } if now_s - since_s > RECORD_SECONDS + REPLY_GRACE_SECONDS => {
+            Self::Recording { since_s }
+                if now_s - since_s > RECORD_SECONDS + REPLY_GRACE_SECONDS =>
+            {
                 *self = Self::TimedOut;
                 None
             }
@@ -129,16 +131,18 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
 /// Shows a baseline: mean, spread and count per metric.
 pub fn baseline_ui(ui: &mut egui::Ui, baseline: &Baseline) {
     ui.label(format!("Baseline (recorded in {:?} view)", baseline.view));
-    egui::Grid::new("baseline_grid").striped(true).show(ui, |ui| {
-        for (name, stats) in &baseline.metrics {
-            ui.label(metric_label(name));
-            ui.label(format!(
-                "{:.1} ± {:.1} (n = {})",
-                stats.mean, stats.sd, stats.n
-            ));
-            ui.end_row();
-        }
-    });
+    egui::Grid::new("baseline_grid")
+        .striped(true)
+        .show(ui, |ui| {
+            for (name, stats) in &baseline.metrics {
+                ui.label(metric_label(name));
+                ui.label(format!(
+                    "{:.1} ± {:.1} (n = {})",
+                    stats.mean, stats.sd, stats.n
+                ));
+                ui.end_row();
+            }
+        });
 }
 
 #[cfg(test)]

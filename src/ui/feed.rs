@@ -131,7 +131,10 @@ pub fn start_folder(
             while !stop_flag.load(Ordering::Relaxed) {
                 let image = Arc::clone(&images[seq as usize % images.len()]);
                 let t_ms = seq as f64 * FRAME_INTERVAL.as_secs_f64() * 1000.0;
-                if updates.try_send(analysed_without_pose(seq, t_ms, image)).is_ok() {
+                if updates
+                    .try_send(analysed_without_pose(seq, t_ms, image))
+                    .is_ok()
+                {
                     repaint();
                 }
                 while let Ok(control) = controls.try_recv() {
@@ -169,9 +172,14 @@ mod tests {
         let (update_tx, update_rx) = crossbeam_channel::bounded(4);
         let (_control_tx, control_rx) = crossbeam_channel::bounded(4);
         let feed = start_folder(dir.path(), update_tx, control_rx, || {})?;
-        let first = update_rx.recv_timeout(Duration::from_secs(5)).expect("status");
+        let first = update_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("status");
         assert!(matches!(first, Update::Source(SourceStatus::Running(_))));
-        let Update::Analysed(analysed) = update_rx.recv_timeout(Duration::from_secs(5)).expect("frame") else {
+        let Update::Analysed(analysed) = update_rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("frame")
+        else {
             panic!("expected a frame");
         };
         assert_eq!((analysed.frame.seq, analysed.frame.width()), (0, 4));

@@ -8,8 +8,7 @@ pub const NOTICE_TITLE: &str = "Before you start";
 pub const ACKNOWLEDGE: &str = "I understand";
 
 /// The opening sentence of the notice and of the help's last section.
-pub const NOT_A_DIAGNOSIS: &str =
-    "plumbline is not a diagnosis and not a medical device. It helps you notice a posture; it \
+pub const NOT_A_DIAGNOSIS: &str = "plumbline is not a diagnosis and not a medical device. It helps you notice a posture; it \
      cannot tell you why your neck or head hurts.";
 
 /// Symptoms that need medical care now, not posture training (MEASUREMENT.md §8).
@@ -105,7 +104,7 @@ pub fn notice_ui(ctx: &egui::Context, acknowledged: &mut bool) -> bool {
         return false;
     }
     let mut clicked = false;
-    egui::Modal::new(egui::Id::new("red_flag_notice")).show(ctx, |ui| {
+    egui::Modal::new(egui::Id::unique("red_flag_notice")).show(ctx, |ui| {
         ui.set_max_width(460.0);
         ui.heading(NOTICE_TITLE);
         red_flags_ui(ui);
@@ -125,7 +124,13 @@ mod tests {
     #[test]
     fn red_flags_cover_the_three_of_the_brief() {
         let all = RED_FLAGS.join(" ");
-        for needle in ["sudden", "stiff neck", "fever", "lie down", "lumbar puncture"] {
+        for needle in [
+            "sudden",
+            "stiff neck",
+            "fever",
+            "lie down",
+            "lumbar puncture",
+        ] {
             assert!(all.contains(needle), "missing {needle}");
         }
     }

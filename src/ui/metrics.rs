@@ -126,7 +126,11 @@ pub fn value_text(spec: &MetricSpec, sample: &PostureSample) -> String {
 }
 
 /// The baseline cell of one metric: the change from the baseline mean with its spread.
-pub fn delta_text(spec: &MetricSpec, sample: &PostureSample, baseline: Option<&Baseline>) -> String {
+pub fn delta_text(
+    spec: &MetricSpec,
+    sample: &PostureSample,
+    baseline: Option<&Baseline>,
+) -> String {
     let Some(stats) = baseline.and_then(|baseline| baseline.metrics.get(spec.key)) else {
         return "no baseline".to_owned();
     };
@@ -162,7 +166,10 @@ pub fn ui(ui: &mut egui::Ui, state: &UiState) {
     };
     let sample = &analysed.sample;
     ui.label(view_text(sample.view));
-    ui.label(format!("Landmark confidence {:.0} %", sample.confidence * 100.0));
+    ui.label(format!(
+        "Landmark confidence {:.0} %",
+        sample.confidence * 100.0
+    ));
     egui::Grid::new("metrics_grid")
         .num_columns(4)
         .striped(true)
@@ -181,7 +188,8 @@ pub fn ui(ui: &mut egui::Ui, state: &UiState) {
             }
         });
     ui.add_space(6.0);
-    let rula = |score: Option<u8>| score.map_or_else(|| "side view only".to_owned(), |s| s.to_string());
+    let rula =
+        |score: Option<u8>| score.map_or_else(|| "side view only".to_owned(), |s| s.to_string());
     ui.label(format!(
         "RULA neck score {} · RULA trunk score {}",
         rula(sample.rula_neck),
@@ -217,7 +225,10 @@ mod tests {
         let sample = side_sample(Some(47.26));
         assert_eq!(value_text(&METRICS[0], &sample), "47.3°");
         assert_eq!(value_text(&METRICS[4], &sample), "only in front view");
-        assert_eq!(value_text(&METRICS[0], &side_sample(None)), "not measurable");
+        assert_eq!(
+            value_text(&METRICS[0], &side_sample(None)),
+            "not measurable"
+        );
     }
 
     #[test]
@@ -236,7 +247,10 @@ mod tests {
             delta_text(&METRICS[0], &sample, Some(&baseline)),
             "-6.0° (baseline 50.0 ± 1.5)"
         );
-        assert_eq!(delta_text(&METRICS[1], &sample, Some(&baseline)), "no baseline");
+        assert_eq!(
+            delta_text(&METRICS[1], &sample, Some(&baseline)),
+            "no baseline"
+        );
         assert_eq!(delta_text(&METRICS[0], &sample, None), "no baseline");
     }
 

@@ -87,6 +87,8 @@ mod tests {
             commands(Layout::Full)[0],
             ViewportCommand::WindowLevel(WindowLevel::Normal)
         ));
-        assert!(matches!(commands(Layout::Mini)[2], ViewportCommand::InnerSize(size) if size == MINI_SIZE));
+        assert!(
+            matches!(commands(Layout::Mini)[2], ViewportCommand::InnerSize(size) if size == MINI_SIZE)
+        );
     }
 }

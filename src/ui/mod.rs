@@ -56,7 +56,9 @@ pub enum UiError {
         path: PathBuf,
     },
     /// The settings file is not valid TOML for these settings.
-    #[error("the window settings are not valid (fix or delete the file to start from defaults): {path}")]
+    #[error(
+        "the window settings are not valid (fix or delete the file to start from defaults): {path}"
+    )]
     ParseSettings {
         /// The TOML error.
         source: toml::de::Error,
@@ -113,7 +115,10 @@ pub struct WindowOptions {
 /// source from the settings, by default the first camera). When the pipeline cannot start,
 /// the window still opens and shows what to do.
 pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Result<ExitCode> {
-    let settings_path = options.settings_path.clone().or_else(Settings::default_path);
+    let settings_path = options
+        .settings_path
+        .clone()
+        .or_else(Settings::default_path);
     let settings = match &settings_path {
         Some(path) => Settings::load(path).unwrap_or_else(|err| {
             tracing::warn!("{err:#}; using the default settings");
@@ -162,7 +167,9 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
         }),
     )
     .map_err(|err| anyhow::anyhow!("{err}"))
-    .context("cannot open the window (is a display available? try `plumbline monitor --headless`)")?;
+    .context(
+        "cannot open the window (is a display available? try `plumbline monitor --headless`)",
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -180,7 +187,9 @@ fn start_source(
         return Ok(Box::new(feed));
     }
     let message = if source.starts_with("camera") {
-        format!("no camera capture in this build yet (asked for {source}); pass an image folder with --source")
+        format!(
+            "no camera capture in this build yet (asked for {source}); pass an image folder with --source"
+        )
     } else {
         format!("cannot open {source}: only image folders play in this build")
     };

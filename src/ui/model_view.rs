@@ -30,9 +30,8 @@ pub fn roi_corners(roi: &Roi) -> [Pos2; 4] {
     let (sin, cos) = roi.rotation_rad.sin_cos();
     let centre = Pos2::new(roi.x_center_px, roi.y_center_px);
     let (hw, hh) = (roi.width_px / 2.0, roi.height_px / 2.0);
-    [(-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh)].map(|(dx, dy)| {
-        centre + Vec2::new(dx * cos - dy * sin, dx * sin + dy * cos)
-    })
+    [(-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh)]
+        .map(|(dx, dy)| centre + Vec2::new(dx * cos - dy * sin, dx * sin + dy * cos))
 }
 
 /// Paints the ROI and all landmarks (confidence-coloured, none hidden) over the frame.
@@ -54,9 +53,10 @@ pub fn paint(painter: &egui::Painter, ui_from_image: &RectTransform, estimate: &
 
 /// Words for the detector's state.
 pub fn detector_text(estimate: &PoseEstimate) -> String {
-    let score = estimate
-        .score
-        .map_or_else(|| "no detection".to_owned(), |s| format!("score {:.0} %", s * 100.0));
+    let score = estimate.score.map_or_else(
+        || "no detection".to_owned(),
+        |s| format!("score {:.0} %", s * 100.0),
+    );
     let ran = if estimate.detector_ran {
         "detector ran on this frame"
     } else {

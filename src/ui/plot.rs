@@ -41,7 +41,10 @@ pub fn head_series(history: &[HistoryPoint]) -> HeadSeries {
 
 /// Splits a series into runs of consecutive valid points, so gaps (other view, nobody in
 /// view) show as gaps rather than as straight lines across them.
-pub fn runs(history: &[HistoryPoint], read: impl Fn(&HistoryPoint) -> Option<f64>) -> Vec<Vec<[f64; 2]>> {
+pub fn runs(
+    history: &[HistoryPoint],
+    read: impl Fn(&HistoryPoint) -> Option<f64>,
+) -> Vec<Vec<[f64; 2]>> {
     let mut out: Vec<Vec<[f64; 2]>> = Vec::new();
     let mut current: Vec<[f64; 2]> = Vec::new();
     for point in history {
@@ -73,9 +76,7 @@ pub fn ui(ui: &mut egui::Ui, state: &UiState) {
         .allow_scroll(false)
         .show(ui, |plot_ui| {
             for run in runs(&history, read_head) {
-                plot_ui.line(
-                    Line::new(head_name, PlotPoints::from(run)).color(theme::PLOT_HEAD),
-                );
+                plot_ui.line(Line::new(head_name, PlotPoints::from(run)).color(theme::PLOT_HEAD));
             }
             for run in runs(&history, |p| p.hip_angle_deg) {
                 plot_ui.line(Line::new(HIP_SERIES, PlotPoints::from(run)).color(theme::PLOT_HIP));
@@ -107,7 +108,10 @@ mod tests {
             point(3.0, Some(44.0), None),
         ];
         let runs = runs(&history, |p| p.cva_deg);
-        assert_eq!(runs, vec![vec![[0.0, 50.0], [1.0, 49.0]], vec![[3.0, 44.0]]]);
+        assert_eq!(
+            runs,
+            vec![vec![[0.0, 50.0], [1.0, 49.0]], vec![[3.0, 44.0]]]
+        );
     }
 
     #[test]

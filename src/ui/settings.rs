@@ -136,39 +136,77 @@ pub enum Change {
 pub fn ui(ui: &mut egui::Ui, settings: &mut Settings, outbox: &mut Vec<Control>) -> Change {
     let mut changed = false;
     ui.heading("Settings");
-    egui::Grid::new("settings_grid").num_columns(2).show(ui, |ui| {
-        let label = ui.label("Source (next start)");
-        changed |= ui
-            .text_edit_singleline(&mut settings.source)
-            .labelled_by(label.id)
-            .changed();
-        ui.end_row();
+    egui::Grid::new("settings_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let label = ui.label("Source (next start)");
+            changed |= ui
+                .text_edit_singleline(&mut settings.source)
+                .labelled_by(label.id)
+                .changed();
+            ui.end_row();
 
-        ui.label("Landmark model (next start)");
-        egui::ComboBox::from_id_salt("model_variant")
-            .selected_text(settings.model.label())
-            .show_ui(ui, |ui| {
-                for variant in ModelVariant::ALL {
-                    changed |= ui
-                        .selectable_value(&mut settings.model, variant, variant.label())
-                        .changed();
-                }
-            });
-        ui.end_row();
+            let label = ui.label("Landmark model (next start)");
+            egui::ComboBox::from_id_salt("model_variant")
+                .selected_text(settings.model.label())
+                .show_ui(ui, |ui| {
+                    for variant in ModelVariant::ALL {
+                        changed |= ui
+                            .selectable_value(&mut settings.model, variant, variant.label())
+                            .changed();
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
 
-        changed |= drag_row(ui, "CVA threshold (next start)", &mut settings.cva_threshold_deg, 30.0..=60.0, " °");
-        changed |= drag_row(ui, "Drop below baseline (next start)", &mut settings.baseline_drop_deg, 1.0..=15.0, " °");
-        if drag_row(ui, "Onset delay", &mut settings.onset_delay_s, ONSET_DELAY_RANGE_S, " s") {
-            outbox.push(Control::SetOnsetDelay(settings.onset_delay_s));
-            changed = true;
-        }
-        if drag_row(ui, "Analysis rate", &mut settings.analysis_rate_fps, RATE_RANGE_FPS, " fps") {
-            outbox.push(Control::SetRate(settings.analysis_rate_fps));
-            changed = true;
-        }
-        changed |= drag_row(ui, "Snooze length", &mut settings.snooze_minutes, 1.0..=120.0, " min");
-    });
-    if changed { Change::Changed } else { Change::None }
+            changed |= drag_row(
+                ui,
+                "CVA threshold (next start)",
+                &mut settings.cva_threshold_deg,
+                30.0..=60.0,
+                " °",
+            );
+            changed |= drag_row(
+                ui,
+                "Drop below baseline (next start)",
+                &mut settings.baseline_drop_deg,
+                1.0..=15.0,
+                " °",
+            );
+            if drag_row(
+                ui,
+                "Onset delay",
+                &mut settings.onset_delay_s,
+                ONSET_DELAY_RANGE_S,
+                " s",
+            ) {
+                outbox.push(Control::SetOnsetDelay(settings.onset_delay_s));
+                changed = true;
+            }
+            if drag_row(
+                ui,
+                "Analysis rate",
+                &mut settings.analysis_rate_fps,
+                RATE_RANGE_FPS,
+                " fps",
+            ) {
+                outbox.push(Control::SetRate(settings.analysis_rate_fps));
+                changed = true;
+            }
+            changed |= drag_row(
+                ui,
+                "Snooze length",
+                &mut settings.snooze_minutes,
+                1.0..=120.0,
+                " min",
+            );
+        });
+    if changed {
+        Change::Changed
+    } else {
+        Change::None
+    }
 }
 
 fn drag_row(
@@ -214,7 +252,7 @@ mod tests {
         let path = dir.path().join(SETTINGS_FILE);
         std::fs::write(&path, "onset_delay_s = 90.0\n").expect("write");
         let settings = Settings::load(&path).expect("valid");
-        assert_eq!(settings.onset_delay_s, 90.0);
+        assert!((settings.onset_delay_s - 90.0).abs() < f64::EPSILON);
         assert_eq!(settings.model, ModelVariant::Full);
         std::fs::write(&path, "onset_delay_s = \"soon\"\n").expect("write");
         let err = Settings::load(&path).expect_err("wrong type");

@@ -70,9 +70,10 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
         ui.label(format!("Alerts this session: {}", state.alert_count));
         if state.snoozed_until_ms.is_some() {
             ui.separator();
-            let left = state.snoozed_until_ms.zip(state.latest.as_ref()).map(
-                |(until_ms, latest)| clock_text((until_ms - latest.sample.t_ms) / 1000.0),
-            );
+            let left = state
+                .snoozed_until_ms
+                .zip(state.latest.as_ref())
+                .map(|(until_ms, latest)| clock_text((until_ms - latest.sample.t_ms) / 1000.0));
             ui.label(format!("Snoozed, {} left", left.unwrap_or_default()));
             if ui.button("Resume warnings").clicked() {
                 state.resume();

@@ -63,7 +63,10 @@ pub fn fit_rect(image_size: Vec2, available: Rect) -> Option<Rect> {
         return None;
     }
     let scale = (available.width() / image_size.x).min(available.height() / image_size.y);
-    Some(Rect::from_center_size(available.center(), image_size * scale))
+    Some(Rect::from_center_size(
+        available.center(),
+        image_size * scale,
+    ))
 }
 
 /// The ear and shoulder of the side that faces the camera, in frame pixels.
@@ -107,7 +110,10 @@ pub fn ui(
         ui.centered_and_justified(|ui| ui.label("Waiting for the first frame…"));
         return;
     };
-    let image_size = Vec2::new(analysed.frame.width() as f32, analysed.frame.height() as f32);
+    let image_size = Vec2::new(
+        analysed.frame.width() as f32,
+        analysed.frame.height() as f32,
+    );
     let mut available = ui.available_rect_before_wrap();
     available.max.y -= ui.text_style_height(&egui::TextStyle::Body) + 8.0;
     let Some(video_rect) = fit_rect(image_size, available) else {
@@ -120,7 +126,8 @@ pub fn ui(
         let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
         painter.image(texture.id(), video_rect, uv, egui::Color32::WHITE);
     }
-    let ui_from_image = RectTransform::from_to(Rect::from_min_size(Pos2::ZERO, image_size), video_rect);
+    let ui_from_image =
+        RectTransform::from_to(Rect::from_min_size(Pos2::ZERO, image_size), video_rect);
     match overlay {
         Overlay::Skeleton => {
             if let Some(skeleton) = &analysed.estimate.skeleton {
@@ -165,7 +172,12 @@ pub fn skeleton_ui(
 /// Paints the CVA construction at the neck: the ear-shoulder line, the horizontal through
 /// the shoulder, and the value. The metric's C7 estimate sits near the shoulder landmark; the
 /// drawing uses the shoulder so the user sees which landmarks the angle comes from.
-fn cva_ui(painter: &egui::Painter, ui_from_image: &RectTransform, skeleton: &Skeleton, analysed: &Analysed) {
+fn cva_ui(
+    painter: &egui::Painter,
+    ui_from_image: &RectTransform,
+    skeleton: &Skeleton,
+    analysed: &Analysed,
+) {
     let Some(cva_deg) = analysed.sample.metrics.cva_deg else {
         return;
     };
@@ -249,6 +261,10 @@ mod tests {
 
     #[test]
     fn bones_stay_inside_the_landmark_range() {
-        assert!(BONES.iter().all(|&(a, b)| a < NUM_LANDMARKS && b < NUM_LANDMARKS));
+        assert!(
+            BONES
+                .iter()
+                .all(|&(a, b)| a < NUM_LANDMARKS && b < NUM_LANDMARKS)
+        );
     }
 }

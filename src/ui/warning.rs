@@ -32,7 +32,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState, snooze_minutes: f64) {
     ui.ctx()
         .layer_painter(egui::LayerId::new(
             egui::Order::Middle,
-            egui::Id::new("warning_scrim"),
+            egui::Id::unique("warning_scrim"),
         ))
         .rect_filled(screen, 0.0, theme::OVERLAY_SCRIM);
     let frame = egui::Frame::window(ui.style())
