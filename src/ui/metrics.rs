@@ -166,10 +166,14 @@ pub fn ui(ui: &mut egui::Ui, state: &UiState) {
     };
     let sample = &analysed.sample;
     ui.label(view_text(sample.view));
-    ui.label(format!(
-        "Landmark confidence {:.0} %",
-        sample.confidence * 100.0
-    ));
+    if analysed.estimate.skeleton.is_some() {
+        ui.label(format!(
+            "Landmark confidence {:.0} %",
+            sample.confidence * 100.0
+        ));
+    } else {
+        ui.label("Nobody found in this frame: no measures.");
+    }
     egui::Grid::new("metrics_grid")
         .num_columns(4)
         .striped(true)

@@ -114,8 +114,8 @@ pub fn ui(
         analysed.frame.width() as f32,
         analysed.frame.height() as f32,
     );
-    let mut available = ui.available_rect_before_wrap();
-    available.max.y -= ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+    ui.label(caption(analysed));
+    let available = ui.available_rect_before_wrap();
     let Some(video_rect) = fit_rect(image_size, available) else {
         ui.label("The frame is empty.");
         return;
@@ -140,9 +140,11 @@ pub fn ui(
     let badge = egui::RichText::new(view_text(analysed.sample.view))
         .background_color(theme::LABEL_BACKGROUND)
         .color(egui::Color32::WHITE);
-    let badge_rect = Rect::from_min_size(video_rect.min + Vec2::splat(8.0), Vec2::new(260.0, 24.0));
-    ui.put(badge_rect, egui::Label::new(badge).selectable(false));
-    ui.label(caption(analysed));
+    let badge_rect = Rect::from_min_size(video_rect.min + Vec2::splat(8.0), Vec2::new(320.0, 24.0));
+    // A child ui keeps the badge at the frame's top-left corner and reachable by its label.
+    ui.scope_builder(egui::UiBuilder::new().max_rect(badge_rect), |ui| {
+        ui.add(egui::Label::new(badge).selectable(false));
+    });
 }
 
 /// Paints bones and joints of landmarks at least `min_visibility` visible.
