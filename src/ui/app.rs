@@ -21,6 +21,20 @@ const IDLE_REPAINT: Duration = Duration::from_millis(500);
 /// Texture filtering for the video.
 const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
 
+/// Where the window's requests go: a channel in tests, the running pipeline in the app.
+pub trait ControlSink: Send {
+    /// Hands `control` over without blocking the UI for long; the error says why it was not
+    /// taken.
+    fn send_control(&self, control: Control) -> Result<(), String>;
+}
+
+impl ControlSink for Sender<Control> {
+    fn send_control(&self, control: Control) -> Result<(), String> {
+        self.try_send(control)
+            .map_err(|err| format!("the pipeline did not take the request: {err}"))
+    }
+}
+
 /// The side panel's tabs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tab {
@@ -68,9 +82,10 @@ pub struct App {
     /// Where the settings are saved (`None`: not saved).
     settings_path: Option<PathBuf>,
     updates: Receiver<Update>,
-    controls: Sender<Control>,
+    controls: Box<dyn ControlSink>,
     texture: Option<egui::TextureHandle>,
     texture_seq: Option<u64>,
+    texture_uploads: u64,
     /// The selected side-panel tab.
     pub tab: Tab,
     /// Full window or mini mode.
@@ -82,15 +97,20 @@ pub struct App {
 
 impl App {
     /// A window fed by `updates` that sends its requests to `controls`.
-    pub fn new(updates: Receiver<Update>, controls: Sender<Control>, settings: Settings) -> Self {
+    pub fn new(
+        updates: Receiver<Update>,
+        controls: impl ControlSink + 'static,
+        settings: Settings,
+    ) -> Self {
         Self {
             state: UiState::default(),
             settings,
             settings_path: None,
             updates,
-            controls,
+            controls: Box::new(controls),
             texture: None,
             texture_seq: None,
+            texture_uploads: 0,
             tab: Tab::default(),
             layout: Layout::default(),
             exit_at: None,
@@ -103,6 +123,11 @@ impl App {
     pub fn with_settings_path(mut self, path: Option<PathBuf>) -> Self {
         self.settings_path = path;
         self
+    }
+
+    /// Saves settings changes to `path` from now on.
+    pub fn set_settings_path(&mut self, path: Option<PathBuf>) {
+        self.settings_path = path;
     }
 
     /// Closes the window after `after` (smoke tests, demos).
@@ -122,6 +147,11 @@ impl App {
     /// Sequence number of the frame in the video texture.
     pub fn texture_seq(&self) -> Option<u64> {
         self.texture_seq
+    }
+
+    /// How many times the video texture was uploaded (once per new frame).
+    pub fn texture_uploads(&self) -> u64 {
+        self.texture_uploads
     }
 
     /// Drains every pending update into the state.
@@ -181,6 +211,7 @@ impl App {
             None => self.texture = Some(ctx.load_texture("video", pixels, VIDEO_TEXTURE)),
         }
         self.texture_seq = Some(analysed.frame.seq);
+        self.texture_uploads += 1;
     }
 
     /// Draws the whole window, then sends the controls the panels queued.
@@ -283,8 +314,8 @@ impl App {
     /// Sends the queued controls to the pipeline.
     pub fn flush(&mut self) {
         for control in self.state.take_outbox() {
-            if self.controls.try_send(control.clone()).is_err() {
-                tracing::warn!("the pipeline did not take {control:?}: it is busy or stopped");
+            if let Err(err) = self.controls.send_control(control.clone()) {
+                tracing::warn!("{control:?} not sent: {err}");
             }
         }
     }

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-pub use app::{App, Tab};
+pub use app::{App, ControlSink, Tab};
 pub use problem::Problem;
 pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};

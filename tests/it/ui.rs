@@ -338,8 +338,11 @@ fn calibration_counts_down_sends_calibrate_and_shows_the_baseline() {
 }
 
 #[test]
-fn onset_delay_change_is_sent_at_once() {
+fn onset_delay_change_is_sent_at_once_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config").join("window.toml");
     let (mut harness, _updates, controls) = app_harness();
+    harness.state_mut().set_settings_path(Some(path.clone()));
     harness.run();
     harness.get_by_label("Settings").click();
     harness.run();
@@ -351,7 +354,10 @@ fn onset_delay_change_is_sent_at_once() {
             .any(|c| matches!(c, Control::SetOnsetDelay(s) if *s > 30.0)),
         "{sent:?}"
     );
-    assert!(harness.state().settings.onset_delay_s > 30.0);
+    let delay = harness.state().settings.onset_delay_s;
+    assert!(delay > 30.0);
+    let saved = Settings::load(&path).unwrap();
+    assert!((saved.onset_delay_s - delay).abs() < 1e-9, "{saved:?}");
 }
 
 #[test]
@@ -410,18 +416,38 @@ fn mini_mode_keeps_state_and_timer_only() {
 }
 
 #[test]
-fn texture_follows_the_newest_frame() {
+fn texture_is_uploaded_once_per_new_frame() {
     let (mut harness, updates, _controls) = app_harness();
     harness.run();
     assert_eq!(harness.state().texture_seq(), None);
     updates
         .send(frame_update(7, 0.0, PostureState::Upright, 50.0))
         .unwrap();
+    harness.run();
+    harness.run_steps(5);
+    assert_eq!(harness.state().texture_seq(), Some(7));
+    assert_eq!(
+        harness.state().texture_uploads(),
+        1,
+        "repaints without news reuse the texture"
+    );
+
+    // The same frame again (a repeated update) does not upload; two new ones in one drain
+    // upload only the newest.
+    updates
+        .send(frame_update(7, 0.0, PostureState::Upright, 50.0))
+        .unwrap();
+    harness.run();
+    assert_eq!(harness.state().texture_uploads(), 1);
     updates
         .send(frame_update(8, 100.0, PostureState::Upright, 50.0))
         .unwrap();
+    updates
+        .send(frame_update(9, 200.0, PostureState::Upright, 50.0))
+        .unwrap();
     harness.run();
-    assert_eq!(harness.state().texture_seq(), Some(8));
+    assert_eq!(harness.state().texture_seq(), Some(9));
+    assert_eq!(harness.state().texture_uploads(), 2);
     assert_eq!(harness.state().tab, Tab::Measures);
 }
 
