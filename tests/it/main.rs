@@ -1,3 +1,4 @@
-//! The one integration-test binary: one module per area.
+//! One integration-test binary (as ripgrep does): real models, real runtime, real files.
 
+mod doctor;
 mod ui;
