@@ -8,3 +8,4 @@ mod pose;
 mod posture;
 mod records;
 mod store;
+mod ui;
