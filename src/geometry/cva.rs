@@ -25,10 +25,10 @@ use super::{Facing, SideChain, Unmeasurable, unit, wrap_angle};
 
 /// Posterior offset of C7 from the shoulder joint centre, as a fraction of the trunk length.
 /// Fitted in `docs/GEOMETRY.md`.
-pub const C7_POSTERIOR: f64 = 0.12;
+pub const C7_POSTERIOR: f64 = 0.355;
 /// Superior offset of C7 from the shoulder joint centre, as a fraction of the trunk length.
 /// Fitted in `docs/GEOMETRY.md`.
-pub const C7_SUPERIOR: f64 = 0.08;
+pub const C7_SUPERIOR: f64 = 0.0225;
 
 /// The C7 model and the per-user correction.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -40,7 +40,7 @@ pub const WEIGHT_SAGITTAL: f64 = 0.2;
 /// downward head pitch (looking down).
 pub const PITCH_DOWN: f64 = 0.12;
 /// A head-scale change below this (percent) counts as "the head did not come closer".
-pub const SCALE_STEADY_PCT: f64 = 4.0;
+pub const SCALE_STEADY_PCT: f64 = 3.0;
 /// Baseline head-drop values below this (shoulder widths) are too small to divide by.
 pub const MIN_BASELINE_DROP: f64 = 0.05;
 

@@ -61,6 +61,13 @@ pub struct Keypoint {
 
 impl Keypoint {
     /// A keypoint at `(x, y)` in the y-up frame.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::Keypoint;
+    /// let k = Keypoint::new(1.0, 2.0, 0.9);
+    /// assert_eq!((k.pos.x, k.pos.y, k.visibility), (1.0, 2.0, 0.9));
+    /// ```
     pub fn new(x: f64, y: f64, visibility: f64) -> Self {
         Self {
             pos: Point2::new(x, y),
@@ -127,6 +134,12 @@ pub enum Facing {
 impl Facing {
     /// +1 for [`Facing::ImageRight`], -1 for [`Facing::ImageLeft`]: multiply an x difference
     /// by it to get "anterior is positive".
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::Facing;
+    /// assert_eq!(Facing::ImageLeft.sign() * -3.0, 3.0);
+    /// ```
     pub fn sign(self) -> f64 {
         match self {
             Self::ImageRight => 1.0,
@@ -135,6 +148,12 @@ impl Facing {
     }
 
     /// The body side that faces the camera.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::{Facing, Side};
+    /// assert_eq!(Facing::ImageRight.near_side(), Side::Right);
+    /// ```
     pub fn near_side(self) -> Side {
         match self {
             Self::ImageRight => Side::Right,

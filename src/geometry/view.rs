@@ -7,8 +7,12 @@
 //! [`HEAD_TO_TORSO`] times the mid-ear to mid-shoulder distance (laptop webcams rarely see the
 //! hips). In a true side view the shoulders overlap (spread near 0); facing the camera the
 //! biacromial width is about 0.6-0.8 torso lengths.
-//! - spread `<=` [`SIDE_MAX_SPREAD`]: side view; the nose ahead of the ears tells which side
-//!   faces the camera (nose to the image right: the person's right side faces the camera).
+//! - spread `<=` [`SIDE_MAX_SPREAD`] and the ears overlap (ear spread over the ear-to-shoulder
+//!   distance `<=` [`SIDE_MAX_EAR_SPREAD`]; a three-quarter view can stack the shoulders but
+//!   not the ears): side view. The nose ahead of the ears tells which side faces the camera
+//!   (nose to the image right: the person's right side faces the camera); when the nose is
+//!   level with the ears (head bowed far down) a seated person's knees, which point forward,
+//!   decide.
 //! - spread `>=` [`FRONT_MIN_SPREAD`], both ears visible and the nose between the ears: front.
 //! - anything else: oblique (no angle is valid, say so).
 
@@ -28,9 +32,15 @@ pub const MIN_NOSE_AHEAD: f64 = 0.10;
 /// In a front view the nose must lie within this fraction of the ear-to-ear width from the
 /// mid-ear point (larger: the head is turned, the view is oblique).
 pub const MAX_FRONT_NOSE_OFFSET: f64 = 0.35;
+/// Largest horizontal ear spread, over the ear-to-shoulder distance, of a side view. Side
+/// views of the media set measure 0.00-0.21, front views 0.56-1.10.
+pub const SIDE_MAX_EAR_SPREAD: f64 = 0.35;
+/// The knee must lie this far ahead of the hip (in trunk lengths) to tell the facing when the
+/// nose cannot.
+pub const MIN_KNEE_AHEAD: f64 = 0.3;
 /// Torso length over the mid-ear to mid-shoulder distance, used when no hip is visible
-/// (adult sitting anthropometry: shoulder-hip about 50 cm, ear-shoulder about 17 cm).
-pub const HEAD_TO_TORSO: f64 = 2.8;
+/// (BlazePose on the front views of the media set: 2.0-2.4).
+pub const HEAD_TO_TORSO: f64 = 2.2;
 /// Consecutive frames a new view must persist before [`ViewTracker`] switches to it.
 pub const VIEW_SWITCH_FRAMES: u32 = 3;
 
@@ -49,6 +59,14 @@ pub enum ViewClass {
 
 impl ViewClass {
     /// The facing direction of a side view, `None` otherwise.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::Facing;
+    /// use plumbline::geometry::view::ViewClass;
+    /// assert_eq!(ViewClass::SideLeft.facing(), Some(Facing::ImageLeft));
+    /// assert_eq!(ViewClass::Front.facing(), None);
+    /// ```
     pub fn facing(self) -> Option<Facing> {
         match self {
             Self::SideLeft => Some(Facing::ImageLeft),
@@ -116,19 +134,15 @@ pub fn classify_view(body: &Body, current: Option<ViewClass>) -> Result<ViewRead
     let side_limit = SIDE_MAX_SPREAD + bias(ViewClass::SideLeft).max(bias(ViewClass::SideRight));
     let front_limit = FRONT_MIN_SPREAD - bias(ViewClass::Front);
     let nose = visible(body.nose, "nose").ok();
-    let class = if spread <= side_limit {
-        match nose {
-            Some(nose) => {
-                let ahead = (nose.x - mid_ear.x) / ear_shoulder;
-                if ahead >= MIN_NOSE_AHEAD {
-                    ViewClass::SideRight
-                } else if ahead <= -MIN_NOSE_AHEAD {
-                    ViewClass::SideLeft
-                } else {
-                    ViewClass::Oblique
-                }
-            }
-            None => ViewClass::Oblique,
+    let ear_spread = (ears.left.x - ears.right.x).abs() / ear_shoulder;
+    let class = if spread <= side_limit && ear_spread <= SIDE_MAX_EAR_SPREAD {
+        let ahead = nose.map_or(0.0, |nose| (nose.x - mid_ear.x) / ear_shoulder);
+        if ahead >= MIN_NOSE_AHEAD {
+            ViewClass::SideRight
+        } else if ahead <= -MIN_NOSE_AHEAD {
+            ViewClass::SideLeft
+        } else {
+            knee_facing(body, reference).unwrap_or(ViewClass::Oblique)
         }
     } else if spread >= front_limit && ears.both_visible {
         let ear_width = (ears.left - ears.right).norm();
@@ -170,6 +184,30 @@ fn ear_points(body: &Body) -> Result<Ears, Unmeasurable> {
     })
 }
 
+/// The side view from the knees ahead of the hips (seated), if they tell.
+fn knee_facing(body: &Body, reference: f64) -> Option<ViewClass> {
+    let pairs = [
+        (body.left_hip, body.left_knee),
+        (body.right_hip, body.right_knee),
+    ];
+    let ahead: Vec<f64> = pairs
+        .iter()
+        .filter_map(|&(h, k)| {
+            let h = visible(h, "hip").ok()?;
+            let k = visible(k, "knee").ok()?;
+            Some((k.x - h.x) / reference)
+        })
+        .collect();
+    let mean = ahead.iter().sum::<f64>() / ahead.len().max(1) as f64;
+    if ahead.is_empty() || mean.abs() < MIN_KNEE_AHEAD {
+        None
+    } else if mean > 0.0 {
+        Some(ViewClass::SideRight)
+    } else {
+        Some(ViewClass::SideLeft)
+    }
+}
+
 fn torso_length(body: &Body, mid_shoulder: Point2<f64>) -> Option<f64> {
     let lh = visible(body.left_hip, "left hip").ok();
     let rh = visible(body.right_hip, "right hip").ok();
@@ -200,11 +238,24 @@ struct Pending {
 
 impl ViewTracker {
     /// A tracker that starts with an unknown view.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::view::ViewTracker;
+    /// assert_eq!(ViewTracker::new().current(), None);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The current view, `None` while unknown.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::view::ViewTracker;
+    /// let tracker = ViewTracker::default();
+    /// assert!(tracker.current().is_none());
+    /// ```
     pub fn current(&self) -> Option<ViewClass> {
         self.current
     }
@@ -244,6 +295,16 @@ impl ViewTracker {
     }
 
     /// Forgets the current view (for example after the person left).
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::Body;
+    /// use plumbline::geometry::view::ViewTracker;
+    /// let mut tracker = ViewTracker::new();
+    /// tracker.update(&Body::default());
+    /// tracker.reset();
+    /// assert!(tracker.current().is_none());
+    /// ```
     pub fn reset(&mut self) {
         *self = Self::default();
     }
@@ -288,6 +349,14 @@ mod tests {
             classify_view(&body_with_spread(8.0, 0.0), None)?.class,
             ViewClass::Oblique
         );
+        // Bowed head (nose level with the ears): the knees decide.
+        let mut bowed = body_with_spread(2.0, 0.0);
+        bowed.right_knee = k(120.0, 5.0);
+        assert_eq!(classify_view(&bowed, None)?.class, ViewClass::SideRight);
+        // Three-quarter view: shoulders stacked but the ears apart.
+        let mut turned = body_with_spread(2.0, 20.0);
+        turned.left_ear = k(15.0, 72.0);
+        assert_eq!(classify_view(&turned, None)?.class, ViewClass::Oblique);
         // Head turned far in a front body: oblique.
         assert_eq!(
             classify_view(&body_with_spread(15.0, 12.0), None)?.class,

@@ -68,7 +68,7 @@ impl Default for PostureConfig {
             cva_min_deg: 45.0,
             cva_below_baseline_deg: 5.0,
             cva_exit_margin_deg: 2.0,
-            front_index_max_pct: 10.0,
+            front_index_max_pct: 6.0,
             front_index_exit_margin_pct: 3.0,
             onset_delay_s: 30.0,
             at_risk_grace_s: 3.0,

@@ -249,9 +249,9 @@ mod tests {
         put(L::RightHip, 290.0, 500.0);
         put(L::LeftHip, 288.0, 500.0);
         put(L::RightKnee, 420.0, 505.0);
-        put(L::RightEar, 300.0 + ear_dx, 230.0);
-        put(L::LeftEar, 302.0 + ear_dx, 230.0);
-        put(L::Nose, 330.0 + ear_dx, 235.0);
+        put(L::RightEar, 300.0 + ear_dx, 200.0);
+        put(L::LeftEar, 302.0 + ear_dx, 200.0);
+        put(L::Nose, 340.0 + ear_dx, 205.0);
         Skeleton {
             landmarks,
             world: [WorldLandmark::default(); NUM_LANDMARKS],

@@ -188,3 +188,5 @@ proptest! {
         }
     }
 }
+
+mod media;

@@ -6,3 +6,6 @@ mod geometry;
 mod monitor;
 mod pose;
 mod posture;
+mod records;
+mod store;
+mod ui;

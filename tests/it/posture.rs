@@ -21,9 +21,9 @@ fn side(ear_dx: f32) -> Skeleton {
     put(L::RightHip, 285.0, 520.0);
     put(L::LeftHip, 282.0, 520.0);
     put(L::RightKnee, 440.0, 525.0);
-    put(L::RightEar, 305.0 + ear_dx, 225.0 + ear_dx * 0.2);
-    put(L::LeftEar, 307.0 + ear_dx, 225.0 + ear_dx * 0.2);
-    put(L::Nose, 340.0 + ear_dx, 232.0 + ear_dx * 0.2);
+    put(L::RightEar, 305.0 + ear_dx, 190.0 + ear_dx * 0.2);
+    put(L::LeftEar, 307.0 + ear_dx, 190.0 + ear_dx * 0.2);
+    put(L::Nose, 350.0 + ear_dx, 197.0 + ear_dx * 0.2);
     Skeleton {
         landmarks,
         world: [WorldLandmark::default(); NUM_LANDMARKS],

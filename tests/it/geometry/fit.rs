@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use nalgebra::Point2;
 use plumbline::geometry::cva::{
     C7_POSTERIOR, C7_SUPERIOR, CvaModel, CvaSample, cva_from_points, fit_c7, loo_errors,
 };
@@ -24,6 +23,7 @@ struct Annotation {
     tragus_px: [f64; 2],
     c7_px: [f64; 2],
     use_in_fit: bool,
+    person: String,
 }
 
 /// One line of `plumbline pose --json`, as stored for the annotated images.
@@ -58,17 +58,21 @@ fn body(landmarks: &[[f64; 5]]) -> Body {
     }
 }
 
-/// One annotated image: file name, the classified view and the fit sample.
-type Row = (String, Option<ViewClass>, CvaSample);
+/// One annotated image.
+struct Row {
+    file: String,
+    person: String,
+    view: Option<ViewClass>,
+    sample: CvaSample,
+}
 
 /// The annotated samples with pose landmarks.
 fn samples() -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let dir = annotations_dir();
     let ann: Annotations =
         serde_json::from_str(&std::fs::read_to_string(dir.join("side_views.json"))?)?;
-    let dumps: Vec<Dump> = serde_json::from_str(&std::fs::read_to_string(
-        dir.join("side_views_landmarks.json"),
-    )?)?;
+    let dumps: Vec<Dump> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("media_landmarks.json"))?)?;
     let mut out = Vec::new();
     for a in ann.images.iter().filter(|a| a.use_in_fit) {
         let facing = if a.facing == "image-right" {
@@ -91,31 +95,26 @@ fn samples() -> Result<Vec<Row>, Box<dyn std::error::Error>> {
         let b = body(landmarks);
         let view = classify_view(&b, None).ok().map(|r| r.class);
         // The annotated facing decides the near side: this measures the C7 model, not the
-        // view classifier (which is tested separately).
-        let near = b.chain(facing.near_side()).or_else(|_| {
-            // Occluded near landmarks still have positions: take them as they are.
-            let side = facing.near_side();
-            let pick = |l: Option<Keypoint>, r: Option<Keypoint>| match side {
-                plumbline::geometry::Side::Left => l,
-                plumbline::geometry::Side::Right => r,
-            };
-            let pos = |k: Option<Keypoint>| k.map_or(Point2::origin(), |k| k.pos);
-            Ok::<_, Box<dyn std::error::Error>>(plumbline::geometry::SideChain {
-                ear: pos(pick(b.left_ear, b.right_ear)),
-                shoulder: pos(pick(b.left_shoulder, b.right_shoulder)),
-                hip: pos(pick(b.left_hip, b.right_hip)),
-                knee: None,
-            })
-        })?;
-        out.push((
-            a.file.clone(),
+        // view classifier (tested separately). Images where the product could not measure
+        // (a near landmark occluded, e.g. hips out of the frame) are left out, as the
+        // product leaves them out.
+        let Ok(near) = b.chain(facing.near_side()) else {
+            eprintln!(
+                "{}: near-side landmarks not visible, not in the fit",
+                a.file
+            );
+            continue;
+        };
+        out.push(Row {
+            file: a.file.clone(),
+            person: a.person.clone(),
             view,
-            CvaSample {
+            sample: CvaSample {
                 chain: near,
                 facing,
                 reference_rad,
             },
-        ));
+        });
     }
     Ok(out)
 }
@@ -142,7 +141,7 @@ fn c7_model_fit_and_leave_one_out_error() -> Result<(), Box<dyn std::error::Erro
         "only {} annotated images with landmarks",
         rows.len()
     );
-    let samples: Vec<CvaSample> = rows.iter().map(|(_, _, s)| *s).collect();
+    let samples: Vec<CvaSample> = rows.iter().map(|r| r.sample).collect();
     let fit = fit_c7(&samples).ok_or("fit failed")?;
     eprintln!(
         "fit on {} images: posterior {:.4}, superior {:.4}",
@@ -180,20 +179,60 @@ fn c7_model_fit_and_leave_one_out_error() -> Result<(), Box<dyn std::error::Erro
     eprintln!(
         "ear-shoulder |error| deg: mean {p_mean:.2}, median {p_median:.2}, max {p_max:.2}, bias {p_bias:.2}"
     );
-    for ((file, view, s), e) in rows.iter().zip(&loo) {
+    // The plain angle with a constant offset (its mean error on the other images).
+    let plain_offset: Vec<f64> = (0..plain.len())
+        .map(|i| {
+            let others: Vec<f64> = (0..plain.len())
+                .filter(|&j| j != i)
+                .map(|j| plain[j])
+                .collect();
+            plain[i] - others.iter().sum::<f64>() / others.len() as f64
+        })
+        .collect();
+    let (o_mean, o_median, o_max, _) = summary(&plain_offset);
+    eprintln!(
+        "ear-shoulder minus LOO offset |error| deg: mean {o_mean:.2}, median {o_median:.2}, max {o_max:.2}"
+    );
+    // Leave one person out: the model never saw the person it measures.
+    let mut lopo = Vec::new();
+    for person in rows
+        .iter()
+        .map(|r| r.person.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let train: Vec<CvaSample> = rows
+            .iter()
+            .filter(|r| r.person != person)
+            .map(|r| r.sample)
+            .collect();
+        let model = fit_c7(&train).ok_or("fit failed")?;
+        for r in rows.iter().filter(|r| r.person == person) {
+            lopo.push(model.cva_rad(&r.sample.chain, r.sample.facing)? - r.sample.reference_rad);
+        }
+    }
+    let (l_mean, l_median, l_max, l_bias) = summary(&lopo);
+    eprintln!(
+        "C7 model leave-one-person-out |error| deg: mean {l_mean:.2}, median {l_median:.2}, max {l_max:.2}, bias {l_bias:.2}"
+    );
+    for (r, e) in rows.iter().zip(&loo) {
+        let s = &r.sample;
         let model = CvaModel::default().cva_rad(&s.chain, s.facing)?;
         eprintln!(
-            "{file}: view {view:?}, reference {:.1}, model {:.1}, loo error {:.1}",
+            "{} ({}): view {:?}, reference {:.1}, model {:.1}, loo error {:.1}",
+            r.file,
+            r.person,
+            r.view,
             s.reference_rad.to_degrees(),
             model.to_degrees(),
             e.to_degrees()
         );
     }
-    // The numbers docs/GEOMETRY.md reports, with a little slack for the grid.
-    assert!(mean < 7.0, "LOO mean error {mean}");
+    // The numbers docs/GEOMETRY.md reports, with a little slack.
+    assert!(mean < 8.0, "LOO mean error {mean}");
+    assert!(median < 5.0, "LOO median error {median}");
     assert!(
-        mean < p_mean,
-        "the C7 model must beat the plain ear-shoulder angle"
+        mean < o_mean,
+        "the C7 model must beat the offset-corrected ear-shoulder angle"
     );
     Ok(())
 }
