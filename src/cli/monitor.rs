@@ -42,11 +42,12 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Seconds the forward head must persist before the alert.
+    /// Seconds the forward head must persist before the alert (headless; the window keeps
+    /// its own setting).
     #[arg(long, value_name = "SECONDS")]
     pub onset_delay: Option<f64>,
 
-    /// Frames analysed per second of source time.
+    /// Frames analysed per second of source time (headless).
     #[arg(long, value_name = "FPS", default_value_t = DEFAULT_MONITOR_FPS)]
     pub rate: f64,
 
@@ -66,9 +67,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--onset-delay must be 0 or more seconds, got {delay}");
     }
     if !args.headless {
-        anyhow::bail!(
-            "the monitor window is not built into this version yet; add --headless to print events"
-        );
+        let options = crate::ui::WindowOptions {
+            models_dir: global.models_dir.clone(),
+            ..crate::ui::WindowOptions::default()
+        };
+        return crate::ui::run_window(args.source.as_deref(), &options);
     }
     let spec = SourceSpec::parse(args.source.as_deref().unwrap_or(DEFAULT_SOURCE))?;
     run_headless(args, global, spec)
