@@ -63,9 +63,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let spec = SourceSpec::parse(&args.source)?;
     if !args.headless {
-        anyhow::bail!(
-            "the monitor window is not built into this version yet; add --headless to print events"
-        );
+        let options = crate::ui::WindowOptions {
+            models_dir: global.models_dir.clone(),
+            onset_delay_s: args.onset_delay,
+            rate_fps: Some(args.rate),
+            ..crate::ui::WindowOptions::default()
+        };
+        return crate::ui::run_window(Some(&args.source), &options);
     }
     run_headless(args, global, spec)
 }

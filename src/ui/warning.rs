@@ -17,7 +17,7 @@ pub fn snooze_label(minutes: f64) -> String {
 pub fn message(alert: &ActiveAlert) -> String {
     let measured = match (alert.cva_deg, alert.forward_head_index) {
         (Some(cva), _) => format!(" (CVA {cva:.0}°)"),
-        (None, Some(index)) => format!(" (forward-head index {index:.2})"),
+        (None, Some(index)) => format!(" (forward-head index {index:+.0} %)"),
         (None, None) => String::new(),
     };
     format!("Your head has been forward for a while{measured}.")
@@ -76,10 +76,10 @@ mod tests {
         assert!(message(&side).contains("CVA 42°"));
         let front = ActiveAlert {
             cva_deg: None,
-            forward_head_index: Some(0.123),
+            forward_head_index: Some(12.4),
             ..side
         };
-        assert!(message(&front).contains("index 0.12"));
+        assert!(message(&front).contains("index +12 %"));
         assert_eq!(snooze_label(15.0), "Snooze 15 min");
     }
 }
