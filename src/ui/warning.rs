@@ -40,6 +40,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState, snooze_minutes: f64) {
         .inner_margin(16.0);
     let mut snoozed = false;
     egui::Window::new(TITLE)
+        .title_bar(false)
         .collapsible(false)
         .resizable(false)
         .frame(frame)

@@ -509,32 +509,55 @@ fn smoke_folder(dir: &Path) -> PathBuf {
     folder
 }
 
-#[test]
-fn window_runs_under_xvfb_and_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs the real binary on the smoke images for `seconds` with extra environment `env`;
+/// returns its stderr and how long it ran.
+fn run_window(seconds: u32, env: &[(&str, &str)]) -> (String, Duration) {
+    let dir = tempfile::tempdir().expect("temp dir");
     let folder = smoke_folder(dir.path());
     let settings = dir.path().join("window.toml");
-    std::fs::write(&settings, "red_flags_acknowledged = true\n").unwrap();
+    std::fs::write(&settings, "red_flags_acknowledged = true\n").expect("settings file");
     let xvfb = std::env::var("DISPLAY").is_err().then(start_xvfb);
     let mut command = Command::new(env!("CARGO_BIN_EXE_plumbline"));
     command
         .arg("--source")
         .arg(&folder)
-        .args(["--exit-after-seconds", "3", "--window-settings"])
+        .arg("--exit-after-seconds")
+        .arg(seconds.to_string())
+        .arg("--window-settings")
         .arg(&settings)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .env_remove("WAYLAND_DISPLAY");
+        .env_remove("WAYLAND_DISPLAY")
+        .envs(env.iter().copied());
     if let Some(xvfb) = &xvfb {
         command.env("DISPLAY", &xvfb.display);
     }
     let started = Instant::now();
-    let output = command.output().unwrap();
+    let output = command.output().expect("the binary runs");
     let elapsed = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "window failed: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    (stderr, elapsed)
+}
+
+#[test]
+fn window_runs_under_xvfb_and_exits_cleanly() {
+    let (_stderr, elapsed) = run_window(3, &[]);
     assert!(
         elapsed >= Duration::from_secs(3),
+        "closed too early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_mins(1),
+        "did not exit: {elapsed:?}"
+    );
+}
+
+#[test]
+fn window_without_runtime_still_opens_and_exits_cleanly() {
+    let (_stderr, elapsed) = run_window(2, &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")]);
+    assert!(
+        elapsed >= Duration::from_secs(2),
         "closed too early: {elapsed:?}"
     );
     assert!(
