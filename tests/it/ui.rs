@@ -451,6 +451,42 @@ fn texture_is_uploaded_once_per_new_frame() {
     assert_eq!(harness.state().tab, Tab::Measures);
 }
 
+#[test]
+fn model_view_tab_shows_what_the_model_sees() {
+    let (mut harness, updates, _controls) = app_harness();
+    updates
+        .send(frame_update(4, 0.0, PostureState::Upright, 50.0))
+        .unwrap();
+    harness.run();
+    assert!(harness.query_by_label("Left shoulder").is_none());
+    harness
+        .get_by_role_and_label(egui::Role::Button, "What the model sees")
+        .click();
+    harness.run();
+    harness.get_by_label("Left shoulder");
+    harness.get_by_label_contains("Crop: 150 × 150 px at (80, 100)");
+}
+
+#[test]
+fn snoozed_status_offers_resume() {
+    let (mut harness, updates, controls) = app_harness();
+    updates
+        .send(frame_update(1, 60_000.0, PostureState::Snoozed, 43.0))
+        .unwrap();
+    updates
+        .send(Update::Posture(PostureEvent::Snoozed {
+            t_ms: 60_000.0,
+            until_ms: 60_000.0 + 15.0 * 60_000.0,
+        }))
+        .unwrap();
+    harness.run();
+    harness.get_by_label("Snoozed, 15:00 left");
+    harness.get_by_label("Resume warnings").click();
+    harness.run();
+    assert_eq!(controls.try_recv(), Ok(Control::Resume));
+    assert!(harness.query_by_label("Resume warnings").is_none());
+}
+
 // --- Smoke test: the real window under Xvfb ----------------------------------------------
 
 /// Two MIT-licensed side-view images (see tests/data/NOTICE).
