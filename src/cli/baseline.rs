@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Global;
-use super::analyze::{ModelChoice, progress_bar, record, start_pipeline};
+use super::analyze::{ModelChoice, RunOptions, progress_bar, record, start_pipeline};
+use crate::capture::SourceSpec;
 use crate::posture::PostureState;
 use crate::store::report::{Block, Document};
 use crate::store::stats::baseline_from_samples;
@@ -34,7 +35,7 @@ pub struct Args {
     pub db: Option<PathBuf>,
 
     /// The pose model.
-    #[arg(long, value_enum, default_value_t = ModelChoice::Lite)]
+    #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
     pub model: ModelChoice,
 
     /// Notes stored with the session.
@@ -54,7 +55,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     new.model = Some(args.model.as_str().to_owned());
     new.notes.clone_from(&args.notes);
     let session = store.start_session(&new)?;
-    let started = start_pipeline(std::path::Path::new(&args.source), args.model, global)?;
+    let spec = SourceSpec::parse(&args.source)?;
+    let options = RunOptions {
+        model: args.model,
+        fps: None,
+    };
+    let started = start_pipeline(spec, options, global)?;
     let bar = progress_bar(&format!("baseline {}", args.subject), Some(args.seconds));
     let writer = StoreWriter::spawn(store, session)?;
     let mut samples = Vec::new();

@@ -20,15 +20,19 @@ use crate::pipeline::{
 use crate::pose::PoseConfig;
 use crate::posture::{PostureConfig, PostureEvent};
 
+/// The source when none is given.
+const DEFAULT_SOURCE: &str = "camera";
+
 /// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images.
-    #[arg(long, default_value = "camera", value_name = "SOURCE")]
-    pub source: String,
+    /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images
+    /// (default: the first camera; the window falls back to its saved source).
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
 
     /// No window: print posture events on stdout.
     #[arg(long)]
@@ -61,7 +65,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("--onset-delay must be 0 or more seconds, got {delay}");
     }
-    let spec = SourceSpec::parse(&args.source)?;
     if !args.headless {
         let options = crate::ui::WindowOptions {
             models_dir: global.models_dir.clone(),
@@ -71,6 +74,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         };
         return crate::ui::run_window(Some(&args.source), &options);
     }
+    let spec = SourceSpec::parse(args.source.as_deref().unwrap_or(DEFAULT_SOURCE))?;
     run_headless(args, global, spec)
 }
 

@@ -60,6 +60,9 @@ pub struct PostureConfig {
     pub rula_extension_tolerance_deg: f64,
     /// RULA trunk: inclination up to this counts as upright (landmark noise tolerance).
     pub rula_upright_tolerance_deg: f64,
+    /// Consecutive frames a new camera view must hold before it is taken (1: no hysteresis,
+    /// for independent still images).
+    pub view_switch_frames: u32,
 }
 
 impl Default for PostureConfig {
@@ -80,6 +83,7 @@ impl Default for PostureConfig {
             min_confidence: 0.5,
             rula_extension_tolerance_deg: 5.0,
             rula_upright_tolerance_deg: 5.0,
+            view_switch_frames: crate::geometry::view::VIEW_SWITCH_FRAMES,
         }
     }
 }
@@ -130,6 +134,13 @@ impl PostureConfig {
                     range: "finite and >= 0",
                 });
             }
+        }
+        if self.view_switch_frames == 0 {
+            return Err(ConfigError::Range {
+                name: "view_switch_frames",
+                value: 0.0,
+                range: ">= 1",
+            });
         }
         if !(0.0..=90.0).contains(&self.cva_min_deg) {
             return Err(ConfigError::Range {

@@ -34,10 +34,11 @@ pub struct PostureJudge {
 impl PostureJudge {
     /// A judge with `config`, the fitted C7 model and no baseline.
     pub fn new(config: PostureConfig) -> Self {
+        let views = ViewTracker::with_switch_frames(config.view_switch_frames);
         Self {
             config,
             model: CvaModel::default(),
-            views: ViewTracker::new(),
+            views,
             machine: StateMachine::new(),
             baseline: None,
             front: None,
