@@ -72,7 +72,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             rate_fps: Some(args.rate),
             ..crate::ui::WindowOptions::default()
         };
-        return crate::ui::run_window(Some(&args.source), &options);
+        return crate::ui::run_window(args.source.as_deref(), &options);
     }
     let spec = SourceSpec::parse(args.source.as_deref().unwrap_or(DEFAULT_SOURCE))?;
     run_headless(args, global, spec)
