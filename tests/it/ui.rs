@@ -370,6 +370,8 @@ fn error_screens_say_what_to_do() {
         .unwrap();
     harness.run();
     harness.get_by_label("No camera");
+    harness.get_by_label(ui::status::NOT_ANALYSING);
+    assert!(harness.query_by_label("Away: nobody in view").is_none());
     harness.get_by_label_contains("Connect a webcam");
 
     updates
