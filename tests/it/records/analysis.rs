@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use plumbline::capture::writer::VideoWriter;
-use plumbline::capture::{FrameSource as _, Pacing, SourceSpec};
+use plumbline::capture::{Pacing, SourceSpec};
 use plumbline::store::{SessionKind, Store};
 
 /// Frame rate of the encoded clips.
