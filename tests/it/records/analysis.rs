@@ -161,3 +161,35 @@ fn baseline_analyze_export_and_compare_on_real_clips() -> Result<(), Box<dyn std
     assert_eq!(cva_row["mdc"], 5.0);
     Ok(())
 }
+
+#[test]
+fn a_bad_recording_fails_alone_and_leaves_no_empty_session()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    clip(&dir.path().join("a-good.mp4"), &[(UPRIGHT_STILL, 2)]);
+    let bad = dir.path().join("b-bad.mp4");
+    std::fs::write(&bad, b"this is not a video")?;
+    let report = dir.path().join("r.html");
+    let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "analyze",
+            utf8(dir.path()),
+            "--report",
+            utf8(&report),
+            "--db",
+            utf8(&db),
+            "--model",
+            "lite",
+        ])
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a failed recording fails the run");
+    assert!(stderr.contains("b-bad.mp4: cannot analyse it"), "{stderr}");
+    let store = Store::open(&db)?;
+    let sessions = store.sessions(None)?;
+    assert_eq!(sessions.len(), 1, "only the good recording has a session");
+    assert!(sessions[0].source.ends_with("a-good.mp4"));
+    assert!(std::fs::read_to_string(&report)?.contains("a-good.mp4"));
+    Ok(())
+}
