@@ -193,3 +193,72 @@ fn a_bad_recording_fails_alone_and_leaves_no_empty_session()
     assert!(std::fs::read_to_string(&report)?.contains("a-good.mp4"));
     Ok(())
 }
+
+#[test]
+fn analysis_killed_mid_recording_keeps_what_was_committed() -> Result<(), Box<dyn std::error::Error>>
+{
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    let long = clip(
+        &dir.path().join("long.mp4"),
+        &[
+            (UPRIGHT_STILL, 20),
+            (FORWARD_STILL, 20),
+            (UPRIGHT_STILL, 20),
+        ],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "analyze",
+            utf8(&long),
+            "--report",
+            utf8(&dir.path().join("r.html")),
+            "--db",
+            utf8(&db),
+            "--model",
+            "lite",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    // Watch the database from outside until a few seconds of video are committed.
+    let deadline = Instant::now() + Duration::from_mins(2);
+    let mut seen = 0_i64;
+    while seen < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        if let Ok(conn) =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        {
+            seen = conn
+                .query_row("SELECT COUNT(*) FROM samples", [], |row| row.get(0))
+                .unwrap_or(0);
+        }
+    }
+    child.kill()?;
+    child.wait()?;
+    assert!(
+        seen >= 4,
+        "no samples were committed while the analysis ran"
+    );
+
+    let store = Store::open(&db)?;
+    assert_eq!(store.integrity_check()?, "ok");
+    let session = store.sessions(None)?.pop().ok_or("the session exists")?;
+    assert_eq!(
+        session.ended_at, None,
+        "killed before it could end the session"
+    );
+    let rows = store.samples(session.id)?;
+    assert!(
+        rows.len() as i64 >= seen,
+        "{} rows after the kill, {seen} seen before",
+        rows.len()
+    );
+    assert!(rows.len() < 60, "it was killed before the end");
+    assert!(
+        !dir.path().join("r.html").exists(),
+        "no report from a killed run"
+    );
+    Ok(())
+}
