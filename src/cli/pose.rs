@@ -1,10 +1,11 @@
 //! `plumbline pose <image|video|folder>`: runs the pose engine and prints one line per frame.
 //!
-//! A single image runs in static mode; a folder (images in name order) or a video runs in
-//! video mode with tracking and smoothing. With `--json` each line is
+//! A single image runs in static mode; a folder (images in name order, 30 fps) or a video runs
+//! in video mode with tracking and smoothing. Frames are decoded by `capture` on a separate
+//! thread, up to two frames ahead of the engine. With `--json` each line is
 //! `{"frame":i,"t_ms":t,"width":W,"height":H,"score":s,"landmarks":[[x_px,y_px,z,visibility,presence]×33]|null,"world":[[x_m,y_m,z_m]×33]|null}`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -12,15 +13,9 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::Global;
-use crate::capture::Frame;
+use crate::capture::{self, CaptureError, Frame, Pacing, SourceSpec};
 use crate::models;
 use crate::pose::{Mode, ModelChoice, PoseConfig, PoseEngine, PoseEstimate};
-
-/// Image file extensions read from folders and recognised as single images.
-const IMAGE_EXTENSIONS: [&str; 3] = ["jpg", "jpeg", "png"];
-
-/// Frame spacing assumed for folders of images (30 fps).
-const FOLDER_FRAME_MS: f64 = 1000.0 / 30.0;
 
 /// Landmark model on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -85,10 +80,10 @@ struct Line {
 }
 
 impl Line {
-    fn new(frame: u64, estimate: &PoseEstimate) -> Self {
+    fn new(estimate: &PoseEstimate) -> Self {
         let skeleton = estimate.skeleton.as_ref();
         Self {
-            frame,
+            frame: estimate.seq,
             t_ms: estimate.t_ms,
             width: estimate.width,
             height: estimate.height,
@@ -104,58 +99,57 @@ impl Line {
     }
 }
 
-/// What the input path is.
-enum Input {
-    Image(PathBuf),
-    Folder(Vec<PathBuf>),
-    Video(PathBuf),
-}
+/// Frames decoded ahead of the pose engine (the decode thread runs while a frame is analysed).
+const DECODE_AHEAD: usize = 2;
 
-fn is_image(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
-
-fn classify(path: &Path) -> anyhow::Result<Input> {
-    if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("cannot list folder {}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && is_image(p))
-            .collect();
-        files.sort();
-        anyhow::ensure!(
-            !files.is_empty(),
-            "no jpg or png images in folder {}",
-            path.display()
-        );
-        Ok(Input::Folder(files))
-    } else if path.is_file() {
-        Ok(if is_image(path) {
-            Input::Image(path.to_path_buf())
-        } else {
-            Input::Video(path.to_path_buf())
+/// Starts a named thread that opens `spec` and sends its frames (or the error that ended it)
+/// through a bounded channel, so decoding overlaps inference.
+fn decode_ahead(
+    spec: SourceSpec,
+) -> anyhow::Result<crossbeam_channel::Receiver<Result<Frame, CaptureError>>> {
+    let (tx, rx) = crossbeam_channel::bounded(DECODE_AHEAD);
+    std::thread::Builder::new()
+        .name("decode".to_owned())
+        .spawn(move || {
+            let mut source = match capture::open(&spec, Pacing::AsFastAsPossible) {
+                Ok(source) => source,
+                Err(err) => {
+                    let _ = tx.send(Err(err));
+                    return;
+                }
+            };
+            loop {
+                let item = match source.next_frame() {
+                    Ok(Some(frame)) => Ok(frame),
+                    Ok(None) => return,
+                    Err(err) if err.is_transient() => {
+                        tracing::warn!("{err:#}");
+                        continue;
+                    }
+                    Err(err) => Err(err),
+                };
+                let failed = item.is_err();
+                // A closed receiver means the command stopped early: nothing left to do.
+                if tx.send(item).is_err() || failed {
+                    return;
+                }
+            }
         })
-    } else {
-        anyhow::bail!("input not found: {}", path.display())
-    }
-}
-
-fn load(path: &Path, seq: u64, t_ms: f64) -> anyhow::Result<Frame> {
-    let image = image::open(path)
-        .with_context(|| format!("cannot decode image {}", path.display()))?
-        .to_rgb8();
-    Ok(Frame::new(seq, t_ms, image))
+        .context("cannot start the decode thread")?;
+    Ok(rx)
 }
 
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let input = classify(&args.input)?;
-    let mode = match input {
-        Input::Image(_) => Mode::Static,
-        Input::Folder(_) | Input::Video(_) if args.static_mode => Mode::Static,
-        Input::Folder(_) | Input::Video(_) => Mode::Video,
+    let text = args.input.to_string_lossy();
+    let spec = SourceSpec::parse(&text).with_context(|| format!("bad input {text}"))?;
+    if let SourceSpec::Image(path) | SourceSpec::Video(path) = &spec {
+        anyhow::ensure!(path.is_file(), "input not found: {}", path.display());
+    }
+    let mode = match spec {
+        SourceSpec::Image(_) => Mode::Static,
+        _ if args.static_mode => Mode::Static,
+        _ => Mode::Video,
     };
     let dir = models::models_dir(global.models_dir.as_deref())?;
     let config = PoseConfig {
@@ -165,28 +159,18 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         ..PoseConfig::default()
     };
     let mut engine = PoseEngine::new(&dir, config).context("cannot start the pose engine")?;
+    let frames = decode_ahead(spec)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut times_ms = Vec::new();
-    let mut emit = |index: u64, frame: &Frame| -> anyhow::Result<()> {
+    for item in frames {
+        let frame = item.with_context(|| format!("cannot read {text}"))?;
         let start = Instant::now();
         let estimate = engine
-            .estimate(frame)
-            .with_context(|| format!("pose estimation failed on frame {index}"))?;
+            .estimate(&frame)
+            .with_context(|| format!("pose estimation failed on frame {}", frame.seq))?;
         times_ms.push(start.elapsed().as_secs_f64() * 1000.0);
-        print_line(&mut out, index, &estimate, args.json)
-    };
-    match input {
-        Input::Image(path) => emit(0, &load(&path, 0, 0.0)?)?,
-        Input::Folder(files) => {
-            for (i, path) in (0_u64..).zip(&files) {
-                emit(i, &load(path, i, i as f64 * FOLDER_FRAME_MS)?)?;
-            }
-        }
-        Input::Video(path) => anyhow::bail!(
-            "video input is not supported by this build yet (needs the capture module): {}",
-            path.display()
-        ),
+        print_line(&mut out, &estimate, args.json)?;
     }
     if args.timing {
         print_timing(&mut times_ms);
@@ -210,12 +194,12 @@ fn print_timing(times_ms: &mut [f64]) {
 
 fn print_line(
     out: &mut impl std::io::Write,
-    index: u64,
     estimate: &PoseEstimate,
     json: bool,
 ) -> anyhow::Result<()> {
+    let index = estimate.seq;
     if json {
-        serde_json::to_writer(&mut *out, &Line::new(index, estimate))?;
+        serde_json::to_writer(&mut *out, &Line::new(estimate))?;
         writeln!(out)?;
         return Ok(());
     }
