@@ -15,6 +15,7 @@ use crate::pipeline::{Delivery, Pipeline, PipelineConfig, RatePolicy, SourceStat
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
+use crate::store::files::load_recording;
 use crate::store::report::{Recording, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
 
@@ -139,21 +140,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
 
 /// Reads the stored sessions back (with the subject's baseline) for the report.
 pub(super) fn load_recordings(store: &Store, ids: &[SessionId]) -> anyhow::Result<Vec<Recording>> {
-    ids.iter()
-        .map(|id| {
-            let info = store.session(*id)?;
-            let baseline = match &info.subject {
-                Some(subject) => store.latest_baseline(subject)?,
-                None => None,
-            };
-            Ok(Recording {
-                rows: store.samples(*id)?,
-                events: store.events(*id)?,
-                info,
-                baseline,
-            })
-        })
-        .collect()
+    Ok(ids
+        .iter()
+        .map(|id| load_recording(store, *id))
+        .collect::<Result<_, _>>()?)
 }
 
 /// The recordings named by the inputs: files as given, videos inside folders sorted by name,
@@ -245,25 +235,27 @@ pub(super) fn record(
     let mut analysed = 0_u64;
     let mut first_ms: Option<f64> = None;
     for update in updates {
+        if let Update::Analysed(analysed_frame) = &update {
+            let t_ms = analysed_frame.sample.t_ms;
+            let start = *first_ms.get_or_insert(t_ms);
+            if limit_ms.is_some_and(|limit| t_ms - start >= limit) {
+                break;
+            }
+        }
+        writer.send_update(&update)?;
         match update {
             Update::Analysed(analysed_frame) => {
                 let sample = &analysed_frame.sample;
-                let start = *first_ms.get_or_insert(sample.t_ms);
-                if limit_ms.is_some_and(|limit| sample.t_ms - start >= limit) {
-                    break;
-                }
-                writer.send_sample(sample)?;
                 bar.set_position(sample.t_ms.max(0.0) as u64);
                 kept.push(sample.clone());
                 analysed += 1;
             }
-            Update::Posture(event) => writer.send_event(&event)?,
             Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
                 anyhow::bail!("{reason}")
             }
             // The pose thread may still deliver queued frames after the source ended: read
             // until the channel disconnects.
-            Update::Source(_) => {}
+            Update::Posture(_) | Update::Source(_) => {}
         }
     }
     Ok(analysed)

@@ -20,6 +20,21 @@ pub struct Args {
         hide = true
     )]
     pub window_settings: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+/// Where the live monitor (window or headless) records its session.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The session database (default: the platform data folder).
+    #[arg(long, value_name = "FILE", env = "PLUMBLINE_DB")]
+    pub db: Option<std::path::PathBuf>,
+
+    /// Do not record the session in the database.
+    #[arg(long)]
+    pub no_record: bool,
 }
 
 /// Opens the window on `source` (default camera when `None`).
@@ -37,6 +52,8 @@ pub fn run(source: Option<&str>, args: &Args, global: &Global) -> anyhow::Result
         exit_after,
         onset_delay_s: None,
         rate_fps: None,
+        db: args.record.db.clone(),
+        record: !args.record.no_record,
     };
     crate::ui::run_window(source, &options)
 }

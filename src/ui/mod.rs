@@ -5,10 +5,14 @@
 //! Logic lives in [`UiState`] (plain data, driven by [`crate::pipeline::Update`]s through
 //! [`UiState::apply`]); every panel is a `fn ui(&mut egui::Ui, ..)` over it, so each is tested
 //! with `egui_kittest` without a GPU. [`App`] wires the channels and [`run_window`] starts it.
+//!
+//! The window records its session through [`Recorder`] (numbers per second and events, never
+//! frames) and lists stored sessions in the [`history`] panel.
 
 mod app;
 pub mod calibration;
 pub mod help;
+pub mod history;
 pub mod metrics;
 pub mod mini;
 pub mod model_view;
@@ -39,6 +43,8 @@ use crate::pipeline::{
 };
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
+use crate::store::Recorder;
+use crate::store::recorder::monitor_session;
 
 /// Capacity of the control channel of a window whose pipeline did not start.
 const CONTROL_CAPACITY: usize = 16;
@@ -93,6 +99,10 @@ pub struct WindowOptions {
     pub onset_delay_s: Option<f64>,
     /// Analysis rate for this run, frames per second, instead of the saved one.
     pub rate_fps: Option<f64>,
+    /// The session database (`None`: the platform data folder).
+    pub db: Option<PathBuf>,
+    /// Whether the session is recorded into the database.
+    pub record: bool,
 }
 
 impl ControlSink for Pipeline {
@@ -134,6 +144,7 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
     };
     let exit_after = options.exit_after;
     let models_dir = options.models_dir.clone();
+    let (db, record) = (options.db.clone(), options.record);
     eframe::run_native(
         WINDOW_TITLE,
         native_options,
@@ -142,8 +153,22 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
             let repaint = Box::new(move || ctx.request_repaint());
             let config = pipeline_config(&source, models_dir, &settings, repaint);
             let app = match config.and_then(Pipeline::start) {
-                Ok((pipeline, updates)) => App::new(updates, pipeline, settings),
-                Err(err) => failed_app(&format!("{err:#}"), settings),
+                Ok((pipeline, updates)) => {
+                    let app = App::new(updates, pipeline, settings);
+                    if record {
+                        // Started after the pipeline: a source that fails leaves no empty
+                        // session.
+                        let new = monitor_session(
+                            &source,
+                            app.settings.model.choice(),
+                            app.settings.subject(),
+                        );
+                        app.with_recorder(Recorder::start(db.as_deref(), &new))
+                    } else {
+                        app.with_database(db.clone())
+                    }
+                }
+                Err(err) => failed_app(&format!("{err:#}"), settings).with_database(db),
             };
             Ok(Box::new(
                 app.with_settings_path(settings_path)
