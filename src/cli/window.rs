@@ -32,8 +32,8 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE", env = "PLUMBLINE_DB")]
     pub db: Option<std::path::PathBuf>,
 
-    /// Do not record the session in the database.
-    #[arg(long)]
+    /// Do not record the session in the database (also `PLUMBLINE_NO_RECORD=1`).
+    #[arg(long, env = "PLUMBLINE_NO_RECORD")]
     pub no_record: bool,
 }
 

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-pub use app::{App, ControlSink, Tab};
+pub use app::{App, ControlSink, DISMISS, NOT_SAVING, Tab};
 pub use problem::Problem;
 pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};

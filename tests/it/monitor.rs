@@ -12,11 +12,11 @@ const CLIP_FPS: u32 = 4;
 
 /// The same man, side view facing left, in the same room: slumped with the head forward,
 /// then sitting upright (MIT, see tests/data/NOTICE).
-const SLUMP_STILL: &str = "tests/data/side_sit_forward_01.jpg";
-const UPRIGHT_STILL: &str = "tests/data/side_sit_upright_02.jpg";
+pub(crate) const SLUMP_STILL: &str = "tests/data/side_sit_forward_01.jpg";
+pub(crate) const UPRIGHT_STILL: &str = "tests/data/side_sit_upright_02.jpg";
 
 /// Encodes `segments` of (still, seconds) into `path` at [`CLIP_FPS`], scaled to 360x640.
-fn recording(path: &Path, segments: &[(&str, u32)]) -> PathBuf {
+pub(crate) fn recording(path: &Path, segments: &[(&str, u32)]) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut writer = VideoWriter::create(path, 360, 640, CLIP_FPS).expect("creating the clip");
     for (still, seconds) in segments {
@@ -49,10 +49,11 @@ fn entered(events: &[serde_json::Value], state: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Runs the binary with `args`.
+/// Runs the binary with `args`, recording nothing (tests/it/ui.rs tests the recording).
 fn plumbline(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plumbline"))
         .args(args)
+        .env("PLUMBLINE_NO_RECORD", "1")
         .output()
         .expect("the plumbline binary runs")
 }
@@ -211,6 +212,7 @@ fn ctrl_c_stops_a_live_run_promptly_with_exit_130() {
             clip.to_str().unwrap(),
             "--headless",
             "--json",
+            "--no-record",
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

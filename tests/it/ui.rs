@@ -2,6 +2,8 @@
 //! doubles as an accessibility check), the warning flow driven by a scripted update stream,
 //! and a smoke test of the real window under Xvfb.
 
+mod history;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
