@@ -33,7 +33,7 @@ pub struct RecordArgs {
     pub db: Option<std::path::PathBuf>,
 
     /// Do not record the session in the database (also `PLUMBLINE_NO_RECORD=1`).
-    #[arg(long, env = "PLUMBLINE_NO_RECORD")]
+    #[arg(long, env = "PLUMBLINE_NO_RECORD", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_record: bool,
 }
 

@@ -582,7 +582,9 @@ fn run_window(seconds: u32, env: &[(&str, &str)]) -> (String, Duration) {
 
 #[test]
 fn window_runs_under_xvfb_and_exits_cleanly() {
-    let (_stderr, elapsed) = run_window(3, &[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.sqlite");
+    let (stderr, elapsed) = run_window(3, &[("PLUMBLINE_DB", db.to_str().expect("UTF-8"))]);
     assert!(
         elapsed >= Duration::from_secs(3),
         "closed too early: {elapsed:?}"
@@ -591,11 +593,28 @@ fn window_runs_under_xvfb_and_exits_cleanly() {
         elapsed < Duration::from_mins(1),
         "did not exit: {elapsed:?}"
     );
+    // The window recorded its session and ended it when it closed.
+    let store = plumbline::store::Store::open(&db).expect("the window created the database");
+    let sessions = store.sessions(None).expect("sessions");
+    assert_eq!(sessions.len(), 1, "{sessions:?} {stderr}");
+    assert_eq!(sessions[0].kind, plumbline::store::SessionKind::Monitor);
+    assert!(sessions[0].source.ends_with("images"), "{:?}", sessions[0]);
+    assert!(sessions[0].ended_at.is_some(), "{:?} {stderr}", sessions[0]);
+    assert!(sessions[0].seconds >= 1, "{:?} {stderr}", sessions[0]);
 }
 
 #[test]
 fn window_without_runtime_still_opens_and_exits_cleanly() {
-    let (_stderr, elapsed) = run_window(2, &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.sqlite");
+    let (_stderr, elapsed) = run_window(
+        2,
+        &[
+            ("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so"),
+            ("PLUMBLINE_DB", db.to_str().expect("UTF-8")),
+        ],
+    );
+    assert!(!db.exists(), "no session without a pipeline");
     assert!(
         elapsed >= Duration::from_secs(2),
         "closed too early: {elapsed:?}"
