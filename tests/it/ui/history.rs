@@ -353,3 +353,35 @@ fn damaged_database_does_not_stop_the_headless_monitor() {
     assert!(stderr.contains(&db.display().to_string()), "{stderr}");
     assert_eq!(std::fs::read(&db).unwrap(), b"definitely not SQLite");
 }
+
+#[test]
+fn locked_database_does_not_stop_the_headless_monitor() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("slump.mkv"), &[(SLUMP_STILL, 3)]);
+    let db = dir.path().join("locked.sqlite");
+    drop(Store::open(&db).unwrap());
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder
+        .pragma_update(None, "locking_mode", "EXCLUSIVE")
+        .unwrap();
+    holder
+        .execute_batch(
+            "BEGIN EXCLUSIVE; INSERT INTO subjects (code, created_at) VALUES ('x', 'now');",
+        )
+        .unwrap();
+    let output = headless(&clip, &db);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("\"state\":\"forward_head\""),
+        "events printed"
+    );
+    assert_eq!(
+        stderr.matches("Samples are not being saved").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("locked by another program"), "{stderr}");
+    assert!(stderr.contains(&db.display().to_string()), "{stderr}");
+    holder.execute_batch("ROLLBACK").unwrap();
+}
