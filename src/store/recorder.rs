@@ -202,8 +202,13 @@ impl Recorder {
         let Some(writer) = self.writer.take() else {
             return Ok(None);
         };
-        let (_, mut report) = writer.finish()?;
-        report.samples += std::mem::take(&mut self.dropped);
+        let (_, report) = writer.finish()?;
+        if self.dropped > 0 {
+            tracing::warn!(
+                "{} samples were skipped while the database writer was behind",
+                self.dropped
+            );
+        }
         Ok(Some(report))
     }
 }
