@@ -62,8 +62,8 @@ pub struct Args {
     #[arg(long)]
     pub timing: bool,
 
-    /// ONNX Runtime intra-op threads per model.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    /// ONNX Runtime intra-op threads per model (2 helps only when a core is free).
+    #[arg(long, default_value_t = 1, value_name = "N")]
     pub threads: usize,
 }
 
