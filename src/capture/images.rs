@@ -115,6 +115,11 @@ impl FrameSource for ImageSource {
             self.last_delivered_ms = Some(t_ms);
             return Ok(Some(Frame::new(seq, t_ms, image)));
         }
+        // Skipped images are not paced; in real time the end still comes on the source clock.
+        if self.last_delivered_ms.is_some() {
+            self.pacer
+                .wait_for((self.paths.len() - 1) as f64 * self.interval_ms);
+        }
         Ok(None)
     }
 
@@ -184,6 +189,26 @@ mod tests {
             seqs.push(frame.seq);
         }
         assert_eq!(seqs, vec![0, 3, 6, 9]);
+        Ok(())
+    }
+
+    #[test]
+    fn real_time_end_waits_for_skipped_frames() -> Result<(), CaptureError> {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (0..6).map(|i| format!("{i:02}.png")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        write_images(dir.path(), &refs);
+        let mut source = ImageSource::folder(dir.path(), 10.0, Pacing::RealTime)?;
+        source.set_min_interval_ms(10_000.0);
+        let start = std::time::Instant::now();
+        assert_eq!(source.next_frame()?.map(|f| f.seq), Some(0));
+        assert!(source.next_frame()?.is_none(), "the rest is skipped");
+        // Six images at 10 fps: the last one is due 0.5 s after the first.
+        assert!(
+            start.elapsed().as_secs_f64() >= 0.49,
+            "{:?}",
+            start.elapsed()
+        );
         Ok(())
     }
 

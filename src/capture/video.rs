@@ -186,6 +186,10 @@ impl VideoSource {
     /// Ends the source, reporting a cut-short file once.
     fn finish(&mut self) -> Result<Option<Frame>, CaptureError> {
         self.finished = true;
+        // Skipped frames are not paced; in real time the end still comes at the video's end.
+        if let Some(last_ms) = self.last_t_ms {
+            self.pacer.wait_for(last_ms);
+        }
         let end_ms = self
             .last_t_ms
             .map_or(0.0, |last| last + self.frame_interval_ms);

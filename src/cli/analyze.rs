@@ -10,7 +10,10 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Global;
-use crate::pipeline::{SourceStatus, Update};
+use crate::capture::{Pacing, SourceSpec};
+use crate::pipeline::{Delivery, Pipeline, PipelineConfig, RatePolicy, SourceStatus, Update};
+use crate::pose::PoseConfig;
+use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
 use crate::store::report::{Recording, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
@@ -22,9 +25,9 @@ const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4v", "mkv", "avi", "webm", 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelChoice {
     /// The small, fast model.
-    #[default]
     Lite,
-    /// The larger, more accurate model.
+    /// The larger, more accurate model (the pose engine's default).
+    #[default]
     Full,
 }
 
@@ -36,6 +39,22 @@ impl ModelChoice {
             ModelChoice::Full => "full",
         }
     }
+
+    fn pose_model(self) -> crate::pose::ModelChoice {
+        match self {
+            ModelChoice::Lite => crate::pose::ModelChoice::Lite,
+            ModelChoice::Full => crate::pose::ModelChoice::Full,
+        }
+    }
+}
+
+/// How the pipeline runs over a source.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct RunOptions {
+    /// The landmark model.
+    pub model: ModelChoice,
+    /// Frames analysed per second of source time; `None` for every frame.
+    pub fps: Option<f64>,
 }
 
 /// Arguments of `plumbline analyze`.
@@ -55,8 +74,12 @@ pub struct Args {
     pub db: Option<PathBuf>,
 
     /// The pose model.
-    #[arg(long, value_enum, default_value_t = ModelChoice::Lite)]
+    #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
     pub model: ModelChoice,
+
+    /// Frames analysed per second of video (default: every frame).
+    #[arg(long, value_name = "FPS")]
+    pub fps: Option<f64>,
 
     /// Subject code to file the sessions under (for a baseline comparison in the report).
     #[arg(long, value_name = "ID")]
@@ -65,21 +88,38 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    if let Some(fps) = args.fps {
+        anyhow::ensure!(
+            fps.is_finite() && fps > 0.0,
+            "--fps must be above 0, got {fps}"
+        );
+    }
+    let options = RunOptions {
+        model: args.model,
+        fps: args.fps,
+    };
     let recordings = expand_inputs(&args.inputs)?;
     let mut store = Store::open_or_default(args.db.as_deref())?;
     let mut ids = Vec::new();
+    let mut failures = Vec::new();
     for (index, input) in recordings.iter().enumerate() {
         let label = format!("[{}/{}] {}", index + 1, recordings.len(), input.display());
         let mut new = NewSession::new(SessionKind::Analysis, input.display().to_string());
         new.model = Some(args.model.as_str().to_owned());
         new.subject.clone_from(&args.subject);
-        let session = store.start_session(&new)?;
-        let (back, analysed) = analyse_into(store, session, input, args.model, global, &label)
-            .with_context(|| format!("cannot analyse {}", input.display()))?;
-        store = back;
-        eprintln!("{label}: {analysed} frames analysed, session {session}");
-        ids.push(session);
+        match analyse_one(&mut store, &new, input, options, global, &label) {
+            Ok((session, analysed)) => {
+                eprintln!("{label}: {analysed} frames analysed, session {session}");
+                ids.push(session);
+            }
+            // One bad recording does not cost the others their report.
+            Err(err) => {
+                eprintln!("{label}: cannot analyse it: {err:#}");
+                failures.push(input.display().to_string());
+            }
+        }
     }
+    anyhow::ensure!(!ids.is_empty(), "no recording could be analysed");
     let document = build(&load_recordings(&store, &ids)?);
     std::fs::write(&args.report, document.html())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
@@ -89,7 +129,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         args.report.display(),
         store.path().display()
     );
-    Ok(ExitCode::SUCCESS)
+    if failures.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("not analysed: {}", failures.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// Reads the stored sessions back (with the subject's baseline) for the report.
@@ -162,26 +207,30 @@ pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar 
     bar
 }
 
-/// Runs the pipeline over one recording into `session`; returns the store and the number of
-/// analysed frames.
-fn analyse_into(
-    store: Store,
-    session: SessionId,
+/// Runs the pipeline over one recording into a new session (created only once the pipeline
+/// has started, so a file that cannot be opened leaves no empty session); returns the
+/// session and the number of analysed frames.
+fn analyse_one(
+    store: &mut Store,
+    new: &NewSession,
     input: &Path,
-    model: ModelChoice,
+    options: RunOptions,
     global: &Global,
     label: &str,
-) -> anyhow::Result<(Store, u64)> {
-    let started = start_pipeline(input, model, global)?;
+) -> anyhow::Result<(SessionId, u64)> {
+    let spec = SourceSpec::parse(&input.to_string_lossy())?;
+    let started = start_pipeline(spec, options, global)?;
+    let session = store.start_session(new)?;
     let bar = progress_bar(label, started.duration_s);
-    let writer = StoreWriter::spawn(store, session)?;
+    // The writer thread gets its own connection; WAL lets both work on the file.
+    let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
     let analysed = record(&started.updates, &writer, &bar, None, &mut Vec::new());
     bar.finish_and_clear();
     drop(started);
-    let (store, report) = writer.finish()?;
-    let analysed = analysed?;
+    let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");
-    Ok((store, analysed))
+    // Frames stored before a failure stay in the session; the error still reaches the user.
+    Ok((session, analysed?))
 }
 
 /// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
@@ -226,16 +275,58 @@ pub(super) struct Started {
     pub updates: Receiver<Update>,
     /// The announced length of the recording, seconds.
     pub duration_s: Option<f64>,
+    /// The running threads; dropping this stops them.
+    _pipeline: Pipeline,
 }
 
-/// Starts the real pipeline over `input` in analysis mode.
+/// Starts the real pipeline (BlazePose and the posture judge) over `spec`: recordings in
+/// analysis mode (as fast as they decode, no frame dropped), cameras live.
 pub(super) fn start_pipeline(
-    input: &Path,
-    model: ModelChoice,
+    spec: SourceSpec,
+    options: RunOptions,
     global: &Global,
 ) -> anyhow::Result<Started> {
-    let _ = (input, model, global);
-    anyhow::bail!("the analysis pipeline is not merged into this build yet")
+    let recording = spec.is_recording();
+    let duration_s = match &spec {
+        SourceSpec::Video(path) => {
+            crate::capture::video::VideoSource::open(path, Pacing::AsFastAsPossible)
+                .ok()
+                .and_then(|video| video.announced_duration_s())
+        }
+        _ => None,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let pose = PoseConfig {
+        model: options.model.pose_model(),
+        intra_threads: threads.min(4),
+        ..PoseConfig::default()
+    };
+    let (pacing, delivery) = if recording {
+        (Pacing::AsFastAsPossible, Delivery::Lossless)
+    } else {
+        (Pacing::RealTime, Delivery::LatestWins)
+    };
+    let config = PipelineConfig {
+        source: spec,
+        pacing,
+        delivery,
+        rate: RatePolicy {
+            fps: options.fps,
+            at_risk_fps: None,
+        },
+        analyser: crate::pipeline::blazepose_factory(
+            global.models_dir.clone(),
+            pose,
+            PostureConfig::default(),
+        ),
+        on_update: None,
+    };
+    let (pipeline, updates) = Pipeline::start(config)?;
+    Ok(Started {
+        updates,
+        duration_s,
+        _pipeline: pipeline,
+    })
 }
 
 #[cfg(test)]

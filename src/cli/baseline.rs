@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Global;
-use super::analyze::{ModelChoice, progress_bar, record, start_pipeline};
+use super::analyze::{ModelChoice, RunOptions, progress_bar, record, start_pipeline};
+use crate::capture::SourceSpec;
 use crate::posture::PostureState;
 use crate::store::report::{Block, Document};
 use crate::store::stats::baseline_from_samples;
@@ -34,7 +35,7 @@ pub struct Args {
     pub db: Option<PathBuf>,
 
     /// The pose model.
-    #[arg(long, value_enum, default_value_t = ModelChoice::Lite)]
+    #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
     pub model: ModelChoice,
 
     /// Notes stored with the session.
@@ -53,10 +54,15 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     new.subject = Some(args.subject.clone());
     new.model = Some(args.model.as_str().to_owned());
     new.notes.clone_from(&args.notes);
+    let spec = SourceSpec::parse(&args.source)?;
+    let options = RunOptions {
+        model: args.model,
+        fps: None,
+    };
+    let started = start_pipeline(spec, options, global)?;
     let session = store.start_session(&new)?;
-    let started = start_pipeline(std::path::Path::new(&args.source), args.model, global)?;
     let bar = progress_bar(&format!("baseline {}", args.subject), Some(args.seconds));
-    let writer = StoreWriter::spawn(store, session)?;
+    let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
     let mut samples = Vec::new();
     let recorded = record(
         &started.updates,
@@ -67,7 +73,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     );
     bar.finish_and_clear();
     drop(started);
-    let (mut store, _) = writer.finish()?;
+    writer.finish()?;
     recorded?;
     samples.retain(|sample| sample.state != PostureState::Away);
     let baseline = baseline_from_samples(&samples);

@@ -20,15 +20,19 @@ use crate::pipeline::{
 use crate::pose::PoseConfig;
 use crate::posture::{PostureConfig, PostureEvent};
 
+/// The source when none is given.
+const DEFAULT_SOURCE: &str = "camera";
+
 /// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images.
-    #[arg(long, default_value = "camera", value_name = "SOURCE")]
-    pub source: String,
+    /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images
+    /// (default: the first camera; the window falls back to its saved source).
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
 
     /// No window: print posture events on stdout.
     #[arg(long)]
@@ -38,11 +42,12 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Seconds the forward head must persist before the alert.
+    /// Seconds the forward head must persist before the alert (headless; the window keeps
+    /// its own setting).
     #[arg(long, value_name = "SECONDS")]
     pub onset_delay: Option<f64>,
 
-    /// Frames analysed per second of source time.
+    /// Frames analysed per second of source time (headless).
     #[arg(long, value_name = "FPS", default_value_t = DEFAULT_MONITOR_FPS)]
     pub rate: f64,
 
@@ -61,12 +66,16 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("--onset-delay must be 0 or more seconds, got {delay}");
     }
-    let spec = SourceSpec::parse(&args.source)?;
     if !args.headless {
-        anyhow::bail!(
-            "the monitor window is not built into this version yet; add --headless to print events"
-        );
+        let options = crate::ui::WindowOptions {
+            models_dir: global.models_dir.clone(),
+            onset_delay_s: args.onset_delay,
+            rate_fps: Some(args.rate),
+            ..crate::ui::WindowOptions::default()
+        };
+        return crate::ui::run_window(args.source.as_deref(), &options);
     }
+    let spec = SourceSpec::parse(args.source.as_deref().unwrap_or(DEFAULT_SOURCE))?;
     run_headless(args, global, spec)
 }
 

@@ -11,7 +11,7 @@
 
 use nalgebra::{Point2, Vector2};
 
-use super::{Facing, SideChain, Unmeasurable, unit, wrap_angle};
+use super::{Body, Facing, SideChain, Unmeasurable, unit, visible, wrap_angle};
 
 /// Angle of `v` from the vertical (+y), positive toward anterior.
 fn from_vertical(v: Vector2<f64>, facing: Facing) -> f64 {
@@ -102,6 +102,64 @@ pub fn line_tilt_rad(
         (d.x, d.y)
     };
     Ok(y.atan2(x))
+}
+
+/// Shoulder-line tilt (front view): the right-to-left shoulder line against the horizontal,
+/// positive = the left shoulder higher.
+///
+/// # Examples
+/// ```
+/// use plumbline::geometry::{Body, Keypoint};
+/// use plumbline::geometry::angles::shoulder_tilt_rad;
+/// let body = Body { left_shoulder: Some(Keypoint::new(20.0, 2.0, 0.9)),
+///     right_shoulder: Some(Keypoint::new(-20.0, -2.0, 0.9)), ..Body::default() };
+/// assert!((shoulder_tilt_rad(&body).unwrap() - 0.1f64.atan()).abs() < 1e-12);
+/// ```
+pub fn shoulder_tilt_rad(body: &Body) -> Result<f64, Unmeasurable> {
+    line_tilt_rad(
+        visible(body.left_shoulder, "left shoulder")?,
+        visible(body.right_shoulder, "right shoulder")?,
+        "shoulder line",
+    )
+}
+
+/// Pelvic obliquity (front view, hips visible): the right-to-left hip line against the
+/// horizontal, positive = the left hip higher. A hip-joint proxy, not the clinical
+/// ASIS line.
+///
+/// # Examples
+/// ```
+/// use plumbline::geometry::{Body, Keypoint, Unmeasurable};
+/// use plumbline::geometry::angles::pelvic_obliquity_rad;
+/// let body = Body { left_hip: Some(Keypoint::new(15.0, 0.0, 0.9)),
+///     right_hip: Some(Keypoint::new(-15.0, 0.0, 0.2)), ..Body::default() };
+/// assert_eq!(pelvic_obliquity_rad(&body), Err(Unmeasurable::Occluded("right hip")));
+/// ```
+pub fn pelvic_obliquity_rad(body: &Body) -> Result<f64, Unmeasurable> {
+    line_tilt_rad(
+        visible(body.left_hip, "left hip")?,
+        visible(body.right_hip, "right hip")?,
+        "hip line",
+    )
+}
+
+/// Head lateral tilt (front view): the right-to-left ear line against the horizontal,
+/// positive = the left ear higher.
+///
+/// # Examples
+/// ```
+/// use plumbline::geometry::{Body, Keypoint};
+/// use plumbline::geometry::angles::head_tilt_rad;
+/// let body = Body { left_ear: Some(Keypoint::new(8.0, 60.0, 0.9)),
+///     right_ear: Some(Keypoint::new(-8.0, 60.0, 0.9)), ..Body::default() };
+/// assert_eq!(head_tilt_rad(&body).unwrap(), 0.0);
+/// ```
+pub fn head_tilt_rad(body: &Body) -> Result<f64, Unmeasurable> {
+    line_tilt_rad(
+        visible(body.left_ear, "left ear")?,
+        visible(body.right_ear, "right ear")?,
+        "ear line",
+    )
 }
 
 /// Side-view angles of one frame, radians.

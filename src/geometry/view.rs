@@ -223,10 +223,17 @@ fn torso_length(body: &Body, mid_shoulder: Point2<f64>) -> Option<f64> {
 /// Per-frame view with hysteresis: a new class must persist for
 /// [`VIEW_SWITCH_FRAMES`] frames, and the spread thresholds move by [`SPREAD_HYSTERESIS`]
 /// in favour of the current class.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ViewTracker {
     current: Option<ViewClass>,
     pending: Option<Pending>,
+    switch_frames: u32,
+}
+
+impl Default for ViewTracker {
+    fn default() -> Self {
+        Self::with_switch_frames(VIEW_SWITCH_FRAMES)
+    }
 }
 
 /// A view that differs from the current one, and for how many frames it has held.
@@ -246,6 +253,27 @@ impl ViewTracker {
     /// ```
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tracker that switches after `frames` consecutive frames (1: at once, for
+    /// independent still images; 0 counts as 1).
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::{Body, Keypoint};
+    /// use plumbline::geometry::view::{ViewClass, ViewTracker};
+    /// let k = |x, y| Some(Keypoint::new(x, y, 0.9));
+    /// let front = Body { nose: k(0.0, 70.0), left_ear: k(8.0, 72.0), right_ear: k(-8.0, 72.0),
+    ///     left_shoulder: k(20.0, 40.0), right_shoulder: k(-20.0, 40.0),
+    ///     left_hip: k(12.0, 0.0), right_hip: k(-12.0, 0.0), ..Body::default() };
+    /// assert_eq!(ViewTracker::with_switch_frames(1).update(&front), Some(ViewClass::Front));
+    /// ```
+    pub fn with_switch_frames(frames: u32) -> Self {
+        Self {
+            current: None,
+            pending: None,
+            switch_frames: frames.max(1),
+        }
     }
 
     /// The current view, `None` while unknown.
@@ -285,7 +313,7 @@ impl ViewTracker {
             Some(p) if p.class == raw => p.frames + 1,
             _ => 1,
         };
-        if frames >= VIEW_SWITCH_FRAMES {
+        if frames >= self.switch_frames {
             self.current = raw;
             self.pending = None;
         } else {
@@ -306,7 +334,8 @@ impl ViewTracker {
     /// assert!(tracker.current().is_none());
     /// ```
     pub fn reset(&mut self) {
-        *self = Self::default();
+        self.current = None;
+        self.pending = None;
     }
 }
 

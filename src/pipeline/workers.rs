@@ -10,7 +10,7 @@ use super::{
     SourceStatus, StopFlag, Update,
 };
 use crate::capture::latest::{self, LatestReceiver, LatestSender, Sent};
-use crate::capture::{CaptureError, Frame, Pacing, SourceSpec};
+use crate::capture::{CaptureError, Frame, FrameSource, Pacing, SourceSpec};
 use crate::posture::PostureState;
 
 /// Failed frames in a row after which the pose thread gives up.
@@ -73,6 +73,25 @@ fn send_or_stop<T>(tx: &Sender<T>, mut value: T, stop: &StopFlag) -> bool {
     false
 }
 
+/// Opens the source and tells `Pipeline::start` how it went (a closed channel is fine: the
+/// pipeline gave up waiting).
+fn open_and_report(
+    spec: &SourceSpec,
+    pacing: Pacing,
+    ready: &Sender<anyhow::Result<()>>,
+) -> Option<Box<dyn FrameSource>> {
+    match crate::capture::open(spec, pacing) {
+        Ok(source) => {
+            let _ = ready.send(Ok(()));
+            Some(source)
+        }
+        Err(err) => {
+            let _ = ready.send(Err(err.into()));
+            None
+        }
+    }
+}
+
 /// The capture thread's state.
 pub(super) struct CaptureWorker {
     pub frames: FrameSink,
@@ -85,14 +104,9 @@ impl CaptureWorker {
     /// Opens the source here (so a camera stays on this thread), reports readiness, then
     /// forwards frames until the source ends, fails, or the pipeline stops.
     pub fn run(self, spec: &SourceSpec, pacing: Pacing, ready: &Sender<anyhow::Result<()>>) {
-        let mut source = match crate::capture::open(spec, pacing) {
-            Ok(source) => source,
-            Err(err) => {
-                let _ = ready.send(Err(err.into()));
-                return;
-            }
+        let Some(mut source) = open_and_report(spec, pacing, ready) else {
+            return;
         };
-        let _ = ready.send(Ok(()));
         self.status(SourceStatus::Running(source.describe()));
         let mut last_attempt = None;
         while !self.stop.is_stopped() {

@@ -28,7 +28,11 @@ pub enum ConfigError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostureConfig {
-    /// Side view: forward head when the CVA is below this (MEASUREMENT.md §3: 45°).
+    /// Side view: forward head when the CVA is below this, with or without a baseline.
+    /// MEASUREMENT.md §3 suggests 45°; this estimate reads upright *sitters* at 32-50° (7 of
+    /// 13 upright side photos below 45°, docs/GEOMETRY.md §3.3), so the default is 30°, which
+    /// separates the upright photos (lowest 32.1°) from the clearly forward ones (highest
+    /// 23.6°). Finer changes come from the baseline rule below.
     pub cva_min_deg: f64,
     /// Side view: forward head when the CVA is this far below the user's baseline (5°, about
     /// the photogrammetric minimal detectable change).
@@ -60,12 +64,15 @@ pub struct PostureConfig {
     pub rula_extension_tolerance_deg: f64,
     /// RULA trunk: inclination up to this counts as upright (landmark noise tolerance).
     pub rula_upright_tolerance_deg: f64,
+    /// Consecutive frames a new camera view must hold before it is taken (1: no hysteresis,
+    /// for independent still images).
+    pub view_switch_frames: u32,
 }
 
 impl Default for PostureConfig {
     fn default() -> Self {
         Self {
-            cva_min_deg: 45.0,
+            cva_min_deg: 30.0,
             cva_below_baseline_deg: 5.0,
             cva_exit_margin_deg: 2.0,
             front_index_max_pct: 6.0,
@@ -80,6 +87,7 @@ impl Default for PostureConfig {
             min_confidence: 0.5,
             rula_extension_tolerance_deg: 5.0,
             rula_upright_tolerance_deg: 5.0,
+            view_switch_frames: crate::geometry::view::VIEW_SWITCH_FRAMES,
         }
     }
 }
@@ -130,6 +138,13 @@ impl PostureConfig {
                     range: "finite and >= 0",
                 });
             }
+        }
+        if self.view_switch_frames == 0 {
+            return Err(ConfigError::Range {
+                name: "view_switch_frames",
+                value: 0.0,
+                range: ">= 1",
+            });
         }
         if !(0.0..=90.0).contains(&self.cva_min_deg) {
             return Err(ConfigError::Range {

@@ -34,10 +34,11 @@ pub struct PostureJudge {
 impl PostureJudge {
     /// A judge with `config`, the fitted C7 model and no baseline.
     pub fn new(config: PostureConfig) -> Self {
+        let views = ViewTracker::with_switch_frames(config.view_switch_frames);
         Self {
             config,
             model: CvaModel::default(),
-            views: ViewTracker::new(),
+            views,
             machine: StateMachine::new(),
             baseline: None,
             front: None,
@@ -284,7 +285,7 @@ mod tests {
         }
         let mut alert = None;
         for seq in 20..100 {
-            let (s, e) = judge.update(seq, t, Some(&side(60.0)));
+            let (s, e) = judge.update(seq, t, Some(&side(120.0)));
             assert_eq!(s.forward_head, Some(true), "{s:?}");
             if e.iter().any(|e| matches!(e, PostureEvent::Alert { .. })) {
                 alert = Some(t);
@@ -347,7 +348,7 @@ mod tests {
             }
         };
         assert!(
-            cva > 45.0,
+            cva > PostureConfig::default().cva_min_deg,
             "the baseline rule fired before the absolute one: {cva}"
         );
     }

@@ -9,11 +9,13 @@
 
 use nalgebra::Point3;
 
-use crate::geometry::angles::{line_tilt_rad, side_angles};
+use crate::geometry::angles::{
+    head_tilt_rad, pelvic_obliquity_rad, shoulder_tilt_rad, side_angles,
+};
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, front_features};
 use crate::geometry::view::ViewClass;
-use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up, visible};
+use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up};
 use crate::pose::{LandmarkIndex, Skeleton};
 
 use super::{Metrics, View};
@@ -140,14 +142,9 @@ pub fn measure(
                 body.left_shoulder,
                 body.right_shoulder,
             ]);
-            let pair = |l, r, what| line_tilt_rad(visible(l, what)?, visible(r, what)?, what);
-            out.metrics.shoulder_tilt_deg = deg(pair(
-                body.left_shoulder,
-                body.right_shoulder,
-                "shoulder line",
-            ));
-            out.metrics.pelvic_obliquity_deg = deg(pair(body.left_hip, body.right_hip, "hip line"));
-            out.metrics.head_tilt_deg = deg(pair(body.left_ear, body.right_ear, "ear line"));
+            out.metrics.shoulder_tilt_deg = deg(shoulder_tilt_rad(body));
+            out.metrics.pelvic_obliquity_deg = deg(pelvic_obliquity_rad(body));
+            out.metrics.head_tilt_deg = deg(head_tilt_rad(body));
             if let Ok(features) = front_features(body, world) {
                 out.front = Some(features);
                 out.metrics.forward_head_index = front_baseline

@@ -189,4 +189,45 @@ proptest! {
     }
 }
 
+mod engine;
 mod media;
+
+fn any_view() -> impl Strategy<Value = Option<ViewClass>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(ViewClass::SideLeft)),
+        Just(Some(ViewClass::SideRight)),
+        Just(Some(ViewClass::Front)),
+        Just(Some(ViewClass::Oblique)),
+    ]
+}
+
+proptest! {
+    /// `posture::metrics::measure`: only the view's metrics, never NaN, angles in range.
+    #[test]
+    fn metrics_follow_the_view_and_stay_finite(
+        b in prop_oneof![side_body(), front_body()],
+        view in any_view(),
+        (t, s, r) in similarity(),
+    ) {
+        use plumbline::posture::metrics::measure;
+        let body = transform(&b, t, s, r);
+        let base = front_features(&b, None).ok();
+        let m = measure(&body, None, view, &CvaModel::default(), base.as_ref()).metrics;
+        let side = [m.cva_deg, m.neck_flexion_deg, m.trunk_inclination_deg, m.hip_angle_deg];
+        let front = [m.shoulder_tilt_deg, m.pelvic_obliquity_deg, m.head_tilt_deg, m.forward_head_index];
+        let is_side = matches!(view, Some(ViewClass::SideLeft | ViewClass::SideRight));
+        let is_front = view == Some(ViewClass::Front);
+        prop_assert!(is_side || side.iter().all(Option::is_none));
+        prop_assert!(is_front || front.iter().all(Option::is_none));
+        for v in side.iter().chain(&front).flatten() {
+            prop_assert!(v.is_finite());
+        }
+        if let Some(h) = m.hip_angle_deg {
+            prop_assert!((0.0..=180.0).contains(&h));
+        }
+        for t in [m.shoulder_tilt_deg, m.pelvic_obliquity_deg, m.head_tilt_deg].into_iter().flatten() {
+            prop_assert!(t > -90.0 && t <= 90.0);
+        }
+    }
+}

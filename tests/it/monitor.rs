@@ -110,7 +110,12 @@ fn slump_then_upright_enters_forward_head_and_returns() {
         .into_iter()
         .filter(|t| *t > forward[0])
         .collect();
-    assert_eq!(upright_again.len(), 1, "{events:?}");
+    assert_eq!(
+        upright_again.len(),
+        1,
+        "no return to upright after the slump (the upright still must read above \
+         cva_min_deg + cva_exit_margin_deg in video mode): {events:?}"
+    );
     assert!(
         (21.0..=33.0).contains(&upright_again[0]),
         "upright at {} s",
@@ -193,6 +198,36 @@ fn truncated_recording_reports_the_damage_after_its_frames() {
     );
     // The frames before the cut were analysed: the slump was seen.
     assert_eq!(entered(&events(&output), "forward_head").len(), 1, "{err}");
+}
+
+#[test]
+fn ctrl_c_stops_a_live_run_promptly_with_exit_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("long.mkv"), &[(UPRIGHT_STILL, 30)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "monitor",
+            "--source",
+            clip.to_str().unwrap(),
+            "--headless",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let the models load and a few frames play, then interrupt as a terminal would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    let took = sent.elapsed().as_secs_f64();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(took < 2.0, "stopping took {took} s");
 }
 
 #[test]

@@ -160,3 +160,151 @@ fn config_file_round_trip_drives_the_judge() -> Result<(), Box<dyn std::error::E
     assert_eq!(s.alerts(), 1);
     Ok(())
 }
+
+/// `plumbline measure --json` on a committed image: one line with every key, nulls where
+/// the view does not allow a metric.
+#[test]
+fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error::Error>> {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let run =
+        |name: &str, extra: &[&str]| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"))
+                .arg("measure")
+                .arg(data.join(name))
+                .arg("--json")
+                .args(extra)
+                .output()?;
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout)?;
+            assert_eq!(text.lines().count(), 1, "{text}");
+            Ok(serde_json::from_str(text.trim())?)
+        };
+    let side = run("side_sit_forward_01.jpg", &["--onset-delay", "0"])?;
+    let keys = [
+        "frame",
+        "t_ms",
+        "view",
+        "cva_deg",
+        "neck_flexion_deg",
+        "trunk_inclination_deg",
+        "hip_angle_deg",
+        "shoulder_tilt_deg",
+        "pelvic_obliquity_deg",
+        "head_tilt_deg",
+        "forward_head_index",
+        "forward_head",
+        "rula_neck",
+        "rula_trunk",
+        "state",
+    ];
+    let object = side.as_object().ok_or("not an object")?;
+    assert_eq!(object.len(), keys.len());
+    for key in keys {
+        assert!(object.contains_key(key), "missing {key}");
+    }
+    assert_eq!(side["view"], "side-left");
+    assert!(side["cva_deg"].as_f64().is_some_and(|c| c < 30.0), "{side}");
+    assert!(side["shoulder_tilt_deg"].is_null());
+    assert_eq!(side["forward_head"], true);
+    // Zero onset delay: the first forward frame is already the forward-head state.
+    assert_eq!(side["state"], "forward_head");
+    let front = run("front_webcam_01.jpg", &[])?;
+    assert_eq!(front["view"], "front");
+    assert!(front["cva_deg"].is_null() && front["forward_head_index"].is_null());
+    assert!(
+        front["forward_head"].is_null(),
+        "no baseline, no front judgement"
+    );
+    // A bad onset delay is refused with a message.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["measure", "--onset-delay=-3"])
+        .arg(data.join("front_webcam_01.jpg"))
+        .output()?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--onset-delay"));
+    Ok(())
+}
+
+/// A skeleton from the stored real pose output (`tests/data/annotations/media_landmarks.json`).
+fn stored_skeleton(file: &str) -> Result<Skeleton, Box<dyn std::error::Error>> {
+    #[derive(serde::Deserialize)]
+    struct Dump {
+        file: String,
+        landmarks: Option<Vec<[f32; 5]>>,
+        world: Option<Vec<[f32; 3]>>,
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/annotations/media_landmarks.json");
+    let dumps: Vec<Dump> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let d = dumps
+        .into_iter()
+        .find(|d| d.file == file)
+        .ok_or("not stored")?;
+    let (l, w) = (d.landmarks.ok_or("no person")?, d.world.ok_or("no world")?);
+    let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
+    let mut world = [WorldLandmark::default(); NUM_LANDMARKS];
+    for i in 0..NUM_LANDMARKS {
+        landmarks[i] = Landmark {
+            x_px: l[i][0],
+            y_px: l[i][1],
+            z_px: l[i][2],
+            visibility: l[i][3],
+            presence: l[i][4],
+        };
+        world[i] = WorldLandmark {
+            x_m: w[i][0],
+            y_m: w[i][1],
+            z_m: w[i][2],
+        };
+    }
+    Ok(Skeleton {
+        landmarks,
+        world,
+        presence: 0.99,
+    })
+}
+
+/// Front view end to end on real landmarks: calibrate on the upright webcam frame, then the
+/// strong forward-head frame of the same person alerts after the onset delay, and the
+/// upright frame brings the state back.
+#[test]
+fn front_view_calibration_then_forward_head_on_real_landmarks()
+-> Result<(), Box<dyn std::error::Error>> {
+    let upright = stored_skeleton("front_webcam_upright_01.jpg")?;
+    let forward = stored_skeleton("front_webcam_forward_02.jpg")?;
+    let mut s = Session::new(PostureConfig {
+        onset_delay_s: 5.0,
+        calibration_s: 3.0,
+        min_good_s: 2.0,
+        ..PostureConfig::default()
+    });
+    // Without a baseline the front view cannot be judged.
+    s.run(1.0, Some(&upright));
+    let (sample, _) = s.judge.update(s.seq, s.t_ms, Some(&upright));
+    assert_eq!(sample.view, View::Front);
+    assert_eq!(sample.forward_head, None);
+    s.events.extend(s.judge.start_calibration(s.t_ms));
+    s.run(4.0, Some(&upright));
+    let baseline = s.judge.baseline().ok_or("calibrated")?;
+    assert_eq!(baseline.view, View::Front);
+    assert!(baseline.metrics.contains_key("front_sagittal_sin"));
+    assert_eq!(s.run(4.0, Some(&forward)), PostureState::AtRisk);
+    assert_eq!(s.run(2.0, Some(&forward)), PostureState::ForwardHead);
+    let index = s
+        .events
+        .iter()
+        .find_map(|e| match e {
+            PostureEvent::Alert {
+                forward_head_index, ..
+            } => *forward_head_index,
+            _ => None,
+        })
+        .ok_or("the alert carries the index")?;
+    assert!(index > 20.0, "index {index}");
+    assert_eq!(s.run(3.0, Some(&upright)), PostureState::Upright);
+    Ok(())
+}
