@@ -18,7 +18,7 @@ const MAX_FAILED_FRAMES_IN_A_ROW: u32 = 20;
 
 /// A frame with the wall time the capture thread got it, for latency accounting.
 pub(super) struct Captured {
-    frame: Frame,
+    pub frame: Frame,
     at: Instant,
 }
 
@@ -107,13 +107,22 @@ impl CaptureWorker {
         let Some(mut source) = open_and_report(spec, pacing, ready) else {
             return;
         };
+        self.pump(source.as_mut());
+        tracing::debug!("capture thread ends: {}", source.describe());
+    }
+
+    /// Forwards frames of an open source until it ends, fails, or the pipeline stops.
+    /// Reports `Running` at the start and again when a lost camera is back.
+    pub fn pump(&self, source: &mut dyn FrameSource) {
         self.status(SourceStatus::Running(source.describe()));
         let mut last_attempt = None;
         while !self.stop.is_stopped() {
             source.set_min_interval_ms(self.interval.ms());
             match source.next_frame() {
                 Ok(Some(frame)) => {
-                    last_attempt = None;
+                    if last_attempt.take().is_some() {
+                        self.status(SourceStatus::Running(source.describe()));
+                    }
                     if !self.forward(frame) {
                         break;
                     }
@@ -129,7 +138,6 @@ impl CaptureWorker {
                 }
             }
         }
-        tracing::debug!("capture thread ends: {}", source.describe());
     }
 
     /// Hands a frame to the pose thread; false when the pose thread is gone.
