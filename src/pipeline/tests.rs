@@ -396,3 +396,29 @@ fn capture_reports_reconnects_once_per_attempt_and_running_when_back() {
     let seqs: Vec<u64> = rx.try_iter().map(|c| c.frame.seq).collect();
     assert_eq!(seqs, vec![0, 1, 2]);
 }
+
+#[test]
+fn lossless_never_drops_analysed_updates_for_a_slow_consumer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mkv");
+    // More frames than the update channel holds.
+    write_clip(&path, &[false; 100], 25);
+    let (factory, _, _) = scripted(Duration::ZERO);
+    let (pipeline, updates) = Pipeline::start(config(
+        &path,
+        Delivery::Lossless,
+        RatePolicy::EVERY_FRAME,
+        factory,
+    ))
+    .unwrap();
+    // Let the pose thread fill the channel before draining it slowly.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut seqs = Vec::new();
+    while let Ok(update) = updates.recv_timeout(Duration::from_secs(20)) {
+        if let Update::Analysed(analysed) = update {
+            seqs.push(analysed.sample.seq);
+        }
+    }
+    drop(pipeline);
+    assert_eq!(seqs, (0..100).collect::<Vec<_>>());
+}

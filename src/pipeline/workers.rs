@@ -261,18 +261,30 @@ impl PoseWorker {
         }
     }
 
-    /// Sends the analysed frame (may be dropped when the consumer lags) and the events
-    /// (never dropped: a blocked send waits).
+    /// Sends the analysed frame (live: dropped when the consumer lags; analysis: waits) and
+    /// the events (never dropped: a blocked send waits).
     fn publish(&self, frame: &Frame, analysis: Analysis) -> Flow {
         let analysed = Analysed {
             frame: frame.clone(),
             estimate: analysis.estimate,
             sample: analysis.sample,
         };
-        if let Err(crossbeam_channel::TrySendError::Disconnected(_)) =
-            self.updates.try_send(Update::Analysed(Box::new(analysed)))
-        {
-            return Flow::Stop;
+        let update = Update::Analysed(Box::new(analysed));
+        match self.frames {
+            // Analysis: every sample reaches the consumer (it may be saving them).
+            FrameStream::Lossless(_) => {
+                if !send_or_stop(&self.updates, update, &self.stop) {
+                    return Flow::Stop;
+                }
+            }
+            // Live: a lagging window may skip a picture.
+            FrameStream::Latest(_) => {
+                if let Err(crossbeam_channel::TrySendError::Disconnected(_)) =
+                    self.updates.try_send(update)
+                {
+                    return Flow::Stop;
+                }
+            }
         }
         for event in analysis.events {
             if !send_or_stop(&self.updates, Update::Posture(event), &self.stop) {
