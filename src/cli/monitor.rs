@@ -69,6 +69,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     if !args.headless {
         let options = crate::ui::WindowOptions {
             models_dir: global.models_dir.clone(),
+            onset_delay_s: args.onset_delay,
+            rate_fps: Some(args.rate),
             ..crate::ui::WindowOptions::default()
         };
         return crate::ui::run_window(args.source.as_deref(), &options);

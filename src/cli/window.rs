@@ -35,6 +35,8 @@ pub fn run(source: Option<&str>, args: &Args, global: &Global) -> anyhow::Result
         models_dir: global.models_dir.clone(),
         settings_path: args.window_settings.clone(),
         exit_after,
+        onset_delay_s: None,
+        rate_fps: None,
     };
     crate::ui::run_window(source, &options)
 }

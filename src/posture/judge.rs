@@ -285,7 +285,7 @@ mod tests {
         }
         let mut alert = None;
         for seq in 20..100 {
-            let (s, e) = judge.update(seq, t, Some(&side(60.0)));
+            let (s, e) = judge.update(seq, t, Some(&side(120.0)));
             assert_eq!(s.forward_head, Some(true), "{s:?}");
             if e.iter().any(|e| matches!(e, PostureEvent::Alert { .. })) {
                 alert = Some(t);
@@ -348,7 +348,7 @@ mod tests {
             }
         };
         assert!(
-            cva > 45.0,
+            cva > PostureConfig::default().cva_min_deg,
             "the baseline rule fired before the absolute one: {cva}"
         );
     }

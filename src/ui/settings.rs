@@ -36,6 +36,15 @@ impl ModelVariant {
     /// All variants in menu order.
     pub const ALL: [Self; 3] = [Self::Lite, Self::Full, Self::Heavy];
 
+    /// The pose engine's model choice.
+    pub fn choice(self) -> crate::pose::ModelChoice {
+        match self {
+            Self::Lite => crate::pose::ModelChoice::Lite,
+            Self::Full => crate::pose::ModelChoice::Full,
+            Self::Heavy => crate::pose::ModelChoice::Heavy,
+        }
+    }
+
     /// Menu text.
     pub fn label(self) -> &'static str {
         match self {
