@@ -42,12 +42,11 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Seconds the forward head must persist before the alert (headless; the window keeps
-    /// its own setting).
+    /// Seconds the forward head must persist before the alert.
     #[arg(long, value_name = "SECONDS")]
     pub onset_delay: Option<f64>,
 
-    /// Frames analysed per second of source time (headless).
+    /// Frames analysed per second of source time.
     #[arg(long, value_name = "FPS", default_value_t = DEFAULT_MONITOR_FPS)]
     pub rate: f64,
 
