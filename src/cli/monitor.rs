@@ -48,12 +48,11 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Seconds the forward head must persist before the alert (headless; the window keeps
-    /// its own setting).
+    /// Seconds the forward head must persist before the alert.
     #[arg(long, value_name = "SECONDS")]
     pub onset_delay: Option<f64>,
 
-    /// Frames analysed per second of source time (headless).
+    /// Frames analysed per second of source time.
     #[arg(long, value_name = "FPS", default_value_t = DEFAULT_MONITOR_FPS)]
     pub rate: f64,
 
@@ -215,6 +214,7 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
         if let Some(map) = fields.as_object_mut() {
             map.remove("t_ms");
         }
+        round_numbers(&mut fields);
         return Ok(serde_json::to_string(&Line { t_s, fields })?);
     }
     Ok(match event {
@@ -235,6 +235,27 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
             )
         }
     })
+}
+
+/// Decimals kept in JSON output: angles and times to 0.01, far below what the camera resolves.
+const JSON_DECIMALS: i32 = 2;
+
+/// Rounds every non-integer number in `value` (recursively) to [`JSON_DECIMALS`].
+fn round_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) if number.is_f64() => {
+            if let Some(rounded) = number
+                .as_f64()
+                .map(|x| (x * 10f64.powi(JSON_DECIMALS)).round() / 10f64.powi(JSON_DECIMALS))
+                .and_then(serde_json::Number::from_f64)
+            {
+                *number = rounded;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(round_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(round_numbers),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -263,13 +284,13 @@ mod tests {
     fn alert_line_carries_the_angle() -> anyhow::Result<()> {
         let event = PostureEvent::Alert {
             t_ms: 5000.0,
-            cva_deg: Some(38.5),
+            cva_deg: Some(38.456_789),
             forward_head_index: None,
         };
         let value: serde_json::Value = serde_json::from_str(&event_line(&event, true)?)?;
         assert_eq!(value["event"], "alert");
         assert_eq!(value["t_s"], 5.0);
-        assert_eq!(value["cva_deg"], 38.5);
+        assert_eq!(value["cva_deg"], 38.46);
         Ok(())
     }
 }

@@ -18,7 +18,7 @@ const MAX_FAILED_FRAMES_IN_A_ROW: u32 = 20;
 
 /// A frame with the wall time the capture thread got it, for latency accounting.
 pub(super) struct Captured {
-    frame: Frame,
+    pub frame: Frame,
     at: Instant,
 }
 
@@ -107,13 +107,22 @@ impl CaptureWorker {
         let Some(mut source) = open_and_report(spec, pacing, ready) else {
             return;
         };
+        self.pump(source.as_mut());
+        tracing::debug!("capture thread ends: {}", source.describe());
+    }
+
+    /// Forwards frames of an open source until it ends, fails, or the pipeline stops.
+    /// Reports `Running` at the start and again when a lost camera is back.
+    pub fn pump(&self, source: &mut dyn FrameSource) {
         self.status(SourceStatus::Running(source.describe()));
         let mut last_attempt = None;
         while !self.stop.is_stopped() {
             source.set_min_interval_ms(self.interval.ms());
             match source.next_frame() {
                 Ok(Some(frame)) => {
-                    last_attempt = None;
+                    if last_attempt.take().is_some() {
+                        self.status(SourceStatus::Running(source.describe()));
+                    }
                     if !self.forward(frame) {
                         break;
                     }
@@ -129,7 +138,6 @@ impl CaptureWorker {
                 }
             }
         }
-        tracing::debug!("capture thread ends: {}", source.describe());
     }
 
     /// Hands a frame to the pose thread; false when the pose thread is gone.
@@ -253,18 +261,30 @@ impl PoseWorker {
         }
     }
 
-    /// Sends the analysed frame (may be dropped when the consumer lags) and the events
-    /// (never dropped: a blocked send waits).
+    /// Sends the analysed frame (live: dropped when the consumer lags; analysis: waits) and
+    /// the events (never dropped: a blocked send waits).
     fn publish(&self, frame: &Frame, analysis: Analysis) -> Flow {
         let analysed = Analysed {
             frame: frame.clone(),
             estimate: analysis.estimate,
             sample: analysis.sample,
         };
-        if let Err(crossbeam_channel::TrySendError::Disconnected(_)) =
-            self.updates.try_send(Update::Analysed(Box::new(analysed)))
-        {
-            return Flow::Stop;
+        let update = Update::Analysed(Box::new(analysed));
+        match self.frames {
+            // Analysis: every sample reaches the consumer (it may be saving them).
+            FrameStream::Lossless(_) => {
+                if !send_or_stop(&self.updates, update, &self.stop) {
+                    return Flow::Stop;
+                }
+            }
+            // Live: a lagging window may skip a picture.
+            FrameStream::Latest(_) => {
+                if let Err(crossbeam_channel::TrySendError::Disconnected(_)) =
+                    self.updates.try_send(update)
+                {
+                    return Flow::Stop;
+                }
+            }
         }
         for event in analysis.events {
             if !send_or_stop(&self.updates, Update::Posture(event), &self.stop) {
