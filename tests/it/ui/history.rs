@@ -385,3 +385,33 @@ fn locked_database_does_not_stop_the_headless_monitor() {
     assert!(stderr.contains(&db.display().to_string()), "{stderr}");
     holder.execute_batch("ROLLBACK").unwrap();
 }
+
+#[test]
+fn subject_typed_in_the_settings_gets_the_next_calibration_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite");
+    let (mut harness, updates) = recording_app(&db, "");
+    harness.get_by_label("Settings").click();
+    harness.run();
+    harness
+        .get_by_label(plumbline::ui::settings::SUBJECT)
+        .focus();
+    harness.run();
+    harness
+        .get_by_label(plumbline::ui::settings::SUBJECT)
+        .type_text("P3");
+    harness.run();
+    assert_eq!(harness.state().settings.subject, "P3");
+    updates
+        .send(plumbline::pipeline::Update::Posture(
+            PostureEvent::Calibrated {
+                t_ms: 1_000.0,
+                baseline: super::baseline(),
+            },
+        ))
+        .unwrap();
+    harness.run();
+    harness.get_by_label_contains("Baseline stored for subject P3");
+    let store = Store::open(&db).unwrap();
+    assert!(store.latest_baseline("P3").unwrap().is_some());
+}
