@@ -2,37 +2,13 @@
 //! models and ONNX Runtime: `baseline` on an upright clip, `analyze` on a follow-up with a
 //! forward-head episode, `export` and `compare` on the database they wrote.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use plumbline::capture::writer::VideoWriter;
 use plumbline::capture::{Pacing, SourceSpec};
 use plumbline::store::{SessionKind, Store};
 
-/// Frame rate of the encoded clips.
-const CLIP_FPS: u32 = 4;
-
-/// The same man, side view facing left: slumped with the head forward, and sitting upright
-/// (MIT, see tests/data/NOTICE).
-const FORWARD_STILL: &str = "tests/data/side_sit_forward_01.jpg";
-const UPRIGHT_STILL: &str = "tests/data/side_sit_upright_02.jpg";
-
-/// Encodes `segments` of (still, seconds) into `path` at [`CLIP_FPS`], scaled to 360x640.
-fn clip(path: &Path, segments: &[(&str, u32)]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut writer = VideoWriter::create(path, 360, 640, CLIP_FPS).expect("creating the clip");
-    for (still, seconds) in segments {
-        let image = image::open(root.join(still))
-            .expect("test still")
-            .into_rgb8();
-        let image =
-            image::imageops::resize(&image, 360, 640, image::imageops::FilterType::Triangle);
-        for _ in 0..seconds * CLIP_FPS {
-            writer.push(&image).expect("encoding a frame");
-        }
-    }
-    writer.finish().expect("closing the clip")
-}
+use crate::clips::{SLUMP_STILL as FORWARD_STILL, UPRIGHT_STILL, recording as clip};
 
 fn plumbline(args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))

@@ -18,7 +18,7 @@ use plumbline::store::{NewSession, Recorder, SessionId, SessionKind, Store};
 use plumbline::ui::history::{self, History};
 use plumbline::ui::{App, Settings, Tab};
 
-use crate::monitor::{SLUMP_STILL, UPRIGHT_STILL, recording};
+use crate::clips::{SLUMP_STILL, UPRIGHT_STILL, recording};
 use crate::records::store_synthetic;
 
 /// A database at `dir/s.sqlite` with the 60-second synthetic analysis (session 1, with an
