@@ -19,6 +19,10 @@ Subcommands:
   table SUMMARIES
       Turns the SUMMARY objects collected in a file into a Markdown table.
 
+  perfile LABEL=REF,TEST ...
+      One Markdown row per frame/file with the median distance (px and % of size) of each
+      REF/TEST pair as columns; the last row holds the median over files of each column.
+
 Percent figures are medians over frames of the per-frame median, so one bad frame does not
 hide the typical agreement; the per-frame maximum is printed alongside.
 """
@@ -144,6 +148,45 @@ def table(path: str) -> None:
                   f"| {fmt(s['world_median_mm'], '.1f')} | {len(s['one_side_only'])} |")
 
 
+def frame_medians(ref_path: str, test_path: str) -> dict[int, tuple[float, float] | None]:
+    ref, test = load(ref_path), load(test_path)
+    out = {}
+    for i in sorted(set(ref) | set(test)):
+        r, t = ref.get(i), test.get(i)
+        if not r or not t or r["landmarks"] is None or t["landmarks"] is None:
+            out[i] = None
+            continue
+        rl, tl = np.asarray(r["landmarks"], float)[:, :2], np.asarray(t["landmarks"], float)[:, :2]
+        med = float(np.median(np.hypot(*(tl - rl).T)))
+        out[i] = (med, 100.0 * med / float(np.hypot(*(rl.max(0) - rl.min(0)))))
+    return out
+
+
+def perfile(pairs: list[str]) -> None:
+    labels, columns, names = [], [], {}
+    for pair in pairs:
+        label, paths = pair.split("=", 1)
+        ref_path, test_path = paths.split(",")
+        labels.append(label)
+        columns.append(frame_medians(ref_path, test_path))
+        for i, obj in load(ref_path).items():
+            names.setdefault(i, obj.get("file") or f"frame {i}")
+    print("| file | " + " | ".join(f"{l} px | {l} %" for l in labels) + " |")
+    print("|---|" + "---|---|" * len(labels))
+    for i in sorted(names):
+        cells = []
+        for col in columns:
+            v = col.get(i)
+            cells += ["-", "-"] if v is None else [f"{v[0]:.2f}", f"{v[1]:.3f}"]
+        print(f"| {names[i]} | " + " | ".join(cells) + " |")
+    cells = []
+    for col in columns:
+        vals = [v for v in col.values() if v is not None]
+        cells += [f"**{np.median([v[0] for v in vals]):.2f}**",
+                  f"**{np.median([v[1] for v in vals]):.3f}**"]
+    print("| **median over files** | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -157,11 +200,15 @@ def main() -> None:
     d.add_argument("--first", type=int, default=None, help="compare only the first N frames")
     t = sub.add_parser("table")
     t.add_argument("summaries")
+    pf = sub.add_parser("perfile")
+    pf.add_argument("pairs", nargs="+", metavar="LABEL=REF,TEST")
     args = ap.parse_args()
     if args.cmd == "select":
         select(pathlib.Path(args.media))
     elif args.cmd == "diff":
         diff(args.ref, args.test, args.label, args.quiet, args.first)
+    elif args.cmd == "perfile":
+        perfile(args.pairs)
     else:
         table(args.summaries)
 
