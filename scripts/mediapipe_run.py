@@ -102,6 +102,9 @@ def main() -> None:
     ap.add_argument("--mode", choices=("static", "video"), default="static")
     ap.add_argument("--solution-defaults", action="store_true",
                     help="do not import the option _pb2 modules (plain mp.solutions.pose)")
+    ap.add_argument("--no-smoothing", action="store_true",
+                    help="smooth_landmarks=False (the aux-landmark filter that makes the "
+                         "tracking ROI stays on, as in MediaPipe)")
     ap.add_argument("--frames", type=int, default=None, help="stop after N frames")
     ap.add_argument("--out", default="-", help="JSON lines output (default stdout)")
     ap.add_argument("--bench", action="store_true",
@@ -117,6 +120,7 @@ def main() -> None:
     process_s = []
     with mp.solutions.pose.Pose(static_image_mode=args.mode == "static",
                                 model_complexity=args.complexity,
+                                smooth_landmarks=not args.no_smoothing,
                                 enable_segmentation=False) as pose:
         start = time.perf_counter()
         first_done = None
