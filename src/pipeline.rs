@@ -1,11 +1,55 @@
 //! Spawns, wires and stops the worker threads: the only place that knows the topology.
 //!
+//! ```text
+//!  capture thread ──frames──▶ pose thread ──Update (bounded 64)──▶ consumer (window, headless)
+//!   FrameSource     latest-wins   Analyser      ▲
+//!   (opened here)   slot (live)   (built here)  └─ Control (bounded 16) from the consumer
+//!                   or bounded 4, blocking (analysis: no frame dropped)
+//! ```
+//!
+//! The capture thread opens the source itself (a camera stays on the thread that built it)
+//! and skips frames closer than the analysis interval on the source clock, so a 30 fps camera
+//! analysed at 2 fps converts only 2 frames a second. The pose thread builds the
+//! [`Analyser`] itself (the ONNX sessions stay on it), applies [`Control`] messages, and
+//! speeds the rate up while the posture is at risk.
+//!
 //! The message types below are the contract between the pipeline and the window
 //! (`ui`), the headless monitor and the recorder.
 
-use crate::capture::Frame;
+mod analyser;
+mod workers;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use crossbeam_channel::{Receiver, Sender};
+
+pub use analyser::{Analyser, AnalyserFactory, Analysis, BlazePoseAnalyser, blazepose_factory};
+
+use crate::capture::{Frame, Pacing, SourceSpec};
 use crate::pose::PoseEstimate;
-use crate::posture::{PostureEvent, PostureSample};
+use crate::posture::{PostureEvent, PostureSample, PostureState};
+
+/// Capacity of the update channel to the consumer.
+pub const UPDATE_CAPACITY: usize = 64;
+
+/// Capacity of the frame queue in [`Delivery::Lossless`] mode.
+pub const LOSSLESS_CAPACITY: usize = 4;
+
+/// Capacity of the control channel.
+pub const CONTROL_CAPACITY: usize = 16;
+
+/// Default analysis rate while monitoring, frames per second of source time.
+pub const DEFAULT_MONITOR_FPS: f64 = 2.0;
+
+/// Default analysis rate while the posture is at risk (the onset timer runs).
+pub const DEFAULT_AT_RISK_FPS: f64 = 4.0;
+
+/// How often blocked threads look at the stop flag.
+const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// One analysed frame, as the UI shows it.
 #[derive(Clone, Debug)]
@@ -73,3 +117,230 @@ pub enum Control {
     /// Change the analysis rate (frames per second).
     SetRate(f64),
 }
+
+/// How frames travel from the capture thread to the pose thread.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// One slot, newest frame wins: a slow model drops stale frames (live monitoring).
+    #[default]
+    LatestWins,
+    /// A small blocking queue: every selected frame is analysed (analysis of recordings).
+    Lossless,
+}
+
+/// How many frames per second of source time are analysed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RatePolicy {
+    /// Normal rate; `None` analyses every frame the source delivers.
+    pub fps: Option<f64>,
+    /// Rate while the posture is at risk; `None` keeps `fps`.
+    pub at_risk_fps: Option<f64>,
+}
+
+impl Default for RatePolicy {
+    fn default() -> Self {
+        Self {
+            fps: Some(DEFAULT_MONITOR_FPS),
+            at_risk_fps: Some(DEFAULT_AT_RISK_FPS),
+        }
+    }
+}
+
+impl RatePolicy {
+    /// Every frame, no speed-up (analysis of files as fast as possible).
+    pub const EVERY_FRAME: Self = Self {
+        fps: None,
+        at_risk_fps: None,
+    };
+
+    /// Minimum source-time spacing of analysed frames in `state`, milliseconds.
+    pub fn interval_ms(&self, state: PostureState) -> f64 {
+        let fps = match (state, self.at_risk_fps) {
+            (PostureState::AtRisk, Some(fast)) => Some(self.fps.map_or(fast, |f| f.max(fast))),
+            _ => self.fps,
+        };
+        fps.filter(|f| f.is_finite() && *f > 0.0)
+            .map_or(0.0, |f| 1000.0 / f)
+    }
+}
+
+/// Everything [`Pipeline::start`] needs.
+pub struct PipelineConfig {
+    /// Where frames come from.
+    pub source: SourceSpec,
+    /// Real-time or as-fast-as-possible playback of recordings (cameras are always live).
+    pub pacing: Pacing,
+    /// Latest-wins (live) or lossless (analysis).
+    pub delivery: Delivery,
+    /// Analysis rate.
+    pub rate: RatePolicy,
+    /// Builds the analyser on the pose thread.
+    pub analyser: AnalyserFactory,
+    /// Called after each update is sent (the window passes `ctx.request_repaint`).
+    pub on_update: Option<Box<dyn Fn() + Send>>,
+}
+
+impl std::fmt::Debug for PipelineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineConfig")
+            .field("source", &self.source)
+            .field("pacing", &self.pacing)
+            .field("delivery", &self.delivery)
+            .field("rate", &self.rate)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The analysis interval shared by the pose thread (writer) and the capture thread (reader).
+#[derive(Clone, Debug, Default)]
+struct SharedInterval(Arc<AtomicU64>);
+
+impl SharedInterval {
+    fn ms(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    fn set_ms(&self, interval_ms: f64) {
+        self.0.store(interval_ms.to_bits(), Ordering::Relaxed);
+    }
+}
+
+/// A flag that asks every worker to stop; cheap to clone into a Ctrl-C handler.
+#[derive(Clone, Debug, Default)]
+pub struct StopFlag(Arc<AtomicBool>);
+
+impl StopFlag {
+    /// Asks the workers to stop.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+struct Worker {
+    name: &'static str,
+    handle: JoinHandle<()>,
+}
+
+/// The running threads. Dropping it (or [`Pipeline::stop`]) stops and joins them.
+pub struct Pipeline {
+    workers: Vec<Worker>,
+    stop: StopFlag,
+    controls: Sender<Control>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.workers.iter().map(|w| w.name).collect();
+        f.debug_struct("Pipeline")
+            .field("workers", &names)
+            .field("stopped", &self.stop.is_stopped())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// Builds the analyser and opens the source on their own threads, waits until both are
+    /// ready (so a missing runtime, camera or file is an error here), and starts the flow.
+    /// The receiver yields [`Update`]s until the source ends or the pipeline stops; then it
+    /// disconnects.
+    pub fn start(config: PipelineConfig) -> anyhow::Result<(Self, Receiver<Update>)> {
+        let stop = StopFlag::default();
+        let interval = SharedInterval::default();
+        interval.set_ms(config.rate.interval_ms(PostureState::Upright));
+        let (updates_tx, updates_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
+        let (controls_tx, controls_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
+        let (frames_tx, frames_rx) = workers::frame_link(config.delivery);
+        let mut pipeline = Self {
+            workers: Vec::new(),
+            stop: stop.clone(),
+            controls: controls_tx,
+        };
+
+        let (pose_ready_tx, pose_ready_rx) = crossbeam_channel::bounded(1);
+        let pose = workers::PoseWorker {
+            frames: frames_rx,
+            controls: controls_rx,
+            updates: updates_tx.clone(),
+            rate: config.rate,
+            interval: interval.clone(),
+            stop: stop.clone(),
+            on_update: config.on_update,
+        };
+        let factory = config.analyser;
+        pipeline.spawn("pose", move || pose.run(factory, &pose_ready_tx))?;
+
+        let (source_ready_tx, source_ready_rx) = crossbeam_channel::bounded(1);
+        let capture = workers::CaptureWorker {
+            frames: frames_tx,
+            updates: updates_tx,
+            interval,
+            stop,
+        };
+        let (spec, pacing) = (config.source, config.pacing);
+        pipeline.spawn("capture", move || {
+            capture.run(&spec, pacing, &source_ready_tx);
+        })?;
+
+        // Both threads report once; a closed channel means the thread died before reporting.
+        let pose_ready: anyhow::Result<()> = pose_ready_rx
+            .recv()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the pose thread ended before starting")));
+        let source_ready: anyhow::Result<()> = source_ready_rx
+            .recv()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the capture thread ended before starting")));
+        // The source's error first: a wrong path is the likelier mistake and quick to fix.
+        source_ready.context("cannot open the source")?;
+        pose_ready.context("cannot start the pose engine")?;
+        Ok((pipeline, updates_rx))
+    }
+
+    fn spawn(
+        &mut self,
+        name: &'static str,
+        body: impl FnOnce() + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let handle = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(body)
+            .with_context(|| format!("cannot start the {name} thread"))?;
+        self.workers.push(Worker { name, handle });
+        Ok(())
+    }
+
+    /// Sends a control message to the pose thread; fails only when it has stopped.
+    pub fn control(&self, control: Control) -> anyhow::Result<()> {
+        self.controls
+            .send_timeout(control, Duration::from_secs(1))
+            .map_err(|_| anyhow::anyhow!("the pipeline has stopped or does not answer"))
+    }
+
+    /// A handle that stops the pipeline from elsewhere (a Ctrl-C handler).
+    pub fn stop_flag(&self) -> StopFlag {
+        self.stop.clone()
+    }
+
+    /// Stops and joins the workers.
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        self.stop.stop();
+        for worker in self.workers.drain(..) {
+            if worker.handle.join().is_err() {
+                tracing::error!("the {} thread panicked", worker.name);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "pipeline/tests.rs"]
+mod tests;

@@ -1,14 +1,228 @@
-//! `plumbline measure` (being built).
+//! `plumbline measure <image|video|folder>`: pose, then posture, one line per frame.
+//!
+//! With `--json` each line is one object with the keys `frame, t_ms, view, cva_deg,
+//! neck_flexion_deg, trunk_inclination_deg, hip_angle_deg, shoulder_tilt_deg,
+//! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, forward_head, rula_neck,
+//! rula_trunk, state`; a metric not valid in the frame's view is `null` (angles in degrees,
+//! the forward-head index in percent change from the baseline, see `docs/GEOMETRY.md`).
+//! A single image, or a folder with `--independent`, is measured frame by frame without
+//! tracking or view hysteresis; a video or a folder is a sequence (tracking, smoothing, the
+//! persistence machine).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use serde::Serialize;
+
 use super::Global;
+use crate::capture::{self, Pacing, SourceSpec};
+use crate::models;
+use crate::pose::{Mode, PoseConfig, PoseEngine};
+use crate::posture::{Baseline, PostureConfig, PostureJudge, PostureSample, PostureState, View};
 
 /// Arguments of `plumbline measure`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// An image (jpg/png), a video file, or a folder of images.
+    pub input: String,
+
+    /// One JSON object per frame instead of a readable line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// A baseline (JSON, as `plumbline baseline` or a calibration writes it): enables the
+    /// relative CVA rule and the front-view forward-head index.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Posture thresholds and delays (TOML, the fields of `PostureConfig`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// How long forward head must persist before the state becomes `forward_head`.
+    #[arg(long, value_name = "SECONDS")]
+    pub onset_delay: Option<f64>,
+
+    /// Treat the images of a folder as unrelated photos (no tracking, no view hysteresis).
+    #[arg(long)]
+    pub independent: bool,
+
+    /// ONNX Runtime intra-op threads per model.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub threads: usize,
+}
+
+/// One output line.
+#[derive(Serialize)]
+struct Line {
+    frame: u64,
+    t_ms: f64,
+    view: View,
+    cva_deg: Option<f64>,
+    neck_flexion_deg: Option<f64>,
+    trunk_inclination_deg: Option<f64>,
+    hip_angle_deg: Option<f64>,
+    shoulder_tilt_deg: Option<f64>,
+    pelvic_obliquity_deg: Option<f64>,
+    head_tilt_deg: Option<f64>,
+    forward_head_index: Option<f64>,
+    forward_head: Option<bool>,
+    rula_neck: Option<u8>,
+    rula_trunk: Option<u8>,
+    state: PostureState,
+}
+
+/// Rounds for output: 0.01 degree is far below the measurement error.
+fn round2(v: Option<f64>) -> Option<f64> {
+    v.map(|v| (v * 100.0).round() / 100.0)
+}
+
+impl Line {
+    fn new(frame: u64, s: &PostureSample) -> Self {
+        let m = &s.metrics;
+        Self {
+            frame,
+            t_ms: s.t_ms,
+            view: s.view,
+            cva_deg: round2(m.cva_deg),
+            neck_flexion_deg: round2(m.neck_flexion_deg),
+            trunk_inclination_deg: round2(m.trunk_inclination_deg),
+            hip_angle_deg: round2(m.hip_angle_deg),
+            shoulder_tilt_deg: round2(m.shoulder_tilt_deg),
+            pelvic_obliquity_deg: round2(m.pelvic_obliquity_deg),
+            head_tilt_deg: round2(m.head_tilt_deg),
+            forward_head_index: round2(m.forward_head_index),
+            forward_head: s.forward_head,
+            rula_neck: s.rula_neck,
+            rula_trunk: s.rula_trunk,
+            state: s.state,
+        }
+    }
+}
+
+fn posture_config(args: &Args, independent: bool) -> anyhow::Result<PostureConfig> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read posture config {}", path.display()))?;
+            PostureConfig::from_toml(&text)
+                .with_context(|| format!("bad posture config {}", path.display()))?
+        }
+        None => PostureConfig::default(),
+    };
+    if let Some(s) = args.onset_delay {
+        anyhow::ensure!(
+            s.is_finite() && s >= 0.0,
+            "--onset-delay must be a number of seconds >= 0, got {s}"
+        );
+        config.onset_delay_s = s;
+    }
+    if independent {
+        config.view_switch_frames = 1;
+    }
+    Ok(config)
+}
+
+fn load_baseline(path: &PathBuf) -> anyhow::Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read baseline {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "baseline {} is not a plumbline baseline (JSON with `view` and `metrics`)",
+            path.display()
+        )
+    })
+}
 
 /// Runs the command.
-pub fn run(_args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`plumbline measure` is not built yet")
+pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let spec = SourceSpec::parse(&args.input)
+        .with_context(|| format!("cannot use {} as input", args.input))?;
+    anyhow::ensure!(
+        !matches!(spec, SourceSpec::Camera(_)),
+        "`plumbline measure` reads recordings; use `plumbline monitor` for a camera"
+    );
+    let independent = args.independent || matches!(spec, SourceSpec::Image(_));
+    let mut judge = PostureJudge::new(posture_config(args, independent)?);
+    if let Some(path) = &args.baseline {
+        judge.set_baseline(load_baseline(path)?);
+    }
+    let dir = models::models_dir(global.models_dir.as_deref())?;
+    let pose_config = PoseConfig {
+        mode: if independent {
+            Mode::Static
+        } else {
+            Mode::Video
+        },
+        intra_threads: args.threads,
+        ..PoseConfig::default()
+    };
+    let mut engine = PoseEngine::new(&dir, pose_config).context("cannot start the pose engine")?;
+    let mut source = capture::open(&spec, Pacing::AsFastAsPossible)
+        .with_context(|| format!("cannot open {}", args.input))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut index = 0_u64;
+    loop {
+        let frame = match source.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(err) if err.is_transient() => {
+                tracing::warn!("skipping a frame of {}: {err:#}", args.input);
+                continue;
+            }
+            Err(err) => return Err(err).with_context(|| format!("reading {}", args.input)),
+        };
+        let estimate = engine
+            .estimate(&frame)
+            .with_context(|| format!("pose estimation failed on frame {index}"))?;
+        let (sample, _events) = judge.update(frame.seq, frame.t_ms, estimate.skeleton.as_ref());
+        print_line(&mut out, index, &sample, args.json)?;
+        index += 1;
+    }
+    anyhow::ensure!(index > 0, "{} gave no frames", args.input);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_line(
+    out: &mut impl std::io::Write,
+    index: u64,
+    sample: &PostureSample,
+    json: bool,
+) -> anyhow::Result<()> {
+    let line = Line::new(index, sample);
+    if json {
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let deg = |name: &str, v: Option<f64>| v.map(|v| format!(" {name} {v:.1}°"));
+    let parts: String = [
+        deg("CVA", line.cva_deg),
+        deg("neck", line.neck_flexion_deg),
+        deg("trunk", line.trunk_inclination_deg),
+        deg("hip", line.hip_angle_deg),
+        deg("shoulders", line.shoulder_tilt_deg),
+        deg("pelvis", line.pelvic_obliquity_deg),
+        deg("head tilt", line.head_tilt_deg),
+        line.forward_head_index
+            .map(|v| format!(" forward-head index {v:+.1}%")),
+        line.rula_neck.map(|v| format!(" RULA neck {v}")),
+        line.rula_trunk.map(|v| format!(" RULA trunk {v}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let verdict = match line.forward_head {
+        Some(true) => "forward head",
+        Some(false) => "ok",
+        None => "not judged",
+    };
+    writeln!(
+        out,
+        "frame {index} t={:.0} ms {:?}:{parts} [{verdict}, {:?}]",
+        line.t_ms, line.view, line.state
+    )?;
+    Ok(())
 }

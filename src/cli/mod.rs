@@ -41,6 +41,9 @@ struct Cli {
     #[arg(long, value_name = "SOURCE")]
     source: Option<String>,
 
+    #[command(flatten)]
+    window: window::Args,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -70,7 +73,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
     match cli.command {
-        None => window::run(cli.source.as_deref(), &cli.global),
+        None => window::run(cli.source.as_deref(), &cli.window, &cli.global),
         Some(Command::Doctor(args)) => doctor::run(&args, &cli.global),
         Some(Command::Pose(args)) => pose::run(&args, &cli.global),
         Some(Command::Measure(args)) => measure::run(&args, &cli.global),

@@ -1,14 +1,253 @@
-//! `plumbline monitor` (being built).
+//! `plumbline monitor`: the live monitor, in the window or headless.
+//!
+//! Headless, it prints one line per posture event (state change, alert, snooze, calibration)
+//! on stdout, as JSON with `--json`: `{"t_s":12.4,"event":"state","from":"at_risk",
+//! "state":"forward_head"}`. `t_s` is the source's own clock (video time for files). Source
+//! problems go to stderr; a source that fails (camera gone, corrupt file) or a missing
+//! runtime exits non-zero with a message that names the fix.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use super::Global;
+use crate::capture::{Pacing, SourceSpec};
+use crate::pipeline::{
+    DEFAULT_AT_RISK_FPS, DEFAULT_MONITOR_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy,
+    SourceStatus, Update,
+};
+use crate::pose::PoseConfig;
+use crate::posture::{PostureConfig, PostureEvent};
+
+/// The source when none is given.
+const DEFAULT_SOURCE: &str = "camera";
+
+/// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images
+    /// (default: the first camera; the window falls back to its saved source).
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    /// No window: print posture events on stdout.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Print events as JSON lines (headless).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Seconds the forward head must persist before the alert.
+    #[arg(long, value_name = "SECONDS")]
+    pub onset_delay: Option<f64>,
+
+    /// Frames analysed per second of source time.
+    #[arg(long, value_name = "FPS", default_value_t = DEFAULT_MONITOR_FPS)]
+    pub rate: f64,
+
+    /// Analyse a recording as fast as possible instead of in real time (no frame dropped).
+    #[arg(long)]
+    pub fast: bool,
+}
 
 /// Runs the command.
-pub fn run(_args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`plumbline monitor` is not built yet")
+pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    if !(args.rate.is_finite() && args.rate > 0.0) {
+        anyhow::bail!("--rate must be a number above 0, got {}", args.rate);
+    }
+    if let Some(delay) = args.onset_delay
+        && !(delay.is_finite() && delay >= 0.0)
+    {
+        anyhow::bail!("--onset-delay must be 0 or more seconds, got {delay}");
+    }
+    if !args.headless {
+        let options = crate::ui::WindowOptions {
+            models_dir: global.models_dir.clone(),
+            onset_delay_s: args.onset_delay,
+            rate_fps: Some(args.rate),
+            ..crate::ui::WindowOptions::default()
+        };
+        return crate::ui::run_window(args.source.as_deref(), &options);
+    }
+    let spec = SourceSpec::parse(args.source.as_deref().unwrap_or(DEFAULT_SOURCE))?;
+    run_headless(args, global, spec)
+}
+
+/// The pipeline settings for the headless monitor.
+fn pipeline_config(args: &Args, global: &Global, spec: SourceSpec) -> PipelineConfig {
+    let mut posture = PostureConfig::default();
+    if let Some(delay) = args.onset_delay {
+        posture.onset_delay_s = delay;
+    }
+    let (pacing, delivery) = if args.fast {
+        (Pacing::AsFastAsPossible, Delivery::Lossless)
+    } else {
+        (Pacing::RealTime, Delivery::LatestWins)
+    };
+    PipelineConfig {
+        source: spec,
+        pacing,
+        delivery,
+        rate: RatePolicy {
+            fps: Some(args.rate),
+            at_risk_fps: Some(DEFAULT_AT_RISK_FPS.max(args.rate)),
+        },
+        analyser: crate::pipeline::blazepose_factory(
+            global.models_dir.clone(),
+            PoseConfig::default(),
+            posture,
+        ),
+        on_update: None,
+    }
+}
+
+fn run_headless(args: &Args, global: &Global, spec: SourceSpec) -> anyhow::Result<ExitCode> {
+    let (pipeline, updates) = Pipeline::start(pipeline_config(args, global, spec))?;
+    let stop = pipeline.stop_flag();
+    let interrupted = crate::pipeline::StopFlag::default();
+    let on_interrupt = interrupted.clone();
+    // A second handler in one process (tests) is refused; Ctrl-C then just kills the process.
+    if let Err(err) = ctrlc::try_set_handler(move || {
+        on_interrupt.stop();
+        stop.stop();
+    }) {
+        tracing::debug!("no Ctrl-C handler: {err}");
+    }
+    let mut out = std::io::stdout().lock();
+    let mut failure = None;
+    for update in &updates {
+        match update {
+            Update::Posture(event) => {
+                writeln!(out, "{}", event_line(&event, args.json)?)
+                    .and_then(|()| out.flush())
+                    .context("cannot write to stdout")?;
+            }
+            Update::Source(SourceStatus::Failed(msg)) | Update::Failed(msg) => {
+                failure = Some(msg);
+            }
+            Update::Source(SourceStatus::Reconnecting {
+                attempt,
+                retry_in_s,
+                reason,
+            }) => eprintln!("camera lost ({reason}); retry {attempt} in {retry_in_s:.1} s"),
+            Update::Source(status) => tracing::info!("source: {status:?}"),
+            Update::Analysed(_) => {}
+        }
+    }
+    drop(pipeline);
+    if let Some(msg) = failure {
+        anyhow::bail!("{msg}");
+    }
+    if interrupted.is_stopped() {
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A JSON output line: the source time first, then the event's own fields.
+#[derive(serde::Serialize)]
+struct Line {
+    t_s: f64,
+    #[serde(flatten)]
+    fields: serde_json::Value,
+}
+
+/// One output line for `event`: JSON with `t_s` first, or a short text.
+pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
+    let t_ms = match event {
+        PostureEvent::State { t_ms, .. }
+        | PostureEvent::Alert { t_ms, .. }
+        | PostureEvent::Snoozed { t_ms, .. }
+        | PostureEvent::Calibrated { t_ms, .. } => *t_ms,
+    };
+    let t_s = (t_ms / 10.0).round() / 100.0;
+    if json {
+        let mut fields = serde_json::to_value(event)?;
+        if let Some(map) = fields.as_object_mut() {
+            map.remove("t_ms");
+        }
+        round_numbers(&mut fields);
+        return Ok(serde_json::to_string(&Line { t_s, fields })?);
+    }
+    Ok(match event {
+        PostureEvent::State { from, state, .. } => {
+            format!("{t_s:8.2} s  state {from:?} -> {state:?}")
+        }
+        PostureEvent::Alert { cva_deg, .. } => match cva_deg {
+            Some(cva) => format!("{t_s:8.2} s  ALERT forward head (CVA {cva:.1} deg)"),
+            None => format!("{t_s:8.2} s  ALERT forward head"),
+        },
+        PostureEvent::Snoozed { until_ms, .. } => {
+            format!("{t_s:8.2} s  snoozed until {:.1} s", until_ms / 1000.0)
+        }
+        PostureEvent::Calibrated { baseline, .. } => {
+            format!(
+                "{t_s:8.2} s  calibrated ({} metrics)",
+                baseline.metrics.len()
+            )
+        }
+    })
+}
+
+/// Decimals kept in JSON output: angles and times to 0.01, far below what the camera resolves.
+const JSON_DECIMALS: i32 = 2;
+
+/// Rounds every non-integer number in `value` (recursively) to [`JSON_DECIMALS`].
+fn round_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) if number.is_f64() => {
+            if let Some(rounded) = number
+                .as_f64()
+                .map(|x| (x * 10f64.powi(JSON_DECIMALS)).round() / 10f64.powi(JSON_DECIMALS))
+                .and_then(serde_json::Number::from_f64)
+            {
+                *number = rounded;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(round_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(round_numbers),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::posture::PostureState;
+
+    #[test]
+    fn json_line_puts_source_seconds_first() -> anyhow::Result<()> {
+        let event = PostureEvent::State {
+            t_ms: 12_403.0,
+            from: PostureState::AtRisk,
+            state: PostureState::ForwardHead,
+        };
+        let line = event_line(&event, true)?;
+        assert_eq!(
+            line,
+            r#"{"t_s":12.4,"event":"state","from":"at_risk","state":"forward_head"}"#
+        );
+        let text = event_line(&event, false)?;
+        assert!(text.contains("ForwardHead"), "{text}");
+        Ok(())
+    }
+
+    #[test]
+    fn alert_line_carries_the_angle() -> anyhow::Result<()> {
+        let event = PostureEvent::Alert {
+            t_ms: 5000.0,
+            cva_deg: Some(38.456_789),
+            forward_head_index: None,
+        };
+        let value: serde_json::Value = serde_json::from_str(&event_line(&event, true)?)?;
+        assert_eq!(value["event"], "alert");
+        assert_eq!(value["t_s"], 5.0);
+        assert_eq!(value["cva_deg"], 38.46);
+        Ok(())
+    }
 }

@@ -1,10 +1,42 @@
-//! `plumbline` without a subcommand: the monitor window (being built).
+//! `plumbline` without a subcommand: the monitor window.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use super::Global;
 
+/// Window options of the bare `plumbline` command.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Args {
+    /// Close the window after this many seconds (smoke tests and demos).
+    #[arg(long, value_name = "N", hide = true)]
+    pub exit_after_seconds: Option<f64>,
+
+    /// Window settings file (default: window.toml in the platform config directory).
+    #[arg(
+        long,
+        env = "PLUMBLINE_WINDOW_SETTINGS",
+        value_name = "FILE",
+        hide = true
+    )]
+    pub window_settings: Option<std::path::PathBuf>,
+}
+
 /// Opens the window on `source` (default camera when `None`).
-pub fn run(_source: Option<&str>, _global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the window is not built yet")
+pub fn run(source: Option<&str>, args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let exit_after = match args.exit_after_seconds {
+        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Some(Duration::from_secs_f64(seconds))
+        }
+        Some(seconds) => anyhow::bail!("--exit-after-seconds must be 0 or more, not {seconds}"),
+        None => None,
+    };
+    let options = crate::ui::WindowOptions {
+        models_dir: global.models_dir.clone(),
+        settings_path: args.window_settings.clone(),
+        exit_after,
+        onset_delay_s: None,
+        rate_fps: None,
+    };
+    crate::ui::run_window(source, &options)
 }

@@ -1,8 +1,24 @@
 //! The BlazePose pipeline on ONNX Runtime: detector, ROI tracking, landmark model, heatmap
-//! refinement, world landmarks and One Euro smoothing, following MediaPipe's pose graph.
+//! refinement, world landmarks and One Euro smoothing, following MediaPipe's pose graph
+//! (`/work/shared/docs/BLAZEPOSE.md` §3; docs/POSE.md describes the behaviour).
+//!
+//! [`PoseEngine`] is the entry point. The stage modules are public so that benchmarks and
+//! parity tools can drive each stage on its own.
 
+pub mod anchors;
+pub mod detector;
+mod engine;
+mod error;
+pub mod landmarks;
+pub mod nets;
+pub mod preprocess;
+pub mod rect;
 mod skeleton;
+pub mod smoothing;
+pub mod tracking;
 
+pub use engine::{Mode, ModelChoice, PoseConfig, PoseEngine};
+pub use error::PoseError;
 pub use skeleton::{
     Landmark, LandmarkIndex, NUM_LANDMARKS, PoseEstimate, Roi, Skeleton, WorldLandmark,
 };

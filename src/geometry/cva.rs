@@ -1,0 +1,321 @@
+//! The craniovertebral angle (CVA) in a side view, with an explicit model of C7.
+//!
+//! # Definition
+//! CVA is the angle between the horizontal through the C7 spinous process and the line from
+//! C7 to the tragus; smaller means the head is further forward. BlazePose has neither
+//! point: the ear landmark stands in for the tragus and C7 is estimated.
+//!
+//! # The C7 model
+//! With `S` the near shoulder joint centre, `H` the near hip, `L = |S - H|` the trunk length,
+//! `u` the unit vector from `H` to `S` (superior along the trunk) and `p` the unit vector
+//! perpendicular to `u` pointing to the person's back (posterior):
+//!
+//! ```text
+//! C7 = S + L * (C7_POSTERIOR * p + C7_SUPERIOR * u)
+//! ```
+//!
+//! The offset moves with the trunk: when the person leans, C7 leans with them. The two
+//! fractions were fitted on hand-annotated side-view photographs (see `docs/GEOMETRY.md` for
+//! the data, the fit and its leave-one-out error). A per-user offset from a calibration
+//! corrects the person-specific remainder.
+
+use nalgebra::{Point2, Vector2};
+
+use super::{Facing, SideChain, Unmeasurable, unit, wrap_angle};
+
+/// Posterior offset of C7 from the shoulder joint centre, as a fraction of the trunk length.
+/// Fitted in `docs/GEOMETRY.md`.
+pub const C7_POSTERIOR: f64 = 0.355;
+/// Superior offset of C7 from the shoulder joint centre, as a fraction of the trunk length.
+/// Fitted in `docs/GEOMETRY.md`.
+pub const C7_SUPERIOR: f64 = 0.0225;
+
+/// The C7 model and the per-user correction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CvaModel {
+    /// Posterior fraction of the trunk length (see the module docs).
+    pub posterior: f64,
+    /// Superior fraction of the trunk length (see the module docs).
+    pub superior: f64,
+    /// Added to every CVA of this user, radians (0 without calibration).
+    pub user_offset_rad: f64,
+}
+
+impl Default for CvaModel {
+    fn default() -> Self {
+        Self {
+            posterior: C7_POSTERIOR,
+            superior: C7_SUPERIOR,
+            user_offset_rad: 0.0,
+        }
+    }
+}
+
+impl CvaModel {
+    /// The plain ear-to-shoulder-joint angle (C7 taken at the shoulder), for comparison.
+    pub const EAR_SHOULDER: Self = Self {
+        posterior: 0.0,
+        superior: 0.0,
+        user_offset_rad: 0.0,
+    };
+
+    /// The same model with a per-user offset, chosen so that `measured_rad` (the model's CVA
+    /// in a reference posture) reads `reference_rad` (for example a therapist's
+    /// photogrammetric CVA of the same posture).
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::geometry::cva::CvaModel;
+    /// let m = CvaModel::default().calibrated(0.80, 0.85);
+    /// assert!((m.user_offset_rad - 0.05).abs() < 1e-12);
+    /// ```
+    #[must_use]
+    pub fn calibrated(self, measured_rad: f64, reference_rad: f64) -> Self {
+        Self {
+            user_offset_rad: self.user_offset_rad + (reference_rad - measured_rad),
+            ..self
+        }
+    }
+
+    /// The estimated C7 position in the y-up frame.
+    ///
+    /// # Examples
+    /// ```
+    /// use nalgebra::Point2;
+    /// use plumbline::geometry::{Facing, SideChain};
+    /// use plumbline::geometry::cva::CvaModel;
+    /// let chain = SideChain { ear: Point2::new(10.0, 70.0), shoulder: Point2::new(0.0, 50.0),
+    ///     hip: Point2::new(0.0, 0.0), knee: None };
+    /// let model = CvaModel { posterior: 0.1, superior: 0.1, user_offset_rad: 0.0 };
+    /// let c7 = model.c7(&chain, Facing::ImageRight).unwrap();
+    /// assert!((c7.x + 5.0).abs() < 1e-9 && (c7.y - 55.0).abs() < 1e-9);
+    /// ```
+    pub fn c7(&self, chain: &SideChain, facing: Facing) -> Result<Point2<f64>, Unmeasurable> {
+        let trunk = chain.shoulder - chain.hip;
+        let length = trunk.norm();
+        let superior = unit(chain.hip, chain.shoulder, "trunk (hip to shoulder)")?;
+        let anterior = Vector2::new(superior.y, -superior.x) * facing.sign();
+        let posterior = -anterior;
+        Ok(chain.shoulder + length * (self.posterior * posterior + self.superior * superior))
+    }
+
+    /// The CVA in radians: angle of the C7-to-ear line above the anterior horizontal, plus
+    /// the user offset. About 0.87 rad (50°) in a neutral posture; smaller is further forward.
+    ///
+    /// # Examples
+    /// ```
+    /// use nalgebra::Point2;
+    /// use plumbline::geometry::{Facing, SideChain};
+    /// use plumbline::geometry::cva::CvaModel;
+    /// let chain = SideChain { ear: Point2::new(10.0, 60.0), shoulder: Point2::new(0.0, 50.0),
+    ///     hip: Point2::new(0.0, 0.0), knee: None };
+    /// let cva = CvaModel::EAR_SHOULDER.cva_rad(&chain, Facing::ImageRight).unwrap();
+    /// assert!((cva.to_degrees() - 45.0).abs() < 1e-9);
+    /// ```
+    pub fn cva_rad(&self, chain: &SideChain, facing: Facing) -> Result<f64, Unmeasurable> {
+        let c7 = self.c7(chain, facing)?;
+        let d = chain.ear - c7;
+        if d.norm() < super::MIN_SEGMENT {
+            return Err(Unmeasurable::Degenerate("C7 to ear"));
+        }
+        Ok(wrap_angle(
+            d.y.atan2(facing.sign() * d.x) + self.user_offset_rad,
+        ))
+    }
+}
+
+/// The CVA of two annotated points: the angle of the C7-to-tragus line above the anterior
+/// horizontal, in radians.
+///
+/// # Examples
+/// ```
+/// use nalgebra::Point2;
+/// use plumbline::geometry::Facing;
+/// use plumbline::geometry::cva::cva_from_points;
+/// let a = cva_from_points(Point2::new(0.0, 0.0), Point2::new(-1.0, 1.0), Facing::ImageLeft);
+/// assert!((a.unwrap().to_degrees() - 45.0).abs() < 1e-9);
+/// ```
+pub fn cva_from_points(
+    c7: Point2<f64>,
+    tragus: Point2<f64>,
+    facing: Facing,
+) -> Result<f64, Unmeasurable> {
+    let d = tragus - c7;
+    if d.norm() < super::MIN_SEGMENT {
+        return Err(Unmeasurable::Degenerate("C7 to tragus"));
+    }
+    Ok(d.y.atan2(facing.sign() * d.x))
+}
+
+/// One annotated side view for fitting the C7 model: the pose landmarks and the CVA
+/// measured from the hand-marked tragus and C7.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CvaSample {
+    /// The pose landmarks of the near side.
+    pub chain: SideChain,
+    /// Which way the person faces.
+    pub facing: Facing,
+    /// The reference CVA from the annotation, radians.
+    pub reference_rad: f64,
+}
+
+/// Search range of [`fit_c7`] for both fractions.
+pub const FIT_RANGE: (f64, f64) = (-0.30, 0.50);
+/// Coarse grid step of [`fit_c7`].
+pub const FIT_COARSE_STEP: f64 = 0.02;
+/// Fine grid step of [`fit_c7`] (searched within one coarse step of the coarse optimum).
+pub const FIT_STEP: f64 = 0.0025;
+
+fn sse(model: &CvaModel, samples: &[CvaSample]) -> Option<f64> {
+    let mut total = 0.0;
+    for s in samples {
+        let cva = model.cva_rad(&s.chain, s.facing).ok()?;
+        total += wrap_angle(cva - s.reference_rad).powi(2);
+    }
+    Some(total)
+}
+
+fn grid_best(
+    samples: &[CvaSample],
+    posterior: (f64, f64),
+    superior: (f64, f64),
+    step: f64,
+) -> Option<(f64, CvaModel)> {
+    let n_p = ((posterior.1 - posterior.0) / step).round() as i32;
+    let n_s = ((superior.1 - superior.0) / step).round() as i32;
+    let mut best: Option<(f64, CvaModel)> = None;
+    for i in 0..=n_p {
+        for j in 0..=n_s {
+            let model = CvaModel {
+                posterior: posterior.0 + f64::from(i) * step,
+                superior: superior.0 + f64::from(j) * step,
+                user_offset_rad: 0.0,
+            };
+            if let Some(e) = sse(&model, samples)
+                && best.is_none_or(|(b, _)| e < b)
+            {
+                best = Some((e, model));
+            }
+        }
+    }
+    best
+}
+
+/// Fits the two C7 fractions by a coarse-to-fine grid search over [`FIT_RANGE`],
+/// minimising the summed squared CVA error; `None` without usable samples.
+///
+/// # Examples
+/// ```
+/// use nalgebra::Point2;
+/// use plumbline::geometry::{Facing, SideChain};
+/// use plumbline::geometry::cva::{fit_c7, CvaModel, CvaSample};
+/// let truth = CvaModel { posterior: 0.15, superior: 0.05, user_offset_rad: 0.0 };
+/// let samples: Vec<CvaSample> = [(20.0, 70.0), (40.0, 60.0), (5.0, 75.0)]
+///     .iter()
+///     .map(|&(x, y)| {
+///         let chain = SideChain { ear: Point2::new(x, y), shoulder: Point2::new(0.0, 50.0),
+///             hip: Point2::new(-5.0, 0.0), knee: None };
+///         let reference_rad = truth.cva_rad(&chain, Facing::ImageRight).unwrap();
+///         CvaSample { chain, facing: Facing::ImageRight, reference_rad }
+///     })
+///     .collect();
+/// let fit = fit_c7(&samples).unwrap();
+/// assert!((fit.posterior - 0.15).abs() < 0.003 && (fit.superior - 0.05).abs() < 0.003);
+/// ```
+pub fn fit_c7(samples: &[CvaSample]) -> Option<CvaModel> {
+    if samples.is_empty() {
+        return None;
+    }
+    let (_, coarse) = grid_best(samples, FIT_RANGE, FIT_RANGE, FIT_COARSE_STEP)?;
+    let around = |v: f64| (v - FIT_COARSE_STEP, v + FIT_COARSE_STEP);
+    let (_, fine) = grid_best(
+        samples,
+        around(coarse.posterior),
+        around(coarse.superior),
+        FIT_STEP,
+    )?;
+    Some(fine)
+}
+
+/// Leave-one-out CVA errors (model minus reference, radians) of [`fit_c7`]: each sample is
+/// predicted by the model fitted on all the others.
+///
+/// # Examples
+/// ```
+/// use plumbline::geometry::cva::loo_errors;
+/// assert!(loo_errors(&[]).is_empty());
+/// ```
+pub fn loo_errors(samples: &[CvaSample]) -> Vec<f64> {
+    (0..samples.len())
+        .filter_map(|i| {
+            let rest: Vec<CvaSample> = samples
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, s)| *s)
+                .collect();
+            let model = fit_c7(&rest)?;
+            let s = &samples[i];
+            let cva = model.cva_rad(&s.chain, s.facing).ok()?;
+            Some(wrap_angle(cva - s.reference_rad))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn upright() -> SideChain {
+        SideChain {
+            ear: Point2::new(8.0, 70.0),
+            shoulder: Point2::new(0.0, 50.0),
+            hip: Point2::new(-2.0, 0.0),
+            knee: None,
+        }
+    }
+
+    #[test]
+    fn c7_model_moves_with_the_trunk() -> Result<(), Unmeasurable> {
+        let model = CvaModel::default();
+        let chain = upright();
+        let c7 = model.c7(&chain, Facing::ImageRight)?;
+        // Posterior means toward -x for a person facing +x.
+        assert!(c7.x < chain.shoulder.x && c7.y > chain.shoulder.y);
+        // Rotating the whole chain rotates C7 with it: the CVA changes by the rotation.
+        let rot = nalgebra::Rotation2::new(0.2);
+        let turned = SideChain {
+            ear: rot * chain.ear,
+            shoulder: rot * chain.shoulder,
+            hip: rot * chain.hip,
+            knee: None,
+        };
+        let a = model.cva_rad(&chain, Facing::ImageRight)?;
+        let b = model.cva_rad(&turned, Facing::ImageRight)?;
+        assert_relative_eq!(b - a, 0.2, epsilon = 1e-9);
+        Ok(())
+    }
+
+    #[test]
+    fn forward_head_lowers_the_cva() -> Result<(), Unmeasurable> {
+        let model = CvaModel::default();
+        let mut forward = upright();
+        forward.ear = Point2::new(20.0, 64.0);
+        assert!(
+            model.cva_rad(&forward, Facing::ImageRight)?
+                < model.cva_rad(&upright(), Facing::ImageRight)?
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn degenerate_trunk_is_a_reason() {
+        let mut chain = upright();
+        chain.hip = chain.shoulder;
+        assert!(matches!(
+            CvaModel::default().cva_rad(&chain, Facing::ImageLeft),
+            Err(Unmeasurable::Degenerate(_))
+        ));
+    }
+}

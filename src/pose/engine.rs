@@ -1,0 +1,197 @@
+//! The pose engine: MediaPipe's pose graph (BLAZEPOSE.md §3) as one synchronous call per
+//! frame.
+//!
+//! - **Static mode** runs the detector on every frame and does not smooth
+//!   (`static_image_mode=True`).
+//! - **Video mode** runs the detector only when no person is tracked. While tracking, the ROI
+//!   of the next frame comes from this frame's smoothed auxiliary landmarks, so the engine
+//!   stays on the tracked person even when others enter the frame; `people_detected` reports
+//!   what the detector saw the last time it ran. A frame whose pose-presence flag fails yields
+//!   no skeleton and the next frame runs the detector again.
+
+use std::path::Path;
+
+use super::PoseEstimate;
+use super::detector::{self, DEFAULT_MIN_DETECTION_SCORE};
+use super::error::PoseError;
+use super::landmarks::DEFAULT_MIN_PRESENCE;
+use super::nets::{DetectorNet, LandmarkNet};
+use super::rect::{ImageSize, NormRect};
+use super::tracking::{self, PoseSmoother};
+use crate::capture::Frame;
+use crate::models::ModelKind;
+
+/// Which landmark model to run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// Fastest, least accurate (complexity 0).
+    Lite,
+    /// The default (complexity 1).
+    #[default]
+    Full,
+    /// Slowest, most accurate (complexity 2); made with `scripts/convert-models --heavy`.
+    Heavy,
+}
+
+impl ModelChoice {
+    /// The model file of this choice (segmentation output pruned).
+    pub fn kind(self) -> ModelKind {
+        match self {
+            Self::Lite => ModelKind::LandmarkLite,
+            Self::Full => ModelKind::LandmarkFull,
+            Self::Heavy => ModelKind::LandmarkHeavy,
+        }
+    }
+}
+
+/// Whether frames are independent or a sequence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Independent images: detector on every frame, no smoothing.
+    Static,
+    /// A video or camera: track between frames, smooth landmarks.
+    #[default]
+    Video,
+}
+
+/// Settings of a [`PoseEngine`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoseConfig {
+    /// Landmark model.
+    pub model: ModelChoice,
+    /// Static or video mode.
+    pub mode: Mode,
+    /// ONNX Runtime intra-op threads per model.
+    pub intra_threads: usize,
+    /// Minimum detector score (inclusive).
+    pub min_detection_confidence: f32,
+    /// Minimum pose-presence probability (strictly greater) for a frame to have landmarks.
+    pub min_tracking_confidence: f32,
+}
+
+impl Default for PoseConfig {
+    fn default() -> Self {
+        Self {
+            model: ModelChoice::default(),
+            mode: Mode::default(),
+            intra_threads: 1,
+            min_detection_confidence: DEFAULT_MIN_DETECTION_SCORE,
+            min_tracking_confidence: DEFAULT_MIN_PRESENCE,
+        }
+    }
+}
+
+/// Detector, landmark model and tracking state for one stream of frames.
+pub struct PoseEngine {
+    config: PoseConfig,
+    detector: DetectorNet,
+    landmarks: LandmarkNet,
+    /// The ROI for the next frame while a person is tracked (video mode).
+    next_roi: Option<NormRect>,
+    /// Score of the detection that started the current track.
+    track_score: Option<f32>,
+    /// People seen by the last detector run.
+    people_detected: usize,
+    smoother: PoseSmoother,
+}
+
+impl PoseEngine {
+    /// Loads and verifies the detector and the chosen landmark model from `models_dir`.
+    pub fn new(models_dir: &Path, config: PoseConfig) -> Result<Self, PoseError> {
+        let detector = DetectorNet::open(models_dir, config.intra_threads)?;
+        let landmarks = LandmarkNet::open(models_dir, config.model.kind(), config.intra_threads)?;
+        Ok(Self {
+            config,
+            detector,
+            landmarks,
+            next_roi: None,
+            track_score: None,
+            people_detected: 0,
+            smoother: PoseSmoother::default(),
+        })
+    }
+
+    /// The engine's settings.
+    pub fn config(&self) -> &PoseConfig {
+        &self.config
+    }
+
+    /// Forgets the tracked person and all filter state (a new stream starts).
+    pub fn reset(&mut self) {
+        self.next_roi = None;
+        self.track_score = None;
+        self.people_detected = 0;
+        self.smoother = PoseSmoother::default();
+    }
+
+    /// Estimates the pose in `frame`. `Ok` with `skeleton: None` when nobody is found.
+    pub fn estimate(&mut self, frame: &Frame) -> Result<PoseEstimate, PoseError> {
+        let (width, height) = (frame.width(), frame.height());
+        if width == 0 || height == 0 {
+            return Err(PoseError::EmptyFrame {
+                seq: frame.seq,
+                width,
+                height,
+            });
+        }
+        let size = ImageSize::new(width, height);
+        let tracked = match self.config.mode {
+            Mode::Video => self.next_roi.take(),
+            Mode::Static => None,
+        };
+        let detector_ran = tracked.is_none();
+        let roi = match tracked {
+            Some(roi) => Some(roi),
+            None => self.detect(frame, size)?,
+        };
+        let mut estimate = PoseEstimate {
+            seq: frame.seq,
+            t_ms: frame.t_ms,
+            width,
+            height,
+            score: self.track_score,
+            people_detected: self.people_detected,
+            detector_ran,
+            roi: roi.map(|r| r.to_pixels(size)),
+            skeleton: None,
+        };
+        let Some(roi) = roi else {
+            self.lose_track();
+            return Ok(estimate);
+        };
+        let mut out = self.landmarks.run(&frame.image, &roi)?;
+        if out.presence <= self.config.min_tracking_confidence {
+            self.lose_track();
+            return Ok(estimate);
+        }
+        if self.config.mode == Mode::Video {
+            let t_ns = tracking::time_ns(frame.t_ms);
+            self.smoother
+                .apply(t_ns, size, &mut out.landmarks, &mut out.world);
+            self.next_roi = tracking::roi_from_aux(&out.landmarks, size);
+        }
+        estimate.skeleton = Some(tracking::skeleton(
+            &out.landmarks,
+            &out.world,
+            out.presence,
+            size,
+        ));
+        Ok(estimate)
+    }
+
+    /// Runs the detector; returns the best detection's ROI and records score and count.
+    fn detect(&mut self, frame: &Frame, size: ImageSize) -> Result<Option<NormRect>, PoseError> {
+        let detections = self
+            .detector
+            .detect(&frame.image, self.config.min_detection_confidence)?;
+        self.people_detected = detections.len();
+        let best = detections.first();
+        self.track_score = best.map(|d| d.score);
+        Ok(best.and_then(|d| detector::roi_from_detection(d, size)))
+    }
+
+    fn lose_track(&mut self) {
+        self.next_roi = None;
+        self.smoother.on_lost();
+    }
+}

@@ -1,0 +1,355 @@
+//! [`PostureJudge`]: the one object the pipeline calls per frame. It classifies the view
+//! (with hysteresis), measures the metrics valid in it, scores RULA, decides the
+//! forward-head condition against the absolute and baseline thresholds, runs calibrations,
+//! the persistence machine and the exposure meter, and returns a [`PostureSample`] with the
+//! events of that frame.
+
+use crate::geometry::cva::CvaModel;
+use crate::geometry::front::FrontFeatures;
+use crate::geometry::view::ViewTracker;
+use crate::pose::Skeleton;
+
+use super::baseline::{BaselineRecorder, front_baseline};
+use super::config::PostureConfig;
+use super::exposure::ExposureMeter;
+use super::metrics::{FrameMeasures, body_from_skeleton, front_world_from_skeleton, measure};
+use super::rula::{RulaTolerance, neck_score, trunk_score};
+use super::state::{Condition, Presence, StateMachine};
+use super::{Baseline, Metrics, PostureEvent, PostureSample, PostureState, View};
+
+/// Judges posture frame by frame.
+#[derive(Clone, Debug)]
+pub struct PostureJudge {
+    config: PostureConfig,
+    model: CvaModel,
+    views: ViewTracker,
+    machine: StateMachine,
+    baseline: Option<Baseline>,
+    front: Option<FrontFeatures>,
+    recorder: Option<BaselineRecorder>,
+    exposure: ExposureMeter,
+    last_ms: Option<f64>,
+}
+
+impl PostureJudge {
+    /// A judge with `config`, the fitted C7 model and no baseline.
+    pub fn new(config: PostureConfig) -> Self {
+        let views = ViewTracker::with_switch_frames(config.view_switch_frames);
+        Self {
+            config,
+            model: CvaModel::default(),
+            views,
+            machine: StateMachine::new(),
+            baseline: None,
+            front: None,
+            recorder: None,
+            exposure: ExposureMeter::new(),
+            last_ms: None,
+        }
+    }
+
+    /// The same judge measuring against `baseline`.
+    #[must_use]
+    pub fn with_baseline(mut self, baseline: Baseline) -> Self {
+        self.set_baseline(baseline);
+        self
+    }
+
+    /// The same judge with a per-user C7 model (for example a calibrated offset).
+    #[must_use]
+    pub fn with_model(mut self, model: CvaModel) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// Replaces the baseline.
+    pub fn set_baseline(&mut self, baseline: Baseline) {
+        self.front = front_baseline(&baseline);
+        self.baseline = Some(baseline);
+    }
+
+    /// The current baseline.
+    pub fn baseline(&self) -> Option<&Baseline> {
+        self.baseline.as_ref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PostureConfig {
+        &self.config
+    }
+
+    /// The configuration, to change thresholds and delays while running (the pipeline's
+    /// onset-delay, snooze-length and calibration-length controls).
+    pub fn config_mut(&mut self) -> &mut PostureConfig {
+        &mut self.config
+    }
+
+    /// The exposure so far.
+    pub fn exposure(&self) -> &ExposureMeter {
+        &self.exposure
+    }
+
+    /// Starts a calibration of `config.calibration_s` at `t_ms`.
+    pub fn start_calibration(&mut self, t_ms: f64) -> Vec<PostureEvent> {
+        self.recorder = Some(BaselineRecorder::new(t_ms, self.config.calibration_s));
+        self.machine.calibrating(t_ms, true)
+    }
+
+    /// Snoozes warnings for the configured snooze length.
+    pub fn snooze(&mut self, t_ms: f64) -> Vec<PostureEvent> {
+        self.machine.snooze(t_ms, self.config.snooze_s)
+    }
+
+    fn condition(&self, metrics: &Metrics, confidence: f32) -> Condition {
+        if confidence < self.config.min_confidence {
+            return Condition::Unknown;
+        }
+        let c = &self.config;
+        if let Some(cva) = metrics.cva_deg {
+            let base = self
+                .baseline
+                .as_ref()
+                .filter(|b| matches!(b.view, View::SideLeft | View::SideRight))
+                .and_then(|b| b.metrics.get("cva_deg"))
+                .map(|s| s.mean - c.cva_below_baseline_deg);
+            let limit = base.map_or(c.cva_min_deg, |b| b.max(c.cva_min_deg));
+            return if cva < limit {
+                Condition::Bad
+            } else if cva < limit + c.cva_exit_margin_deg {
+                Condition::Marginal
+            } else {
+                Condition::Good
+            };
+        }
+        if let Some(index) = metrics.forward_head_index {
+            return if index > c.front_index_max_pct {
+                Condition::Bad
+            } else if index > c.front_index_max_pct - c.front_index_exit_margin_pct {
+                Condition::Marginal
+            } else {
+                Condition::Good
+            };
+        }
+        Condition::Unknown
+    }
+
+    /// Judges one frame: `skeleton` is `None` when nobody was found.
+    pub fn update(
+        &mut self,
+        seq: u64,
+        t_ms: f64,
+        skeleton: Option<&Skeleton>,
+    ) -> (PostureSample, Vec<PostureEvent>) {
+        let dt = self.last_ms.map_or(0.0, |l| {
+            (t_ms - l).clamp(0.0, self.config.max_frame_gap_s * 1000.0)
+        });
+        self.last_ms = Some(t_ms);
+        let (view, measures) = if let Some(s) = skeleton {
+            let body = body_from_skeleton(s);
+            let world = front_world_from_skeleton(s);
+            let class = self.views.update(&body);
+            let m = measure(
+                &body,
+                world.as_ref(),
+                class,
+                &self.model,
+                self.front.as_ref(),
+            );
+            (View::from(class), m)
+        } else {
+            self.views.reset();
+            (View::Unknown, FrameMeasures::default())
+        };
+        let mut events = Vec::new();
+        if let Some(recorder) = &mut self.recorder {
+            recorder.push(view, &measures);
+            if recorder.is_done(t_ms) {
+                let baseline = recorder.finish();
+                self.recorder = None;
+                events.extend(self.machine.calibrating(t_ms, false));
+                if let Some(baseline) = baseline {
+                    self.set_baseline(baseline.clone());
+                    events.push(PostureEvent::Calibrated { t_ms, baseline });
+                }
+            }
+        }
+        let metrics = measures.metrics;
+        let condition = if self.machine.state() == PostureState::Calibrating {
+            Condition::Unknown
+        } else {
+            self.condition(&metrics, measures.confidence)
+        };
+        let presence = if skeleton.is_some() {
+            Presence::Present
+        } else {
+            Presence::Absent
+        };
+        for event in self.machine.update(t_ms, presence, condition, &self.config) {
+            match event {
+                PostureEvent::Alert { t_ms, .. } => {
+                    self.exposure.alert(t_ms);
+                    events.push(PostureEvent::Alert {
+                        t_ms,
+                        cva_deg: metrics.cva_deg,
+                        forward_head_index: metrics.forward_head_index,
+                    });
+                }
+                other => events.push(other),
+            }
+        }
+        let state = self.machine.state();
+        let forward_head = match condition {
+            Condition::Bad => Some(true),
+            Condition::Marginal | Condition::Good => Some(false),
+            Condition::Unknown => None,
+        };
+        if let Some(fh) = forward_head {
+            self.exposure.add(t_ms, dt, fh, state);
+        }
+        let tol = RulaTolerance {
+            extension_deg: self.config.rula_extension_tolerance_deg,
+            upright_deg: self.config.rula_upright_tolerance_deg,
+        };
+        let sample = PostureSample {
+            seq,
+            t_ms,
+            view,
+            metrics,
+            forward_head,
+            rula_neck: metrics.neck_flexion_deg.map(|n| neck_score(n, tol)),
+            rula_trunk: metrics
+                .trunk_inclination_deg
+                .map(|t| trunk_score(t, metrics.hip_angle_deg, tol)),
+            state,
+            confidence: measures.confidence,
+        };
+        (sample, events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::{Landmark, LandmarkIndex as L, NUM_LANDMARKS, WorldLandmark};
+
+    /// A side-view skeleton facing the image right with the ear `ear_dx` px ahead of the
+    /// shoulder (image pixels, y down).
+    fn side(ear_dx: f32) -> Skeleton {
+        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
+        let mut put = |i: L, x: f32, y: f32| {
+            landmarks[i as usize] = Landmark {
+                x_px: x,
+                y_px: y,
+                z_px: 0.0,
+                visibility: 0.95,
+                presence: 0.99,
+            };
+        };
+        put(L::RightShoulder, 300.0, 300.0);
+        put(L::LeftShoulder, 298.0, 300.0);
+        put(L::RightHip, 290.0, 500.0);
+        put(L::LeftHip, 288.0, 500.0);
+        put(L::RightKnee, 420.0, 505.0);
+        put(L::RightEar, 300.0 + ear_dx, 200.0);
+        put(L::LeftEar, 302.0 + ear_dx, 200.0);
+        put(L::Nose, 340.0 + ear_dx, 205.0);
+        Skeleton {
+            landmarks,
+            world: [WorldLandmark::default(); NUM_LANDMARKS],
+            presence: 0.99,
+        }
+    }
+
+    fn config() -> PostureConfig {
+        PostureConfig {
+            onset_delay_s: 5.0,
+            calibration_s: 2.0,
+            ..PostureConfig::default()
+        }
+    }
+
+    #[test]
+    fn upright_then_forward_head_alerts_after_the_delay() {
+        let mut judge = PostureJudge::new(config());
+        let mut t = 0.0;
+        let mut all = Vec::new();
+        for seq in 0..20 {
+            let (s, e) = judge.update(seq, t, Some(&side(0.0)));
+            all.extend(e);
+            t += 100.0;
+            if seq > 5 {
+                assert_eq!(s.view, View::SideRight);
+                assert_eq!(s.forward_head, Some(false), "{s:?}");
+                assert!(s.rula_neck.is_some() && s.rula_trunk.is_some());
+            }
+        }
+        let mut alert = None;
+        for seq in 20..100 {
+            let (s, e) = judge.update(seq, t, Some(&side(120.0)));
+            assert_eq!(s.forward_head, Some(true), "{s:?}");
+            if e.iter().any(|e| matches!(e, PostureEvent::Alert { .. })) {
+                alert = Some(t);
+            }
+            all.extend(e);
+            t += 100.0;
+        }
+        let alert = alert.expect("an alert after the onset delay");
+        assert!((6_900.0..=7_100.0).contains(&alert), "alert at {alert}");
+        assert_eq!(judge.exposure().total().alerts, 1);
+        // Nobody there: away.
+        for seq in 100..130 {
+            judge.update(seq, t, None);
+            t += 100.0;
+        }
+        assert!(all.iter().any(|e| matches!(
+            e,
+            PostureEvent::State {
+                state: PostureState::ForwardHead,
+                ..
+            }
+        )));
+        let (s, _) = judge.update(130, t, None);
+        assert_eq!(s.state, PostureState::Away);
+        assert_eq!(s.view, View::Unknown);
+    }
+
+    #[test]
+    fn calibration_sets_a_relative_threshold() {
+        let mut judge = PostureJudge::new(config());
+        let mut events = judge.start_calibration(0.0);
+        let mut t = 0.0;
+        let mut seq = 0;
+        while t <= 2500.0 {
+            let (s, e) = judge.update(seq, t, Some(&side(0.0)));
+            if t < 2000.0 {
+                assert_eq!(s.state, PostureState::Calibrating);
+            }
+            events.extend(e);
+            seq += 1;
+            t += 100.0;
+        }
+        let base = judge.baseline().expect("calibrated").metrics["cva_deg"];
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, PostureEvent::Calibrated { .. }))
+        );
+        // A small protraction that stays above 45° but drops more than 5° below baseline.
+        let mut dx = 0.0;
+        let cva = loop {
+            dx += 1.0;
+            let (s, _) = judge.update(seq, t, Some(&side(dx)));
+            seq += 1;
+            t += 100.0;
+            let cva = s.metrics.cva_deg.expect("side view");
+            if cva < base.mean - 5.5 {
+                assert_eq!(s.forward_head, Some(true));
+                break cva;
+            }
+        };
+        assert!(
+            cva > PostureConfig::default().cva_min_deg,
+            "the baseline rule fired before the absolute one: {cva}"
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! From a [`Skeleton`] to the per-frame [`Metrics`]: converts the landmarks into the y-up
+//! geometry frame, picks the measures that are valid in the frame's view
+//! (`docs/MEASUREMENT.md` §2) and reports a confidence.
+//!
+//! - side views: CVA, neck flexion, trunk inclination, hip angle (knee visible);
+//! - front view: forward-head index (needs a front baseline), shoulder tilt, pelvic obliquity
+//!   (hips visible), head tilt (ear line);
+//! - oblique or unknown: nothing.
+
+use nalgebra::Point3;
+
+use crate::geometry::angles::{
+    head_tilt_rad, pelvic_obliquity_rad, shoulder_tilt_rad, side_angles,
+};
+use crate::geometry::cva::CvaModel;
+use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, front_features};
+use crate::geometry::view::ViewClass;
+use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up};
+use crate::pose::{LandmarkIndex, Skeleton};
+
+use super::{Metrics, View};
+
+impl From<Option<ViewClass>> for View {
+    fn from(class: Option<ViewClass>) -> Self {
+        match class {
+            Some(ViewClass::SideLeft) => Self::SideLeft,
+            Some(ViewClass::SideRight) => Self::SideRight,
+            Some(ViewClass::Front) => Self::Front,
+            Some(ViewClass::Oblique) => Self::Oblique,
+            None => Self::Unknown,
+        }
+    }
+}
+
+/// The measures of one frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FrameMeasures {
+    /// The metrics valid in the view, in degrees (the contract's units).
+    pub metrics: Metrics,
+    /// The raw front-view signals (front view only), for calibration.
+    pub front: Option<FrontFeatures>,
+    /// Mean visibility of the landmarks the view's measures use, 0-1.
+    pub confidence: f32,
+}
+
+fn keypoint(skeleton: &Skeleton, index: LandmarkIndex) -> Option<Keypoint> {
+    let l = skeleton.at(index);
+    let finite = l.x_px.is_finite() && l.y_px.is_finite();
+    finite.then(|| Keypoint {
+        pos: point_y_up(f64::from(l.x_px), f64::from(l.y_px)),
+        visibility: f64::from(l.visibility),
+    })
+}
+
+/// The geometry view of a skeleton: image landmarks in the y-up frame.
+pub fn body_from_skeleton(skeleton: &Skeleton) -> Body {
+    use LandmarkIndex as L;
+    Body {
+        nose: keypoint(skeleton, L::Nose),
+        left_ear: keypoint(skeleton, L::LeftEar),
+        right_ear: keypoint(skeleton, L::RightEar),
+        left_shoulder: keypoint(skeleton, L::LeftShoulder),
+        right_shoulder: keypoint(skeleton, L::RightShoulder),
+        left_hip: keypoint(skeleton, L::LeftHip),
+        right_hip: keypoint(skeleton, L::RightHip),
+        left_knee: keypoint(skeleton, L::LeftKnee),
+        right_knee: keypoint(skeleton, L::RightKnee),
+    }
+}
+
+/// The world landmarks the front-view index uses.
+pub fn front_world_from_skeleton(skeleton: &Skeleton) -> Option<FrontWorld> {
+    use LandmarkIndex as L;
+    let p = |i: L| {
+        let w = skeleton.world_at(i);
+        Point3::new(f64::from(w.x_m), f64::from(w.y_m), f64::from(w.z_m))
+    };
+    let world = FrontWorld {
+        left_ear: p(L::LeftEar),
+        right_ear: p(L::RightEar),
+        left_shoulder: p(L::LeftShoulder),
+        right_shoulder: p(L::RightShoulder),
+    };
+    // An all-zero world block means the engine gave none.
+    let any = [world.left_ear, world.right_ear, world.left_shoulder]
+        .iter()
+        .any(|q| q.coords.norm() > 0.0);
+    any.then_some(world)
+}
+
+fn deg(r: Result<f64, Unmeasurable>) -> Option<f64> {
+    r.ok().filter(|v| v.is_finite()).map(f64::to_degrees)
+}
+
+fn mean_visibility(points: &[Option<Keypoint>]) -> f32 {
+    let vis: Vec<f64> = points
+        .iter()
+        .map(|k| k.map_or(0.0, |k| k.visibility))
+        .collect();
+    if vis.is_empty() {
+        return 0.0;
+    }
+    (vis.iter().sum::<f64>() / vis.len() as f64).clamp(0.0, 1.0) as f32
+}
+
+/// Measures one frame in `view` with the C7 `model`; the forward-head index needs
+/// `front_baseline`.
+pub fn measure(
+    body: &Body,
+    world: Option<&FrontWorld>,
+    view: Option<ViewClass>,
+    model: &CvaModel,
+    front_baseline: Option<&FrontFeatures>,
+) -> FrameMeasures {
+    let mut out = FrameMeasures::default();
+    match view {
+        Some(class @ (ViewClass::SideLeft | ViewClass::SideRight)) => {
+            let facing = class.facing().expect("side views have a facing direction");
+            let side = facing.near_side();
+            let chain = body.chain(side);
+            let (ear, shoulder, hip) = match side {
+                crate::geometry::Side::Left => (body.left_ear, body.left_shoulder, body.left_hip),
+                crate::geometry::Side::Right => {
+                    (body.right_ear, body.right_shoulder, body.right_hip)
+                }
+            };
+            out.confidence = mean_visibility(&[ear, shoulder, hip]);
+            if let Ok(chain) = chain {
+                out.metrics.cva_deg = deg(model.cva_rad(&chain, facing));
+                if let Ok(a) = side_angles(&chain, facing) {
+                    out.metrics.neck_flexion_deg = Some(a.neck_flexion_rad.to_degrees());
+                    out.metrics.trunk_inclination_deg = Some(a.trunk_inclination_rad.to_degrees());
+                    out.metrics.hip_angle_deg = a.hip_angle_rad.map(f64::to_degrees);
+                }
+            }
+        }
+        Some(ViewClass::Front) => {
+            out.confidence = mean_visibility(&[
+                body.nose,
+                body.left_ear,
+                body.right_ear,
+                body.left_shoulder,
+                body.right_shoulder,
+            ]);
+            out.metrics.shoulder_tilt_deg = deg(shoulder_tilt_rad(body));
+            out.metrics.pelvic_obliquity_deg = deg(pelvic_obliquity_rad(body));
+            out.metrics.head_tilt_deg = deg(head_tilt_rad(body));
+            if let Ok(features) = front_features(body, world) {
+                out.front = Some(features);
+                out.metrics.forward_head_index = front_baseline
+                    .and_then(|b| forward_head_index(&features, b).ok())
+                    .map(|i| i.index_pct);
+            }
+        }
+        Some(ViewClass::Oblique) | None => {
+            out.confidence = mean_visibility(&[
+                body.nose,
+                body.left_ear,
+                body.right_ear,
+                body.left_shoulder,
+                body.right_shoulder,
+            ]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::{Landmark, NUM_LANDMARKS, WorldLandmark};
+
+    fn skeleton(points: &[(LandmarkIndex, f32, f32)]) -> Skeleton {
+        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
+        for &(i, x, y) in points {
+            landmarks[i as usize] = Landmark {
+                x_px: x,
+                y_px: y,
+                z_px: 0.0,
+                visibility: 0.95,
+                presence: 0.99,
+            };
+        }
+        Skeleton {
+            landmarks,
+            world: [WorldLandmark::default(); NUM_LANDMARKS],
+            presence: 0.99,
+        }
+    }
+
+    #[test]
+    fn side_view_gives_side_metrics_only() {
+        use LandmarkIndex as L;
+        // Image pixels (y down): person faces the image right.
+        let s = skeleton(&[
+            (L::Nose, 330.0, 200.0),
+            (L::RightEar, 300.0, 200.0),
+            (L::LeftEar, 302.0, 200.0),
+            (L::RightShoulder, 290.0, 280.0),
+            (L::LeftShoulder, 288.0, 280.0),
+            (L::RightHip, 280.0, 480.0),
+            (L::LeftHip, 278.0, 480.0),
+            (L::RightKnee, 420.0, 490.0),
+        ]);
+        let body = body_from_skeleton(&s);
+        let m = measure(
+            &body,
+            None,
+            Some(ViewClass::SideRight),
+            &CvaModel::default(),
+            None,
+        );
+        let cva = m.metrics.cva_deg.expect("cva in side view");
+        assert!((30.0..80.0).contains(&cva), "{cva}");
+        assert!(
+            m.metrics
+                .hip_angle_deg
+                .is_some_and(|h| (80.0..100.0).contains(&h))
+        );
+        assert!(m.metrics.shoulder_tilt_deg.is_none());
+        assert!(m.metrics.forward_head_index.is_none());
+        assert!(m.confidence > 0.9);
+        assert!(front_world_from_skeleton(&s).is_none());
+    }
+
+    #[test]
+    fn oblique_gives_nothing() {
+        let m = measure(
+            &Body::default(),
+            None,
+            Some(ViewClass::Oblique),
+            &CvaModel::default(),
+            None,
+        );
+        assert_eq!(m.metrics, Metrics::default());
+    }
+}

@@ -1,0 +1,494 @@
+//! Reading and writing records: subjects, sessions, per-second samples, events and baselines.
+//! Plain synchronous methods on [`Store`], tested without threads; the
+//! [`writer`](super::writer) thread calls them in batches.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension as _, Row, params};
+
+use crate::posture::{Baseline, MetricStats, PostureEvent};
+
+use super::aggregate::{METRIC_COUNT, METRIC_NAMES, MetricSecond, SecondRow};
+use super::rows::{
+    EventRow, NewSession, SessionId, SessionInfo, StoredBaseline, event_kind, event_time_ms,
+    parse_state, parse_view, state_name, view_name,
+};
+use super::{Store, StoreError};
+
+/// SQLite's "now" as ISO 8601 UTC with milliseconds.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+const SESSION_COLUMNS: &str = "s.id, s.kind, sub.code, s.started_at, s.ended_at, s.source, \
+     s.model, s.view, s.notes, (SELECT COUNT(*) FROM samples WHERE session_id = s.id)";
+
+impl Store {
+    /// The id of the subject with `code`, created (with `label`) when new.
+    pub fn subject_id(&mut self, code: &str, label: Option<&str>) -> Result<i64, StoreError> {
+        let existing: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM subjects WHERE code = ?1", [code], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(|err| self.classify(err))?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        self.conn
+            .execute(
+                &format!("INSERT INTO subjects (code, label, created_at) VALUES (?1, ?2, {NOW})"),
+                params![code, label],
+            )
+            .map_err(|err| self.classify(err))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Starts a session and returns its id.
+    pub fn start_session(&mut self, new: &NewSession) -> Result<SessionId, StoreError> {
+        let subject = match &new.subject {
+            Some(code) => Some(self.subject_id(code, None)?),
+            None => None,
+        };
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO sessions (subject_id, kind, started_at, source, model, notes) \
+                     VALUES (?1, ?2, COALESCE(?3, {NOW}), ?4, ?5, ?6)"
+                ),
+                params![
+                    subject,
+                    new.kind.as_str(),
+                    new.started_at,
+                    new.source,
+                    new.model,
+                    new.notes
+                ],
+            )
+            .map_err(|err| self.classify(err))?;
+        Ok(SessionId(self.conn.last_insert_rowid()))
+    }
+
+    /// Marks a session as ended now and records its dominant view.
+    pub fn end_session(&mut self, session: SessionId) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                &format!(
+                    "UPDATE sessions SET ended_at = {NOW}, view = (SELECT view FROM samples \
+                     WHERE session_id = ?1 GROUP BY view ORDER BY SUM(frames) DESC, view \
+                     LIMIT 1) WHERE id = ?1"
+                ),
+                [session.0],
+            )
+            .map_err(|err| self.classify(err))?;
+        Ok(())
+    }
+
+    /// Writes per-second rows and events in one transaction. A row for a second that is
+    /// already stored replaces it (the writer first stores the open second partially, then
+    /// completes it).
+    pub fn write_batch(
+        &mut self,
+        session: SessionId,
+        rows: &[SecondRow],
+        events: &[PostureEvent],
+    ) -> Result<(), StoreError> {
+        self.write_batch_inner(session, rows, events)
+            .map_err(|err| self.classify(err))
+    }
+
+    fn write_batch_inner(
+        &mut self,
+        session: SessionId,
+        rows: &[SecondRow],
+        events: &[PostureEvent],
+    ) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert_row = tx.prepare_cached(&sample_insert_sql())?;
+            for row in rows {
+                let mut values: Vec<rusqlite::types::Value> = vec![
+                    session.0.into(),
+                    row.t_s.into(),
+                    i64::from(row.frames).into(),
+                    view_name(row.view).to_owned().into(),
+                    state_name(row.state).to_owned().into(),
+                    row.forward_head_fraction.into(),
+                    row.rula_neck.map(i64::from).into(),
+                    row.rula_trunk.map(i64::from).into(),
+                    row.confidence_mean.into(),
+                ];
+                for metric in &row.metrics {
+                    values.extend([
+                        metric.mean.into(),
+                        metric.min.into(),
+                        metric.max.into(),
+                        metric.valid.into(),
+                    ]);
+                }
+                insert_row.execute(rusqlite::params_from_iter(values))?;
+            }
+            let mut insert_event = tx.prepare_cached(
+                "INSERT INTO events (session_id, t_ms, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for event in events {
+                let detail = serde_json::to_string(event)
+                    .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+                insert_event.execute(params![
+                    session.0,
+                    event_time_ms(event),
+                    event_kind(event),
+                    detail
+                ])?;
+            }
+        }
+        tx.commit()
+    }
+
+    /// One session.
+    pub fn session(&self, session: SessionId) -> Result<SessionInfo, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s LEFT JOIN subjects sub \
+             ON sub.id = s.subject_id WHERE s.id = ?1"
+        );
+        let raw = self
+            .conn
+            .query_row(&sql, [session.0], RawSession::from_row)
+            .optional()
+            .map_err(|err| self.classify(err))?;
+        raw.ok_or_else(|| StoreError::NotFound {
+            what: format!("session {session}"),
+        })?
+        .into_info()
+    }
+
+    /// All sessions, oldest first; only those of `subject` when given.
+    pub fn sessions(&self, subject: Option<&str>) -> Result<Vec<SessionInfo>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s LEFT JOIN subjects sub \
+             ON sub.id = s.subject_id WHERE ?1 IS NULL OR sub.code = ?1 ORDER BY s.id"
+        );
+        let raws = self
+            .conn
+            .prepare(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map([subject], RawSession::from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|err| self.classify(err))?;
+        raws.into_iter().map(RawSession::into_info).collect()
+    }
+
+    /// The per-second rows of a session in time order.
+    pub fn samples(&self, session: SessionId) -> Result<Vec<SecondRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM samples WHERE session_id = ?1 ORDER BY t_s",
+            sample_columns().join(", ")
+        );
+        let raws = self
+            .conn
+            .prepare(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map([session.0], RawSample::from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|err| self.classify(err))?;
+        raws.into_iter().map(RawSample::into_row).collect()
+    }
+
+    /// The events of a session in time order.
+    pub fn events(&self, session: SessionId) -> Result<Vec<EventRow>, StoreError> {
+        let details: Vec<(f64, String)> = self
+            .conn
+            .prepare("SELECT t_ms, detail FROM events WHERE session_id = ?1 ORDER BY t_ms, id")
+            .and_then(|mut stmt| {
+                stmt.query_map([session.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .map_err(|err| self.classify(err))?;
+        details
+            .into_iter()
+            .map(|(t_ms, detail)| {
+                Ok(EventRow {
+                    t_ms,
+                    event: serde_json::from_str(&detail)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a baseline for `subject` (created when new), recorded in `session`.
+    pub fn save_baseline(
+        &mut self,
+        subject: &str,
+        session: Option<SessionId>,
+        baseline: &Baseline,
+    ) -> Result<(), StoreError> {
+        let subject_id = self.subject_id(subject, None)?;
+        let result = (|| {
+            let tx = self.conn.transaction()?;
+            let recorded_at: String = tx.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?;
+            for (metric, stats) in &baseline.metrics {
+                tx.execute(
+                    "INSERT INTO baselines (subject_id, session_id, metric, view, mean, sd, n, \
+                     recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        subject_id,
+                        session.map(|id| id.0),
+                        metric,
+                        view_name(baseline.view),
+                        stats.mean,
+                        stats.sd,
+                        stats.n,
+                        recorded_at
+                    ],
+                )?;
+            }
+            tx.commit()
+        })();
+        result.map_err(|err| self.classify(err))
+    }
+
+    /// The most recent baseline of `subject`, if one was recorded.
+    pub fn latest_baseline(&self, subject: &str) -> Result<Option<StoredBaseline>, StoreError> {
+        type Raw = (String, Option<i64>, String, String, f64, f64, u32);
+        let raws: Vec<Raw> = self
+            .conn
+            .prepare(
+                "SELECT b.metric, b.session_id, b.view, b.recorded_at, b.mean, b.sd, b.n \
+                 FROM baselines b JOIN subjects sub ON sub.id = b.subject_id \
+                 WHERE sub.code = ?1 AND b.recorded_at = (SELECT MAX(recorded_at) FROM \
+                 baselines WHERE subject_id = sub.id) ORDER BY b.metric",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([subject], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                        row.get(6)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(|err| self.classify(err))?;
+        let Some(first) = raws.first() else {
+            return Ok(None);
+        };
+        let mut baseline = StoredBaseline {
+            subject: subject.to_owned(),
+            session: first.1.map(SessionId),
+            recorded_at: first.3.clone(),
+            view: parse_view(&first.2)?,
+            metrics: BTreeMap::new(),
+        };
+        for (metric, _, _, _, mean, sd, n) in raws {
+            baseline.metrics.insert(metric, MetricStats { mean, sd, n });
+        }
+        Ok(Some(baseline))
+    }
+}
+
+/// The sample columns in table order (after `session_id`); also the CSV header.
+pub fn sample_columns() -> Vec<String> {
+    let mut columns: Vec<String> = [
+        "t_s",
+        "frames",
+        "view",
+        "state",
+        "forward_head_fraction",
+        "rula_neck",
+        "rula_trunk",
+        "confidence_mean",
+    ]
+    .map(String::from)
+    .to_vec();
+    for name in METRIC_NAMES {
+        for part in ["mean", "min", "max", "valid"] {
+            columns.push(format!("{name}_{part}"));
+        }
+    }
+    columns
+}
+
+fn sample_insert_sql() -> String {
+    let columns = sample_columns();
+    let placeholders = (1..=columns.len() + 1)
+        .map(|index| format!("?{index}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let updates = columns
+        .iter()
+        .skip(1)
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO samples (session_id, {}) VALUES ({placeholders}) \
+         ON CONFLICT (session_id, t_s) DO UPDATE SET {updates}",
+        columns.join(", ")
+    )
+}
+
+/// A session row before its text fields are parsed.
+struct RawSession {
+    id: i64,
+    kind: String,
+    subject: Option<String>,
+    started_at: String,
+    ended_at: Option<String>,
+    source: String,
+    model: Option<String>,
+    view: Option<String>,
+    notes: Option<String>,
+    seconds: i64,
+}
+
+impl RawSession {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            kind: row.get(1)?,
+            subject: row.get(2)?,
+            started_at: row.get(3)?,
+            ended_at: row.get(4)?,
+            source: row.get(5)?,
+            model: row.get(6)?,
+            view: row.get(7)?,
+            notes: row.get(8)?,
+            seconds: row.get(9)?,
+        })
+    }
+
+    fn into_info(self) -> Result<SessionInfo, StoreError> {
+        Ok(SessionInfo {
+            id: SessionId(self.id),
+            kind: self.kind.parse()?,
+            subject: self.subject,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            source: self.source,
+            model: self.model,
+            view: self.view.as_deref().map(parse_view).transpose()?,
+            notes: self.notes,
+            seconds: self.seconds.max(0) as u64,
+        })
+    }
+}
+
+/// The leading columns of a sample row: second, frames, view, state, forward-head fraction,
+/// RULA neck and trunk, confidence.
+type SampleHead = (
+    i64,
+    u32,
+    String,
+    String,
+    Option<f64>,
+    Option<u8>,
+    Option<u8>,
+    f64,
+);
+
+/// A sample row before its text fields are parsed.
+struct RawSample {
+    head: SampleHead,
+    metrics: [MetricSecond; METRIC_COUNT],
+}
+
+impl RawSample {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        let mut metrics = [MetricSecond::default(); METRIC_COUNT];
+        for (index, metric) in metrics.iter_mut().enumerate() {
+            let base = 8 + index * 4;
+            *metric = MetricSecond {
+                mean: row.get(base)?,
+                min: row.get(base + 1)?,
+                max: row.get(base + 2)?,
+                valid: row.get(base + 3)?,
+            };
+        }
+        Ok(Self {
+            head: (
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+            ),
+            metrics,
+        })
+    }
+
+    fn into_row(self) -> Result<SecondRow, StoreError> {
+        let (t_s, frames, view, state, forward_head_fraction, rula_neck, rula_trunk, confidence) =
+            self.head;
+        Ok(SecondRow {
+            t_s,
+            frames,
+            view: parse_view(&view)?,
+            state: parse_state(&state)?,
+            forward_head_fraction,
+            rula_neck,
+            rula_trunk,
+            confidence_mean: confidence,
+            metrics: self.metrics,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::posture::{PostureSample, PostureState, View};
+    use crate::store::aggregate::aggregate_all;
+    use crate::store::rows::SessionKind;
+
+    #[test]
+    fn rows_events_and_sessions_round_trip() -> Result<(), StoreError> {
+        let mut store = Store::open_in_memory()?;
+        let mut new = NewSession::new(SessionKind::Analysis, "clip.mp4");
+        new.subject = Some("P001".into());
+        new.notes = Some("first visit".into());
+        let id = store.start_session(&new)?;
+        let samples: Vec<PostureSample> = (0..90)
+            .map(|i| PostureSample {
+                seq: i,
+                t_ms: i as f64 * 33.3,
+                view: View::SideRight,
+                state: PostureState::Upright,
+                confidence: 0.9,
+                ..PostureSample::default()
+            })
+            .collect();
+        let rows = aggregate_all(&samples);
+        let events = [PostureEvent::Alert {
+            t_ms: 1500.0,
+            cva_deg: Some(41.5),
+            forward_head_index: None,
+        }];
+        store.write_batch(id, &rows, &events)?;
+        // Rewriting the same seconds replaces instead of duplicating.
+        store.write_batch(id, &rows[..1], &[])?;
+        store.end_session(id)?;
+        assert_eq!(store.samples(id)?, rows);
+        let info = store.session(id)?;
+        assert_eq!(info.seconds, rows.len() as u64);
+        assert_eq!(info.view, Some(View::SideRight));
+        assert_eq!(info.subject.as_deref(), Some("P001"));
+        assert_eq!(info.notes.as_deref(), Some("first visit"));
+        assert!(info.ended_at.is_some());
+        assert_eq!(store.events(id)?[0].event, events[0]);
+        assert_eq!(store.sessions(Some("P001"))?.len(), 1);
+        assert!(store.sessions(Some("nobody"))?.is_empty());
+        assert!(matches!(
+            store.session(SessionId(99)),
+            Err(StoreError::NotFound { .. })
+        ));
+        Ok(())
+    }
+}

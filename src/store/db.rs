@@ -1,0 +1,271 @@
+//! [`Store`]: the one owner of the SQLite connection. Opening creates the file with mode 0600,
+//! refuses damaged files without touching them, turns on WAL and migrates the schema.
+
+use std::fs::OpenOptions;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::StoreError;
+use super::schema;
+
+/// How long a statement waits for another connection's lock before [`StoreError::Locked`].
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The first 16 bytes of every SQLite 3 database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// File name of the database inside the platform data folder.
+const DB_FILE_NAME: &str = "plumbline.sqlite";
+
+/// The session database.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) busy_timeout: Duration,
+}
+
+/// The database in the platform data folder (for example
+/// `~/.local/share/plumbline/plumbline.sqlite` on Linux).
+pub fn default_path() -> Result<PathBuf, StoreError> {
+    directories::ProjectDirs::from("org", "plumbline", "plumbline")
+        .map(|dirs| dirs.data_dir().join(DB_FILE_NAME))
+        .ok_or(StoreError::NoDataDir)
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` with the default busy timeout.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_timeout(path, DEFAULT_BUSY_TIMEOUT)
+    }
+
+    /// Opens `path`, or the default database when `None`.
+    pub fn open_or_default(path: Option<&Path>) -> Result<Self, StoreError> {
+        match path {
+            Some(path) => Self::open(path),
+            None => Self::open(&default_path()?),
+        }
+    }
+
+    /// Opens an existing database for a reading command (export, compare): a missing file is
+    /// [`StoreError::Missing`] rather than a new empty database.
+    pub fn open_existing(path: Option<&Path>) -> Result<Self, StoreError> {
+        let path = match path {
+            Some(path) => path.to_path_buf(),
+            None => default_path()?,
+        };
+        if !path.exists() {
+            return Err(StoreError::Missing { path });
+        }
+        Self::open(&path)
+    }
+
+    /// Opens (or creates) the database at `path`, waiting up to `busy_timeout` for locks.
+    ///
+    /// A new file is created with mode 0600 (its WAL and shared-memory files inherit it), in a
+    /// folder created with mode 0700. An existing file that does not start with the SQLite
+    /// header is refused with [`StoreError::Corrupt`] before SQLite sees it, so it is never
+    /// modified.
+    pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
+        create_private_file(path)?;
+        check_header(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|err| StoreError::classify(err, path, busy_timeout))?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+            busy_timeout,
+        };
+        store.prepare().map_err(|err| store.classify(err))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory database with the current schema (tests, dry runs).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        let mut store = Self {
+            conn,
+            path: PathBuf::from(":memory:"),
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+        };
+        store.prepare().map_err(|err| store.classify(err))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        schema::version(&self.conn).map_err(|err| self.classify(err))
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its first line (`ok` when sound).
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .map_err(|err| self.classify(err))
+    }
+
+    /// Maps a rusqlite error to the specific [`StoreError`] for this database.
+    pub(crate) fn classify(&self, err: rusqlite::Error) -> StoreError {
+        StoreError::classify(err, &self.path, self.busy_timeout)
+    }
+
+    /// Read first (so a damaged or locked file fails before anything is written), then set
+    /// the connection up.
+    fn prepare(&mut self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(self.busy_timeout)?;
+        schema::version(&self.conn)?;
+        self.conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |_| Ok(()))?;
+        // NORMAL is durable across process crashes in WAL mode; only an OS crash or power cut
+        // can lose the last commits.
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        match schema::migrate(&mut self.conn) {
+            Ok(Ok(migrated)) => {
+                if migrated.from != migrated.to {
+                    tracing::info!(
+                        from = migrated.from,
+                        to = migrated.to,
+                        path = %self.path.display(),
+                        "migrated the session database"
+                    );
+                }
+                Ok(())
+            }
+            Ok(Err(found)) => Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found,
+                supported: schema::CURRENT_VERSION,
+            }),
+            Err(err) => Err(self.classify(err)),
+        }
+    }
+}
+
+/// Creates `path` (and its folder) when missing, readable and writable by the owner only.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let io_error = |source: std::io::Error, at: &Path| match source.kind() {
+        std::io::ErrorKind::PermissionDenied => StoreError::Permission {
+            path: at.to_path_buf(),
+        },
+        _ => StoreError::Io {
+            path: at.to_path_buf(),
+            source,
+        },
+    };
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty() && !parent.exists())
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(parent)
+            .map_err(|err| io_error(err, parent))?;
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Probe access with the OS so a permission problem is named as such.
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map(|_| ())
+                .map_err(|err| io_error(err, path))
+        }
+        Err(err) => Err(io_error(err, path)),
+    }
+}
+
+/// Refuses a non-empty file that does not start with the SQLite header.
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    let mut file = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut header = Vec::with_capacity(SQLITE_HEADER.len());
+    file.by_ref()
+        .take(SQLITE_HEADER.len() as u64)
+        .read_to_end(&mut header)
+        .map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if header.is_empty() || header == SQLITE_HEADER {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_store_has_current_schema() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        assert_eq!(store.schema_version()?, schema::CURRENT_VERSION);
+        assert_eq!(store.integrity_check()?, "ok");
+        Ok(())
+    }
+
+    #[test]
+    fn reopening_keeps_version_and_wal() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("nested/folder/s.sqlite");
+        drop(Store::open(&path)?);
+        let store = Store::open(&path)?;
+        assert_eq!(store.schema_version()?, schema::CURRENT_VERSION);
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+        assert_eq!(mode, "wal");
+        Ok(())
+    }
+
+    #[test]
+    fn empty_file_is_initialised_and_short_garbage_is_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let empty = dir.path().join("empty.sqlite");
+        std::fs::write(&empty, b"")?;
+        assert_eq!(
+            Store::open(&empty)?.schema_version()?,
+            schema::CURRENT_VERSION
+        );
+        let short = dir.path().join("short.sqlite");
+        std::fs::write(&short, b"SQLite")?;
+        assert!(matches!(
+            Store::open(&short),
+            Err(StoreError::Corrupt { .. })
+        ));
+        Ok(())
+    }
+}

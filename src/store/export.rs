@@ -1,0 +1,183 @@
+//! CSV and JSON export of a stored session. The column names are a stable interface
+//! (documented in `docs/RECORDS.md`): they are the database column names, and new columns are
+//! only ever appended.
+
+use std::io::Write;
+
+use serde_json::{Map, Value, json};
+
+use crate::posture::PostureEvent;
+
+use super::access::sample_columns;
+use super::aggregate::SecondRow;
+use super::rows::{EventRow, SessionInfo, state_name, view_name};
+
+/// Header of the events CSV.
+pub const EVENT_COLUMNS: [&str; 8] = [
+    "t_ms",
+    "kind",
+    "from",
+    "state",
+    "cva_deg",
+    "forward_head_index",
+    "until_ms",
+    "detail",
+];
+
+/// Decimals written for real numbers in CSV (angles to a thousandth of a degree).
+const CSV_DECIMALS: usize = 3;
+
+/// One cell of a sample row.
+#[derive(Clone, Debug, PartialEq)]
+enum Cell {
+    Int(i64),
+    Real(Option<f64>),
+    Text(&'static str),
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Cell::Int(value) => value.to_string(),
+            Cell::Real(Some(value)) => format!("{value:.CSV_DECIMALS$}"),
+            Cell::Real(None) => String::new(),
+            Cell::Text(text) => (*text).to_owned(),
+        }
+    }
+
+    fn json(&self) -> Value {
+        match self {
+            Cell::Int(value) => json!(value),
+            Cell::Real(value) => json!(value),
+            Cell::Text(text) => json!(text),
+        }
+    }
+}
+
+/// A RULA score: an integer cell, empty when unknown.
+fn score(value: Option<u8>) -> Cell {
+    value.map_or(Cell::Real(None), |score| Cell::Int(i64::from(score)))
+}
+
+/// The cells of a row in [`sample_columns`] order.
+fn cells(row: &SecondRow) -> Vec<Cell> {
+    let mut cells = vec![
+        Cell::Int(row.t_s),
+        Cell::Int(i64::from(row.frames)),
+        Cell::Text(view_name(row.view)),
+        Cell::Text(state_name(row.state)),
+        Cell::Real(row.forward_head_fraction),
+        score(row.rula_neck),
+        score(row.rula_trunk),
+        Cell::Real(Some(row.confidence_mean)),
+    ];
+    for metric in &row.metrics {
+        cells.extend([
+            Cell::Real(metric.mean),
+            Cell::Real(metric.min),
+            Cell::Real(metric.max),
+            Cell::Real(Some(metric.valid)),
+        ]);
+    }
+    cells
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Writes the per-second rows as CSV with a header line.
+pub fn write_samples_csv(out: &mut dyn Write, rows: &[SecondRow]) -> std::io::Result<()> {
+    writeln!(out, "{}", sample_columns().join(","))?;
+    for row in rows {
+        let line: Vec<String> = cells(row).iter().map(Cell::csv).collect();
+        writeln!(out, "{}", line.join(","))?;
+    }
+    Ok(())
+}
+
+/// Writes the events as CSV with a header line; `detail` holds the whole event as JSON.
+pub fn write_events_csv(out: &mut dyn Write, events: &[EventRow]) -> std::io::Result<()> {
+    writeln!(out, "{}", EVENT_COLUMNS.join(","))?;
+    for row in events {
+        let real = |value: Option<f64>| Cell::Real(value).csv();
+        let (kind, from, state, cva, index, until) = match &row.event {
+            PostureEvent::State { from, state, .. } => (
+                "state",
+                state_name(*from),
+                state_name(*state),
+                None,
+                None,
+                None,
+            ),
+            PostureEvent::Alert {
+                cva_deg,
+                forward_head_index,
+                ..
+            } => ("alert", "", "", *cva_deg, *forward_head_index, None),
+            PostureEvent::Snoozed { until_ms, .. } => {
+                ("snoozed", "", "", None, None, Some(*until_ms))
+            }
+            PostureEvent::Calibrated { .. } => ("calibrated", "", "", None, None, None),
+        };
+        let detail = serde_json::to_string(&row.event).map_err(std::io::Error::other)?;
+        writeln!(
+            out,
+            "{},{kind},{from},{state},{},{},{},{}",
+            real(Some(row.t_ms)),
+            real(cva),
+            real(index),
+            real(until),
+            csv_field(&detail)
+        )?;
+    }
+    Ok(())
+}
+
+/// One row as a JSON object keyed by the CSV column names.
+pub fn sample_json(row: &SecondRow) -> Value {
+    let map: Map<String, Value> = sample_columns()
+        .into_iter()
+        .zip(cells(row).iter().map(Cell::json))
+        .collect();
+    Value::Object(map)
+}
+
+/// The whole session as one JSON document: `session`, `samples` and `events`.
+pub fn session_json(
+    info: &SessionInfo,
+    rows: &[SecondRow],
+    events: &[EventRow],
+) -> serde_json::Result<Value> {
+    Ok(json!({
+        "session": serde_json::to_value(info)?,
+        "samples": rows.iter().map(sample_json).collect::<Vec<_>>(),
+        "events": events.iter().map(|row| serde_json::to_value(&row.event)).collect::<serde_json::Result<Vec<_>>>()?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_with_commas_and_quotes_are_quoted() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn header_and_cells_have_the_same_length() {
+        let row =
+            super::super::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
+                .remove(0);
+        assert_eq!(cells(&row).len(), sample_columns().len());
+        assert_eq!(sample_columns().len(), 8 + 8 * 4);
+    }
+}

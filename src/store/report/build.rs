@@ -1,0 +1,428 @@
+//! Builds the report [`Document`] from stored sessions: one section per recording, a summary
+//! when there are several, and the caveats once at the end.
+
+use std::path::Path;
+
+use crate::posture::PostureEvent;
+use crate::store::aggregate::SecondRow;
+use crate::store::measures::MEASURES;
+use crate::store::rows::{EventRow, SessionInfo, StoredBaseline, view_name};
+use crate::store::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
+
+use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
+use super::{Block, Document, plots};
+
+/// RULA neck score meanings (McAtamney & Corlett 1993).
+const RULA_NECK: [&str; 4] = [
+    "1: flexion 0-10°",
+    "2: flexion 10-20°",
+    "3: flexion over 20°",
+    "4: extension",
+];
+
+/// RULA trunk score meanings.
+const RULA_TRUNK: [&str; 4] = [
+    "1: upright / well supported",
+    "2: flexion 0-20°",
+    "3: flexion 20-60°",
+    "4: flexion 60° or more",
+];
+
+/// One stored session with what the report needs.
+#[derive(Clone, Debug)]
+pub struct Recording {
+    /// The session.
+    pub info: SessionInfo,
+    /// Its per-second rows.
+    pub rows: Vec<SecondRow>,
+    /// Its events.
+    pub events: Vec<EventRow>,
+    /// The subject's baseline, when the session has a subject with one.
+    pub baseline: Option<StoredBaseline>,
+}
+
+/// Formats an optional number with `decimals`, or a dash.
+fn num(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "–".to_owned(), |value| format!("{value:.decimals$}"))
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{:.0}%", fraction * 100.0)
+}
+
+fn duration(seconds: f64) -> String {
+    let total = seconds.round() as u64;
+    if total >= 3600 {
+        format!("{} h {:02} min", total / 3600, total % 3600 / 60)
+    } else if total >= 60 {
+        format!("{} min {:02} s", total / 60, total % 60)
+    } else {
+        format!("{total} s")
+    }
+}
+
+fn source_name(info: &SessionInfo) -> String {
+    Path::new(&info.source).file_name().map_or_else(
+        || info.source.clone(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// Builds the whole report.
+pub fn build(recordings: &[Recording]) -> Document {
+    let mut blocks = Vec::new();
+    let summaries: Vec<SessionSummary> = recordings
+        .iter()
+        .map(|recording| summarise(&recording.rows, &recording.events))
+        .collect();
+    blocks.push(Block::Paragraph(format!(
+        "{} recording{} analysed. Each measure carries its unit, the camera view it is valid in, \
+         and whether it is absolute or relative to the person's own baseline.",
+        recordings.len(),
+        if recordings.len() == 1 { "" } else { "s" }
+    )));
+    if recordings.len() > 1 {
+        summary_section(&mut blocks, recordings, &summaries);
+    }
+    for (index, (recording, summary)) in recordings.iter().zip(&summaries).enumerate() {
+        if index > 0 || recordings.len() > 1 {
+            blocks.push(Block::PageBreak);
+        }
+        recording_section(&mut blocks, index + 1, recording, summary);
+    }
+    blocks.push(Block::Heading {
+        level: 2,
+        text: "What this report is not".into(),
+    });
+    blocks.push(Block::Note(NOT_A_DIAGNOSIS.into()));
+    Document {
+        title: "plumbline posture report".into(),
+        blocks,
+    }
+}
+
+fn summary_section(
+    blocks: &mut Vec<Block>,
+    recordings: &[Recording],
+    summaries: &[SessionSummary],
+) {
+    blocks.push(Block::Heading {
+        level: 2,
+        text: "Summary of all recordings".into(),
+    });
+    let rows = recordings
+        .iter()
+        .zip(summaries)
+        .enumerate()
+        .map(|(index, (recording, summary))| {
+            vec![
+                format!("{}. {}", index + 1, source_name(&recording.info)),
+                duration(summary.duration_s),
+                recording.info.view.map_or("–", view_name).to_owned(),
+                num(summary.metrics.get("cva_deg").map(|s| s.mean), 1),
+                if summary.cva_bands.seconds > 0 {
+                    percent(summary.cva_bands.fractions[0])
+                } else {
+                    "–".into()
+                },
+                num(summary.forward_head_condition_min_per_h, 1),
+                summary.alerts.to_string(),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table {
+        head: [
+            "Recording",
+            "Duration",
+            "View",
+            "CVA mean (°)",
+            "Time CVA < 45.5°",
+            "Forward head (min/h)",
+            "Alerts",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    });
+}
+
+fn recording_section(
+    blocks: &mut Vec<Block>,
+    number: usize,
+    recording: &Recording,
+    summary: &SessionSummary,
+) {
+    let info = &recording.info;
+    blocks.push(Block::Heading {
+        level: 2,
+        text: format!("Recording {number}: {}", source_name(info)),
+    });
+    blocks.push(Block::Paragraph(format!(
+        "Session {} ({}), started {}; {} analysed, person present {}; dominant view {}; pose model {}{}.",
+        info.id,
+        info.kind.as_str(),
+        info.started_at,
+        duration(summary.duration_s),
+        duration(summary.present_s),
+        info.view.map_or("unknown", view_name),
+        info.model.as_deref().unwrap_or("unknown"),
+        info.subject.as_ref().map_or_else(String::new, |subject| format!("; subject {subject}")),
+    )));
+    if recording.rows.is_empty() {
+        blocks.push(Block::Note(
+            "No samples were stored for this recording: no person was analysed.".into(),
+        ));
+        return;
+    }
+    measures_table(blocks, summary);
+    blocks.push(Block::Figure {
+        caption: "CVA (top, shaded below the 45.5° cut-off; red strip: sustained forward-head state) and the \
+                  pelvis/trunk proxies (bottom) on one time axis. Vertical red lines: alerts."
+            .into(),
+        svg: plots::timeline(&recording.rows, &recording.events),
+    });
+    cva_section(blocks, recording, summary);
+    rula_section(blocks, summary);
+    exposure_section(blocks, recording, summary);
+    let comparisons = recording
+        .baseline
+        .as_ref()
+        .map(|baseline| compare(baseline, &summary.metrics))
+        .unwrap_or_default();
+    if let Some(baseline) = &recording.baseline {
+        baseline_section(blocks, baseline, &comparisons);
+    }
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Suggestions".into(),
+    });
+    blocks.push(Block::List(suggestions(summary, &comparisons)));
+}
+
+fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
+    let rows = MEASURES
+        .iter()
+        .filter_map(|measure| {
+            let stats = summary.metrics.get(measure.name)?;
+            Some(vec![
+                measure.label.to_owned(),
+                measure.unit.to_owned(),
+                measure.view.to_owned(),
+                measure.reference.to_owned(),
+                format!("{:.1} ± {:.1}", stats.mean, stats.sd),
+                stats.n.to_string(),
+            ])
+        })
+        .collect();
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Measures".into(),
+    });
+    blocks.push(Block::Table {
+        head: [
+            "Measure",
+            "Unit",
+            "Valid in view",
+            "Reference",
+            "Mean ± SD of 1-s means",
+            "Seconds",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    });
+}
+
+fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "CVA against clinical context bands".into(),
+    });
+    if summary.cva_bands.seconds == 0 {
+        blocks.push(Block::Paragraph(
+            "No CVA could be measured (it needs a side view).".into(),
+        ));
+        return;
+    }
+    blocks.push(Block::Figure {
+        caption: "Share of seconds per 1° of CVA. Shaded: group mean ± SD of people with neck pain (red) and \
+                  without (green), Lau 2009; dashed: 45.5° severity cut-off, Heidary 2024."
+            .into(),
+        svg: plots::cva_distribution(&recording.rows),
+    });
+    let rows = CVA_BANDS
+        .iter()
+        .zip(&summary.cva_bands.fractions)
+        .map(|((label, _, _), fraction)| vec![(*label).to_owned(), percent(*fraction)])
+        .collect();
+    blocks.push(Block::Table {
+        head: vec!["CVA band".into(), "Time".into()],
+        rows,
+    });
+    blocks.push(Block::Note(
+        "Bands are context, not diagnosis: sitting CVA is smaller than standing, the often-quoted \
+         \"forward head below 48-50°\" rule has no traceable validation, and a change smaller than \
+         about 5° is within measurement error (Gallego-Izquierdo 2020)."
+            .into(),
+    ));
+}
+
+fn rula_section(blocks: &mut Vec<Block>, summary: &SessionSummary) {
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "RULA neck and trunk bands".into(),
+    });
+    if summary.rula_neck.seconds == 0 && summary.rula_trunk.seconds == 0 {
+        blocks.push(Block::Paragraph(
+            "No RULA score could be given (it needs a side view).".into(),
+        ));
+        return;
+    }
+    blocks.push(Block::Figure {
+        caption: "Share of time per RULA score (McAtamney & Corlett 1993).".into(),
+        svg: plots::rula_bars(summary),
+    });
+    let mut rows = Vec::new();
+    for (part, meanings, shares, angles) in [
+        (
+            "Neck",
+            RULA_NECK,
+            &summary.rula_neck,
+            summary.neck_flexion_by_score,
+        ),
+        (
+            "Trunk",
+            RULA_TRUNK,
+            &summary.rula_trunk,
+            summary.trunk_inclination_by_score,
+        ),
+    ] {
+        for ((meaning, fraction), angle) in meanings.iter().zip(&shares.fractions).zip(angles) {
+            rows.push(vec![
+                part.to_owned(),
+                (*meaning).to_owned(),
+                percent(*fraction),
+                num(angle, 1),
+            ]);
+        }
+    }
+    blocks.push(Block::Table {
+        head: ["Part", "Score", "Time", "Mean angle in band (°)"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    });
+    blocks.push(Block::Note(
+        "Markerless pose agrees least with experts on the neck and trunk scores; judge the band \
+         together with the angle."
+            .into(),
+    ));
+}
+
+fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Forward-head exposure and alerts".into(),
+    });
+    let scaled = if summary.present_s > 0.0 && summary.present_s < 3600.0 {
+        format!(
+            " Rates per hour are scaled from {} of presence.",
+            duration(summary.present_s)
+        )
+    } else {
+        String::new()
+    };
+    blocks.push(Block::Paragraph(format!(
+        "Forward-head condition: {} min per hour present; sustained forward-head state (after the \
+         onset delay): {} min per hour present; alerts: {}.{scaled}",
+        num(summary.forward_head_condition_min_per_h, 1),
+        num(summary.forward_head_state_min_per_h, 1),
+        summary.alerts
+    )));
+    let rows: Vec<Vec<String>> = recording
+        .events
+        .iter()
+        .filter_map(|row| match row.event {
+            PostureEvent::Alert {
+                cva_deg,
+                forward_head_index,
+                ..
+            } => Some(vec![
+                duration(row.t_ms / 1000.0),
+                num(cva_deg, 1),
+                num(forward_head_index, 2),
+            ]),
+            _ => None,
+        })
+        .collect();
+    if !rows.is_empty() {
+        blocks.push(Block::Table {
+            head: ["Alert at", "CVA (°)", "Forward-head index"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        });
+    }
+}
+
+/// The baseline comparison table, with the MDC used for each metric.
+pub fn comparison_table(comparisons: &[Comparison]) -> Block {
+    let rows = comparisons
+        .iter()
+        .map(|c| {
+            vec![
+                c.metric.clone(),
+                format!(
+                    "{:.1} ± {:.1} (n {})",
+                    c.baseline.mean, c.baseline.sd, c.baseline.n
+                ),
+                format!(
+                    "{:.1} ± {:.1} (n {})",
+                    c.follow_up.mean, c.follow_up.sd, c.follow_up.n
+                ),
+                format!("{:+.1}", c.change),
+                format!("{:.1}", c.mdc.value),
+                if c.exceeds_mdc { "yes" } else { "no" }.to_owned(),
+                c.mdc.basis.clone(),
+            ]
+        })
+        .collect();
+    Block::Table {
+        head: [
+            "Metric",
+            "Baseline",
+            "This session",
+            "Change",
+            "MDC",
+            "Beyond MDC",
+            "MDC basis",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
+fn baseline_section(
+    blocks: &mut Vec<Block>,
+    baseline: &StoredBaseline,
+    comparisons: &[Comparison],
+) {
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "Compared with the baseline".into(),
+    });
+    blocks.push(Block::Paragraph(format!(
+        "Baseline of subject {} recorded {} in the {} view.",
+        baseline.subject,
+        baseline.recorded_at,
+        view_name(baseline.view)
+    )));
+    if comparisons.is_empty() {
+        blocks.push(Block::Paragraph(
+            "No metric was measured in both the baseline and this session.".into(),
+        ));
+    } else {
+        blocks.push(comparison_table(comparisons));
+    }
+}

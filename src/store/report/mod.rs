@@ -1,0 +1,264 @@
+//! The session report: a small document model ([`Document`] of [`Block`]s) rendered two ways,
+//! as one self-contained HTML page (inline CSS and SVG, no scripts, no remote resources,
+//! `@media print` rules for PDF) and as plain text (terminal output and snapshot tests).
+
+mod build;
+mod plots;
+mod suggest;
+
+pub use build::{Recording, build, comparison_table};
+
+use std::fmt::Write as _;
+
+use super::svg::escape;
+
+/// One piece of the report.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Block {
+    /// A heading; level 1 is the page title, 2 a recording, 3 a part of it.
+    Heading {
+        /// 1-3.
+        level: u8,
+        /// The heading text.
+        text: String,
+    },
+    /// A paragraph.
+    Paragraph(String),
+    /// A boxed caveat.
+    Note(String),
+    /// A bulleted list.
+    List(Vec<String>),
+    /// A table.
+    Table {
+        /// The header cells.
+        head: Vec<String>,
+        /// The body rows.
+        rows: Vec<Vec<String>>,
+    },
+    /// A plot with its caption.
+    Figure {
+        /// The caption.
+        caption: String,
+        /// The inline `<svg>` element.
+        svg: String,
+    },
+    /// Start a new printed page here (before each recording after the first).
+    PageBreak,
+}
+
+/// A whole report.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Document {
+    /// The page title.
+    pub title: String,
+    /// The content in order.
+    pub blocks: Vec<Block>,
+}
+
+/// The stylesheet; the colours of the report live here and nowhere else.
+const CSS: &str = "
+body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d232b;
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; border-bottom: 2px solid #1d232b; padding-bottom: .3rem; }
+h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 1px solid #c5ccd4; }
+h3 { font-size: 1.05rem; margin-top: 1.4rem; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
+th, td { border: 1px solid #c5ccd4; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+th { background: #eef1f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.note { border-left: 4px solid #c77d00; background: #fff6e5; padding: .5rem .8rem; margin: .8rem 0; }
+figure { margin: 1rem 0; break-inside: avoid; }
+figcaption { font-size: .85rem; color: #4a5563; }
+svg { max-width: 100%; height: auto; font: 11px system-ui, sans-serif; }
+svg .axis { stroke: #4a5563; stroke-width: 1; }
+svg .grid { stroke: #dde2e7; stroke-width: .6; }
+svg .label { fill: #4a5563; }
+svg .title { fill: #1d232b; font-weight: 600; }
+svg .cva { fill: none; stroke: #1f5fa8; stroke-width: 1.6; }
+svg .hip { fill: none; stroke: #8a3ea8; stroke-width: 1.4; }
+svg .trunk { fill: none; stroke: #2e8a57; stroke-width: 1.4; }
+svg .range { stroke: #9fbfe3; stroke-width: 1; }
+svg .band-low { fill: #f6d5d0; }
+svg .group-pain { fill: #f6d5d0; }
+svg .group-healthy { fill: #d3eedc; }
+svg .cutoff { stroke: #b03a2e; stroke-width: 1; stroke-dasharray: 4 3; }
+svg .alert { stroke: #b03a2e; stroke-width: 1.2; }
+svg .fh-state { fill: #e8a39a; }
+svg .bar { fill: #1f5fa8; }
+svg .score1 { fill: #9dd3ae; } svg .score2 { fill: #f2d17c; }
+svg .score3 { fill: #eea36b; } svg .score4 { fill: #d8665a; }
+svg .swatch-cva { fill: #1f5fa8; } svg .swatch-hip { fill: #8a3ea8; }
+svg .swatch-trunk { fill: #2e8a57; } svg .swatch-alert { fill: #b03a2e; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  .page-break { break-before: page; }
+  h2, h3 { break-after: avoid; }
+  table, .note { break-inside: avoid; }
+}
+";
+
+impl Document {
+    /// The self-contained HTML page.
+    pub fn html(&self) -> String {
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+            escape(&self.title)
+        );
+        let _ = writeln!(out, "<h1>{}</h1>", escape(&self.title));
+        for block in &self.blocks {
+            block_html(&mut out, block);
+        }
+        out.push_str("</body>\n</html>\n");
+        out
+    }
+
+    /// The report as plain text: the same content without the plots (their captions remain).
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "{}\n{}\n",
+            self.title,
+            "=".repeat(self.title.chars().count())
+        );
+        for block in &self.blocks {
+            block_text(&mut out, block);
+        }
+        out
+    }
+
+    /// Number of inline SVG plots.
+    pub fn figure_count(&self) -> usize {
+        self.blocks
+            .iter()
+            .filter(|block| matches!(block, Block::Figure { .. }))
+            .count()
+    }
+}
+
+fn block_html(out: &mut String, block: &Block) {
+    match block {
+        Block::Heading { level, text } => {
+            let level = (*level).clamp(1, 3);
+            let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(text));
+        }
+        Block::Paragraph(text) => {
+            let _ = writeln!(out, "<p>{}</p>", escape(text));
+        }
+        Block::Note(text) => {
+            let _ = writeln!(out, "<div class=\"note\">{}</div>", escape(text));
+        }
+        Block::List(items) => {
+            out.push_str("<ul>\n");
+            for item in items {
+                let _ = writeln!(out, "<li>{}</li>", escape(item));
+            }
+            out.push_str("</ul>\n");
+        }
+        Block::Table { head, rows } => {
+            out.push_str("<table>\n<thead><tr>");
+            for cell in head {
+                let _ = write!(out, "<th>{}</th>", escape(cell));
+            }
+            out.push_str("</tr></thead>\n<tbody>\n");
+            for row in rows {
+                out.push_str("<tr>");
+                for cell in row {
+                    let numeric = cell
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+                        && cell.len() < 24;
+                    let class = if numeric { " class=\"num\"" } else { "" };
+                    let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody>\n</table>\n");
+        }
+        Block::Figure { caption, svg } => {
+            let _ = writeln!(
+                out,
+                "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
+                escape(caption)
+            );
+        }
+        Block::PageBreak => out.push_str("<div class=\"page-break\"></div>\n"),
+    }
+}
+
+fn block_text(out: &mut String, block: &Block) {
+    match block {
+        Block::Heading { level, text } => {
+            let underline = if *level <= 2 { '=' } else { '-' };
+            let _ = write!(
+                out,
+                "\n{text}\n{}\n",
+                underline.to_string().repeat(text.chars().count())
+            );
+        }
+        Block::Paragraph(text) => {
+            let _ = writeln!(out, "{text}");
+        }
+        Block::Note(text) => {
+            let _ = writeln!(out, "NOTE: {text}");
+        }
+        Block::List(items) => {
+            for item in items {
+                let _ = writeln!(out, "- {item}");
+            }
+        }
+        Block::Table { head, rows } => {
+            let mut widths: Vec<usize> = head.iter().map(|cell| cell.chars().count()).collect();
+            for row in rows {
+                for (width, cell) in widths.iter_mut().zip(row) {
+                    *width = (*width).max(cell.chars().count());
+                }
+            }
+            let line = |cells: &[String]| {
+                let padded: Vec<String> = cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(cell, width)| format!("{cell:<width$}"))
+                    .collect();
+                padded.join(" | ").trim_end().to_owned()
+            };
+            let _ = writeln!(out, "{}", line(head));
+            let rule: Vec<String> = widths.iter().map(|width| "-".repeat(*width)).collect();
+            let _ = writeln!(out, "{}", rule.join("-+-"));
+            for row in rows {
+                let _ = writeln!(out, "{}", line(row));
+            }
+        }
+        Block::Figure { caption, .. } => {
+            let _ = writeln!(out, "[plot] {caption}");
+        }
+        Block::PageBreak => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_and_has_print_rules() {
+        let document = Document {
+            title: "R & D".into(),
+            blocks: vec![
+                Block::Paragraph("<script>".into()),
+                Block::Table {
+                    head: vec!["a".into()],
+                    rows: vec![vec!["1.5".into()]],
+                },
+            ],
+        };
+        let html = document.html();
+        assert!(html.contains("<title>R &amp; D</title>"));
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("@media print"));
+        assert!(html.contains("<td class=\"num\">1.5</td>"));
+        assert!(document.text().contains("a\n---\n1.5"));
+    }
+}

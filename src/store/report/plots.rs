@@ -1,0 +1,341 @@
+//! The report's plots, drawn with [`Svg`]: CVA and the pelvis/trunk proxies on one time axis,
+//! the CVA distribution against the context bands, and time per RULA score.
+
+use crate::posture::{PostureEvent, PostureState};
+use crate::store::aggregate::{SecondRow, metric_index};
+use crate::store::rows::EventRow;
+use crate::store::stats::{BandShares, SessionSummary};
+use crate::store::svg::{Anchor, Scale, Svg};
+
+/// Most points drawn per series; longer sessions are averaged into this many buckets.
+const MAX_POINTS: usize = 600;
+
+const WIDTH: f64 = 760.0;
+const LEFT: f64 = 52.0;
+const RIGHT: f64 = 16.0;
+
+/// One bucket of a series: time (s), mean, min, max.
+type Point = (f64, f64, f64, f64);
+
+/// Buckets the metric's per-second values; `None` where a bucket has no value (a gap).
+fn series(rows: &[SecondRow], metric: &str) -> Vec<Option<Point>> {
+    let Some(index) = metric_index(metric) else {
+        return Vec::new();
+    };
+    let size = rows.len().div_ceil(MAX_POINTS).max(1);
+    rows.chunks(size)
+        .map(|chunk| {
+            let values: Vec<_> = chunk
+                .iter()
+                .filter_map(|row| {
+                    let metric = row.metrics[index];
+                    Some((row.t_s as f64 + 0.5, metric.mean?, metric.min?, metric.max?))
+                })
+                .collect();
+            if values.is_empty() {
+                return None;
+            }
+            let n = values.len() as f64;
+            Some((
+                values.iter().map(|v| v.0).sum::<f64>() / n,
+                values.iter().map(|v| v.1).sum::<f64>() / n,
+                values.iter().map(|v| v.2).fold(f64::INFINITY, f64::min),
+                values.iter().map(|v| v.3).fold(f64::NEG_INFINITY, f64::max),
+            ))
+        })
+        .collect()
+}
+
+/// Value range of the series, padded, with `include` always inside.
+fn value_range(points: &[&[Option<Point>]], include: &[f64]) -> (f64, f64) {
+    let mut lo = include.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut hi = include.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for point in points.iter().flat_map(|series| series.iter().flatten()) {
+        lo = lo.min(point.2);
+        hi = hi.max(point.3);
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1.0);
+    ((lo - pad).floor(), (hi + pad).ceil())
+}
+
+/// Draws a mean line (broken at gaps) and its min-max range.
+fn draw_series(
+    svg: &mut Svg,
+    points: &[Option<Point>],
+    x: &Scale,
+    y: &Scale,
+    class: &str,
+    range: bool,
+) {
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for point in points {
+        match point {
+            Some((t, mean, min, max)) => {
+                if range {
+                    svg.line((x.px(*t), y.px(*min)), (x.px(*t), y.px(*max)), "range");
+                }
+                run.push((x.px(*t), y.px(*mean)));
+            }
+            None => svg.polyline(&std::mem::take(&mut run), class),
+        }
+    }
+    svg.polyline(&run, class);
+}
+
+/// Axes, grid and tick labels of one panel.
+fn axes(svg: &mut Svg, x: &Scale, y: &Scale, label: &str, time_labels: bool) {
+    let (top, bottom) = (y.px1.min(y.px0), y.px0.max(y.px1));
+    for tick in y.ticks(5) {
+        let py = y.px(tick);
+        svg.line((x.px0, py), (x.px1, py), "grid");
+        svg.text(
+            (x.px0 - 4.0, py + 4.0),
+            Anchor::End,
+            "label",
+            &format!("{tick:.0}"),
+        );
+    }
+    let minutes = x.v1 - x.v0 > 600.0;
+    for tick in x.ticks(8) {
+        let px = x.px(tick);
+        svg.line((px, bottom), (px, bottom + 4.0), "axis");
+        if time_labels {
+            let text = if minutes {
+                format!("{:.0}", tick / 60.0)
+            } else {
+                format!("{tick:.0}")
+            };
+            svg.text((px, bottom + 16.0), Anchor::Middle, "label", &text);
+        }
+    }
+    svg.line((x.px0, bottom), (x.px1, bottom), "axis");
+    svg.line((x.px0, top), (x.px0, bottom), "axis");
+    svg.text((x.px0, top - 6.0), Anchor::Start, "title", label);
+    if time_labels {
+        let unit = if minutes { "time (min)" } else { "time (s)" };
+        svg.text((x.px1, bottom + 30.0), Anchor::End, "label", unit);
+    }
+}
+
+/// CVA (top) and hip angle with trunk inclination (bottom) on one time axis, with the
+/// sustained forward-head state and the alerts marked.
+pub fn timeline(rows: &[SecondRow], events: &[EventRow]) -> String {
+    let height = 420.0;
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Svg::new(WIDTH, 40.0).finish("no samples");
+    };
+    let x = Scale::new(first.t_s as f64, (last.t_s + 1) as f64, LEFT, WIDTH - RIGHT);
+    let mut svg = Svg::new(WIDTH, height);
+    let cva = series(rows, "cva_deg");
+    let (lo, hi) = value_range(&[&cva], &[45.5]);
+    let top = Scale::new(lo, hi, 190.0, 24.0);
+    // Context band below the severity cut-off, then the sustained forward-head state.
+    svg.rect(
+        (x.px0, top.px(45.5)),
+        (x.px1 - x.px0, top.px(lo) - top.px(45.5)),
+        "band-low",
+        Some("CVA below 45.5°"),
+    );
+    for row in rows
+        .iter()
+        .filter(|row| row.state == PostureState::ForwardHead)
+    {
+        let x0 = x.px(row.t_s as f64);
+        svg.rect(
+            (x0, 192.0),
+            (x.px((row.t_s + 1) as f64) - x0, 6.0),
+            "fh-state",
+            None,
+        );
+    }
+    axes(
+        &mut svg,
+        &x,
+        &top,
+        "CVA (°), mean and range per second",
+        false,
+    );
+    draw_series(&mut svg, &cva, &x, &top, "cva", true);
+    let hip = series(rows, "hip_angle_deg");
+    let trunk = series(rows, "trunk_inclination_deg");
+    let (lo, hi) = value_range(&[&hip, &trunk], &[]);
+    let bottom = Scale::new(lo, hi, 370.0, 230.0);
+    axes(
+        &mut svg,
+        &x,
+        &bottom,
+        "Hip angle and trunk inclination (°)",
+        true,
+    );
+    draw_series(&mut svg, &hip, &x, &bottom, "hip", false);
+    draw_series(&mut svg, &trunk, &x, &bottom, "trunk", false);
+    for row in events {
+        if let PostureEvent::Alert { cva_deg, .. } = row.event {
+            let px = x.px(row.t_ms / 1000.0);
+            svg.line((px, 24.0), (px, 370.0), "alert");
+            let title =
+                cva_deg.map_or_else(|| "alert".to_owned(), |cva| format!("alert, CVA {cva:.1}°"));
+            svg.rect((px - 2.0, 14.0), (4.0, 8.0), "swatch-alert", Some(&title));
+        }
+    }
+    let legend = [
+        ("swatch-cva", "CVA"),
+        ("swatch-hip", "hip angle"),
+        ("swatch-trunk", "trunk inclination"),
+        ("fh-state", "sustained forward head"),
+        ("swatch-alert", "alert"),
+    ];
+    let mut lx = LEFT;
+    for (class, text) in legend {
+        svg.rect((lx, height - 12.0), (10.0, 10.0), class, None);
+        svg.text((lx + 14.0, height - 3.0), Anchor::Start, "label", text);
+        lx += 30.0 + text.len() as f64 * 6.0;
+    }
+    svg.finish("CVA, hip angle and trunk inclination over time")
+}
+
+/// Histogram of the per-second CVA (1° bins) over the group ranges of Lau 2009 and the 45.5°
+/// cut-off of Heidary 2024.
+pub fn cva_distribution(rows: &[SecondRow]) -> String {
+    let values: Vec<f64> = rows.iter().filter_map(|row| row.metrics[0].mean).collect();
+    let height = 238.0;
+    let mut svg = Svg::new(WIDTH, height);
+    let lo = values.iter().copied().fold(40.0_f64, f64::min).floor() - 1.0;
+    let hi = values.iter().copied().fold(55.0_f64, f64::max).ceil() + 1.0;
+    let x = Scale::new(lo, hi, LEFT, WIDTH - RIGHT);
+    let bins = (hi - lo) as usize;
+    let mut counts = vec![0_usize; bins.max(1)];
+    for value in &values {
+        let bin = ((value - lo).floor() as usize).min(counts.len() - 1);
+        counts[bin] += 1;
+    }
+    let total = values.len().max(1) as f64;
+    let peak = counts.iter().copied().max().unwrap_or(0) as f64 / total * 100.0;
+    let y = Scale::new(0.0, (peak * 1.15).max(5.0), 190.0, 24.0);
+    svg.rect(
+        (x.px(40.3), 24.0),
+        (x.px(47.5) - x.px(40.3), 166.0),
+        "group-pain",
+        Some("neck-pain group 43.9 ± 3.6° (Lau 2009)"),
+    );
+    svg.rect(
+        (x.px(48.5), 24.0),
+        (x.px(52.7) - x.px(48.5), 166.0),
+        "group-healthy",
+        Some("healthy group 50.6 ± 2.1° (Lau 2009)"),
+    );
+    axes(&mut svg, &x, &y, "% of time", false);
+    for (bin, count) in counts.iter().enumerate() {
+        let share = *count as f64 / total * 100.0;
+        let x0 = x.px(lo + bin as f64);
+        let title = format!(
+            "{:.0}-{:.0}°: {share:.1}%",
+            lo + bin as f64,
+            lo + bin as f64 + 1.0
+        );
+        svg.rect(
+            (x0 + 0.5, y.px(share)),
+            (
+                x.px(lo + bin as f64 + 1.0) - x0 - 1.0,
+                y.px(0.0) - y.px(share),
+            ),
+            "bar",
+            Some(&title),
+        );
+    }
+    svg.line((x.px(45.5), 20.0), (x.px(45.5), 190.0), "cutoff");
+    for tick in x.ticks(10) {
+        svg.text(
+            (x.px(tick), 206.0),
+            Anchor::Middle,
+            "label",
+            &format!("{tick:.0}"),
+        );
+    }
+    svg.text((WIDTH - RIGHT, 220.0), Anchor::End, "label", "CVA (°)");
+    let legend = [
+        ("group-pain", "neck-pain group 43.9 ± 3.6°"),
+        ("group-healthy", "healthy group 50.6 ± 2.1°"),
+        ("swatch-alert", "45.5° cut-off"),
+    ];
+    let mut lx = LEFT;
+    for (class, text) in legend {
+        svg.rect((lx, height - 14.0), (10.0, 10.0), class, None);
+        svg.text((lx + 14.0, height - 5.0), Anchor::Start, "label", text);
+        lx += 40.0 + text.len() as f64 * 5.5;
+    }
+    svg.finish("Distribution of CVA against context bands")
+}
+
+/// Time per RULA score as two stacked bars (neck, trunk).
+pub fn rula_bars(summary: &SessionSummary) -> String {
+    let mut svg = Svg::new(WIDTH, 120.0);
+    let x = Scale::new(0.0, 100.0, 70.0, WIDTH - RIGHT);
+    let bars: [(&str, &BandShares, f64); 2] = [
+        ("Neck", &summary.rula_neck, 20.0),
+        ("Trunk", &summary.rula_trunk, 56.0),
+    ];
+    for (label, shares, y) in bars {
+        svg.text((64.0, y + 17.0), Anchor::End, "title", label);
+        let mut start = 0.0;
+        for (index, fraction) in shares.fractions.iter().enumerate() {
+            let width = fraction * 100.0;
+            let title = format!("{label} score {}: {width:.1}% of time", index + 1);
+            svg.rect(
+                (x.px(start), y),
+                (x.px(start + width) - x.px(start), 26.0),
+                &format!("score{}", index + 1),
+                Some(&title),
+            );
+            if width >= 6.0 {
+                svg.text(
+                    (x.px(start + width / 2.0), y + 17.0),
+                    Anchor::Middle,
+                    "label",
+                    &format!("{}: {width:.0}%", index + 1),
+                );
+            }
+            start += width;
+        }
+    }
+    for tick in x.ticks(5) {
+        svg.text(
+            (x.px(tick), 104.0),
+            Anchor::Middle,
+            "label",
+            &format!("{tick:.0}%"),
+        );
+    }
+    svg.finish("Time per RULA neck and trunk score")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::posture::{Metrics, PostureSample};
+    use crate::store::aggregate::aggregate_all;
+
+    #[test]
+    fn series_breaks_at_gaps_and_buckets_long_sessions() {
+        let samples: Vec<PostureSample> = (0..1300)
+            .map(|t| PostureSample {
+                t_ms: f64::from(t) * 1000.0,
+                metrics: Metrics {
+                    cva_deg: (t % 100 != 0).then_some(50.0),
+                    ..Metrics::default()
+                },
+                ..PostureSample::default()
+            })
+            .collect();
+        let rows = aggregate_all(&samples);
+        let points = series(&rows, "cva_deg");
+        assert!(points.len() <= MAX_POINTS);
+        assert!(points.iter().flatten().all(|p| (p.1 - 50.0).abs() < 1e-9));
+        let short = series(&rows[..5], "cva_deg");
+        assert!(short[0].is_none() && short[1].is_some());
+        assert!(timeline(&rows, &[]).contains("<polyline"));
+    }
+}

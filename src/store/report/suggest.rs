@@ -1,0 +1,151 @@
+//! Plain-language ergonomic suggestions derived from a session's measures, worded as
+//! suggestions and never as findings; the caveats of MEASUREMENT.md §8 follow them in the
+//! report.
+
+use crate::store::stats::{Comparison, SessionSummary};
+
+/// Share of time below the CVA cut-off above which the screen and seat are worth a look.
+const LOW_CVA_SHARE: f64 = 0.25;
+/// Share of time with RULA neck score 3 or more (flexion over 20°) that prompts a suggestion.
+const NECK_FLEXED_SHARE: f64 = 0.25;
+/// Share of time with RULA trunk score 3 or more (flexion over 20°) that prompts a suggestion.
+const TRUNK_FLEXED_SHARE: f64 = 0.25;
+/// Minutes per hour of the forward-head condition that prompt a suggestion about breaks.
+const EXPOSURE_MIN_PER_H: f64 = 15.0;
+/// Trunk inclination below which the person reclines (negative is backwards), degrees.
+const RECLINED_DEG: f64 = -10.0;
+
+/// The suggestions for one session; never empty.
+pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<String> {
+    let mut out = Vec::new();
+    let side_seconds = summary.view_seconds.get("side-left").copied().unwrap_or(0)
+        + summary.view_seconds.get("side-right").copied().unwrap_or(0);
+    if side_seconds == 0 {
+        out.push(
+            "No side view was seen, so the CVA and the RULA neck and trunk bands could not be \
+             measured. For these, record from the side at shoulder height with the ear, \
+             shoulder and hip in the picture."
+                .to_owned(),
+        );
+    }
+    let low_share = summary.cva_bands.fractions.first().copied().unwrap_or(0.0);
+    if summary.cva_bands.seconds > 0 && low_share >= LOW_CVA_SHARE {
+        out.push(format!(
+            "The head sat well forward of the shoulders (CVA below 45.5°) for {:.0}% of the \
+             time. Raising the screen so its top line is at eye level, bringing it closer or \
+             enlarging the text, and sitting back against the backrest usually let the head \
+             rest over the shoulders.",
+            low_share * 100.0
+        ));
+    }
+    let neck_flexed = share_from(&summary.rula_neck.fractions, 2);
+    if summary.rula_neck.seconds > 0 && neck_flexed >= NECK_FLEXED_SHARE {
+        out.push(format!(
+            "The neck was bent forward more than 20° (RULA neck 3) for {:.0}% of the time. \
+             Looking down at a laptop or papers does this; a laptop stand with a separate \
+             keyboard, or a document holder beside the screen, reduces it.",
+            neck_flexed * 100.0
+        ));
+    }
+    let trunk_flexed = share_from(&summary.rula_trunk.fractions, 2);
+    if summary.rula_trunk.seconds > 0 && trunk_flexed >= TRUNK_FLEXED_SHARE {
+        out.push(format!(
+            "The trunk leaned forward more than 20° (RULA trunk 3 or 4) for {:.0}% of the \
+             time. Moving the chair closer to the desk and the keyboard closer to the body \
+             lets the back use the backrest.",
+            trunk_flexed * 100.0
+        ));
+    }
+    if summary
+        .metrics
+        .get("trunk_inclination_deg")
+        .is_some_and(|stats| stats.mean < RECLINED_DEG)
+    {
+        out.push(
+            "The trunk was reclined on average. Reclining with the head pulled forward to see \
+             the screen often goes with a pelvis rolled backwards; a lumbar support and a \
+             screen moved closer can help."
+                .to_owned(),
+        );
+    }
+    if let Some(minutes) = summary
+        .forward_head_condition_min_per_h
+        .filter(|minutes| *minutes >= EXPOSURE_MIN_PER_H)
+    {
+        out.push(format!(
+            "The forward-head condition held for {:.0}% of the time present ({minutes:.0} min \
+             per hour). Short breaks every 30 minutes (stand up, roll the shoulders, a few \
+             gentle chin tucks) break up sustained postures, which matter more than any single \
+             moment.",
+            minutes / 60.0 * 100.0
+        ));
+    }
+    for comparison in comparisons
+        .iter()
+        .filter(|c| c.metric == "cva_deg" && c.exceeds_mdc)
+    {
+        let direction = if comparison.change < 0.0 {
+            "further forward than"
+        } else {
+            "more upright than"
+        };
+        out.push(format!(
+            "Compared with the baseline the head sat {direction} before (CVA change {:+.1}°, \
+             more than the {:.0}° that measurement error can explain).",
+            comparison.change, comparison.mdc.value
+        ));
+    }
+    if out.is_empty() {
+        out.push(
+            "The measures stayed mostly in the usual ranges. Keep changing position during \
+             the day: no single posture is good for hours."
+                .to_owned(),
+        );
+    }
+    out
+}
+
+/// Sum of the fractions from `index` on.
+fn share_from(fractions: &[f64], index: usize) -> f64 {
+    fractions.iter().skip(index).sum()
+}
+
+/// The caveats of MEASUREMENT.md §8, shown once at the end of the report.
+pub const NOT_A_DIAGNOSIS: &str = "This report is not a diagnosis and plumbline is not a medical \
+     device. The angles are camera estimates (the CVA uses the ear as a tragus proxy and an \
+     estimated C7), and the reference bands are group values from studies, shown as context. \
+     Seek medical care now, not posture training, for: a sudden severe headache; a headache \
+     with a stiff neck or fever; a headache that is much worse upright and better lying down \
+     (possible spinal fluid leak, especially after a lumbar puncture, an epidural or an injury).";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::stats::BandShares;
+
+    #[test]
+    fn low_cva_and_flexed_neck_prompt_suggestions() {
+        let mut summary = SessionSummary::default();
+        summary.view_seconds.insert("side-left", 60);
+        summary.cva_bands = BandShares {
+            seconds: 60,
+            fractions: vec![0.5, 0.25, 0.25],
+        };
+        summary.rula_neck = BandShares {
+            seconds: 60,
+            fractions: vec![0.2, 0.3, 0.5, 0.0],
+        };
+        let out = suggestions(&summary, &[]);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out[0].contains("50%"));
+        assert!(out[1].contains("RULA neck 3"));
+    }
+
+    #[test]
+    fn front_view_only_says_what_cannot_be_measured() {
+        let mut summary = SessionSummary::default();
+        summary.view_seconds.insert("front", 60);
+        let out = suggestions(&summary, &[]);
+        assert!(out[0].contains("No side view"));
+    }
+}

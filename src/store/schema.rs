@@ -1,0 +1,163 @@
+//! The database schema and its migrations, versioned with SQLite's `user_version`.
+//!
+//! Each migration moves the schema up by exactly one version inside one transaction, so a
+//! database is always at a version listed here. Version 1 was the first layout; version 2 added
+//! the `notes` column to `sessions`. A new version appends a step to `MIGRATIONS`; steps are
+//! never edited once released, because databases in the field were made by them.
+
+use rusqlite::Connection;
+
+/// Schema version 1: subjects, sessions (without notes), per-second samples, events, baselines.
+pub const V1: &str = "
+CREATE TABLE subjects (
+    id          INTEGER PRIMARY KEY,
+    code        TEXT NOT NULL UNIQUE,
+    label       TEXT,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    id          INTEGER PRIMARY KEY,
+    subject_id  INTEGER REFERENCES subjects(id),
+    kind        TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    source      TEXT NOT NULL,
+    model       TEXT,
+    view        TEXT
+);
+CREATE TABLE samples (
+    session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t_s         INTEGER NOT NULL,
+    frames      INTEGER NOT NULL,
+    view        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    forward_head_fraction REAL,
+    rula_neck   INTEGER,
+    rula_trunk  INTEGER,
+    confidence_mean REAL NOT NULL,
+    cva_deg_mean REAL, cva_deg_min REAL, cva_deg_max REAL, cva_deg_valid REAL NOT NULL,
+    neck_flexion_deg_mean REAL, neck_flexion_deg_min REAL, neck_flexion_deg_max REAL,
+        neck_flexion_deg_valid REAL NOT NULL,
+    trunk_inclination_deg_mean REAL, trunk_inclination_deg_min REAL,
+        trunk_inclination_deg_max REAL, trunk_inclination_deg_valid REAL NOT NULL,
+    hip_angle_deg_mean REAL, hip_angle_deg_min REAL, hip_angle_deg_max REAL,
+        hip_angle_deg_valid REAL NOT NULL,
+    shoulder_tilt_deg_mean REAL, shoulder_tilt_deg_min REAL, shoulder_tilt_deg_max REAL,
+        shoulder_tilt_deg_valid REAL NOT NULL,
+    pelvic_obliquity_deg_mean REAL, pelvic_obliquity_deg_min REAL,
+        pelvic_obliquity_deg_max REAL, pelvic_obliquity_deg_valid REAL NOT NULL,
+    head_tilt_deg_mean REAL, head_tilt_deg_min REAL, head_tilt_deg_max REAL,
+        head_tilt_deg_valid REAL NOT NULL,
+    forward_head_index_mean REAL, forward_head_index_min REAL, forward_head_index_max REAL,
+        forward_head_index_valid REAL NOT NULL,
+    PRIMARY KEY (session_id, t_s)
+) WITHOUT ROWID;
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    t_ms        REAL NOT NULL,
+    kind        TEXT NOT NULL,
+    detail      TEXT NOT NULL
+);
+CREATE INDEX events_by_session ON events(session_id, t_ms);
+CREATE TABLE baselines (
+    id          INTEGER PRIMARY KEY,
+    subject_id  INTEGER NOT NULL REFERENCES subjects(id),
+    session_id  INTEGER REFERENCES sessions(id),
+    metric      TEXT NOT NULL,
+    view        TEXT NOT NULL,
+    mean        REAL NOT NULL,
+    sd          REAL NOT NULL,
+    n           INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX baselines_by_subject ON baselines(subject_id, recorded_at);
+";
+
+/// Version 1 → 2: free-text notes on a session (the therapist's remarks).
+const V1_TO_V2: &str = "ALTER TABLE sessions ADD COLUMN notes TEXT;";
+
+/// The migration steps; step `i` moves the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[V1, V1_TO_V2];
+
+/// The schema version this build writes.
+pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// What [`migrate`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Migrated {
+    /// The version found when opening.
+    pub from: u32,
+    /// The version after migrating (always [`CURRENT_VERSION`]).
+    pub to: u32,
+}
+
+/// Reads the schema version (`PRAGMA user_version`).
+pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Brings the database up to [`CURRENT_VERSION`], one transaction per step.
+///
+/// Returns `Err(found)` when the database is newer than this build knows.
+pub fn migrate(conn: &mut Connection) -> Result<Result<Migrated, u32>, rusqlite::Error> {
+    let from = version(conn)?;
+    if from > CURRENT_VERSION {
+        return Ok(Err(from));
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", step as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(Ok(Migrated {
+        from,
+        to: CURRENT_VERSION,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_reaches_current_version() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        let migrated = migrate(&mut conn)?.expect("not newer");
+        assert_eq!(migrated, Migrated { from: 0, to: 2 });
+        assert_eq!(version(&conn)?, CURRENT_VERSION);
+        // The v2 column exists.
+        conn.execute(
+            "INSERT INTO sessions (kind, started_at, source, notes) VALUES ('x', 't', 's', 'n')",
+            [],
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn v1_database_gains_notes_column() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.execute_batch(V1)?;
+        conn.pragma_update(None, "user_version", 1)?;
+        conn.execute(
+            "INSERT INTO sessions (kind, started_at, source) VALUES ('monitor', 't', 'camera:0')",
+            [],
+        )?;
+        assert!(conn.prepare("SELECT notes FROM sessions").is_err());
+        let migrated = migrate(&mut conn)?.expect("not newer");
+        assert_eq!(migrated.from, 1);
+        let notes: Option<String> =
+            conn.query_row("SELECT notes FROM sessions", [], |row| row.get(0))?;
+        assert_eq!(notes, None);
+        Ok(())
+    }
+
+    #[test]
+    fn newer_database_is_refused() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "user_version", CURRENT_VERSION + 1)?;
+        assert_eq!(migrate(&mut conn)?, Err(CURRENT_VERSION + 1));
+        Ok(())
+    }
+}

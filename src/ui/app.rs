@@ -1,0 +1,332 @@
+//! The window: an `eframe::App` that drains the pipeline's updates in `logic`, re-uploads the
+//! video texture only when a new frame arrived, draws in `ui`, and sends the controls the
+//! panels asked for.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+
+use crate::pipeline::{Control, SourceStatus, Update};
+
+use super::mini::{self, Layout};
+use super::settings::{self, Change, Settings};
+use super::state::UiState;
+use super::video::{self, Overlay};
+use super::{calibration, help, metrics, model_view, plot, problem, status, warning};
+
+/// How often the window repaints without news, so timers and countdowns move.
+const IDLE_REPAINT: Duration = Duration::from_millis(500);
+
+/// Texture filtering for the video.
+const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
+
+/// Where the window's requests go: a channel in tests, the running pipeline in the app.
+pub trait ControlSink: Send {
+    /// Hands `control` over without blocking the UI for long; the error says why it was not
+    /// taken.
+    fn send_control(&self, control: Control) -> Result<(), String>;
+}
+
+impl ControlSink for Sender<Control> {
+    fn send_control(&self, control: Control) -> Result<(), String> {
+        self.try_send(control)
+            .map_err(|err| format!("the pipeline did not take the request: {err}"))
+    }
+}
+
+/// The side panel's tabs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    /// The metrics panel.
+    #[default]
+    Measures,
+    /// The calibration flow.
+    Calibration,
+    /// The settings.
+    Settings,
+    /// What the model sees.
+    ModelView,
+    /// Help.
+    Help,
+}
+
+impl Tab {
+    /// All tabs in bar order.
+    pub const ALL: [Self; 5] = [
+        Self::Measures,
+        Self::Calibration,
+        Self::Settings,
+        Self::ModelView,
+        Self::Help,
+    ];
+
+    /// The tab's button text (also its accessible name).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Measures => "Measures",
+            Self::Calibration => "Calibration",
+            Self::Settings => "Settings",
+            Self::ModelView => "What the model sees",
+            Self::Help => "Help",
+        }
+    }
+}
+
+/// The plumbline window.
+pub struct App {
+    /// Everything the pipeline told the window.
+    pub state: UiState,
+    /// The persisted settings.
+    pub settings: Settings,
+    /// Where the settings are saved (`None`: not saved).
+    settings_path: Option<PathBuf>,
+    updates: Receiver<Update>,
+    controls: Box<dyn ControlSink>,
+    texture: Option<egui::TextureHandle>,
+    texture_seq: Option<u64>,
+    texture_uploads: u64,
+    /// The selected side-panel tab.
+    pub tab: Tab,
+    /// Full window or mini mode.
+    pub layout: Layout,
+    exit_at: Option<Instant>,
+    /// Kept alive for as long as the window: dropping them stops the pipeline's threads.
+    keep_alive: Vec<Box<dyn Send>>,
+}
+
+impl App {
+    /// A window fed by `updates` that sends its requests to `controls`.
+    pub fn new(
+        updates: Receiver<Update>,
+        controls: impl ControlSink + 'static,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            state: UiState::default(),
+            settings,
+            settings_path: None,
+            updates,
+            controls: Box::new(controls),
+            texture: None,
+            texture_seq: None,
+            texture_uploads: 0,
+            tab: Tab::default(),
+            layout: Layout::default(),
+            exit_at: None,
+            keep_alive: Vec::new(),
+        }
+    }
+
+    /// Saves settings changes to `path`.
+    #[must_use]
+    pub fn with_settings_path(mut self, path: Option<PathBuf>) -> Self {
+        self.settings_path = path;
+        self
+    }
+
+    /// Saves settings changes to `path` from now on.
+    pub fn set_settings_path(&mut self, path: Option<PathBuf>) {
+        self.settings_path = path;
+    }
+
+    /// Closes the window after `after` (smoke tests, demos).
+    #[must_use]
+    pub fn with_exit_after(mut self, after: Option<Duration>) -> Self {
+        self.exit_at = after.map(|after| Instant::now() + after);
+        self
+    }
+
+    /// Keeps `handle` (a pipeline, a sender) alive as long as the window.
+    #[must_use]
+    pub fn with_pipeline(mut self, handle: Box<dyn Send>) -> Self {
+        self.keep_alive.push(handle);
+        self
+    }
+
+    /// Sequence number of the frame in the video texture.
+    pub fn texture_seq(&self) -> Option<u64> {
+        self.texture_seq
+    }
+
+    /// How many times the video texture was uploaded (once per new frame).
+    pub fn texture_uploads(&self) -> u64 {
+        self.texture_uploads
+    }
+
+    /// Drains every pending update into the state.
+    pub fn drain(&mut self) {
+        loop {
+            match self.updates.try_recv() {
+                Ok(update) => self.state.apply(update),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    let expected_end = matches!(
+                        self.state.source,
+                        SourceStatus::Ended | SourceStatus::Failed(_)
+                    );
+                    if !expected_end && self.state.failure.is_none() {
+                        self.state.failure = Some(
+                            "The analysis threads stopped without a message; the log has the \
+                             reason."
+                                .to_owned(),
+                        );
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The per-frame work before drawing: drain updates, refresh the texture, advance timers.
+    pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.drain();
+        self.upload_texture(ctx);
+        calibration::advance(ctx, &mut self.state);
+        if let Some(exit_at) = self.exit_at {
+            let now = Instant::now();
+            if now >= exit_at {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            } else {
+                ctx.request_repaint_after((exit_at - now).min(IDLE_REPAINT));
+            }
+        }
+        ctx.request_repaint_after(IDLE_REPAINT);
+    }
+
+    fn upload_texture(&mut self, ctx: &egui::Context) {
+        let Some(analysed) = &self.state.latest else {
+            return;
+        };
+        if self.texture_seq == Some(analysed.frame.seq) {
+            return;
+        }
+        let image = &analysed.frame.image;
+        let pixels = egui::ColorImage::from_rgb(
+            [image.width() as usize, image.height() as usize],
+            image.as_raw(),
+        );
+        match &mut self.texture {
+            Some(texture) => texture.set(pixels, VIDEO_TEXTURE),
+            None => self.texture = Some(ctx.load_texture("video", pixels, VIDEO_TEXTURE)),
+        }
+        self.texture_seq = Some(analysed.frame.seq);
+        self.texture_uploads += 1;
+    }
+
+    /// Draws the whole window, then sends the controls the panels queued.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        match self.layout {
+            Layout::Full => self.full_ui(ui),
+            Layout::Mini => {
+                let next = egui::CentralPanel::default()
+                    .show(ui, |ui| {
+                        mini::ui(ui, &mut self.state, self.settings.snooze_minutes)
+                    })
+                    .inner;
+                self.set_layout(ui.ctx(), next);
+            }
+        }
+        if help::notice_ui(ui.ctx(), &mut self.settings.red_flags_acknowledged) {
+            self.save_settings();
+        }
+        self.flush();
+    }
+
+    fn set_layout(&mut self, ctx: &egui::Context, layout: Layout) {
+        if layout != self.layout {
+            self.layout = layout;
+            mini::switch(ctx, layout);
+        }
+    }
+
+    fn full_ui(&mut self, ui: &mut egui::Ui) {
+        let mut next_layout = Layout::Full;
+        egui::Panel::top("status_bar").show(ui, |ui| {
+            status::ui(ui, &mut self.state);
+            ui.horizontal(|ui| {
+                for tab in Tab::ALL {
+                    ui.selectable_value(&mut self.tab, tab, tab.label());
+                }
+                ui.separator();
+                if ui.button(mini::ENTER).clicked() {
+                    next_layout = Layout::Mini;
+                }
+            });
+        });
+        self.set_layout(ui.ctx(), next_layout);
+        if let Some(problem) = self.state.problem() {
+            egui::CentralPanel::default().show(ui, |ui| problem::ui(ui, &problem));
+            return;
+        }
+        egui::Panel::right("side_panel")
+            .default_size(440.0)
+            .show(ui, |ui| self.side_ui(ui));
+        egui::Panel::bottom("plot_panel")
+            .default_size(200.0)
+            .resizable(true)
+            .show(ui, |ui| plot::ui(ui, &self.state));
+        let overlay = if self.tab == Tab::ModelView {
+            Overlay::ModelView
+        } else {
+            Overlay::Skeleton
+        };
+        egui::CentralPanel::default().show(ui, |ui| {
+            video::ui(
+                ui,
+                self.state.latest.as_deref(),
+                self.texture.as_ref(),
+                overlay,
+            );
+        });
+        warning::ui(ui, &mut self.state, self.settings.snooze_minutes);
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui) {
+        match self.tab {
+            Tab::Measures => metrics::ui(ui, &self.state),
+            Tab::Calibration => calibration::ui(ui, &mut self.state),
+            Tab::Settings => {
+                if settings::ui(ui, &mut self.settings, &mut self.state.outbox) == Change::Changed {
+                    self.save_settings();
+                }
+            }
+            Tab::ModelView => {
+                let estimate = self
+                    .state
+                    .latest
+                    .as_ref()
+                    .map(|analysed| &analysed.estimate);
+                model_view::ui(ui, estimate);
+            }
+            Tab::Help => help::ui(ui),
+        }
+    }
+
+    fn save_settings(&self) {
+        if let Some(path) = &self.settings_path
+            && let Err(err) = self.settings.save(path)
+        {
+            tracing::warn!("{err:#}");
+        }
+    }
+
+    /// Sends the queued controls to the pipeline.
+    pub fn flush(&mut self) {
+        for control in self.state.take_outbox() {
+            if let Err(err) = self.controls.send_control(control.clone()) {
+                tracing::warn!("{control:?} not sent: {err}");
+            }
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.logic_step(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

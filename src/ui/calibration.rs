@@ -1,0 +1,178 @@
+//! The calibration flow: ask the user to sit upright, count down, ask the pipeline to record a
+//! baseline ([`Control::Calibrate`]), and show the baseline that comes back.
+//!
+//! The flow is a small state machine on the window's clock (`egui` input time, seconds), so it
+//! is tested with scripted times and never sleeps.
+
+use crate::pipeline::Control;
+use crate::posture::Baseline;
+
+use super::metrics::metric_label;
+use super::state::UiState;
+
+/// Seconds the user gets to sit upright before recording starts.
+pub const COUNTDOWN_SECONDS: f64 = 5.0;
+
+/// Seconds of upright sitting the baseline is recorded over.
+pub const RECORD_SECONDS: f64 = 10.0;
+
+/// Extra seconds to wait for the pipeline's baseline before giving up.
+pub const REPLY_GRACE_SECONDS: f64 = 10.0;
+
+/// Where the calibration flow is.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Calibration {
+    /// Not calibrating.
+    #[default]
+    Idle,
+    /// Counting down; recording starts at `starts_at_s` (window clock).
+    Countdown {
+        /// Window time at which recording starts, seconds.
+        starts_at_s: f64,
+    },
+    /// The pipeline is recording.
+    Recording {
+        /// Window time at which recording started, seconds.
+        since_s: f64,
+    },
+    /// A baseline arrived.
+    Done,
+    /// No baseline arrived in time.
+    TimedOut,
+}
+
+impl Calibration {
+    /// Starts the countdown at window time `now_s`.
+    pub fn start(&mut self, now_s: f64) {
+        *self = Self::Countdown {
+            starts_at_s: now_s + COUNTDOWN_SECONDS,
+        };
+    }
+
+    /// Advances the flow to `now_s`; returns the control to send when recording starts.
+    pub fn tick(&mut self, now_s: f64) -> Option<Control> {
+        match *self {
+            Self::Countdown { starts_at_s } if now_s >= starts_at_s => {
+                *self = Self::Recording { since_s: now_s };
+                Some(Control::Calibrate {
+                    seconds: RECORD_SECONDS,
+                })
+            }
+            Self::Recording { since_s }
+                if now_s - since_s > RECORD_SECONDS + REPLY_GRACE_SECONDS =>
+            {
+                *self = Self::TimedOut;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A baseline arrived.
+    pub fn finish(&mut self) {
+        *self = Self::Done;
+    }
+
+    /// Whether the flow is counting down or recording (the window keeps repainting then).
+    pub fn is_running(&self) -> bool {
+        matches!(self, Self::Countdown { .. } | Self::Recording { .. })
+    }
+}
+
+/// Advances the flow to window time `now_s` and queues the control it asks for. Runs every
+/// frame, whichever panel is shown.
+pub fn advance(ctx: &egui::Context, state: &mut UiState) {
+    let now_s = ctx.input(|input| input.time);
+    if let Some(control) = state.calibration.tick(now_s) {
+        state.outbox.push(control);
+    }
+    if state.calibration.is_running() {
+        ctx.request_repaint_after(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Draws the calibration panel.
+pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
+    let now_s = ui.input(|input| input.time);
+    ui.heading("Calibration");
+    match state.calibration {
+        Calibration::Idle | Calibration::Done | Calibration::TimedOut => {
+            ui.label(
+                "Sit upright the way you want to sit, facing the camera as you usually do, \
+                 then start. plumbline records your own baseline and compares against it.",
+            );
+            if state.calibration == Calibration::TimedOut {
+                ui.label("No baseline came back. Make sure you are in view and try again.");
+            }
+            if ui.button("Start calibration").clicked() {
+                state.calibration.start(now_s);
+            }
+        }
+        Calibration::Countdown { starts_at_s } => {
+            ui.label("Sit upright now and keep still.");
+            let left_s = (starts_at_s - now_s).max(0.0).ceil();
+            ui.label(format!("Recording starts in {left_s:.0} s"));
+            if ui.button("Cancel calibration").clicked() {
+                state.calibration = Calibration::Idle;
+            }
+        }
+        Calibration::Recording { since_s } => {
+            ui.label("Recording your baseline: keep sitting upright.");
+            let done = ((now_s - since_s) / RECORD_SECONDS).clamp(0.0, 1.0) as f32;
+            ui.add(egui::ProgressBar::new(done).text("Recording baseline"));
+        }
+    }
+    if let Some(baseline) = &state.baseline {
+        ui.separator();
+        baseline_ui(ui, baseline);
+    }
+}
+
+/// Shows a baseline: mean, spread and count per metric.
+pub fn baseline_ui(ui: &mut egui::Ui, baseline: &Baseline) {
+    ui.label(format!("Baseline (recorded in {:?} view)", baseline.view));
+    egui::Grid::new("baseline_grid")
+        .striped(true)
+        .show(ui, |ui| {
+            for (name, stats) in &baseline.metrics {
+                ui.label(metric_label(name));
+                ui.label(format!(
+                    "{:.1} ± {:.1} (n = {})",
+                    stats.mean, stats.sd, stats.n
+                ));
+                ui.end_row();
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countdown_then_one_calibrate_control() {
+        let mut flow = Calibration::default();
+        flow.start(100.0);
+        assert_eq!(flow.tick(101.0), None);
+        assert_eq!(
+            flow.tick(100.0 + COUNTDOWN_SECONDS),
+            Some(Control::Calibrate {
+                seconds: RECORD_SECONDS
+            })
+        );
+        assert!(matches!(flow, Calibration::Recording { .. }));
+        assert_eq!(flow.tick(106.0), None, "the control is sent once");
+        flow.finish();
+        assert_eq!(flow, Calibration::Done);
+        assert!(!flow.is_running());
+    }
+
+    #[test]
+    fn gives_up_when_no_baseline_returns() {
+        let mut flow = Calibration::Recording { since_s: 0.0 };
+        assert_eq!(flow.tick(RECORD_SECONDS), None);
+        assert!(flow.is_running());
+        flow.tick(RECORD_SECONDS + REPLY_GRACE_SECONDS + 0.1);
+        assert_eq!(flow, Calibration::TimedOut);
+    }
+}

@@ -1,0 +1,379 @@
+//! Everything the window knows, as a plain struct that the pipeline's [`Update`]s drive.
+//!
+//! [`UiState::apply`] is the only way pipeline messages change the window, so every panel can
+//! be tested by applying a scripted stream and drawing. Nothing here touches egui.
+
+use std::collections::VecDeque;
+
+use crate::pipeline::{Analysed, Control, SourceStatus, Update};
+use crate::posture::{Baseline, PostureEvent, PostureState, View};
+
+use super::calibration::Calibration;
+use super::problem::Problem;
+
+/// How much history the live plot keeps, in seconds of source time.
+pub const HISTORY_SECONDS: f64 = 300.0;
+
+/// Upper bound on plot points, so a fast source cannot grow the history without limit.
+pub const HISTORY_MAX_POINTS: usize = 6_000;
+
+/// One point of the live plot.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HistoryPoint {
+    /// Source time in seconds.
+    pub t_s: f64,
+    /// The view of that frame.
+    pub view: View,
+    /// CVA in degrees (side view).
+    pub cva_deg: Option<f64>,
+    /// Forward-head index (front view).
+    pub forward_head_index: Option<f64>,
+    /// Shoulder-hip-knee angle in degrees (side view).
+    pub hip_angle_deg: Option<f64>,
+}
+
+/// The warning shown after a [`PostureEvent::Alert`], until the posture recovers or the user
+/// snoozes it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ActiveAlert {
+    /// Source time of the alert in milliseconds.
+    pub t_ms: f64,
+    /// CVA that triggered it (side view).
+    pub cva_deg: Option<f64>,
+    /// Forward-head index that triggered it (front view).
+    pub forward_head_index: Option<f64>,
+}
+
+/// The window's model of the pipeline, fed by [`UiState::apply`].
+#[derive(Debug)]
+pub struct UiState {
+    /// The newest analysed frame.
+    pub latest: Option<Box<Analysed>>,
+    /// The state of the frame source.
+    pub source: SourceStatus,
+    /// Set when a worker failed for good (`Update::Failed`).
+    pub failure: Option<String>,
+    /// The warning overlay, while it is up.
+    pub alert: Option<ActiveAlert>,
+    /// Alerts seen in this session.
+    pub alert_count: u32,
+    /// End of the current snooze (source time, milliseconds).
+    pub snoozed_until_ms: Option<f64>,
+    /// The newest baseline from a calibration.
+    pub baseline: Option<Baseline>,
+    /// The calibration flow.
+    pub calibration: Calibration,
+    /// Source time (ms) at which the current posture state began.
+    pub state_since_ms: Option<f64>,
+    /// Plot history, oldest first.
+    pub history: VecDeque<HistoryPoint>,
+    /// Controls the panels asked for, sent by the app after drawing.
+    pub outbox: Vec<Control>,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        Self {
+            latest: None,
+            source: SourceStatus::Opening,
+            failure: None,
+            alert: None,
+            alert_count: 0,
+            snoozed_until_ms: None,
+            baseline: None,
+            calibration: Calibration::Idle,
+            state_since_ms: None,
+            history: VecDeque::new(),
+            outbox: Vec::new(),
+        }
+    }
+}
+
+impl UiState {
+    /// Folds one pipeline message into the state.
+    pub fn apply(&mut self, update: Update) {
+        match update {
+            Update::Analysed(analysed) => self.apply_analysed(analysed),
+            Update::Source(status) => self.source = status,
+            Update::Posture(event) => self.apply_event(event),
+            Update::Failed(message) => self.failure = Some(message),
+        }
+    }
+
+    fn apply_analysed(&mut self, analysed: Box<Analysed>) {
+        let sample = &analysed.sample;
+        if self.state_since_ms.is_none() {
+            self.state_since_ms = Some(sample.t_ms);
+        }
+        let point = HistoryPoint {
+            t_s: sample.t_ms / 1000.0,
+            view: sample.view,
+            cva_deg: sample.metrics.cva_deg,
+            forward_head_index: sample.metrics.forward_head_index,
+            hip_angle_deg: sample.metrics.hip_angle_deg,
+        };
+        // A source that restarts (a replayed folder looping) must not draw a line backwards.
+        if self.history.back().is_some_and(|last| last.t_s > point.t_s) {
+            self.history.clear();
+        }
+        self.history.push_back(point);
+        while self.history.len() > HISTORY_MAX_POINTS
+            || self
+                .history
+                .front()
+                .is_some_and(|first| point.t_s - first.t_s > HISTORY_SECONDS)
+        {
+            self.history.pop_front();
+        }
+        self.latest = Some(analysed);
+    }
+
+    fn apply_event(&mut self, event: PostureEvent) {
+        match event {
+            PostureEvent::State { t_ms, state, .. } => {
+                self.state_since_ms = Some(t_ms);
+                if state != PostureState::ForwardHead {
+                    self.alert = None;
+                }
+                if state != PostureState::Snoozed {
+                    self.snoozed_until_ms = None;
+                }
+            }
+            PostureEvent::Alert {
+                t_ms,
+                cva_deg,
+                forward_head_index,
+            } => {
+                self.alert_count += 1;
+                self.alert = Some(ActiveAlert {
+                    t_ms,
+                    cva_deg,
+                    forward_head_index,
+                });
+            }
+            PostureEvent::Snoozed { until_ms, .. } => {
+                self.snoozed_until_ms = Some(until_ms);
+                self.alert = None;
+            }
+            PostureEvent::Calibrated { baseline, .. } => {
+                self.calibration.finish();
+                self.baseline = Some(baseline);
+            }
+        }
+    }
+
+    /// The user snoozed the warning: hide it now and ask the pipeline to snooze.
+    pub fn snooze(&mut self, minutes: f64) {
+        self.alert = None;
+        self.outbox.push(Control::Snooze { minutes });
+    }
+
+    /// The user ended a snooze.
+    pub fn resume(&mut self) {
+        self.snoozed_until_ms = None;
+        self.outbox.push(Control::Resume);
+    }
+
+    /// Sequence number of the newest analysed frame.
+    pub fn latest_seq(&self) -> Option<u64> {
+        self.latest.as_ref().map(|analysed| analysed.frame.seq)
+    }
+
+    /// The posture state of the newest frame (`Away` before the first frame).
+    pub fn posture_state(&self) -> PostureState {
+        self.latest
+            .as_ref()
+            .map_or(PostureState::Away, |analysed| analysed.sample.state)
+    }
+
+    /// Seconds the current posture state has lasted, on the source clock.
+    pub fn state_elapsed_s(&self) -> Option<f64> {
+        let now_ms = self.latest.as_ref()?.sample.t_ms;
+        let since_ms = self.state_since_ms?;
+        Some(((now_ms - since_ms) / 1000.0).max(0.0))
+    }
+
+    /// Whether the warning overlay is up.
+    pub fn alert_visible(&self) -> bool {
+        self.alert.is_some()
+    }
+
+    /// What stops the window from showing a live picture, if anything.
+    pub fn problem(&self) -> Option<Problem> {
+        if let Some(message) = &self.failure {
+            return Some(Problem::from_pipeline_failure(message));
+        }
+        match &self.source {
+            SourceStatus::Failed(message) => Some(Problem::from_source_failure(message)),
+            SourceStatus::Reconnecting {
+                attempt,
+                retry_in_s,
+                reason,
+            } => Some(Problem::CameraLost {
+                attempt: *attempt,
+                retry_in_s: *retry_in_s,
+                reason: reason.clone(),
+            }),
+            SourceStatus::Opening | SourceStatus::Running(_) | SourceStatus::Ended => None,
+        }
+    }
+
+    /// Hands the controls the panels asked for to the caller (the app sends them).
+    pub fn take_outbox(&mut self) -> Vec<Control> {
+        std::mem::take(&mut self.outbox)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::capture::Frame;
+    use crate::pose::PoseEstimate;
+    use crate::posture::{Metrics, PostureSample};
+
+    /// An analysed blank frame at `t_ms` in `state` with a side-view CVA.
+    pub(crate) fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
+        let frame = Frame::new(seq, t_ms, image::RgbImage::new(4, 3));
+        let estimate = PoseEstimate {
+            seq,
+            t_ms,
+            width: 4,
+            height: 3,
+            score: None,
+            people_detected: 0,
+            detector_ran: true,
+            roi: None,
+            skeleton: None,
+        };
+        let sample = PostureSample {
+            seq,
+            t_ms,
+            view: View::SideLeft,
+            metrics: Metrics {
+                cva_deg: Some(cva),
+                hip_angle_deg: Some(100.0),
+                ..Metrics::default()
+            },
+            state,
+            ..PostureSample::default()
+        };
+        Update::Analysed(Box::new(Analysed {
+            frame,
+            estimate,
+            sample,
+        }))
+    }
+
+    fn alert(t_ms: f64) -> Update {
+        Update::Posture(PostureEvent::Alert {
+            t_ms,
+            cva_deg: Some(41.0),
+            forward_head_index: None,
+        })
+    }
+
+    fn state_change(t_ms: f64, from: PostureState, state: PostureState) -> Update {
+        Update::Posture(PostureEvent::State { t_ms, from, state })
+    }
+
+    #[test]
+    fn keeps_the_newest_frame_and_its_state() {
+        let mut state = UiState::default();
+        assert_eq!(state.latest_seq(), None);
+        assert_eq!(state.posture_state(), PostureState::Away);
+        state.apply(analysed(1, 0.0, PostureState::Upright, 50.0));
+        state.apply(analysed(2, 100.0, PostureState::AtRisk, 44.0));
+        assert_eq!(state.latest_seq(), Some(2));
+        assert_eq!(state.posture_state(), PostureState::AtRisk);
+        assert_eq!(state.history.len(), 2);
+    }
+
+    #[test]
+    fn alert_shows_until_snoozed_and_snooze_sends_control() {
+        let mut state = UiState::default();
+        state.apply(analysed(1, 0.0, PostureState::ForwardHead, 41.0));
+        state.apply(alert(0.0));
+        assert!(state.alert_visible());
+        assert_eq!(state.alert_count, 1);
+        state.snooze(15.0);
+        assert!(!state.alert_visible());
+        assert_eq!(state.take_outbox(), vec![Control::Snooze { minutes: 15.0 }]);
+        assert!(state.take_outbox().is_empty());
+    }
+
+    #[test]
+    fn alert_hides_when_posture_recovers() {
+        let mut state = UiState::default();
+        state.apply(alert(1_000.0));
+        state.apply(state_change(
+            5_000.0,
+            PostureState::ForwardHead,
+            PostureState::Upright,
+        ));
+        assert!(!state.alert_visible());
+        assert_eq!(state.state_since_ms, Some(5_000.0));
+    }
+
+    #[test]
+    fn state_timer_runs_on_the_source_clock() {
+        let mut state = UiState::default();
+        state.apply(state_change(
+            2_000.0,
+            PostureState::Upright,
+            PostureState::AtRisk,
+        ));
+        state.apply(analysed(9, 9_500.0, PostureState::AtRisk, 44.0));
+        let elapsed = state.state_elapsed_s().expect("a frame arrived");
+        assert!((elapsed - 7.5).abs() < 1e-9, "{elapsed}");
+    }
+
+    #[test]
+    fn history_drops_old_points_and_restarts_on_a_loop() {
+        let mut state = UiState::default();
+        for i in 0..400_u32 {
+            let t_ms = f64::from(i) * 1_000.0;
+            state.apply(analysed(u64::from(i), t_ms, PostureState::Upright, 50.0));
+        }
+        let first = state.history.front().expect("points").t_s;
+        let last = state.history.back().expect("points").t_s;
+        assert!(last - first <= HISTORY_SECONDS, "{first}..{last}");
+        state.apply(analysed(0, 0.0, PostureState::Upright, 50.0));
+        assert_eq!(state.history.len(), 1);
+    }
+
+    #[test]
+    fn failures_become_problems() {
+        let mut state = UiState::default();
+        assert_eq!(state.problem(), None);
+        state.apply(Update::Source(SourceStatus::Reconnecting {
+            attempt: 2,
+            retry_in_s: 4.0,
+            reason: "device unplugged".into(),
+        }));
+        assert!(matches!(
+            state.problem(),
+            Some(Problem::CameraLost { attempt: 2, .. })
+        ));
+        state.apply(Update::Source(SourceStatus::Running("camera 0".into())));
+        assert_eq!(state.problem(), None);
+        state.apply(Update::Failed(
+            "ONNX Runtime not found: run scripts/fetch-runtime".into(),
+        ));
+        assert!(matches!(state.problem(), Some(Problem::NoRuntime(_))));
+    }
+
+    #[test]
+    fn calibrated_event_stores_the_baseline() {
+        let mut state = UiState::default();
+        let baseline = Baseline {
+            view: View::SideLeft,
+            ..Baseline::default()
+        };
+        state.apply(Update::Posture(PostureEvent::Calibrated {
+            t_ms: 0.0,
+            baseline: baseline.clone(),
+        }));
+        assert_eq!(state.baseline, Some(baseline));
+        assert!(matches!(state.calibration, Calibration::Done));
+    }
+}

@@ -1,0 +1,113 @@
+//! The status line: posture state in its colour, how long it has lasted, alert count, snooze
+//! and the source. The mini mode shows the same badge and timer.
+
+use crate::pipeline::SourceStatus;
+use crate::posture::PostureState;
+
+use super::state::UiState;
+use super::theme;
+
+/// The status line while an error screen is up.
+pub const NOT_ANALYSING: &str = "Not analysing";
+
+/// Words for a posture state.
+pub fn state_text(state: PostureState) -> &'static str {
+    match state {
+        PostureState::Upright => "Upright",
+        PostureState::AtRisk => "Head forward (not yet persistent)",
+        PostureState::ForwardHead => "Forward head: persistent",
+        PostureState::Away => "Away: nobody in view",
+        PostureState::Calibrating => "Calibrating",
+        PostureState::Snoozed => "Snoozed",
+    }
+}
+
+/// Formats seconds as `m:ss` (or `h:mm:ss` past an hour).
+pub fn clock_text(seconds: f64) -> String {
+    let total = seconds.max(0.0).floor() as u64;
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// The timer label: how long the current state has lasted.
+pub fn timer_text(state: &UiState) -> String {
+    state.state_elapsed_s().map_or_else(
+        || "for --:--".to_owned(),
+        |seconds| format!("for {}", clock_text(seconds)),
+    )
+}
+
+/// Words for the source status.
+pub fn source_text(status: &SourceStatus) -> String {
+    match status {
+        SourceStatus::Opening => "Opening the source…".to_owned(),
+        SourceStatus::Running(description) => format!("Source: {description}"),
+        SourceStatus::Reconnecting { attempt, .. } => format!("Reconnecting (attempt {attempt})"),
+        SourceStatus::Ended => "The source ended: the last frame stays on screen.".to_owned(),
+        SourceStatus::Failed(message) => format!("Source failed: {message}"),
+    }
+}
+
+/// The posture state as a coloured badge.
+pub fn state_badge_ui(ui: &mut egui::Ui, state: PostureState) {
+    let text = egui::RichText::new(state_text(state))
+        .color(theme::BADGE_TEXT)
+        .strong();
+    egui::Frame::new()
+        .fill(theme::state_colour(state))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(8, 3))
+        .show(ui, |ui| ui.label(text));
+}
+
+/// Draws the status line contents (horizontal).
+pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
+    ui.horizontal_wrapped(|ui| {
+        if state.problem().is_some() {
+            // The error screen below says why; a posture badge would be stale.
+            ui.colored_label(theme::ERROR, NOT_ANALYSING);
+        } else {
+            state_badge_ui(ui, state.posture_state());
+            ui.label(timer_text(state));
+        }
+        ui.separator();
+        ui.label(format!("Alerts this session: {}", state.alert_count));
+        if state.snoozed_until_ms.is_some() {
+            ui.separator();
+            let left = state
+                .snoozed_until_ms
+                .zip(state.latest.as_ref())
+                .map(|(until_ms, latest)| clock_text((until_ms - latest.sample.t_ms) / 1000.0));
+            ui.label(format!("Snoozed, {} left", left.unwrap_or_default()));
+            if ui.button("Resume warnings").clicked() {
+                state.resume();
+            }
+        }
+        if state.failure.is_none() {
+            ui.separator();
+            ui.label(source_text(&state.source));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats_minutes_and_hours() {
+        assert_eq!(clock_text(0.0), "0:00");
+        assert_eq!(clock_text(75.9), "1:15");
+        assert_eq!(clock_text(3_725.0), "1:02:05");
+        assert_eq!(clock_text(-3.0), "0:00");
+    }
+
+    #[test]
+    fn timer_waits_for_a_frame() {
+        assert_eq!(timer_text(&UiState::default()), "for --:--");
+    }
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary (as ripgrep does): real models, real runtime, real files.
+
+mod capture;
+mod doctor;
+mod geometry;
+mod monitor;
+mod pose;
+mod posture;
+mod records;
+mod store;
+mod ui;

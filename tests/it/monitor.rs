@@ -1,0 +1,295 @@
+//! `plumbline monitor --headless` end to end through the real binary: the acceptance scenario
+//! (a recorded slump, then sitting upright) and the error exits.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use plumbline::capture::writer::VideoWriter;
+
+/// Frame rate of the encoded acceptance clip (the monitor analyses 2-4 of them a second).
+const CLIP_FPS: u32 = 4;
+
+/// The same man, side view facing left, in the same room: slumped with the head forward,
+/// then sitting upright (MIT, see tests/data/NOTICE).
+const SLUMP_STILL: &str = "tests/data/side_sit_forward_01.jpg";
+const UPRIGHT_STILL: &str = "tests/data/side_sit_upright_02.jpg";
+
+/// Encodes `segments` of (still, seconds) into `path` at [`CLIP_FPS`], scaled to 360x640.
+fn recording(path: &Path, segments: &[(&str, u32)]) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut writer = VideoWriter::create(path, 360, 640, CLIP_FPS).expect("creating the clip");
+    for (still, seconds) in segments {
+        let image = image::open(root.join(still))
+            .expect("test still")
+            .into_rgb8();
+        let image =
+            image::imageops::resize(&image, 360, 640, image::imageops::FilterType::Triangle);
+        for _ in 0..seconds * CLIP_FPS {
+            writer.push(&image).expect("encoding a frame");
+        }
+    }
+    writer.finish().expect("closing the clip")
+}
+
+/// The JSON lines of stdout.
+fn events(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// Source times of the state changes into `state`.
+fn entered(events: &[serde_json::Value], state: &str) -> Vec<f64> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "state" && e["state"] == state)
+        .map(|e| e["t_s"].as_f64().expect("t_s is a number"))
+        .collect()
+}
+
+/// Runs the binary with `args`.
+fn plumbline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .output()
+        .expect("the plumbline binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn monitor_fast(source: &Path) -> Output {
+    plumbline(&[
+        "monitor",
+        "--source",
+        source.to_str().expect("temp paths are UTF-8"),
+        "--headless",
+        "--json",
+        "--fast",
+    ])
+}
+
+#[test]
+fn slump_then_upright_enters_forward_head_and_returns() {
+    // The acceptance scenario: 21 s of sustained slumping, then 12 s upright.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(
+        &dir.path().join("slump.mkv"),
+        &[(SLUMP_STILL, 21), (UPRIGHT_STILL, 12)],
+    );
+    let source = clip.to_str().unwrap();
+    let output = plumbline(&[
+        "monitor",
+        "--source",
+        source,
+        "--headless",
+        "--json",
+        "--onset-delay",
+        "5",
+        "--fast",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let events = events(&output);
+    let forward = entered(&events, "forward_head");
+    assert_eq!(forward.len(), 1, "one episode: {events:?}");
+    assert!(
+        (5.0..21.0).contains(&forward[0]),
+        "forward head at {} s",
+        forward[0]
+    );
+    let alerts: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "alert").collect();
+    assert_eq!(alerts.len(), 1, "{events:?}");
+    assert!(
+        alerts[0]["cva_deg"].as_f64().is_some_and(|cva| cva < 45.0),
+        "{alerts:?}"
+    );
+    let upright_again: Vec<f64> = entered(&events, "upright")
+        .into_iter()
+        .filter(|t| *t > forward[0])
+        .collect();
+    assert_eq!(
+        upright_again.len(),
+        1,
+        "no return to upright after the slump (the upright still must read above \
+         cva_min_deg + cva_exit_margin_deg in video mode): {events:?}"
+    );
+    assert!(
+        (21.0..=33.0).contains(&upright_again[0]),
+        "upright at {} s",
+        upright_again[0]
+    );
+    // Times are the video's clock, in order.
+    let times: Vec<f64> = events.iter().map(|e| e["t_s"].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}
+
+#[test]
+fn upright_only_recording_never_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("upright.mkv"), &[(UPRIGHT_STILL, 15)]);
+    let output = plumbline(&[
+        "monitor",
+        "--source",
+        clip.to_str().unwrap(),
+        "--headless",
+        "--json",
+        "--onset-delay",
+        "5",
+        "--fast",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let events = events(&output);
+    assert!(entered(&events, "forward_head").is_empty(), "{events:?}");
+    assert!(events.iter().all(|e| e["event"] != "alert"), "{events:?}");
+}
+
+#[test]
+fn real_time_playback_runs_on_the_video_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("short.mkv"), &[(SLUMP_STILL, 3)]);
+    let start = Instant::now();
+    let output = plumbline(&[
+        "monitor",
+        "--source",
+        clip.to_str().unwrap(),
+        "--headless",
+        "--json",
+        "--onset-delay",
+        "1",
+    ]);
+    let took = start.elapsed().as_secs_f64();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(took >= 2.5, "3 s of video played in {took} s");
+    let forward = entered(&events(&output), "forward_head");
+    assert!(
+        forward.first().is_some_and(|t| (1.0..3.0).contains(t)),
+        "{forward:?}"
+    );
+}
+
+#[test]
+fn truncated_recording_reports_the_damage_after_its_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(
+        &dir.path().join("full.mkv"),
+        &[(SLUMP_STILL, 10), (UPRIGHT_STILL, 10)],
+    );
+    let bytes = std::fs::read(&clip).unwrap();
+    let cut = dir.path().join("cut.mkv");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let output = plumbline(&[
+        "monitor",
+        "--source",
+        cut.to_str().unwrap(),
+        "--headless",
+        "--json",
+        "--onset-delay",
+        "2",
+        "--fast",
+    ]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains("truncated") && err.contains("cut.mkv"),
+        "{err}"
+    );
+    // The frames before the cut were analysed: the slump was seen.
+    assert_eq!(entered(&events(&output), "forward_head").len(), 1, "{err}");
+}
+
+#[test]
+fn ctrl_c_stops_a_live_run_promptly_with_exit_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("long.mkv"), &[(UPRIGHT_STILL, 30)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "monitor",
+            "--source",
+            clip.to_str().unwrap(),
+            "--headless",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let the models load and a few frames play, then interrupt as a terminal would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    let took = sent.elapsed().as_secs_f64();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(took < 2.0, "stopping took {took} s");
+}
+
+#[test]
+fn missing_runtime_exits_non_zero_and_names_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("clip.mkv"), &[(UPRIGHT_STILL, 1)]);
+    let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "monitor",
+            "--source",
+            clip.to_str().unwrap(),
+            "--headless",
+            "--fast",
+        ])
+        .env("ORT_DYLIB_PATH", dir.path().join("no-libonnxruntime.so"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("fetch-runtime"), "{err}");
+}
+
+#[test]
+fn missing_file_exits_non_zero_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = monitor_fast(&dir.path().join("nowhere.mp4"));
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains("no such file") && err.contains("nowhere.mp4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn non_video_file_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.mkv");
+    std::fs::write(&path, "plain text, not a video\n".repeat(100)).unwrap();
+    let output = monitor_fast(&path);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("not a video"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn missing_camera_exits_non_zero() {
+    let output = plumbline(&["monitor", "--source", "camera:7", "--headless", "--json"]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains("camera 7") || err.contains("no camera at index 7"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_rate_is_refused() {
+    let output = plumbline(&["monitor", "--source", "x.mp4", "--headless", "--rate", "0"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--rate"), "{}", stderr(&output));
+}

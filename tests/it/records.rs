@@ -1,0 +1,321 @@
+//! Export and report from a synthetic session: CSV and report-text snapshots, JSON structure,
+//! the HTML's inline plots and lack of remote resources, and the export/compare commands run
+//! as the real binary.
+
+mod analysis;
+
+use std::process::Command;
+
+use plumbline::posture::{
+    Baseline, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
+};
+use plumbline::store::access::sample_columns;
+use plumbline::store::report::{Recording, build};
+use plumbline::store::{NewSession, SessionId, SessionKind, Store, StoreError, export};
+
+/// A deterministic 60-second side-view session at 10 fps: upright, a forward-head episode from
+/// 20 s to 45 s (CVA falling to about 41°, alert after 5 s), then upright again.
+pub fn synthetic_session(seconds: u32) -> (Vec<PostureSample>, Vec<PostureEvent>) {
+    let mut samples = Vec::new();
+    let mut events = Vec::new();
+    let mut state = PostureState::Upright;
+    let mut forward_since: Option<f64> = None;
+    for i in 0..seconds * 10 {
+        let t_ms = f64::from(i) * 100.0;
+        let t = t_ms / 1000.0;
+        let episode = (20.0..45.0).contains(&t);
+        let cva = if episode {
+            42.0 + (t * 0.7).sin()
+        } else {
+            51.0 + (t * 0.9).sin()
+        };
+        let neck = if episode {
+            24.0 + (t * 0.5).cos()
+        } else {
+            8.0 + (t * 0.5).cos()
+        };
+        let trunk = if episode { 14.0 } else { 3.0 + (t * 0.3).sin() };
+        let hip = if episode {
+            112.0 + (t * 0.4).sin()
+        } else {
+            98.0 + (t * 0.4).sin()
+        };
+        let forward = cva < 45.0;
+        forward_since = if forward {
+            forward_since.or(Some(t_ms))
+        } else {
+            None
+        };
+        let next = match forward_since {
+            Some(since) if t_ms - since >= 5000.0 => PostureState::ForwardHead,
+            Some(_) => PostureState::AtRisk,
+            None => PostureState::Upright,
+        };
+        if next != state {
+            events.push(PostureEvent::State {
+                t_ms,
+                from: state,
+                state: next,
+            });
+            if next == PostureState::ForwardHead {
+                events.push(PostureEvent::Alert {
+                    t_ms,
+                    cva_deg: Some(cva),
+                    forward_head_index: None,
+                });
+            }
+            state = next;
+        }
+        samples.push(PostureSample {
+            seq: u64::from(i),
+            t_ms,
+            view: View::SideLeft,
+            metrics: Metrics {
+                cva_deg: Some(cva),
+                neck_flexion_deg: Some(neck),
+                trunk_inclination_deg: Some(trunk),
+                hip_angle_deg: (i % 7 != 0).then_some(hip),
+                ..Metrics::default()
+            },
+            forward_head: Some(forward),
+            rula_neck: Some(if neck > 20.0 {
+                3
+            } else if neck > 10.0 {
+                2
+            } else {
+                1
+            }),
+            rula_trunk: Some(if trunk > 20.0 {
+                3
+            } else if trunk > 0.0 {
+                2
+            } else {
+                1
+            }),
+            state,
+            confidence: 0.9,
+        });
+    }
+    (samples, events)
+}
+
+/// Stores a synthetic session through the writer thread and returns its id.
+pub fn store_synthetic(
+    store: Store,
+    source: &str,
+    subject: Option<&str>,
+) -> Result<(Store, SessionId), StoreError> {
+    let mut store = store;
+    let mut new = NewSession::new(SessionKind::Analysis, source);
+    new.subject = subject.map(str::to_owned);
+    new.model = Some("lite".into());
+    new.started_at = Some("2026-12-01T09:00:00.000Z".into());
+    let id = store.start_session(&new)?;
+    let writer = plumbline::store::StoreWriter::spawn(store, id)?;
+    let (samples, events) = synthetic_session(60);
+    for sample in &samples {
+        writer.send_sample(sample)?;
+    }
+    for event in &events {
+        writer.send_event(event)?;
+    }
+    let (store, _) = writer.finish()?;
+    Ok((store, id))
+}
+
+/// Snapshots live in `tests/snapshots/` (shared by the integration tests).
+fn snapshot(name: &str, value: &str) {
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, value);
+    });
+}
+
+fn upright_baseline() -> Baseline {
+    Baseline {
+        view: View::SideLeft,
+        metrics: [
+            (
+                "cva_deg".to_owned(),
+                MetricStats {
+                    mean: 51.0,
+                    sd: 0.7,
+                    n: 100,
+                },
+            ),
+            (
+                "hip_angle_deg".to_owned(),
+                MetricStats {
+                    mean: 98.0,
+                    sd: 0.7,
+                    n: 100,
+                },
+            ),
+            (
+                "neck_flexion_deg".to_owned(),
+                MetricStats {
+                    mean: 8.0,
+                    sd: 0.7,
+                    n: 100,
+                },
+            ),
+        ]
+        .into(),
+    }
+}
+
+#[test]
+fn samples_csv_snapshot() -> Result<(), Box<dyn std::error::Error>> {
+    let (store, id) = store_synthetic(Store::open_in_memory()?, "clip.mp4", None)?;
+    let rows = store.samples(id)?;
+    assert_eq!(rows.len(), 60);
+    let mut csv = Vec::new();
+    export::write_samples_csv(&mut csv, &rows[..6])?;
+    snapshot("samples_csv", &String::from_utf8(csv)?);
+    let mut events = Vec::new();
+    export::write_events_csv(&mut events, &store.events(id)?)?;
+    snapshot("events_csv", &String::from_utf8(events)?);
+    Ok(())
+}
+
+#[test]
+fn json_export_uses_the_csv_column_names() -> Result<(), Box<dyn std::error::Error>> {
+    let (store, id) = store_synthetic(Store::open_in_memory()?, "clip.mp4", None)?;
+    let json = export::session_json(&store.session(id)?, &store.samples(id)?, &store.events(id)?)?;
+    let samples = json["samples"].as_array().ok_or("samples array")?;
+    assert_eq!(samples.len(), 60);
+    let keys: Vec<&String> = samples[0].as_object().ok_or("object")?.keys().collect();
+    let mut columns = sample_columns();
+    columns.sort();
+    assert_eq!(keys, columns.iter().collect::<Vec<_>>());
+    assert_eq!(json["session"]["source"], "clip.mp4");
+    let events = json["events"].as_array().ok_or("events array")?;
+    assert!(
+        events
+            .iter()
+            .any(|event| event["event"] == "alert" && event["cva_deg"].is_f64())
+    );
+    Ok(())
+}
+
+#[test]
+fn report_text_snapshot_with_baseline() -> Result<(), Box<dyn std::error::Error>> {
+    let mut store = Store::open_in_memory()?;
+    store.save_baseline("P001", None, &upright_baseline())?;
+    let (store, id) = store_synthetic(store, "/videos/visit-2.mp4", Some("P001"))?;
+    let baseline = store.latest_baseline("P001")?.ok_or("baseline")?;
+    let recording = Recording {
+        info: store.session(id)?,
+        rows: store.samples(id)?,
+        events: store.events(id)?,
+        baseline: Some(baseline.clone()),
+    };
+    let document = build(&[recording]);
+    let text = document
+        .text()
+        .replace(&baseline.recorded_at, "<recorded_at>");
+    // The forward-head episode is 25 s of 60: CVA below the cut-off, RULA neck 3, beyond MDC.
+    assert!(text.contains("cva_deg"));
+    assert!(text.contains("Seek medical care now"));
+    snapshot("report_text", &text);
+    Ok(())
+}
+
+#[test]
+fn html_report_has_inline_plots_and_no_remote_resources() -> Result<(), Box<dyn std::error::Error>>
+{
+    let (store, first) = store_synthetic(Store::open_in_memory()?, "a.mp4", None)?;
+    let (store, second) = store_synthetic(store, "b.mp4", None)?;
+    let recordings: Vec<Recording> = [first, second]
+        .iter()
+        .map(|id| -> Result<Recording, StoreError> {
+            Ok(Recording {
+                info: store.session(*id)?,
+                rows: store.samples(*id)?,
+                events: store.events(*id)?,
+                baseline: None,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let document = build(&recordings);
+    let html = document.html();
+    assert!(
+        html.matches("<svg").count() >= 6,
+        "three plots per recording"
+    );
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    assert!(html.contains("<polyline"));
+    assert!(html.contains("Summary of all recordings"));
+    assert!(html.contains("@media print"));
+    for forbidden in ["http", "<script", "src=", "url(", "@import", "<link"] {
+        assert!(!html.contains(forbidden), "report contains {forbidden}");
+    }
+    Ok(())
+}
+
+fn plumbline() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_plumbline"))
+}
+
+#[test]
+fn export_and_compare_commands_on_a_database_file() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    let mut store = Store::open(&db)?;
+    store.save_baseline("P7", None, &upright_baseline())?;
+    let (store, id) = store_synthetic(store, "follow-up.mp4", Some("P7"))?;
+    drop(store);
+
+    let out = plumbline()
+        .args(["export", "--db"])
+        .arg(&db)
+        .args(["--session", &id.to_string(), "--format", "csv"])
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout)?;
+    assert_eq!(csv.lines().count(), 61);
+    assert!(csv.starts_with("t_s,frames,view,state,"));
+
+    let out = plumbline()
+        .args(["export", "--db"])
+        .arg(&db)
+        .args(["--session", &id.to_string(), "--format", "json"])
+        .output()?;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(json["samples"].as_array().map(Vec::len), Some(60));
+
+    let out = plumbline()
+        .args(["export", "--db"])
+        .arg(&db)
+        .args(["--session", "99"])
+        .output()?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("session 99 was not found"));
+
+    let out = plumbline()
+        .args(["compare", "--subject", "P7", "--db"])
+        .arg(&db)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout)?;
+    let cva_line = text
+        .lines()
+        .find(|line| line.starts_with("cva_deg"))
+        .ok_or("cva row")?;
+    // The follow-up's mean CVA is about 4° below the baseline: within the 5° MDC.
+    assert!(cva_line.contains("| no"), "{cva_line}");
+    assert!(cva_line.contains("Gallego-Izquierdo 2020"));
+    let neck_line = text
+        .lines()
+        .find(|line| line.starts_with("neck_flexion_deg"))
+        .ok_or("neck row")?;
+    assert!(neck_line.contains("| yes"), "{neck_line}");
+    Ok(())
+}
