@@ -156,8 +156,11 @@ fn lossless_analyses_every_frame_in_order_and_disconnects_at_the_end() {
 fn rate_selects_frames_by_source_time_and_speeds_up_at_risk() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mkv");
-    // 3 s upright, 3 s "forward" (at risk), at 10 fps.
-    let pattern: Vec<bool> = (0..60).map(|i| i >= 30).collect();
+    // 3 s upright, 6 s "forward" (at risk), at 10 fps. The faster rate reaches the capture
+    // thread only after the frames already queued (up to LOSSLESS_CAPACITY + 1 at the old
+    // rate, 2.5 s), so the forward part is long enough for the last gaps to be at the new rate
+    // however the threads are scheduled.
+    let pattern: Vec<bool> = (0..90).map(|i| i >= 30).collect();
     write_clip(&path, &pattern, 10);
     let (factory, seen, _) = scripted(Duration::ZERO);
     let rate = RatePolicy {
