@@ -78,7 +78,9 @@ pub struct PoseConfig {
     pub min_detection_confidence: f32,
     /// Minimum pose-presence probability (strictly greater) for a frame to have landmarks.
     pub min_tracking_confidence: f32,
-    /// Run the `_seg` landmark model and keep the person mask ([`PoseEngine::mask`]).
+    /// Run the `_seg` landmark model and keep the person mask ([`PoseEngine::mask`]); on by
+    /// default because the CVA's silhouette C7 needs it (docs/GEOMETRY.md §3.4). The
+    /// landmarks are the same as without it.
     pub segmentation: bool,
 }
 
@@ -90,7 +92,7 @@ impl Default for PoseConfig {
             intra_threads: 1,
             min_detection_confidence: DEFAULT_MIN_DETECTION_SCORE,
             min_tracking_confidence: DEFAULT_MIN_PRESENCE,
-            segmentation: false,
+            segmentation: true,
         }
     }
 }
