@@ -235,8 +235,10 @@ fn c7_model_fit_and_leave_one_out_error() -> Result<(), Box<dyn std::error::Erro
         );
     }
     // The numbers docs/GEOMETRY.md reports, with a little slack.
-    assert!(mean < 8.0, "LOO mean error {mean}");
-    assert!(median < 5.0, "LOO median error {median}");
+    // The landmark C7 model is the fallback of the silhouette C7 (silhouette_c7_...).
+    assert!(mean < 7.6, "LOO mean error {mean}");
+    assert!(median < 4.3, "LOO median error {median}");
+    assert!(l_mean < 10.2, "LOPO mean error {l_mean}");
     assert!(
         mean < o_mean,
         "the C7 model must beat the offset-corrected ear-shoulder angle"
