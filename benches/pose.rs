@@ -130,18 +130,24 @@ fn tracked_frame(c: &mut Criterion) {
     let dir = models::models_dir(None).expect("models folder");
     let image = image::imageops::resize(&source_image(), 360, 640, FilterType::Triangle);
     let mut group = c.benchmark_group("tracked_frame");
-    for (name, model) in [("lite", ModelChoice::Lite), ("full", ModelChoice::Full)] {
+    let runs = [
+        ("lite", ModelChoice::Lite, 1),
+        ("lite", ModelChoice::Lite, 2),
+        ("full", ModelChoice::Full, 1),
+        ("full", ModelChoice::Full, 2),
+    ];
+    for (name, model, threads) in runs {
         let config = PoseConfig {
             model,
             mode: Mode::Video,
-            intra_threads: 2,
+            intra_threads: threads,
             ..PoseConfig::default()
         };
         let mut engine = PoseEngine::new(&dir, config).expect("engine starts");
         let mut frame = Frame::new(0, 0.0, image.clone());
         let first = engine.estimate(&frame).expect("first frame");
         assert!(first.skeleton.is_some(), "bench image has a person");
-        group.bench_function(name, |b| {
+        group.bench_function(BenchmarkId::new(name, format!("{threads}threads")), |b| {
             b.iter(|| {
                 frame.seq += 1;
                 frame.t_ms += 33.3;

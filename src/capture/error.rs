@@ -18,7 +18,7 @@ pub enum CaptureError {
 
     /// No camera answers at the requested index.
     #[error(
-        "no camera at index {index} ({found}); plug a webcam in, check permissions on /dev/video*, or pick another with --source camera:N"
+        "no camera at index {index} ({found}); plug a webcam in, check permissions on /dev/video*, pick another with --source camera:N, or open a recording with --source VIDEO"
     )]
     NoCamera {
         /// The requested device index.

@@ -15,6 +15,7 @@ use crate::pipeline::{Delivery, Pipeline, PipelineConfig, RatePolicy, SourceStat
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
+use crate::store::files::load_recording;
 use crate::store::report::{Recording, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
 
@@ -101,18 +102,25 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let recordings = expand_inputs(&args.inputs)?;
     let mut store = Store::open_or_default(args.db.as_deref())?;
     let mut ids = Vec::new();
+    let mut failures = Vec::new();
     for (index, input) in recordings.iter().enumerate() {
         let label = format!("[{}/{}] {}", index + 1, recordings.len(), input.display());
         let mut new = NewSession::new(SessionKind::Analysis, input.display().to_string());
         new.model = Some(args.model.as_str().to_owned());
         new.subject.clone_from(&args.subject);
-        let session = store.start_session(&new)?;
-        let (back, analysed) = analyse_into(store, session, input, options, global, &label)
-            .with_context(|| format!("cannot analyse {}", input.display()))?;
-        store = back;
-        eprintln!("{label}: {analysed} frames analysed, session {session}");
-        ids.push(session);
+        match analyse_one(&mut store, &new, input, options, global, &label) {
+            Ok((session, analysed)) => {
+                eprintln!("{label}: {analysed} frames analysed, session {session}");
+                ids.push(session);
+            }
+            // One bad recording does not cost the others their report.
+            Err(err) => {
+                eprintln!("{label}: cannot analyse it: {err:#}");
+                failures.push(input.display().to_string());
+            }
+        }
     }
+    anyhow::ensure!(!ids.is_empty(), "no recording could be analysed");
     let document = build(&load_recordings(&store, &ids)?);
     std::fs::write(&args.report, document.html())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
@@ -122,26 +130,20 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         args.report.display(),
         store.path().display()
     );
-    Ok(ExitCode::SUCCESS)
+    if failures.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("not analysed: {}", failures.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// Reads the stored sessions back (with the subject's baseline) for the report.
 pub(super) fn load_recordings(store: &Store, ids: &[SessionId]) -> anyhow::Result<Vec<Recording>> {
-    ids.iter()
-        .map(|id| {
-            let info = store.session(*id)?;
-            let baseline = match &info.subject {
-                Some(subject) => store.latest_baseline(subject)?,
-                None => None,
-            };
-            Ok(Recording {
-                rows: store.samples(*id)?,
-                events: store.events(*id)?,
-                info,
-                baseline,
-            })
-        })
-        .collect()
+    Ok(ids
+        .iter()
+        .map(|id| load_recording(store, *id))
+        .collect::<Result<_, _>>()?)
 }
 
 /// The recordings named by the inputs: files as given, videos inside folders sorted by name,
@@ -195,27 +197,30 @@ pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar 
     bar
 }
 
-/// Runs the pipeline over one recording into `session`; returns the store and the number of
-/// analysed frames.
-fn analyse_into(
-    store: Store,
-    session: SessionId,
+/// Runs the pipeline over one recording into a new session (created only once the pipeline
+/// has started, so a file that cannot be opened leaves no empty session); returns the
+/// session and the number of analysed frames.
+fn analyse_one(
+    store: &mut Store,
+    new: &NewSession,
     input: &Path,
     options: RunOptions,
     global: &Global,
     label: &str,
-) -> anyhow::Result<(Store, u64)> {
+) -> anyhow::Result<(SessionId, u64)> {
     let spec = SourceSpec::parse(&input.to_string_lossy())?;
     let started = start_pipeline(spec, options, global)?;
+    let session = store.start_session(new)?;
     let bar = progress_bar(label, started.duration_s);
-    let writer = StoreWriter::spawn(store, session)?;
+    // The writer thread gets its own connection; WAL lets both work on the file.
+    let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
     let analysed = record(&started.updates, &writer, &bar, None, &mut Vec::new());
     bar.finish_and_clear();
     drop(started);
-    let (store, report) = writer.finish()?;
-    let analysed = analysed?;
+    let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");
-    Ok((store, analysed))
+    // Frames stored before a failure stay in the session; the error still reaches the user.
+    Ok((session, analysed?))
 }
 
 /// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
@@ -230,25 +235,27 @@ pub(super) fn record(
     let mut analysed = 0_u64;
     let mut first_ms: Option<f64> = None;
     for update in updates {
+        if let Update::Analysed(analysed_frame) = &update {
+            let t_ms = analysed_frame.sample.t_ms;
+            let start = *first_ms.get_or_insert(t_ms);
+            if limit_ms.is_some_and(|limit| t_ms - start >= limit) {
+                break;
+            }
+        }
+        writer.send_update(&update)?;
         match update {
             Update::Analysed(analysed_frame) => {
                 let sample = &analysed_frame.sample;
-                let start = *first_ms.get_or_insert(sample.t_ms);
-                if limit_ms.is_some_and(|limit| sample.t_ms - start >= limit) {
-                    break;
-                }
-                writer.send_sample(sample)?;
                 bar.set_position(sample.t_ms.max(0.0) as u64);
                 kept.push(sample.clone());
                 analysed += 1;
             }
-            Update::Posture(event) => writer.send_event(&event)?,
             Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
                 anyhow::bail!("{reason}")
             }
             // The pose thread may still deliver queued frames after the source ended: read
             // until the channel disconnects.
-            Update::Source(_) => {}
+            Update::Posture(_) | Update::Source(_) => {}
         }
     }
     Ok(analysed)

@@ -54,15 +54,15 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     new.subject = Some(args.subject.clone());
     new.model = Some(args.model.as_str().to_owned());
     new.notes.clone_from(&args.notes);
-    let session = store.start_session(&new)?;
     let spec = SourceSpec::parse(&args.source)?;
     let options = RunOptions {
         model: args.model,
         fps: None,
     };
     let started = start_pipeline(spec, options, global)?;
+    let session = store.start_session(&new)?;
     let bar = progress_bar(&format!("baseline {}", args.subject), Some(args.seconds));
-    let writer = StoreWriter::spawn(store, session)?;
+    let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
     let mut samples = Vec::new();
     let recorded = record(
         &started.updates,
@@ -73,7 +73,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     );
     bar.finish_and_clear();
     drop(started);
-    let (mut store, _) = writer.finish()?;
+    writer.finish()?;
     recorded?;
     samples.retain(|sample| sample.state != PostureState::Away);
     let baseline = baseline_from_samples(&samples);

@@ -5,6 +5,10 @@
 //! "state":"forward_head"}`. `t_s` is the source's own clock (video time for files). Source
 //! problems go to stderr; a source that fails (camera gone, corrupt file) or a missing
 //! runtime exits non-zero with a message that names the fix.
+//!
+//! Both record the session into the database (`--db FILE`, default the platform data folder)
+//! unless `--no-record`: per-second numbers and events, never frames. A database that cannot be
+//! opened or written is reported once on stderr and monitoring goes on.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -19,6 +23,8 @@ use crate::pipeline::{
 };
 use crate::pose::PoseConfig;
 use crate::posture::{PostureConfig, PostureEvent};
+use crate::store::Recorder;
+use crate::store::recorder::monitor_session;
 
 /// The source when none is given.
 const DEFAULT_SOURCE: &str = "camera";
@@ -53,6 +59,13 @@ pub struct Args {
     /// Analyse a recording as fast as possible instead of in real time (no frame dropped).
     #[arg(long)]
     pub fast: bool,
+
+    #[command(flatten)]
+    pub record: super::window::RecordArgs,
+
+    /// Subject code to file the session under (headless; the window uses its setting).
+    #[arg(long, value_name = "ID")]
+    pub subject: Option<String>,
 }
 
 /// Runs the command.
@@ -66,12 +79,19 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--onset-delay must be 0 or more seconds, got {delay}");
     }
     if !args.headless {
-        anyhow::bail!(
-            "the monitor window is not built into this version yet; add --headless to print events"
-        );
+        let options = crate::ui::WindowOptions {
+            models_dir: global.models_dir.clone(),
+            onset_delay_s: args.onset_delay,
+            rate_fps: Some(args.rate),
+            db: args.record.db.clone(),
+            record: !args.record.no_record,
+            ..crate::ui::WindowOptions::default()
+        };
+        return crate::ui::run_window(args.source.as_deref(), &options);
     }
-    let spec = SourceSpec::parse(args.source.as_deref().unwrap_or(DEFAULT_SOURCE))?;
-    run_headless(args, global, spec)
+    let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
+    let spec = SourceSpec::parse(source)?;
+    run_headless(args, global, spec, source)
 }
 
 /// The pipeline settings for the headless monitor.
@@ -102,8 +122,21 @@ fn pipeline_config(args: &Args, global: &Global, spec: SourceSpec) -> PipelineCo
     }
 }
 
-fn run_headless(args: &Args, global: &Global, spec: SourceSpec) -> anyhow::Result<ExitCode> {
+fn run_headless(
+    args: &Args,
+    global: &Global,
+    spec: SourceSpec,
+    source: &str,
+) -> anyhow::Result<ExitCode> {
     let (pipeline, updates) = Pipeline::start(pipeline_config(args, global, spec))?;
+    // Started after the pipeline, so a source that cannot be opened leaves no empty session.
+    let mut recorder = if args.record.no_record {
+        Recorder::disabled(args.record.db.clone())
+    } else {
+        let new = monitor_session(source, PoseConfig::default().model, args.subject.as_deref());
+        Recorder::start(args.record.db.as_deref(), &new)
+    };
+    recorder.set_subject(args.subject.clone());
     let stop = pipeline.stop_flag();
     let interrupted = crate::pipeline::StopFlag::default();
     let on_interrupt = interrupted.clone();
@@ -117,6 +150,10 @@ fn run_headless(args: &Args, global: &Global, spec: SourceSpec) -> anyhow::Resul
     let mut out = std::io::stdout().lock();
     let mut failure = None;
     for update in &updates {
+        recorder.record(&update);
+        if let Some(message) = recorder.take_message() {
+            eprintln!("{message}");
+        }
         match update {
             Update::Posture(event) => {
                 writeln!(out, "{}", event_line(&event, args.json)?)
@@ -136,6 +173,16 @@ fn run_headless(args: &Args, global: &Global, spec: SourceSpec) -> anyhow::Resul
         }
     }
     drop(pipeline);
+    let session = recorder.session();
+    match recorder.finish() {
+        Ok(Some(report)) => {
+            if let Some(session) = session {
+                tracing::info!(?report, "stored session {session}");
+            }
+        }
+        Ok(None) => {}
+        Err(err) => eprintln!("The session could not be saved completely: {err}"),
+    }
     if let Some(msg) = failure {
         anyhow::bail!("{msg}");
     }
@@ -167,6 +214,7 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
         if let Some(map) = fields.as_object_mut() {
             map.remove("t_ms");
         }
+        round_numbers(&mut fields);
         return Ok(serde_json::to_string(&Line { t_s, fields })?);
     }
     Ok(match event {
@@ -187,6 +235,27 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
             )
         }
     })
+}
+
+/// Decimals kept in JSON output: angles and times to 0.01, far below what the camera resolves.
+const JSON_DECIMALS: i32 = 2;
+
+/// Rounds every non-integer number in `value` (recursively) to [`JSON_DECIMALS`].
+fn round_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) if number.is_f64() => {
+            if let Some(rounded) = number
+                .as_f64()
+                .map(|x| (x * 10f64.powi(JSON_DECIMALS)).round() / 10f64.powi(JSON_DECIMALS))
+                .and_then(serde_json::Number::from_f64)
+            {
+                *number = rounded;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(round_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(round_numbers),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -215,13 +284,13 @@ mod tests {
     fn alert_line_carries_the_angle() -> anyhow::Result<()> {
         let event = PostureEvent::Alert {
             t_ms: 5000.0,
-            cva_deg: Some(38.5),
+            cva_deg: Some(38.456_789),
             forward_head_index: None,
         };
         let value: serde_json::Value = serde_json::from_str(&event_line(&event, true)?)?;
         assert_eq!(value["event"], "alert");
         assert_eq!(value["t_s"], 5.0);
-        assert_eq!(value["cva_deg"], 38.5);
+        assert_eq!(value["cva_deg"], 38.46);
         Ok(())
     }
 }

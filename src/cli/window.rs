@@ -20,6 +20,21 @@ pub struct Args {
         hide = true
     )]
     pub window_settings: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub record: RecordArgs,
+}
+
+/// Where the live monitor (window or headless) records its session.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The session database (default: the platform data folder).
+    #[arg(long, value_name = "FILE", env = "PLUMBLINE_DB")]
+    pub db: Option<std::path::PathBuf>,
+
+    /// Do not record the session in the database (also `PLUMBLINE_NO_RECORD=1`).
+    #[arg(long, env = "PLUMBLINE_NO_RECORD", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_record: bool,
 }
 
 /// Opens the window on `source` (default camera when `None`).
@@ -35,6 +50,10 @@ pub fn run(source: Option<&str>, args: &Args, global: &Global) -> anyhow::Result
         models_dir: global.models_dir.clone(),
         settings_path: args.window_settings.clone(),
         exit_after,
+        onset_delay_s: None,
+        rate_fps: None,
+        db: args.record.db.clone(),
+        record: !args.record.no_record,
     };
     crate::ui::run_window(source, &options)
 }

@@ -312,3 +312,113 @@ fn latency_summary_uses_nearest_rank() {
     assert!((summary.max_ms - 20.0).abs() < 1e-9);
     assert!(workers::latency_summary(&mut []).is_none());
 }
+
+/// A source that plays a script of frames, camera losses and an end.
+struct ScriptedSource(
+    std::collections::VecDeque<Result<Option<Frame>, crate::capture::CaptureError>>,
+);
+
+impl crate::capture::FrameSource for ScriptedSource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, crate::capture::CaptureError> {
+        self.0.pop_front().unwrap_or(Ok(None))
+    }
+
+    fn describe(&self) -> String {
+        "scripted camera".into()
+    }
+}
+
+#[test]
+fn capture_reports_reconnects_once_per_attempt_and_running_when_back() {
+    let lost = |attempt| {
+        Err(crate::capture::CaptureError::Reconnecting {
+            attempt,
+            retry_in_ms: 1.0,
+            reason: "unplugged".into(),
+        })
+    };
+    let frame = |seq| {
+        Ok(Some(Frame::new(
+            seq,
+            seq as f64 * 100.0,
+            image::RgbImage::new(2, 2),
+        )))
+    };
+    let mut source = ScriptedSource(
+        vec![
+            frame(0),
+            lost(1),
+            lost(1),
+            lost(2),
+            frame(1),
+            frame(2),
+            Ok(None),
+        ]
+        .into(),
+    );
+    let (frames_tx, frames_rx) = workers::frame_link(Delivery::Lossless);
+    let (updates_tx, updates_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
+    let worker = workers::CaptureWorker {
+        frames: frames_tx,
+        updates: updates_tx,
+        interval: SharedInterval::default(),
+        stop: StopFlag::default(),
+    };
+    // The lossless queue holds 4 frames, enough for the 3 of the script.
+    worker.pump(&mut source);
+    drop(worker);
+    let statuses: Vec<SourceStatus> = updates_rx
+        .try_iter()
+        .filter_map(|u| match u {
+            Update::Source(status) => Some(status),
+            _ => None,
+        })
+        .collect();
+    let running = SourceStatus::Running("scripted camera".into());
+    let reconnecting = |attempt| SourceStatus::Reconnecting {
+        attempt,
+        retry_in_s: 0.001,
+        reason: "unplugged".into(),
+    };
+    assert_eq!(
+        statuses,
+        vec![
+            running.clone(),
+            reconnecting(1),
+            reconnecting(2),
+            running,
+            SourceStatus::Ended
+        ]
+    );
+    let workers::FrameStream::Lossless(rx) = frames_rx else {
+        panic!("lossless link");
+    };
+    let seqs: Vec<u64> = rx.try_iter().map(|c| c.frame.seq).collect();
+    assert_eq!(seqs, vec![0, 1, 2]);
+}
+
+#[test]
+fn lossless_never_drops_analysed_updates_for_a_slow_consumer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mkv");
+    // More frames than the update channel holds.
+    write_clip(&path, &[false; 100], 25);
+    let (factory, _, _) = scripted(Duration::ZERO);
+    let (pipeline, updates) = Pipeline::start(config(
+        &path,
+        Delivery::Lossless,
+        RatePolicy::EVERY_FRAME,
+        factory,
+    ))
+    .unwrap();
+    // Let the pose thread fill the channel before draining it slowly.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut seqs = Vec::new();
+    while let Ok(update) = updates.recv_timeout(Duration::from_secs(20)) {
+        if let Update::Analysed(analysed) = update {
+            seqs.push(analysed.sample.seq);
+        }
+    }
+    drop(pipeline);
+    assert_eq!(seqs, (0..100).collect::<Vec<_>>());
+}

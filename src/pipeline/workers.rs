@@ -10,7 +10,7 @@ use super::{
     SourceStatus, StopFlag, Update,
 };
 use crate::capture::latest::{self, LatestReceiver, LatestSender, Sent};
-use crate::capture::{CaptureError, Frame, Pacing, SourceSpec};
+use crate::capture::{CaptureError, Frame, FrameSource, Pacing, SourceSpec};
 use crate::posture::PostureState;
 
 /// Failed frames in a row after which the pose thread gives up.
@@ -18,7 +18,7 @@ const MAX_FAILED_FRAMES_IN_A_ROW: u32 = 20;
 
 /// A frame with the wall time the capture thread got it, for latency accounting.
 pub(super) struct Captured {
-    frame: Frame,
+    pub frame: Frame,
     at: Instant,
 }
 
@@ -73,6 +73,25 @@ fn send_or_stop<T>(tx: &Sender<T>, mut value: T, stop: &StopFlag) -> bool {
     false
 }
 
+/// Opens the source and tells `Pipeline::start` how it went (a closed channel is fine: the
+/// pipeline gave up waiting).
+fn open_and_report(
+    spec: &SourceSpec,
+    pacing: Pacing,
+    ready: &Sender<anyhow::Result<()>>,
+) -> Option<Box<dyn FrameSource>> {
+    match crate::capture::open(spec, pacing) {
+        Ok(source) => {
+            let _ = ready.send(Ok(()));
+            Some(source)
+        }
+        Err(err) => {
+            let _ = ready.send(Err(err.into()));
+            None
+        }
+    }
+}
+
 /// The capture thread's state.
 pub(super) struct CaptureWorker {
     pub frames: FrameSink,
@@ -85,21 +104,25 @@ impl CaptureWorker {
     /// Opens the source here (so a camera stays on this thread), reports readiness, then
     /// forwards frames until the source ends, fails, or the pipeline stops.
     pub fn run(self, spec: &SourceSpec, pacing: Pacing, ready: &Sender<anyhow::Result<()>>) {
-        let mut source = match crate::capture::open(spec, pacing) {
-            Ok(source) => source,
-            Err(err) => {
-                let _ = ready.send(Err(err.into()));
-                return;
-            }
+        let Some(mut source) = open_and_report(spec, pacing, ready) else {
+            return;
         };
-        let _ = ready.send(Ok(()));
+        self.pump(source.as_mut());
+        tracing::debug!("capture thread ends: {}", source.describe());
+    }
+
+    /// Forwards frames of an open source until it ends, fails, or the pipeline stops.
+    /// Reports `Running` at the start and again when a lost camera is back.
+    pub fn pump(&self, source: &mut dyn FrameSource) {
         self.status(SourceStatus::Running(source.describe()));
         let mut last_attempt = None;
         while !self.stop.is_stopped() {
             source.set_min_interval_ms(self.interval.ms());
             match source.next_frame() {
                 Ok(Some(frame)) => {
-                    last_attempt = None;
+                    if last_attempt.take().is_some() {
+                        self.status(SourceStatus::Running(source.describe()));
+                    }
                     if !self.forward(frame) {
                         break;
                     }
@@ -115,7 +138,6 @@ impl CaptureWorker {
                 }
             }
         }
-        tracing::debug!("capture thread ends: {}", source.describe());
     }
 
     /// Hands a frame to the pose thread; false when the pose thread is gone.
@@ -239,18 +261,30 @@ impl PoseWorker {
         }
     }
 
-    /// Sends the analysed frame (may be dropped when the consumer lags) and the events
-    /// (never dropped: a blocked send waits).
+    /// Sends the analysed frame (live: dropped when the consumer lags; analysis: waits) and
+    /// the events (never dropped: a blocked send waits).
     fn publish(&self, frame: &Frame, analysis: Analysis) -> Flow {
         let analysed = Analysed {
             frame: frame.clone(),
             estimate: analysis.estimate,
             sample: analysis.sample,
         };
-        if let Err(crossbeam_channel::TrySendError::Disconnected(_)) =
-            self.updates.try_send(Update::Analysed(Box::new(analysed)))
-        {
-            return Flow::Stop;
+        let update = Update::Analysed(Box::new(analysed));
+        match self.frames {
+            // Analysis: every sample reaches the consumer (it may be saving them).
+            FrameStream::Lossless(_) => {
+                if !send_or_stop(&self.updates, update, &self.stop) {
+                    return Flow::Stop;
+                }
+            }
+            // Live: a lagging window may skip a picture.
+            FrameStream::Latest(_) => {
+                if let Err(crossbeam_channel::TrySendError::Disconnected(_)) =
+                    self.updates.try_send(update)
+                {
+                    return Flow::Stop;
+                }
+            }
         }
         for event in analysis.events {
             if !send_or_stop(&self.updates, Update::Posture(event), &self.stop) {

@@ -24,6 +24,22 @@ const INTER_TAB_SIZE: i32 = 1 << INTER_BITS;
 /// scales them by 32 to 2^15 (`INTER_REMAP_COEF_BITS`), which changes nothing after rounding.
 const WEIGHT_BITS: u32 = 2 * INTER_BITS;
 
+/// Adds one half before the shift: OpenCV's `FixedPtCast` rounding.
+const ROUND_HALF: i32 = 1 << (WEIGHT_BITS - 1);
+
+/// 1.5·2^52: adding and subtracting it rounds an `f64` below 2^51 to the nearest integer, ties
+/// to even, like `cvRound` (SSE2 `cvtsd2si`), without a libm call on baseline x86-64.
+const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// Coordinates are clamped to ±this (in 1/32 px) before rounding, far inside both the
+/// `ROUND_MAGIC` range and `i32`.
+const FIXED_LIMIT: f64 = (1_u64 << 30) as f64;
+
+/// Round half to even (see [`ROUND_MAGIC`]); `x` must lie within ±2^51.
+fn round_ties_even(x: f64) -> f64 {
+    (x + ROUND_MAGIC) - ROUND_MAGIC
+}
+
 /// What the warp samples outside the source image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Border {
@@ -118,17 +134,25 @@ impl Cropper {
                     ax * ay,
                 ];
                 let inside = sx >= 0 && sy >= 0 && sx < width - 1 && sy < height - 1;
-                let corners: [Option<usize>; 4] = if inside {
+                if inside {
+                    // The common case, without border checks.
                     let i = sy as usize * stride + sx as usize * 3;
-                    [Some(i), Some(i + 3), Some(i + stride), Some(i + stride + 3)]
-                } else {
-                    [
-                        self.border_index(sx, sy, width, height, stride),
-                        self.border_index(sx + 1, sy, width, height, stride),
-                        self.border_index(sx, sy + 1, width, height, stride),
-                        self.border_index(sx + 1, sy + 1, width, height, stride),
-                    ]
-                };
+                    let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
+                    for (c, value) in px.iter_mut().enumerate() {
+                        let sum = i32::from(top[c]) * weights[0]
+                            + i32::from(top[c + 3]) * weights[1]
+                            + i32::from(bottom[c]) * weights[2]
+                            + i32::from(bottom[c + 3]) * weights[3];
+                        *value = self.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
+                    }
+                    continue;
+                }
+                let corners = [
+                    self.border_index(sx, sy, width, height, stride),
+                    self.border_index(sx + 1, sy, width, height, stride),
+                    self.border_index(sx, sy + 1, width, height, stride),
+                    self.border_index(sx + 1, sy + 1, width, height, stride),
+                ];
                 for (c, value) in px.iter_mut().enumerate() {
                     let mut sum = 0_i32;
                     for (corner, weight) in corners.iter().zip(weights) {
@@ -136,8 +160,7 @@ impl Cropper {
                             sum += i32::from(raw[i + c]) * weight;
                         }
                     }
-                    let pixel = ((sum + (1 << (WEIGHT_BITS - 1))) >> WEIGHT_BITS).clamp(0, 255);
-                    *value = self.lut[pixel as usize];
+                    *value = self.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
                 }
             }
         }
@@ -213,10 +236,9 @@ impl TensorToImage {
         let (u, v) = (u as f64, v as f64);
         let m = &self.m;
         let scale = f64::from(INTER_TAB_SIZE);
-        let x = ((m[0] * u + m[1] * v + m[2]) * scale).round_ties_even();
-        let y = ((m[3] * u + m[4] * v + m[5]) * scale).round_ties_even();
-        let limit = f64::from(i32::MAX);
-        (x.clamp(-limit, limit) as i32, y.clamp(-limit, limit) as i32)
+        let x = ((m[0] * u + m[1] * v + m[2]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+        let y = ((m[3] * u + m[4] * v + m[5]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+        (round_ties_even(x) as i32, round_ties_even(y) as i32)
     }
 
     /// Source position of tensor point (u, v) in pixels (for tests and for the inverse maps).
@@ -245,6 +267,14 @@ mod tests {
             width_px: side,
             height_px: side,
             rotation_rad: 0.0,
+        }
+    }
+
+    #[test]
+    fn magic_rounding_matches_ties_to_even() {
+        for x in [0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, 2.5001, -7.25, 1e9 + 0.5] {
+            // Compared as integers: the trick turns -0.5 into +0.0, which casts the same.
+            assert_eq!(round_ties_even(x) as i64, x.round_ties_even() as i64, "{x}");
         }
     }
 

@@ -2,8 +2,11 @@
 //! (BLAZEPOSE.md §3.9): One Euro filters on coordinates, an exponential low-pass on visibility.
 //!
 //! The arithmetic copies MediaPipe's `OneEuroFilter` (double) around its `LowPassFilter`
-//! (float), including its timestamp quirks: a timestamp that is not later than the previous one
-//! returns the input unchanged, and a timestamp of 0 never initialises the filter.
+//! (float). A timestamp that is not later than the previous one returns the input unchanged, as
+//! in MediaPipe. One deliberate difference: MediaPipe uses timestamp 0 as "no previous sample",
+//! so a stream starting at t = 0 would leave its first sample unfiltered and uncounted. Here the
+//! previous timestamp is an `Option`, so file sources (which start at 0) behave like the Python
+//! solution, whose first synthetic timestamp is 33 333 µs.
 
 use std::f64::consts::PI;
 
@@ -86,7 +89,7 @@ impl LowPass {
 pub struct OneEuro {
     params: OneEuroParams,
     frequency: f64,
-    last_time_ns: i64,
+    last_time_ns: Option<i64>,
     x: LowPass,
     dx: LowPass,
 }
@@ -97,7 +100,7 @@ impl OneEuro {
         Self {
             params,
             frequency: DEFAULT_FREQUENCY_HZ,
-            last_time_ns: 0,
+            last_time_ns: None,
             x: LowPass::default(),
             dx: LowPass::default(),
         }
@@ -105,13 +108,13 @@ impl OneEuro {
 
     /// Filters `value` observed at `time_ns`; `value_scale` multiplies the speed estimate.
     pub fn apply(&mut self, time_ns: i64, value_scale: f64, value: f32) -> f32 {
-        if self.last_time_ns >= time_ns {
-            return value;
+        if let Some(last) = self.last_time_ns {
+            if last >= time_ns {
+                return value;
+            }
+            self.frequency = 1.0 / ((time_ns - last) as f64 * 1e-9);
         }
-        if self.last_time_ns != 0 && time_ns != 0 {
-            self.frequency = 1.0 / ((time_ns - self.last_time_ns) as f64 * 1e-9);
-        }
-        self.last_time_ns = time_ns;
+        self.last_time_ns = Some(time_ns);
         let speed = self.x.last_raw().map_or(0.0, |last| {
             (f64::from(value) - f64::from(last)) * value_scale * self.frequency
         });
@@ -245,16 +248,16 @@ mod tests {
     }
 
     #[test]
-    fn stale_and_zero_timestamps_pass_values_through() {
+    fn a_stream_starting_at_zero_is_filtered_and_stale_samples_pass_through() {
         let mut f = OneEuro::new(plain(1.0, 0.0));
-        // t = 0 does not initialise (MediaPipe's last_time_ starts at 0).
+        // t = 0 is a real first sample here (MediaPipe would skip it; see the module docs).
         assert_relative_eq!(f.apply(0, 1.0, 5.0), 5.0);
-        assert_relative_eq!(f.apply(100 * MS, 1.0, 10.0), 10.0);
+        // 10 Hz, alpha(1 Hz) = 0.385 87: 5 + 0.385 87 · 5.
+        assert_relative_eq!(f.apply(100 * MS, 1.0, 10.0), 6.929_35, epsilon = 1e-5);
         // Not later than the last timestamp: returned unchanged, state untouched.
         assert_relative_eq!(f.apply(100 * MS, 1.0, 50.0), 50.0);
-        // The rate comes from 100 → 200 ms (10 Hz); the stale sample left no trace.
         let smoothed = f.apply(200 * MS, 1.0, 11.0);
-        assert_relative_eq!(smoothed, 10.385_87, epsilon = 1e-5);
+        assert_relative_eq!(smoothed, 8.500_09, epsilon = 1e-5);
     }
 
     #[test]

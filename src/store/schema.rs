@@ -2,7 +2,7 @@
 //!
 //! Each migration moves the schema up by exactly one version inside one transaction, so a
 //! database is always at a version listed here. Version 1 was the first layout; version 2 added
-//! the `notes` column to `sessions`. A new version appends a step to [`MIGRATIONS`]; steps are
+//! the `notes` column to `sessions`. A new version appends a step to `MIGRATIONS`; steps are
 //! never edited once released, because databases in the field were made by them.
 
 use rusqlite::Connection;

@@ -182,7 +182,8 @@ impl StoreWriter {
         self.send(WriteMsg::Event(event.clone()))
     }
 
-    fn send(&self, msg: WriteMsg) -> Result<(), StoreError> {
+    /// Hands one message to the writer (blocking while the channel is full).
+    pub(super) fn send(&self, msg: WriteMsg) -> Result<(), StoreError> {
         let stopped = || StoreError::WriterStopped {
             unsaved: 1,
             reason: "the writer thread has ended; `finish` returns its error".into(),

@@ -2,21 +2,29 @@
 //! video texture only when a new frame arrived, draws in `ui`, and sends the controls the
 //! panels asked for.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::pipeline::{Control, SourceStatus, Update};
 
+use super::history::{self, History};
 use super::mini::{self, Layout};
 use super::settings::{self, Change, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
-use super::{calibration, help, metrics, model_view, plot, problem, status, warning};
+use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
+use crate::store::Recorder;
 
 /// How often the window repaints without news, so timers and countdowns move.
 const IDLE_REPAINT: Duration = Duration::from_millis(500);
+
+/// Label of the button that hides the recorder's message.
+pub const DISMISS: &str = "Dismiss";
+
+/// Shown while recording was asked for but samples are not being saved.
+pub const NOT_SAVING: &str = "Samples are not being saved";
 
 /// Texture filtering for the video.
 const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
@@ -47,17 +55,20 @@ pub enum Tab {
     Settings,
     /// What the model sees.
     ModelView,
+    /// Stored sessions.
+    History,
     /// Help.
     Help,
 }
 
 impl Tab {
     /// All tabs in bar order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Measures,
         Self::Calibration,
         Self::Settings,
         Self::ModelView,
+        Self::History,
         Self::Help,
     ];
 
@@ -68,6 +79,7 @@ impl Tab {
             Self::Calibration => "Calibration",
             Self::Settings => "Settings",
             Self::ModelView => "What the model sees",
+            Self::History => "Sessions",
             Self::Help => "Help",
         }
     }
@@ -91,6 +103,12 @@ pub struct App {
     /// Full window or mini mode.
     pub layout: Layout,
     exit_at: Option<Instant>,
+    /// Records the session into the database (`None`: not recording).
+    recorder: Option<Recorder>,
+    /// A message from the recorder (database problem, stored baseline) until dismissed.
+    pub store_message: Option<String>,
+    /// The session history panel.
+    pub history: History,
     /// Kept alive for as long as the window: dropping them stops the pipeline's threads.
     keep_alive: Vec<Box<dyn Send>>,
 }
@@ -114,8 +132,34 @@ impl App {
             tab: Tab::default(),
             layout: Layout::default(),
             exit_at: None,
+            recorder: None,
+            store_message: None,
+            history: History::new(None),
             keep_alive: Vec::new(),
         }
+    }
+
+    /// Records every update through `recorder`; the history panel reads its database.
+    #[must_use]
+    pub fn with_recorder(mut self, mut recorder: Recorder) -> Self {
+        recorder.set_subject(self.settings.subject().map(str::to_owned));
+        self.history = History::new(recorder.path().map(Path::to_path_buf));
+        self.store_message = recorder.take_message();
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Shows the sessions of the database at `db` (`None`: the platform data folder) without
+    /// recording.
+    #[must_use]
+    pub fn with_database(mut self, db: Option<PathBuf>) -> Self {
+        self.history = History::new(db);
+        self
+    }
+
+    /// Whether samples are being saved.
+    pub fn is_recording(&self) -> bool {
+        self.recorder.as_ref().is_some_and(Recorder::is_saving)
     }
 
     /// Saves settings changes to `path`.
@@ -158,7 +202,15 @@ impl App {
     pub fn drain(&mut self) {
         loop {
             match self.updates.try_recv() {
-                Ok(update) => self.state.apply(update),
+                Ok(update) => {
+                    if let Some(recorder) = &mut self.recorder {
+                        recorder.record(&update);
+                        if let Some(message) = recorder.take_message() {
+                            self.store_message = Some(message);
+                        }
+                    }
+                    self.state.apply(update);
+                }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     let expected_end = matches!(
@@ -244,6 +296,7 @@ impl App {
         let mut next_layout = Layout::Full;
         egui::Panel::top("status_bar").show(ui, |ui| {
             status::ui(ui, &mut self.state);
+            self.store_message_ui(ui);
             ui.horizontal(|ui| {
                 for tab in Tab::ALL {
                     ui.selectable_value(&mut self.tab, tab, tab.label());
@@ -288,9 +341,13 @@ impl App {
             Tab::Calibration => calibration::ui(ui, &mut self.state),
             Tab::Settings => {
                 if settings::ui(ui, &mut self.settings, &mut self.state.outbox) == Change::Changed {
+                    if let Some(recorder) = &mut self.recorder {
+                        recorder.set_subject(self.settings.subject().map(str::to_owned));
+                    }
                     self.save_settings();
                 }
             }
+            Tab::History => history::ui(ui, &mut self.history),
             Tab::ModelView => {
                 let estimate = self
                     .state
@@ -300,6 +357,27 @@ impl App {
                 model_view::ui(ui, estimate);
             }
             Tab::Help => help::ui(ui),
+        }
+    }
+
+    /// The recorder's message (shown until dismissed) and whether samples are saved.
+    fn store_message_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(message) = &self.store_message {
+            let mut dismissed = false;
+            ui.horizontal_wrapped(|ui| {
+                let colour = if self.is_recording() {
+                    theme::GOOD
+                } else {
+                    theme::CAUTION
+                };
+                ui.colored_label(colour, message);
+                dismissed = ui.button(DISMISS).clicked();
+            });
+            if dismissed {
+                self.store_message = None;
+            }
+        } else if self.recorder.is_some() && !self.is_recording() {
+            ui.colored_label(theme::CAUTION, NOT_SAVING);
         }
     }
 

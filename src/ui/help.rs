@@ -65,6 +65,13 @@ pub const LIMITS: [&str; 5] = [
      make landmarks unsure; the \"What the model sees\" view shows how sure they are.",
 ];
 
+/// What is stored, and what never is.
+pub const PRIVACY: &str = "plumbline never saves or sends a picture: frames stay in memory and \
+     are dropped after analysis. Each session is stored on this computer only, in the session \
+     database (per second: the angles, posture state and view; plus alerts, snoozes and \
+     calibrations). The Sessions tab shows and exports these numbers; start with --no-record \
+     to store nothing.";
+
 /// Draws the red-flag list.
 pub fn red_flags_ui(ui: &mut egui::Ui) {
     ui.label(NOT_A_DIAGNOSIS);
@@ -92,6 +99,8 @@ pub fn ui(ui: &mut egui::Ui) {
             "A warning comes only after the posture has persisted for the onset delay; timers \
              pause while nobody is in view.",
         );
+        ui.heading("What is stored");
+        ui.label(PRIVACY);
         ui.heading("When to see a doctor");
         red_flags_ui(ui);
     });

@@ -81,7 +81,7 @@ pub const METRICS: [MetricSpec; 8] = [
     MetricSpec {
         key: "forward_head_index",
         label: "Forward-head index (vs baseline)",
-        unit: "",
+        unit: " %",
         valid_in: ValidIn::Front,
         read: |m| m.forward_head_index,
     },

@@ -5,11 +5,14 @@
 //! Logic lives in [`UiState`] (plain data, driven by [`crate::pipeline::Update`]s through
 //! [`UiState::apply`]); every panel is a `fn ui(&mut egui::Ui, ..)` over it, so each is tested
 //! with `egui_kittest` without a GPU. [`App`] wires the channels and [`run_window`] starts it.
+//!
+//! The window records its session through [`Recorder`] (numbers per second and events, never
+//! frames) and lists stored sessions in the [`history`] panel.
 
 mod app;
 pub mod calibration;
-pub mod feed;
 pub mod help;
+pub mod history;
 pub mod metrics;
 pub mod mini;
 pub mod model_view;
@@ -22,29 +25,34 @@ pub mod theme;
 pub mod video;
 pub mod warning;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
 
-pub use app::{App, ControlSink, Tab};
+pub use app::{App, ControlSink, DISMISS, NOT_SAVING, Tab};
 pub use problem::Problem;
 pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};
 
-use crate::pipeline::{Control, SourceStatus, Update};
+use crate::capture::{Pacing, SourceSpec};
+use crate::pipeline::{
+    Control, DEFAULT_AT_RISK_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy, Update,
+    blazepose_factory,
+};
+use crate::pose::PoseConfig;
+use crate::posture::PostureConfig;
+use crate::store::Recorder;
+use crate::store::recorder::monitor_session;
 
-/// Capacity of the pipeline-to-window channel (dropping frames is fine; the newest wins).
-pub const UPDATE_CAPACITY: usize = 4;
-
-/// Capacity of the window-to-pipeline channel.
-pub const CONTROL_CAPACITY: usize = 16;
+/// Capacity of the control channel of a window whose pipeline did not start.
+const CONTROL_CAPACITY: usize = 16;
 
 /// Title of the native window.
 pub const WINDOW_TITLE: &str = "plumbline";
 
-/// Errors of the window's own work (settings file, replayed folder).
+/// Errors of the window's own work (its settings file).
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
     /// The settings file exists but cannot be read.
@@ -76,28 +84,6 @@ pub enum UiError {
         /// The settings file.
         path: PathBuf,
     },
-    /// The source folder cannot be listed.
-    #[error("cannot read the folder (check the path): {path}")]
-    ReadFolder {
-        /// The I/O error.
-        source: std::io::Error,
-        /// The folder.
-        path: PathBuf,
-    },
-    /// The source folder holds no JPEG or PNG images.
-    #[error("the folder holds no .jpg or .png images: {0}")]
-    NoImages(PathBuf),
-    /// An image in the source folder cannot be decoded.
-    #[error("cannot decode the image (replace or remove it): {path}")]
-    DecodeImage {
-        /// The decoder error.
-        source: image::ImageError,
-        /// The image.
-        path: PathBuf,
-    },
-    /// The operating system refused a thread.
-    #[error("cannot start a worker thread")]
-    SpawnThread(#[source] std::io::Error),
 }
 
 /// How the window is started.
@@ -109,6 +95,20 @@ pub struct WindowOptions {
     pub settings_path: Option<PathBuf>,
     /// Close the window after this long (smoke tests, demos).
     pub exit_after: Option<Duration>,
+    /// Onset delay for this run, seconds, instead of the saved one.
+    pub onset_delay_s: Option<f64>,
+    /// Analysis rate for this run, frames per second, instead of the saved one.
+    pub rate_fps: Option<f64>,
+    /// The session database (`None`: the platform data folder).
+    pub db: Option<PathBuf>,
+    /// Whether the session is recorded into the database.
+    pub record: bool,
+}
+
+impl ControlSink for Pipeline {
+    fn send_control(&self, control: Control) -> Result<(), String> {
+        self.control(control).map_err(|err| format!("{err:#}"))
+    }
 }
 
 /// Opens the window on `source` (`camera:N`, a video file or an image folder; `None`: the
@@ -119,13 +119,19 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
         .settings_path
         .clone()
         .or_else(Settings::default_path);
-    let settings = match &settings_path {
+    let mut settings = match &settings_path {
         Some(path) => Settings::load(path).unwrap_or_else(|err| {
             tracing::warn!("{err:#}; using the default settings");
             Settings::default()
         }),
         None => Settings::default(),
     };
+    if let Some(delay) = options.onset_delay_s {
+        settings.onset_delay_s = delay;
+    }
+    if let Some(rate) = options.rate_fps {
+        settings.analysis_rate_fps = rate;
+    }
     let source = source.map_or_else(|| settings.source.clone(), str::to_owned);
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -137,63 +143,89 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
         ..eframe::NativeOptions::default()
     };
     let exit_after = options.exit_after;
+    let models_dir = options.models_dir.clone();
+    let (db, record) = (options.db.clone(), options.record);
     eframe::run_native(
         WINDOW_TITLE,
         native_options,
         Box::new(move |cc| {
-            let (update_tx, update_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
-            let (control_tx, control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
-            for control in [
-                Control::SetOnsetDelay(settings.onset_delay_s),
-                Control::SetRate(settings.analysis_rate_fps),
-            ] {
-                // Fresh channel with room: this cannot fail.
-                let _ = control_tx.try_send(control);
-            }
             let ctx = cc.egui_ctx.clone();
-            let started = start_source(&source, update_tx.clone(), control_rx, move || {
-                ctx.request_repaint();
-            });
-            let mut app = App::new(update_rx, control_tx, settings)
-                .with_settings_path(settings_path)
-                .with_exit_after(exit_after);
-            match started {
-                Ok(pipeline) => app = app.with_pipeline(pipeline),
-                Err(err) => app.state.apply(Update::Failed(format!("{err:#}"))),
-            }
-            // Keep one sender so a failed start is not also reported as a vanished pipeline.
-            app = app.with_pipeline(Box::new(update_tx));
-            Ok(Box::new(app))
+            let repaint = Box::new(move || ctx.request_repaint());
+            let config = pipeline_config(&source, models_dir, &settings, repaint);
+            let app = match config.and_then(Pipeline::start) {
+                Ok((pipeline, updates)) => {
+                    let app = App::new(updates, pipeline, settings);
+                    if record {
+                        // Started after the pipeline: a source that fails leaves no empty
+                        // session.
+                        let new = monitor_session(
+                            &source,
+                            app.settings.model.choice(),
+                            app.settings.subject(),
+                        );
+                        app.with_recorder(Recorder::start(db.as_deref(), &new))
+                    } else {
+                        app.with_database(db.clone())
+                    }
+                }
+                Err(err) => failed_app(&format!("{err:#}"), settings).with_database(db),
+            };
+            Ok(Box::new(
+                app.with_settings_path(settings_path)
+                    .with_exit_after(exit_after),
+            ))
         }),
     )
     .map_err(|err| anyhow::anyhow!("{err}"))
     .context(
-        "cannot open the window (is a display available? try `plumbline monitor --headless`)",
+        "cannot open the window (is a display available?). Without a window, monitor with \
+         `plumbline monitor --headless --source camera:0|VIDEO`, or analyse a recording with \
+         `plumbline analyze VIDEO --report report.html`",
     )?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Starts the analysis of `source`, returning the handle that keeps it running.
-fn start_source(
+/// The pipeline settings for the window: live delivery, the saved model and thresholds.
+pub fn pipeline_config(
     source: &str,
-    updates: crossbeam_channel::Sender<Update>,
-    controls: crossbeam_channel::Receiver<Control>,
-    repaint: impl Fn() + Send + 'static,
-) -> anyhow::Result<Box<dyn Send>> {
-    let path = Path::new(source);
-    if path.is_dir() {
-        let feed = feed::start_folder(path, updates, controls, repaint)
-            .with_context(|| format!("cannot replay {source}"))?;
-        return Ok(Box::new(feed));
-    }
-    let message = if source.starts_with("camera") {
-        format!(
-            "no camera capture in this build yet (asked for {source}); pass an image folder with --source"
-        )
-    } else {
-        format!("cannot open {source}: only image folders play in this build")
+    models_dir: Option<PathBuf>,
+    settings: &Settings,
+    on_update: Box<dyn Fn() + Send>,
+) -> anyhow::Result<PipelineConfig> {
+    let spec =
+        SourceSpec::parse(source).with_context(|| format!("cannot use the source {source}"))?;
+    let pose = PoseConfig {
+        model: settings.model.choice(),
+        ..PoseConfig::default()
     };
-    // Capacity 4, nothing sent yet: the status always fits.
-    let _ = updates.try_send(Update::Source(SourceStatus::Failed(message)));
-    Ok(Box::new(updates))
+    let posture = PostureConfig {
+        cva_min_deg: settings.cva_threshold_deg,
+        cva_below_baseline_deg: settings.baseline_drop_deg,
+        onset_delay_s: settings.onset_delay_s,
+        snooze_s: settings.snooze_minutes * 60.0,
+        calibration_s: calibration::RECORD_SECONDS,
+        ..PostureConfig::default()
+    };
+    let fps = settings.analysis_rate_fps;
+    Ok(PipelineConfig {
+        source: spec,
+        pacing: Pacing::RealTime,
+        delivery: Delivery::LatestWins,
+        rate: RatePolicy {
+            fps: Some(fps),
+            at_risk_fps: Some(DEFAULT_AT_RISK_FPS.max(fps)),
+        },
+        analyser: blazepose_factory(models_dir, pose, posture),
+        on_update: Some(on_update),
+    })
+}
+
+/// A window without a pipeline that shows why it could not start.
+fn failed_app(message: &str, settings: Settings) -> App {
+    let (update_tx, update_rx) = crossbeam_channel::bounded(1);
+    let (control_tx, _control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
+    let mut app = App::new(update_rx, control_tx, settings);
+    app.state.apply(Update::Failed(message.to_owned()));
+    // Kept so the window does not also report a vanished pipeline.
+    app.with_pipeline(Box::new(update_tx))
 }

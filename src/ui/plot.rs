@@ -11,7 +11,7 @@ use super::theme;
 pub const CVA_SERIES: &str = "CVA (°)";
 
 /// Name of the forward-head index series.
-pub const INDEX_SERIES: &str = "Forward-head index";
+pub const INDEX_SERIES: &str = "Forward-head index (%)";
 
 /// Name of the hip angle series.
 pub const HIP_SERIES: &str = "Hip angle (°)";

@@ -28,10 +28,13 @@ pub enum Problem {
 }
 
 /// Words in a failure message that point at the runtime or the model files.
-const RUNTIME_WORDS: [&str; 3] = ["runtime", "onnx", "model"];
+const RUNTIME_WORDS: [&str; 5] = ["runtime", "onnx", "model", "ort_dylib", "pose engine"];
 
 /// Words in a failure message that point at a camera.
 const CAMERA_WORDS: [&str; 4] = ["camera", "webcam", "/dev/video", "device"];
+
+/// Words in a failure message that point at the video file or image folder.
+const SOURCE_WORDS: [&str; 4] = ["source", "file", "folder", "video"];
 
 fn mentions(message: &str, words: &[&str]) -> bool {
     let lower = message.to_lowercase();
@@ -43,8 +46,9 @@ impl Problem {
     pub fn from_pipeline_failure(message: &str) -> Self {
         if mentions(message, &RUNTIME_WORDS) {
             Self::NoRuntime(message.to_owned())
-        } else if mentions(message, &CAMERA_WORDS) {
-            Self::NoCamera(message.to_owned())
+        } else if mentions(message, &CAMERA_WORDS) || mentions(message, &SOURCE_WORDS) {
+            // A source that cannot be opened stops `Pipeline::start` before any status.
+            Self::from_source_failure(message)
         } else {
             Self::PipelineFailed(message.to_owned())
         }
@@ -147,6 +151,24 @@ mod tests {
         assert!(matches!(
             Problem::from_source_failure("cannot open clip.mp4: invalid data"),
             Problem::BadSource(_)
+        ));
+        assert!(matches!(
+            Problem::from_pipeline_failure(
+                "cannot open the source: no such file or folder; check the path: /tmp/x.mp4"
+            ),
+            Problem::BadSource(_)
+        ));
+        assert!(matches!(
+            Problem::from_pipeline_failure(
+                "cannot open the source: no camera at index 0; plug a webcam in"
+            ),
+            Problem::NoCamera(_)
+        ));
+        assert!(matches!(
+            Problem::from_pipeline_failure(
+                "cannot start the pose engine: ORT_DYLIB_PATH points to a missing file"
+            ),
+            Problem::NoRuntime(_)
         ));
         assert!(matches!(
             Problem::from_pipeline_failure("store thread panicked"),

@@ -13,6 +13,9 @@ use super::UiError;
 /// File name of the settings inside the config directory.
 pub const SETTINGS_FILE: &str = "window.toml";
 
+/// Label of the subject field.
+pub const SUBJECT: &str = "Subject code (optional)";
+
 /// Allowed onset delays, seconds.
 pub const ONSET_DELAY_RANGE_S: std::ops::RangeInclusive<f64> = 0.0..=600.0;
 
@@ -35,6 +38,15 @@ pub enum ModelVariant {
 impl ModelVariant {
     /// All variants in menu order.
     pub const ALL: [Self; 3] = [Self::Lite, Self::Full, Self::Heavy];
+
+    /// The pose engine's model choice.
+    pub fn choice(self) -> crate::pose::ModelChoice {
+        match self {
+            Self::Lite => crate::pose::ModelChoice::Lite,
+            Self::Full => crate::pose::ModelChoice::Full,
+            Self::Heavy => crate::pose::ModelChoice::Heavy,
+        }
+    }
 
     /// Menu text.
     pub fn label(self) -> &'static str {
@@ -66,6 +78,9 @@ pub struct Settings {
     pub snooze_minutes: f64,
     /// Whether the user has read the red-flag notice once.
     pub red_flags_acknowledged: bool,
+    /// Subject code for calibration baselines and sessions (empty: none), as used by
+    /// `plumbline compare --subject`.
+    pub subject: String,
 }
 
 impl Default for Settings {
@@ -79,11 +94,17 @@ impl Default for Settings {
             analysis_rate_fps: 10.0,
             snooze_minutes: 15.0,
             red_flags_acknowledged: false,
+            subject: String::new(),
         }
     }
 }
 
 impl Settings {
+    /// The subject code, if one is set.
+    pub fn subject(&self) -> Option<&str> {
+        Some(self.subject.trim()).filter(|code| !code.is_empty())
+    }
+
     /// The settings file in the platform config directory (`None` without a home directory).
     pub fn default_path() -> Option<PathBuf> {
         directories::ProjectDirs::from("", "", "plumbline")
@@ -201,6 +222,18 @@ pub fn ui(ui: &mut egui::Ui, settings: &mut Settings, outbox: &mut Vec<Control>)
                 1.0..=120.0,
                 " min",
             );
+
+            let label = ui.label(SUBJECT);
+            changed |= ui
+                .text_edit_singleline(&mut settings.subject)
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "Optional code (for example a patient number). Calibration baselines are \
+                     stored for it, so `plumbline compare --subject CODE` can use them; new \
+                     sessions are filed under it from the next start.",
+                )
+                .changed();
+            ui.end_row();
         });
     if changed {
         Change::Changed

@@ -7,6 +7,9 @@ use crate::posture::PostureState;
 use super::state::UiState;
 use super::theme;
 
+/// The status line while an error screen is up.
+pub const NOT_ANALYSING: &str = "Not analysing";
+
 /// Words for a posture state.
 pub fn state_text(state: PostureState) -> &'static str {
     match state {
@@ -64,8 +67,13 @@ pub fn state_badge_ui(ui: &mut egui::Ui, state: PostureState) {
 /// Draws the status line contents (horizontal).
 pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
     ui.horizontal_wrapped(|ui| {
-        state_badge_ui(ui, state.posture_state());
-        ui.label(timer_text(state));
+        if state.problem().is_some() {
+            // The error screen below says why; a posture badge would be stale.
+            ui.colored_label(theme::ERROR, NOT_ANALYSING);
+        } else {
+            state_badge_ui(ui, state.posture_state());
+            ui.label(timer_text(state));
+        }
         ui.separator();
         ui.label(format!("Alerts this session: {}", state.alert_count));
         if state.snoozed_until_ms.is_some() {
@@ -79,8 +87,10 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
                 state.resume();
             }
         }
-        ui.separator();
-        ui.label(source_text(&state.source));
+        if state.failure.is_none() {
+            ui.separator();
+            ui.label(source_text(&state.source));
+        }
     });
 }
 

@@ -194,11 +194,12 @@ fn cva_ui(
     let stroke = Stroke::new(2.0, theme::CVA);
     painter.line_segment([shoulder, ear], stroke);
     painter.line_segment([shoulder, horizontal_end], stroke);
-    let label_pos = shoulder + Vec2::new(direction * 12.0, -14.0);
+    // The label goes behind the neck, where it does not cover the face.
+    let label_pos = shoulder + Vec2::new(-direction * 10.0, -10.0);
     let align = if direction > 0.0 {
-        egui::Align2::LEFT_BOTTOM
-    } else {
         egui::Align2::RIGHT_BOTTOM
+    } else {
+        egui::Align2::LEFT_BOTTOM
     };
     let galley = painter.layout_no_wrap(
         format!("CVA {cva_deg:.0}°"),

@@ -17,7 +17,7 @@ pub fn snooze_label(minutes: f64) -> String {
 pub fn message(alert: &ActiveAlert) -> String {
     let measured = match (alert.cva_deg, alert.forward_head_index) {
         (Some(cva), _) => format!(" (CVA {cva:.0}°)"),
-        (None, Some(index)) => format!(" (forward-head index {index:.2})"),
+        (None, Some(index)) => format!(" (forward-head index {index:+.0} %)"),
         (None, None) => String::new(),
     };
     format!("Your head has been forward for a while{measured}.")
@@ -40,6 +40,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState, snooze_minutes: f64) {
         .inner_margin(16.0);
     let mut snoozed = false;
     egui::Window::new(TITLE)
+        .title_bar(false)
         .collapsible(false)
         .resizable(false)
         .frame(frame)
@@ -76,10 +77,10 @@ mod tests {
         assert!(message(&side).contains("CVA 42°"));
         let front = ActiveAlert {
             cva_deg: None,
-            forward_head_index: Some(0.123),
+            forward_head_index: Some(12.4),
             ..side
         };
-        assert!(message(&front).contains("index 0.12"));
+        assert!(message(&front).contains("index +12 %"));
         assert_eq!(snooze_label(15.0), "Snooze 15 min");
     }
 }

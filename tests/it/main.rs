@@ -1,6 +1,7 @@
 //! One integration-test binary (as ripgrep does): real models, real runtime, real files.
 
 mod capture;
+mod clips;
 mod doctor;
 mod geometry;
 mod monitor;

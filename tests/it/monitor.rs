@@ -1,36 +1,11 @@
 //! `plumbline monitor --headless` end to end through the real binary: the acceptance scenario
 //! (a recorded slump, then sitting upright) and the error exits.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use plumbline::capture::writer::VideoWriter;
-
-/// Frame rate of the encoded acceptance clip (the monitor analyses 2-4 of them a second).
-const CLIP_FPS: u32 = 4;
-
-/// The same man, side view facing left, in the same room: slumped with the head forward,
-/// then sitting upright (MIT, see tests/data/NOTICE).
-const SLUMP_STILL: &str = "tests/data/side_sit_forward_01.jpg";
-const UPRIGHT_STILL: &str = "tests/data/side_sit_upright_02.jpg";
-
-/// Encodes `segments` of (still, seconds) into `path` at [`CLIP_FPS`], scaled to 360x640.
-fn recording(path: &Path, segments: &[(&str, u32)]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut writer = VideoWriter::create(path, 360, 640, CLIP_FPS).expect("creating the clip");
-    for (still, seconds) in segments {
-        let image = image::open(root.join(still))
-            .expect("test still")
-            .into_rgb8();
-        let image =
-            image::imageops::resize(&image, 360, 640, image::imageops::FilterType::Triangle);
-        for _ in 0..seconds * CLIP_FPS {
-            writer.push(&image).expect("encoding a frame");
-        }
-    }
-    writer.finish().expect("closing the clip")
-}
+use crate::clips::{SLUMP_STILL, UPRIGHT_STILL, recording};
 
 /// The JSON lines of stdout.
 fn events(output: &Output) -> Vec<serde_json::Value> {
@@ -49,10 +24,11 @@ fn entered(events: &[serde_json::Value], state: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Runs the binary with `args`.
+/// Runs the binary with `args`, recording nothing (tests/it/ui.rs tests the recording).
 fn plumbline(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plumbline"))
         .args(args)
+        .env("PLUMBLINE_NO_RECORD", "1")
         .output()
         .expect("the plumbline binary runs")
 }
@@ -110,7 +86,12 @@ fn slump_then_upright_enters_forward_head_and_returns() {
         .into_iter()
         .filter(|t| *t > forward[0])
         .collect();
-    assert_eq!(upright_again.len(), 1, "{events:?}");
+    assert_eq!(
+        upright_again.len(),
+        1,
+        "no return to upright after the slump (the upright still must read above \
+         cva_min_deg + cva_exit_margin_deg in video mode): {events:?}"
+    );
     assert!(
         (21.0..=33.0).contains(&upright_again[0]),
         "upright at {} s",
@@ -193,6 +174,37 @@ fn truncated_recording_reports_the_damage_after_its_frames() {
     );
     // The frames before the cut were analysed: the slump was seen.
     assert_eq!(entered(&events(&output), "forward_head").len(), 1, "{err}");
+}
+
+#[test]
+fn ctrl_c_stops_a_live_run_promptly_with_exit_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("long.mkv"), &[(UPRIGHT_STILL, 30)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "monitor",
+            "--source",
+            clip.to_str().unwrap(),
+            "--headless",
+            "--json",
+            "--no-record",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let the models load and a few frames play, then interrupt as a terminal would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    let took = sent.elapsed().as_secs_f64();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(took < 2.0, "stopping took {took} s");
 }
 
 #[test]

@@ -232,6 +232,46 @@ fn video_mode_redetects_after_losing_the_person() {
     assert!(back.detector_ran && back.skeleton.is_some());
 }
 
+/// A 1280×480 frame with `left` and `right` (640×480 each) side by side.
+fn side_by_side(left: &RgbImage, right: &RgbImage) -> RgbImage {
+    let mut canvas = RgbImage::new(1280, 480);
+    image::imageops::replace(&mut canvas, left, 0, 0);
+    image::imageops::replace(&mut canvas, right, 640, 0);
+    canvas
+}
+
+#[test]
+fn tracking_stays_on_the_first_person_when_a_second_appears() {
+    let person = frame("front_webcam_01.jpg");
+    let gray = RgbImage::from_pixel(640, 480, Rgb([128, 128, 128]));
+    let alone = side_by_side(&person.image, &gray);
+    let pair = side_by_side(&person.image, &person.image);
+
+    let mut still = engine(ModelChoice::Full, Mode::Static);
+    let both = still
+        .estimate(&Frame::new(0, 0.0, pair.clone()))
+        .expect("runs");
+    assert_eq!(both.people_detected, 2, "the detector sees both copies");
+
+    let mut video = engine(ModelChoice::Full, Mode::Video);
+    let first = video.estimate(&Frame::new(0, 0.0, alone)).expect("runs");
+    assert_eq!(first.people_detected, 1);
+    let nose_x = skeleton_of(&first).at(Lm::Nose).x_px;
+    assert!(nose_x < 640.0, "tracking the left person, nose at {nose_x}");
+    for i in 1..4_u32 {
+        let f = Frame::new(u64::from(i), f64::from(i) * 33.3, pair.clone());
+        let estimate = video.estimate(&f).expect("runs");
+        assert!(
+            !estimate.detector_ran,
+            "frame {i}: no detector while tracking"
+        );
+        // The count is the last detector run's: still the single person of frame 0.
+        assert_eq!(estimate.people_detected, 1);
+        let x = skeleton_of(&estimate).at(Lm::Nose).x_px;
+        assert!((x - nose_x).abs() < 10.0, "frame {i}: nose moved to {x}");
+    }
+}
+
 #[test]
 fn a_rotated_person_is_found_where_the_rotation_puts_them() {
     let mut engine = engine(ModelChoice::Full, Mode::Static);

@@ -2,6 +2,8 @@
 //! the HTML's inline plots and lack of remote resources, and the export/compare commands run
 //! as the real binary.
 
+mod analysis;
+
 use std::process::Command;
 
 use plumbline::posture::{

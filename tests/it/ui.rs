@@ -2,6 +2,8 @@
 //! doubles as an accessibility check), the warning flow driven by a scripted update stream,
 //! and a smoke test of the real window under Xvfb.
 
+mod history;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -370,6 +372,8 @@ fn error_screens_say_what_to_do() {
         .unwrap();
     harness.run();
     harness.get_by_label("No camera");
+    harness.get_by_label(ui::status::NOT_ANALYSING);
+    assert!(harness.query_by_label("Away: nobody in view").is_none());
     harness.get_by_label_contains("Connect a webcam");
 
     updates
@@ -451,6 +455,42 @@ fn texture_is_uploaded_once_per_new_frame() {
     assert_eq!(harness.state().tab, Tab::Measures);
 }
 
+#[test]
+fn model_view_tab_shows_what_the_model_sees() {
+    let (mut harness, updates, _controls) = app_harness();
+    updates
+        .send(frame_update(4, 0.0, PostureState::Upright, 50.0))
+        .unwrap();
+    harness.run();
+    assert!(harness.query_by_label("Left shoulder").is_none());
+    harness
+        .get_by_role_and_label(egui::Role::Button, "What the model sees")
+        .click();
+    harness.run();
+    harness.get_by_label("Left shoulder");
+    harness.get_by_label_contains("Crop: 150 × 150 px at (80, 100)");
+}
+
+#[test]
+fn snoozed_status_offers_resume() {
+    let (mut harness, updates, controls) = app_harness();
+    updates
+        .send(frame_update(1, 60_000.0, PostureState::Snoozed, 43.0))
+        .unwrap();
+    updates
+        .send(Update::Posture(PostureEvent::Snoozed {
+            t_ms: 60_000.0,
+            until_ms: 60_000.0 + 15.0 * 60_000.0,
+        }))
+        .unwrap();
+    harness.run();
+    harness.get_by_label("Snoozed, 15:00 left");
+    harness.get_by_label("Resume warnings").click();
+    harness.run();
+    assert_eq!(controls.try_recv(), Ok(Control::Resume));
+    assert!(harness.query_by_label("Resume warnings").is_none());
+}
+
 // --- Smoke test: the real window under Xvfb ----------------------------------------------
 
 /// Two MIT-licensed side-view images (see tests/data/NOTICE).
@@ -509,32 +549,74 @@ fn smoke_folder(dir: &Path) -> PathBuf {
     folder
 }
 
-#[test]
-fn window_runs_under_xvfb_and_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs the real binary on the smoke images for `seconds` with extra environment `env`;
+/// returns its stderr and how long it ran.
+fn run_window(seconds: u32, env: &[(&str, &str)]) -> (String, Duration) {
+    let dir = tempfile::tempdir().expect("temp dir");
     let folder = smoke_folder(dir.path());
     let settings = dir.path().join("window.toml");
-    std::fs::write(&settings, "red_flags_acknowledged = true\n").unwrap();
+    std::fs::write(&settings, "red_flags_acknowledged = true\n").expect("settings file");
     let xvfb = std::env::var("DISPLAY").is_err().then(start_xvfb);
     let mut command = Command::new(env!("CARGO_BIN_EXE_plumbline"));
     command
         .arg("--source")
         .arg(&folder)
-        .args(["--exit-after-seconds", "3", "--window-settings"])
+        .arg("--exit-after-seconds")
+        .arg(seconds.to_string())
+        .arg("--window-settings")
         .arg(&settings)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .env_remove("WAYLAND_DISPLAY");
+        .env_remove("WAYLAND_DISPLAY")
+        .envs(env.iter().copied());
     if let Some(xvfb) = &xvfb {
         command.env("DISPLAY", &xvfb.display);
     }
     let started = Instant::now();
-    let output = command.output().unwrap();
+    let output = command.output().expect("the binary runs");
     let elapsed = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "window failed: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    (stderr, elapsed)
+}
+
+#[test]
+fn window_runs_under_xvfb_and_exits_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.sqlite");
+    let (stderr, elapsed) = run_window(3, &[("PLUMBLINE_DB", db.to_str().expect("UTF-8"))]);
     assert!(
         elapsed >= Duration::from_secs(3),
+        "closed too early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_mins(1),
+        "did not exit: {elapsed:?}"
+    );
+    // The window recorded its session and ended it when it closed.
+    let store = plumbline::store::Store::open(&db).expect("the window created the database");
+    let sessions = store.sessions(None).expect("sessions");
+    assert_eq!(sessions.len(), 1, "{sessions:?} {stderr}");
+    assert_eq!(sessions[0].kind, plumbline::store::SessionKind::Monitor);
+    assert!(sessions[0].source.ends_with("images"), "{:?}", sessions[0]);
+    assert!(sessions[0].ended_at.is_some(), "{:?} {stderr}", sessions[0]);
+    assert!(sessions[0].seconds >= 1, "{:?} {stderr}", sessions[0]);
+}
+
+#[test]
+fn window_without_runtime_still_opens_and_exits_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.sqlite");
+    let (_stderr, elapsed) = run_window(
+        2,
+        &[
+            ("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so"),
+            ("PLUMBLINE_DB", db.to_str().expect("UTF-8")),
+        ],
+    );
+    assert!(!db.exists(), "no session without a pipeline");
+    assert!(
+        elapsed >= Duration::from_secs(2),
         "closed too early: {elapsed:?}"
     );
     assert!(

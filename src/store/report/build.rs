@@ -324,9 +324,17 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
         level: 3,
         text: "Forward-head exposure and alerts".into(),
     });
+    let scaled = if summary.present_s > 0.0 && summary.present_s < 3600.0 {
+        format!(
+            " Rates per hour are scaled from {} of presence.",
+            duration(summary.present_s)
+        )
+    } else {
+        String::new()
+    };
     blocks.push(Block::Paragraph(format!(
         "Forward-head condition: {} min per hour present; sustained forward-head state (after the \
-         onset delay): {} min per hour present; alerts: {}.",
+         onset delay): {} min per hour present; alerts: {}.{scaled}",
         num(summary.forward_head_condition_min_per_h, 1),
         num(summary.forward_head_state_min_per_h, 1),
         summary.alerts

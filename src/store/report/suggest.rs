@@ -68,16 +68,17 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
                 .to_owned(),
         );
     }
-    if summary
+    if let Some(minutes) = summary
         .forward_head_condition_min_per_h
-        .is_some_and(|minutes| minutes >= EXPOSURE_MIN_PER_H)
+        .filter(|minutes| *minutes >= EXPOSURE_MIN_PER_H)
     {
-        out.push(
-            "Forward head added up to a large part of each hour. Short breaks every 30 minutes \
-             (stand up, roll the shoulders, a few gentle chin tucks) break up sustained \
-             postures, which matter more than any single moment."
-                .to_owned(),
-        );
+        out.push(format!(
+            "The forward-head condition held for {:.0}% of the time present ({minutes:.0} min \
+             per hour). Short breaks every 30 minutes (stand up, roll the shoulders, a few \
+             gentle chin tucks) break up sustained postures, which matter more than any single \
+             moment.",
+            minutes / 60.0 * 100.0
+        ));
     }
     for comparison in comparisons
         .iter()

@@ -1,0 +1,116 @@
+//! Writing a stored session to files: the CSV and JSON exports of [`export`](super::export) and
+//! the HTML report of [`report`](super::report), for the window's session history (the
+//! `export` and `analyze` commands write the same formats).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::report::{Recording, build};
+use super::rows::SessionId;
+use super::{Store, StoreError, export};
+
+/// Reads a stored session back with its subject's latest baseline, for a report.
+pub fn load_recording(store: &Store, id: SessionId) -> Result<Recording, StoreError> {
+    let info = store.session(id)?;
+    let baseline = match &info.subject {
+        Some(subject) => store.latest_baseline(subject)?,
+        None => None,
+    };
+    Ok(Recording {
+        rows: store.samples(id)?,
+        events: store.events(id)?,
+        info,
+        baseline,
+    })
+}
+
+/// What to write about a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// The per-second samples as CSV.
+    SamplesCsv,
+    /// The whole session as one JSON document.
+    Json,
+    /// The self-contained HTML report.
+    Report,
+}
+
+impl Output {
+    /// The file name used for session `id` inside a chosen folder.
+    pub fn file_name(self, id: SessionId) -> String {
+        match self {
+            Output::SamplesCsv => format!("plumbline-session-{id}.csv"),
+            Output::Json => format!("plumbline-session-{id}.json"),
+            Output::Report => format!("plumbline-session-{id}-report.html"),
+        }
+    }
+}
+
+/// Writes `output` of session `id` into the folder `dir` (created when missing); returns the
+/// file written.
+pub fn write_session(
+    store: &Store,
+    id: SessionId,
+    output: Output,
+    dir: &Path,
+) -> Result<PathBuf, StoreError> {
+    let path = dir.join(output.file_name(id));
+    let bytes = match output {
+        Output::SamplesCsv => {
+            let mut csv = Vec::new();
+            export::write_samples_csv(&mut csv, &store.samples(id)?)
+                .map_err(|source| write_error(&path, source))?;
+            csv
+        }
+        Output::Json => {
+            let document =
+                export::session_json(&store.session(id)?, &store.samples(id)?, &store.events(id)?)?;
+            let mut json = serde_json::to_vec_pretty(&document)?;
+            json.push(b'\n');
+            json
+        }
+        Output::Report => build(&[load_recording(store, id)?]).html().into_bytes(),
+    };
+    std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))?;
+    let mut file = std::fs::File::create(&path).map_err(|source| write_error(&path, source))?;
+    file.write_all(&bytes)
+        .and_then(|()| file.flush())
+        .map_err(|source| write_error(&path, source))?;
+    Ok(path)
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::WriteFile {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::posture::PostureSample;
+    use crate::store::{NewSession, SessionKind};
+
+    #[test]
+    fn writes_csv_json_and_report_into_a_new_folder() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open_in_memory()?;
+        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+        let rows = crate::store::aggregate::aggregate_all(&[PostureSample::default()]);
+        store.write_batch(id, &rows, &[])?;
+        let out = dir.path().join("exports");
+        let csv = write_session(&store, id, Output::SamplesCsv, &out)?;
+        assert!(std::fs::read_to_string(&csv)?.starts_with("t_s,frames,view,state,"));
+        let json = write_session(&store, id, Output::Json, &out)?;
+        let value: serde_json::Value = serde_json::from_slice(&std::fs::read(json)?)?;
+        assert_eq!(value["session"]["source"], "camera:0");
+        let html = write_session(&store, id, Output::Report, &out)?;
+        assert!(std::fs::read_to_string(html)?.starts_with("<!DOCTYPE html>"));
+        let blocked = dir.path().join("file");
+        std::fs::write(&blocked, b"")?;
+        let err = write_session(&store, id, Output::Json, &blocked).expect_err("not a folder");
+        assert!(err.to_string().contains("choose another folder"), "{err}");
+        Ok(())
+    }
+}

@@ -1,0 +1,240 @@
+//! The therapist flow and the analysis report end to end through the real binary, the real
+//! models and ONNX Runtime: `baseline` on an upright clip, `analyze` on a follow-up with a
+//! forward-head episode, `export` and `compare` on the database they wrote.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use plumbline::capture::{Pacing, SourceSpec};
+use plumbline::store::{SessionKind, Store};
+
+use crate::clips::{SLUMP_STILL as FORWARD_STILL, UPRIGHT_STILL, recording as clip};
+
+fn plumbline(args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .output()
+        .expect("the plumbline binary runs");
+    assert!(
+        output.status.success(),
+        "plumbline {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Frames the decoder yields for `path`.
+fn decoded_frames(path: &Path) -> Result<u64, Box<dyn std::error::Error>> {
+    let spec = SourceSpec::parse(utf8(path))?;
+    let mut source = plumbline::capture::open(&spec, Pacing::AsFastAsPossible)?;
+    let mut count = 0;
+    while source.next_frame()?.is_some() {
+        count += 1;
+    }
+    Ok(count)
+}
+
+fn utf8(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+#[test]
+fn baseline_analyze_export_and_compare_on_real_clips() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    let upright = clip(&dir.path().join("upright.mp4"), &[(UPRIGHT_STILL, 4)]);
+    let visit = clip(
+        &dir.path().join("visit.mp4"),
+        &[(UPRIGHT_STILL, 3), (FORWARD_STILL, 8), (UPRIGHT_STILL, 3)],
+    );
+
+    let out = plumbline(&[
+        "baseline",
+        "--subject",
+        "P9",
+        "--source",
+        utf8(&upright),
+        "--seconds",
+        "3",
+        "--db",
+        utf8(&db),
+        "--model",
+        "lite",
+    ]);
+    let text = String::from_utf8(out.stdout)?;
+    assert!(text.contains("cva_deg"), "{text}");
+
+    let report = dir.path().join("r.html");
+    plumbline(&[
+        "analyze",
+        utf8(&visit),
+        "--report",
+        utf8(&report),
+        "--db",
+        utf8(&db),
+        "--subject",
+        "P9",
+        "--model",
+        "lite",
+    ]);
+
+    let store = Store::open(&db)?;
+    let sessions = store.sessions(Some("P9"))?;
+    assert_eq!(
+        sessions.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [SessionKind::Baseline, SessionKind::Analysis]
+    );
+    let visit_session = &sessions[1];
+    assert_eq!(visit_session.seconds, 14, "one row per second of video");
+    let rows = store.samples(visit_session.id)?;
+    let stored: u32 = rows.iter().map(|row| row.frames).sum();
+    assert_eq!(
+        u64::from(stored),
+        decoded_frames(&visit)?,
+        "analysis mode drops no frame"
+    );
+    let cva = |range: std::ops::Range<i64>| -> f64 {
+        let values: Vec<f64> = rows
+            .iter()
+            .filter(|r| range.contains(&r.t_s))
+            .filter_map(|r| r.metrics[0].mean)
+            .collect();
+        values.iter().sum::<f64>() / values.len().max(1) as f64
+    };
+    let (before, during) = (cva(0..3), cva(4..11));
+    assert!(
+        before > during + 5.0,
+        "upright CVA {before:.1} vs forward {during:.1}"
+    );
+    drop(store);
+
+    let html = std::fs::read_to_string(&report)?;
+    assert!(html.matches("<svg").count() >= 2);
+    assert!(!html.contains("http"));
+    assert!(html.contains("Compared with the baseline"));
+
+    let out = plumbline(&[
+        "export",
+        "--db",
+        utf8(&db),
+        "--session",
+        &visit_session.id.to_string(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(String::from_utf8(out.stdout)?.lines().count(), 15);
+
+    let out = plumbline(&["compare", "--subject", "P9", "--db", utf8(&db), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let cva_row = json["metrics"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|row| row["metric"] == "cva_deg"))
+        .ok_or("cva row")?;
+    assert!(
+        cva_row["change"].as_f64().ok_or("change")? < 0.0,
+        "{cva_row}"
+    );
+    assert_eq!(cva_row["mdc"], 5.0);
+    Ok(())
+}
+
+#[test]
+fn a_bad_recording_fails_alone_and_leaves_no_empty_session()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    clip(&dir.path().join("a-good.mp4"), &[(UPRIGHT_STILL, 2)]);
+    let bad = dir.path().join("b-bad.mp4");
+    std::fs::write(&bad, b"this is not a video")?;
+    let report = dir.path().join("r.html");
+    let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "analyze",
+            utf8(dir.path()),
+            "--report",
+            utf8(&report),
+            "--db",
+            utf8(&db),
+            "--model",
+            "lite",
+        ])
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a failed recording fails the run");
+    assert!(stderr.contains("b-bad.mp4: cannot analyse it"), "{stderr}");
+    let store = Store::open(&db)?;
+    let sessions = store.sessions(None)?;
+    assert_eq!(sessions.len(), 1, "only the good recording has a session");
+    assert!(sessions[0].source.ends_with("a-good.mp4"));
+    assert!(std::fs::read_to_string(&report)?.contains("a-good.mp4"));
+    Ok(())
+}
+
+#[test]
+fn analysis_killed_mid_recording_keeps_what_was_committed() -> Result<(), Box<dyn std::error::Error>>
+{
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    let long = clip(
+        &dir.path().join("long.mp4"),
+        &[
+            (UPRIGHT_STILL, 20),
+            (FORWARD_STILL, 20),
+            (UPRIGHT_STILL, 20),
+        ],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "analyze",
+            utf8(&long),
+            "--report",
+            utf8(&dir.path().join("r.html")),
+            "--db",
+            utf8(&db),
+            "--model",
+            "lite",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    // Watch the database from outside until a few seconds of video are committed.
+    let deadline = Instant::now() + Duration::from_mins(2);
+    let mut seen = 0_i64;
+    while seen < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        if let Ok(conn) =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        {
+            seen = conn
+                .query_row("SELECT COUNT(*) FROM samples", [], |row| row.get(0))
+                .unwrap_or(0);
+        }
+    }
+    child.kill()?;
+    child.wait()?;
+    assert!(
+        seen >= 4,
+        "no samples were committed while the analysis ran"
+    );
+
+    let store = Store::open(&db)?;
+    assert_eq!(store.integrity_check()?, "ok");
+    let session = store.sessions(None)?.pop().ok_or("the session exists")?;
+    assert_eq!(
+        session.ended_at, None,
+        "killed before it could end the session"
+    );
+    let rows = store.samples(session.id)?;
+    assert!(
+        rows.len() as i64 >= seen,
+        "{} rows after the kill, {seen} seen before",
+        rows.len()
+    );
+    assert!(rows.len() < 60, "it was killed before the end");
+    assert!(
+        !dir.path().join("r.html").exists(),
+        "no report from a killed run"
+    );
+    Ok(())
+}
