@@ -170,6 +170,9 @@ impl PostureJudge {
                 self.front.as_ref(),
                 mask,
             );
+            if let Some(reason) = m.c7_fallback {
+                tracing::debug!(seq, %reason, "silhouette C7 refused, landmark C7 used");
+            }
             (View::from(class), m)
         } else {
             self.views.reset();
