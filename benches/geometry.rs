@@ -114,5 +114,60 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The cost of the silhouette C7: the `_seg` landmark model against the plain one on the
+/// same ROI (models and runtime from the source tree), and the contour scan.
+fn silhouette(c: &mut Criterion) {
+    use plumbline::geometry::silhouette::posterior_contour;
+    use plumbline::models::{self, ModelKind};
+    use plumbline::pose::nets::LandmarkNet;
+    use plumbline::pose::rect::NormRect;
+
+    let Ok(dir) = models::models_dir(None) else {
+        eprintln!("no models folder: silhouette benchmark skipped");
+        return;
+    };
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/side_sit_upright_01.jpg");
+    let image = image::open(path).expect("committed test image").to_rgb8();
+    let aspect = image.width() as f32 / image.height() as f32;
+    let roi = NormRect {
+        x_center: 0.5,
+        y_center: 0.5,
+        width: 1.0,
+        height: aspect,
+        rotation: 0.0,
+    };
+    let mut group = c.benchmark_group("landmark_model");
+    group.sample_size(20);
+    for kind in [ModelKind::LandmarkFull, ModelKind::LandmarkFullSeg] {
+        let Ok(mut net) = LandmarkNet::open(&dir, kind, 1) else {
+            eprintln!("{kind:?} does not open (runtime missing?): skipped");
+            return;
+        };
+        group.bench_function(kind.name(), |b| {
+            b.iter(|| net.run(&image, &roi).expect("runs"));
+        });
+    }
+    group.finish();
+    let config = plumbline::pose::PoseConfig {
+        mode: plumbline::pose::Mode::Static,
+        ..plumbline::pose::PoseConfig::default()
+    };
+    let mut engine = plumbline::pose::PoseEngine::new(&dir, config).expect("engine opens");
+    let estimate = engine
+        .estimate(&plumbline::capture::Frame::new(0, 0.0, image))
+        .expect("pose runs");
+    let skeleton = estimate.skeleton.expect("a person in the test image");
+    let mask = engine.mask().expect("segmentation is on by default");
+    let chain = plumbline::posture::metrics::body_from_skeleton(&skeleton)
+        .chain(Side::Right)
+        .expect("near side visible");
+    let scan = |p: Point2<f64>| f64::from(mask.probability(p.x as f32, -p.y as f32));
+    posterior_contour(&chain, Facing::ImageRight, scan).expect("the contour is found");
+    c.bench_function("neck_contour", |b| {
+        b.iter(|| posterior_contour(&chain, Facing::ImageRight, scan));
+    });
+}
+
+criterion_group!(benches, bench, silhouette);
 criterion_main!(benches);

@@ -177,7 +177,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         let estimate = engine
             .estimate(&frame)
             .with_context(|| format!("pose estimation failed on frame {index}"))?;
-        let (sample, _events) = judge.update(frame.seq, frame.t_ms, estimate.skeleton.as_ref());
+        let (sample, _events) = judge.update_with_mask(
+            frame.seq,
+            frame.t_ms,
+            estimate.skeleton.as_ref(),
+            engine.mask(),
+        );
         print_line(&mut out, index, &sample, args.json)?;
         index += 1;
     }

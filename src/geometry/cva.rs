@@ -114,6 +114,17 @@ impl CvaModel {
     /// ```
     pub fn cva_rad(&self, chain: &SideChain, facing: Facing) -> Result<f64, Unmeasurable> {
         let c7 = self.c7(chain, facing)?;
+        self.cva_rad_from_c7(chain, facing, c7)
+    }
+
+    /// The CVA in radians with a C7 found elsewhere (for example on the silhouette,
+    /// `geometry::silhouette`), plus the user offset.
+    pub fn cva_rad_from_c7(
+        &self,
+        chain: &SideChain,
+        facing: Facing,
+        c7: Point2<f64>,
+    ) -> Result<f64, Unmeasurable> {
         let d = chain.ear - c7;
         if d.norm() < super::MIN_SEGMENT {
             return Err(Unmeasurable::Degenerate("C7 to ear"));

@@ -20,6 +20,7 @@
 pub mod angles;
 pub mod cva;
 pub mod front;
+pub mod silhouette;
 pub mod view;
 
 use nalgebra::{Point2, Point3, Vector2};

@@ -76,9 +76,12 @@ impl BlazePoseAnalyser {
 impl Analyser for BlazePoseAnalyser {
     fn analyse(&mut self, frame: &Frame) -> anyhow::Result<Analysis> {
         let estimate = self.engine.estimate(frame)?;
-        let (sample, events) = self
-            .judge
-            .update(frame.seq, frame.t_ms, estimate.skeleton.as_ref());
+        let (sample, events) = self.judge.update_with_mask(
+            frame.seq,
+            frame.t_ms,
+            estimate.skeleton.as_ref(),
+            self.engine.mask(),
+        );
         Ok(Analysis {
             estimate,
             sample,

@@ -17,6 +17,7 @@ use super::error::PoseError;
 use super::landmarks::DEFAULT_MIN_PRESENCE;
 use super::nets::{DetectorNet, LandmarkNet};
 use super::rect::{ImageSize, NormRect};
+use super::segmentation::PersonMask;
 use super::tracking::{self, PoseSmoother};
 use crate::capture::Frame;
 use crate::models::ModelKind;
@@ -39,6 +40,16 @@ impl ModelChoice {
         match self {
             Self::Lite => ModelKind::LandmarkLite,
             Self::Full => ModelKind::LandmarkFull,
+            Self::Heavy => ModelKind::LandmarkHeavy,
+        }
+    }
+
+    /// The model file of this choice with the segmentation output kept (`_seg`); heavy has
+    /// no `_seg` file and stays without a mask.
+    pub fn kind_with_segmentation(self) -> ModelKind {
+        match self {
+            Self::Lite => ModelKind::LandmarkLiteSeg,
+            Self::Full => ModelKind::LandmarkFullSeg,
             Self::Heavy => ModelKind::LandmarkHeavy,
         }
     }
@@ -67,6 +78,10 @@ pub struct PoseConfig {
     pub min_detection_confidence: f32,
     /// Minimum pose-presence probability (strictly greater) for a frame to have landmarks.
     pub min_tracking_confidence: f32,
+    /// Run the `_seg` landmark model and keep the person mask ([`PoseEngine::mask`]); on by
+    /// default because the CVA's silhouette C7 needs it (docs/GEOMETRY.md §3.4). The
+    /// landmarks are the same as without it.
+    pub segmentation: bool,
 }
 
 impl Default for PoseConfig {
@@ -77,6 +92,7 @@ impl Default for PoseConfig {
             intra_threads: 1,
             min_detection_confidence: DEFAULT_MIN_DETECTION_SCORE,
             min_tracking_confidence: DEFAULT_MIN_PRESENCE,
+            segmentation: true,
         }
     }
 }
@@ -93,13 +109,20 @@ pub struct PoseEngine {
     /// People seen by the last detector run.
     people_detected: usize,
     smoother: PoseSmoother,
+    /// The person mask of the last frame with a pose (segmentation on).
+    mask: Option<PersonMask>,
 }
 
 impl PoseEngine {
     /// Loads and verifies the detector and the chosen landmark model from `models_dir`.
     pub fn new(models_dir: &Path, config: PoseConfig) -> Result<Self, PoseError> {
         let detector = DetectorNet::open(models_dir, config.intra_threads)?;
-        let landmarks = LandmarkNet::open(models_dir, config.model.kind(), config.intra_threads)?;
+        let kind = if config.segmentation {
+            config.model.kind_with_segmentation()
+        } else {
+            config.model.kind()
+        };
+        let landmarks = LandmarkNet::open(models_dir, kind, config.intra_threads)?;
         Ok(Self {
             config,
             detector,
@@ -108,6 +131,7 @@ impl PoseEngine {
             track_score: None,
             people_detected: 0,
             smoother: PoseSmoother::default(),
+            mask: None,
         })
     }
 
@@ -122,10 +146,18 @@ impl PoseEngine {
         self.track_score = None;
         self.people_detected = 0;
         self.smoother = PoseSmoother::default();
+        self.mask = None;
+    }
+
+    /// The person mask of the last [`estimate`](Self::estimate) call, `None` without
+    /// segmentation or when that frame had no pose.
+    pub fn mask(&self) -> Option<&PersonMask> {
+        self.mask.as_ref()
     }
 
     /// Estimates the pose in `frame`. `Ok` with `skeleton: None` when nobody is found.
     pub fn estimate(&mut self, frame: &Frame) -> Result<PoseEstimate, PoseError> {
+        self.mask = None;
         let (width, height) = (frame.width(), frame.height());
         if width == 0 || height == 0 {
             return Err(PoseError::EmptyFrame {
@@ -170,6 +202,7 @@ impl PoseEngine {
                 .apply(t_ns, size, &mut out.landmarks, &mut out.world);
             self.next_roi = tracking::roi_from_aux(&out.landmarks, size);
         }
+        self.mask = out.mask.take();
         estimate.skeleton = Some(tracking::skeleton(
             &out.landmarks,
             &out.world,

@@ -13,6 +13,7 @@ pub mod landmarks;
 pub mod nets;
 pub mod preprocess;
 pub mod rect;
+pub mod segmentation;
 mod skeleton;
 pub mod smoothing;
 pub mod tracking;

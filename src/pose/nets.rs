@@ -16,6 +16,7 @@ use super::landmarks::{
 };
 use super::preprocess::{Cropper, DETECTOR_CROP, LANDMARK_CROP};
 use super::rect::{ImageSize, NormRect, Padding, pad_to_square, whole_image_roi};
+use super::segmentation::{MASK_SIDE, PersonMask};
 use super::{NUM_LANDMARKS, WorldLandmark};
 use crate::models::{self, ModelKind};
 
@@ -126,6 +127,8 @@ pub struct LandmarkOutput {
     pub landmarks: [NormLandmark; KEPT_LANDMARKS],
     /// World landmarks 0..33 in metres, rotated into the frame's orientation.
     pub world: [WorldLandmark; NUM_LANDMARKS],
+    /// The person mask, only from a `_seg` model.
+    pub mask: Option<PersonMask>,
 }
 
 /// The landmark model: rotated ROI cropped to 256×256 → landmarks in the frame.
@@ -134,6 +137,8 @@ pub struct LandmarkNet {
     cropper: Cropper,
     input: Tensor<f32>,
     name: &'static str,
+    /// Whether the model has the segmentation output `Identity_2`.
+    segmentation: bool,
 }
 
 impl LandmarkNet {
@@ -151,6 +156,10 @@ impl LandmarkNet {
             cropper,
             input,
             name,
+            segmentation: matches!(
+                kind,
+                ModelKind::LandmarkLiteSeg | ModelKind::LandmarkFullSeg
+            ),
         })
     }
 
@@ -190,6 +199,13 @@ impl LandmarkNet {
             "Identity_4",
             MODEL_LANDMARKS * WORLD_VALUES,
         )?;
+        let mask = if self.segmentation {
+            let logits = output(&outputs, model, "Identity_2", MASK_SIDE * MASK_SIDE)?;
+            let size = ImageSize::new(image.width(), image.height());
+            PersonMask::from_logits(logits, *roi, padding, size)
+        } else {
+            None
+        };
         let mut lms = [NormLandmark::default(); KEPT_LANDMARKS];
         landmarks::decode(raw, &mut lms);
         landmarks::refine_from_heatmap(&mut lms, heatmap, HEATMAP_KERNEL_SIZE);
@@ -200,6 +216,7 @@ impl LandmarkNet {
             presence: flag[0],
             landmarks: lms,
             world,
+            mask,
         })
     }
 }

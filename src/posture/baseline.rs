@@ -158,6 +158,7 @@ mod tests {
             },
             front,
             confidence: 0.9,
+            c7_fallback: None,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::geometry::cva::CvaModel;
 use crate::geometry::front::FrontFeatures;
 use crate::geometry::view::ViewTracker;
 use crate::pose::Skeleton;
+use crate::pose::segmentation::PersonMask;
 
 use super::baseline::{BaselineRecorder, front_baseline};
 use super::config::PostureConfig;
@@ -140,6 +141,19 @@ impl PostureJudge {
         t_ms: f64,
         skeleton: Option<&Skeleton>,
     ) -> (PostureSample, Vec<PostureEvent>) {
+        self.update_with_mask(seq, t_ms, skeleton, None)
+    }
+
+    /// [`update`](Self::update) with the engine's person mask (`PoseEngine::mask`, engine
+    /// built with `segmentation: true`): the CVA then uses the silhouette C7
+    /// (`docs/GEOMETRY.md` §3.4), with the landmark C7 as fallback.
+    pub fn update_with_mask(
+        &mut self,
+        seq: u64,
+        t_ms: f64,
+        skeleton: Option<&Skeleton>,
+        mask: Option<&PersonMask>,
+    ) -> (PostureSample, Vec<PostureEvent>) {
         let dt = self.last_ms.map_or(0.0, |l| {
             (t_ms - l).clamp(0.0, self.config.max_frame_gap_s * 1000.0)
         });
@@ -154,7 +168,11 @@ impl PostureJudge {
                 class,
                 &self.model,
                 self.front.as_ref(),
+                mask,
             );
+            if let Some(reason) = m.c7_fallback {
+                tracing::debug!(seq, %reason, "silhouette C7 refused, landmark C7 used");
+            }
             (View::from(class), m)
         } else {
             self.views.reset();

@@ -14,8 +14,10 @@ use crate::geometry::angles::{
 };
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, front_features};
+use crate::geometry::silhouette::{ContourRejected, SILHOUETTE_C7_HEIGHT, posterior_contour};
 use crate::geometry::view::ViewClass;
 use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up};
+use crate::pose::segmentation::PersonMask;
 use crate::pose::{LandmarkIndex, Skeleton};
 
 use super::{Metrics, View};
@@ -41,6 +43,9 @@ pub struct FrameMeasures {
     pub front: Option<FrontFeatures>,
     /// Mean visibility of the landmarks the view's measures use, 0-1.
     pub confidence: f32,
+    /// Why the person mask given to [`measure`] was not used for C7 (the landmark C7 model
+    /// was used instead); `None` when it was used or no mask was given.
+    pub c7_fallback: Option<ContourRejected>,
 }
 
 fn keypoint(skeleton: &Skeleton, index: LandmarkIndex) -> Option<Keypoint> {
@@ -104,13 +109,16 @@ fn mean_visibility(points: &[Option<Keypoint>]) -> f32 {
 }
 
 /// Measures one frame in `view` with the C7 `model`; the forward-head index needs
-/// `front_baseline`.
+/// `front_baseline`. With a person `mask` C7 comes from the silhouette
+/// (`geometry::silhouette`), falling back to `model`'s landmark C7 when the contour is
+/// refused (the reason is in [`FrameMeasures::c7_fallback`]).
 pub fn measure(
     body: &Body,
     world: Option<&FrontWorld>,
     view: Option<ViewClass>,
     model: &CvaModel,
     front_baseline: Option<&FrontFeatures>,
+    mask: Option<&PersonMask>,
 ) -> FrameMeasures {
     let mut out = FrameMeasures::default();
     match view {
@@ -126,7 +134,23 @@ pub fn measure(
             };
             out.confidence = mean_visibility(&[ear, shoulder, hip]);
             if let Ok(chain) = chain {
-                out.metrics.cva_deg = deg(model.cva_rad(&chain, facing));
+                let silhouette = mask.map(|m| {
+                    posterior_contour(&chain, facing, |p| {
+                        #[expect(clippy::cast_possible_truncation, reason = "pixel coordinates")]
+                        let (x, y) = (p.x as f32, -p.y as f32);
+                        f64::from(m.probability(x, y))
+                    })
+                });
+                out.metrics.cva_deg = match silhouette {
+                    Some(Ok(contour)) => {
+                        deg(model.cva_rad_from_c7(&chain, facing, contour.c7(SILHOUETTE_C7_HEIGHT)))
+                    }
+                    Some(Err(reason)) => {
+                        out.c7_fallback = Some(reason);
+                        deg(model.cva_rad(&chain, facing))
+                    }
+                    None => deg(model.cva_rad(&chain, facing)),
+                };
                 if let Ok(a) = side_angles(&chain, facing) {
                     out.metrics.neck_flexion_deg = Some(a.neck_flexion_rad.to_degrees());
                     out.metrics.trunk_inclination_deg = Some(a.trunk_inclination_rad.to_degrees());
@@ -209,6 +233,7 @@ mod tests {
             Some(ViewClass::SideRight),
             &CvaModel::default(),
             None,
+            None,
         );
         let cva = m.metrics.cva_deg.expect("cva in side view");
         assert!((30.0..80.0).contains(&cva), "{cva}");
@@ -230,6 +255,7 @@ mod tests {
             None,
             Some(ViewClass::Oblique),
             &CvaModel::default(),
+            None,
             None,
         );
         assert_eq!(m.metrics, Metrics::default());

@@ -213,7 +213,7 @@ proptest! {
         use plumbline::posture::metrics::measure;
         let body = transform(&b, t, s, r);
         let base = front_features(&b, None).ok();
-        let m = measure(&body, None, view, &CvaModel::default(), base.as_ref()).metrics;
+        let m = measure(&body, None, view, &CvaModel::default(), base.as_ref(), None).metrics;
         let side = [m.cva_deg, m.neck_flexion_deg, m.trunk_inclination_deg, m.hip_angle_deg];
         let front = [m.shoulder_tilt_deg, m.pelvic_obliquity_deg, m.head_tilt_deg, m.forward_head_index];
         let is_side = matches!(view, Some(ViewClass::SideLeft | ViewClass::SideRight));

@@ -324,6 +324,8 @@ fn a_truncated_landmark_model_is_an_error_naming_the_file() {
     std::fs::write(tmp.path().join(name), &bytes[..bytes.len() / 3]).expect("write");
     let config = PoseConfig {
         model: ModelChoice::Full,
+        // The truncated file is the model without the segmentation output.
+        segmentation: false,
         ..PoseConfig::default()
     };
     let Err(err) = PoseEngine::new(tmp.path(), config) else {

@@ -107,3 +107,90 @@ fn real_images_views_and_cva_order() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+/// One line of `neck_contours.json`.
+#[derive(serde::Deserialize)]
+struct StoredContour {
+    file: String,
+    contour_px: Option<Vec<[f64; 2]>>,
+}
+
+#[test]
+fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
+-> Result<(), Box<dyn std::error::Error>> {
+    use plumbline::geometry::silhouette::{SILHOUETTE_C7_HEIGHT, posterior_contour};
+    use plumbline::geometry::{Facing, point_y_up};
+    use plumbline::posture::metrics::body_from_skeleton;
+
+    let dir = models::models_dir(None)?;
+    let config = PoseConfig {
+        mode: Mode::Static,
+        segmentation: true,
+        ..PoseConfig::default()
+    };
+    let mut engine = PoseEngine::new(&dir, config)?;
+    let stored: Vec<StoredContour> = serde_json::from_str(&std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/annotations/neck_contours.json"),
+    )?)?;
+    let cases = [
+        ("side_sit_upright_01.jpg", Facing::ImageRight, true),
+        ("side_sit_upright_02.jpg", Facing::ImageLeft, true),
+        ("side_sit_upright_09.jpg", Facing::ImageLeft, true),
+        ("side_sit_forward_01.jpg", Facing::ImageLeft, false),
+        ("side_sit_forward_03.jpg", Facing::ImageLeft, false),
+        ("side_sit_forward_06.jpg", Facing::ImageLeft, false),
+    ];
+    let (mut upright, mut forward) = (Vec::new(), Vec::new());
+    for (name, facing, is_upright) in cases {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name);
+        let estimate = engine.estimate(&Frame::new(0, 0.0, image::open(&path)?.to_rgb8()))?;
+        let skeleton = estimate.skeleton.as_ref().ok_or("no person")?;
+        let mask = engine.mask().ok_or("segmentation on but no mask")?;
+        assert!((0.02..0.5).contains(&mask.person_fraction()), "{name}");
+        let chain = body_from_skeleton(skeleton).chain(facing.near_side())?;
+        let live = posterior_contour(&chain, facing, |p| {
+            f64::from(mask.probability(p.x as f32, -p.y as f32))
+        })?;
+        let want = stored
+            .iter()
+            .find(|c| c.file == name)
+            .and_then(|c| c.contour_px.as_ref())
+            .ok_or("not stored")?;
+        for (p, q) in live.points.iter().zip(want) {
+            let d = (p - point_y_up(q[0], q[1])).norm();
+            assert!(
+                d < 2.0,
+                "{name}: contour moved {d:.1} px; regenerate with `cargo run --example neck_contours`"
+            );
+        }
+        // The product path: the judge with the mask uses the silhouette C7.
+        let mut judge = PostureJudge::new(PostureConfig {
+            view_switch_frames: 1,
+            ..PostureConfig::default()
+        });
+        let (s, _) = judge.update_with_mask(0, 0.0, Some(skeleton), Some(mask));
+        let cva = s.metrics.cva_deg.ok_or("no CVA")?;
+        let by_hand = plumbline::geometry::cva::CvaModel::EAR_SHOULDER
+            .cva_rad_from_c7(&chain, facing, live.c7(SILHOUETTE_C7_HEIGHT))?
+            .to_degrees();
+        assert!((cva - by_hand).abs() < 1e-9, "{name}: {cva} vs {by_hand}");
+        if is_upright {
+            upright.push(cva);
+        } else {
+            forward.push(cva);
+        }
+    }
+    let min_up = upright.iter().copied().fold(f64::INFINITY, f64::min);
+    let max_fw = forward.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        min_up > PostureConfig::default().cva_min_deg + 10.0,
+        "{upright:?}"
+    );
+    assert!(
+        max_fw < PostureConfig::default().cva_min_deg - 10.0,
+        "{forward:?}"
+    );
+    Ok(())
+}

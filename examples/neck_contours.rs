@@ -1,0 +1,68 @@
+//! Regenerates `tests/data/annotations/neck_contours.json`: the posterior neck contour
+//! (`geometry::silhouette`) of every annotated side view, from the `_seg` full model in
+//! static mode. The images are read from the media folder given as the first argument
+//! (default `/work/shared/media`); only derived points are stored, no pixels.
+//!
+//! `cargo run --example neck_contours [MEDIA_DIR] > tests/data/annotations/neck_contours.json`
+
+use std::error::Error;
+use std::path::PathBuf;
+
+use plumbline::capture::Frame;
+use plumbline::geometry::Facing;
+use plumbline::geometry::silhouette::posterior_contour;
+use plumbline::models;
+use plumbline::pose::{Mode, PoseConfig, PoseEngine};
+use plumbline::posture::metrics::body_from_skeleton;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let media = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "/work/shared/media".to_owned()),
+    );
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let ann: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        root.join("tests/data/annotations/side_views.json"),
+    )?)?;
+    let config = PoseConfig {
+        mode: Mode::Static,
+        segmentation: true,
+        ..PoseConfig::default()
+    };
+    let mut engine = PoseEngine::new(&models::models_dir(None)?, config)?;
+    let mut rows = Vec::new();
+    for a in ann["images"].as_array().ok_or("no images")? {
+        let file = a["file"].as_str().ok_or("file")?;
+        let facing = if a["facing"] == "image-right" {
+            Facing::ImageRight
+        } else {
+            Facing::ImageLeft
+        };
+        let image = image::open(media.join(file))?.to_rgb8();
+        let estimate = engine.estimate(&Frame::new(0, 0.0, image))?;
+        let (Some(skeleton), Some(mask)) = (estimate.skeleton.as_ref(), engine.mask()) else {
+            continue;
+        };
+        let Ok(chain) = body_from_skeleton(skeleton).chain(facing.near_side()) else {
+            continue;
+        };
+        let contour = posterior_contour(&chain, facing, |p| {
+            f64::from(mask.probability(p.x as f32, -p.y as f32))
+        });
+        let row = match contour {
+            Ok(c) => {
+                let pts: Vec<[f64; 2]> = c
+                    .points
+                    .iter()
+                    .map(|p| [(p.x * 10.0).round() / 10.0, (-p.y * 10.0).round() / 10.0])
+                    .collect();
+                serde_json::json!({"file": file, "contour_px": pts})
+            }
+            Err(e) => serde_json::json!({"file": file, "rejected": e.to_string()}),
+        };
+        rows.push(row);
+    }
+    println!("{}", serde_json::to_string(&rows)?);
+    Ok(())
+}
