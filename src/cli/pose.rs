@@ -158,6 +158,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         model: args.model.into(),
         mode,
         intra_threads: args.threads,
+        // Landmarks only: the person mask serves the CVA (posture), not this command, and the
+        // segmentation-pruned network is about twice as fast.
+        segmentation: false,
         ..PoseConfig::default()
     };
     let mut engine = PoseEngine::new(&dir, config).context("cannot start the pose engine")?;

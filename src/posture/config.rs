@@ -29,10 +29,10 @@ pub enum ConfigError {
 #[serde(default, deny_unknown_fields)]
 pub struct PostureConfig {
     /// Side view: forward head when the CVA is below this, with or without a baseline.
-    /// MEASUREMENT.md §3 suggests 45°; this estimate reads upright *sitters* at 32-50° (7 of
-    /// 13 upright side photos below 45°, docs/GEOMETRY.md §3.3), so the default is 30°, which
-    /// separates the upright photos (lowest 32.1°) from the clearly forward ones (highest
-    /// 23.6°). Finer changes come from the baseline rule below.
+    /// MEASUREMENT.md §3 suggests 45°; this estimate (silhouette C7) reads upright *sitters*
+    /// down to 29° (a backlit photo) and most at 38-50°, and clearly forward ones at most 18°
+    /// (docs/GEOMETRY.md §3.3-3.4), so the default is 25°, in the middle of that gap. Finer
+    /// changes come from the baseline rule below.
     pub cva_min_deg: f64,
     /// Side view: forward head when the CVA is this far below the user's baseline (5°, about
     /// the photogrammetric minimal detectable change).
@@ -72,7 +72,7 @@ pub struct PostureConfig {
 impl Default for PostureConfig {
     fn default() -> Self {
         Self {
-            cva_min_deg: 30.0,
+            cva_min_deg: 25.0,
             cva_below_baseline_deg: 5.0,
             cva_exit_margin_deg: 2.0,
             front_index_max_pct: 6.0,

@@ -303,7 +303,7 @@ mod tests {
         }
         let mut alert = None;
         for seq in 20..100 {
-            let (s, e) = judge.update(seq, t, Some(&side(120.0)));
+            let (s, e) = judge.update(seq, t, Some(&side(160.0)));
             assert_eq!(s.forward_head, Some(true), "{s:?}");
             if e.iter().any(|e| matches!(e, PostureEvent::Alert { .. })) {
                 alert = Some(t);

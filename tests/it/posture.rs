@@ -156,7 +156,7 @@ fn config_file_round_trip_drives_the_judge() -> Result<(), Box<dyn std::error::E
     let mut s = Session::new(loaded);
     s.run(1.0, Some(&side(0.0)));
     assert_eq!(s.alerts(), 0);
-    s.run(0.5, Some(&side(90.0)));
+    s.run(0.5, Some(&side(120.0)));
     assert_eq!(s.alerts(), 1);
     Ok(())
 }
