@@ -40,6 +40,61 @@ fn round_ties_even(x: f64) -> f64 {
     (x + ROUND_MAGIC) - ROUND_MAGIC
 }
 
+/// Output pixels per chunk of a row whose source positions are computed together.
+const CHUNK: usize = 64;
+
+/// The four bilinear weights (top-left, top-right, bottom-left, bottom-right) of each sub-pixel
+/// position, indexed by `ay · 32 + ax`, like OpenCV's `BilinearTab_i` (before its ×32).
+static WEIGHTS: [[i32; 4]; (INTER_TAB_SIZE * INTER_TAB_SIZE) as usize] = weight_table();
+
+const fn weight_table() -> [[i32; 4]; (INTER_TAB_SIZE * INTER_TAB_SIZE) as usize] {
+    let mut table = [[0; 4]; (INTER_TAB_SIZE * INTER_TAB_SIZE) as usize];
+    let mut ay = 0;
+    while ay < INTER_TAB_SIZE {
+        let mut ax = 0;
+        while ax < INTER_TAB_SIZE {
+            table[(ay * INTER_TAB_SIZE + ax) as usize] = [
+                (INTER_TAB_SIZE - ax) * (INTER_TAB_SIZE - ay),
+                ax * (INTER_TAB_SIZE - ay),
+                (INTER_TAB_SIZE - ax) * ay,
+                ax * ay,
+            ];
+            ax += 1;
+        }
+        ay += 1;
+    }
+    table
+}
+
+/// The source image as the sampler sees it.
+struct Source<'a> {
+    raw: &'a [u8],
+    width: i32,
+    height: i32,
+    /// Bytes per row.
+    stride: usize,
+}
+
+impl Source<'_> {
+    /// Whether all four taps of fixed-point position (x, y) lie inside the image.
+    #[inline]
+    fn taps_inside(&self, fixed_x: i32, fixed_y: i32) -> bool {
+        let (sx, sy) = (fixed_x >> INTER_BITS, fixed_y >> INTER_BITS);
+        sx >= 0 && sy >= 0 && sx < self.width - 1 && sy < self.height - 1
+    }
+}
+
+/// `round_ties_even(x) as i32` for |x| ≤ 2^30 without the saturating cast: after adding
+/// [`ROUND_MAGIC`] the low 32 bits of the mantissa hold the rounded value in two's complement
+/// (1.5·2^52 contributes 2^51 to the mantissa, which is 0 mod 2^32).
+fn round_to_i32(x: f64) -> i32 {
+    (x + ROUND_MAGIC).to_bits() as i32
+}
+
+/// Map coefficients and row terms below this keep every per-pixel `f64` finite (tensor sides
+/// are far below 2^31), so [`round_to_i32`] applies.
+const MAP_LIMIT: f64 = 1e15;
+
 /// What the warp samples outside the source image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Border {
@@ -106,6 +161,11 @@ impl Cropper {
 
     /// Samples `roi` (frame pixels, rotated) of `image` into `out`, row-major HWC RGB.
     ///
+    /// Each row is done in chunks of [`CHUNK`] pixels: first all fixed-point source positions
+    /// (the same `f64` expressions per pixel as OpenCV, with the row term hoisted), then the
+    /// pixels whose four taps lie inside the image in a branch-free loop, then the rest with
+    /// the border rule.
+    ///
     /// # Panics
     /// When `out.len()` is not [`Self::tensor_len`]; callers own a buffer of that size.
     pub fn crop_into(&self, image: &RgbImage, roi: &Roi, out: &mut [f32]) {
@@ -116,53 +176,99 @@ impl Cropper {
         );
         let side = self.spec.side;
         let map = TensorToImage::new(roi, side);
-        let width = image.width() as i32;
-        let height = image.height() as i32;
-        let raw = image.as_raw();
-        let stride = image.width() as usize * 3;
+        let source = Source {
+            raw: image.as_raw(),
+            width: image.width() as i32,
+            height: image.height() as i32,
+            stride: image.width() as usize * 3,
+        };
+        let mut fixed_x = [0_i32; CHUNK];
+        let mut fixed_y = [0_i32; CHUNK];
         for (v, row) in out.chunks_exact_mut(side * 3).enumerate() {
-            for (u, px) in row.chunks_exact_mut(3).enumerate() {
-                let (fixed_x, fixed_y) = map.fixed_point(u, v);
-                let sx = fixed_x >> INTER_BITS;
-                let sy = fixed_y >> INTER_BITS;
-                let ax = fixed_x & (INTER_TAB_SIZE - 1);
-                let ay = fixed_y & (INTER_TAB_SIZE - 1);
-                let weights = [
-                    (INTER_TAB_SIZE - ax) * (INTER_TAB_SIZE - ay),
-                    ax * (INTER_TAB_SIZE - ay),
-                    (INTER_TAB_SIZE - ax) * ay,
-                    ax * ay,
-                ];
-                let inside = sx >= 0 && sy >= 0 && sx < width - 1 && sy < height - 1;
-                if inside {
-                    // The common case, without border checks.
-                    let i = sy as usize * stride + sx as usize * 3;
-                    let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-                    for (c, value) in px.iter_mut().enumerate() {
-                        let sum = i32::from(top[c]) * weights[0]
-                            + i32::from(top[c + 3]) * weights[1]
-                            + i32::from(bottom[c]) * weights[2]
-                            + i32::from(bottom[c + 3]) * weights[3];
-                        *value = self.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
-                    }
-                    continue;
+            let row_terms = map.row_terms(v);
+            for (chunk, pixels) in row.chunks_mut(CHUNK * 3).enumerate() {
+                let n = pixels.len() / 3;
+                map.fixed_points(
+                    chunk * CHUNK,
+                    row_terms,
+                    &mut fixed_x[..n],
+                    &mut fixed_y[..n],
+                );
+                // Fixed-point x and y are monotone in u (every step of the f64 expression is
+                // a correctly rounded, hence monotone, operation), so the pixels with all four
+                // taps inside form one contiguous span [lo, hi).
+                let inside = |k: usize| source.taps_inside(fixed_x[k], fixed_y[k]);
+                let mut lo = 0;
+                while lo < n && !inside(lo) {
+                    lo += 1;
                 }
-                let corners = [
-                    self.border_index(sx, sy, width, height, stride),
-                    self.border_index(sx + 1, sy, width, height, stride),
-                    self.border_index(sx, sy + 1, width, height, stride),
-                    self.border_index(sx + 1, sy + 1, width, height, stride),
-                ];
-                for (c, value) in px.iter_mut().enumerate() {
-                    let mut sum = 0_i32;
-                    for (corner, weight) in corners.iter().zip(weights) {
-                        if let Some(i) = corner {
-                            sum += i32::from(raw[i + c]) * weight;
-                        }
-                    }
-                    *value = self.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
+                let mut hi = n;
+                while hi > lo && !inside(hi - 1) {
+                    hi -= 1;
+                }
+                for ((px, &x), &y) in pixels[lo * 3..hi * 3]
+                    .chunks_exact_mut(3)
+                    .zip(&fixed_x[lo..hi])
+                    .zip(&fixed_y[lo..hi])
+                {
+                    self.sample_inside(&source, x, y, px);
+                }
+                for k in (0..lo).chain(hi..n) {
+                    self.sample_border(
+                        &source,
+                        fixed_x[k],
+                        fixed_y[k],
+                        &mut pixels[k * 3..k * 3 + 3],
+                    );
                 }
             }
+        }
+    }
+
+    /// One output pixel whose four taps are inside the image (no border checks).
+    #[inline]
+    fn sample_inside(&self, source: &Source<'_>, fixed_x: i32, fixed_y: i32, px: &mut [f32]) {
+        let ax = fixed_x & (INTER_TAB_SIZE - 1);
+        let ay = fixed_y & (INTER_TAB_SIZE - 1);
+        let weights = WEIGHTS[(ay * INTER_TAB_SIZE + ax) as usize];
+        let i =
+            (fixed_y >> INTER_BITS) as usize * source.stride + (fixed_x >> INTER_BITS) as usize * 3;
+        let top: &[u8; 6] = source.raw[i..i + 6]
+            .try_into()
+            .expect("six bytes are six bytes");
+        let bottom: &[u8; 6] = source.raw[i + source.stride..i + source.stride + 6]
+            .try_into()
+            .expect("six bytes are six bytes");
+        for (c, value) in px.iter_mut().enumerate() {
+            let sum = i32::from(top[c]) * weights[0]
+                + i32::from(top[c + 3]) * weights[1]
+                + i32::from(bottom[c]) * weights[2]
+                + i32::from(bottom[c + 3]) * weights[3];
+            *value = self.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
+        }
+    }
+
+    /// One output pixel with at least one tap outside the image, under the border rule.
+    fn sample_border(&self, source: &Source<'_>, fixed_x: i32, fixed_y: i32, px: &mut [f32]) {
+        let ax = fixed_x & (INTER_TAB_SIZE - 1);
+        let ay = fixed_y & (INTER_TAB_SIZE - 1);
+        let weights = WEIGHTS[(ay * INTER_TAB_SIZE + ax) as usize];
+        let (sx, sy) = (fixed_x >> INTER_BITS, fixed_y >> INTER_BITS);
+        let (width, height, stride) = (source.width, source.height, source.stride);
+        let corners = [
+            self.border_index(sx, sy, width, height, stride),
+            self.border_index(sx + 1, sy, width, height, stride),
+            self.border_index(sx, sy + 1, width, height, stride),
+            self.border_index(sx + 1, sy + 1, width, height, stride),
+        ];
+        for (c, value) in px.iter_mut().enumerate() {
+            let mut sum = 0_i32;
+            for (corner, weight) in corners.iter().zip(weights) {
+                if let Some(i) = corner {
+                    sum += i32::from(source.raw[i + c]) * weight;
+                }
+            }
+            *value = self.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
         }
     }
 
@@ -230,15 +336,43 @@ impl TensorToImage {
         }
     }
 
-    /// Source position of tensor pixel (u, v) in 1/32 pixels, rounded half to even like
-    /// `saturate_cast<int>`.
-    fn fixed_point(&self, u: usize, v: usize) -> (i32, i32) {
-        let (u, v) = (u as f64, v as f64);
+    /// The `v` terms of row `v`: `(m[1]·v, m[4]·v)`, hoisted out of the per-pixel expression.
+    fn row_terms(&self, v: usize) -> (f64, f64) {
+        let v = v as f64;
+        (self.m[1] * v, self.m[4] * v)
+    }
+
+    /// Source positions of tensor pixels (`u0 + k`, v) in 1/32 pixels into `xs[k]`, `ys[k]`,
+    /// rounded half to even like `saturate_cast<int>`. Per pixel this is exactly
+    /// `(m[0]·u + m[1]·v + m[2])·32` (and likewise for y) in `f64`, evaluated left to right
+    /// with the row term from [`Self::row_terms`], so the result is bit-identical to OpenCV's.
+    fn fixed_points(&self, u0: usize, row_terms: (f64, f64), xs: &mut [i32], ys: &mut [i32]) {
         let m = &self.m;
         let scale = f64::from(INTER_TAB_SIZE);
-        let x = ((m[0] * u + m[1] * v + m[2]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
-        let y = ((m[3] * u + m[4] * v + m[5]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
-        (round_ties_even(x) as i32, round_ties_even(y) as i32)
+        let bounded = [m[0], m[2], m[3], m[5], row_terms.0, row_terms.1]
+            .iter()
+            .all(|c| c.abs() < MAP_LIMIT);
+        if !bounded {
+            // A pathological map (huge or NaN): the plain saturating casts.
+            for (k, (fx, fy)) in xs.iter_mut().zip(ys.iter_mut()).enumerate() {
+                let u = (u0 + k) as f64;
+                let x = ((m[0] * u + row_terms.0 + m[2]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+                let y = ((m[3] * u + row_terms.1 + m[5]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+                *fx = round_ties_even(x) as i32;
+                *fy = round_ties_even(y) as i32;
+            }
+            return;
+        }
+        // Every value below is finite, so the clamp yields ±2^30 at most and
+        // `round_to_i32` equals `round_ties_even(..) as i32`.
+        for (k, (fx, fy)) in xs.iter_mut().zip(ys.iter_mut()).enumerate() {
+            // An i32 converts to f64 in one vector instruction; the value is the same.
+            let u = f64::from((u0 + k) as i32);
+            let x = ((m[0] * u + row_terms.0 + m[2]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+            let y = ((m[3] * u + row_terms.1 + m[5]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+            *fx = round_to_i32(x);
+            *fy = round_to_i32(y);
+        }
     }
 
     /// Source position of tensor point (u, v) in pixels (for tests and for the inverse maps).
@@ -345,5 +479,221 @@ mod tests {
         let (x, y) = map.apply(128.0, 128.0);
         assert_relative_eq!(x, 100.0, epsilon = 1e-4);
         assert_relative_eq!(y, 80.0, epsilon = 1e-4);
+    }
+
+    /// The crop as it was before the chunked fast path (commit before "crop speed"), kept
+    /// verbatim as the reference the new code must match bit for bit.
+    fn reference_crop_into(cropper: &Cropper, image: &RgbImage, roi: &Roi, out: &mut [f32]) {
+        assert_eq!(
+            out.len(),
+            cropper.tensor_len(),
+            "tensor buffer has the wrong size"
+        );
+        let side = cropper.spec.side;
+        let map = TensorToImage::new(roi, side);
+        let width = image.width() as i32;
+        let height = image.height() as i32;
+        let raw = image.as_raw();
+        let stride = image.width() as usize * 3;
+        for (v, row) in out.chunks_exact_mut(side * 3).enumerate() {
+            for (u, px) in row.chunks_exact_mut(3).enumerate() {
+                let (fixed_x, fixed_y) = reference_fixed_point(&map, u, v);
+                let sx = fixed_x >> INTER_BITS;
+                let sy = fixed_y >> INTER_BITS;
+                let ax = fixed_x & (INTER_TAB_SIZE - 1);
+                let ay = fixed_y & (INTER_TAB_SIZE - 1);
+                let weights = [
+                    (INTER_TAB_SIZE - ax) * (INTER_TAB_SIZE - ay),
+                    ax * (INTER_TAB_SIZE - ay),
+                    (INTER_TAB_SIZE - ax) * ay,
+                    ax * ay,
+                ];
+                let inside = sx >= 0 && sy >= 0 && sx < width - 1 && sy < height - 1;
+                if inside {
+                    // The common case, without border checks.
+                    let i = sy as usize * stride + sx as usize * 3;
+                    let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
+                    for (c, value) in px.iter_mut().enumerate() {
+                        let sum = i32::from(top[c]) * weights[0]
+                            + i32::from(top[c + 3]) * weights[1]
+                            + i32::from(bottom[c]) * weights[2]
+                            + i32::from(bottom[c + 3]) * weights[3];
+                        *value = cropper.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
+                    }
+                    continue;
+                }
+                let corners = [
+                    reference_border_index(cropper, sx, sy, width, height, stride),
+                    reference_border_index(cropper, sx + 1, sy, width, height, stride),
+                    reference_border_index(cropper, sx, sy + 1, width, height, stride),
+                    reference_border_index(cropper, sx + 1, sy + 1, width, height, stride),
+                ];
+                for (c, value) in px.iter_mut().enumerate() {
+                    let mut sum = 0_i32;
+                    for (corner, weight) in corners.iter().zip(weights) {
+                        if let Some(i) = corner {
+                            sum += i32::from(raw[i + c]) * weight;
+                        }
+                    }
+                    *value = cropper.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
+                }
+            }
+        }
+    }
+
+    /// The old `Cropper::border_index`, verbatim.
+    fn reference_border_index(
+        cropper: &Cropper,
+        x: i32,
+        y: i32,
+        width: i32,
+        height: i32,
+        stride: usize,
+    ) -> Option<usize> {
+        let (x, y) = match cropper.spec.border {
+            Border::Zero => {
+                if x < 0 || y < 0 || x >= width || y >= height {
+                    return None;
+                }
+                (x, y)
+            }
+            Border::Replicate => (x.clamp(0, width - 1), y.clamp(0, height - 1)),
+        };
+        Some(y as usize * stride + x as usize * 3)
+    }
+
+    /// The old `TensorToImage::fixed_point`, verbatim.
+    fn reference_fixed_point(map: &TensorToImage, u: usize, v: usize) -> (i32, i32) {
+        let (u, v) = (u as f64, v as f64);
+        let m = &map.m;
+        let scale = f64::from(INTER_TAB_SIZE);
+        let x = ((m[0] * u + m[1] * v + m[2]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+        let y = ((m[3] * u + m[4] * v + m[5]) * scale).clamp(-FIXED_LIMIT, FIXED_LIMIT);
+        (round_ties_even(x) as i32, round_ties_even(y) as i32)
+    }
+
+    /// A deterministic pseudo-random image (xorshift32), so every tap carries a distinct value.
+    fn noise(width: u32, height: u32, seed: u32) -> RgbImage {
+        let mut state = seed;
+        RgbImage::from_fn(width, height, |_, _| {
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 24) as u8
+            };
+            Rgb([next(), next(), next()])
+        })
+    }
+
+    /// ROIs covering the interior fast path, rotations, partial and full overlap with the
+    /// outside, magnification and minification, relative to a `width`×`height` image.
+    fn test_rois(width: f32, height: f32) -> Vec<Roi> {
+        let mut rois = Vec::new();
+        for (fx, fy, fs) in [
+            (0.5, 0.5, 0.9),
+            (0.5, 0.5, 0.1),
+            (0.1, 0.8, 0.7),
+            (0.95, 0.05, 0.5),
+            (0.5, 0.5, 2.5),
+            (-0.3, 0.5, 0.4),
+            (0.37, 0.61, 0.013),
+        ] {
+            for rotation_rad in [0.0, 0.2, -1.1, std::f32::consts::FRAC_PI_2, 2.9, -3.0] {
+                rois.push(Roi {
+                    x_center_px: fx * width + 0.37,
+                    y_center_px: fy * height - 0.21,
+                    width_px: fs * height,
+                    height_px: fs * height * 1.3,
+                    rotation_rad,
+                });
+            }
+        }
+        // Pathological maps (huge, NaN) take the saturating-cast path.
+        for width_px in [1e20, f32::NAN] {
+            rois.push(Roi {
+                width_px,
+                ..rois[0]
+            });
+        }
+        rois
+    }
+
+    #[test]
+    fn crop_matches_reference_bit_for_bit() {
+        let specs = [
+            DETECTOR_CROP,
+            LANDMARK_CROP,
+            CropSpec {
+                border: Border::Replicate,
+                ..DETECTOR_CROP
+            },
+            CropSpec {
+                border: Border::Zero,
+                ..LANDMARK_CROP
+            },
+            // Not a multiple of the chunk size: exercises the short last chunk.
+            CropSpec {
+                side: 100,
+                ..LANDMARK_CROP
+            },
+        ];
+        for (width, height, seed) in [(97, 61, 7), (640, 360, 11), (33, 200, 3)] {
+            let image = noise(width, height, seed);
+            for spec in specs {
+                let cropper = Cropper::new(spec);
+                let mut fast = vec![0.0; cropper.tensor_len()];
+                let mut reference = vec![0.0; cropper.tensor_len()];
+                for roi in test_rois(width as f32, height as f32) {
+                    fast.fill(f32::NAN);
+                    cropper.crop_into(&image, &roi, &mut fast);
+                    reference_crop_into(&cropper, &image, &roi, &mut reference);
+                    let mismatch = fast
+                        .iter()
+                        .zip(&reference)
+                        .position(|(a, b)| a.to_bits() != b.to_bits());
+                    assert_eq!(mismatch, None, "{width}x{height} {spec:?} {roi:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mantissa_rounding_matches_saturating_cast() {
+        let limit = FIXED_LIMIT;
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            -2.5,
+            3.49,
+            -3.51,
+            1e6 + 0.5,
+            -1e6 - 0.5,
+            limit,
+            -limit,
+            limit - 0.5,
+            -limit + 0.5,
+            12_345.678,
+            -98_765.432_1,
+        ] {
+            assert_eq!(round_to_i32(x), round_ties_even(x) as i32, "{x}");
+        }
+    }
+
+    #[test]
+    fn weight_table_matches_opencv_formula() {
+        for ay in 0..INTER_TAB_SIZE {
+            for ax in 0..INTER_TAB_SIZE {
+                let w = WEIGHTS[(ay * INTER_TAB_SIZE + ax) as usize];
+                assert_eq!(w.iter().sum::<i32>(), 1 << WEIGHT_BITS);
+                assert_eq!(w[3], ax * ay);
+                assert_eq!(w[0], (INTER_TAB_SIZE - ax) * (INTER_TAB_SIZE - ay));
+            }
+        }
     }
 }
