@@ -79,7 +79,7 @@ impl Default for PostureConfig {
             front_index_exit_margin_pct: 3.0,
             onset_delay_s: 30.0,
             at_risk_grace_s: 3.0,
-            min_good_s: 10.0,
+            min_good_s: 5.0,
             snooze_s: 30.0 * 60.0,
             max_frame_gap_s: 2.0,
             away_after_s: 2.0,
