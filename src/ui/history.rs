@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::posture::PostureState;
 use crate::store::files::{Output, write_session};
+use crate::store::report::duration_text;
 use crate::store::stats::{SessionSummary, summarise};
 use crate::store::{SessionId, SessionInfo, Store, StoreError};
 
@@ -206,18 +207,6 @@ pub fn date_text(iso: &str) -> String {
     match iso.get(..16) {
         Some(head) => format!("{} UTC", head.replacen('T', " ", 1)),
         None => iso.to_owned(),
-    }
-}
-
-/// Seconds as `42 s`, `3 min 05 s` or `1 h 02 min`.
-pub fn duration_text(seconds: f64) -> String {
-    let total = seconds.max(0.0).round() as u64;
-    if total >= 3600 {
-        format!("{} h {:02} min", total / 3600, total % 3600 / 60)
-    } else if total >= 60 {
-        format!("{} min {:02} s", total / 60, total % 60)
-    } else {
-        format!("{total} s")
     }
 }
 

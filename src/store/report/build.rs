@@ -50,8 +50,9 @@ fn percent(fraction: f64) -> String {
     format!("{:.0}%", fraction * 100.0)
 }
 
-fn duration(seconds: f64) -> String {
-    let total = seconds.round() as u64;
+/// Seconds as `42 s`, `3 min 05 s` or `1 h 02 min` (the report and the window's history).
+pub fn duration_text(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as u64;
     if total >= 3600 {
         format!("{} h {:02} min", total / 3600, total % 3600 / 60)
     } else if total >= 60 {
@@ -117,7 +118,7 @@ fn summary_section(
         .map(|(index, (recording, summary))| {
             vec![
                 format!("{}. {}", index + 1, source_name(&recording.info)),
-                duration(summary.duration_s),
+                duration_text(summary.duration_s),
                 recording.info.view.map_or("–", view_name).to_owned(),
                 num(summary.metrics.get("cva_deg").map(|s| s.mean), 1),
                 if summary.cva_bands.seconds > 0 {
@@ -162,8 +163,8 @@ fn recording_section(
         info.id,
         info.kind.as_str(),
         info.started_at,
-        duration(summary.duration_s),
-        duration(summary.present_s),
+        duration_text(summary.duration_s),
+        duration_text(summary.present_s),
         info.view.map_or("unknown", view_name),
         info.model.as_deref().unwrap_or("unknown"),
         info.subject.as_ref().map_or_else(String::new, |subject| format!("; subject {subject}")),
@@ -327,7 +328,7 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
     let scaled = if summary.present_s > 0.0 && summary.present_s < 3600.0 {
         format!(
             " Rates per hour are scaled from {} of presence.",
-            duration(summary.present_s)
+            duration_text(summary.present_s)
         )
     } else {
         String::new()
@@ -348,7 +349,7 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
                 forward_head_index,
                 ..
             } => Some(vec![
-                duration(row.t_ms / 1000.0),
+                duration_text(row.t_ms / 1000.0),
                 num(cva_deg, 1),
                 num(forward_head_index, 2),
             ]),

@@ -6,7 +6,7 @@ mod build;
 mod plots;
 mod suggest;
 
-pub use build::{Recording, build, comparison_table};
+pub use build::{Recording, build, comparison_table, duration_text};
 
 use std::fmt::Write as _;
 
