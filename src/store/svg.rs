@@ -4,6 +4,15 @@
 
 use std::fmt::Write as _;
 
+/// `points` as an SVG `points` attribute: `x,y x,y ...` with one decimal.
+fn points_attr(points: &[(f64, f64)]) -> String {
+    points
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Escapes text for XML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -144,14 +153,10 @@ impl Svg {
                 );
             }
             _ => {
-                let coords: Vec<String> = points
-                    .iter()
-                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
-                    .collect();
                 let _ = writeln!(
                     self.body,
                     r#"<polyline points="{}" class="{}"/>"#,
-                    coords.join(" "),
+                    points_attr(points),
                     escape(class)
                 );
             }
@@ -163,14 +168,10 @@ impl Svg {
         if points.len() < 3 {
             return;
         }
-        let coords: Vec<String> = points
-            .iter()
-            .map(|(x, y)| format!("{x:.1},{y:.1}"))
-            .collect();
         let _ = writeln!(
             self.body,
             r#"<polygon points="{}" class="{}"/>"#,
-            coords.join(" "),
+            points_attr(points),
             escape(class)
         );
     }
