@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::media::body;
 use plumbline::geometry::cva::{
     C7_POSTERIOR, C7_SUPERIOR, CvaModel, CvaSample, cva_from_points, fit_c7, loo_errors,
 };
@@ -12,7 +13,7 @@ use plumbline::geometry::silhouette::{
     held_out_errors,
 };
 use plumbline::geometry::view::{ViewClass, classify_view};
-use plumbline::geometry::{Body, Facing, Keypoint, point_y_up};
+use plumbline::geometry::{Facing, point_y_up};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -39,27 +40,6 @@ struct Dump {
 
 fn annotations_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/annotations")
-}
-
-fn body(landmarks: &[[f64; 5]]) -> Body {
-    let k = |i: usize| {
-        let l = landmarks[i];
-        Some(Keypoint {
-            pos: point_y_up(l[0], l[1]),
-            visibility: l[3],
-        })
-    };
-    Body {
-        nose: k(0),
-        left_ear: k(7),
-        right_ear: k(8),
-        left_shoulder: k(11),
-        right_shoulder: k(12),
-        left_hip: k(23),
-        right_hip: k(24),
-        left_knee: k(25),
-        right_knee: k(26),
-    }
 }
 
 /// One annotated image.
