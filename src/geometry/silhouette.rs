@@ -8,16 +8,20 @@
 //! drops below one half; that exit point is the posterior contour point `Q(t)`.
 //!
 //! ```text
-//! C7 = Q(SILHOUETTE_C7_HEIGHT)      (linear between the two nearest levels)
+//! C7 = Q(level + lean * trunk inclination)      (radians, clamped to [0, 1], linear between levels)
 //! ```
 //!
-//! One parameter, fitted on the annotated side views (`docs/GEOMETRY.md` §3.4). The contour is
+//! Two parameters ([`SilhouetteC7::DEFAULT`]), fitted on the annotated side views
+//! (`docs/GEOMETRY.md` §3.4): when the trunk leans forward, C7 sits lower on the contour
+//! relative to the shoulder-to-ear line (the shoulder girdle rides up and forward over the
+//! flexed upper thoracic spine), when it reclines, higher. The contour is
 //! refused, and the caller falls back to the landmark model of `geometry::cva`, when the
 //! scan start is not inside the mask or the walk runs further than [`MAX_DEPTH`] `L` (the
 //! mask merged with hair, a chair back or the background).
 
 use nalgebra::{Point2, Vector2};
 
+use super::angles::trunk_inclination_rad;
 use super::cva::{CvaModel, CvaSample};
 use super::{Facing, SideChain, Unmeasurable, unit, wrap_angle};
 
@@ -27,9 +31,65 @@ pub const LEVELS: usize = 21;
 pub const SCAN_STEP_PX: f64 = 0.5;
 /// Longest accepted walk from the shoulder-ear line to the contour, in trunk lengths.
 pub const MAX_DEPTH: f64 = 0.6;
-/// Level of C7 on the contour (fraction of the shoulder-to-ear line), fitted in
-/// `docs/GEOMETRY.md` §3.4.
-pub const SILHOUETTE_C7_HEIGHT: f64 = 0.34;
+
+/// Where C7 sits on the posterior neck contour: at level `level + lean * inclination`, with
+/// the trunk inclination in radians (positive forward), clamped to `[0, 1]`.
+///
+/// # Examples
+/// ```
+/// use nalgebra::Point2;
+/// use plumbline::geometry::{Facing, SideChain};
+/// use plumbline::geometry::silhouette::SilhouetteC7;
+/// let upright = SideChain { ear: Point2::new(5.0, 70.0), shoulder: Point2::new(0.0, 50.0),
+///     hip: Point2::new(0.0, 0.0), knee: None };
+/// let leaning = SideChain { shoulder: Point2::new(20.0, 46.0), ..upright };
+/// let m = SilhouetteC7::DEFAULT;
+/// assert!((m.level_at(&upright, Facing::ImageRight).unwrap() - m.level).abs() < 1e-12);
+/// assert!(m.level_at(&leaning, Facing::ImageRight).unwrap() < m.level);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SilhouetteC7 {
+    /// Contour level (fraction of the shoulder-to-ear line) for an upright trunk.
+    pub level: f64,
+    /// Change of level per radian of forward trunk inclination.
+    pub lean: f64,
+}
+
+impl SilhouetteC7 {
+    /// Fitted on the 20 annotated side views, `docs/GEOMETRY.md` §3.4.
+    pub const DEFAULT: Self = Self {
+        level: 0.49,
+        lean: -0.30,
+    };
+
+    /// The contour level of C7 for `chain`.
+    ///
+    /// # Errors
+    /// [`Unmeasurable::Degenerate`] when hip and shoulder coincide.
+    pub fn level_at(&self, chain: &SideChain, facing: Facing) -> Result<f64, Unmeasurable> {
+        let inclination = trunk_inclination_rad(chain.hip, chain.shoulder, facing)?;
+        Ok((self.level + self.lean * inclination).clamp(0.0, 1.0))
+    }
+
+    /// C7 on `contour` for `chain`.
+    ///
+    /// # Errors
+    /// As [`SilhouetteC7::level_at`].
+    pub fn c7(
+        &self,
+        contour: &NeckContour,
+        chain: &SideChain,
+        facing: Facing,
+    ) -> Result<Point2<f64>, Unmeasurable> {
+        Ok(contour.at(self.level_at(chain, facing)?))
+    }
+}
+
+impl Default for SilhouetteC7 {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// Why a contour cannot be used (the landmark C7 model is used instead).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -62,11 +122,6 @@ impl NeckContour {
         let i = (x.floor() as usize).min(LEVELS - 2);
         let f = x - i as f64;
         self.points[i] + (self.points[i + 1] - self.points[i]) * f
-    }
-
-    /// C7 by the silhouette model at `height` (see the module docs).
-    pub fn c7(&self, height: f64) -> Point2<f64> {
-        self.at(height)
     }
 }
 
@@ -121,7 +176,7 @@ pub fn posterior_contour(
     Ok(NeckContour { points })
 }
 
-/// One annotated side view with its contour, for fitting [`SILHOUETTE_C7_HEIGHT`].
+/// One annotated side view with its contour, for fitting [`SilhouetteC7`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SilhouetteSample {
     /// The posterior neck contour of the image.
@@ -130,41 +185,62 @@ pub struct SilhouetteSample {
     pub sample: CvaSample,
 }
 
-/// Grid step of [`fit_height`].
-pub const HEIGHT_STEP: f64 = 0.01;
+/// Finest grid step of [`fit_silhouette_c7`], for both parameters.
+pub const FIT_STEP: f64 = 0.01;
 
-/// The CVA error (model minus reference, radians) of `s` with C7 at `height`.
-pub fn error_rad(s: &SilhouetteSample, height: f64) -> Option<f64> {
-    let c7 = s.contour.c7(height);
+/// The CVA error (model minus reference, radians) of `s` with C7 placed by `model`.
+pub fn error_rad(s: &SilhouetteSample, model: SilhouetteC7) -> Option<f64> {
+    let chain = &s.sample.chain;
+    let c7 = model.c7(&s.contour, chain, s.sample.facing).ok()?;
     let cva = CvaModel::EAR_SHOULDER
-        .cva_rad_from_c7(&s.sample.chain, s.sample.facing, c7)
+        .cva_rad_from_c7(chain, s.sample.facing, c7)
         .ok()?;
     Some(wrap_angle(cva - s.sample.reference_rad))
 }
 
-/// Fits the contour level of C7 by grid search over `[0, 1]` (step [`HEIGHT_STEP`]),
-/// minimising the summed squared CVA error; `None` without usable samples.
-pub fn fit_height<'a, I>(samples: &I) -> Option<f64>
+/// Summed squared error of `model` over `samples`; `None` when one sample cannot be measured.
+fn sse<'a>(
+    samples: impl Iterator<Item = &'a SilhouetteSample>,
+    model: SilhouetteC7,
+) -> Option<f64> {
+    samples.map(|s| error_rad(s, model).map(|e| e * e)).sum()
+}
+
+/// Fits [`SilhouetteC7`] by grid search, minimising the summed squared CVA error: level in
+/// `[0, 1]` and lean in `[-1, 0.5]` at step 0.05, then [`FIT_STEP`] within one coarse step
+/// of the best. `None` without usable samples.
+pub fn fit_silhouette_c7<'a, I>(samples: &I) -> Option<SilhouetteC7>
 where
     I: Iterator<Item = &'a SilhouetteSample> + Clone,
 {
-    let mut best: Option<(f64, f64)> = None;
-    for i in 0..=100 {
-        let h = f64::from(i) * HEIGHT_STEP;
-        let e: Option<f64> = samples
-            .clone()
-            .map(|s| error_rad(s, h).map(|e| e * e))
-            .sum();
-        if let Some(e) = e
-            && best.is_none_or(|(b, _)| e < b)
-        {
-            best = Some((e, h));
+    let search = |levels: &mut dyn Iterator<Item = f64>, leans: &[f64]| {
+        let mut best: Option<(f64, SilhouetteC7)> = None;
+        for level in levels {
+            for &lean in leans {
+                let model = SilhouetteC7 { level, lean };
+                if let Some(e) = sse(samples.clone(), model)
+                    && best.is_none_or(|(b, _)| e < b)
+                {
+                    best = Some((e, model));
+                }
+            }
         }
-    }
-    best.map(|(_, h)| h)
+        best.map(|(_, m)| m)
+    };
+    let coarse_leans: Vec<f64> = (-20..=10).map(|i| f64::from(i) * 0.05).collect();
+    let coarse = search(&mut (0..=20).map(|i| f64::from(i) * 0.05), &coarse_leans)?;
+    let fine_leans: Vec<f64> = (-5..=5)
+        .map(|i| coarse.lean + f64::from(i) * FIT_STEP)
+        .collect();
+    search(
+        &mut (-5..=5)
+            .map(|i| coarse.level + f64::from(i) * FIT_STEP)
+            .filter(|l| (0.0..=1.0).contains(l)),
+        &fine_leans,
+    )
 }
 
-/// Held-out CVA errors (radians): sample `i` is predicted by the height fitted on the
+/// Held-out CVA errors (radians): sample `i` is predicted by the model fitted on the
 /// samples `j` with `train(i, j)` (`i != j` for leave-one-out, another person for
 /// leave-one-person-out).
 pub fn held_out_errors(
@@ -174,8 +250,8 @@ pub fn held_out_errors(
     (0..samples.len())
         .filter_map(|i| {
             let rest = samples.iter().enumerate().filter(|&(j, _)| train(i, j));
-            let h = fit_height(&rest.map(|(_, s)| s))?;
-            error_rad(&samples[i], h)
+            let model = fit_silhouette_c7(&rest.map(|(_, s)| s))?;
+            error_rad(&samples[i], model)
         })
         .collect()
 }
@@ -208,6 +284,33 @@ mod tests {
         let left = posterior_contour(&chain(), Facing::ImageLeft, mask)?;
         assert!(left.points[0].x > 19.0 && left.points[0].x < 20.5);
         Ok(())
+    }
+
+    #[test]
+    fn c7_level_follows_the_trunk_and_stays_on_the_contour() {
+        let m = SilhouetteC7::DEFAULT;
+        let upright = chain();
+        let level = |c: &SideChain, f| m.level_at(c, f).expect("a trunk");
+        // The trunk of `chain()` leans 2.3° toward +x: forward facing right, back facing left.
+        assert!(level(&upright, Facing::ImageRight) < m.level);
+        assert!(level(&upright, Facing::ImageLeft) > m.level);
+        // Lying flat forward (90°) or far back is clamped to the contour ends.
+        let flat = SideChain {
+            shoulder: Point2::new(50.0, 0.0),
+            hip: Point2::new(0.0, 0.0),
+            ..upright
+        };
+        let steep = SilhouetteC7 { lean: -2.0, ..m };
+        assert!((steep.level_at(&flat, Facing::ImageRight).expect("trunk") - 0.0).abs() < 1e-12);
+        assert!((steep.level_at(&flat, Facing::ImageLeft).expect("trunk") - 1.0).abs() < 1e-12);
+        let none = SideChain {
+            hip: upright.shoulder,
+            ..upright
+        };
+        assert!(matches!(
+            m.level_at(&none, Facing::ImageRight),
+            Err(Unmeasurable::Degenerate(_))
+        ));
     }
 
     #[test]

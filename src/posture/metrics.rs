@@ -14,7 +14,7 @@ use crate::geometry::angles::{
 };
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, front_features};
-use crate::geometry::silhouette::{ContourRejected, SILHOUETTE_C7_HEIGHT, posterior_contour};
+use crate::geometry::silhouette::{ContourRejected, SilhouetteC7, posterior_contour};
 use crate::geometry::view::ViewClass;
 use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up};
 use crate::pose::segmentation::PersonMask;
@@ -142,9 +142,9 @@ pub fn measure(
                     })
                 });
                 out.metrics.cva_deg = match silhouette {
-                    Some(Ok(contour)) => {
-                        deg(model.cva_rad_from_c7(&chain, facing, contour.c7(SILHOUETTE_C7_HEIGHT)))
-                    }
+                    Some(Ok(contour)) => deg(SilhouetteC7::DEFAULT
+                        .c7(&contour, &chain, facing)
+                        .and_then(|c7| model.cva_rad_from_c7(&chain, facing, c7))),
                     Some(Err(reason)) => {
                         out.c7_fallback = Some(reason);
                         deg(model.cva_rad(&chain, facing))

@@ -118,7 +118,7 @@ struct StoredContour {
 #[test]
 fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
 -> Result<(), Box<dyn std::error::Error>> {
-    use plumbline::geometry::silhouette::{SILHOUETTE_C7_HEIGHT, posterior_contour};
+    use plumbline::geometry::silhouette::{SilhouetteC7, posterior_contour};
     use plumbline::geometry::{Facing, point_y_up};
     use plumbline::posture::metrics::body_from_skeleton;
 
@@ -173,7 +173,11 @@ fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
         let (s, _) = judge.update_with_mask(0, 0.0, Some(skeleton), Some(mask));
         let cva = s.metrics.cva_deg.ok_or("no CVA")?;
         let by_hand = plumbline::geometry::cva::CvaModel::EAR_SHOULDER
-            .cva_rad_from_c7(&chain, facing, live.c7(SILHOUETTE_C7_HEIGHT))?
+            .cva_rad_from_c7(
+                &chain,
+                facing,
+                SilhouetteC7::DEFAULT.c7(&live, &chain, facing)?,
+            )?
             .to_degrees();
         assert!((cva - by_hand).abs() < 1e-9, "{name}: {cva} vs {by_hand}");
         if is_upright {
