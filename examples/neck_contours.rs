@@ -3,7 +3,10 @@
 //! static mode. The images are read from the media folder given as the first argument
 //! (default `/work/shared/media`); only derived points are stored, no pixels.
 //!
-//! `cargo run --example neck_contours [MEDIA_DIR] > tests/data/annotations/neck_contours.json`
+//! `cargo run --example neck_contours [MEDIA_DIR [IMAGES_JSON]] > tests/data/annotations/neck_contours.json`
+//!
+//! `IMAGES_JSON` (default `tests/data/annotations/side_views.json`) lists the images as
+//! `{"images": [{"file": ..., "facing": "image-right" | "image-left"}, ...]}`.
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -22,9 +25,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             .unwrap_or_else(|| "/work/shared/media".to_owned()),
     );
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let ann: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
-        root.join("tests/data/annotations/side_views.json"),
-    )?)?;
+    let list = std::env::args().nth(2).map_or_else(
+        || root.join("tests/data/annotations/side_views.json"),
+        PathBuf::from,
+    );
+    let ann: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(list)?)?;
     let config = PoseConfig {
         mode: Mode::Static,
         segmentation: true,

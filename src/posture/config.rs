@@ -39,6 +39,10 @@ pub struct PostureConfig {
     pub cva_below_baseline_deg: f64,
     /// Side view: to leave forward head the CVA must clear the thresholds by this margin.
     pub cva_exit_margin_deg: f64,
+    /// Per-user CVA offset, added to every CVA before it is judged or shown (0 by default).
+    /// Set it to a therapist's photogrammetric CVA minus plumbline's CVA of the same posture,
+    /// averaged over a calibration rather than taken from one frame (docs/GEOMETRY.md §3.2).
+    pub cva_user_offset_deg: f64,
     /// Front view: forward head when the forward-head index exceeds this (percent).
     pub front_index_max_pct: f64,
     /// Front view: to leave forward head the index must fall this far below the threshold.
@@ -75,6 +79,7 @@ impl Default for PostureConfig {
             cva_min_deg: 25.0,
             cva_below_baseline_deg: 5.0,
             cva_exit_margin_deg: 2.0,
+            cva_user_offset_deg: 0.0,
             front_index_max_pct: 6.0,
             front_index_exit_margin_pct: 3.0,
             onset_delay_s: 30.0,
@@ -153,6 +158,13 @@ impl PostureConfig {
                 range: "0 to 90",
             });
         }
+        if !(-30.0..=30.0).contains(&self.cva_user_offset_deg) {
+            return Err(ConfigError::Range {
+                name: "cva_user_offset_deg",
+                value: self.cva_user_offset_deg,
+                range: "-30 to 30",
+            });
+        }
         if !self.front_index_max_pct.is_finite() {
             return Err(ConfigError::Range {
                 name: "front_index_max_pct",
@@ -201,6 +213,13 @@ mod tests {
             PostureConfig::from_toml("onset_delay_s = -1.0\n"),
             Err(ConfigError::Range {
                 name: "onset_delay_s",
+                ..
+            })
+        ));
+        assert!(matches!(
+            PostureConfig::from_toml("cva_user_offset_deg = 45.0\n"),
+            Err(ConfigError::Range {
+                name: "cva_user_offset_deg",
                 ..
             })
         ));

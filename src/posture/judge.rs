@@ -33,12 +33,17 @@ pub struct PostureJudge {
 }
 
 impl PostureJudge {
-    /// A judge with `config`, the fitted C7 model and no baseline.
+    /// A judge with `config`, the fitted C7 model (with the config's per-user CVA offset)
+    /// and no baseline.
     pub fn new(config: PostureConfig) -> Self {
         let views = ViewTracker::with_switch_frames(config.view_switch_frames);
+        let model = CvaModel {
+            user_offset_rad: config.cva_user_offset_deg.to_radians(),
+            ..CvaModel::default()
+        };
         Self {
             config,
-            model: CvaModel::default(),
+            model,
             views,
             machine: StateMachine::new(),
             baseline: None,
@@ -329,6 +334,33 @@ mod tests {
         let (s, _) = judge.update(130, t, None);
         assert_eq!(s.state, PostureState::Away);
         assert_eq!(s.view, View::Unknown);
+    }
+
+    #[test]
+    fn the_per_user_offset_shifts_the_cva_and_the_judgement() {
+        let cva_after = |offset: f64, ear_dx: f32| {
+            let mut judge = PostureJudge::new(PostureConfig {
+                cva_user_offset_deg: offset,
+                view_switch_frames: 1,
+                ..config()
+            });
+            let (s, _) = judge.update(0, 0.0, Some(&side(ear_dx)));
+            (
+                s.metrics.cva_deg.expect("a side view has a CVA"),
+                s.forward_head,
+            )
+        };
+        let (plain, _) = cva_after(0.0, 60.0);
+        let (shifted, _) = cva_after(7.5, 60.0);
+        assert!((shifted - plain - 7.5).abs() < 1e-9, "{plain} {shifted}");
+        // An ear position just under the absolute threshold is judged forward without the
+        // offset and upright with it.
+        let dx = (0..400)
+            .map(|i| i as f32)
+            .find(|&dx| cva_after(0.0, dx).0 < 24.0)
+            .expect("far enough forward reads below 24°");
+        assert_eq!(cva_after(0.0, dx).1, Some(true));
+        assert_eq!(cva_after(5.0, dx).1, Some(false));
     }
 
     #[test]
