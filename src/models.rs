@@ -273,6 +273,12 @@ pub fn open_session(
         .map_err(|e| invalid(e.to_string()))?
         .with_inter_threads(1)
         .map_err(|e| invalid(e.to_string()))?
+        // No CPU arena, no memory pattern: 5 MB less peak RSS in the monitor at the same CPU
+        // (docs/MONITOR.md).
+        .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(false).build()])
+        .map_err(|e| invalid(e.to_string()))?
+        .with_memory_pattern(false)
+        .map_err(|e| invalid(e.to_string()))?
         .commit_from_memory(&bytes)
         .map_err(|e| invalid(e.to_string()))?;
     check_interface(&session, &spec(kind)?).map_err(|detail| ModelError::Interface {
