@@ -19,9 +19,9 @@
 //! the data, the fit and its leave-one-out error). A per-user offset from a calibration
 //! corrects the person-specific remainder.
 
-use nalgebra::{Point2, Vector2};
+use nalgebra::Point2;
 
-use super::{Facing, SideChain, Unmeasurable, unit, wrap_angle};
+use super::{Facing, SideChain, Unmeasurable, grid_search_2d, wrap_angle};
 
 /// Posterior offset of C7 from the shoulder joint centre, as a fraction of the trunk length.
 /// Fitted in `docs/GEOMETRY.md`.
@@ -91,11 +91,8 @@ impl CvaModel {
     /// assert!((c7.x + 5.0).abs() < 1e-9 && (c7.y - 55.0).abs() < 1e-9);
     /// ```
     pub fn c7(&self, chain: &SideChain, facing: Facing) -> Result<Point2<f64>, Unmeasurable> {
-        let trunk = chain.shoulder - chain.hip;
-        let length = trunk.norm();
-        let superior = unit(chain.hip, chain.shoulder, "trunk (hip to shoulder)")?;
-        let anterior = Vector2::new(superior.y, -superior.x) * facing.sign();
-        let posterior = -anterior;
+        let length = (chain.shoulder - chain.hip).norm();
+        let (superior, posterior) = chain.trunk_axes(facing)?;
         Ok(chain.shoulder + length * (self.posterior * posterior + self.superior * superior))
     }
 
@@ -186,32 +183,6 @@ fn sse(model: &CvaModel, samples: &[CvaSample]) -> Option<f64> {
     Some(total)
 }
 
-fn grid_best(
-    samples: &[CvaSample],
-    posterior: (f64, f64),
-    superior: (f64, f64),
-    step: f64,
-) -> Option<(f64, CvaModel)> {
-    let n_p = ((posterior.1 - posterior.0) / step).round() as i32;
-    let n_s = ((superior.1 - superior.0) / step).round() as i32;
-    let mut best: Option<(f64, CvaModel)> = None;
-    for i in 0..=n_p {
-        for j in 0..=n_s {
-            let model = CvaModel {
-                posterior: posterior.0 + f64::from(i) * step,
-                superior: superior.0 + f64::from(j) * step,
-                user_offset_rad: 0.0,
-            };
-            if let Some(e) = sse(&model, samples)
-                && best.is_none_or(|(b, _)| e < b)
-            {
-                best = Some((e, model));
-            }
-        }
-    }
-    best
-}
-
 /// Fits the two C7 fractions by a coarse-to-fine grid search over [`FIT_RANGE`],
 /// minimising the summed squared CVA error; `None` without usable samples.
 ///
@@ -237,15 +208,16 @@ pub fn fit_c7(samples: &[CvaSample]) -> Option<CvaModel> {
     if samples.is_empty() {
         return None;
     }
-    let (_, coarse) = grid_best(samples, FIT_RANGE, FIT_RANGE, FIT_COARSE_STEP)?;
-    let around = |v: f64| (v - FIT_COARSE_STEP, v + FIT_COARSE_STEP);
-    let (_, fine) = grid_best(
-        samples,
-        around(coarse.posterior),
-        around(coarse.superior),
-        FIT_STEP,
-    )?;
-    Some(fine)
+    let model = |posterior, superior| CvaModel {
+        posterior,
+        superior,
+        user_offset_rad: 0.0,
+    };
+    let (posterior, superior) =
+        grid_search_2d(FIT_RANGE, FIT_RANGE, FIT_COARSE_STEP, FIT_STEP, |p, s| {
+            sse(&model(p, s), samples)
+        })?;
+    Some(model(posterior, superior))
 }
 
 /// Leave-one-out CVA errors (model minus reference, radians) of [`fit_c7`]: each sample is

@@ -123,6 +123,50 @@ pub struct SideChain {
     pub knee: Option<Point2<f64>>,
 }
 
+impl SideChain {
+    /// The trunk's unit axes: superior (hip to shoulder) and posterior (perpendicular to it,
+    /// toward the person's back).
+    ///
+    /// # Errors
+    /// [`Unmeasurable::Degenerate`] when hip and shoulder coincide.
+    pub fn trunk_axes(&self, facing: Facing) -> Result<(Vector2<f64>, Vector2<f64>), Unmeasurable> {
+        let superior = unit(self.hip, self.shoulder, "trunk (hip to shoulder)")?;
+        let anterior = Vector2::new(superior.y, -superior.x) * facing.sign();
+        Ok((superior, -anterior))
+    }
+}
+
+/// A two-parameter grid search, coarse to fine: `loss(a, b)` over `a_range` × `b_range` at
+/// `coarse` steps, then at `fine` steps within one coarse step of the best point. Returns the
+/// best `(a, b)`; `None` when `loss` is `None` everywhere (no usable samples).
+pub(crate) fn grid_search_2d(
+    a_range: (f64, f64),
+    b_range: (f64, f64),
+    coarse: f64,
+    fine: f64,
+    loss: impl Fn(f64, f64) -> Option<f64>,
+) -> Option<(f64, f64)> {
+    let grid = |a: (f64, f64), b: (f64, f64), step: f64| {
+        #[expect(clippy::cast_possible_truncation, reason = "a few hundred grid steps")]
+        let steps = |r: (f64, f64)| ((r.1 - r.0) / step).round() as i32;
+        let mut best: Option<(f64, (f64, f64))> = None;
+        for i in 0..=steps(a) {
+            for j in 0..=steps(b) {
+                let point = (a.0 + f64::from(i) * step, b.0 + f64::from(j) * step);
+                if let Some(e) = loss(point.0, point.1)
+                    && best.is_none_or(|(b, _)| e < b)
+                {
+                    best = Some((e, point));
+                }
+            }
+        }
+        best.map(|(_, point)| point)
+    };
+    let (a, b) = grid(a_range, b_range, coarse)?;
+    let around = |v: f64| (v - coarse, v + coarse);
+    grid(around(a), around(b), fine)
+}
+
 /// The direction the person faces in a side view, in the y-up frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Facing {

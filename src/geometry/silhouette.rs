@@ -19,11 +19,11 @@
 //! scan start is not inside the mask or the walk runs further than [`MAX_DEPTH`] `L` (the
 //! mask merged with hair, a chair back or the background).
 
-use nalgebra::{Point2, Vector2};
+use nalgebra::Point2;
 
 use super::angles::trunk_inclination_rad;
 use super::cva::{CvaModel, CvaSample};
-use super::{Facing, SideChain, Unmeasurable, unit, wrap_angle};
+use super::{Facing, SideChain, Unmeasurable, grid_search_2d, wrap_angle};
 
 /// Number of contour levels between the shoulder (`t = 0`) and the ear (`t = 1`), inclusive.
 pub const LEVELS: usize = 21;
@@ -116,19 +116,13 @@ impl NeckContour {
     /// The contour point at level `t` in `[0, 1]`, linear between levels.
     pub fn at(&self, t: f64) -> Point2<f64> {
         let last = (LEVELS - 1) as f64;
-        let x = (t.clamp(0.0, 1.0) * last).min(last);
+        let x = t.clamp(0.0, 1.0) * last;
         #[expect(clippy::cast_possible_truncation, reason = "x is in 0..=20")]
         #[expect(clippy::cast_sign_loss, reason = "x is not negative")]
         let i = (x.floor() as usize).min(LEVELS - 2);
         let f = x - i as f64;
         self.points[i] + (self.points[i + 1] - self.points[i]) * f
     }
-}
-
-/// The posterior unit vector of the trunk (perpendicular to hip-to-shoulder, to the back).
-fn posterior(chain: &SideChain, facing: Facing) -> Result<Vector2<f64>, Unmeasurable> {
-    let superior = unit(chain.hip, chain.shoulder, "trunk (hip to shoulder)")?;
-    Ok(-Vector2::new(superior.y, -superior.x) * facing.sign())
 }
 
 /// Traces the posterior neck contour of `chain` in a mask given as `inside(point)` = person
@@ -151,7 +145,9 @@ pub fn posterior_contour(
     facing: Facing,
     inside: impl Fn(Point2<f64>) -> f64,
 ) -> Result<NeckContour, ContourRejected> {
-    let p = posterior(chain, facing).map_err(ContourRejected::Geometry)?;
+    let (_, p) = chain
+        .trunk_axes(facing)
+        .map_err(ContourRejected::Geometry)?;
     let length = (chain.shoulder - chain.hip).norm();
     let max_steps = (MAX_DEPTH * length / SCAN_STEP_PX).ceil();
     let mut points = [Point2::origin(); LEVELS];
@@ -185,7 +181,13 @@ pub struct SilhouetteSample {
     pub sample: CvaSample,
 }
 
-/// Finest grid step of [`fit_silhouette_c7`], for both parameters.
+/// Search range of [`fit_silhouette_c7`] for [`SilhouetteC7::level`].
+pub const FIT_LEVEL_RANGE: (f64, f64) = (0.0, 1.0);
+/// Search range of [`fit_silhouette_c7`] for [`SilhouetteC7::lean`].
+pub const FIT_LEAN_RANGE: (f64, f64) = (-1.0, 0.5);
+/// Coarse grid step of [`fit_silhouette_c7`], for both parameters.
+pub const FIT_COARSE_STEP: f64 = 0.05;
+/// Fine grid step of [`fit_silhouette_c7`] (within one coarse step of the coarse optimum).
 pub const FIT_STEP: f64 = 0.01;
 
 /// The CVA error (model minus reference, radians) of `s` with C7 placed by `model`.
@@ -206,38 +208,21 @@ fn sse<'a>(
     samples.map(|s| error_rad(s, model).map(|e| e * e)).sum()
 }
 
-/// Fits [`SilhouetteC7`] by grid search, minimising the summed squared CVA error: level in
-/// `[0, 1]` and lean in `[-1, 0.5]` at step 0.05, then [`FIT_STEP`] within one coarse step
-/// of the best. `None` without usable samples.
+/// Fits [`SilhouetteC7`] by a coarse-to-fine grid search over [`FIT_LEVEL_RANGE`] ×
+/// [`FIT_LEAN_RANGE`], minimising the summed squared CVA error; `None` without usable
+/// samples.
 pub fn fit_silhouette_c7<'a, I>(samples: &I) -> Option<SilhouetteC7>
 where
     I: Iterator<Item = &'a SilhouetteSample> + Clone,
 {
-    let search = |levels: &mut dyn Iterator<Item = f64>, leans: &[f64]| {
-        let mut best: Option<(f64, SilhouetteC7)> = None;
-        for level in levels {
-            for &lean in leans {
-                let model = SilhouetteC7 { level, lean };
-                if let Some(e) = sse(samples.clone(), model)
-                    && best.is_none_or(|(b, _)| e < b)
-                {
-                    best = Some((e, model));
-                }
-            }
-        }
-        best.map(|(_, m)| m)
-    };
-    let coarse_leans: Vec<f64> = (-20..=10).map(|i| f64::from(i) * 0.05).collect();
-    let coarse = search(&mut (0..=20).map(|i| f64::from(i) * 0.05), &coarse_leans)?;
-    let fine_leans: Vec<f64> = (-5..=5)
-        .map(|i| coarse.lean + f64::from(i) * FIT_STEP)
-        .collect();
-    search(
-        &mut (-5..=5)
-            .map(|i| coarse.level + f64::from(i) * FIT_STEP)
-            .filter(|l| (0.0..=1.0).contains(l)),
-        &fine_leans,
-    )
+    let (level, lean) = grid_search_2d(
+        FIT_LEVEL_RANGE,
+        FIT_LEAN_RANGE,
+        FIT_COARSE_STEP,
+        FIT_STEP,
+        |level, lean| sse(samples.clone(), SilhouetteC7 { level, lean }),
+    )?;
+    Some(SilhouetteC7 { level, lean })
 }
 
 /// Held-out CVA errors (radians): sample `i` is predicted by the model fitted on the

@@ -141,16 +141,13 @@ pub fn measure(
                         f64::from(m.probability(x, y))
                     })
                 });
-                out.metrics.cva_deg = match silhouette {
-                    Some(Ok(contour)) => deg(SilhouetteC7::DEFAULT
+                out.c7_fallback = silhouette.as_ref().and_then(|s| s.as_ref().err().copied());
+                out.metrics.cva_deg = deg(match silhouette {
+                    Some(Ok(contour)) => SilhouetteC7::DEFAULT
                         .c7(&contour, &chain, facing)
-                        .and_then(|c7| model.cva_rad_from_c7(&chain, facing, c7))),
-                    Some(Err(reason)) => {
-                        out.c7_fallback = Some(reason);
-                        deg(model.cva_rad(&chain, facing))
-                    }
-                    None => deg(model.cva_rad(&chain, facing)),
-                };
+                        .and_then(|c7| model.cva_rad_from_c7(&chain, facing, c7)),
+                    _ => model.cva_rad(&chain, facing),
+                });
                 if let Ok(a) = side_angles(&chain, facing) {
                     out.metrics.neck_flexion_deg = Some(a.neck_flexion_rad.to_degrees());
                     out.metrics.trunk_inclination_deg = Some(a.trunk_inclination_rad.to_degrees());

@@ -108,13 +108,6 @@ fn real_images_views_and_cva_order() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// One line of `neck_contours.json`.
-#[derive(serde::Deserialize)]
-struct StoredContour {
-    file: String,
-    contour_px: Option<Vec<[f64; 2]>>,
-}
-
 #[test]
 fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
 -> Result<(), Box<dyn std::error::Error>> {
@@ -129,9 +122,7 @@ fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
         ..PoseConfig::default()
     };
     let mut engine = PoseEngine::new(&dir, config)?;
-    let stored: Vec<StoredContour> = serde_json::from_str(&std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/annotations/neck_contours.json"),
-    )?)?;
+    let stored = super::fit::stored_contours()?;
     let cases = [
         ("side_sit_upright_01.jpg", Facing::ImageRight, true),
         ("side_sit_upright_02.jpg", Facing::ImageLeft, true),

@@ -228,16 +228,22 @@ fn c7_model_fit_and_leave_one_out_error() -> Result<(), Box<dyn std::error::Erro
 
 /// One line of `neck_contours.json` (`cargo run --example neck_contours`).
 #[derive(Deserialize)]
-struct ContourRow {
-    file: String,
-    contour_px: Option<Vec<[f64; 2]>>,
+pub(super) struct ContourRow {
+    pub(super) file: String,
+    /// The contour in image pixels (y down), `None` when it was refused.
+    pub(super) contour_px: Option<Vec<[f64; 2]>>,
+}
+
+/// The stored posterior neck contours of the annotated side views.
+pub(super) fn stored_contours() -> Result<Vec<ContourRow>, Box<dyn std::error::Error>> {
+    Ok(serde_json::from_str(&std::fs::read_to_string(
+        annotations_dir().join("neck_contours.json"),
+    )?)?)
 }
 
 /// The annotated samples with their stored posterior neck contours.
 fn silhouette_rows() -> Result<Vec<(Row, SilhouetteSample)>, Box<dyn std::error::Error>> {
-    let stored: Vec<ContourRow> = serde_json::from_str(&std::fs::read_to_string(
-        annotations_dir().join("neck_contours.json"),
-    )?)?;
+    let stored = stored_contours()?;
     let mut out = Vec::new();
     for r in samples()? {
         let c = stored
