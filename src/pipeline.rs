@@ -17,6 +17,7 @@
 //! (`ui`), the headless monitor and the recorder.
 
 mod analyser;
+mod failure;
 mod workers;
 
 use std::sync::Arc;
@@ -24,10 +25,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use analyser::{Analyser, AnalyserFactory, Analysis, BlazePoseAnalyser, blazepose_factory};
+pub use failure::{ControlError, Failure, FailureKind, StartError};
 
 use crate::capture::{Frame, Pacing, SourceSpec};
 use crate::pose::PoseEstimate;
@@ -80,8 +81,8 @@ pub enum SourceStatus {
     },
     /// The source ended (end of file or folder).
     Ended,
-    /// The source cannot be used; the text says what to do.
-    Failed(String),
+    /// The source cannot be used; the message says what to do.
+    Failed(Failure),
 }
 
 /// What the pipeline tells its consumers (window, headless printer).
@@ -93,8 +94,8 @@ pub enum Update {
     Source(SourceStatus),
     /// The posture machine reported an event.
     Posture(PostureEvent),
-    /// A worker failed and the pipeline cannot go on; the text says what to do.
-    Failed(String),
+    /// A worker failed and the pipeline cannot go on; the message says what to do.
+    Failed(Failure),
 }
 
 /// What the consumers can ask of the pipeline.
@@ -248,7 +249,7 @@ impl Pipeline {
     /// ready (so a missing runtime, camera or file is an error here), and starts the flow.
     /// The receiver yields [`Update`]s until the source ends or the pipeline stops; then it
     /// disconnects.
-    pub fn start(config: PipelineConfig) -> anyhow::Result<(Self, Receiver<Update>)> {
+    pub fn start(config: PipelineConfig) -> Result<(Self, Receiver<Update>), StartError> {
         let stop = StopFlag::default();
         let interval = SharedInterval::default();
         interval.set_ms(config.rate.interval_ms(PostureState::Upright));
@@ -287,15 +288,17 @@ impl Pipeline {
         })?;
 
         // Both threads report once; a closed channel means the thread died before reporting.
-        let pose_ready: anyhow::Result<()> = pose_ready_rx
+        let vanished =
+            |name: &str| Failure::new(FailureKind::Internal, format!("the {name} thread ended"));
+        let pose_ready = pose_ready_rx
             .recv()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the pose thread ended before starting")));
-        let source_ready: anyhow::Result<()> = source_ready_rx
+            .unwrap_or_else(|_| Err(vanished("pose")));
+        let source_ready = source_ready_rx
             .recv()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the capture thread ended before starting")));
+            .unwrap_or_else(|_| Err(vanished("capture")));
         // The source's error first: a wrong path is the likelier mistake and quick to fix.
-        source_ready.context("cannot open the source")?;
-        pose_ready.context("cannot start the pose engine")?;
+        source_ready.map_err(StartError::Source)?;
+        pose_ready.map_err(StartError::Engine)?;
         Ok((pipeline, updates_rx))
     }
 
@@ -303,20 +306,23 @@ impl Pipeline {
         &mut self,
         name: &'static str,
         body: impl FnOnce() + Send + 'static,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StartError> {
         let handle = std::thread::Builder::new()
             .name(name.into())
             .spawn(body)
-            .with_context(|| format!("cannot start the {name} thread"))?;
+            .map_err(|source| StartError::Thread { name, source })?;
         self.workers.push(Worker { name, handle });
         Ok(())
     }
 
-    /// Sends a control message to the pose thread; fails only when it has stopped.
-    pub fn control(&self, control: Control) -> anyhow::Result<()> {
+    /// Sends a control message to the pose thread, waiting at most a second for room.
+    pub fn control(&self, control: Control) -> Result<(), ControlError> {
         self.controls
             .send_timeout(control, Duration::from_secs(1))
-            .map_err(|_| anyhow::anyhow!("the pipeline has stopped or does not answer"))
+            .map_err(|err| match err {
+                crossbeam_channel::SendTimeoutError::Timeout(_) => ControlError::Busy,
+                crossbeam_channel::SendTimeoutError::Disconnected(_) => ControlError::Stopped,
+            })
     }
 
     /// A handle that stops the pipeline from elsewhere (a Ctrl-C handler).

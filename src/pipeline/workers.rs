@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, select};
 
 use super::{
-    Analysed, AnalyserFactory, Analysis, Control, Delivery, RatePolicy, STOP_POLL, SharedInterval,
-    SourceStatus, StopFlag, Update,
+    Analysed, AnalyserFactory, Analysis, Control, Delivery, Failure, RatePolicy, STOP_POLL,
+    SharedInterval, SourceStatus, StopFlag, Update,
 };
 use crate::capture::latest::{self, LatestReceiver, LatestSender, Sent};
 use crate::capture::{CaptureError, Frame, FrameSource, Pacing, SourceSpec};
@@ -78,7 +78,7 @@ fn send_or_stop<T>(tx: &Sender<T>, mut value: T, stop: &StopFlag) -> bool {
 fn open_and_report(
     spec: &SourceSpec,
     pacing: Pacing,
-    ready: &Sender<anyhow::Result<()>>,
+    ready: &Sender<Result<(), Failure>>,
 ) -> Option<Box<dyn FrameSource>> {
     match crate::capture::open(spec, pacing) {
         Ok(source) => {
@@ -86,7 +86,7 @@ fn open_and_report(
             Some(source)
         }
         Err(err) => {
-            let _ = ready.send(Err(err.into()));
+            let _ = ready.send(Err(Failure::from_error(&err)));
             None
         }
     }
@@ -103,7 +103,7 @@ pub(super) struct CaptureWorker {
 impl CaptureWorker {
     /// Opens the source here (so a camera stays on this thread), reports readiness, then
     /// forwards frames until the source ends, fails, or the pipeline stops.
-    pub fn run(self, spec: &SourceSpec, pacing: Pacing, ready: &Sender<anyhow::Result<()>>) {
+    pub fn run(self, spec: &SourceSpec, pacing: Pacing, ready: &Sender<Result<(), Failure>>) {
         let Some(mut source) = open_and_report(spec, pacing, ready) else {
             return;
         };
@@ -133,7 +133,7 @@ impl CaptureWorker {
                 }
                 Err(err) if err.is_transient() => self.wait_for_camera(&err, &mut last_attempt),
                 Err(err) => {
-                    self.status(SourceStatus::Failed(format!("{err:#}")));
+                    self.status(SourceStatus::Failed(Failure::from_error(&err)));
                     break;
                 }
             }
@@ -199,11 +199,11 @@ enum Flow {
 impl PoseWorker {
     /// Builds the analyser here (its sessions stay on this thread), reports readiness, then
     /// analyses frames and applies controls until the frames end or the pipeline stops.
-    pub fn run(mut self, factory: AnalyserFactory, ready: &Sender<anyhow::Result<()>>) {
+    pub fn run(mut self, factory: AnalyserFactory, ready: &Sender<Result<(), Failure>>) {
         let mut analyser = match factory() {
             Ok(analyser) => analyser,
             Err(err) => {
-                let _ = ready.send(Err(err));
+                let _ = ready.send(Err(Failure::from_anyhow(&err)));
                 return;
             }
         };
@@ -254,8 +254,10 @@ impl PoseWorker {
                 if state.failed_in_a_row < MAX_FAILED_FRAMES_IN_A_ROW {
                     return Flow::Continue;
                 }
-                let msg = format!("{MAX_FAILED_FRAMES_IN_A_ROW} frames in a row failed: {err:#}");
-                send_or_stop(&self.updates, Update::Failed(msg), &self.stop);
+                let failure = Failure::from_anyhow(&err).context(&format!(
+                    "{MAX_FAILED_FRAMES_IN_A_ROW} frames in a row failed"
+                ));
+                send_or_stop(&self.updates, Update::Failed(failure), &self.stop);
                 Flow::Stop
             }
         }

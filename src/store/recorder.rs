@@ -312,7 +312,10 @@ mod tests {
         assert!(message.contains("not being saved"), "{message}");
         assert!(message.contains("bad.sqlite"), "{message}");
         assert_eq!(recorder.take_message(), None, "shown once");
-        recorder.record(&Update::Failed("x".into()));
+        recorder.record(&Update::Failed(crate::pipeline::Failure::new(
+            crate::pipeline::FailureKind::Internal,
+            "x",
+        )));
         assert_eq!(recorder.finish()?, None);
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
-use crate::pipeline::{Control, SourceStatus, Update};
+use crate::pipeline::{Control, ControlError, Failure, FailureKind, SourceStatus, Update};
 
 use super::history::{self, History};
 use super::mini::{self, Layout};
@@ -33,13 +33,15 @@ const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
 pub trait ControlSink: Send {
     /// Hands `control` over without blocking the UI for long; the error says why it was not
     /// taken.
-    fn send_control(&self, control: Control) -> Result<(), String>;
+    fn send_control(&self, control: Control) -> Result<(), ControlError>;
 }
 
 impl ControlSink for Sender<Control> {
-    fn send_control(&self, control: Control) -> Result<(), String> {
-        self.try_send(control)
-            .map_err(|err| format!("the pipeline did not take the request: {err}"))
+    fn send_control(&self, control: Control) -> Result<(), ControlError> {
+        self.try_send(control).map_err(|err| match err {
+            crossbeam_channel::TrySendError::Full(_) => ControlError::Busy,
+            crossbeam_channel::TrySendError::Disconnected(_) => ControlError::Stopped,
+        })
     }
 }
 
@@ -218,11 +220,11 @@ impl App {
                         SourceStatus::Ended | SourceStatus::Failed(_)
                     );
                     if !expected_end && self.state.failure.is_none() {
-                        self.state.failure = Some(
+                        self.state.failure = Some(Failure::new(
+                            FailureKind::Internal,
                             "The analysis threads stopped without a message; the log has the \
-                             reason."
-                                .to_owned(),
-                        );
+                             reason.",
+                        ));
                     }
                     break;
                 }

@@ -38,16 +38,13 @@ pub use state::{ActiveAlert, HistoryPoint, UiState};
 
 use crate::capture::{Pacing, SourceSpec};
 use crate::pipeline::{
-    Control, DEFAULT_AT_RISK_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy, Update,
-    blazepose_factory,
+    CONTROL_CAPACITY, Control, ControlError, DEFAULT_AT_RISK_FPS, Delivery, Failure, Pipeline,
+    PipelineConfig, RatePolicy, Update, blazepose_factory,
 };
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
 use crate::store::Recorder;
 use crate::store::recorder::monitor_session;
-
-/// Capacity of the control channel of a window whose pipeline did not start.
-const CONTROL_CAPACITY: usize = 16;
 
 /// Title of the native window.
 pub const WINDOW_TITLE: &str = "plumbline";
@@ -106,8 +103,8 @@ pub struct WindowOptions {
 }
 
 impl ControlSink for Pipeline {
-    fn send_control(&self, control: Control) -> Result<(), String> {
-        self.control(control).map_err(|err| format!("{err:#}"))
+    fn send_control(&self, control: Control) -> Result<(), ControlError> {
+        self.control(control)
     }
 }
 
@@ -142,37 +139,17 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
         persist_window: false,
         ..eframe::NativeOptions::default()
     };
-    let exit_after = options.exit_after;
-    let models_dir = options.models_dir.clone();
-    let (db, record) = (options.db.clone(), options.record);
+    let options = options.clone();
     eframe::run_native(
         WINDOW_TITLE,
         native_options,
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
             let repaint = Box::new(move || ctx.request_repaint());
-            let config = pipeline_config(&source, models_dir, &settings, repaint);
-            let app = match config.and_then(Pipeline::start) {
-                Ok((pipeline, updates)) => {
-                    let app = App::new(updates, pipeline, settings);
-                    if record {
-                        // Started after the pipeline: a source that fails leaves no empty
-                        // session.
-                        let new = monitor_session(
-                            &source,
-                            app.settings.model.choice(),
-                            app.settings.subject(),
-                        );
-                        app.with_recorder(Recorder::start(db.as_deref(), &new))
-                    } else {
-                        app.with_database(db.clone())
-                    }
-                }
-                Err(err) => failed_app(&format!("{err:#}"), settings).with_database(db),
-            };
+            let app = start_app(&source, settings, &options, repaint);
             Ok(Box::new(
                 app.with_settings_path(settings_path)
-                    .with_exit_after(exit_after),
+                    .with_exit_after(options.exit_after),
             ))
         }),
     )
@@ -183,6 +160,34 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
          `plumbline analyze VIDEO --report report.html`",
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The window's app on `source`: starts the pipeline and, when asked, the recorder. When the
+/// pipeline cannot start, the app shows why (its screen is chosen by the failure's kind).
+/// `on_update` is called after each update (the window passes `ctx.request_repaint`).
+pub fn start_app(
+    source: &str,
+    settings: Settings,
+    options: &WindowOptions,
+    on_update: Box<dyn Fn() + Send>,
+) -> App {
+    let started = pipeline_config(source, options.models_dir.clone(), &settings, on_update)
+        .map_err(|err| Failure::from_anyhow(&err))
+        .and_then(|config| Pipeline::start(config).map_err(|err| err.failure()));
+    match started {
+        Ok((pipeline, updates)) => {
+            let app = App::new(updates, pipeline, settings);
+            if options.record {
+                // Started after the pipeline: a source that fails leaves no empty session.
+                let new =
+                    monitor_session(source, app.settings.model.choice(), app.settings.subject());
+                app.with_recorder(Recorder::start(options.db.as_deref(), &new))
+            } else {
+                app.with_database(options.db.clone())
+            }
+        }
+        Err(failure) => failed_app(failure, settings).with_database(options.db.clone()),
+    }
 }
 
 /// The pipeline settings for the window: live delivery, the saved model and thresholds.
@@ -221,11 +226,11 @@ pub fn pipeline_config(
 }
 
 /// A window without a pipeline that shows why it could not start.
-fn failed_app(message: &str, settings: Settings) -> App {
+fn failed_app(failure: Failure, settings: Settings) -> App {
     let (update_tx, update_rx) = crossbeam_channel::bounded(1);
     let (control_tx, _control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
     let mut app = App::new(update_rx, control_tx, settings);
-    app.state.apply(Update::Failed(message.to_owned()));
+    app.state.apply(Update::Failed(failure));
     // Kept so the window does not also report a vanished pipeline.
     app.with_pipeline(Box::new(update_tx))
 }

@@ -14,7 +14,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 use plumbline::capture::Frame;
-use plumbline::pipeline::{Analysed, Control, SourceStatus, Update};
+use plumbline::pipeline::{Analysed, Control, Failure, FailureKind, SourceStatus, Update};
 use plumbline::pose::{
     Landmark, LandmarkIndex, NUM_LANDMARKS, PoseEstimate, Roi, Skeleton, WorldLandmark,
 };
@@ -366,9 +366,10 @@ fn onset_delay_change_is_sent_at_once_and_saved() {
 fn error_screens_say_what_to_do() {
     let (mut harness, updates, _controls) = app_harness();
     updates
-        .send(Update::Source(SourceStatus::Failed(
-            "no camera found at camera:0".into(),
-        )))
+        .send(Update::Source(SourceStatus::Failed(Failure::new(
+            FailureKind::NoCamera,
+            "no camera found at camera:0",
+        ))))
         .unwrap();
     harness.run();
     harness.get_by_label("No camera");
@@ -388,13 +389,58 @@ fn error_screens_say_what_to_do() {
     harness.get_by_label("Details: device unplugged (attempt 3, next try in 2 s)");
 
     updates
-        .send(Update::Failed(
-            "cannot load ONNX Runtime: set ORT_DYLIB_PATH".into(),
-        ))
+        .send(Update::Failed(Failure::new(
+            FailureKind::Runtime,
+            "cannot load ONNX Runtime: set ORT_DYLIB_PATH",
+        )))
         .unwrap();
     harness.run_steps(2);
     harness.get_by_label("Pose engine not available");
     harness.get_by_label_contains("scripts/fetch-runtime");
+}
+
+/// Draws `app` in a harness the size of the window.
+fn window_harness(app: App) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(
+            |ui, app: &mut App| {
+                app.logic_step(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        )
+}
+
+#[test]
+fn missing_video_in_a_models_folder_shows_file_not_found() {
+    // The window's own start-up path (real pipeline, real models) on a path whose words
+    // ("models", "camera", "onnx") used to pick the wrong screen.
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).unwrap();
+    let missing = models.join("onnx-camera-runtime.mp4");
+    let settings = Settings {
+        red_flags_acknowledged: true,
+        ..Settings::default()
+    };
+    let options = ui::WindowOptions::default();
+    let app = ui::start_app(
+        missing.to_str().unwrap(),
+        settings,
+        &options,
+        Box::new(|| {}),
+    );
+    let mut harness = window_harness(app);
+    harness.run();
+    harness.get_by_label("File not found");
+    harness.get_by_label_contains("Check the path");
+    assert!(
+        harness
+            .query_by_label("Pose engine not available")
+            .is_none()
+    );
+    harness.get_by_label_contains("onnx-camera-runtime.mp4");
 }
 
 #[test]
