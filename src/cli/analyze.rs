@@ -10,9 +10,10 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Global;
+use crate::bounds::Bounds;
 use crate::capture::{Pacing, SourceSpec};
-use crate::pipeline::{Delivery, Pipeline, PipelineConfig, RatePolicy, SourceStatus, Update};
-use crate::pose::PoseConfig;
+use crate::pipeline::{Pipeline, PipelineConfig, RatePolicy, SourceStatus, Update};
+use crate::pose::{ModelChoice, PoseConfig};
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
 use crate::store::files::load_recording;
@@ -22,31 +23,11 @@ use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
 /// File extensions taken as videos when a folder is given.
 const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg"];
 
-/// Which BlazePose landmark model to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelChoice {
-    /// The small, fast model.
-    Lite,
-    /// The larger, more accurate model (the pose engine's default).
-    #[default]
-    Full,
-}
+/// `--fps`: from one frame in 5 s to every frame of a 240 fps recording.
+const ANALYSIS_FPS: Bounds = Bounds::new("fps", 0.2, 240.0, "fps");
 
-impl ModelChoice {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelChoice::Lite => "lite",
-            ModelChoice::Full => "full",
-        }
-    }
-
-    fn pose_model(self) -> crate::pose::ModelChoice {
-        match self {
-            ModelChoice::Lite => crate::pose::ModelChoice::Lite,
-            ModelChoice::Full => crate::pose::ModelChoice::Full,
-        }
-    }
+fn analysis_fps(text: &str) -> Result<f64, String> {
+    ANALYSIS_FPS.parse(text)
 }
 
 /// How the pipeline runs over a source.
@@ -75,11 +56,16 @@ pub struct Args {
     pub db: Option<PathBuf>,
 
     /// The pose model.
-    #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
+    #[arg(long, value_enum, default_value_t = ModelChoice::default())]
     pub model: ModelChoice,
 
-    /// Frames analysed per second of video (default: every frame).
-    #[arg(long, value_name = "FPS")]
+    #[arg(
+        long,
+        value_name = "FPS",
+        allow_negative_numbers = true,
+        value_parser = analysis_fps,
+        help = ANALYSIS_FPS.help("Frames analysed per second of video (default: every frame)"),
+    )]
     pub fps: Option<f64>,
 
     /// Subject code to file the sessions under (for a baseline comparison in the report).
@@ -89,12 +75,6 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    if let Some(fps) = args.fps {
-        anyhow::ensure!(
-            fps.is_finite() && fps > 0.0,
-            "--fps must be above 0, got {fps}"
-        );
-    }
     let options = RunOptions {
         model: args.model,
         fps: args.fps,
@@ -278,7 +258,6 @@ pub(super) fn start_pipeline(
     options: RunOptions,
     global: &Global,
 ) -> anyhow::Result<Started> {
-    let recording = spec.is_recording();
     let duration_s = match &spec {
         SourceSpec::Video(path) => {
             crate::capture::video::VideoSource::open(path, Pacing::AsFastAsPossible)
@@ -289,30 +268,20 @@ pub(super) fn start_pipeline(
     };
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let pose = PoseConfig {
-        model: options.model.pose_model(),
+        model: options.model,
         intra_threads: threads.min(4),
         ..PoseConfig::default()
     };
-    let (pacing, delivery) = if recording {
-        (Pacing::AsFastAsPossible, Delivery::Lossless)
-    } else {
-        (Pacing::RealTime, Delivery::LatestWins)
-    };
-    let config = PipelineConfig {
-        source: spec,
-        pacing,
-        delivery,
-        rate: RatePolicy {
-            fps: options.fps,
-            at_risk_fps: None,
-        },
-        analyser: crate::pipeline::blazepose_factory(
-            global.models_dir.clone(),
-            pose,
-            PostureConfig::default(),
-        ),
-        on_update: None,
-    };
+    let config = PipelineConfig::recording(
+        spec,
+        global.models_dir.clone(),
+        pose,
+        PostureConfig::default(),
+    )
+    .with_rate(RatePolicy {
+        fps: options.fps,
+        at_risk_fps: None,
+    });
     let (pipeline, updates) = Pipeline::start(config)?;
     Ok(Started {
         updates,

@@ -17,27 +17,6 @@ use crate::capture::{self, CaptureError, Frame, Pacing, SourceSpec};
 use crate::models;
 use crate::pose::{Mode, ModelChoice, PoseConfig, PoseEngine, PoseEstimate};
 
-/// Landmark model on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelArg {
-    /// Fastest.
-    Lite,
-    /// Default.
-    Full,
-    /// Most accurate; needs `scripts/convert-models --heavy`.
-    Heavy,
-}
-
-impl From<ModelArg> for ModelChoice {
-    fn from(arg: ModelArg) -> Self {
-        match arg {
-            ModelArg::Lite => Self::Lite,
-            ModelArg::Full => Self::Full,
-            ModelArg::Heavy => Self::Heavy,
-        }
-    }
-}
-
 /// Arguments of `plumbline pose`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,8 +24,8 @@ pub struct Args {
     pub input: PathBuf,
 
     /// Landmark model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
-    pub model: ModelArg,
+    #[arg(long, value_enum, default_value_t = ModelChoice::default())]
+    pub model: ModelChoice,
 
     /// Print one JSON object per frame instead of a readable summary.
     #[arg(long)]
@@ -65,8 +44,8 @@ pub struct Args {
     /// ONNX Runtime intra-op threads per model. 2 uses both cores of the target machine
     /// (the landmark network runs ~1.8x faster when the second core is free); on a machine
     /// busy with other work, 1 can be faster.
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    pub threads: usize,
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = super::threads)]
+    pub threads: u32,
 }
 
 /// One output line.
@@ -155,9 +134,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let dir = models::models_dir(global.models_dir.as_deref())?;
     let config = PoseConfig {
-        model: args.model.into(),
+        model: args.model,
         mode,
-        intra_threads: args.threads,
+        intra_threads: args.threads as usize,
         // Landmarks only: the person mask serves the CVA (posture), not this command, and the
         // segmentation-pruned network is about twice as fast.
         segmentation: false,

@@ -226,11 +226,11 @@ mod tests {
             found: "none".into(),
         };
         assert_eq!(Failure::from_error(&camera).kind, FailureKind::NoCamera);
-        let config = ConfigError::Range {
+        let config = ConfigError::Range(crate::bounds::RangeError {
             name: "onset_delay_s",
             value: -5.0,
-            range: "0 to 3600 s",
-        };
+            range: "0 to 3600 s".into(),
+        });
         assert_eq!(Failure::from_error(&config).kind, FailureKind::Settings);
         let plain = anyhow::anyhow!("a file about models and cameras went wrong");
         assert_eq!(Failure::from_anyhow(&plain).kind, FailureKind::Internal);

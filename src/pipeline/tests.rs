@@ -107,7 +107,7 @@ fn config(
         pacing: Pacing::AsFastAsPossible,
         delivery,
         rate,
-        analyser: factory,
+        analyser: AnalyserSpec::Custom(factory),
         on_update: None,
     }
 }

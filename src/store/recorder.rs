@@ -221,14 +221,7 @@ pub fn monitor_session(
     subject: Option<&str>,
 ) -> NewSession {
     let mut new = NewSession::new(super::SessionKind::Monitor, source);
-    new.model = Some(
-        match model {
-            crate::pose::ModelChoice::Lite => "lite",
-            crate::pose::ModelChoice::Full => "full",
-            crate::pose::ModelChoice::Heavy => "heavy",
-        }
-        .to_owned(),
-    );
+    new.model = Some(model.as_str().to_owned());
     new.subject = subject
         .map(str::trim)
         .filter(|code| !code.is_empty())

@@ -11,10 +11,12 @@ use crate::pipeline::{Control, ControlError, Failure, FailureKind, SourceStatus,
 
 use super::history::{self, History};
 use super::mini::{self, Layout};
-use super::settings::{self, Change, Settings};
+use super::settings::{self, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
 use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
+use crate::posture::PostureConfig;
+use crate::posture::config::Overrides;
 use crate::store::Recorder;
 
 /// How often the window repaints without news, so timers and countdowns move.
@@ -91,10 +93,18 @@ impl Tab {
 pub struct App {
     /// Everything the pipeline told the window.
     pub state: UiState,
-    /// The persisted settings.
+    /// The window's preferences.
     pub settings: Settings,
-    /// Where the settings are saved (`None`: not saved).
+    /// Where the preferences are saved (`None`: not saved).
     settings_path: Option<PathBuf>,
+    /// The monitor's configuration as saved (the settings panel edits it).
+    pub posture: PostureConfig,
+    /// Where the configuration is saved (`None`: not saved).
+    config_path: Option<PathBuf>,
+    /// Values the command line set for this run only (shown, never saved).
+    overrides: Overrides,
+    /// What could not be taken from the settings files, until dismissed.
+    pub config_notice: Option<String>,
     updates: Receiver<Update>,
     controls: Box<dyn ControlSink>,
     texture: Option<egui::TextureHandle>,
@@ -126,6 +136,10 @@ impl App {
             state: UiState::default(),
             settings,
             settings_path: None,
+            posture: PostureConfig::default(),
+            config_path: None,
+            overrides: Overrides::default(),
+            config_notice: None,
             updates,
             controls: Box::new(controls),
             texture: None,
@@ -174,6 +188,26 @@ impl App {
     /// Saves settings changes to `path` from now on.
     pub fn set_settings_path(&mut self, path: Option<PathBuf>) {
         self.settings_path = path;
+    }
+
+    /// The monitor's configuration the panel edits, saved to `path`, and the command line's
+    /// values for this run.
+    #[must_use]
+    pub fn with_posture(
+        mut self,
+        posture: PostureConfig,
+        path: Option<PathBuf>,
+        overrides: Overrides,
+    ) -> Self {
+        self.posture = posture;
+        self.config_path = path;
+        self.overrides = overrides;
+        self
+    }
+
+    /// Saves configuration changes to `path` from now on.
+    pub fn set_config_path(&mut self, path: Option<PathBuf>) {
+        self.config_path = path;
     }
 
     /// Closes the window after `after` (smoke tests, demos).
@@ -275,7 +309,7 @@ impl App {
             Layout::Mini => {
                 let next = egui::CentralPanel::default()
                     .show(ui, |ui| {
-                        mini::ui(ui, &mut self.state, self.settings.snooze_minutes)
+                        mini::ui(ui, &mut self.state, self.snooze_minutes())
                     })
                     .inner;
                 self.set_layout(ui.ctx(), next);
@@ -298,6 +332,7 @@ impl App {
         let mut next_layout = Layout::Full;
         egui::Panel::top("status_bar").show(ui, |ui| {
             status::ui(ui, &mut self.state);
+            self.config_notice_ui(ui);
             self.store_message_ui(ui);
             ui.horizontal(|ui| {
                 for tab in Tab::ALL {
@@ -334,7 +369,7 @@ impl App {
                 overlay,
             );
         });
-        warning::ui(ui, &mut self.state, self.settings.snooze_minutes);
+        warning::ui(ui, &mut self.state, self.snooze_minutes());
     }
 
     fn side_ui(&mut self, ui: &mut egui::Ui) {
@@ -342,12 +377,30 @@ impl App {
             Tab::Measures => metrics::ui(ui, &self.state),
             Tab::Calibration => calibration::ui(ui, &mut self.state),
             Tab::Settings => {
-                if settings::ui(ui, &mut self.settings, &mut self.state.outbox) == Change::Changed {
+                let change = settings::ui(
+                    ui,
+                    &mut self.settings,
+                    &mut self.posture,
+                    &mut self.state.outbox,
+                );
+                if change.preferences {
                     if let Some(recorder) = &mut self.recorder {
                         recorder.set_subject(self.settings.subject().map(str::to_owned));
                     }
                     self.save_settings();
                 }
+                if change.posture {
+                    // A value changed here replaces the command line's for this run.
+                    for control in &self.state.outbox {
+                        match control {
+                            Control::SetOnsetDelay(_) => self.overrides.onset_delay_s = None,
+                            Control::SetRate(_) => self.overrides.analysis_rate_fps = None,
+                            _ => {}
+                        }
+                    }
+                    self.save_posture();
+                }
+                self.overrides_ui(ui);
             }
             Tab::History => history::ui(ui, &mut self.history),
             Tab::ModelView => {
@@ -359,6 +412,46 @@ impl App {
                 model_view::ui(ui, estimate);
             }
             Tab::Help => help::ui(ui),
+        }
+    }
+
+    /// Length of a snooze from the configuration, minutes.
+    fn snooze_minutes(&self) -> f64 {
+        self.posture.snooze_s / 60.0
+    }
+
+    /// Says which values the command line set for this run only.
+    fn overrides_ui(&self, ui: &mut egui::Ui) {
+        let mut parts = Vec::new();
+        if let Some(delay) = self.overrides.onset_delay_s {
+            parts.push(format!("onset delay {delay} s (--onset-delay)"));
+        }
+        if let Some(rate) = self.overrides.analysis_rate_fps {
+            parts.push(format!("analysis rate {rate} fps (--rate)"));
+        }
+        if !parts.is_empty() {
+            ui.label(
+                egui::RichText::new(format!(
+                    "This run uses {} from the command line until you change it here.",
+                    parts.join(" and ")
+                ))
+                .weak(),
+            );
+        }
+    }
+
+    /// The settings files' notice (shown until dismissed).
+    fn config_notice_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(notice) = &self.config_notice else {
+            return;
+        };
+        let mut dismissed = false;
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(theme::CAUTION, notice);
+            dismissed = ui.button(DISMISS).clicked();
+        });
+        if dismissed {
+            self.config_notice = None;
         }
     }
 
@@ -388,6 +481,15 @@ impl App {
             && let Err(err) = self.settings.save(path)
         {
             tracing::warn!("{err:#}");
+        }
+    }
+
+    fn save_posture(&mut self) {
+        if let Some(path) = &self.config_path
+            && let Err(err) = self.posture.save(path)
+        {
+            tracing::warn!("{err:#}");
+            self.config_notice = Some(err.to_string());
         }
     }
 

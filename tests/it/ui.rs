@@ -3,6 +3,7 @@
 //! and a smoke test of the real window under Xvfb.
 
 mod history;
+mod one_config;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -341,10 +342,12 @@ fn calibration_counts_down_sends_calibrate_and_shows_the_baseline() {
 
 #[test]
 fn onset_delay_change_is_sent_at_once_and_saved() {
+    // The window's settings are a view of the monitor's configuration: the change goes to the
+    // pipeline at once and into config.toml, the file `monitor --headless` reads.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config").join("window.toml");
+    let path = dir.path().join("config").join("config.toml");
     let (mut harness, _updates, controls) = app_harness();
-    harness.state_mut().set_settings_path(Some(path.clone()));
+    harness.state_mut().set_config_path(Some(path.clone()));
     harness.run();
     harness.get_by_label("Settings").click();
     harness.run();
@@ -356,9 +359,9 @@ fn onset_delay_change_is_sent_at_once_and_saved() {
             .any(|c| matches!(c, Control::SetOnsetDelay(s) if *s > 30.0)),
         "{sent:?}"
     );
-    let delay = harness.state().settings.onset_delay_s;
+    let delay = harness.state().posture.onset_delay_s;
     assert!(delay > 30.0);
-    let saved = Settings::load(&path).unwrap();
+    let saved = plumbline::posture::PostureConfig::load(&path, true).unwrap();
     assert!((saved.onset_delay_s - delay).abs() < 1e-9, "{saved:?}");
 }
 
@@ -400,7 +403,7 @@ fn error_screens_say_what_to_do() {
 }
 
 /// Draws `app` in a harness the size of the window.
-fn window_harness(app: App) -> Harness<'static, App> {
+pub(crate) fn window_harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
         .build_ui_state(
@@ -420,17 +423,15 @@ fn missing_video_in_a_models_folder_shows_file_not_found() {
     let models = dir.path().join("models");
     std::fs::create_dir(&models).unwrap();
     let missing = models.join("onnx-camera-runtime.mp4");
-    let settings = Settings {
-        red_flags_acknowledged: true,
-        ..Settings::default()
+    let setup = ui::WindowSetup {
+        settings: Settings {
+            red_flags_acknowledged: true,
+            ..Settings::default()
+        },
+        ..ui::WindowSetup::default()
     };
     let options = ui::WindowOptions::default();
-    let app = ui::start_app(
-        missing.to_str().unwrap(),
-        settings,
-        &options,
-        Box::new(|| {}),
-    );
+    let app = ui::start_app(missing.to_str().unwrap(), setup, &options, Box::new(|| {}));
     let mut harness = window_harness(app);
     harness.run();
     harness.get_by_label("File not found");
