@@ -261,13 +261,23 @@ impl PostureConfig {
         let Some(text) = read_optional(path, must_exist)? else {
             return Ok(Self::default());
         };
-        Self::from_toml(&text).map_err(|err| ConfigError::File {
+        let file_error = |reason: String| ConfigError::File {
             path: path.to_owned(),
-            reason: match err {
-                ConfigError::Parse(err) => err.message().trim().to_owned(),
-                other => other.to_string(),
-            },
-        })
+            reason,
+        };
+        let config: Self =
+            toml::from_str(&text).map_err(|err| file_error(err.message().trim().to_owned()))?;
+        // Every bad field at once, so one edit fixes the file.
+        let bad: Vec<String> = config
+            .out_of_range()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if bad.is_empty() {
+            Ok(config)
+        } else {
+            Err(file_error(bad.join("; ")))
+        }
     }
 
     /// Reads the file at `path` field by field (the window): a bad field keeps its default

@@ -307,10 +307,9 @@ impl App {
         match self.layout {
             Layout::Full => self.full_ui(ui),
             Layout::Mini => {
+                let snooze_minutes = self.snooze_minutes();
                 let next = egui::CentralPanel::default()
-                    .show(ui, |ui| {
-                        mini::ui(ui, &mut self.state, self.snooze_minutes())
-                    })
+                    .show(ui, |ui| mini::ui(ui, &mut self.state, snooze_minutes))
                     .inner;
                 self.set_layout(ui.ctx(), next);
             }
@@ -369,7 +368,8 @@ impl App {
                 overlay,
             );
         });
-        warning::ui(ui, &mut self.state, self.snooze_minutes());
+        let snooze_minutes = self.snooze_minutes();
+        warning::ui(ui, &mut self.state, snooze_minutes);
     }
 
     fn side_ui(&mut self, ui: &mut egui::Ui) {
