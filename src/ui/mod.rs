@@ -213,34 +213,34 @@ fn move_old_values(
             Err(reason) => left.push(format!("{described} ({reason})")),
         }
     }
-    let mut note = format!(
+    let mut note = vec![format!(
         "The thresholds and rates moved from {} to the monitor's configuration, which \
          `plumbline monitor --headless` reads too.",
         settings_file.display()
-    );
+    )];
     if let Some(path) = new_config {
         if !taken.is_empty() {
-            note.push_str(&format!(" Moved to {}: {}.", path.display(), list(taken)));
+            note.push(format!("Moved to {}: {}.", path.display(), list(taken)));
             if let Err(err) = posture.save(path) {
-                note.push_str(&format!(" They could not be saved there: {err}."));
+                note.push(format!("They could not be saved there: {err}."));
             }
         }
         if !left.is_empty() {
-            note.push_str(&format!(
-                " Not moved (old window defaults or not usable; the shared defaults apply): {}.",
+            note.push(format!(
+                "Not moved (old window defaults or not usable; the shared defaults apply): {}.",
                 list(left)
             ));
         }
     } else {
-        note.push_str(&format!(
-            " The configuration file exists already, so these old values are ignored: {}.",
+        note.push(format!(
+            "The configuration file exists already, so these old values are ignored: {}.",
             list(left)
         ));
     }
     if let Err(err) = settings::drop_old_keys(settings_file) {
-        note.push_str(&format!(" {err}."));
+        note.push(format!("{err}."));
     }
-    note
+    note.join(" ")
 }
 
 /// Sets the field `name` of `posture` to `value` if it is a number field and in range.

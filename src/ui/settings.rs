@@ -240,21 +240,21 @@ pub fn ui(
                 "CVA threshold (next start)",
                 &mut posture.cva_min_deg,
                 PostureConfig::CVA_MIN_DEG,
-                1.0,
+                Shown::AsStored,
             );
             change.posture |= drag_row(
                 ui,
                 "Drop below baseline (next start)",
                 &mut posture.cva_below_baseline_deg,
                 PostureConfig::CVA_BELOW_BASELINE_DEG,
-                1.0,
+                Shown::AsStored,
             );
             if drag_row(
                 ui,
                 "Onset delay",
                 &mut posture.onset_delay_s,
                 PostureConfig::ONSET_DELAY_S,
-                1.0,
+                Shown::AsStored,
             ) {
                 outbox.push(Control::SetOnsetDelay(posture.onset_delay_s));
                 change.posture = true;
@@ -264,7 +264,7 @@ pub fn ui(
                 "Analysis rate",
                 &mut posture.analysis_rate_fps,
                 PostureConfig::ANALYSIS_RATE_FPS,
-                1.0,
+                Shown::AsStored,
             ) {
                 outbox.push(Control::SetRate(posture.analysis_rate_fps));
                 change.posture = true;
@@ -275,7 +275,7 @@ pub fn ui(
                 "Snooze length",
                 &mut posture.snooze_s,
                 PostureConfig::SNOOZE_S,
-                60.0,
+                Shown::Minutes,
             );
 
             let label = ui.label(SUBJECT);
@@ -293,12 +293,23 @@ pub fn ui(
     change
 }
 
-/// One labelled slider over `value` within `bounds`, shown divided by `scale` (60 shows
-/// seconds as minutes); true when it changed.
-fn drag_row(ui: &mut egui::Ui, name: &str, value: &mut f64, bounds: Bounds, scale: f64) -> bool {
+/// How a slider shows its field.
+#[derive(Clone, Copy)]
+enum Shown {
+    /// In the field's own unit.
+    AsStored,
+    /// Seconds shown as minutes.
+    Minutes,
+}
+
+/// One labelled slider over `value` within `bounds`; true when it changed.
+fn drag_row(ui: &mut egui::Ui, name: &str, value: &mut f64, bounds: Bounds, shown: Shown) -> bool {
     let label = ui.label(name);
+    let (scale, unit) = match shown {
+        Shown::AsStored => (1.0, bounds.unit),
+        Shown::Minutes => (60.0, "min"),
+    };
     let (min, max) = (bounds.min / scale, bounds.max / scale);
-    let unit = if scale == 60.0 { "min" } else { bounds.unit };
     let suffix = match unit {
         "" => String::new(),
         "°" | "%" => unit.to_owned(),

@@ -31,7 +31,10 @@ fn last_headless_state(stdout: &str) -> (String, usize) {
         let event: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         if event["event"] == "state" {
-            state = event["state"].as_str().unwrap_or_default().to_owned();
+            event["state"]
+                .as_str()
+                .unwrap_or_default()
+                .clone_into(&mut state);
         }
         if event["event"] == "alert" {
             alerts += 1;
