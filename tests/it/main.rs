@@ -8,5 +8,6 @@ mod monitor;
 mod pose;
 mod posture;
 mod records;
+mod repo;
 mod store;
 mod ui;
