@@ -10,9 +10,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::posture::{Metric, PostureState};
-use crate::store::files::{Output, write_session};
-use crate::store::report::duration_text;
-use crate::store::stats::{SessionSummary, summarise};
+use crate::report::duration_text;
+use crate::report::files::{Output, write_session};
+use crate::report::stats::{SessionSummary, summarise};
 use crate::store::{SessionId, SessionInfo, Store, StoreError};
 
 use super::status::state_text;

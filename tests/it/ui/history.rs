@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
+use plumbline::pipeline::Recorder;
+use plumbline::pipeline::recorder::monitor_session;
 use plumbline::posture::{Metric, PostureEvent, PostureState, View};
+use plumbline::report::stats::summarise;
 use plumbline::store::access::sample_columns;
-use plumbline::store::recorder::monitor_session;
-use plumbline::store::stats::summarise;
-use plumbline::store::{NewSession, Recorder, SessionId, SessionKind, Store};
+use plumbline::store::{NewSession, SessionId, SessionKind, Store};
 use plumbline::ui::history::{self, History};
 use plumbline::ui::{App, Settings, Tab};
 

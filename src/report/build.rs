@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use crate::posture::{Metric, PostureEvent, View};
-use crate::store::aggregate::SecondRow;
-use crate::store::rows::{EventRow, SessionInfo, StoredBaseline};
-use crate::store::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
+use crate::store::{EventRow, SecondRow, SessionInfo, StoredBaseline};
 
+use super::document::{Block, Document};
+use super::plots;
+use super::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
-use super::{Block, Document, plots};
 
 /// RULA neck score meanings (McAtamney & Corlett 1993).
 const RULA_NECK: [&str; 4] = [
