@@ -7,6 +7,7 @@
 //!   migrates the schema ([`schema`]).
 //! - [`Aggregator`] folds per-frame [`PostureSample`](crate::posture::PostureSample)s into
 //!   per-second [`SecondRow`]s (mean, min, max, valid fraction per metric).
+//! - [`Store::session_overviews`] lists sessions with their aggregates computed by SQLite.
 //! - [`StoreWriter`] is the writer thread: bounded channel in, batched transactions out, a
 //!   commit at least every [`writer::COMMIT_INTERVAL`].
 
@@ -14,6 +15,7 @@ pub mod access;
 pub mod aggregate;
 mod db;
 mod error;
+pub mod overview;
 pub mod rows;
 pub mod schema;
 pub mod writer;
@@ -21,5 +23,6 @@ pub mod writer;
 pub use aggregate::{Aggregator, MetricSecond, SecondRow};
 pub use db::{DEFAULT_BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
+pub use overview::SessionOverview;
 pub use rows::{EventRow, NewSession, SessionId, SessionInfo, SessionKind, StoredBaseline};
 pub use writer::{StoreWriter, WriteMsg, WriterReport};
