@@ -450,7 +450,10 @@ mod tests {
         let path = dir.path().join("s.sqlite");
         drop(Store::open(&path)?);
         let holder = rusqlite::Connection::open(&path)?;
-        holder.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")?;
+        holder.execute_batch(
+            "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; \
+             INSERT INTO subjects (code, created_at) VALUES ('x', 'now');",
+        )?;
         let mut history = History::new(Some(path));
         let asked = Instant::now();
         history.refresh();
@@ -460,6 +463,9 @@ mod tests {
             "{:?}",
             asked.elapsed()
         );
+        // The read really waits for the lock (otherwise this test proves nothing).
+        std::thread::sleep(Duration::from_millis(300));
+        history.poll();
         assert!(history.is_busy());
         assert!(history.list.is_none());
         holder.execute_batch("ROLLBACK; PRAGMA locking_mode = NORMAL;")?;
