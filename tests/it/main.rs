@@ -7,6 +7,7 @@ mod geometry;
 mod monitor;
 mod pose;
 mod posture;
+mod privacy;
 mod records;
 mod repo;
 mod store;
