@@ -350,16 +350,22 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
             } => Some(vec![
                 duration_text(row.t_ms / 1000.0),
                 num(cva_deg, 1),
-                num(forward_head_index, 2),
+                num(forward_head_index, 1),
             ]),
             _ => None,
         })
         .collect();
     if !rows.is_empty() {
         blocks.push(Block::Table {
-            head: ["Alert at", "CVA (°)", "Forward-head index"]
-                .map(String::from)
-                .to_vec(),
+            head: vec![
+                "Alert at".to_owned(),
+                format!("CVA ({})", Metric::Cva.unit().symbol()),
+                format!(
+                    "{} ({})",
+                    Metric::ForwardHeadIndex.description(),
+                    Metric::ForwardHeadIndex.unit().symbol()
+                ),
+            ],
             rows,
         });
     }
