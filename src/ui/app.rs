@@ -15,6 +15,7 @@ use super::settings::{self, Change, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
 use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
+use crate::desktop::{DesktopLink, Reaction};
 use crate::store::Recorder;
 
 /// How often the window repaints without news, so timers and countdowns move.
@@ -109,6 +110,10 @@ pub struct App {
     pub store_message: Option<String>,
     /// The session history panel.
     pub history: History,
+    /// Tray, desktop notifications and screen lock (`None`: not connected).
+    desktop: Option<DesktopLink>,
+    /// What the desktop asked for, carried out in the next `logic_step` (it needs the context).
+    pending: Reaction,
     /// Kept alive for as long as the window: dropping them stops the pipeline's threads.
     keep_alive: Vec<Box<dyn Send>>,
 }
@@ -135,8 +140,22 @@ impl App {
             recorder: None,
             store_message: None,
             history: History::new(None),
+            desktop: None,
+            pending: Reaction::default(),
             keep_alive: Vec::new(),
         }
+    }
+
+    /// Uses the desktop through `link`: tray, notifications, pause on screen lock.
+    #[must_use]
+    pub fn with_desktop(mut self, link: DesktopLink) -> Self {
+        self.desktop = Some(link);
+        self
+    }
+
+    /// The desktop link, if connected.
+    pub fn desktop(&self) -> Option<&DesktopLink> {
+        self.desktop.as_ref()
     }
 
     /// Records every update through `recorder`; the history panel reads its database.
@@ -209,6 +228,10 @@ impl App {
                             self.store_message = Some(message);
                         }
                     }
+                    if let Some(desktop) = &mut self.desktop {
+                        let reaction = desktop.companion.observe(&update, Instant::now());
+                        self.pending.merge(reaction);
+                    }
                     self.state.apply(update);
                 }
                 Err(TryRecvError::Empty) => break,
@@ -233,6 +256,11 @@ impl App {
     /// The per-frame work before drawing: drain updates, refresh the texture, advance timers.
     pub fn logic_step(&mut self, ctx: &egui::Context) {
         self.drain();
+        if let Some(desktop) = &mut self.desktop {
+            let reaction = desktop.poll(Instant::now());
+            self.pending.merge(reaction);
+        }
+        self.react(ctx);
         self.upload_texture(ctx);
         calibration::advance(ctx, &mut self.state);
         if let Some(exit_at) = self.exit_at {
@@ -244,6 +272,33 @@ impl App {
             }
         }
         ctx.request_repaint_after(IDLE_REPAINT);
+    }
+
+    /// Carries out what the desktop asked for: pipeline controls, show, calibrate, quit, and
+    /// without a notification server the urgency hint and the mini window.
+    fn react(&mut self, ctx: &egui::Context) {
+        let reaction = std::mem::take(&mut self.pending);
+        self.state.outbox.extend(reaction.controls);
+        if reaction.open_window || reaction.calibrate {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+        if reaction.calibrate {
+            self.tab = Tab::Calibration;
+            self.set_layout(ctx, Layout::Full);
+            self.state.calibration.start(ctx.input(|input| input.time));
+        }
+        if reaction.attention {
+            ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                egui::UserAttentionType::Critical,
+            ));
+            self.set_layout(ctx, Layout::Mini);
+        }
+        if reaction.quit {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        self.flush();
     }
 
     fn upload_texture(&mut self, ctx: &egui::Context) {

@@ -37,6 +37,7 @@ pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};
 
 use crate::capture::{Pacing, SourceSpec};
+use crate::desktop::{CompanionConfig, DesktopLink};
 use crate::pipeline::{
     Control, DEFAULT_AT_RISK_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy, Update,
     blazepose_factory,
@@ -170,9 +171,13 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
                 }
                 Err(err) => failed_app(&format!("{err:#}"), settings).with_database(db),
             };
+            let ctx = cc.egui_ctx.clone();
+            let wake = Box::new(move || ctx.request_repaint());
+            let desktop = DesktopLink::connect(CompanionConfig::default(), wake);
             Ok(Box::new(
                 app.with_settings_path(settings_path)
-                    .with_exit_after(exit_after),
+                    .with_exit_after(exit_after)
+                    .with_desktop(desktop),
             ))
         }),
     )
