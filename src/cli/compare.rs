@@ -72,11 +72,11 @@ pub fn comparison(
             })?,
     };
     let summary = summarise(&store.samples(follow_up.id)?, &store.events(follow_up.id)?);
-    let rows = compare(&baseline, &summary.metrics);
+    let rows = compare(&baseline.baseline, &summary.metrics);
     let mut blocks = vec![Block::Paragraph(format!(
         "Subject {subject}: baseline of {} ({} view) against session {} of {} ({}).",
         baseline.recorded_at,
-        crate::store::rows::view_name(baseline.view),
+        baseline.baseline.view.name(),
         follow_up.id,
         follow_up.started_at,
         follow_up.source

@@ -19,7 +19,6 @@ mod db;
 mod error;
 pub mod export;
 pub mod files;
-pub mod measures;
 pub mod recorder;
 pub mod report;
 pub mod rows;
@@ -28,7 +27,7 @@ pub mod stats;
 pub mod svg;
 pub mod writer;
 
-pub use aggregate::{Aggregator, METRIC_NAMES, MetricSecond, SecondRow};
+pub use aggregate::{Aggregator, MetricSecond, SecondRow};
 pub use db::{DEFAULT_BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use recorder::Recorder;
