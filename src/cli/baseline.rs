@@ -8,7 +8,7 @@ use super::Global;
 use super::analyze::{ModelChoice, RunOptions, progress_bar, record, start_pipeline};
 use crate::capture::SourceSpec;
 use crate::posture::{BaselineBuilder, BaselineRules};
-use crate::store::report::{Block, Document};
+use crate::report::{Block, Document};
 use crate::store::{NewSession, SessionKind, Store, StoreWriter};
 
 /// Arguments of `plumbline baseline`.

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Global;
-use crate::store::report::{Block, Document, comparison_table};
-use crate::store::stats::{compare, summarise};
+use crate::report::stats::{compare, summarise};
+use crate::report::{Block, Document, comparison_table};
 use crate::store::{SessionId, SessionKind, Store, StoreError};
 
 /// Arguments of `plumbline compare`.

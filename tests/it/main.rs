@@ -9,6 +9,8 @@ mod geometry;
 mod monitor;
 mod pose;
 mod posture;
+mod privacy;
 mod records;
+mod repo;
 mod store;
 mod ui;

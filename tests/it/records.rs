@@ -9,9 +9,9 @@ use std::process::Command;
 use plumbline::posture::{
     Baseline, Metric, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
 };
+use plumbline::report::{Recording, build, export};
 use plumbline::store::access::sample_columns;
-use plumbline::store::report::{Recording, build};
-use plumbline::store::{NewSession, SessionId, SessionKind, Store, StoreError, export};
+use plumbline::store::{NewSession, SessionId, SessionKind, Store, StoreError};
 
 /// A deterministic 60-second side-view session at 10 fps: upright, a forward-head episode from
 /// 20 s to 45 s (CVA falling to about 41°, alert after 5 s), then upright again.

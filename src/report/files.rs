@@ -5,9 +5,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::report::{Recording, build};
-use super::rows::SessionId;
-use super::{Store, StoreError, export};
+use crate::store::{SessionId, Store, StoreError};
+
+use super::{Recording, build, export};
 
 /// Reads a stored session back with its subject's latest baseline, for a report.
 pub fn load_recording(store: &Store, id: SessionId) -> Result<Recording, StoreError> {
