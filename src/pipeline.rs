@@ -14,10 +14,11 @@
 //! speeds the rate up while the posture is at risk.
 //!
 //! The message types below are the contract between the pipeline and the window
-//! (`ui`), the headless monitor and the recorder.
+//! (`ui`), the headless monitor and the [`recorder`], which stores their numbers.
 
 mod analyser;
 mod failure;
+pub mod recorder;
 mod workers;
 
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 pub use analyser::{Analyser, AnalyserFactory, Analysis, BlazePoseAnalyser, blazepose_factory};
 pub use failure::{ControlError, Failure, FailureKind, StartError};
+pub use recorder::Recorder;
 
 use crate::capture::{Frame, Pacing, SourceSpec};
 use crate::pose::{PoseConfig, PoseEstimate};
@@ -43,6 +45,9 @@ pub const LOSSLESS_CAPACITY: usize = 4;
 
 /// Capacity of the control channel.
 pub const CONTROL_CAPACITY: usize = 16;
+
+/// How often a camera that another program uses is tried again (quietly).
+pub const CAMERA_BUSY_RETRY: Duration = Duration::from_secs(30);
 
 /// How often blocked threads look at the stop flag.
 const STOP_POLL: Duration = Duration::from_millis(100);
@@ -74,10 +79,36 @@ pub enum SourceStatus {
         /// Why it was lost.
         reason: String,
     },
+    /// The source is closed on purpose (the camera light is off) until it is resumed or,
+    /// for a busy camera, until it can be opened again.
+    Paused(PauseReason),
     /// The source ended (end of file or folder).
     Ended,
     /// The source cannot be used; the message says what to do.
     Failed(Failure),
+}
+
+/// Why the source is closed while the pipeline runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PauseReason {
+    /// The user paused monitoring (tray menu, window).
+    User,
+    /// The screen is locked.
+    ScreenLocked,
+    /// Another program uses the camera (`EBUSY`, a video call); retried every
+    /// [`CAMERA_BUSY_RETRY`].
+    CameraInUse,
+}
+
+impl PauseReason {
+    /// A short text for status lines and the tray ("paused: camera in use").
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::User => "paused",
+            Self::ScreenLocked => "paused: screen locked",
+            Self::CameraInUse => "paused: camera in use",
+        }
+    }
 }
 
 /// What the pipeline tells its consumers (window, headless printer).
@@ -112,6 +143,10 @@ pub enum Control {
     SetOnsetDelay(f64),
     /// Change the analysis rate (frames per second).
     SetRate(f64),
+    /// Stop analysing and close the source (a camera is released: its light goes off).
+    PauseSource(PauseReason),
+    /// Reopen the source after [`Control::PauseSource`].
+    ResumeSource,
 }
 
 /// How frames travel from the capture thread to the pose thread.
@@ -314,6 +349,26 @@ impl SharedInterval {
     }
 }
 
+/// The pause asked of the capture thread (`None`: run), set by the pose thread's controls.
+#[derive(Clone, Debug, Default)]
+struct SharedPause(Arc<std::sync::Mutex<Option<PauseReason>>>);
+
+impl SharedPause {
+    fn get(&self) -> Option<PauseReason> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set(&self, reason: Option<PauseReason>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = reason;
+    }
+}
+
 /// A flag that asks every worker to stop; cheap to clone into a Ctrl-C handler.
 #[derive(Clone, Debug, Default)]
 pub struct StopFlag(Arc<AtomicBool>);
@@ -360,6 +415,7 @@ impl Pipeline {
     pub fn start(config: PipelineConfig) -> Result<(Self, Receiver<Update>), StartError> {
         let stop = StopFlag::default();
         let interval = SharedInterval::default();
+        let pause = SharedPause::default();
         interval.set_ms(config.rate.interval_ms(PostureState::Upright));
         let (updates_tx, updates_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
         let (controls_tx, controls_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
@@ -377,6 +433,7 @@ impl Pipeline {
             updates: updates_tx.clone(),
             rate: config.rate,
             interval: interval.clone(),
+            pause: pause.clone(),
             stop: stop.clone(),
             on_update: config.on_update,
         };
@@ -388,11 +445,16 @@ impl Pipeline {
             frames: frames_tx,
             updates: updates_tx,
             interval,
+            pause,
+            busy_retry: CAMERA_BUSY_RETRY,
             stop,
         };
         let (spec, pacing) = (config.source, config.pacing);
         pipeline.spawn("capture", move || {
-            capture.run(&spec, pacing, &source_ready_tx);
+            capture.run(
+                &mut || crate::capture::open(&spec, pacing),
+                &source_ready_tx,
+            );
         })?;
 
         // Both threads report once; a closed channel means the thread died before reporting.

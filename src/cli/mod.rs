@@ -245,7 +245,8 @@ mod tests {
             anyhow::bail!("not the monitor command");
         };
         let spec = crate::capture::SourceSpec::parse("clip.mp4")?;
-        let headless_pipeline = monitor::pipeline_config(&args, &window.global, spec)?;
+        let posture = args.config.load_strict()?;
+        let headless_pipeline = monitor::pipeline_config(&args, &window.global, spec, posture);
         Ok((
             format!("{window_pipeline:?}"),
             format!("{headless_pipeline:?}"),
@@ -294,5 +295,14 @@ mod tests {
         let err = Cli::try_parse_from(["plumbline", "pose", "x.jpg", "--threads", "0"])
             .expect_err("no threads");
         assert!(err.to_string().contains("1 to 64"), "{err}");
+    }
+
+    #[test]
+    fn the_autostart_command_line_starts_in_the_background() {
+        let args = std::iter::once("plumbline")
+            .chain(crate::desktop::autostart::AUTOSTART_ARGS.split_whitespace());
+        let cli = Cli::try_parse_from(args).expect("the autostart entry's arguments parse");
+        assert!(cli.window.background);
+        assert!(cli.command.is_none(), "the window, not a subcommand");
     }
 }

@@ -17,11 +17,11 @@ use anyhow::Context as _;
 
 use super::{ConfigArgs, Global};
 use crate::capture::SourceSpec;
+use crate::pipeline::Recorder;
+use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
 use crate::pose::PoseConfig;
-use crate::posture::PostureEvent;
-use crate::store::Recorder;
-use crate::store::recorder::monitor_session;
+use crate::posture::{PostureConfig, PostureEvent};
 
 /// The source when none is given.
 const DEFAULT_SOURCE: &str = "camera";
@@ -31,6 +31,7 @@ const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
 #[derive(Debug, clap::Args)]
+#[expect(clippy::struct_excessive_bools, reason = "command-line switches")]
 pub struct Args {
     /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images
     /// (default: the first camera; the window falls back to its saved source).
@@ -58,6 +59,11 @@ pub struct Args {
     /// Subject code to file the session under (headless; the window uses its setting).
     #[arg(long, value_name = "ID")]
     pub subject: Option<String>,
+
+    /// Headless: also use the desktop (tray icon, desktop notifications, pause while the
+    /// screen is locked), as the window always does.
+    #[arg(long)]
+    pub desktop: bool,
 }
 
 /// Runs the command.
@@ -75,29 +81,34 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
-    let config = pipeline_config(args, global, spec)?;
-    run_headless(args, config, source)
+    let posture = args.config.load_strict()?;
+    let config = pipeline_config(args, global, spec, posture.clone());
+    run_headless(args, config, &posture, source)
 }
 
-/// The pipeline settings for the headless monitor: the monitor's configuration read strictly
-/// (a bad value stops with the file, the field and its range), the one-run overrides, live or
-/// (`--fast`) as a recording.
+/// The pipeline settings for the headless monitor with the monitor's configuration `posture`
+/// (read strictly by [`ConfigArgs::load_strict`]), live or (`--fast`) as a recording.
 pub(super) fn pipeline_config(
     args: &Args,
     global: &Global,
     spec: SourceSpec,
-) -> anyhow::Result<PipelineConfig> {
-    let posture = args.config.load_strict()?;
+    posture: PostureConfig,
+) -> PipelineConfig {
     let models_dir = global.models_dir.clone();
     let pose = PoseConfig::default();
-    Ok(if args.fast {
+    if args.fast {
         PipelineConfig::recording(spec, models_dir, pose, posture)
     } else {
         PipelineConfig::live(spec, models_dir, pose, posture)
-    })
+    }
 }
 
-fn run_headless(args: &Args, config: PipelineConfig, source: &str) -> anyhow::Result<ExitCode> {
+fn run_headless(
+    args: &Args,
+    config: PipelineConfig,
+    posture: &PostureConfig,
+    source: &str,
+) -> anyhow::Result<ExitCode> {
     let (pipeline, updates) = Pipeline::start(config)?;
     // Started after the pipeline, so a source that cannot be opened leaves no empty session.
     let mut recorder = if args.record.no_record {
@@ -119,7 +130,21 @@ fn run_headless(args: &Args, config: PipelineConfig, source: &str) -> anyhow::Re
     }
     let mut out = std::io::stdout().lock();
     let mut failure = None;
-    for update in &updates {
+    let mut desk = args.desktop.then(|| {
+        crate::desktop::DesktopLink::connect(
+            crate::desktop::CompanionConfig::default(),
+            Box::new(|| {}),
+        )
+    });
+    let calibration_s = posture.calibration_s;
+    let stop = pipeline.stop_flag();
+    let mut react = |reaction: crate::desktop::Reaction| {
+        apply_headless(&pipeline, &stop, reaction, calibration_s);
+    };
+    while let Some(update) = match &mut desk {
+        Some(desk) => desk.next_update(&updates, &mut react),
+        None => updates.recv().ok(),
+    } {
         recorder.record(&update);
         if let Some(message) = recorder.take_message() {
             eprintln!("{message}");
@@ -138,6 +163,7 @@ fn run_headless(args: &Args, config: PipelineConfig, source: &str) -> anyhow::Re
                 retry_in_s,
                 reason,
             }) => eprintln!("camera lost ({reason}); retry {attempt} in {retry_in_s:.1} s"),
+            Update::Source(SourceStatus::Paused(reason)) => eprintln!("{}", reason.text()),
             Update::Source(status) => tracing::info!("source: {status:?}"),
             Update::Analysed(_) => {}
         }
@@ -160,6 +186,32 @@ fn run_headless(args: &Args, config: PipelineConfig, source: &str) -> anyhow::Re
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Carries out what the desktop asked for, without a window.
+fn apply_headless(
+    pipeline: &Pipeline,
+    stop: &crate::pipeline::StopFlag,
+    reaction: crate::desktop::Reaction,
+    calibration_s: f64,
+) {
+    let mut controls = reaction.controls;
+    if reaction.calibrate {
+        controls.push(crate::pipeline::Control::Calibrate {
+            seconds: calibration_s,
+        });
+    }
+    for control in controls {
+        if let Err(err) = pipeline.control(control) {
+            tracing::warn!("{err:#}");
+        }
+    }
+    if reaction.open_window {
+        tracing::info!("there is no window in headless mode; start `plumbline` for one");
+    }
+    if reaction.quit {
+        stop.stop();
+    }
 }
 
 /// A JSON output line: the source time first, then the event's own fields.

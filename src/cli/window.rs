@@ -30,6 +30,11 @@ pub struct Args {
     )]
     pub window_settings: Option<std::path::PathBuf>,
 
+    /// Start in the tray without showing the window (the autostart entry uses this); the
+    /// window opens from the tray. Without a tray the window is shown.
+    #[arg(long)]
+    pub background: bool,
+
     #[command(flatten)]
     pub record: RecordArgs,
 }
@@ -66,5 +71,6 @@ pub fn options(args: &Args, config: &ConfigArgs, global: &Global) -> crate::ui::
         exit_after: args.exit_after_seconds.map(Duration::from_secs_f64),
         db: args.record.db.clone(),
         record: !args.record.no_record,
+        background: args.background,
     }
 }

@@ -115,7 +115,9 @@ fn kind_of(err: &(dyn std::error::Error + 'static)) -> Option<FailureKind> {
 
 fn capture_kind(err: &CaptureError) -> FailureKind {
     match err {
-        CaptureError::NoCamera { .. } | CaptureError::CameraOpen { .. } => FailureKind::NoCamera,
+        CaptureError::NoCamera { .. }
+        | CaptureError::CameraOpen { .. }
+        | CaptureError::CameraBusy { .. } => FailureKind::NoCamera,
         CaptureError::Reconnecting { .. } | CaptureError::CameraLost { .. } => {
             FailureKind::CameraLost
         }

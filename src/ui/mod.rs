@@ -17,6 +17,7 @@
 
 mod app;
 pub mod calibration;
+pub mod desktop;
 pub mod help;
 pub mod history;
 pub mod metrics;
@@ -44,14 +45,15 @@ pub use state::{ActiveAlert, HistoryPoint, UiState};
 
 use crate::bounds::FieldProblem;
 use crate::capture::SourceSpec;
+use crate::desktop::{CompanionConfig, DesktopLink};
+use crate::pipeline::Recorder;
+use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{
     CONTROL_CAPACITY, Control, ControlError, Failure, Pipeline, PipelineConfig, Update,
 };
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
 use crate::posture::config::Overrides;
-use crate::store::Recorder;
-use crate::store::recorder::monitor_session;
 
 /// Title of the native window.
 pub const WINDOW_TITLE: &str = "plumbline";
@@ -98,6 +100,8 @@ pub struct WindowOptions {
     pub db: Option<PathBuf>,
     /// Whether the session is recorded into the database.
     pub record: bool,
+    /// Start hidden in the tray (`--background`, the autostart entry).
+    pub background: bool,
 }
 
 impl ControlSink for Pipeline {
@@ -282,7 +286,14 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
             let ctx = cc.egui_ctx.clone();
             let repaint = Box::new(move || ctx.request_repaint());
             let app = start_app(&source, setup, &options, repaint);
-            Ok(Box::new(app.with_exit_after(options.exit_after)))
+            let ctx = cc.egui_ctx.clone();
+            let wake = Box::new(move || ctx.request_repaint());
+            let desktop = DesktopLink::connect(CompanionConfig::default(), wake);
+            Ok(Box::new(
+                app.with_exit_after(options.exit_after)
+                    .with_desktop(desktop)
+                    .with_background(options.background),
+            ))
         }),
     )
     .map_err(|err| anyhow::anyhow!("{err}"))

@@ -2,6 +2,7 @@
 //! doubles as an accessibility check), the warning flow driven by a scripted update stream,
 //! and a smoke test of the real window under Xvfb.
 
+mod background;
 mod history;
 mod one_config;
 
@@ -20,7 +21,7 @@ use plumbline::pose::{
     Landmark, LandmarkIndex, NUM_LANDMARKS, PoseEstimate, Roi, Skeleton, WorldLandmark,
 };
 use plumbline::posture::{
-    Baseline, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
+    Baseline, Metric, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
 };
 use plumbline::ui::{self, App, Settings, Tab, UiState};
 
@@ -85,6 +86,7 @@ fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Analysed {
         rula_trunk: Some(2),
         state,
         confidence: 0.9,
+        front_signals: None,
     };
     Analysed {
         frame,
@@ -100,7 +102,7 @@ fn frame_update(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
 fn baseline() -> Baseline {
     let mut metrics = BTreeMap::new();
     metrics.insert(
-        "cva_deg".to_owned(),
+        Metric::Cva,
         MetricStats {
             mean: 50.0,
             sd: 1.5,
@@ -110,6 +112,7 @@ fn baseline() -> Baseline {
     Baseline {
         view: View::SideLeft,
         metrics,
+        ..Baseline::default()
     }
 }
 
