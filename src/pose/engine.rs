@@ -132,7 +132,11 @@ impl PoseEngine {
             config.adaptive_threads,
             config.memory_arena,
         );
-        let detector = DetectorNet::open_with(models_dir, &layouts)?;
+        // In video mode the detector runs only when nobody is tracked: one layout.
+        let detector = match config.mode {
+            Mode::Static => DetectorNet::open_with(models_dir, &layouts)?,
+            Mode::Video => DetectorNet::open_with(models_dir, &[threads::occasional(&layouts)])?,
+        };
         let kind = if config.segmentation {
             config.model.kind_with_segmentation()
         } else {

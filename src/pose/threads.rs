@@ -55,6 +55,18 @@ pub fn layouts(intra_threads: usize, adaptive: bool, arena: bool) -> Vec<Session
     }
 }
 
+/// The one layout for a network that runs only now and then (the detector in video mode):
+/// too few runs to choose from, so the pool without spinning when there is one (never much
+/// slower, never wasteful), else the only layout.
+pub fn occasional(layouts: &[SessionOptions]) -> SessionOptions {
+    layouts
+        .iter()
+        .find(|l| l.intra_threads > 1 && !l.spinning)
+        .or(layouts.first())
+        .copied()
+        .unwrap_or(SessionOptions::threads(1))
+}
+
 /// What the chooser does now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -331,5 +343,8 @@ mod tests {
             .collect();
         assert_eq!(shape, [(2, true), (2, false), (1, true)]);
         assert!(adaptive.iter().all(|l| l.arena));
+        let occasional_shape = |l: SessionOptions| (l.intra_threads, l.spinning);
+        assert_eq!(occasional_shape(occasional(&adaptive)), (2, false));
+        assert_eq!(occasional_shape(occasional(&fixed)), (2, true));
     }
 }
