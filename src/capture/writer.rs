@@ -42,6 +42,18 @@ impl VideoWriter {
     /// Creates `path` for `width` x `height` images at `fps` frames per second. Odd sizes are
     /// scaled down to the next even size, which YUV 4:2:0 needs.
     pub fn create(path: &Path, width: u32, height: u32, fps: u32) -> Result<Self, CaptureError> {
+        Self::create_with_b_frames(path, width, height, fps, 0)
+    }
+
+    /// As [`VideoWriter::create`], with up to `b_frames` B-frames between reference frames
+    /// (frames no other frame refers to, as most camera and screen recorders write them).
+    pub fn create_with_b_frames(
+        path: &Path,
+        width: u32,
+        height: u32,
+        fps: u32,
+        b_frames: usize,
+    ) -> Result<Self, CaptureError> {
         super::video::init_ffmpeg()?;
         let fail = CaptureError::ffmpeg;
         let mut output = format::output(path).map_err(fail("creating the output file"))?;
@@ -67,6 +79,7 @@ impl VideoWriter {
         video.set_frame_rate(Some(Rational::new(fps, 1)));
         video.set_bit_rate(BIT_RATE);
         video.set_gop(fps.unsigned_abs() * 2);
+        video.set_max_b_frames(b_frames);
         if global_header {
             video.set_flags(codec::Flags::GLOBAL_HEADER);
         }

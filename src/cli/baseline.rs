@@ -58,10 +58,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     new.model = Some(args.model.as_str().to_owned());
     new.notes.clone_from(&args.notes);
     let spec = SourceSpec::parse(&args.source)?;
-    let options = RunOptions {
-        model: args.model,
-        fps: None,
-    };
+    let options = RunOptions::new(args.model, None);
     let started = start_pipeline(spec, options, global)?;
     let session = store.start_session(&new)?;
     let bar = progress_bar(&format!("baseline {}", args.subject), Some(args.seconds));
@@ -72,7 +69,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         &writer,
         &bar,
         Some(args.seconds * 1000.0),
-        &mut samples,
+        Some(&mut samples),
     );
     bar.finish_and_clear();
     drop(started);

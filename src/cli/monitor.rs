@@ -30,8 +30,11 @@ const DEFAULT_SOURCE: &str = "camera";
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "command-line switches are independent flags"
+)]
 #[derive(Debug, clap::Args)]
-#[expect(clippy::struct_excessive_bools, reason = "command-line switches")]
 pub struct Args {
     /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images
     /// (default: the first camera; the window falls back to its saved source).

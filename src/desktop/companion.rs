@@ -41,11 +41,11 @@ impl Default for CompanionConfig {
 }
 
 /// What the consumer must do after an update or a command.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[expect(
+#[allow(
     clippy::struct_excessive_bools,
-    reason = "independent requests, any may be set"
+    reason = "independent requests of one reaction, merged field by field"
 )]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reaction {
     /// Controls for the pipeline, in order.
     pub controls: Vec<Control>,
@@ -72,13 +72,13 @@ impl Reaction {
     }
 }
 
-/// A pause from the tray.
+/// How long a pause asked for from the tray lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum UserPause {
-    /// Until this time, then monitoring resumes by itself.
-    Until(Instant),
     /// Until the user resumes.
     UntilResumed,
+    /// Until this instant.
+    Until(Instant),
 }
 
 /// The desk companion (see the module docs).
@@ -87,7 +87,7 @@ pub struct Companion {
     notifier: EpisodeNotifier,
     movement: MovementReminder,
     pause_on_lock: bool,
-    /// A pause from the tray.
+    /// A pause from the tray, if one is on.
     user_pause: Option<UserPause>,
     locked: bool,
     /// The pause the pipeline was last asked for.
@@ -242,7 +242,7 @@ impl Companion {
             Command::Pause(length) => {
                 self.user_pause = Some(match length {
                     PauseLength::Minutes(minutes) => {
-                        UserPause::Until(now + Duration::from_mins(u64::from(minutes)))
+                        UserPause::Until(now + Duration::from_secs(u64::from(minutes) * 60))
                     }
                     PauseLength::UntilResumed => UserPause::UntilResumed,
                 });

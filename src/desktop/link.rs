@@ -28,15 +28,11 @@ impl std::fmt::Debug for DesktopLink {
     }
 }
 
-/// Capacity of the desktop → consumer command channel (clicks and lock signals: a handful a
-/// minute; a full channel makes a backend thread wait, never drops a command).
-const COMMAND_CAPACITY: usize = 64;
-
 impl DesktopLink {
     /// Connects to the desktop (tray, notifications, lock); `wake` is called after each
     /// command (the window passes `ctx.request_repaint`).
     pub fn connect(config: CompanionConfig, wake: Box<dyn Fn() + Send + Sync>) -> Self {
-        let (tx, commands) = crossbeam_channel::bounded(COMMAND_CAPACITY);
+        let (tx, commands) = crossbeam_channel::bounded(super::COMMAND_CAPACITY);
         let desktop = super::connect(tx, wake);
         Self {
             companion: Companion::new(desktop, config),
