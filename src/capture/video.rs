@@ -57,6 +57,10 @@ pub(crate) fn init_ffmpeg() -> Result<(), CaptureError> {
 }
 
 /// A video file decoded frame by frame.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent decoder state flags (skipping, input done, finished)"
+)]
 pub struct VideoSource {
     path: PathBuf,
     input: format::context::Input,

@@ -107,6 +107,17 @@ pub struct PoseConfig {
     pub segmentation: bool,
 }
 
+impl PoseConfig {
+    /// The session options asked for: `intra_threads` with the spinning pool and the arena
+    /// setting ([`threads::layouts`] derives the layouts to choose from).
+    pub fn session_options(&self) -> crate::models::SessionOptions {
+        crate::models::SessionOptions {
+            arena: self.memory_arena,
+            ..crate::models::SessionOptions::threads(self.intra_threads)
+        }
+    }
+}
+
 impl Default for PoseConfig {
     fn default() -> Self {
         Self {
@@ -141,11 +152,7 @@ pub struct PoseEngine {
 impl PoseEngine {
     /// Loads and verifies the detector and the chosen landmark model from `models_dir`.
     pub fn new(models_dir: &Path, config: PoseConfig) -> Result<Self, PoseError> {
-        let layouts = threads::layouts(
-            config.intra_threads,
-            config.adaptive_threads,
-            config.memory_arena,
-        );
+        let layouts = threads::layouts(config.session_options(), config.adaptive_threads);
         // In video mode the detector runs only when nobody is tracked: one layout.
         let detector = match config.mode {
             Mode::Static => DetectorNet::open_with(models_dir, &layouts)?,
@@ -176,11 +183,7 @@ impl PoseEngine {
 
     /// The thread layout the landmark model runs with now: (intra-op threads, spinning pool).
     pub fn thread_layout(&self) -> (usize, bool) {
-        let layouts = threads::layouts(
-            self.config.intra_threads,
-            self.config.adaptive_threads,
-            self.config.memory_arena,
-        );
+        let layouts = threads::layouts(self.config.session_options(), self.config.adaptive_threads);
         let layout = layouts[self.landmarks.layout().min(layouts.len() - 1)];
         (layout.intra_threads, layout.spinning)
     }

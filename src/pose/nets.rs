@@ -77,7 +77,7 @@ impl Runner {
             self.chooser
                 .record(layout, now.duration_since(started).as_secs_f64() * 1000.0);
         }
-        let layout = self.chooser.next();
+        let layout = self.chooser.next_layout();
         if self.timing == Timing::UntilNextRun {
             self.last = Some((layout, now));
         }

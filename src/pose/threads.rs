@@ -34,15 +34,16 @@ pub const MAX_EXPLOIT_RUNS: usize = 1600;
 /// Another layout must be this much faster (as a fraction) to take over.
 pub const SWITCH_MARGIN: f64 = 0.05;
 
-/// The session layouts a network gets: with `intra_threads` > 1 and `adaptive`, the spinning
-/// pool, the same pool without spinning and one thread, in that order; otherwise exactly
-/// what was asked for (an explicit `--threads N` keeps ONNX Runtime's spinning pool).
-pub fn layouts(intra_threads: usize, adaptive: bool, arena: bool) -> Vec<SessionOptions> {
-    let threads = intra_threads.max(1);
+/// The session layouts a network gets: with more than one intra-op thread in `asked` and
+/// `adaptive`, the spinning pool, the same pool without spinning and one thread, in that order
+/// (all with `asked`'s arena setting); otherwise exactly `asked` with the spinning pool (an
+/// explicit `--threads N` keeps ONNX Runtime's spinning pool).
+pub fn layouts(asked: SessionOptions, adaptive: bool) -> Vec<SessionOptions> {
+    let threads = asked.intra_threads.max(1);
     let layout = |intra_threads, spinning| SessionOptions {
         intra_threads,
         spinning,
-        arena,
+        arena: asked.arena,
     };
     if adaptive && threads > 1 {
         vec![
@@ -119,7 +120,7 @@ impl Chooser {
     }
 
     /// The layout for the next run.
-    pub fn next(&mut self) -> usize {
+    pub fn next_layout(&mut self) -> usize {
         match self.phase {
             Phase::Trial { layout, .. } => layout,
             Phase::Exploit { .. } => self.current,
@@ -259,7 +260,7 @@ mod tests {
     fn drive(chooser: &mut Chooser, runs: usize, cost: impl Fn(usize, usize) -> f64) -> Vec<usize> {
         (0..runs)
             .map(|run| {
-                let layout = chooser.next();
+                let layout = chooser.next_layout();
                 chooser.record(layout, cost(layout, run));
                 layout
             })
@@ -277,7 +278,7 @@ mod tests {
         let mut chooser = Chooser::new(3);
         let cost = |layout: usize, run: usize| {
             // The first run of each layout is a slow warm-up, which must not count.
-            if run % (TRIAL_RUNS + 1) == 0 {
+            if run.is_multiple_of(TRIAL_RUNS + 1) {
                 50.0
             } else {
                 [4.0, 3.0, 6.0][layout]
@@ -285,7 +286,7 @@ mod tests {
         };
         let used = drive(&mut chooser, 3 * (TRIAL_RUNS + 1) + 50, cost);
         let trial = 3 * (TRIAL_RUNS + 1);
-        assert_eq!(&used[..TRIAL_RUNS + 1], &[0; TRIAL_RUNS + 1]);
+        assert_eq!(&used[..=TRIAL_RUNS], &[0; TRIAL_RUNS + 1]);
         assert_eq!(
             &used[TRIAL_RUNS + 1..2 * (TRIAL_RUNS + 1)],
             &[1; TRIAL_RUNS + 1]
@@ -326,17 +327,24 @@ mod tests {
         assert!(on_other < 60, "{on_other} runs spent on trials");
     }
 
+    fn with_arena(intra_threads: usize) -> SessionOptions {
+        SessionOptions {
+            arena: true,
+            ..SessionOptions::threads(intra_threads)
+        }
+    }
+
     #[test]
     fn layouts_follow_the_request() {
-        let fixed = layouts(2, false, false);
+        let fixed = layouts(SessionOptions::threads(2), false);
         assert_eq!(fixed.len(), 1);
         assert_eq!((fixed[0].intra_threads, fixed[0].spinning), (2, true));
         assert_eq!(
-            layouts(1, true, true).len(),
+            layouts(with_arena(1), true).len(),
             1,
             "one thread has nothing to choose"
         );
-        let adaptive = layouts(2, true, true);
+        let adaptive = layouts(with_arena(2), true);
         let shape: Vec<(usize, bool)> = adaptive
             .iter()
             .map(|l| (l.intra_threads, l.spinning))

@@ -199,7 +199,7 @@ pub fn analyse_all(
         outcomes: (0..count).map(|_| None).collect(),
         running: Vec::new(),
     };
-    let (done_tx, done_rx) = crossbeam_channel::unbounded::<(usize, Outcome)>();
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<(usize, Outcome)>(count);
     std::thread::scope(|scope| {
         for (index, input) in recordings.iter().enumerate() {
             batch.collect(&done_rx, jobs.max(1) - 1);
