@@ -205,7 +205,7 @@ mod tests {
         };
         let failure = Failure::from_error(&missing);
         assert_eq!(failure.kind, FailureKind::FileNotFound);
-        assert!(failure.message.contains("models/camera-runtime.mp4"));
+        assert!(failure.message.contains("camera-runtime.mp4"));
 
         let runtime = RuntimeError::NotFound {
             searched: "/opt/video/camera".into(),
