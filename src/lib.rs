@@ -3,6 +3,7 @@
 //! and pelvis proxies, and warns when a posture persists.
 //!
 //! # Layout
+//! - [`bounds`]: the allowed range of every number a user gives, defined once.
 //! - [`capture`]: frame sources (camera, video file, images) and the latest-wins hand-over.
 //! - [`runtime`] and [`models`]: locating ONNX Runtime and loading the verified model files.
 //! - [`pose`]: the BlazePose pipeline (detector, ROI tracking, landmarks, smoothing).
@@ -21,6 +22,7 @@
 //! camera, truncated video, locked database) is a typed error with a message that names the
 //! fix, never a panic. Degenerate geometry yields `None` with a reason, never NaN.
 
+pub mod bounds;
 pub mod capture;
 pub mod cli;
 pub mod desktop;

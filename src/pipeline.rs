@@ -17,23 +17,25 @@
 //! (`ui`), the headless monitor and the [`recorder`], which stores their numbers.
 
 mod analyser;
+mod failure;
 pub mod recorder;
 mod workers;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use analyser::{Analyser, AnalyserFactory, Analysis, BlazePoseAnalyser, blazepose_factory};
+pub use failure::{ControlError, Failure, FailureKind, StartError};
 pub use recorder::Recorder;
 
 use crate::capture::{Frame, Pacing, SourceSpec};
-use crate::pose::PoseEstimate;
-use crate::posture::{PostureEvent, PostureSample, PostureState};
+use crate::pose::{PoseConfig, PoseEstimate};
+use crate::posture::{PostureConfig, PostureEvent, PostureSample, PostureState};
 
 /// Capacity of the update channel to the consumer.
 pub const UPDATE_CAPACITY: usize = 64;
@@ -43,12 +45,6 @@ pub const LOSSLESS_CAPACITY: usize = 4;
 
 /// Capacity of the control channel.
 pub const CONTROL_CAPACITY: usize = 16;
-
-/// Default analysis rate while monitoring, frames per second of source time.
-pub const DEFAULT_MONITOR_FPS: f64 = 2.0;
-
-/// Default analysis rate while the posture is at risk (the onset timer runs).
-pub const DEFAULT_AT_RISK_FPS: f64 = 4.0;
 
 /// How often a camera that another program uses is tried again (quietly).
 pub const CAMERA_BUSY_RETRY: Duration = Duration::from_secs(30);
@@ -95,8 +91,8 @@ pub enum SourceStatus {
     Paused(PauseReason),
     /// The source ended (end of file or folder).
     Ended,
-    /// The source cannot be used; the text says what to do.
-    Failed(String),
+    /// The source cannot be used; the message says what to do.
+    Failed(Failure),
 }
 
 /// Why the source is closed while the pipeline runs.
@@ -131,8 +127,8 @@ pub enum Update {
     Source(SourceStatus),
     /// The posture machine reported an event.
     Posture(PostureEvent),
-    /// A worker failed and the pipeline cannot go on; the text says what to do.
-    Failed(String),
+    /// A worker failed and the pipeline cannot go on; the message says what to do.
+    Failed(Failure),
 }
 
 /// What the consumers can ask of the pipeline.
@@ -180,15 +176,22 @@ pub struct RatePolicy {
 }
 
 impl Default for RatePolicy {
+    /// The rates of the default [`PostureConfig`].
     fn default() -> Self {
-        Self {
-            fps: Some(DEFAULT_MONITOR_FPS),
-            at_risk_fps: Some(DEFAULT_AT_RISK_FPS),
-        }
+        Self::monitor(&PostureConfig::default())
     }
 }
 
 impl RatePolicy {
+    /// The monitor's rates from its configuration: `analysis_rate_fps`, and while at risk
+    /// `at_risk_rate_fps` (never slower than the normal rate).
+    pub fn monitor(config: &PostureConfig) -> Self {
+        Self {
+            fps: Some(config.analysis_rate_fps),
+            at_risk_fps: Some(config.at_risk_rate_fps.max(config.analysis_rate_fps)),
+        }
+    }
+
     /// Every frame, no speed-up (analysis of files as fast as possible).
     pub const EVERY_FRAME: Self = Self {
         fps: None,
@@ -206,7 +209,56 @@ impl RatePolicy {
     }
 }
 
-/// Everything [`Pipeline::start`] needs.
+/// What analyses the frames on the pose thread.
+pub enum AnalyserSpec {
+    /// The BlazePose engine and the posture judge, built on the pose thread.
+    BlazePose {
+        /// Folder with the ONNX models (`None`: the installation's `models/`).
+        models_dir: Option<PathBuf>,
+        /// Landmark model, mode and threads.
+        pose: PoseConfig,
+        /// Thresholds and delays of the judge.
+        posture: PostureConfig,
+    },
+    /// Any other analyser (tests script one).
+    Custom(AnalyserFactory),
+}
+
+impl AnalyserSpec {
+    /// The factory that builds this analyser on the pose thread.
+    fn into_factory(self) -> AnalyserFactory {
+        match self {
+            Self::BlazePose {
+                models_dir,
+                pose,
+                posture,
+            } => blazepose_factory(models_dir, pose, posture),
+            Self::Custom(factory) => factory,
+        }
+    }
+}
+
+impl std::fmt::Debug for AnalyserSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BlazePose {
+                models_dir,
+                pose,
+                posture,
+            } => f
+                .debug_struct("BlazePose")
+                .field("models_dir", models_dir)
+                .field("pose", pose)
+                .field("posture", posture)
+                .finish(),
+            Self::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}
+
+/// Everything [`Pipeline::start`] needs. [`PipelineConfig::live`] and
+/// [`PipelineConfig::recording`] are the one place that turns a [`PostureConfig`], a source
+/// and a mode into one.
 pub struct PipelineConfig {
     /// Where frames come from.
     pub source: SourceSpec,
@@ -216,8 +268,8 @@ pub struct PipelineConfig {
     pub delivery: Delivery,
     /// Analysis rate.
     pub rate: RatePolicy,
-    /// Builds the analyser on the pose thread.
-    pub analyser: AnalyserFactory,
+    /// What analyses the frames.
+    pub analyser: AnalyserSpec,
     /// Called after each update is sent (the window passes `ctx.request_repaint`).
     pub on_update: Option<Box<dyn Fn() + Send>>,
 }
@@ -229,7 +281,64 @@ impl std::fmt::Debug for PipelineConfig {
             .field("pacing", &self.pacing)
             .field("delivery", &self.delivery)
             .field("rate", &self.rate)
+            .field("analyser", &self.analyser)
             .finish_non_exhaustive()
+    }
+}
+
+impl PipelineConfig {
+    /// Live monitoring (the window and `plumbline monitor`): sources play on their own clock,
+    /// the newest frame wins, and the configuration's analysis rates apply.
+    pub fn live(
+        source: SourceSpec,
+        models_dir: Option<PathBuf>,
+        pose: PoseConfig,
+        posture: PostureConfig,
+    ) -> Self {
+        Self {
+            source,
+            pacing: Pacing::RealTime,
+            delivery: Delivery::LatestWins,
+            rate: RatePolicy::monitor(&posture),
+            analyser: AnalyserSpec::BlazePose {
+                models_dir,
+                pose,
+                posture,
+            },
+            on_update: None,
+        }
+    }
+
+    /// Analysis of a recording (`monitor --fast`, `analyze`, `baseline`): as fast as it
+    /// decodes and no frame dropped, at the configuration's rates (change them with
+    /// [`Self::with_rate`]). A camera has no recording to hurry through: it stays live.
+    pub fn recording(
+        source: SourceSpec,
+        models_dir: Option<PathBuf>,
+        pose: PoseConfig,
+        posture: PostureConfig,
+    ) -> Self {
+        let recorded = source.is_recording();
+        let mut config = Self::live(source, models_dir, pose, posture);
+        if recorded {
+            config.pacing = Pacing::AsFastAsPossible;
+            config.delivery = Delivery::Lossless;
+        }
+        config
+    }
+
+    /// The same pipeline at another analysis rate.
+    #[must_use]
+    pub fn with_rate(mut self, rate: RatePolicy) -> Self {
+        self.rate = rate;
+        self
+    }
+
+    /// The same pipeline calling `on_update` after each update it sends.
+    #[must_use]
+    pub fn with_on_update(mut self, on_update: Box<dyn Fn() + Send>) -> Self {
+        self.on_update = Some(on_update);
+        self
     }
 }
 
@@ -310,7 +419,7 @@ impl Pipeline {
     /// ready (so a missing runtime, camera or file is an error here), and starts the flow.
     /// The receiver yields [`Update`]s until the source ends or the pipeline stops; then it
     /// disconnects.
-    pub fn start(config: PipelineConfig) -> anyhow::Result<(Self, Receiver<Update>)> {
+    pub fn start(config: PipelineConfig) -> Result<(Self, Receiver<Update>), StartError> {
         let stop = StopFlag::default();
         let interval = SharedInterval::default();
         let pause = SharedPause::default();
@@ -335,7 +444,7 @@ impl Pipeline {
             stop: stop.clone(),
             on_update: config.on_update,
         };
-        let factory = config.analyser;
+        let factory = config.analyser.into_factory();
         pipeline.spawn("pose", move || pose.run(factory, &pose_ready_tx))?;
 
         let (source_ready_tx, source_ready_rx) = crossbeam_channel::bounded(1);
@@ -356,15 +465,17 @@ impl Pipeline {
         })?;
 
         // Both threads report once; a closed channel means the thread died before reporting.
-        let pose_ready: anyhow::Result<()> = pose_ready_rx
+        let vanished =
+            |name: &str| Failure::new(FailureKind::Internal, format!("the {name} thread ended"));
+        let pose_ready = pose_ready_rx
             .recv()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the pose thread ended before starting")));
-        let source_ready: anyhow::Result<()> = source_ready_rx
+            .unwrap_or_else(|_| Err(vanished("pose")));
+        let source_ready = source_ready_rx
             .recv()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the capture thread ended before starting")));
+            .unwrap_or_else(|_| Err(vanished("capture")));
         // The source's error first: a wrong path is the likelier mistake and quick to fix.
-        source_ready.context("cannot open the source")?;
-        pose_ready.context("cannot start the pose engine")?;
+        source_ready.map_err(StartError::Source)?;
+        pose_ready.map_err(StartError::Engine)?;
         Ok((pipeline, updates_rx))
     }
 
@@ -372,20 +483,23 @@ impl Pipeline {
         &mut self,
         name: &'static str,
         body: impl FnOnce() + Send + 'static,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), StartError> {
         let handle = std::thread::Builder::new()
             .name(name.into())
             .spawn(body)
-            .with_context(|| format!("cannot start the {name} thread"))?;
+            .map_err(|source| StartError::Thread { name, source })?;
         self.workers.push(Worker { name, handle });
         Ok(())
     }
 
-    /// Sends a control message to the pose thread; fails only when it has stopped.
-    pub fn control(&self, control: Control) -> anyhow::Result<()> {
+    /// Sends a control message to the pose thread, waiting at most a second for room.
+    pub fn control(&self, control: Control) -> Result<(), ControlError> {
         self.controls
             .send_timeout(control, Duration::from_secs(1))
-            .map_err(|_| anyhow::anyhow!("the pipeline has stopped or does not answer"))
+            .map_err(|err| match err {
+                crossbeam_channel::SendTimeoutError::Timeout(_) => ControlError::Busy,
+                crossbeam_channel::SendTimeoutError::Disconnected(_) => ControlError::Stopped,
+            })
     }
 
     /// A handle that stops the pipeline from elsewhere (a Ctrl-C handler).

@@ -14,10 +14,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::Global;
 use crate::capture::{Pacing, SourceSpec};
 use crate::pipeline::{
-    DEFAULT_ANALYSIS_FPS, Delivery, MAX_ANALYSIS_FPS, Pipeline, PipelineConfig, RatePolicy,
-    SourceStatus, Update,
+    DEFAULT_ANALYSIS_FPS, MAX_ANALYSIS_FPS, Pipeline, PipelineConfig, RatePolicy, SourceStatus,
+    Update,
 };
-use crate::pose::PoseConfig;
+use crate::pose::{ModelChoice, PoseConfig};
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
 use crate::report::files::load_recording;
@@ -26,33 +26,6 @@ use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
 
 /// File extensions taken as videos when a folder is given.
 const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg"];
-
-/// Which BlazePose landmark model to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelChoice {
-    /// The small, fast model.
-    Lite,
-    /// The larger, more accurate model (the pose engine's default).
-    #[default]
-    Full,
-}
-
-impl ModelChoice {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelChoice::Lite => "lite",
-            ModelChoice::Full => "full",
-        }
-    }
-
-    fn pose_model(self) -> crate::pose::ModelChoice {
-        match self {
-            ModelChoice::Lite => crate::pose::ModelChoice::Lite,
-            ModelChoice::Full => crate::pose::ModelChoice::Full,
-        }
-    }
-}
 
 /// How the pipeline runs over a source.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -149,7 +122,7 @@ pub struct Args {
     pub db: Option<PathBuf>,
 
     /// The pose model.
-    #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
+    #[arg(long, value_enum, default_value_t = ModelChoice::default())]
     pub model: ModelChoice,
 
     /// Frames analysed per second of video, or `all` for every frame. Posture changes
@@ -353,7 +326,7 @@ pub(super) fn start_pipeline(
     let recording = spec.is_recording();
     let duration_s = announced_duration_s(&spec);
     let pose = PoseConfig {
-        model: options.model.pose_model(),
+        model: options.model,
         intra_threads: options.intra_threads,
         // Recordings run as fast as they decode: choose the faster thread layout while
         // running and keep ONNX Runtime's arena (a live source is paced and stays light).
@@ -361,26 +334,17 @@ pub(super) fn start_pipeline(
         memory_arena: recording,
         ..PoseConfig::default()
     };
-    let (pacing, delivery) = if recording {
-        (Pacing::AsFastAsPossible, Delivery::Lossless)
+    let models_dir = global.models_dir.clone();
+    let posture = PostureConfig::default();
+    let config = if recording {
+        PipelineConfig::recording(spec, models_dir, pose, posture)
     } else {
-        (Pacing::RealTime, Delivery::LatestWins)
-    };
-    let config = PipelineConfig {
-        source: spec,
-        pacing,
-        delivery,
-        rate: RatePolicy {
-            fps: options.fps,
-            at_risk_fps: None,
-        },
-        analyser: crate::pipeline::blazepose_factory(
-            global.models_dir.clone(),
-            pose,
-            PostureConfig::default(),
-        ),
-        on_update: None,
-    };
+        PipelineConfig::live(spec, models_dir, pose, posture)
+    }
+    .with_rate(RatePolicy {
+        fps: options.fps,
+        at_risk_fps: None,
+    });
     let (pipeline, updates) = Pipeline::start(config)?;
     Ok(Started {
         updates,

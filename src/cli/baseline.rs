@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Global;
-use super::analyze::{ModelChoice, RunOptions, progress_bar, record, start_pipeline};
+use super::analyze::{RunOptions, progress_bar, record, start_pipeline};
 use crate::capture::SourceSpec;
-use crate::posture::{BaselineBuilder, BaselineRules};
+use crate::pose::ModelChoice;
+use crate::posture::{BaselineBuilder, BaselineRules, PostureConfig};
 use crate::report::{Block, Document};
 use crate::store::{NewSession, SessionKind, Store, StoreWriter};
 
@@ -22,8 +23,13 @@ pub struct Args {
     #[arg(long, value_name = "SOURCE")]
     pub source: String,
 
-    /// Seconds of source time to record.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = PostureConfig::default().calibration_s,
+        value_parser = seconds,
+        help = PostureConfig::CALIBRATION_S.help("Seconds of source time to record"),
+    )]
     pub seconds: f64,
 
     /// The session database (default: the platform data folder).
@@ -31,7 +37,7 @@ pub struct Args {
     pub db: Option<PathBuf>,
 
     /// The pose model.
-    #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
+    #[arg(long, value_enum, default_value_t = ModelChoice::default())]
     pub model: ModelChoice,
 
     /// Notes stored with the session.
@@ -39,12 +45,13 @@ pub struct Args {
     pub notes: Option<String>,
 }
 
+/// `--seconds`: as long as a calibration may be ([`PostureConfig::CALIBRATION_S`]).
+fn seconds(text: &str) -> Result<f64, String> {
+    PostureConfig::CALIBRATION_S.parse(text)
+}
+
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(
-        args.seconds.is_finite() && args.seconds > 0.0,
-        "--seconds must be a positive number"
-    );
     let mut store = Store::open_or_default(args.db.as_deref())?;
     let mut new = NewSession::new(SessionKind::Baseline, args.source.clone());
     new.subject = Some(args.subject.clone());

@@ -43,8 +43,14 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// How long forward head must persist before the state becomes `forward_head`.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        value_parser = super::onset_delay,
+        help = PostureConfig::ONSET_DELAY_S
+            .help("How long forward head must persist before the state becomes `forward_head`"),
+    )]
     pub onset_delay: Option<f64>,
 
     /// Treat the images of a folder as unrelated photos (no tracking, no view hysteresis).
@@ -52,8 +58,8 @@ pub struct Args {
     pub independent: bool,
 
     /// ONNX Runtime intra-op threads per model.
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    pub threads: usize,
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = super::threads)]
+    pub threads: u32,
 }
 
 /// One output line: the metrics under their stored keys, in `Metric::ALL` order.
@@ -97,19 +103,10 @@ impl Line {
 
 fn posture_config(args: &Args, independent: bool) -> anyhow::Result<PostureConfig> {
     let mut config = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read posture config {}", path.display()))?;
-            PostureConfig::from_toml(&text)
-                .with_context(|| format!("bad posture config {}", path.display()))?
-        }
+        Some(path) => PostureConfig::load(path, true)?,
         None => PostureConfig::default(),
     };
     if let Some(s) = args.onset_delay {
-        anyhow::ensure!(
-            s.is_finite() && s >= 0.0,
-            "--onset-delay must be a number of seconds >= 0, got {s}"
-        );
         config.onset_delay_s = s;
     }
     if independent {
@@ -149,7 +146,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         } else {
             Mode::Video
         },
-        intra_threads: args.threads,
+        intra_threads: args.threads as usize,
         ..PoseConfig::default()
     };
     let mut engine = PoseEngine::new(&dir, pose_config).context("cannot start the pose engine")?;

@@ -15,6 +15,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::bounds::Bounds;
+use crate::pose::ModelChoice;
+use crate::posture::PostureConfig;
+use crate::posture::config::Overrides;
+
 /// Options that every subcommand understands.
 #[derive(Clone, Debug, clap::Args)]
 pub struct Global {
@@ -25,6 +30,91 @@ pub struct Global {
     /// More log output (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// The monitor's configuration and its one-run overrides, the same for the window
+/// (`plumbline`) and `plumbline monitor`. The ranges come from [`PostureConfig`].
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// The monitor's configuration (TOML, the fields of `PostureConfig`; default: config.toml
+    /// in the platform config folder, which the window's settings edit).
+    #[arg(long, value_name = "FILE", env = "PLUMBLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        value_parser = onset_delay,
+        help = PostureConfig::ONSET_DELAY_S
+            .help("Seconds the forward head must persist before the alert, for this run"),
+    )]
+    pub onset_delay: Option<f64>,
+
+    #[arg(
+        long,
+        value_name = "FPS",
+        allow_negative_numbers = true,
+        value_parser = analysis_rate,
+        help = PostureConfig::ANALYSIS_RATE_FPS
+            .help("Frames analysed per second of source time, for this run"),
+    )]
+    pub rate: Option<f64>,
+}
+
+impl ConfigArgs {
+    /// The configuration for the command line, read strictly: the `--config` file (which must
+    /// exist) or the default file (if there is one), then the one-run overrides. A bad value
+    /// is an error naming the file, the field and its range.
+    pub fn load_strict(&self) -> Result<PostureConfig, crate::posture::config::ConfigError> {
+        let config = match (&self.config, crate::posture::config::default_path()) {
+            (Some(path), _) => PostureConfig::load(path, true)?,
+            (None, Some(path)) => PostureConfig::load(&path, false)?,
+            (None, None) => PostureConfig::default(),
+        };
+        Ok(config.with_overrides(self.overrides()))
+    }
+
+    /// The one-run overrides.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            onset_delay_s: self.onset_delay,
+            analysis_rate_fps: self.rate,
+        }
+    }
+}
+
+/// `--onset-delay`, within [`PostureConfig::ONSET_DELAY_S`].
+pub(crate) fn onset_delay(text: &str) -> Result<f64, String> {
+    PostureConfig::ONSET_DELAY_S.parse(text)
+}
+
+/// `--rate`, within [`PostureConfig::ANALYSIS_RATE_FPS`].
+fn analysis_rate(text: &str) -> Result<f64, String> {
+    PostureConfig::ANALYSIS_RATE_FPS.parse(text)
+}
+
+/// ONNX Runtime threads per model (`--threads`).
+pub(crate) const THREADS: Bounds = Bounds::new("threads", 1.0, 64.0, "");
+
+/// `--threads`, within [`THREADS`].
+pub(crate) fn threads(text: &str) -> Result<u32, String> {
+    THREADS.parse_count(text)
+}
+
+impl clap::ValueEnum for ModelChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            Self::Lite => "fastest, least precise",
+            Self::Full => "the default",
+            Self::Heavy => "most precise, slowest; needs `scripts/convert-models --heavy`",
+        };
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(help))
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -40,6 +130,9 @@ struct Cli {
     /// Source for the window when no subcommand is given: `camera:N`, a video file or a folder.
     #[arg(long, value_name = "SOURCE")]
     source: Option<String>,
+
+    #[command(flatten)]
+    config: ConfigArgs,
 
     #[command(flatten)]
     window: window::Args,
@@ -73,7 +166,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
     match cli.command {
-        None => window::run(cli.source.as_deref(), &cli.window, &cli.global),
+        None => window::run(cli.source.as_deref(), &cli.window, &cli.config, &cli.global),
         Some(Command::Doctor(args)) => doctor::run(&args, &cli.global),
         Some(Command::Pose(args)) => pose::run(&args, &cli.global),
         Some(Command::Measure(args)) => measure::run(&args, &cli.global),
@@ -104,6 +197,105 @@ fn init_logging(verbose: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_on_the_command_line_get_the_range_message() {
+        for (flag, value, range) in [
+            ("--onset-delay", "1e12", "0 to 3600 s"),
+            ("--onset-delay", "-5", "0 to 3600 s"),
+            ("--rate", "1e-9", "0.2 to 30 fps"),
+            ("--rate", "1000", "0.2 to 30 fps"),
+            ("--rate", "-5", "0.2 to 30 fps"),
+        ] {
+            for args in [
+                vec!["plumbline", flag, value],
+                vec!["plumbline", "monitor", "--headless", flag, value],
+            ] {
+                let err = Cli::try_parse_from(&args).expect_err("refused");
+                let message = err.to_string();
+                assert!(message.contains(flag), "{args:?}: {message}");
+                assert!(message.contains(range), "{args:?}: {message}");
+            }
+        }
+        let cli = Cli::try_parse_from(["plumbline", "--onset-delay", "0", "--rate", "30"])
+            .expect("in range");
+        assert_eq!(cli.config.onset_delay, Some(0.0));
+        assert_eq!(cli.config.rate, Some(30.0));
+    }
+
+    /// The pipeline the window builds and the one `monitor --headless` builds, from the same
+    /// command-line options and configuration file.
+    fn window_and_headless(options: &[&str]) -> anyhow::Result<(String, String)> {
+        let dir = tempfile::tempdir()?;
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, "")?; // an empty file: every default
+        let prefs = dir.path().join("window.toml"); // missing: the default preferences
+        let config = config.to_str().expect("UTF-8 temp path");
+        let prefs = prefs.to_str().expect("UTF-8 temp path");
+        let mut window_args = vec!["plumbline", "--window-settings", prefs, "--config", config];
+        window_args.extend(options);
+        let window = Cli::try_parse_from(window_args)?;
+        let options_w = window::options(&window.window, &window.config, &window.global);
+        let setup = crate::ui::WindowSetup::load(&options_w);
+        let window_pipeline = crate::ui::pipeline_config("clip.mp4", &setup, &options_w)?;
+
+        let mut headless_args = vec!["plumbline", "monitor", "--headless", "--config", config];
+        headless_args.extend(options);
+        let Some(Command::Monitor(args)) = Cli::try_parse_from(headless_args)?.command else {
+            anyhow::bail!("not the monitor command");
+        };
+        let spec = crate::capture::SourceSpec::parse("clip.mp4")?;
+        let posture = args.config.load_strict()?;
+        let headless_pipeline = monitor::pipeline_config(&args, &window.global, spec, posture);
+        Ok((
+            format!("{window_pipeline:?}"),
+            format!("{headless_pipeline:?}"),
+        ))
+    }
+
+    #[test]
+    fn window_and_headless_build_the_same_pipeline() -> anyhow::Result<()> {
+        let (window, headless) = window_and_headless(&[])?;
+        assert_eq!(window, headless);
+        // ... and it is the one set of defaults: 2 analyses a second, 4 while at risk.
+        let rate = crate::pipeline::RatePolicy::monitor(&PostureConfig::default());
+        assert_eq!(rate.fps, Some(2.0));
+        assert_eq!(rate.at_risk_fps, Some(4.0));
+        assert!(window.contains(&format!("{rate:?}")), "{window}");
+        assert!(
+            window.contains(&format!("{:?}", PostureConfig::default())),
+            "{window}"
+        );
+        // The same options change both the same way.
+        let (window, headless) = window_and_headless(&["--onset-delay", "5", "--rate", "3"])?;
+        assert_eq!(window, headless);
+        assert!(window.contains("onset_delay_s: 5.0"), "{window}");
+        assert!(window.contains("fps: Some(3.0)"), "{window}");
+        Ok(())
+    }
+
+    #[test]
+    fn one_model_choice_for_every_command() {
+        for command in [
+            vec!["plumbline", "analyze", "x.mp4", "--model", "heavy"],
+            vec![
+                "plumbline",
+                "baseline",
+                "--subject",
+                "P",
+                "--source",
+                "x",
+                "--model",
+                "lite",
+            ],
+            vec!["plumbline", "pose", "x.jpg", "--model", "heavy"],
+        ] {
+            Cli::try_parse_from(&command).unwrap_or_else(|err| panic!("{command:?}: {err}"));
+        }
+        let err = Cli::try_parse_from(["plumbline", "pose", "x.jpg", "--threads", "0"])
+            .expect_err("no threads");
+        assert!(err.to_string().contains("1 to 64"), "{err}");
+    }
 
     #[test]
     fn the_autostart_command_line_starts_in_the_background() {

@@ -15,14 +15,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::Global;
-use crate::capture::{Pacing, SourceSpec};
+use super::{ConfigArgs, Global};
+use crate::capture::SourceSpec;
 use crate::pipeline::Recorder;
 use crate::pipeline::recorder::monitor_session;
-use crate::pipeline::{
-    DEFAULT_AT_RISK_FPS, DEFAULT_MONITOR_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy,
-    SourceStatus, Update,
-};
+use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
 use crate::pose::PoseConfig;
 use crate::posture::{PostureConfig, PostureEvent};
 
@@ -52,13 +49,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
-    /// Seconds the forward head must persist before the alert.
-    #[arg(long, value_name = "SECONDS")]
-    pub onset_delay: Option<f64>,
-
-    /// Frames analysed per second of source time.
-    #[arg(long, value_name = "FPS", default_value_t = DEFAULT_MONITOR_FPS)]
-    pub rate: f64,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 
     /// Analyse a recording as fast as possible instead of in real time (no frame dropped).
     #[arg(long)]
@@ -79,19 +71,11 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    if !(args.rate.is_finite() && args.rate > 0.0) {
-        anyhow::bail!("--rate must be a number above 0, got {}", args.rate);
-    }
-    if let Some(delay) = args.onset_delay
-        && !(delay.is_finite() && delay >= 0.0)
-    {
-        anyhow::bail!("--onset-delay must be 0 or more seconds, got {delay}");
-    }
     if !args.headless {
         let options = crate::ui::WindowOptions {
             models_dir: global.models_dir.clone(),
-            onset_delay_s: args.onset_delay,
-            rate_fps: Some(args.rate),
+            config_path: args.config.config.clone(),
+            overrides: args.config.overrides(),
             db: args.record.db.clone(),
             record: !args.record.no_record,
             ..crate::ui::WindowOptions::default()
@@ -100,44 +84,35 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
-    run_headless(args, global, spec, source)
+    let posture = args.config.load_strict()?;
+    let config = pipeline_config(args, global, spec, posture.clone());
+    run_headless(args, config, &posture, source)
 }
 
-/// The pipeline settings for the headless monitor.
-fn pipeline_config(args: &Args, global: &Global, spec: SourceSpec) -> PipelineConfig {
-    let mut posture = PostureConfig::default();
-    if let Some(delay) = args.onset_delay {
-        posture.onset_delay_s = delay;
-    }
-    let (pacing, delivery) = if args.fast {
-        (Pacing::AsFastAsPossible, Delivery::Lossless)
+/// The pipeline settings for the headless monitor with the monitor's configuration `posture`
+/// (read strictly by [`ConfigArgs::load_strict`]), live or (`--fast`) as a recording.
+pub(super) fn pipeline_config(
+    args: &Args,
+    global: &Global,
+    spec: SourceSpec,
+    posture: PostureConfig,
+) -> PipelineConfig {
+    let models_dir = global.models_dir.clone();
+    let pose = PoseConfig::default();
+    if args.fast {
+        PipelineConfig::recording(spec, models_dir, pose, posture)
     } else {
-        (Pacing::RealTime, Delivery::LatestWins)
-    };
-    PipelineConfig {
-        source: spec,
-        pacing,
-        delivery,
-        rate: RatePolicy {
-            fps: Some(args.rate),
-            at_risk_fps: Some(DEFAULT_AT_RISK_FPS.max(args.rate)),
-        },
-        analyser: crate::pipeline::blazepose_factory(
-            global.models_dir.clone(),
-            PoseConfig::default(),
-            posture,
-        ),
-        on_update: None,
+        PipelineConfig::live(spec, models_dir, pose, posture)
     }
 }
 
 fn run_headless(
     args: &Args,
-    global: &Global,
-    spec: SourceSpec,
+    config: PipelineConfig,
+    posture: &PostureConfig,
     source: &str,
 ) -> anyhow::Result<ExitCode> {
-    let (pipeline, updates) = Pipeline::start(pipeline_config(args, global, spec))?;
+    let (pipeline, updates) = Pipeline::start(config)?;
     // Started after the pipeline, so a source that cannot be opened leaves no empty session.
     let mut recorder = if args.record.no_record {
         Recorder::disabled(args.record.db.clone())
@@ -164,7 +139,7 @@ fn run_headless(
             Box::new(|| {}),
         )
     });
-    let calibration_s = PostureConfig::default().calibration_s;
+    let calibration_s = posture.calibration_s;
     let stop = pipeline.stop_flag();
     let mut react = |reaction: crate::desktop::Reaction| {
         apply_headless(&pipeline, &stop, reaction, calibration_s);

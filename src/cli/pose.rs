@@ -17,27 +17,6 @@ use crate::capture::{self, CaptureError, Frame, Pacing, SourceSpec};
 use crate::models;
 use crate::pose::{Mode, ModelChoice, PoseConfig, PoseEngine, PoseEstimate};
 
-/// Landmark model on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelArg {
-    /// Fastest.
-    Lite,
-    /// Default.
-    Full,
-    /// Most accurate; needs `scripts/convert-models --heavy`.
-    Heavy,
-}
-
-impl From<ModelArg> for ModelChoice {
-    fn from(arg: ModelArg) -> Self {
-        match arg {
-            ModelArg::Lite => Self::Lite,
-            ModelArg::Full => Self::Full,
-            ModelArg::Heavy => Self::Heavy,
-        }
-    }
-}
-
 /// Arguments of `plumbline pose`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,8 +24,8 @@ pub struct Args {
     pub input: PathBuf,
 
     /// Landmark model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Full)]
-    pub model: ModelArg,
+    #[arg(long, value_enum, default_value_t = ModelChoice::default())]
+    pub model: ModelChoice,
 
     /// Print one JSON object per frame instead of a readable summary.
     #[arg(long)]
@@ -71,17 +50,9 @@ pub struct Args {
     pub threads: Option<usize>,
 }
 
-/// Most threads `--threads` accepts.
-const MAX_THREADS: usize = 64;
-
-/// Parses `--threads` with the range in the message.
+/// Parses `--threads` within [`super::THREADS`] (the range in the message).
 fn parse_threads(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "--threads must be a whole number from 1 to {MAX_THREADS}, got {text}"
-        )),
-    }
+    super::threads(text).map(|n| n as usize)
 }
 
 /// The default number of intra-op threads: the machine's cores, at most four (these networks
@@ -179,7 +150,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let dir = models::models_dir(global.models_dir.as_deref())?;
     let stream = !matches!(spec, SourceSpec::Image(_));
     let config = PoseConfig {
-        model: args.model.into(),
+        model: args.model,
         mode,
         intra_threads: args.threads.unwrap_or_else(default_intra_threads),
         // A single image gains nothing from a choice made over many frames.

@@ -3,16 +3,25 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::Global;
+use super::{ConfigArgs, Global};
+use crate::bounds::Bounds;
+
+/// `--exit-after-seconds`: up to a day.
+const EXIT_AFTER_S: Bounds = Bounds::new("exit-after-seconds", 0.0, 86_400.0, "s");
+
+fn exit_after(text: &str) -> Result<f64, String> {
+    EXIT_AFTER_S.parse(text)
+}
 
 /// Window options of the bare `plumbline` command.
 #[derive(Clone, Debug, clap::Args)]
 pub struct Args {
     /// Close the window after this many seconds (smoke tests and demos).
-    #[arg(long, value_name = "N", hide = true)]
+    #[arg(long, value_name = "N", hide = true, allow_negative_numbers = true, value_parser = exit_after)]
     pub exit_after_seconds: Option<f64>,
 
-    /// Window settings file (default: window.toml in the platform config directory).
+    /// Window preferences file: source, model, subject (default: window.toml in the platform
+    /// config directory). The thresholds and rates are in the `--config` file.
     #[arg(
         long,
         env = "PLUMBLINE_WINDOW_SETTINGS",
@@ -43,23 +52,25 @@ pub struct RecordArgs {
 }
 
 /// Opens the window on `source` (default camera when `None`).
-pub fn run(source: Option<&str>, args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    let exit_after = match args.exit_after_seconds {
-        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
-            Some(Duration::from_secs_f64(seconds))
-        }
-        Some(seconds) => anyhow::bail!("--exit-after-seconds must be 0 or more, not {seconds}"),
-        None => None,
-    };
-    let options = crate::ui::WindowOptions {
+pub fn run(
+    source: Option<&str>,
+    args: &Args,
+    config: &ConfigArgs,
+    global: &Global,
+) -> anyhow::Result<ExitCode> {
+    crate::ui::run_window(source, &options(args, config, global))
+}
+
+/// The window's options from the command line (the same `ConfigArgs` as `monitor`).
+pub fn options(args: &Args, config: &ConfigArgs, global: &Global) -> crate::ui::WindowOptions {
+    crate::ui::WindowOptions {
         models_dir: global.models_dir.clone(),
         settings_path: args.window_settings.clone(),
-        exit_after,
-        onset_delay_s: None,
-        rate_fps: None,
+        config_path: config.config.clone(),
+        overrides: config.overrides(),
+        exit_after: args.exit_after_seconds.map(Duration::from_secs_f64),
         db: args.record.db.clone(),
         record: !args.record.no_record,
         background: args.background,
-    };
-    crate::ui::run_window(source, &options)
+    }
 }

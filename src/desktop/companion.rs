@@ -226,8 +226,8 @@ impl Companion {
                 reaction.merge(self.apply(decisions));
             }
             Update::Source(status) => self.source = status.clone(),
-            Update::Failed(_) => {
-                self.source = SourceStatus::Failed(String::new());
+            Update::Failed(failure) => {
+                self.source = SourceStatus::Failed(failure.clone());
             }
         }
         self.refresh_tray(now);

@@ -216,14 +216,7 @@ impl Recorder {
 /// `subject` when one is given (blank: none).
 pub fn monitor_session(source: &str, model: ModelChoice, subject: Option<&str>) -> NewSession {
     let mut new = NewSession::new(SessionKind::Monitor, source);
-    new.model = Some(
-        match model {
-            ModelChoice::Lite => "lite",
-            ModelChoice::Full => "full",
-            ModelChoice::Heavy => "heavy",
-        }
-        .to_owned(),
-    );
+    new.model = Some(model.as_str().to_owned());
     new.subject = subject
         .map(str::trim)
         .filter(|code| !code.is_empty())
@@ -307,7 +300,10 @@ mod tests {
         assert!(message.contains("not being saved"), "{message}");
         assert!(message.contains("bad.sqlite"), "{message}");
         assert_eq!(recorder.take_message(), None, "shown once");
-        recorder.record(&Update::Failed("x".into()));
+        recorder.record(&Update::Failed(crate::pipeline::Failure::new(
+            crate::pipeline::FailureKind::Internal,
+            "x",
+        )));
         assert_eq!(recorder.finish()?, None);
         Ok(())
     }

@@ -107,7 +107,7 @@ fn config(
         pacing: Pacing::AsFastAsPossible,
         delivery,
         rate,
-        analyser: factory,
+        analyser: AnalyserSpec::Custom(factory),
         on_update: None,
     }
 }
@@ -267,10 +267,15 @@ fn start_fails_clearly_for_missing_file_and_broken_analyser() {
         msg.contains("cannot open the source") && msg.contains("missing.mp4"),
         "{msg}"
     );
+    assert_eq!(err.failure().kind, FailureKind::FileNotFound);
 
     let path = dir.path().join("clip.mkv");
     write_clip(&path, &[false; 5], 10);
-    let broken: AnalyserFactory = Box::new(|| Err(anyhow::anyhow!("no ONNX Runtime found")));
+    let broken: AnalyserFactory = Box::new(|| {
+        Err(crate::runtime::RuntimeError::NotFound {
+            searched: "nowhere".into(),
+        })?
+    });
     let err = Pipeline::start(config(
         &path,
         Delivery::Lossless,
@@ -278,7 +283,11 @@ fn start_fails_clearly_for_missing_file_and_broken_analyser() {
         broken,
     ))
     .expect_err("broken analyser");
-    assert!(format!("{err:#}").contains("no ONNX Runtime"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("ONNX Runtime not found"),
+        "{err:#}"
+    );
+    assert_eq!(err.failure().kind, FailureKind::Runtime);
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, select};
 
 use super::{
-    Analysed, AnalyserFactory, Analysis, Control, Delivery, PauseReason, RatePolicy, STOP_POLL,
-    SharedInterval, SharedPause, SourceStatus, StopFlag, Update,
+    Analysed, AnalyserFactory, Analysis, Control, Delivery, Failure, PauseReason, RatePolicy,
+    STOP_POLL, SharedInterval, SharedPause, SourceStatus, StopFlag, Update,
 };
 use crate::capture::latest::{self, LatestReceiver, LatestSender, Sent};
 use crate::capture::{CaptureError, Frame, FrameSource};
@@ -149,7 +149,7 @@ impl CaptureWorker {
     /// forwards frames until the source ends, fails, or the pipeline stops. A pause closes
     /// the source (a camera is released) and a resume opens it again; a camera that another
     /// program uses is "paused: camera in use" and tried again every `busy_retry`.
-    pub fn run(self, open: &mut Opener<'_>, ready: &Sender<anyhow::Result<()>>) {
+    pub fn run(self, open: &mut Opener<'_>, ready: &Sender<Result<(), Failure>>) {
         let mut source = match open() {
             Ok(source) => Some(source),
             Err(err) if err.is_camera_busy() => {
@@ -157,7 +157,7 @@ impl CaptureWorker {
                 None
             }
             Err(err) => {
-                let _ = ready.send(Err(err.into()));
+                let _ = ready.send(Err(Failure::from_error(&err)));
                 return;
             }
         };
@@ -198,7 +198,7 @@ impl CaptureWorker {
                         next_try = Some(Instant::now() + self.busy_retry);
                     }
                     Err(err) => {
-                        self.status(SourceStatus::Failed(format!("{err:#}")));
+                        self.status(SourceStatus::Failed(Failure::from_error(&err)));
                         break;
                     }
                 }
@@ -253,7 +253,7 @@ impl CaptureWorker {
                 }
                 Err(err) if err.is_transient() => self.wait_for_camera(&err, &mut last_attempt),
                 Err(err) => {
-                    self.status(SourceStatus::Failed(format!("{err:#}")));
+                    self.status(SourceStatus::Failed(Failure::from_error(&err)));
                     break;
                 }
             }
@@ -321,11 +321,11 @@ enum Flow {
 impl PoseWorker {
     /// Builds the analyser here (its sessions stay on this thread), reports readiness, then
     /// analyses frames and applies controls until the frames end or the pipeline stops.
-    pub fn run(mut self, factory: AnalyserFactory, ready: &Sender<anyhow::Result<()>>) {
+    pub fn run(mut self, factory: AnalyserFactory, ready: &Sender<Result<(), Failure>>) {
         let mut analyser = match factory() {
             Ok(analyser) => analyser,
             Err(err) => {
-                let _ = ready.send(Err(err));
+                let _ = ready.send(Err(Failure::from_anyhow(&err)));
                 return;
             }
         };
@@ -376,8 +376,10 @@ impl PoseWorker {
                 if state.failed_in_a_row < MAX_FAILED_FRAMES_IN_A_ROW {
                     return Flow::Continue;
                 }
-                let msg = format!("{MAX_FAILED_FRAMES_IN_A_ROW} frames in a row failed: {err:#}");
-                send_or_stop(&self.updates, Update::Failed(msg), &self.stop);
+                let failure = Failure::from_anyhow(&err).context(&format!(
+                    "{MAX_FAILED_FRAMES_IN_A_ROW} frames in a row failed"
+                ));
+                send_or_stop(&self.updates, Update::Failed(failure), &self.stop);
                 Flow::Stop
             }
         }

@@ -23,8 +23,10 @@ use super::tracking::{self, PoseSmoother};
 use crate::capture::Frame;
 use crate::models::ModelKind;
 
-/// Which landmark model to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which landmark model to run: the one list for every command, the window's preferences
+/// and the stored sessions (`as_str` is the stored and the command-line name).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ModelChoice {
     /// Fastest, least accurate (complexity 0).
     Lite,
@@ -36,6 +38,18 @@ pub enum ModelChoice {
 }
 
 impl ModelChoice {
+    /// Every choice, fastest first.
+    pub const ALL: [Self; 3] = [Self::Lite, Self::Full, Self::Heavy];
+
+    /// The name on the command line, in settings files and in stored sessions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lite => "lite",
+            Self::Full => "full",
+            Self::Heavy => "heavy",
+        }
+    }
+
     /// The model file of this choice (segmentation output pruned).
     pub fn kind(self) -> ModelKind {
         match self {

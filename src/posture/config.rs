@@ -1,7 +1,17 @@
-//! Every threshold and delay of the posture judgement in one serde struct,
-//! [`PostureConfig`], with defaults from `docs/MEASUREMENT.md` and a TOML round trip.
+//! Every threshold, delay and rate of the monitor in one serde struct, [`PostureConfig`]:
+//! the one configuration that the window and `plumbline monitor` read (one file in the
+//! platform config folder, [`default_path`]), with the allowed range of each field written
+//! next to it as a [`Bounds`] that the TOML check, the command-line flags and the window's
+//! sliders share. Defaults and their sources: docs/GEOMETRY.md §6; ranges: docs/MONITOR.md.
+
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::bounds::{Bounds, FieldProblem, RangeError};
+
+/// File name of the configuration inside the platform config folder.
+pub const CONFIG_FILE: &str = "config.toml";
 
 /// Errors reading or writing a [`PostureConfig`].
 #[derive(Debug, thiserror::Error)]
@@ -13,64 +23,105 @@ pub enum ConfigError {
     #[error("posture config could not be written as TOML: {0}")]
     Write(#[from] toml::ser::Error),
     /// A value is out of its range.
-    #[error("posture config value {name} = {value} is out of range ({range})")]
-    Range {
-        /// Field name.
-        name: &'static str,
-        /// The offending value.
-        value: f64,
-        /// The allowed range.
-        range: &'static str,
+    #[error("posture config value {0}")]
+    Range(#[from] RangeError),
+    /// The file cannot be read (or, with an explicit path, does not exist).
+    #[error("cannot read the config file ({source}): {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file cannot be written.
+    #[error("cannot save the config file (check that the folder is writable; {source}): {}", path.display())]
+    Save {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file holds a value that cannot be used; the message names the field.
+    #[error("the config file is not valid ({reason}); fix the value or delete the file to use the defaults: {}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the field and its range.
+        reason: String,
     },
 }
 
-/// Thresholds and delays of the posture judgement. Angles in degrees, times in seconds.
+/// The configuration file in the platform config folder (`None` without a home folder).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "plumbline")
+        .map(|dirs| dirs.config_dir().join(CONFIG_FILE))
+}
+
+/// Thresholds, delays and analysis rates of the monitor. Angles in degrees, times in seconds.
+/// Each field's allowed range is the associated constant of the same name in capitals.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostureConfig {
     /// Side view: forward head when the CVA is below this, with or without a baseline.
-    /// The literature suggests 45° (`docs/MEASUREMENT.md` §3); this estimate (silhouette C7)
-    /// reads upright *sitters* down to 28° (a backlit photo) and most at 33-52°, and clearly
-    /// forward ones at most 18° (docs/GEOMETRY.md §3.3-3.4), so the default is 25°, in the
-    /// middle of that gap. Finer changes come from the baseline rule below.
+    /// Range [`Self::CVA_MIN_DEG`]. The literature suggests 45° (`docs/MEASUREMENT.md` §3);
+    /// this estimate (silhouette C7) reads upright *sitters* down to 28° (a backlit photo) and
+    /// most at 33-52°, and clearly forward ones at most 18° (docs/GEOMETRY.md §3.3-3.4), so the
+    /// default is 25°, in the middle of that gap. Finer changes come from the baseline rule
+    /// below.
     pub cva_min_deg: f64,
     /// Side view: forward head when the CVA is this far below the user's baseline (5°, about
-    /// the photogrammetric minimal detectable change).
+    /// the photogrammetric minimal detectable change). Range [`Self::CVA_BELOW_BASELINE_DEG`].
     pub cva_below_baseline_deg: f64,
     /// Side view: to leave forward head the CVA must clear the thresholds by this margin.
+    /// Range [`Self::CVA_EXIT_MARGIN_DEG`].
     pub cva_exit_margin_deg: f64,
     /// Per-user CVA offset, added to every CVA before it is judged or shown (0 by default).
     /// Set it to a therapist's photogrammetric CVA minus plumbline's CVA of the same posture,
     /// averaged over a calibration rather than taken from one frame (docs/GEOMETRY.md §3.2).
+    /// Range [`Self::CVA_USER_OFFSET_DEG`].
     pub cva_user_offset_deg: f64,
     /// Front view: forward head when the forward-head index exceeds this (percent).
+    /// Range [`Self::FRONT_INDEX_MAX_PCT`].
     pub front_index_max_pct: f64,
     /// Front view: to leave forward head the index must fall this far below the threshold.
+    /// Range [`Self::FRONT_INDEX_EXIT_MARGIN_PCT`].
     pub front_index_exit_margin_pct: f64,
     /// The condition must hold this long before the state becomes forward head.
+    /// Range [`Self::ONSET_DELAY_S`].
     pub onset_delay_s: f64,
     /// While at risk, this much continuous good posture returns to upright.
+    /// Range [`Self::AT_RISK_GRACE_S`].
     pub at_risk_grace_s: f64,
     /// Minimum continuous good time (with the exit margin) to leave forward head.
+    /// Range [`Self::MIN_GOOD_S`].
     pub min_good_s: f64,
-    /// Default snooze length.
+    /// Length of a snooze. Range [`Self::SNOOZE_S`].
     pub snooze_s: f64,
     /// Gaps between frames longer than this count only up to this (a stalled source does not
-    /// count as time in any posture).
+    /// count as time in any posture). Range [`Self::MAX_FRAME_GAP_S`].
     pub max_frame_gap_s: f64,
-    /// No person for this long makes the state `away`.
+    /// No person for this long makes the state `away`. Range [`Self::AWAY_AFTER_S`].
     pub away_after_s: f64,
-    /// Length of a calibration.
+    /// Length of a calibration. Range [`Self::CALIBRATION_S`].
     pub calibration_s: f64,
     /// Frames whose landmark confidence is below this are not judged.
+    /// Range [`Self::MIN_CONFIDENCE`].
     pub min_confidence: f32,
     /// RULA neck: flexion below minus this counts as extension (landmark noise tolerance).
+    /// Range [`Self::RULA_EXTENSION_TOLERANCE_DEG`].
     pub rula_extension_tolerance_deg: f64,
     /// RULA trunk: inclination up to this counts as upright (landmark noise tolerance).
+    /// Range [`Self::RULA_UPRIGHT_TOLERANCE_DEG`].
     pub rula_upright_tolerance_deg: f64,
     /// Consecutive frames a new camera view must hold before it is taken (1: no hysteresis,
-    /// for independent still images).
+    /// for independent still images). Range [`Self::VIEW_SWITCH_FRAMES`].
     pub view_switch_frames: u32,
+    /// Frames analysed per second of source time while monitoring (window and `monitor`).
+    /// Range [`Self::ANALYSIS_RATE_FPS`].
+    pub analysis_rate_fps: f64,
+    /// Frames analysed per second while the posture is at risk, so the onset is timed more
+    /// finely (never below `analysis_rate_fps`). Range [`Self::AT_RISK_RATE_FPS`].
+    pub at_risk_rate_fps: f64,
 }
 
 impl Default for PostureConfig {
@@ -85,7 +136,7 @@ impl Default for PostureConfig {
             onset_delay_s: 30.0,
             at_risk_grace_s: 3.0,
             min_good_s: 5.0,
-            snooze_s: 30.0 * 60.0,
+            snooze_s: 15.0 * 60.0,
             max_frame_gap_s: 2.0,
             away_after_s: 2.0,
             calibration_s: 10.0,
@@ -93,11 +144,106 @@ impl Default for PostureConfig {
             rula_extension_tolerance_deg: 5.0,
             rula_upright_tolerance_deg: 5.0,
             view_switch_frames: crate::geometry::view::VIEW_SWITCH_FRAMES,
+            analysis_rate_fps: 2.0,
+            at_risk_rate_fps: 4.0,
         }
     }
 }
 
 impl PostureConfig {
+    /// Range of [`Self::cva_min_deg`].
+    pub const CVA_MIN_DEG: Bounds = Bounds::new("cva_min_deg", 0.0, 90.0, "°");
+    /// Range of [`Self::cva_below_baseline_deg`].
+    pub const CVA_BELOW_BASELINE_DEG: Bounds =
+        Bounds::new("cva_below_baseline_deg", 0.0, 30.0, "°");
+    /// Range of [`Self::cva_exit_margin_deg`].
+    pub const CVA_EXIT_MARGIN_DEG: Bounds = Bounds::new("cva_exit_margin_deg", 0.0, 15.0, "°");
+    /// Range of [`Self::cva_user_offset_deg`].
+    pub const CVA_USER_OFFSET_DEG: Bounds = Bounds::new("cva_user_offset_deg", -30.0, 30.0, "°");
+    /// Range of [`Self::front_index_max_pct`].
+    pub const FRONT_INDEX_MAX_PCT: Bounds = Bounds::new("front_index_max_pct", 0.0, 100.0, "%");
+    /// Range of [`Self::front_index_exit_margin_pct`].
+    pub const FRONT_INDEX_EXIT_MARGIN_PCT: Bounds =
+        Bounds::new("front_index_exit_margin_pct", 0.0, 50.0, "%");
+    /// Range of [`Self::onset_delay_s`].
+    pub const ONSET_DELAY_S: Bounds = Bounds::new("onset_delay_s", 0.0, 3600.0, "s");
+    /// Range of [`Self::at_risk_grace_s`].
+    pub const AT_RISK_GRACE_S: Bounds = Bounds::new("at_risk_grace_s", 0.0, 600.0, "s");
+    /// Range of [`Self::min_good_s`].
+    pub const MIN_GOOD_S: Bounds = Bounds::new("min_good_s", 0.0, 600.0, "s");
+    /// Range of [`Self::snooze_s`] (1 minute to 24 hours).
+    pub const SNOOZE_S: Bounds = Bounds::new("snooze_s", 60.0, 86_400.0, "s");
+    /// Range of [`Self::max_frame_gap_s`].
+    pub const MAX_FRAME_GAP_S: Bounds = Bounds::new("max_frame_gap_s", 0.1, 60.0, "s");
+    /// Range of [`Self::away_after_s`].
+    pub const AWAY_AFTER_S: Bounds = Bounds::new("away_after_s", 0.0, 600.0, "s");
+    /// Range of [`Self::calibration_s`].
+    pub const CALIBRATION_S: Bounds = Bounds::new("calibration_s", 1.0, 120.0, "s");
+    /// Range of [`Self::min_confidence`].
+    pub const MIN_CONFIDENCE: Bounds = Bounds::new("min_confidence", 0.0, 1.0, "");
+    /// Range of [`Self::rula_extension_tolerance_deg`].
+    pub const RULA_EXTENSION_TOLERANCE_DEG: Bounds =
+        Bounds::new("rula_extension_tolerance_deg", 0.0, 30.0, "°");
+    /// Range of [`Self::rula_upright_tolerance_deg`].
+    pub const RULA_UPRIGHT_TOLERANCE_DEG: Bounds =
+        Bounds::new("rula_upright_tolerance_deg", 0.0, 30.0, "°");
+    /// Range of [`Self::view_switch_frames`].
+    pub const VIEW_SWITCH_FRAMES: Bounds = Bounds::new("view_switch_frames", 1.0, 300.0, "");
+    /// Range of [`Self::analysis_rate_fps`].
+    pub const ANALYSIS_RATE_FPS: Bounds = Bounds::new("analysis_rate_fps", 0.2, 30.0, "fps");
+    /// Range of [`Self::at_risk_rate_fps`].
+    pub const AT_RISK_RATE_FPS: Bounds = Bounds::new("at_risk_rate_fps", 0.2, 30.0, "fps");
+
+    /// Every number of the configuration with its range.
+    pub fn numbers(&self) -> [(Bounds, f64); 19] {
+        [
+            (Self::CVA_MIN_DEG, self.cva_min_deg),
+            (Self::CVA_BELOW_BASELINE_DEG, self.cva_below_baseline_deg),
+            (Self::CVA_EXIT_MARGIN_DEG, self.cva_exit_margin_deg),
+            (Self::CVA_USER_OFFSET_DEG, self.cva_user_offset_deg),
+            (Self::FRONT_INDEX_MAX_PCT, self.front_index_max_pct),
+            (
+                Self::FRONT_INDEX_EXIT_MARGIN_PCT,
+                self.front_index_exit_margin_pct,
+            ),
+            (Self::ONSET_DELAY_S, self.onset_delay_s),
+            (Self::AT_RISK_GRACE_S, self.at_risk_grace_s),
+            (Self::MIN_GOOD_S, self.min_good_s),
+            (Self::SNOOZE_S, self.snooze_s),
+            (Self::MAX_FRAME_GAP_S, self.max_frame_gap_s),
+            (Self::AWAY_AFTER_S, self.away_after_s),
+            (Self::CALIBRATION_S, self.calibration_s),
+            (Self::MIN_CONFIDENCE, f64::from(self.min_confidence)),
+            (
+                Self::RULA_EXTENSION_TOLERANCE_DEG,
+                self.rula_extension_tolerance_deg,
+            ),
+            (
+                Self::RULA_UPRIGHT_TOLERANCE_DEG,
+                self.rula_upright_tolerance_deg,
+            ),
+            (Self::VIEW_SWITCH_FRAMES, f64::from(self.view_switch_frames)),
+            (Self::ANALYSIS_RATE_FPS, self.analysis_rate_fps),
+            (Self::AT_RISK_RATE_FPS, self.at_risk_rate_fps),
+        ]
+    }
+
+    /// Every value outside its range.
+    pub fn out_of_range(&self) -> Vec<RangeError> {
+        self.numbers()
+            .into_iter()
+            .filter_map(|(bounds, value)| bounds.check(value).err())
+            .collect()
+    }
+
+    /// Checks every value against its range; the error names the first bad field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match self.out_of_range().into_iter().next() {
+            Some(err) => Err(ConfigError::Range(err)),
+            None => Ok(()),
+        }
+    }
+
     /// Parses and validates TOML; missing fields take their defaults.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         let config: Self = toml::from_str(text)?;
@@ -110,76 +256,95 @@ impl PostureConfig {
         Ok(toml::to_string_pretty(self)?)
     }
 
-    /// Checks that every delay is non-negative and every threshold is finite.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let non_negative = [
-            ("cva_below_baseline_deg", self.cva_below_baseline_deg),
-            ("cva_exit_margin_deg", self.cva_exit_margin_deg),
-            (
-                "front_index_exit_margin_pct",
-                self.front_index_exit_margin_pct,
-            ),
-            ("onset_delay_s", self.onset_delay_s),
-            ("at_risk_grace_s", self.at_risk_grace_s),
-            ("min_good_s", self.min_good_s),
-            ("snooze_s", self.snooze_s),
-            ("max_frame_gap_s", self.max_frame_gap_s),
-            ("away_after_s", self.away_after_s),
-            ("calibration_s", self.calibration_s),
-            (
-                "rula_extension_tolerance_deg",
-                self.rula_extension_tolerance_deg,
-            ),
-            (
-                "rula_upright_tolerance_deg",
-                self.rula_upright_tolerance_deg,
-            ),
-        ];
-        for (name, value) in non_negative {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(ConfigError::Range {
-                    name,
-                    value,
-                    range: "finite and >= 0",
-                });
-            }
+    /// Reads the file at `path` strictly (command line): any bad field is an error naming the
+    /// file, the field and its range. A missing file gives the defaults unless `must_exist`.
+    pub fn load(path: &Path, must_exist: bool) -> Result<Self, ConfigError> {
+        let Some(text) = read_optional(path, must_exist)? else {
+            return Ok(Self::default());
+        };
+        let file_error = |reason: String| ConfigError::File {
+            path: path.to_owned(),
+            reason,
+        };
+        let config: Self =
+            toml::from_str(&text).map_err(|err| file_error(err.message().trim().to_owned()))?;
+        // Every bad field at once, so one edit fixes the file.
+        let bad: Vec<String> = config
+            .out_of_range()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if bad.is_empty() {
+            Ok(config)
+        } else {
+            Err(file_error(bad.join("; ")))
         }
-        if self.view_switch_frames == 0 {
-            return Err(ConfigError::Range {
-                name: "view_switch_frames",
-                value: 0.0,
-                range: ">= 1",
-            });
+    }
+
+    /// Reads the file at `path` field by field (the window): a bad field keeps its default
+    /// and is reported, the other fields are kept. A missing file gives the defaults; a file
+    /// that is not TOML at all gives the defaults and one problem for the whole file.
+    pub fn load_fieldwise(path: &Path) -> Result<(Self, Vec<FieldProblem>), ConfigError> {
+        let Some(text) = read_optional(path, false)? else {
+            return Ok((Self::default(), Vec::new()));
+        };
+        Ok(
+            crate::bounds::read_fieldwise(&text, Self::out_of_range).unwrap_or_else(|err| {
+                let problem = FieldProblem {
+                    field: "(whole file)".to_owned(),
+                    reason: err.message().trim().to_owned(),
+                };
+                (Self::default(), vec![problem])
+            }),
+        )
+    }
+
+    /// Writes the configuration to `path`, creating its folder.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let save_error = |source| ConfigError::Save {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(save_error)?;
         }
-        if !(0.0..=90.0).contains(&self.cva_min_deg) {
-            return Err(ConfigError::Range {
-                name: "cva_min_deg",
-                value: self.cva_min_deg,
-                range: "0 to 90",
-            });
+        std::fs::write(path, self.to_toml()?).map_err(save_error)
+    }
+}
+
+/// Values the command line sets for one run (`--onset-delay`, `--rate`), already checked
+/// against their ranges by the flag parser.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Overrides {
+    /// `onset_delay_s` for this run.
+    pub onset_delay_s: Option<f64>,
+    /// `analysis_rate_fps` for this run.
+    pub analysis_rate_fps: Option<f64>,
+}
+
+impl PostureConfig {
+    /// The configuration with this run's `overrides` applied.
+    #[must_use]
+    pub fn with_overrides(mut self, overrides: Overrides) -> Self {
+        if let Some(delay) = overrides.onset_delay_s {
+            self.onset_delay_s = delay;
         }
-        if !(-30.0..=30.0).contains(&self.cva_user_offset_deg) {
-            return Err(ConfigError::Range {
-                name: "cva_user_offset_deg",
-                value: self.cva_user_offset_deg,
-                range: "-30 to 30",
-            });
+        if let Some(rate) = overrides.analysis_rate_fps {
+            self.analysis_rate_fps = rate;
         }
-        if !self.front_index_max_pct.is_finite() {
-            return Err(ConfigError::Range {
-                name: "front_index_max_pct",
-                value: self.front_index_max_pct,
-                range: "finite",
-            });
-        }
-        if !(0.0..=1.0).contains(&self.min_confidence) {
-            return Err(ConfigError::Range {
-                name: "min_confidence",
-                value: f64::from(self.min_confidence),
-                range: "0 to 1",
-            });
-        }
-        Ok(())
+        self
+    }
+}
+
+/// The text of `path`; `None` when it does not exist and need not.
+fn read_optional(path: &Path, must_exist: bool) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !must_exist => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -211,21 +376,99 @@ mod tests {
     fn bad_values_are_rejected() {
         assert!(matches!(
             PostureConfig::from_toml("onset_delay_s = -1.0\n"),
-            Err(ConfigError::Range {
+            Err(ConfigError::Range(RangeError {
                 name: "onset_delay_s",
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             PostureConfig::from_toml("cva_user_offset_deg = 45.0\n"),
-            Err(ConfigError::Range {
+            Err(ConfigError::Range(RangeError {
                 name: "cva_user_offset_deg",
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             PostureConfig::from_toml("no_such_field = 1\n"),
             Err(ConfigError::Parse(_))
         ));
+    }
+
+    #[test]
+    fn defaults_are_inside_their_ranges_and_every_field_has_one() -> Result<(), ConfigError> {
+        let config = PostureConfig::default();
+        assert_eq!(config.out_of_range(), Vec::new());
+        // Every TOML key has exactly one range, named like the key.
+        let text = config.to_toml()?;
+        let table: toml::Table = text.parse().map_err(ConfigError::Parse)?;
+        let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        let mut named: Vec<&str> = config.numbers().iter().map(|(b, _)| b.name).collect();
+        keys.sort_unstable();
+        named.sort_unstable();
+        assert_eq!(keys, named);
+        Ok(())
+    }
+
+    #[test]
+    fn the_reported_values_are_refused_with_field_and_range() {
+        for (text, field) in [
+            ("onset_delay_s = 1e12\n", "onset_delay_s"),
+            ("analysis_rate_fps = 1e-9\n", "analysis_rate_fps"),
+            ("analysis_rate_fps = 1000.0\n", "analysis_rate_fps"),
+            ("analysis_rate_fps = 0.0\n", "analysis_rate_fps"),
+            ("analysis_rate_fps = nan\n", "analysis_rate_fps"),
+            ("analysis_rate_fps = -5.0\n", "analysis_rate_fps"),
+        ] {
+            let err = PostureConfig::from_toml(text).expect_err(text);
+            let message = err.to_string();
+            assert!(message.contains(field), "{message}");
+            assert!(
+                message.contains("0 to 3600 s") || message.contains("0.2 to 30 fps"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn files_are_read_strictly_or_field_by_field() -> Result<(), ConfigError> {
+        let dir = tempfile::tempdir().map_err(|source| ConfigError::Read {
+            path: "tempdir".into(),
+            source,
+        })?;
+        let path = dir.path().join("nested").join(CONFIG_FILE);
+        assert_eq!(PostureConfig::load(&path, false)?, PostureConfig::default());
+        assert!(matches!(
+            PostureConfig::load(&path, true),
+            Err(ConfigError::Read { .. })
+        ));
+        let config = PostureConfig {
+            onset_delay_s: 90.0,
+            ..PostureConfig::default()
+        };
+        config.save(&path)?;
+        assert_eq!(PostureConfig::load(&path, true)?, config);
+
+        let bad = "onset_delay_s = 12.0\nanalysis_rate_fps = nan\nsnooze_s = -5.0\n";
+        std::fs::write(&path, bad).map_err(|source| ConfigError::Save {
+            path: path.clone(),
+            source,
+        })?;
+        let message = PostureConfig::load(&path, true)
+            .expect_err("strict")
+            .to_string();
+        assert!(message.contains("analysis_rate_fps"), "{message}");
+        assert!(message.contains("0.2 to 30 fps"), "{message}");
+        assert!(message.ends_with(CONFIG_FILE), "{message}");
+        let (config, problems) = PostureConfig::load_fieldwise(&path)?;
+        assert!(
+            (config.onset_delay_s - 12.0).abs() < 1e-12,
+            "the good field is kept"
+        );
+        let defaults = PostureConfig::default();
+        assert!((config.analysis_rate_fps - defaults.analysis_rate_fps).abs() < 1e-12);
+        assert!((config.snooze_s - defaults.snooze_s).abs() < 1e-12);
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["analysis_rate_fps", "snooze_s"]);
+        Ok(())
     }
 }

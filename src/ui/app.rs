@@ -7,16 +7,18 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
-use crate::pipeline::{Control, SourceStatus, Update};
+use crate::pipeline::{Control, ControlError, Failure, FailureKind, SourceStatus, Update};
 
 use super::history::{self, History};
 use super::mini::{self, Layout};
-use super::settings::{self, Change, Settings};
+use super::settings::{self, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
 use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
 use crate::desktop::{DesktopLink, Reaction};
 use crate::pipeline::Recorder;
+use crate::posture::PostureConfig;
+use crate::posture::config::Overrides;
 
 /// How often the window repaints without news, so timers and countdowns move.
 const IDLE_REPAINT: Duration = Duration::from_millis(500);
@@ -34,13 +36,15 @@ const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
 pub trait ControlSink: Send {
     /// Hands `control` over without blocking the UI for long; the error says why it was not
     /// taken.
-    fn send_control(&self, control: Control) -> Result<(), String>;
+    fn send_control(&self, control: Control) -> Result<(), ControlError>;
 }
 
 impl ControlSink for Sender<Control> {
-    fn send_control(&self, control: Control) -> Result<(), String> {
-        self.try_send(control)
-            .map_err(|err| format!("the pipeline did not take the request: {err}"))
+    fn send_control(&self, control: Control) -> Result<(), ControlError> {
+        self.try_send(control).map_err(|err| match err {
+            crossbeam_channel::TrySendError::Full(_) => ControlError::Busy,
+            crossbeam_channel::TrySendError::Disconnected(_) => ControlError::Stopped,
+        })
     }
 }
 
@@ -90,10 +94,18 @@ impl Tab {
 pub struct App {
     /// Everything the pipeline told the window.
     pub state: UiState,
-    /// The persisted settings.
+    /// The window's preferences.
     pub settings: Settings,
-    /// Where the settings are saved (`None`: not saved).
+    /// Where the preferences are saved (`None`: not saved).
     settings_path: Option<PathBuf>,
+    /// The monitor's configuration as saved (the settings panel edits it).
+    pub posture: PostureConfig,
+    /// Where the configuration is saved (`None`: not saved).
+    config_path: Option<PathBuf>,
+    /// Values the command line set for this run only (shown, never saved).
+    overrides: Overrides,
+    /// What could not be taken from the settings files, until dismissed.
+    pub config_notice: Option<String>,
     updates: Receiver<Update>,
     controls: Box<dyn ControlSink>,
     texture: Option<egui::TextureHandle>,
@@ -137,6 +149,10 @@ impl App {
             state: UiState::default(),
             settings,
             settings_path: None,
+            posture: PostureConfig::default(),
+            config_path: None,
+            overrides: Overrides::default(),
+            config_notice: None,
             updates,
             controls: Box::new(controls),
             texture: None,
@@ -205,6 +221,26 @@ impl App {
         self.settings_path = path;
     }
 
+    /// The monitor's configuration the panel edits, saved to `path`, and the command line's
+    /// values for this run.
+    #[must_use]
+    pub fn with_posture(
+        mut self,
+        posture: PostureConfig,
+        path: Option<PathBuf>,
+        overrides: Overrides,
+    ) -> Self {
+        self.posture = posture;
+        self.config_path = path;
+        self.overrides = overrides;
+        self
+    }
+
+    /// Saves configuration changes to `path` from now on.
+    pub fn set_config_path(&mut self, path: Option<PathBuf>) {
+        self.config_path = path;
+    }
+
     /// Closes the window after `after` (smoke tests, demos).
     #[must_use]
     pub fn with_exit_after(mut self, after: Option<Duration>) -> Self {
@@ -253,11 +289,11 @@ impl App {
                         SourceStatus::Ended | SourceStatus::Failed(_)
                     );
                     if !expected_end && self.state.failure.is_none() {
-                        self.state.failure = Some(
+                        self.state.failure = Some(Failure::new(
+                            FailureKind::Internal,
                             "The analysis threads stopped without a message; the log has the \
-                             reason."
-                                .to_owned(),
-                        );
+                             reason.",
+                        ));
                     }
                     break;
                 }
@@ -396,10 +432,9 @@ impl App {
         match self.layout {
             Layout::Full => self.full_ui(ui),
             Layout::Mini => {
+                let snooze_minutes = self.snooze_minutes();
                 let next = egui::CentralPanel::default()
-                    .show(ui, |ui| {
-                        mini::ui(ui, &mut self.state, self.settings.snooze_minutes)
-                    })
+                    .show(ui, |ui| mini::ui(ui, &mut self.state, snooze_minutes))
                     .inner;
                 self.set_layout(ui.ctx(), next);
             }
@@ -421,6 +456,7 @@ impl App {
         let mut next_layout = Layout::Full;
         egui::Panel::top("status_bar").show(ui, |ui| {
             status::ui(ui, &mut self.state);
+            self.config_notice_ui(ui);
             self.store_message_ui(ui);
             ui.horizontal(|ui| {
                 for tab in Tab::ALL {
@@ -457,7 +493,8 @@ impl App {
                 overlay,
             );
         });
-        warning::ui(ui, &mut self.state, self.settings.snooze_minutes);
+        let snooze_minutes = self.snooze_minutes();
+        warning::ui(ui, &mut self.state, snooze_minutes);
     }
 
     fn side_ui(&mut self, ui: &mut egui::Ui) {
@@ -465,12 +502,30 @@ impl App {
             Tab::Measures => metrics::ui(ui, &self.state),
             Tab::Calibration => calibration::ui(ui, &mut self.state),
             Tab::Settings => {
-                if settings::ui(ui, &mut self.settings, &mut self.state.outbox) == Change::Changed {
+                let change = settings::ui(
+                    ui,
+                    &mut self.settings,
+                    &mut self.posture,
+                    &mut self.state.outbox,
+                );
+                if change.preferences {
                     if let Some(recorder) = &mut self.recorder {
                         recorder.set_subject(self.settings.subject().map(str::to_owned));
                     }
                     self.save_settings();
                 }
+                if change.posture {
+                    // A value changed here replaces the command line's for this run.
+                    for control in &self.state.outbox {
+                        match control {
+                            Control::SetOnsetDelay(_) => self.overrides.onset_delay_s = None,
+                            Control::SetRate(_) => self.overrides.analysis_rate_fps = None,
+                            _ => {}
+                        }
+                    }
+                    self.save_posture();
+                }
+                self.overrides_ui(ui);
                 if let Some(link) = &mut self.desktop {
                     super::desktop::ui(ui, &mut link.companion, &mut self.desktop_message);
                 }
@@ -485,6 +540,46 @@ impl App {
                 model_view::ui(ui, estimate);
             }
             Tab::Help => help::ui(ui),
+        }
+    }
+
+    /// Length of a snooze from the configuration, minutes.
+    fn snooze_minutes(&self) -> f64 {
+        self.posture.snooze_s / 60.0
+    }
+
+    /// Says which values the command line set for this run only.
+    fn overrides_ui(&self, ui: &mut egui::Ui) {
+        let mut parts = Vec::new();
+        if let Some(delay) = self.overrides.onset_delay_s {
+            parts.push(format!("onset delay {delay} s (--onset-delay)"));
+        }
+        if let Some(rate) = self.overrides.analysis_rate_fps {
+            parts.push(format!("analysis rate {rate} fps (--rate)"));
+        }
+        if !parts.is_empty() {
+            ui.label(
+                egui::RichText::new(format!(
+                    "This run uses {} from the command line until you change it here.",
+                    parts.join(" and ")
+                ))
+                .weak(),
+            );
+        }
+    }
+
+    /// The settings files' notice (shown until dismissed).
+    fn config_notice_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(notice) = &self.config_notice else {
+            return;
+        };
+        let mut dismissed = false;
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(theme::CAUTION, notice);
+            dismissed = ui.button(DISMISS).clicked();
+        });
+        if dismissed {
+            self.config_notice = None;
         }
     }
 
@@ -514,6 +609,15 @@ impl App {
             && let Err(err) = self.settings.save(path)
         {
             tracing::warn!("{err:#}");
+        }
+    }
+
+    fn save_posture(&mut self) {
+        if let Some(path) = &self.config_path
+            && let Err(err) = self.posture.save(path)
+        {
+            tracing::warn!("{err:#}");
+            self.config_notice = Some(err.to_string());
         }
     }
 

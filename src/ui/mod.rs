@@ -8,6 +8,12 @@
 //!
 //! The window records its session through [`Recorder`] (numbers per second and events, never
 //! frames) and lists stored sessions in the [`history`] panel.
+//!
+//! It reads the same monitor configuration as `plumbline monitor --headless` (`config.toml`,
+//! [`PostureConfig`]) and builds its pipeline with the same [`PipelineConfig::live`]; its
+//! own preferences file (`window.toml`, [`Settings`]) holds only what the analysis never
+//! reads. Both files are read field by field: a bad value keeps its default and the window
+//! says which file and field.
 
 mod app;
 pub mod calibration;
@@ -37,19 +43,17 @@ pub use problem::Problem;
 pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};
 
-use crate::capture::{Pacing, SourceSpec};
+use crate::bounds::FieldProblem;
+use crate::capture::SourceSpec;
 use crate::desktop::{CompanionConfig, DesktopLink};
 use crate::pipeline::Recorder;
 use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{
-    Control, DEFAULT_AT_RISK_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy, Update,
-    blazepose_factory,
+    CONTROL_CAPACITY, Control, ControlError, Failure, Pipeline, PipelineConfig, Update,
 };
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
-
-/// Capacity of the control channel of a window whose pipeline did not start.
-const CONTROL_CAPACITY: usize = 16;
+use crate::posture::config::Overrides;
 
 /// Title of the native window.
 pub const WINDOW_TITLE: &str = "plumbline";
@@ -62,16 +66,6 @@ pub enum UiError {
     ReadSettings {
         /// The I/O error.
         source: std::io::Error,
-        /// The settings file.
-        path: PathBuf,
-    },
-    /// The settings file is not valid TOML for these settings.
-    #[error(
-        "the window settings are not valid (fix or delete the file to start from defaults): {path}"
-    )]
-    ParseSettings {
-        /// The TOML error.
-        source: toml::de::Error,
         /// The settings file.
         path: PathBuf,
     },
@@ -93,14 +87,15 @@ pub enum UiError {
 pub struct WindowOptions {
     /// Folder with the ONNX models (default: the installation's `models/`).
     pub models_dir: Option<PathBuf>,
-    /// Settings file (default: `window.toml` in the platform config directory).
+    /// Preferences file (default: `window.toml` in the platform config directory).
     pub settings_path: Option<PathBuf>,
+    /// The monitor's configuration (default: `config.toml` in the platform config directory,
+    /// the file `monitor --headless` reads too).
+    pub config_path: Option<PathBuf>,
+    /// One-run values from the command line (`--onset-delay`, `--rate`), already checked.
+    pub overrides: Overrides,
     /// Close the window after this long (smoke tests, demos).
     pub exit_after: Option<Duration>,
-    /// Onset delay for this run, seconds, instead of the saved one.
-    pub onset_delay_s: Option<f64>,
-    /// Analysis rate for this run, frames per second, instead of the saved one.
-    pub rate_fps: Option<f64>,
     /// The session database (`None`: the platform data folder).
     pub db: Option<PathBuf>,
     /// Whether the session is recorded into the database.
@@ -110,33 +105,170 @@ pub struct WindowOptions {
 }
 
 impl ControlSink for Pipeline {
-    fn send_control(&self, control: Control) -> Result<(), String> {
-        self.control(control).map_err(|err| format!("{err:#}"))
+    fn send_control(&self, control: Control) -> Result<(), ControlError> {
+        self.control(control)
     }
 }
 
+/// What the window starts from: its preferences, the monitor's configuration, where each is
+/// saved, and what could not be taken from the files (shown once in the window).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WindowSetup {
+    /// The window's preferences.
+    pub settings: Settings,
+    /// The monitor's configuration as saved (without the one-run overrides).
+    pub posture: PostureConfig,
+    /// Where the preferences are saved (`None`: not saved).
+    pub settings_path: Option<PathBuf>,
+    /// Where the configuration is saved (`None`: not saved).
+    pub config_path: Option<PathBuf>,
+    /// What the user should know about the files (bad fields, moved values), if anything.
+    pub notice: Option<String>,
+}
+
+impl WindowSetup {
+    /// Reads both files field by field. An old `window.toml` that still holds posture values
+    /// hands them to the configuration (only when there is no configuration file yet, and only
+    /// values that differ from the old window defaults, which old versions wrote whether chosen
+    /// or not); the old keys are then removed from it, so the notice appears once.
+    pub fn load(options: &WindowOptions) -> Self {
+        let settings_path = options
+            .settings_path
+            .clone()
+            .or_else(Settings::default_path);
+        let config_path = options
+            .config_path
+            .clone()
+            .or_else(crate::posture::config::default_path);
+        let mut notes = Vec::new();
+        let mut loaded = settings::Loaded::default();
+        if let Some(path) = &settings_path {
+            match Settings::load(path) {
+                Ok(found) => loaded = found,
+                Err(err) => notes.push(format!("{err}; using the default preferences")),
+            }
+            note_problems(&mut notes, path, &loaded.problems);
+        }
+        let mut posture = PostureConfig::default();
+        let config_existed = config_path.as_deref().is_some_and(std::path::Path::exists);
+        if let Some(path) = &config_path {
+            match PostureConfig::load_fieldwise(path) {
+                Ok((found, problems)) => {
+                    posture = found;
+                    note_problems(&mut notes, path, &problems);
+                }
+                Err(err) => notes.push(format!("{err}; using the default configuration")),
+            }
+        }
+        if let (false, Some(settings_file)) = (loaded.moved.is_empty(), &settings_path) {
+            notes.push(move_old_values(
+                &loaded.moved,
+                &mut posture,
+                settings_file,
+                config_path.as_deref().filter(|_| !config_existed),
+            ));
+        }
+        for note in &notes {
+            tracing::warn!("{note}");
+        }
+        Self {
+            settings: loaded.settings,
+            posture,
+            settings_path,
+            config_path,
+            notice: (!notes.is_empty()).then(|| notes.join("\n")),
+        }
+    }
+}
+
+/// Adds one note naming `path` and every field of it that was not taken.
+fn note_problems(notes: &mut Vec<String>, path: &std::path::Path, problems: &[FieldProblem]) {
+    if problems.is_empty() {
+        return;
+    }
+    let fields: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    notes.push(format!(
+        "{} has values plumbline cannot use; these keep their defaults: {}",
+        path.display(),
+        fields.join("; ")
+    ));
+}
+
+/// Moves the posture values of an old `window.toml` into `posture` and saves it at
+/// `new_config` (`None`: a configuration file exists already, so nothing is moved); removes
+/// the old keys from the preferences file. Returns what the user should know.
+fn move_old_values(
+    moved: &[settings::Moved],
+    posture: &mut PostureConfig,
+    settings_file: &std::path::Path,
+    new_config: Option<&std::path::Path>,
+) -> String {
+    let list = |items: Vec<String>| items.join(", ");
+    let mut taken = Vec::new();
+    let mut left = Vec::new();
+    for item in moved {
+        let described = format!("{} = {}", item.old, item.value);
+        if new_config.is_none() || item.was_old_default {
+            left.push(described);
+            continue;
+        }
+        match set_field(posture, item.field, item.value) {
+            Ok(()) => taken.push(format!("{} = {}", item.field, item.value)),
+            Err(reason) => left.push(format!("{described} ({reason})")),
+        }
+    }
+    let mut note = vec![format!(
+        "The thresholds and rates moved from {} to the monitor's configuration, which \
+         `plumbline monitor --headless` reads too.",
+        settings_file.display()
+    )];
+    if let Some(path) = new_config {
+        if !taken.is_empty() {
+            note.push(format!("Moved to {}: {}.", path.display(), list(taken)));
+            if let Err(err) = posture.save(path) {
+                note.push(format!("They could not be saved there: {err}."));
+            }
+        }
+        if !left.is_empty() {
+            note.push(format!(
+                "Not moved (old window defaults or not usable; the shared defaults apply): {}.",
+                list(left)
+            ));
+        }
+    } else {
+        note.push(format!(
+            "The configuration file exists already, so these old values are ignored: {}.",
+            list(left)
+        ));
+    }
+    if let Err(err) = settings::drop_old_keys(settings_file) {
+        note.push(format!("{err}."));
+    }
+    note.join(" ")
+}
+
+/// Sets the field `name` of `posture` to `value` if it is a number field and in range.
+fn set_field(posture: &mut PostureConfig, name: &str, value: f64) -> Result<(), String> {
+    let mut table = toml::Table::try_from(&*posture).map_err(|err| err.to_string())?;
+    table.insert(name.to_owned(), toml::Value::Float(value));
+    let candidate: PostureConfig = table.try_into().map_err(|err| err.to_string())?;
+    if let Some(err) = candidate
+        .out_of_range()
+        .into_iter()
+        .find(|err| err.name == name)
+    {
+        return Err(format!("out of range: {}", err.range));
+    }
+    *posture = candidate;
+    Ok(())
+}
+
 /// Opens the window on `source` (`camera:N`, a video file or an image folder; `None`: the
-/// source from the settings, by default the first camera). When the pipeline cannot start,
-/// the window still opens and shows what to do.
+/// source from the preferences, by default the first camera). When the pipeline cannot
+/// start, the window still opens and shows what to do.
 pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Result<ExitCode> {
-    let settings_path = options
-        .settings_path
-        .clone()
-        .or_else(Settings::default_path);
-    let mut settings = match &settings_path {
-        Some(path) => Settings::load(path).unwrap_or_else(|err| {
-            tracing::warn!("{err:#}; using the default settings");
-            Settings::default()
-        }),
-        None => Settings::default(),
-    };
-    if let Some(delay) = options.onset_delay_s {
-        settings.onset_delay_s = delay;
-    }
-    if let Some(rate) = options.rate_fps {
-        settings.analysis_rate_fps = rate;
-    }
-    let source = source.map_or_else(|| settings.source.clone(), str::to_owned);
+    let setup = WindowSetup::load(options);
+    let source = source.map_or_else(|| setup.settings.source.clone(), str::to_owned);
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(WINDOW_TITLE)
@@ -146,43 +278,21 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
         persist_window: false,
         ..eframe::NativeOptions::default()
     };
-    let exit_after = options.exit_after;
-    let models_dir = options.models_dir.clone();
-    let (db, record) = (options.db.clone(), options.record);
-    let background = options.background;
+    let options = options.clone();
     eframe::run_native(
         WINDOW_TITLE,
         native_options,
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
             let repaint = Box::new(move || ctx.request_repaint());
-            let config = pipeline_config(&source, models_dir, &settings, repaint);
-            let app = match config.and_then(Pipeline::start) {
-                Ok((pipeline, updates)) => {
-                    let app = App::new(updates, pipeline, settings);
-                    if record {
-                        // Started after the pipeline: a source that fails leaves no empty
-                        // session.
-                        let new = monitor_session(
-                            &source,
-                            app.settings.model.choice(),
-                            app.settings.subject(),
-                        );
-                        app.with_recorder(Recorder::start(db.as_deref(), &new))
-                    } else {
-                        app.with_database(db.clone())
-                    }
-                }
-                Err(err) => failed_app(&format!("{err:#}"), settings).with_database(db),
-            };
+            let app = start_app(&source, setup, &options, repaint);
             let ctx = cc.egui_ctx.clone();
             let wake = Box::new(move || ctx.request_repaint());
             let desktop = DesktopLink::connect(CompanionConfig::default(), wake);
             Ok(Box::new(
-                app.with_settings_path(settings_path)
-                    .with_exit_after(exit_after)
+                app.with_exit_after(options.exit_after)
                     .with_desktop(desktop)
-                    .with_background(background),
+                    .with_background(options.background),
             ))
         }),
     )
@@ -195,47 +305,145 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-/// The pipeline settings for the window: live delivery, the saved model and thresholds.
+/// The window's app on `source`: starts the pipeline and, when asked, the recorder. When the
+/// pipeline cannot start, the app shows why (its screen is chosen by the failure's kind).
+/// `on_update` is called after each update (the window passes `ctx.request_repaint`).
+pub fn start_app(
+    source: &str,
+    setup: WindowSetup,
+    options: &WindowOptions,
+    on_update: Box<dyn Fn() + Send>,
+) -> App {
+    let started = pipeline_config(source, &setup, options)
+        .map(|config| config.with_on_update(on_update))
+        .and_then(|config| Pipeline::start(config).map_err(|err| err.failure()));
+    let WindowSetup {
+        settings,
+        posture,
+        settings_path,
+        config_path,
+        notice,
+    } = setup;
+    let app = match started {
+        Ok((pipeline, updates)) => {
+            let app = App::new(updates, pipeline, settings);
+            if options.record {
+                // Started after the pipeline: a source that fails leaves no empty session.
+                let new = monitor_session(source, app.settings.model, app.settings.subject());
+                app.with_recorder(Recorder::start(options.db.as_deref(), &new))
+            } else {
+                app.with_database(options.db.clone())
+            }
+        }
+        Err(failure) => failed_app(failure, settings).with_database(options.db.clone()),
+    };
+    let mut app =
+        app.with_settings_path(settings_path)
+            .with_posture(posture, config_path, options.overrides);
+    app.config_notice = notice;
+    app
+}
+
+/// The window's pipeline: [`PipelineConfig::live`] with the saved configuration and this
+/// run's overrides, and the landmark model of the preferences.
 pub fn pipeline_config(
     source: &str,
-    models_dir: Option<PathBuf>,
-    settings: &Settings,
-    on_update: Box<dyn Fn() + Send>,
-) -> anyhow::Result<PipelineConfig> {
-    let spec =
-        SourceSpec::parse(source).with_context(|| format!("cannot use the source {source}"))?;
+    setup: &WindowSetup,
+    options: &WindowOptions,
+) -> Result<PipelineConfig, Failure> {
+    let spec = SourceSpec::parse(source).map_err(|err| {
+        Failure::from_error(&err).context(&format!("cannot use the source {source}"))
+    })?;
     let pose = PoseConfig {
-        model: settings.model.choice(),
+        model: setup.settings.model,
         ..PoseConfig::default()
     };
-    let posture = PostureConfig {
-        cva_min_deg: settings.cva_threshold_deg,
-        cva_below_baseline_deg: settings.baseline_drop_deg,
-        onset_delay_s: settings.onset_delay_s,
-        snooze_s: settings.snooze_minutes * 60.0,
-        calibration_s: calibration::RECORD_SECONDS,
-        ..PostureConfig::default()
-    };
-    let fps = settings.analysis_rate_fps;
-    Ok(PipelineConfig {
-        source: spec,
-        pacing: Pacing::RealTime,
-        delivery: Delivery::LatestWins,
-        rate: RatePolicy {
-            fps: Some(fps),
-            at_risk_fps: Some(DEFAULT_AT_RISK_FPS.max(fps)),
-        },
-        analyser: blazepose_factory(models_dir, pose, posture),
-        on_update: Some(on_update),
-    })
+    let posture = setup.posture.clone().with_overrides(options.overrides);
+    Ok(PipelineConfig::live(
+        spec,
+        options.models_dir.clone(),
+        pose,
+        posture,
+    ))
 }
 
 /// A window without a pipeline that shows why it could not start.
-fn failed_app(message: &str, settings: Settings) -> App {
+fn failed_app(failure: Failure, settings: Settings) -> App {
     let (update_tx, update_rx) = crossbeam_channel::bounded(1);
     let (control_tx, _control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
     let mut app = App::new(update_rx, control_tx, settings);
-    app.state.apply(Update::Failed(message.to_owned()));
+    app.state.apply(Update::Failed(failure));
     // Kept so the window does not also report a vanished pipeline.
     app.with_pipeline(Box::new(update_tx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options_in(dir: &std::path::Path) -> WindowOptions {
+        WindowOptions {
+            settings_path: Some(dir.join(settings::SETTINGS_FILE)),
+            config_path: Some(dir.join(crate::posture::config::CONFIG_FILE)),
+            ..WindowOptions::default()
+        }
+    }
+
+    /// What an old version wrote: every field, most of them its defaults, one out of range.
+    const OLD_WINDOW_TOML: &str = "source = \"clip.mp4\"\nmodel = \"full\"\n\
+        cva_threshold_deg = 45.0\nbaseline_drop_deg = 5.0\nonset_delay_s = 90.0\n\
+        analysis_rate_fps = -5.0\nsnooze_minutes = 15.0\nred_flags_acknowledged = true\n\
+        subject = \"\"\n";
+
+    #[test]
+    fn an_old_window_toml_hands_its_chosen_values_over_once() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let options = options_in(dir.path());
+        let prefs = options.settings_path.clone().expect("set");
+        let config = options.config_path.clone().expect("set");
+        std::fs::write(&prefs, OLD_WINDOW_TOML)?;
+        let setup = WindowSetup::load(&options);
+        let notice = setup.notice.clone().expect("the user is told");
+        assert!(notice.contains("Moved to"), "{notice}");
+        assert!(notice.contains("onset_delay_s = 90"), "{notice}");
+        assert!(notice.contains("cva_threshold_deg = 45"), "{notice}");
+        assert!(notice.contains("analysis_rate_fps = -5"), "{notice}");
+        assert!(notice.contains("0.2 to 30 fps"), "{notice}");
+        assert_eq!(setup.settings.source, "clip.mp4");
+        assert!(setup.settings.red_flags_acknowledged);
+        // The chosen value moved; the old defaults did not (the shared defaults apply).
+        let defaults = PostureConfig::default();
+        assert!((setup.posture.onset_delay_s - 90.0).abs() < 1e-9);
+        assert!((setup.posture.cva_min_deg - defaults.cva_min_deg).abs() < 1e-9);
+        assert!((setup.posture.analysis_rate_fps - defaults.analysis_rate_fps).abs() < 1e-9);
+        assert_eq!(PostureConfig::load(&config, true)?, setup.posture);
+        // Said once: the old keys are gone, the preferences stay.
+        let again = WindowSetup::load(&options);
+        assert_eq!(again.notice, None);
+        assert_eq!(again.settings, setup.settings);
+        assert_eq!(again.posture, setup.posture);
+        Ok(())
+    }
+
+    #[test]
+    fn old_values_are_ignored_when_the_configuration_exists() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let options = options_in(dir.path());
+        let config = options.config_path.clone().expect("set");
+        let saved = PostureConfig {
+            onset_delay_s: 12.0,
+            ..PostureConfig::default()
+        };
+        saved.save(&config)?;
+        std::fs::write(
+            options.settings_path.as_ref().expect("set"),
+            OLD_WINDOW_TOML,
+        )?;
+        let setup = WindowSetup::load(&options);
+        let notice = setup.notice.expect("the user is told");
+        assert!(notice.contains("ignored"), "{notice}");
+        assert_eq!(setup.posture, saved);
+        assert_eq!(PostureConfig::load(&config, true)?, saved);
+        Ok(())
+    }
 }

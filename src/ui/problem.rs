@@ -1,9 +1,10 @@
 //! Error screens: what stops the live view, told in words that say what to do next.
 //!
-//! The pipeline reports failures as text (`SourceStatus::Failed`, `Update::Failed`); this
-//! module sorts them into the few situations a user can act on and draws one screen for each.
+//! The pipeline reports typed failures ([`Failure`] in `SourceStatus::Failed` and
+//! `Update::Failed`); this module maps each [`FailureKind`] to one screen.
 
 use super::theme;
+use crate::pipeline::{Failure, FailureKind};
 
 /// A situation that replaces the live view with an error screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,47 +20,32 @@ pub enum Problem {
         /// Why it was lost.
         reason: String,
     },
-    /// ONNX Runtime or the models could not be loaded.
+    /// ONNX Runtime could not be loaded.
     NoRuntime(String),
+    /// The model files are missing or damaged.
+    BadModels(String),
+    /// The video file, image or folder does not exist.
+    FileNotFound(String),
     /// The video file or folder cannot be read.
     BadSource(String),
+    /// A setting is out of range or the configuration file cannot be used.
+    BadSettings(String),
     /// Another worker failed.
     PipelineFailed(String),
 }
 
-/// Words in a failure message that point at the runtime or the model files.
-const RUNTIME_WORDS: [&str; 5] = ["runtime", "onnx", "model", "ort_dylib", "pose engine"];
-
-/// Words in a failure message that point at a camera.
-const CAMERA_WORDS: [&str; 4] = ["camera", "webcam", "/dev/video", "device"];
-
-/// Words in a failure message that point at the video file or image folder.
-const SOURCE_WORDS: [&str; 4] = ["source", "file", "folder", "video"];
-
-fn mentions(message: &str, words: &[&str]) -> bool {
-    let lower = message.to_lowercase();
-    words.iter().any(|word| lower.contains(word))
-}
-
 impl Problem {
-    /// Sorts a fatal pipeline failure (`Update::Failed`).
-    pub fn from_pipeline_failure(message: &str) -> Self {
-        if mentions(message, &RUNTIME_WORDS) {
-            Self::NoRuntime(message.to_owned())
-        } else if mentions(message, &CAMERA_WORDS) || mentions(message, &SOURCE_WORDS) {
-            // A source that cannot be opened stops `Pipeline::start` before any status.
-            Self::from_source_failure(message)
-        } else {
-            Self::PipelineFailed(message.to_owned())
-        }
-    }
-
-    /// Sorts a source failure (`SourceStatus::Failed`).
-    pub fn from_source_failure(message: &str) -> Self {
-        if mentions(message, &CAMERA_WORDS) {
-            Self::NoCamera(message.to_owned())
-        } else {
-            Self::BadSource(message.to_owned())
+    /// The screen for a failure of the pipeline or its source.
+    pub fn from_failure(failure: &Failure) -> Self {
+        let message = failure.message.clone();
+        match failure.kind {
+            FailureKind::Runtime => Self::NoRuntime(message),
+            FailureKind::Models => Self::BadModels(message),
+            FailureKind::NoCamera | FailureKind::CameraLost => Self::NoCamera(message),
+            FailureKind::FileNotFound => Self::FileNotFound(message),
+            FailureKind::BadSource => Self::BadSource(message),
+            FailureKind::Settings => Self::BadSettings(message),
+            FailureKind::Analysis | FailureKind::Internal => Self::PipelineFailed(message),
         }
     }
 
@@ -69,7 +55,10 @@ impl Problem {
             Self::NoCamera(_) => "No camera",
             Self::CameraLost { .. } => "Camera lost, reconnecting",
             Self::NoRuntime(_) => "Pose engine not available",
+            Self::BadModels(_) => "Model files missing or damaged",
+            Self::FileNotFound(_) => "File not found",
             Self::BadSource(_) => "Cannot read the source",
+            Self::BadSettings(_) => "Settings not valid",
             Self::PipelineFailed(_) => "The analysis stopped",
         }
     }
@@ -91,6 +80,20 @@ impl Problem {
                  libonnxruntime), check the models folder, and run `plumbline doctor` to see \
                  what is missing."
             }
+            Self::BadModels(_) => {
+                "Restore the models folder of the installation (in a source checkout: \
+                 `git checkout models`), or point `--models-dir` (or PLUMBLINE_MODELS) at a \
+                 folder with the verified models; `plumbline doctor` says which file is wrong."
+            }
+            Self::FileNotFound(_) => {
+                "Check the path and the spelling: the file or folder does not exist (or was \
+                 moved). Start plumbline with `--source <video file or image folder>`, or \
+                 `--source camera:0` for the webcam."
+            }
+            Self::BadSettings(_) => {
+                "Fix the value named above in the configuration file (docs/MONITOR.md lists \
+                 every field and its range), or delete the file to start from the defaults."
+            }
             Self::BadSource(_) => {
                 "Check the path. plumbline reads video files FFmpeg can decode and folders of \
                  JPEG or PNG images; a damaged file stops at the first bad frame."
@@ -107,7 +110,10 @@ impl Problem {
         match self {
             Self::NoCamera(message)
             | Self::NoRuntime(message)
+            | Self::BadModels(message)
+            | Self::FileNotFound(message)
             | Self::BadSource(message)
+            | Self::BadSettings(message)
             | Self::PipelineFailed(message) => message.clone(),
             Self::CameraLost {
                 attempt,
@@ -138,40 +144,46 @@ pub fn ui(ui: &mut egui::Ui, problem: &Problem) {
 mod tests {
     use super::*;
 
+    fn screen(kind: FailureKind, message: &str) -> Problem {
+        Problem::from_failure(&Failure::new(kind, message))
+    }
+
     #[test]
-    fn sorts_failures_by_what_the_user_can_do() {
+    fn sorts_failures_by_kind_not_by_words() {
         assert!(matches!(
-            Problem::from_pipeline_failure("cannot load libonnxruntime.so"),
+            screen(FailureKind::Runtime, "cannot load libonnxruntime.so"),
             Problem::NoRuntime(_)
         ));
         assert!(matches!(
-            Problem::from_pipeline_failure("no camera found"),
+            screen(FailureKind::NoCamera, "no camera found"),
             Problem::NoCamera(_)
         ));
         assert!(matches!(
-            Problem::from_source_failure("cannot open clip.mp4: invalid data"),
+            screen(FailureKind::BadSource, "cannot open clip.mp4: invalid data"),
             Problem::BadSource(_)
         ));
+        // The words that used to decide the screen no longer matter.
         assert!(matches!(
-            Problem::from_pipeline_failure(
-                "cannot open the source: no such file or folder; check the path: /tmp/x.mp4"
+            screen(
+                FailureKind::FileNotFound,
+                "cannot open the source: no such file or folder; check the path: \
+                 /home/me/models/onnx-runtime-camera.mp4"
             ),
-            Problem::BadSource(_)
+            Problem::FileNotFound(_)
         ));
         assert!(matches!(
-            Problem::from_pipeline_failure(
-                "cannot open the source: no camera at index 0; plug a webcam in"
+            screen(
+                FailureKind::Settings,
+                "cannot start the pose engine: onset_delay_s = -5 is out of range"
             ),
-            Problem::NoCamera(_)
+            Problem::BadSettings(_)
         ));
         assert!(matches!(
-            Problem::from_pipeline_failure(
-                "cannot start the pose engine: ORT_DYLIB_PATH points to a missing file"
-            ),
-            Problem::NoRuntime(_)
+            screen(FailureKind::Models, "model file missing"),
+            Problem::BadModels(_)
         ));
         assert!(matches!(
-            Problem::from_pipeline_failure("store thread panicked"),
+            screen(FailureKind::Internal, "store thread panicked"),
             Problem::PipelineFailed(_)
         ));
     }
@@ -186,7 +198,10 @@ mod tests {
                 reason: "gone".into(),
             },
             Problem::NoRuntime(String::new()),
+            Problem::BadModels(String::new()),
+            Problem::FileNotFound(String::new()),
             Problem::BadSource(String::new()),
+            Problem::BadSettings(String::new()),
             Problem::PipelineFailed(String::new()),
         ];
         for problem in problems {

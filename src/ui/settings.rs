@@ -1,81 +1,46 @@
-//! Window settings, persisted as TOML in the platform config directory (`directories`), and
-//! the settings panel. Onset delay and analysis rate go to the pipeline at once as
-//! [`Control`] messages; source, model and thresholds apply at the next start.
+//! The window's own preferences ([`Settings`], `window.toml` in the platform config folder:
+//! source, landmark model, subject code, the notice read) and the settings panel.
+//!
+//! The panel is a view of two things: these preferences, and the monitor's
+//! [`PostureConfig`] (`config.toml`, the file `plumbline monitor --headless` reads too), whose
+//! fields it edits under their own names and within their own ranges. Nothing the judge or
+//! the analysis reads is kept here. Onset delay and analysis rate go to the pipeline at once
+//! as [`Control`] messages; source, model and thresholds apply at the next start.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::{Bounds, FieldProblem};
 use crate::pipeline::Control;
+use crate::pose::ModelChoice;
+use crate::posture::PostureConfig;
 
 use super::UiError;
 
-/// File name of the settings inside the config directory.
+/// File name of the window preferences inside the config directory.
 pub const SETTINGS_FILE: &str = "window.toml";
 
 /// Label of the subject field.
 pub const SUBJECT: &str = "Subject code (optional)";
 
-/// Allowed onset delays, seconds.
-pub const ONSET_DELAY_RANGE_S: std::ops::RangeInclusive<f64> = 0.0..=600.0;
-
-/// Allowed analysis rates, frames per second.
-pub const RATE_RANGE_FPS: std::ops::RangeInclusive<f64> = 1.0..=30.0;
-
-/// The BlazePose landmark model variants.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelVariant {
-    /// Fastest, least precise.
-    Lite,
-    /// The default balance.
-    #[default]
-    Full,
-    /// Most precise, about 5x slower than lite.
-    Heavy,
-}
-
-impl ModelVariant {
-    /// All variants in menu order.
-    pub const ALL: [Self; 3] = [Self::Lite, Self::Full, Self::Heavy];
-
-    /// The pose engine's model choice.
-    pub fn choice(self) -> crate::pose::ModelChoice {
-        match self {
-            Self::Lite => crate::pose::ModelChoice::Lite,
-            Self::Full => crate::pose::ModelChoice::Full,
-            Self::Heavy => crate::pose::ModelChoice::Heavy,
-        }
-    }
-
-    /// Menu text.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Lite => "lite (fastest)",
-            Self::Full => "full",
-            Self::Heavy => "heavy (slowest)",
-        }
+/// Menu text of a landmark model.
+pub fn model_label(model: ModelChoice) -> &'static str {
+    match model {
+        ModelChoice::Lite => "lite (fastest)",
+        ModelChoice::Full => "full",
+        ModelChoice::Heavy => "heavy (slowest)",
     }
 }
 
-/// Everything the window remembers between runs.
+/// What the window remembers between runs besides the monitor's configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Source when none is given on the command line: `camera:N`, a video file or a folder.
     pub source: String,
     /// Landmark model.
-    pub model: ModelVariant,
-    /// Flag forward head when the CVA falls below this, degrees (side view).
-    pub cva_threshold_deg: f64,
-    /// Flag forward head when the CVA is this far below the baseline, degrees.
-    pub baseline_drop_deg: f64,
-    /// How long the condition must hold before the warning, seconds.
-    pub onset_delay_s: f64,
-    /// Frames analysed per second.
-    pub analysis_rate_fps: f64,
-    /// Length of a snooze, minutes.
-    pub snooze_minutes: f64,
+    pub model: ModelChoice,
     /// Whether the user has read the red-flag notice once.
     pub red_flags_acknowledged: bool,
     /// Subject code for calibration baselines and sessions (empty: none), as used by
@@ -87,16 +52,45 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             source: "camera:0".to_owned(),
-            model: ModelVariant::Full,
-            cva_threshold_deg: 45.0,
-            baseline_drop_deg: 5.0,
-            onset_delay_s: 30.0,
-            analysis_rate_fps: 10.0,
-            snooze_minutes: 15.0,
+            model: ModelChoice::default(),
             red_flags_acknowledged: false,
             subject: String::new(),
         }
     }
+}
+
+/// A posture value that older versions kept in `window.toml` under another name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Moved {
+    /// The old key in `window.toml`.
+    pub old: &'static str,
+    /// The field of [`PostureConfig`] it belongs to now.
+    pub field: &'static str,
+    /// The value in the new field's unit.
+    pub value: f64,
+    /// Whether the value was the old window default (then it was not a choice of the user:
+    /// old versions wrote every field).
+    pub was_old_default: bool,
+}
+
+/// The old `window.toml` keys: old name, new field, factor to the new unit, old default.
+const OLD_KEYS: [(&str, &str, f64, f64); 5] = [
+    ("cva_threshold_deg", "cva_min_deg", 1.0, 45.0),
+    ("baseline_drop_deg", "cva_below_baseline_deg", 1.0, 5.0),
+    ("onset_delay_s", "onset_delay_s", 1.0, 30.0),
+    ("analysis_rate_fps", "analysis_rate_fps", 1.0, 10.0),
+    ("snooze_minutes", "snooze_s", 60.0, 15.0),
+];
+
+/// What [`Settings::load`] found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loaded {
+    /// The preferences (defaults for what was missing or bad).
+    pub settings: Settings,
+    /// Fields that were not taken, and why.
+    pub problems: Vec<FieldProblem>,
+    /// Posture values of an old file, to move into the monitor's configuration.
+    pub moved: Vec<Moved>,
 }
 
 impl Settings {
@@ -105,17 +99,19 @@ impl Settings {
         Some(self.subject.trim()).filter(|code| !code.is_empty())
     }
 
-    /// The settings file in the platform config directory (`None` without a home directory).
+    /// The preferences file in the platform config directory (`None` without a home folder).
     pub fn default_path() -> Option<PathBuf> {
         directories::ProjectDirs::from("", "", "plumbline")
             .map(|dirs| dirs.config_dir().join(SETTINGS_FILE))
     }
 
-    /// Reads settings from `path`; a missing file gives the defaults.
-    pub fn load(path: &Path) -> Result<Self, UiError> {
+    /// Reads the preferences from `path` field by field: a missing file gives the defaults, a
+    /// bad field keeps its default and is reported, and the posture values of an old file
+    /// are returned separately. Errors only when the file cannot be read.
+    pub fn load(path: &Path) -> Result<Loaded, UiError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
             Err(source) => {
                 return Err(UiError::ReadSettings {
                     source,
@@ -123,13 +119,47 @@ impl Settings {
                 });
             }
         };
-        toml::from_str(&text).map_err(|source| UiError::ParseSettings {
-            source,
-            path: path.to_owned(),
-        })
+        let mut table: toml::Table = match text.parse() {
+            Ok(table) => table,
+            Err(err) => {
+                let problem = FieldProblem {
+                    field: "(whole file)".to_owned(),
+                    reason: err.message().trim().to_owned(),
+                };
+                return Ok(Loaded {
+                    problems: vec![problem],
+                    ..Loaded::default()
+                });
+            }
+        };
+        let mut loaded = Loaded::default();
+        for (old, field, factor, old_default) in OLD_KEYS {
+            let Some(value) = table.remove(old) else {
+                continue;
+            };
+            match value
+                .as_float()
+                .or_else(|| value.as_integer().map(|v| v as f64))
+            {
+                Some(value) => loaded.moved.push(Moved {
+                    old,
+                    field,
+                    value: value * factor,
+                    was_old_default: (value - old_default).abs() < 1e-9,
+                }),
+                None => loaded.problems.push(FieldProblem {
+                    field: old.to_owned(),
+                    reason: format!("not a number: {value}"),
+                }),
+            }
+        }
+        let (settings, problems) = crate::bounds::read_table_fieldwise(table, |_| Vec::new());
+        loaded.settings = settings;
+        loaded.problems.extend(problems);
+        Ok(loaded)
     }
 
-    /// Writes settings to `path`, creating its directory.
+    /// Writes the preferences to `path`, creating its directory.
     pub fn save(&self, path: &Path) -> Result<(), UiError> {
         let write_error = |source| UiError::WriteSettings {
             source,
@@ -143,25 +173,49 @@ impl Settings {
     }
 }
 
-/// What a settings panel pass changed.
+/// Removes the old posture keys from the preferences file at `path`, keeping everything else
+/// as it was written (so a value the window could not use is not lost either).
+pub fn drop_old_keys(path: &Path) -> Result<(), UiError> {
+    let text = std::fs::read_to_string(path).map_err(|source| UiError::ReadSettings {
+        source,
+        path: path.to_owned(),
+    })?;
+    let Ok(mut table) = text.parse::<toml::Table>() else {
+        return Ok(());
+    };
+    for (old, ..) in OLD_KEYS {
+        table.remove(old);
+    }
+    let text = toml::to_string_pretty(&table).map_err(UiError::SerializeSettings)?;
+    std::fs::write(path, text).map_err(|source| UiError::WriteSettings {
+        source,
+        path: path.to_owned(),
+    })
+}
+
+/// What a settings panel pass changed (each part is saved to its own file).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Change {
-    /// Nothing.
-    #[default]
-    None,
-    /// Something changed: save the file.
-    Changed,
+pub struct Change {
+    /// The window preferences (`window.toml`).
+    pub preferences: bool,
+    /// The monitor's configuration (`config.toml`).
+    pub posture: bool,
 }
 
 /// Draws the settings panel; pushes live changes into `outbox`.
-pub fn ui(ui: &mut egui::Ui, settings: &mut Settings, outbox: &mut Vec<Control>) -> Change {
-    let mut changed = false;
+pub fn ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    posture: &mut PostureConfig,
+    outbox: &mut Vec<Control>,
+) -> Change {
+    let mut change = Change::default();
     ui.heading("Settings");
     egui::Grid::new("settings_grid")
         .num_columns(2)
         .show(ui, |ui| {
             let label = ui.label("Source (next start)");
-            changed |= ui
+            change.preferences |= ui
                 .text_edit_singleline(&mut settings.source)
                 .labelled_by(label.id)
                 .changed();
@@ -169,11 +223,11 @@ pub fn ui(ui: &mut egui::Ui, settings: &mut Settings, outbox: &mut Vec<Control>)
 
             let label = ui.label("Landmark model (next start)");
             egui::ComboBox::from_id_salt("model_variant")
-                .selected_text(settings.model.label())
+                .selected_text(model_label(settings.model))
                 .show_ui(ui, |ui| {
-                    for variant in ModelVariant::ALL {
-                        changed |= ui
-                            .selectable_value(&mut settings.model, variant, variant.label())
+                    for model in ModelChoice::ALL {
+                        change.preferences |= ui
+                            .selectable_value(&mut settings.model, model, model_label(model))
                             .changed();
                     }
                 })
@@ -181,50 +235,51 @@ pub fn ui(ui: &mut egui::Ui, settings: &mut Settings, outbox: &mut Vec<Control>)
                 .labelled_by(label.id);
             ui.end_row();
 
-            changed |= drag_row(
+            change.posture |= drag_row(
                 ui,
                 "CVA threshold (next start)",
-                &mut settings.cva_threshold_deg,
-                30.0..=60.0,
-                " °",
+                &mut posture.cva_min_deg,
+                PostureConfig::CVA_MIN_DEG,
+                Shown::AsStored,
             );
-            changed |= drag_row(
+            change.posture |= drag_row(
                 ui,
                 "Drop below baseline (next start)",
-                &mut settings.baseline_drop_deg,
-                1.0..=15.0,
-                " °",
+                &mut posture.cva_below_baseline_deg,
+                PostureConfig::CVA_BELOW_BASELINE_DEG,
+                Shown::AsStored,
             );
             if drag_row(
                 ui,
                 "Onset delay",
-                &mut settings.onset_delay_s,
-                ONSET_DELAY_RANGE_S,
-                " s",
+                &mut posture.onset_delay_s,
+                PostureConfig::ONSET_DELAY_S,
+                Shown::AsStored,
             ) {
-                outbox.push(Control::SetOnsetDelay(settings.onset_delay_s));
-                changed = true;
+                outbox.push(Control::SetOnsetDelay(posture.onset_delay_s));
+                change.posture = true;
             }
             if drag_row(
                 ui,
                 "Analysis rate",
-                &mut settings.analysis_rate_fps,
-                RATE_RANGE_FPS,
-                " fps",
+                &mut posture.analysis_rate_fps,
+                PostureConfig::ANALYSIS_RATE_FPS,
+                Shown::AsStored,
             ) {
-                outbox.push(Control::SetRate(settings.analysis_rate_fps));
-                changed = true;
+                outbox.push(Control::SetRate(posture.analysis_rate_fps));
+                change.posture = true;
             }
-            changed |= drag_row(
+            // Shown in minutes, stored in seconds: the same field, another unit.
+            change.posture |= drag_row(
                 ui,
                 "Snooze length",
-                &mut settings.snooze_minutes,
-                1.0..=120.0,
-                " min",
+                &mut posture.snooze_s,
+                PostureConfig::SNOOZE_S,
+                Shown::Minutes,
             );
 
             let label = ui.label(SUBJECT);
-            changed |= ui
+            change.preferences |= ui
                 .text_edit_singleline(&mut settings.subject)
                 .labelled_by(label.id)
                 .on_hover_text(
@@ -235,25 +290,43 @@ pub fn ui(ui: &mut egui::Ui, settings: &mut Settings, outbox: &mut Vec<Control>)
                 .changed();
             ui.end_row();
         });
-    if changed {
-        Change::Changed
-    } else {
-        Change::None
-    }
+    change
 }
 
-fn drag_row(
-    ui: &mut egui::Ui,
-    name: &str,
-    value: &mut f64,
-    range: std::ops::RangeInclusive<f64>,
-    suffix: &str,
-) -> bool {
+/// How a slider shows its field.
+#[derive(Clone, Copy)]
+enum Shown {
+    /// In the field's own unit.
+    AsStored,
+    /// Seconds shown as minutes.
+    Minutes,
+}
+
+/// One labelled slider over `value` within `bounds`; true when it changed.
+fn drag_row(ui: &mut egui::Ui, name: &str, value: &mut f64, bounds: Bounds, shown: Shown) -> bool {
     let label = ui.label(name);
+    let (scale, unit) = match shown {
+        Shown::AsStored => (1.0, bounds.unit),
+        Shown::Minutes => (60.0, "min"),
+    };
+    let (min, max) = (bounds.min / scale, bounds.max / scale);
+    let suffix = match unit {
+        "" => String::new(),
+        "°" | "%" => unit.to_owned(),
+        unit => format!(" {unit}"),
+    };
+    let mut shown = *value / scale;
     let changed = ui
-        .add(egui::DragValue::new(value).range(range).suffix(suffix))
+        .add(
+            egui::DragValue::new(&mut shown)
+                .range(min..=max)
+                .suffix(suffix),
+        )
         .labelled_by(label.id)
         .changed();
+    if changed {
+        *value = bounds.min.max(bounds.max.min(shown * scale));
+    }
     ui.end_row();
     changed
 }
@@ -266,29 +339,69 @@ mod tests {
     fn round_trips_through_toml() -> Result<(), UiError> {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("nested").join(SETTINGS_FILE);
-        assert_eq!(Settings::load(&path)?, Settings::default());
+        assert_eq!(Settings::load(&path)?, Loaded::default());
         let settings = Settings {
             source: "clip.mp4".into(),
-            model: ModelVariant::Heavy,
-            onset_delay_s: 120.0,
+            model: ModelChoice::Heavy,
             red_flags_acknowledged: true,
             ..Settings::default()
         };
         settings.save(&path)?;
-        assert_eq!(Settings::load(&path)?, settings);
+        let loaded = Settings::load(&path)?;
+        assert_eq!(loaded.settings, settings);
+        assert!(loaded.problems.is_empty() && loaded.moved.is_empty());
         Ok(())
     }
 
     #[test]
-    fn partial_file_keeps_defaults_and_bad_file_is_an_error() {
+    fn a_bad_field_keeps_its_default_and_the_others_stay() -> Result<(), UiError> {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join(SETTINGS_FILE);
-        std::fs::write(&path, "onset_delay_s = 90.0\n").expect("write");
-        let settings = Settings::load(&path).expect("valid");
-        assert!((settings.onset_delay_s - 90.0).abs() < f64::EPSILON);
-        assert_eq!(settings.model, ModelVariant::Full);
-        std::fs::write(&path, "onset_delay_s = \"soon\"\n").expect("write");
-        let err = Settings::load(&path).expect_err("wrong type");
-        assert!(matches!(err, UiError::ParseSettings { .. }), "{err}");
+        std::fs::write(
+            &path,
+            "source = \"clip.mp4\"\nmodel = \"gigantic\"\nred_flags_acknowledged = true\n",
+        )
+        .expect("write");
+        let loaded = Settings::load(&path)?;
+        assert_eq!(loaded.settings.source, "clip.mp4");
+        assert!(loaded.settings.red_flags_acknowledged);
+        assert_eq!(loaded.settings.model, ModelChoice::Full);
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        assert_eq!(loaded.problems[0].field, "model");
+
+        std::fs::write(&path, "source = [[[").expect("write");
+        let loaded = Settings::load(&path)?;
+        assert_eq!(loaded.settings, Settings::default());
+        assert_eq!(loaded.problems[0].field, "(whole file)");
+        Ok(())
+    }
+
+    #[test]
+    fn old_posture_keys_are_handed_over_in_the_new_unit() -> Result<(), UiError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(SETTINGS_FILE);
+        // What an old version wrote: every field, most of them its defaults.
+        let old = "source = \"camera:0\"\nmodel = \"lite\"\ncva_threshold_deg = 45.0\n\
+                   baseline_drop_deg = 5.0\nonset_delay_s = 90.0\nanalysis_rate_fps = 10.0\n\
+                   snooze_minutes = 20.0\nred_flags_acknowledged = true\nsubject = \"P7\"\n";
+        std::fs::write(&path, old).expect("write");
+        let loaded = Settings::load(&path)?;
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        assert_eq!(loaded.settings.model, ModelChoice::Lite);
+        assert_eq!(loaded.settings.subject, "P7");
+        let chosen: Vec<(&str, f64)> = loaded
+            .moved
+            .iter()
+            .filter(|moved| !moved.was_old_default)
+            .map(|moved| (moved.field, moved.value))
+            .collect();
+        assert_eq!(chosen, [("onset_delay_s", 90.0), ("snooze_s", 1200.0)]);
+        assert_eq!(loaded.moved.len(), 5);
+
+        drop_old_keys(&path)?;
+        let again = Settings::load(&path)?;
+        assert!(again.moved.is_empty());
+        assert_eq!(again.settings, loaded.settings);
+        Ok(())
     }
 }

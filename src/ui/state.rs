@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use crate::pipeline::{Analysed, Control, SourceStatus, Update};
+use crate::pipeline::{Analysed, Control, Failure, SourceStatus, Update};
 use crate::posture::{Baseline, PostureEvent, PostureState, View};
 
 use super::calibration::Calibration;
@@ -52,7 +52,7 @@ pub struct UiState {
     /// The state of the frame source.
     pub source: SourceStatus,
     /// Set when a worker failed for good (`Update::Failed`).
-    pub failure: Option<String>,
+    pub failure: Option<Failure>,
     /// The warning overlay, while it is up.
     pub alert: Option<ActiveAlert>,
     /// Alerts seen in this session.
@@ -200,11 +200,11 @@ impl UiState {
 
     /// What stops the window from showing a live picture, if anything.
     pub fn problem(&self) -> Option<Problem> {
-        if let Some(message) = &self.failure {
-            return Some(Problem::from_pipeline_failure(message));
+        if let Some(failure) = &self.failure {
+            return Some(Problem::from_failure(failure));
         }
         match &self.source {
-            SourceStatus::Failed(message) => Some(Problem::from_source_failure(message)),
+            SourceStatus::Failed(failure) => Some(Problem::from_failure(failure)),
             SourceStatus::Reconnecting {
                 attempt,
                 retry_in_s,
@@ -359,9 +359,10 @@ pub(crate) mod tests {
         ));
         state.apply(Update::Source(SourceStatus::Running("camera 0".into())));
         assert_eq!(state.problem(), None);
-        state.apply(Update::Failed(
-            "ONNX Runtime not found: run scripts/fetch-runtime".into(),
-        ));
+        state.apply(Update::Failed(Failure::new(
+            crate::pipeline::FailureKind::Runtime,
+            "ONNX Runtime not found: run scripts/fetch-runtime",
+        )));
         assert!(matches!(state.problem(), Some(Problem::NoRuntime(_))));
     }
 

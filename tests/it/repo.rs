@@ -222,25 +222,27 @@ fn the_citation_scanner_finds_paths_and_sections() {
 // --- Dependency direction --------------------------------------------------------------------
 
 /// The top-level modules of the library.
-const MODULES: [&str; 12] = [
-    "capture", "runtime", "models", "pose", "geometry", "posture", "store", "report", "pipeline",
-    "desktop", "ui", "cli",
+const MODULES: [&str; 13] = [
+    "bounds", "capture", "runtime", "models", "pose", "geometry", "posture", "store", "report",
+    "pipeline", "desktop", "ui", "cli",
 ];
 
 /// What each module may use (ARCHITECTURE.md, "Modules and dependency direction").
 fn allowed(module: &str) -> &'static [&'static str] {
     match module {
-        "capture" | "runtime" | "geometry" => &[],
+        "bounds" | "capture" | "runtime" | "geometry" => &[],
         "models" => &["runtime"],
         "pose" => &["capture", "models", "runtime"],
-        "posture" => &["pose", "geometry"],
+        "posture" => &["pose", "geometry", "bounds"],
         "store" => &["posture"],
         "report" => &["store", "posture"],
-        "pipeline" => &["capture", "runtime", "models", "pose", "posture", "store"],
+        "pipeline" => &[
+            "capture", "runtime", "models", "pose", "posture", "store", "bounds",
+        ],
         // Its tests build frames and estimates (`capture`, `pose`).
-        "desktop" => &["pipeline", "posture", "pose", "capture"],
+        "desktop" => &["pipeline", "posture", "pose", "capture", "bounds"],
         "ui" => &[
-            "capture", "pose", "posture", "store", "report", "pipeline", "desktop",
+            "capture", "pose", "posture", "store", "report", "pipeline", "desktop", "bounds",
         ],
         "cli" => &MODULES,
         other => panic!("unknown module {other}"),

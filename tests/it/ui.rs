@@ -4,6 +4,7 @@
 
 mod background;
 mod history;
+mod one_config;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 use plumbline::capture::Frame;
-use plumbline::pipeline::{Analysed, Control, SourceStatus, Update};
+use plumbline::pipeline::{Analysed, Control, Failure, FailureKind, SourceStatus, Update};
 use plumbline::pose::{
     Landmark, LandmarkIndex, NUM_LANDMARKS, PoseEstimate, Roi, Skeleton, WorldLandmark,
 };
@@ -344,10 +345,12 @@ fn calibration_counts_down_sends_calibrate_and_shows_the_baseline() {
 
 #[test]
 fn onset_delay_change_is_sent_at_once_and_saved() {
+    // The window's settings are a view of the monitor's configuration: the change goes to the
+    // pipeline at once and into config.toml, the file `monitor --headless` reads.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("config").join("window.toml");
+    let path = dir.path().join("config").join("config.toml");
     let (mut harness, _updates, controls) = app_harness();
-    harness.state_mut().set_settings_path(Some(path.clone()));
+    harness.state_mut().set_config_path(Some(path.clone()));
     harness.run();
     harness.get_by_label("Settings").click();
     harness.run();
@@ -359,9 +362,9 @@ fn onset_delay_change_is_sent_at_once_and_saved() {
             .any(|c| matches!(c, Control::SetOnsetDelay(s) if *s > 30.0)),
         "{sent:?}"
     );
-    let delay = harness.state().settings.onset_delay_s;
+    let delay = harness.state().posture.onset_delay_s;
     assert!(delay > 30.0);
-    let saved = Settings::load(&path).unwrap();
+    let saved = plumbline::posture::PostureConfig::load(&path, true).unwrap();
     assert!((saved.onset_delay_s - delay).abs() < 1e-9, "{saved:?}");
 }
 
@@ -369,9 +372,10 @@ fn onset_delay_change_is_sent_at_once_and_saved() {
 fn error_screens_say_what_to_do() {
     let (mut harness, updates, _controls) = app_harness();
     updates
-        .send(Update::Source(SourceStatus::Failed(
-            "no camera found at camera:0".into(),
-        )))
+        .send(Update::Source(SourceStatus::Failed(Failure::new(
+            FailureKind::NoCamera,
+            "no camera found at camera:0",
+        ))))
         .unwrap();
     harness.run();
     harness.get_by_label("No camera");
@@ -391,13 +395,56 @@ fn error_screens_say_what_to_do() {
     harness.get_by_label("Details: device unplugged (attempt 3, next try in 2 s)");
 
     updates
-        .send(Update::Failed(
-            "cannot load ONNX Runtime: set ORT_DYLIB_PATH".into(),
-        ))
+        .send(Update::Failed(Failure::new(
+            FailureKind::Runtime,
+            "cannot load ONNX Runtime: set ORT_DYLIB_PATH",
+        )))
         .unwrap();
     harness.run_steps(2);
     harness.get_by_label("Pose engine not available");
     harness.get_by_label_contains("scripts/fetch-runtime");
+}
+
+/// Draws `app` in a harness the size of the window.
+pub(crate) fn window_harness(app: App) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(
+            |ui, app: &mut App| {
+                app.logic_step(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        )
+}
+
+#[test]
+fn missing_video_in_a_models_folder_shows_file_not_found() {
+    // The window's own start-up path (real pipeline, real models) on a path whose words
+    // ("models", "camera", "onnx") used to pick the wrong screen.
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).unwrap();
+    let missing = models.join("onnx-camera-runtime.mp4");
+    let setup = ui::WindowSetup {
+        settings: Settings {
+            red_flags_acknowledged: true,
+            ..Settings::default()
+        },
+        ..ui::WindowSetup::default()
+    };
+    let options = ui::WindowOptions::default();
+    let app = ui::start_app(missing.to_str().unwrap(), setup, &options, Box::new(|| {}));
+    let mut harness = window_harness(app);
+    harness.run();
+    harness.get_by_label("File not found");
+    harness.get_by_label_contains("Check the path");
+    assert!(
+        harness
+            .query_by_label("Pose engine not available")
+            .is_none()
+    );
+    harness.get_by_label_contains("onnx-camera-runtime.mp4");
 }
 
 #[test]

@@ -195,7 +195,7 @@ fn recording_app(
         subject: subject.to_owned(),
         ..Settings::default()
     };
-    let new = monitor_session("camera:0", settings.model.choice(), settings.subject());
+    let new = monitor_session("camera:0", settings.model, settings.subject());
     let app =
         App::new(update_rx, control_tx, settings).with_recorder(Recorder::start(Some(db), &new));
     let harness = Harness::builder()
