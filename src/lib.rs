@@ -8,6 +8,7 @@
 //! - [`pose`]: the BlazePose pipeline (detector, ROI tracking, landmarks, smoothing).
 //! - [`geometry`]: pure angle maths on landmarks (no I/O).
 //! - [`posture`]: per-frame samples, baselines, the persistence state machine, RULA bands.
+//! - [`render`]: drawing on frames (skeleton, CVA, state) and face anonymisation.
 //! - [`store`]: SQLite sessions, export and reports.
 //! - [`pipeline`]: the threads and channels that connect the above.
 //! - [`ui`]: the egui overlay.
@@ -26,6 +27,7 @@ pub mod models;
 pub mod pipeline;
 pub mod pose;
 pub mod posture;
+pub mod render;
 pub mod runtime;
 pub mod store;
 pub mod ui;

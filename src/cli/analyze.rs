@@ -56,6 +56,9 @@ pub(super) struct RunOptions {
     pub model: ModelChoice,
     /// Frames analysed per second of source time; `None` for every frame.
     pub fps: Option<f64>,
+    /// The frames are independent still photos: the pose engine detects on each (no tracking
+    /// or smoothing across photos) and the view is taken from each photo alone.
+    pub stills: bool,
 }
 
 /// Arguments of `plumbline analyze`.
@@ -98,6 +101,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let options = RunOptions {
         model: args.model,
         fps: args.fps,
+        stills: false,
     };
     let recordings = expand_inputs(&args.inputs)?;
     let mut store = Store::open_or_default(args.db.as_deref())?;
@@ -291,8 +295,17 @@ pub(super) fn start_pipeline(
     let pose = PoseConfig {
         model: options.model.pose_model(),
         intra_threads: threads.min(4),
+        mode: if options.stills {
+            crate::pose::Mode::Static
+        } else {
+            crate::pose::Mode::Video
+        },
         ..PoseConfig::default()
     };
+    let mut posture = PostureConfig::default();
+    if options.stills {
+        posture.view_switch_frames = 1;
+    }
     let (pacing, delivery) = if recording {
         (Pacing::AsFastAsPossible, Delivery::Lossless)
     } else {
@@ -306,11 +319,7 @@ pub(super) fn start_pipeline(
             fps: options.fps,
             at_risk_fps: None,
         },
-        analyser: crate::pipeline::blazepose_factory(
-            global.models_dir.clone(),
-            pose,
-            PostureConfig::default(),
-        ),
+        analyser: crate::pipeline::blazepose_factory(global.models_dir.clone(), pose, posture),
         on_update: None,
     };
     let (pipeline, updates) = Pipeline::start(config)?;

@@ -9,11 +9,13 @@ use super::report::{Recording, build};
 use super::rows::SessionId;
 use super::{Store, StoreError, export};
 
-/// Reads a stored session back with its subject's latest baseline, for a report.
+/// Reads a stored session back with its subject's latest baseline stored before the session
+/// ended (a calibration during it counts; a later baseline never does), for a report.
 pub fn load_recording(store: &Store, id: SessionId) -> Result<Recording, StoreError> {
     let info = store.session(id)?;
     let baseline = match &info.subject {
-        Some(subject) => store.latest_baseline(subject)?,
+        // A session still running (or cut short) may use every baseline stored so far.
+        Some(subject) => store.baseline_before(subject, info.ended_at.as_deref())?,
         None => None,
     };
     Ok(Recording {

@@ -20,17 +20,23 @@ mod error;
 pub mod export;
 pub mod files;
 pub mod measures;
+pub mod progress;
 pub mod recorder;
 pub mod report;
 pub mod rows;
 pub mod schema;
 pub mod stats;
 pub mod svg;
+pub mod visits;
 pub mod writer;
 
 pub use aggregate::{Aggregator, METRIC_NAMES, MetricSecond, SecondRow};
 pub use db::{DEFAULT_BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use recorder::Recorder;
-pub use rows::{EventRow, NewSession, SessionId, SessionInfo, SessionKind, StoredBaseline};
+pub use rows::{
+    EventRow, NewSession, SessionId, SessionInfo, SessionKind, SourceKind, StoredBaseline, Visit,
+    VisitRole,
+};
+pub use visits::{Hold, VisitError};
 pub use writer::{StoreWriter, WriteMsg, WriterReport};

@@ -3,6 +3,8 @@
 //! as the real binary.
 
 mod analysis;
+mod annotate;
+mod visits;
 
 use std::process::Command;
 
@@ -11,7 +13,10 @@ use plumbline::posture::{
 };
 use plumbline::store::access::sample_columns;
 use plumbline::store::report::{Recording, build};
-use plumbline::store::{NewSession, SessionId, SessionKind, Store, StoreError, export};
+use plumbline::store::stats::baseline_from_samples;
+use plumbline::store::{
+    Hold, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole, export,
+};
 
 /// A deterministic 60-second side-view session at 10 fps: upright, a forward-head episode from
 /// 20 s to 45 s (CVA falling to about 41°, alert after 5 s), then upright again.
@@ -295,6 +300,20 @@ fn export_and_compare_commands_on_a_database_file() -> Result<(), Box<dyn std::e
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("session 99 was not found"));
 
+    // A follow-up hold made of the synthetic session: CVA about 4° lower (within the 5° MDC),
+    // neck flexion further from upright and unsteady.
+    let (samples, events) = synthetic_session(60);
+    let mut new = NewSession::new(SessionKind::FollowUp, "follow-up.mp4");
+    new.subject = Some("P7".into());
+    let mut store = Store::open(&db)?;
+    store.save_hold(&Hold {
+        session: new,
+        role: VisitRole::FollowUp,
+        rows: plumbline::store::aggregate::aggregate_all(&samples),
+        events,
+        stats: baseline_from_samples(&samples),
+    })?;
+    drop(store);
     let out = plumbline()
         .args(["compare", "--subject", "P7", "--db"])
         .arg(&db)
@@ -307,15 +326,22 @@ fn export_and_compare_commands_on_a_database_file() -> Result<(), Box<dyn std::e
     let text = String::from_utf8(out.stdout)?;
     let cva_line = text
         .lines()
-        .find(|line| line.starts_with("cva_deg"))
+        .find(|line| line.starts_with("CVA "))
         .ok_or("cva row")?;
-    // The follow-up's mean CVA is about 4° below the baseline: within the 5° MDC.
-    assert!(cva_line.contains("| no"), "{cva_line}");
-    assert!(cva_line.contains("Gallego-Izquierdo 2020"));
+    assert!(cva_line.ends_with("within measurement error"), "{cva_line}");
+    assert!(text.contains("Gallego-Izquierdo 2020"));
     let neck_line = text
         .lines()
-        .find(|line| line.starts_with("neck_flexion_deg"))
+        .find(|line| line.starts_with("Neck flexion"))
         .ok_or("neck row")?;
-    assert!(neck_line.contains("| yes"), "{neck_line}");
+    assert!(neck_line.ends_with("worse"), "{neck_line}");
+    assert!(
+        neck_line.contains('*'),
+        "unsteady neck flexion is flagged: {neck_line}"
+    );
+    assert!(
+        text.lines().all(|line| line.chars().count() <= 100),
+        "{text}"
+    );
     Ok(())
 }
