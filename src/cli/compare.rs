@@ -8,8 +8,7 @@ use std::process::ExitCode;
 
 use super::Global;
 use super::text::{Align, WIDTH, short_time, table, wrap};
-use crate::store::progress::{Progress, compare_visits, n_unit, short_name};
-use crate::store::rows::view_name;
+use crate::store::progress::{Progress, compare_visits, n_unit};
 use crate::store::visits::pick_pair;
 use crate::store::{SessionId, Store, Visit};
 
@@ -85,7 +84,7 @@ fn visit_line(label: &str, visit: &Visit) -> String {
     format!(
         "{label} {session}, {} UTC, {} view, {length}{source}.",
         short_time(&visit.hold.recorded_at),
-        view_name(visit.hold.view)
+        visit.hold.baseline.view.name()
     )
 }
 
@@ -99,15 +98,23 @@ pub fn progress_text(progress: &Progress) -> String {
     out.push_str(&wrap(&visit_line("Baseline: ", &progress.baseline), 2));
     out.push_str(&wrap(&visit_line("Follow-up:", &progress.follow_up), 2));
     let (base_unit, follow_unit) = (progress.baseline_unit(), progress.follow_up_unit());
-    let counts = if base_unit == follow_unit {
-        format!("n {base_unit} with a value")
-    } else {
-        format!("n {base_unit} in the baseline, {follow_unit} in the follow-up")
-    };
+    let mut units: Vec<&str> = Vec::new();
+    for change in &progress.changes {
+        let unit = change.metric.unit().name();
+        if !units.contains(&unit) {
+            units.push(unit);
+        }
+    }
     out.push_str(&wrap(
         &format!(
-            "Cells: mean ± SD ({counts}) over each hold; angles in degrees. A change counts \
-             when it exceeds the minimal detectable change (MDC)."
+            "Each hold as mean ± SD with the number of {base_unit} (baseline) and {follow_unit} \
+             (follow-up) that had a value; values in {}. A change counts when it exceeds the \
+             minimal detectable change (MDC).",
+            if units.len() > 1 {
+                "degrees, the forward-head index in percent".to_owned()
+            } else {
+                units.first().copied().unwrap_or("degrees").to_owned()
+            }
         ),
         0,
     ));
@@ -119,11 +126,11 @@ pub fn progress_text(progress: &Progress) -> String {
             0,
         ));
     } else {
-        let cell = |stats: &crate::posture::MetricStats| {
+        let stats = |stats: &crate::posture::MetricStats| {
             if stats.n < 2 {
-                format!("{:.1} ({})", stats.mean, stats.n)
+                format!("{:.1}", stats.mean)
             } else {
-                format!("{:.1} ± {:.1} ({})", stats.mean, stats.sd, stats.n)
+                format!("{:.1} ± {:.1}", stats.mean, stats.sd)
             }
         };
         let rows: Vec<Vec<String>> = progress
@@ -131,15 +138,16 @@ pub fn progress_text(progress: &Progress) -> String {
             .iter()
             .map(|change| {
                 vec![
-                    short_name(&change.metric).to_owned(),
-                    cell(&change.baseline),
-                    cell(&change.follow_up),
+                    change.metric.short_label().to_owned(),
+                    stats(&change.baseline),
+                    change.baseline.n.to_string(),
+                    stats(&change.follow_up),
+                    change.follow_up.n.to_string(),
                     format!(
                         "{:+.1}{}",
                         change.change,
                         if change.caution { "*" } else { "" }
                     ),
-                    format!("{:.1}", change.mdc.value),
                     change.verdict.text().to_owned(),
                 ]
             })
@@ -148,23 +156,25 @@ pub fn progress_text(progress: &Progress) -> String {
             &[
                 ("Measure", Align::Left),
                 ("Baseline", Align::Right),
+                (base_unit, Align::Right),
                 ("Follow-up", Align::Right),
+                (follow_unit, Align::Right),
                 ("Change", Align::Right),
-                ("MDC", Align::Right),
                 ("Result", Align::Left),
             ],
             &rows,
         ));
         out.push('\n');
-        let mut bases: Vec<String> = Vec::new();
         for change in &progress.changes {
-            let line = format!("{}: {}", short_name(&change.metric), change.mdc.basis);
-            if !bases.contains(&line) {
-                bases.push(line);
-            }
-        }
-        for line in bases {
-            out.push_str(&wrap(&format!("MDC of {line}"), 2));
+            out.push_str(&wrap(
+                &format!(
+                    "MDC of {}: {} ({})",
+                    change.metric.short_label(),
+                    change.metric.unit().format(change.mdc.value, 1),
+                    change.mdc.basis
+                ),
+                2,
+            ));
         }
     }
     if !progress.warnings.is_empty() {
@@ -185,7 +195,7 @@ fn visit_json(visit: &Visit) -> serde_json::Value {
     serde_json::json!({
         "session": visit.hold.session,
         "recorded_at": visit.hold.recorded_at,
-        "view": visit.hold.view,
+        "view": visit.hold.baseline.view,
         "seconds": visit.seconds,
         "source": visit.source,
         "n_counts": n_unit(visit),
@@ -201,7 +211,7 @@ pub fn progress_json(progress: &Progress) -> serde_json::Value {
         "follow_up": visit_json(&progress.follow_up),
         "metrics": progress.changes.iter().map(|change| serde_json::json!({
             "metric": change.metric,
-            "name": short_name(&change.metric),
+            "name": change.metric.short_label(),
             "baseline": change.baseline,
             "follow_up": change.follow_up,
             "change": change.change,
@@ -219,7 +229,7 @@ pub fn progress_json(progress: &Progress) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{MetricStats, View};
+    use crate::posture::{Baseline, Metric, MetricStats, View};
     use crate::store::progress::compare_visits;
     use crate::store::rows::{SessionKind, SourceKind, StoredBaseline, VisitRole};
 
@@ -229,9 +239,9 @@ mod tests {
         } else {
             (48.0, 1.0, 280)
         };
-        let metrics = crate::store::METRIC_NAMES
-            .iter()
-            .map(|name| ((*name).to_owned(), MetricStats { mean, sd, n }))
+        let metrics = Metric::ALL
+            .into_iter()
+            .map(|metric| (metric, MetricStats { mean, sd, n }))
             .collect();
         Visit {
             role,
@@ -239,8 +249,11 @@ mod tests {
                 subject: "P-0042".into(),
                 session: Some(SessionId(session)),
                 recorded_at: "2026-12-04T23:40:12.345Z".into(),
-                view: View::SideLeft,
-                metrics,
+                baseline: Baseline {
+                    view: View::SideLeft,
+                    metrics,
+                    ..Baseline::default()
+                },
             },
             session_kind: Some(SessionKind::Baseline),
             source: Some("/home/therapist/recordings/2026-12-04/p0042-visit-1.mp4".into()),
@@ -257,6 +270,7 @@ mod tests {
         // Worst case: long numbers, large n and a caution mark on every change.
         follow
             .hold
+            .baseline
             .metrics
             .values_mut()
             .for_each(|s| s.mean = -105.3);

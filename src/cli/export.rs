@@ -100,7 +100,7 @@ fn list(store: &Store, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             info.subject.as_deref().unwrap_or("-"),
             info.started_at,
             info.seconds,
-            info.view.map_or("-", crate::store::rows::view_name),
+            info.view.map_or("-", crate::posture::View::name),
             info.source
         )?;
     }

@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use super::Global;
 use super::text::{Align, short_time, table, wrap};
+use crate::posture::{CVA_MDC_DEG, Metric};
 use crate::store::progress::{compare_visits, n_unit};
-use crate::store::rows::view_name;
-use crate::store::stats::CVA_MDC_DEG;
 use crate::store::visits::pick_pair;
 use crate::store::{SessionKind, Store, Visit, VisitRole};
 
@@ -68,7 +67,7 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
 
 /// The CVA of a visit as `mean ± SD (n)`, with `photo(s)` when n counts photos.
 fn cva_cell(visit: &Visit) -> String {
-    let Some(stats) = visit.hold.metrics.get("cva_deg") else {
+    let Some(stats) = visit.hold.baseline.metrics.get(&Metric::Cva) else {
         return "-".to_owned();
     };
     let n = if n_unit(visit) == "photos" {
@@ -106,7 +105,7 @@ pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind
                                 progress
                                     .changes
                                     .iter()
-                                    .find(|change| change.metric == "cva_deg")
+                                    .find(|change| change.metric == Metric::Cva)
                                     .map_or_else(
                                         || "no CVA in both".to_owned(),
                                         |cva| {
@@ -131,7 +130,7 @@ pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind
                         .map_or_else(|| "-".to_owned(), |id| id.to_string()),
                     short_time(&visit.hold.recorded_at),
                     visit.role.label().to_owned(),
-                    view_name(visit.hold.view).to_owned(),
+                    visit.hold.baseline.view.name().to_owned(),
                     cva_cell(visit),
                     against,
                 ]

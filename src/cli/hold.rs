@@ -16,13 +16,10 @@ use super::analyze::{ModelChoice, RunOptions, progress_bar, start_pipeline};
 use super::text::{Align, table, wrap};
 use crate::capture::SourceSpec;
 use crate::pipeline::{SourceStatus, Update};
-use crate::posture::{Baseline, PostureEvent, PostureSample, PostureState};
+use crate::posture::baseline::MIN_BASELINE_FRAMES;
+use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureEvent, PostureSample};
 use crate::store::aggregate::aggregate_all;
-use crate::store::measures::measure;
-use crate::store::progress::short_name;
-use crate::store::rows::view_name;
-use crate::store::stats::baseline_from_samples;
-use crate::store::visits::{MIN_HOLD_FRAMES, STANDARD_HOLD_S};
+use crate::store::visits::STANDARD_HOLD_S;
 use crate::store::{Hold, NewSession, SessionId, SessionKind, SourceKind, Store, VisitRole};
 
 /// Shortest hold accepted by `--seconds`.
@@ -111,35 +108,29 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     drop(started);
     let (samples, events) = collected?;
 
-    let present: Vec<PostureSample> = samples
-        .iter()
-        .filter(|sample| sample.state != PostureState::Away)
-        .cloned()
-        .collect();
-    let stats = baseline_from_samples(&present);
-    let usable = stats.metrics.values().map(|s| s.n).max().unwrap_or(0);
-    let needed = if stills { 1 } else { MIN_HOLD_FRAMES };
-    if usable < needed {
-        anyhow::bail!(
-            "{}; nothing was stored. Check that the person is in the picture, side-on for the CVA",
-            if stills {
-                format!(
-                    "none of the {} photos showed a measurable posture",
-                    samples.len()
-                )
-            } else {
-                let covered_s = match (samples.first(), samples.last()) {
-                    (Some(first), Some(last)) => (last.t_ms - first.t_ms) / 1000.0,
-                    _ => 0.0,
-                };
-                format!(
-                    "only {usable} of {} frames ({covered_s:.1} s of recording) had a \
-                     measurable posture (at least {needed} needed)",
-                    samples.len()
-                )
-            }
-        );
+    // The same builder as the window's calibration; a photo hold needs one photo.
+    let rules = BaselineRules {
+        min_frames: if stills { 1 } else { MIN_BASELINE_FRAMES },
+    };
+    let mut builder = BaselineBuilder::new(rules);
+    for sample in &samples {
+        builder.push_sample(sample);
     }
+    let covered_s = match (samples.first(), samples.last()) {
+        (Some(first), Some(last)) => (last.t_ms - first.t_ms) / 1000.0,
+        _ => 0.0,
+    };
+    let stats = builder.finish().map_err(|refused| {
+        let what = if stills {
+            format!("{} photos", samples.len())
+        } else {
+            format!("{} frames ({covered_s:.1} s of recording)", samples.len())
+        };
+        anyhow::anyhow!(
+            "no {} from {what}: {refused}; nothing was stored",
+            role.label()
+        )
+    })?;
     let kind = match role {
         VisitRole::Baseline => SessionKind::Baseline,
         VisitRole::FollowUp => SessionKind::FollowUp,
@@ -208,7 +199,7 @@ pub fn summary_text(title: &str, recorded: &Recorded) -> String {
         &format!(
             "Session {}, {} view, {counted} analysed.",
             recorded.session,
-            view_name(recorded.stats.view),
+            recorded.stats.view.name(),
         ),
         0,
     ));
@@ -218,14 +209,13 @@ pub fn summary_text(title: &str, recorded: &Recorded) -> String {
         .metrics
         .iter()
         .map(|(metric, stats)| {
-            let unit = measure(metric).map_or("", |m| m.unit);
             vec![
-                short_name(metric).to_owned(),
-                format!("{:.1}{unit}", stats.mean),
+                metric.short_label().to_owned(),
+                metric.unit().format(stats.mean, 1),
                 if stats.n < 2 {
                     "-".to_owned()
                 } else {
-                    format!("{:.1}{unit}", stats.sd)
+                    metric.unit().format(stats.sd, 1)
                 },
                 stats.n.to_string(),
             ]

@@ -4,12 +4,12 @@
 
 use rusqlite::{Connection, OptionalExtension as _, Row, params};
 
-use crate::posture::{Baseline, PostureEvent};
+use crate::posture::{Baseline, Metric, PostureEvent};
 
-use super::aggregate::{METRIC_COUNT, METRIC_NAMES, MetricSecond, SecondRow};
+use super::aggregate::{MetricSecond, SecondRow};
 use super::rows::{
     EventRow, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, event_kind, event_time_ms,
-    parse_state, parse_view, state_name, view_name,
+    parse_state, parse_view,
 };
 use super::{Store, StoreError};
 
@@ -221,8 +221,8 @@ pub(super) fn insert_rows_and_events(
             session.0.into(),
             row.t_s.into(),
             i64::from(row.frames).into(),
-            view_name(row.view).to_owned().into(),
-            state_name(row.state).to_owned().into(),
+            row.view.name().to_owned().into(),
+            row.state.name().to_owned().into(),
             row.forward_head_fraction.into(),
             row.rula_neck.map(i64::from).into(),
             row.rula_trunk.map(i64::from).into(),
@@ -254,15 +254,8 @@ pub(super) fn insert_rows_and_events(
     Ok(())
 }
 
-/// The table holding the holds of `role`.
-pub(super) fn hold_table(role: VisitRole) -> &'static str {
-    match role {
-        VisitRole::Baseline => "baselines",
-        VisitRole::FollowUp => "follow_ups",
-    }
-}
-
-/// Stores the per-metric statistics of a hold (a baseline or a follow-up), stamped now.
+/// Stores the statistics of a hold (a baseline or a follow-up) per metric and front-view
+/// signal, stamped now.
 pub(super) fn insert_hold(
     conn: &Connection,
     role: VisitRole,
@@ -271,17 +264,17 @@ pub(super) fn insert_hold(
     hold: &Baseline,
 ) -> rusqlite::Result<()> {
     let recorded_at: String = conn.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?;
-    let mut insert = conn.prepare_cached(&format!(
-        "INSERT INTO {} (subject_id, session_id, metric, view, mean, sd, n, recorded_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        hold_table(role)
-    ))?;
-    for (metric, stats) in &hold.metrics {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO holds (subject_id, session_id, kind, metric, view, mean, sd, n, \
+         recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (key, stats) in hold.entries() {
         insert.execute(params![
             subject_id,
             session.map(|id| id.0),
-            metric,
-            view_name(hold.view),
+            role.as_str(),
+            key,
+            hold.view.name(),
             stats.mean,
             stats.sd,
             stats.n,
@@ -305,9 +298,9 @@ pub fn sample_columns() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
-    for name in METRIC_NAMES {
+    for metric in Metric::ALL {
         for part in ["mean", "min", "max", "valid"] {
-            columns.push(format!("{name}_{part}"));
+            columns.push(format!("{}_{part}", metric.key()));
         }
     }
     columns
@@ -397,12 +390,12 @@ type SampleHead = (
 /// A sample row before its text fields are parsed.
 struct RawSample {
     head: SampleHead,
-    metrics: [MetricSecond; METRIC_COUNT],
+    metrics: [MetricSecond; Metric::COUNT],
 }
 
 impl RawSample {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        let mut metrics = [MetricSecond::default(); METRIC_COUNT];
+        let mut metrics = [MetricSecond::default(); Metric::COUNT];
         for (index, metric) in metrics.iter_mut().enumerate() {
             let base = 8 + index * 4;
             *metric = MetricSecond {
@@ -492,6 +485,43 @@ mod tests {
             store.session(SessionId(99)),
             Err(StoreError::NotFound { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn baselines_keep_metrics_and_front_signals_and_refuse_unknown_names() -> Result<(), StoreError>
+    {
+        use crate::posture::{FrontSignal, MetricStats, View};
+        let mut store = Store::open_in_memory()?;
+        let stats = |mean| MetricStats {
+            mean,
+            sd: 0.5,
+            n: 12,
+        };
+        let baseline = Baseline {
+            view: View::Front,
+            metrics: [(Metric::ShoulderTilt, stats(1.5))].into(),
+            front: [
+                (FrontSignal::HeadScale, stats(0.4)),
+                (FrontSignal::HeadDrop, stats(0.6)),
+                (FrontSignal::HeadPitch, stats(0.1)),
+            ]
+            .into(),
+        };
+        store.save_baseline("P2", None, &baseline)?;
+        let stored = store.latest_baseline("P2")?.expect("stored");
+        assert_eq!(stored.baseline, baseline);
+        assert!(stored.baseline.front_features().is_some());
+        // A name this version does not know is an error, not a silent loss.
+        store
+            .conn
+            .execute(
+                "UPDATE holds SET metric = 'nose_deg' WHERE metric = 'front_head_pitch'",
+                [],
+            )
+            .map_err(|err| store.classify(err))?;
+        let err = store.latest_baseline("P2").expect_err("unknown name");
+        assert!(err.to_string().contains("nose_deg"), "{err}");
         Ok(())
     }
 }

@@ -19,7 +19,6 @@ mod db;
 mod error;
 pub mod export;
 pub mod files;
-pub mod measures;
 pub mod progress;
 pub mod recorder;
 pub mod report;
@@ -30,7 +29,7 @@ pub mod svg;
 pub mod visits;
 pub mod writer;
 
-pub use aggregate::{Aggregator, METRIC_NAMES, MetricSecond, SecondRow};
+pub use aggregate::{Aggregator, MetricSecond, SecondRow};
 pub use db::{DEFAULT_BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use recorder::Recorder;

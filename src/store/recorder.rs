@@ -175,7 +175,7 @@ impl Recorder {
         let Some(subject) = self.subject.clone() else {
             return;
         };
-        if baseline.metrics.is_empty() {
+        if baseline.is_empty() {
             self.pending = Some(
                 "The calibration measured nothing (nobody in view?), so no baseline was stored; \
                  calibrate again sitting in view."
@@ -244,7 +244,7 @@ fn not_saving(err: &StoreError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{Baseline, MetricStats, PostureState, View};
+    use crate::posture::{Baseline, Metric, MetricStats, PostureState, View};
     use crate::store::SessionKind;
 
     #[test]
@@ -278,7 +278,8 @@ mod tests {
             t_ms: 20.0,
             baseline: Baseline {
                 view: View::SideLeft,
-                metrics: [("cva_deg".to_owned(), stats)].into(),
+                metrics: [(Metric::Cva, stats)].into(),
+                ..Baseline::default()
             },
         }));
         let message = recorder.take_message().unwrap_or_default();
@@ -289,7 +290,7 @@ mod tests {
         let store = Store::open(&path)?;
         assert_eq!(store.session(session)?.kind, SessionKind::Monitor);
         let stored = store.latest_baseline("P1")?.expect("stored");
-        assert_eq!(stored.metrics["cva_deg"], stats);
+        assert_eq!(stored.baseline.metrics[&Metric::Cva], stats);
         assert_eq!(stored.session, Some(session));
         Ok(())
     }

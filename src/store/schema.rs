@@ -2,8 +2,8 @@
 //!
 //! Each migration moves the schema up by exactly one version inside one transaction, so a
 //! database is always at a version listed here. Version 1 was the first layout; version 2 added
-//! the `notes` column to `sessions`; version 3 added the `follow_ups` table (a follow-up's
-//! standard hold, stored like a baseline) and `sessions.source_kind`. A new version appends a step to `MIGRATIONS`; steps are
+//! the `notes` column to `sessions`; version 3 turned `baselines` into `holds` (baselines and
+//! follow-ups, told apart by `kind`) and added `sessions.source_kind`. A new version appends a step to `MIGRATIONS`; steps are
 //! never edited once released, because databases in the field were made by them.
 
 use rusqlite::Connection;
@@ -78,14 +78,16 @@ CREATE INDEX baselines_by_subject ON baselines(subject_id, recorded_at);
 /// Version 1 → 2: free-text notes on a session (the therapist's remarks).
 const V1_TO_V2: &str = "ALTER TABLE sessions ADD COLUMN notes TEXT;";
 
-/// Version 2 → 3: follow-up visits (the statistics of a follow-up's standard hold, with the
-/// columns of `baselines`) and what kind of source a session was recorded from (`camera`,
-/// `video`, `stills`; empty for older sessions).
+/// Version 2 → 3: one table of standard holds, baselines and follow-ups alike, told apart by
+/// `kind` (`baseline`, `follow_up`); every stored baseline moves into it unchanged (same id,
+/// kind `baseline`). And what kind of source a session was recorded from (`camera`, `video`,
+/// `stills`; empty for older sessions).
 const V2_TO_V3: &str = "
-CREATE TABLE follow_ups (
+CREATE TABLE holds (
     id          INTEGER PRIMARY KEY,
     subject_id  INTEGER NOT NULL REFERENCES subjects(id),
     session_id  INTEGER REFERENCES sessions(id),
+    kind        TEXT NOT NULL,
     metric      TEXT NOT NULL,
     view        TEXT NOT NULL,
     mean        REAL NOT NULL,
@@ -93,7 +95,11 @@ CREATE TABLE follow_ups (
     n           INTEGER NOT NULL,
     recorded_at TEXT NOT NULL
 );
-CREATE INDEX follow_ups_by_subject ON follow_ups(subject_id, recorded_at);
+INSERT INTO holds (id, subject_id, session_id, kind, metric, view, mean, sd, n, recorded_at)
+    SELECT id, subject_id, session_id, 'baseline', metric, view, mean, sd, n, recorded_at
+    FROM baselines;
+DROP TABLE baselines;
+CREATE INDEX holds_by_subject ON holds(subject_id, recorded_at);
 ALTER TABLE sessions ADD COLUMN source_kind TEXT;
 ";
 
@@ -174,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn v2_database_keeps_its_baselines_and_gains_follow_ups() -> rusqlite::Result<()> {
+    fn v2_database_keeps_its_baselines_as_holds() -> rusqlite::Result<()> {
         let mut conn = Connection::open_in_memory()?;
         conn.execute_batch(V1)?;
         conn.execute_batch(V1_TO_V2)?;
@@ -188,19 +194,36 @@ mod tests {
         )?;
         let migrated = migrate(&mut conn)?.expect("not newer");
         assert_eq!(migrated, Migrated { from: 2, to: 3 });
-        let kept: (String, f64, Option<String>, Option<String>) = conn.query_row(
-            "SELECT b.metric, b.mean, s.notes, s.source_kind FROM baselines b \
-             JOIN sessions s ON s.id = b.session_id",
+        let kept: (i64, String, String, f64, Option<String>, Option<String>) = conn.query_row(
+            "SELECT h.id, h.kind, h.metric, h.mean, s.notes, s.source_kind FROM holds h \
+             JOIN sessions s ON s.id = h.session_id",
             [],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            },
         )?;
         assert_eq!(
             kept,
-            ("cva_deg".into(), 48.5, Some("first visit".into()), None)
+            (
+                1,
+                "baseline".into(),
+                "cva_deg".into(),
+                48.5,
+                Some("first visit".into()),
+                None
+            )
         );
-        let follow_ups: i64 =
-            conn.query_row("SELECT COUNT(*) FROM follow_ups", [], |row| row.get(0))?;
-        assert_eq!(follow_ups, 0);
+        assert!(
+            conn.prepare("SELECT * FROM baselines").is_err(),
+            "folded into holds"
+        );
         Ok(())
     }
 

@@ -3,14 +3,12 @@
 //!
 //! A *hold* is the standard recording of `plumbline baseline` and `plumbline follow-up`: the
 //! subject sits still for a few seconds and every analysed frame counts, so both sides of a
-//! comparison are per-frame statistics of the same procedure. Baselines live in the
-//! `baselines` table (the window's calibrations with a subject set are baselines too),
-//! follow-ups in `follow_ups`; both are kept forever, never replaced.
+//! comparison are per-frame statistics of the same procedure. Both live in the `holds` table,
+//! told apart by `kind` (the window's calibrations with a subject set are baselines too), and
+//! are kept forever, never replaced.
 //!
 //! Order is the time the hold was stored (`recorded_at`), then the session id. A follow-up is
 //! compared with the latest baseline *before* it, never with a later one.
-
-use std::collections::BTreeMap;
 
 use rusqlite::params;
 
@@ -29,10 +27,6 @@ pub const STANDARD_HOLD_S: f64 = 10.0;
 /// A video or camera hold shorter than this (seconds of source time) makes a comparison
 /// unreliable: its mean depends on the moment it was taken.
 pub const MIN_HOLD_S: u64 = 5;
-
-/// Fewest frames with a valid metric for a usable hold from a video or camera; a hold from
-/// photos needs one photo.
-pub const MIN_HOLD_FRAMES: u32 = 5;
 
 /// A finished hold, stored at once by [`Store::save_hold`].
 #[derive(Clone, Debug, PartialEq)]
@@ -194,17 +188,13 @@ impl Store {
 
     /// Every visit of `subject` (baselines and follow-ups), oldest first.
     pub fn visits(&self, subject: &str) -> Result<Vec<Visit>, StoreError> {
-        let sql = "SELECT h.role, h.session_id, h.view, h.recorded_at, h.metric, h.mean, h.sd, \
+        let sql = "SELECT h.kind, h.session_id, h.view, h.recorded_at, h.metric, h.mean, h.sd, \
              h.n, s.kind, s.source, s.source_kind, s.notes, \
              (SELECT COUNT(*) FROM samples WHERE session_id = s.id) \
-             FROM (SELECT 'baseline' AS role, subject_id, session_id, view, recorded_at, \
-                   metric, mean, sd, n FROM baselines \
-                   UNION ALL SELECT 'follow_up', subject_id, session_id, view, recorded_at, \
-                   metric, mean, sd, n FROM follow_ups) h \
-             JOIN subjects sub ON sub.id = h.subject_id \
+             FROM holds h JOIN subjects sub ON sub.id = h.subject_id \
              LEFT JOIN sessions s ON s.id = h.session_id \
              WHERE sub.code = ?1 \
-             ORDER BY h.recorded_at, h.session_id, h.role, h.metric";
+             ORDER BY h.recorded_at, h.session_id, h.kind, h.id";
         let rows: Vec<HoldRow> = self
             .conn
             .prepare(sql)
@@ -233,10 +223,7 @@ impl Store {
             .map_err(|err| self.classify(err))?;
         let mut visits: Vec<Visit> = Vec::new();
         for row in rows {
-            let role = match row.role.as_str() {
-                "baseline" => VisitRole::Baseline,
-                _ => VisitRole::FollowUp,
-            };
+            let role: VisitRole = row.role.parse()?;
             let session = row.session.map(SessionId);
             let same = visits.last().is_some_and(|last| {
                 last.role == role
@@ -263,8 +250,10 @@ impl Store {
                         subject: subject.to_owned(),
                         session,
                         recorded_at: row.recorded_at.clone(),
-                        view: parse_view(&row.view)?,
-                        metrics: BTreeMap::new(),
+                        baseline: Baseline {
+                            view: parse_view(&row.view)?,
+                            ..Baseline::default()
+                        },
                     },
                     session_kind,
                     source: row.source,
@@ -274,7 +263,13 @@ impl Store {
                 });
             }
             if let Some(visit) = visits.last_mut() {
-                visit.hold.metrics.insert(row.metric, row.stats);
+                visit
+                    .hold
+                    .baseline
+                    .insert_key(&row.metric, row.stats)
+                    .map_err(|err| StoreError::Invalid {
+                        detail: err.to_string(),
+                    })?;
             }
         }
         Ok(visits)
@@ -308,7 +303,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{PostureSample, View};
+    use crate::posture::{Metric, PostureSample, View};
     use crate::store::aggregate::aggregate_all;
     use crate::store::rows::SourceKind;
 
@@ -336,7 +331,7 @@ mod tests {
             stats: Baseline {
                 view: View::SideLeft,
                 metrics: [(
-                    "cva_deg".to_owned(),
+                    Metric::Cva,
                     MetricStats {
                         mean: cva,
                         sd: 1.0,
@@ -344,6 +339,7 @@ mod tests {
                     },
                 )]
                 .into(),
+                ..Baseline::default()
             },
         }
     }

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::posture::PostureState;
+use crate::posture::{Metric, PostureState};
 use crate::store::files::{Output, write_session};
 use crate::store::report::duration_text;
 use crate::store::stats::{SessionSummary, summarise};
@@ -121,7 +121,7 @@ impl History {
                     let summary = summarise(&store.samples(info.id)?, &store.events(info.id)?);
                     Ok(SessionLine {
                         duration_s: summary.duration_s,
-                        cva_mean_deg: summary.metrics.get("cva_deg").map(|stats| stats.mean),
+                        cva_mean_deg: summary.metrics.get(&Metric::Cva).map(|stats| stats.mean),
                         forward_head_min: forward_head_minutes(&summary),
                         info,
                     })
@@ -304,16 +304,17 @@ fn opened_ui(ui: &mut egui::Ui, history: &mut History) {
         opened.summary.alerts
     ));
     egui::Grid::new("session_metrics")
-        .num_columns(4)
+        .num_columns(5)
         .striped(true)
         .show(ui, |ui| {
-            for head in ["Measure", "Mean", "SD", "Seconds"] {
+            for head in ["Measure", "Export name", "Mean", "SD", "Seconds"] {
                 ui.strong(head);
             }
             ui.end_row();
-            for (name, stats) in &opened.summary.metrics {
-                ui.label(*name);
-                ui.label(format!("{:.1}", stats.mean));
+            for (metric, stats) in &opened.summary.metrics {
+                ui.label(metric.label());
+                ui.label(metric.key());
+                ui.label(metric.format(stats.mean));
                 ui.label(format!("{:.1}", stats.sd));
                 ui.label(stats.n.to_string());
                 ui.end_row();

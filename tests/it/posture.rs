@@ -1,7 +1,9 @@
 //! The posture judge over scripted sessions: timestamps are scripted, nothing sleeps.
 
 use plumbline::pose::{Landmark, LandmarkIndex as L, NUM_LANDMARKS, Skeleton, WorldLandmark};
-use plumbline::posture::{PostureConfig, PostureEvent, PostureJudge, PostureState, View};
+use plumbline::posture::{
+    FrontSignal, Metric, PostureConfig, PostureEvent, PostureJudge, PostureState, View,
+};
 
 /// A seated side view facing the image right (image pixels, y down), the ear `ear_dx` px
 /// ahead of the upright position.
@@ -87,7 +89,7 @@ fn a_scripted_half_hour_with_calibration_away_and_snooze() {
     s.run(6.0, Some(&upright));
     let baseline = s.judge.baseline().expect("calibration finished").clone();
     assert_eq!(baseline.view, View::SideRight);
-    let cva = baseline.metrics["cva_deg"];
+    let cva = baseline.metrics[&Metric::Cva];
     assert!(cva.n > 50 && cva.sd < 1e-6, "{cva:?}");
     // 50 s forward: at risk, no alert yet.
     assert_eq!(s.run(50.0, Some(&forward)), PostureState::AtRisk);
@@ -291,7 +293,7 @@ fn front_view_calibration_then_forward_head_on_real_landmarks()
     s.run(4.0, Some(&upright));
     let baseline = s.judge.baseline().ok_or("calibrated")?;
     assert_eq!(baseline.view, View::Front);
-    assert!(baseline.metrics.contains_key("front_sagittal_sin"));
+    assert!(baseline.front.contains_key(&FrontSignal::SagittalSin));
     assert_eq!(s.run(4.0, Some(&forward)), PostureState::AtRisk);
     assert_eq!(s.run(2.0, Some(&forward)), PostureState::ForwardHead);
     let index = s

@@ -9,11 +9,11 @@ mod visits;
 use std::process::Command;
 
 use plumbline::posture::{
-    Baseline, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
+    Baseline, BaselineBuilder, BaselineRules, Metric, MetricStats, Metrics, PostureEvent,
+    PostureSample, PostureState, View,
 };
 use plumbline::store::access::sample_columns;
 use plumbline::store::report::{Recording, build};
-use plumbline::store::stats::baseline_from_samples;
 use plumbline::store::{
     Hold, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole, export,
 };
@@ -99,6 +99,7 @@ pub fn synthetic_session(seconds: u32) -> (Vec<PostureSample>, Vec<PostureEvent>
             }),
             state,
             confidence: 0.9,
+            front_signals: None,
         });
     }
     (samples, events)
@@ -140,7 +141,7 @@ fn upright_baseline() -> Baseline {
         view: View::SideLeft,
         metrics: [
             (
-                "cva_deg".to_owned(),
+                Metric::Cva,
                 MetricStats {
                     mean: 51.0,
                     sd: 0.7,
@@ -148,7 +149,7 @@ fn upright_baseline() -> Baseline {
                 },
             ),
             (
-                "hip_angle_deg".to_owned(),
+                Metric::HipAngle,
                 MetricStats {
                     mean: 98.0,
                     sd: 0.7,
@@ -156,7 +157,7 @@ fn upright_baseline() -> Baseline {
                 },
             ),
             (
-                "neck_flexion_deg".to_owned(),
+                Metric::NeckFlexion,
                 MetricStats {
                     mean: 8.0,
                     sd: 0.7,
@@ -165,6 +166,7 @@ fn upright_baseline() -> Baseline {
             ),
         ]
         .into(),
+        ..Baseline::default()
     }
 }
 
@@ -311,7 +313,13 @@ fn export_and_compare_commands_on_a_database_file() -> Result<(), Box<dyn std::e
         role: VisitRole::FollowUp,
         rows: plumbline::store::aggregate::aggregate_all(&samples),
         events,
-        stats: baseline_from_samples(&samples),
+        stats: {
+            let mut builder = BaselineBuilder::new(BaselineRules::default());
+            for sample in &samples {
+                builder.push_sample(sample);
+            }
+            builder.finish()?
+        },
     })?;
     drop(store);
     let out = plumbline()

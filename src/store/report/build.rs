@@ -3,10 +3,9 @@
 
 use std::path::Path;
 
-use crate::posture::PostureEvent;
+use crate::posture::{Metric, PostureEvent, View};
 use crate::store::aggregate::SecondRow;
-use crate::store::measures::MEASURES;
-use crate::store::rows::{EventRow, SessionInfo, StoredBaseline, view_name};
+use crate::store::rows::{EventRow, SessionInfo, StoredBaseline};
 use crate::store::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
 
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
@@ -119,8 +118,8 @@ fn summary_section(
             vec![
                 format!("{}. {}", index + 1, source_name(&recording.info)),
                 duration_text(summary.duration_s),
-                recording.info.view.map_or("–", view_name).to_owned(),
-                num(summary.metrics.get("cva_deg").map(|s| s.mean), 1),
+                recording.info.view.map_or("–", View::name).to_owned(),
+                num(summary.metrics.get(&Metric::Cva).map(|s| s.mean), 1),
                 if summary.cva_bands.seconds > 0 {
                     percent(summary.cva_bands.fractions[0])
                 } else {
@@ -165,7 +164,7 @@ fn recording_section(
         info.started_at,
         duration_text(summary.duration_s),
         duration_text(summary.present_s),
-        info.view.map_or("unknown", view_name),
+        info.view.map_or("unknown", View::name),
         info.model.as_deref().unwrap_or("unknown"),
         info.subject.as_ref().map_or_else(String::new, |subject| format!("; subject {subject}")),
     )));
@@ -188,7 +187,7 @@ fn recording_section(
     let comparisons = recording
         .baseline
         .as_ref()
-        .map(|baseline| compare(baseline, &summary.metrics))
+        .map(|stored| compare(&stored.baseline, &summary.metrics))
         .unwrap_or_default();
     if let Some(baseline) = &recording.baseline {
         baseline_section(blocks, baseline, &comparisons);
@@ -201,15 +200,15 @@ fn recording_section(
 }
 
 fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
-    let rows = MEASURES
-        .iter()
-        .filter_map(|measure| {
-            let stats = summary.metrics.get(measure.name)?;
+    let rows = Metric::ALL
+        .into_iter()
+        .filter_map(|metric| {
+            let stats = summary.metrics.get(&metric)?;
             Some(vec![
-                measure.label.to_owned(),
-                measure.unit.to_owned(),
-                measure.view.to_owned(),
-                measure.reference.to_owned(),
+                metric.description().to_owned(),
+                metric.unit().symbol().to_owned(),
+                metric.view_text(),
+                metric.reference().describe().to_owned(),
                 format!("{:.1} ± {:.1}", stats.mean, stats.sd),
                 stats.n.to_string(),
             ])
@@ -372,7 +371,7 @@ pub fn comparison_table(comparisons: &[Comparison]) -> Block {
         .iter()
         .map(|c| {
             vec![
-                c.metric.clone(),
+                c.metric.key().to_owned(),
                 format!(
                     "{:.1} ± {:.1} (n {})",
                     c.baseline.mean, c.baseline.sd, c.baseline.n
@@ -417,7 +416,7 @@ fn baseline_section(
         "Baseline of subject {} recorded {} in the {} view.",
         baseline.subject,
         baseline.recorded_at,
-        view_name(baseline.view)
+        baseline.baseline.view.name()
     )));
     if comparisons.is_empty() {
         blocks.push(Block::Paragraph(

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use plumbline::posture::{PostureEvent, PostureState};
+use plumbline::posture::{Metric, PostureEvent, PostureState, View};
 use plumbline::store::access::sample_columns;
 use plumbline::store::recorder::monitor_session;
 use plumbline::store::stats::summarise;
@@ -66,7 +66,7 @@ fn history_lists_stored_sessions_and_opens_one_with_its_summary() {
         &store.events(SessionId(1)).unwrap(),
     );
     drop(store);
-    let cva = summary.metrics["cva_deg"].mean;
+    let cva = summary.metrics[&Metric::Cva].mean;
     assert!((44.0..50.0).contains(&cva), "{cva}");
 
     let mut harness = history_harness(History::new(Some(db)));
@@ -87,7 +87,7 @@ fn history_lists_stored_sessions_and_opens_one_with_its_summary() {
     harness.get_by_label("Session 1 (analysis), 2026-12-01 09:00 UTC");
     harness.get_by_label("clip.mp4 · 1 min 00 s stored · 1 alerts");
     harness.get_by_label("cva_deg");
-    harness.get_by_label(&format!("{:.1}", summary.metrics["cva_deg"].sd));
+    harness.get_by_label(&format!("{:.1}", summary.metrics[&Metric::Cva].sd));
     harness.get_by_label("Forward head: persistent: 20 s");
     harness.get_by_label("Upright: 35 s");
 }
@@ -219,7 +219,7 @@ fn window_records_its_session_and_stores_the_calibration_baseline() {
     harness.get_by_label_contains("Baseline stored for subject P7");
     let baseline = Store::open(&db).unwrap().latest_baseline("P7").unwrap();
     assert_eq!(
-        baseline.map(|b| b.metrics["cva_deg"].mean),
+        baseline.map(|b| b.baseline.metrics[&Metric::Cva].mean),
         Some(50.0),
         "`plumbline compare --subject P7` reads this baseline"
     );
@@ -314,10 +314,7 @@ fn headless_monitor_records_one_session_with_samples() {
     assert_eq!(session.source, clip.display().to_string());
     assert_eq!(session.model.as_deref(), Some("full"));
     assert!(session.ended_at.is_some(), "the session was ended");
-    assert_eq!(
-        session.view.map(plumbline::store::rows::view_name),
-        Some("side-left")
-    );
+    assert_eq!(session.view.map(View::name), Some("side-left"));
     assert_eq!(session.seconds, 5, "one row per second of the 5 s clip");
     let rows = store.samples(session.id).unwrap();
     let frames: u32 = rows.iter().map(|row| row.frames).sum();
