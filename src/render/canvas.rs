@@ -77,6 +77,9 @@ impl<'a> Canvas<'a> {
 
     /// An anti-aliased line `width` pixels thick with round ends.
     pub fn line(&mut self, a: Point, b: Point, width: f32, rgb: [u8; 3]) {
+        if ![a.0, a.1, b.0, b.1, width].iter().all(|v| v.is_finite()) {
+            return;
+        }
         let half = width / 2.0;
         let pad = half + 1.0;
         let Some((x0, y0, x1, y1)) = self.clip(
@@ -106,6 +109,9 @@ impl<'a> Canvas<'a> {
 
     /// An anti-aliased filled disc.
     pub fn disc(&mut self, centre: Point, radius: f32, rgb: [u8; 3]) {
+        if ![centre.0, centre.1, radius].iter().all(|v| v.is_finite()) {
+            return;
+        }
         let pad = radius + 1.0;
         let Some((x0, y0, x1, y1)) = self.clip(
             centre.0 - pad,
@@ -221,7 +227,7 @@ mod tests {
         let mut image = RgbImage::new(40, 30);
         let mut canvas = Canvas::new(&mut image);
         canvas.line((5.0, 10.0), (35.0, 10.0), 4.0, [255, 0, 0]);
-        canvas.disc((-3.0, -3.0), 5.0, [0, 255, 0]);
+        canvas.disc((-1.0, -1.0), 5.0, [0, 255, 0]);
         canvas.line((0.0, 0.0), (1e6, f32::NAN), 3.0, [0, 0, 255]);
         assert_eq!(image.get_pixel(20, 10).0, [255, 0, 0]);
         assert_eq!(image.get_pixel(20, 20).0, [0, 0, 0]);
