@@ -9,8 +9,11 @@
 //! - [`geometry`]: pure angle maths on landmarks (no I/O).
 //! - [`posture`]: per-frame samples, baselines, the persistence state machine, RULA bands.
 //! - [`render`]: drawing on frames (skeleton, CVA, state) and face anonymisation.
-//! - [`store`]: SQLite sessions, export and reports.
-//! - [`pipeline`]: the threads and channels that connect the above.
+//! - [`store`]: SQLite sessions, per-second aggregates, events, baselines and follow-up holds.
+//! - [`report`]: summaries, visit comparisons, CSV/JSON export and HTML reports of stored
+//!   sessions.
+//! - [`pipeline`]: the threads and channels that connect the above, and the recorder that
+//!   stores a running pipeline's numbers.
 //! - [`ui`]: the egui overlay.
 //! - [`cli`]: the command-line front end that `main.rs` calls.
 //!
@@ -22,12 +25,14 @@
 
 pub mod capture;
 pub mod cli;
+pub mod desktop;
 pub mod geometry;
 pub mod models;
 pub mod pipeline;
 pub mod pose;
 pub mod posture;
 pub mod render;
+pub mod report;
 pub mod runtime;
 pub mod store;
 pub mod ui;

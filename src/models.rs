@@ -237,7 +237,7 @@ pub fn read_verified(dir: &Path, kind: ModelKind) -> Result<(PathBuf, Vec<u8>), 
         source,
     })?;
     if !spec.sha256.is_empty() {
-        let actual = hex(&Sha256::digest(&bytes));
+        let actual = runtime::hex(&Sha256::digest(&bytes));
         if !actual.eq_ignore_ascii_case(&spec.sha256) {
             return Err(ModelError::Checksum {
                 path,
@@ -313,14 +313,6 @@ fn check_interface(session: &Session, spec: &ModelSpec) -> Result<(), String> {
         return Err(format!("outputs {outputs:?}, expected {:?}", spec.outputs));
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]

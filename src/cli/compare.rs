@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use super::Global;
 use super::text::{Align, WIDTH, short_time, table, wrap};
-use crate::store::progress::{Progress, compare_visits, n_unit};
+use crate::report::progress::{Progress, compare_visits, n_unit};
 use crate::store::visits::pick_pair;
 use crate::store::{SessionId, Store, Visit};
 
@@ -230,7 +230,7 @@ pub fn progress_json(progress: &Progress) -> serde_json::Value {
 mod tests {
     use super::*;
     use crate::posture::{Baseline, Metric, MetricStats, View};
-    use crate::store::progress::compare_visits;
+    use crate::report::progress::compare_visits;
     use crate::store::rows::{SessionKind, SourceKind, StoredBaseline, VisitRole};
 
     fn visit(role: VisitRole, session: i64, wide: bool) -> Visit {

@@ -48,7 +48,7 @@ pub fn run(_args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
 }
 
 fn checks(global: &Global) -> Vec<Check> {
-    let mut checks = vec![runtime_check()];
+    let mut checks = Vec::from(runtime_checks());
     checks.extend(model_checks(global));
     checks.push(camera_check());
     checks.push(video_check());
@@ -56,19 +56,39 @@ fn checks(global: &Global) -> Vec<Check> {
     checks
 }
 
-fn runtime_check() -> Check {
-    let outcome = match runtime::ensure_initialized() {
-        Ok(info) => Outcome::Ok(format!(
-            "ONNX Runtime {} at {}",
+fn runtime_checks() -> [Check; 2] {
+    let loaded = runtime::ensure_initialized();
+    let outcome = match loaded {
+        Ok(info) if info.pinned => Outcome::Ok(format!(
+            "ONNX Runtime {} (pinned build, sha256 verified) from {}: {}",
             info.version,
+            info.origin.describe(),
+            info.path.display()
+        )),
+        Ok(info) => Outcome::Note(format!(
+            "ONNX Runtime {} from {}, not the pinned build (sha256 {}): {}",
+            info.version,
+            info.origin.describe(),
+            info.sha256,
             info.path.display()
         )),
         Err(e) => Outcome::Failed(e.to_string()),
     };
-    Check {
-        what: "ONNX Runtime".into(),
-        outcome,
-    }
+    let telemetry = if runtime::telemetry_disabled() {
+        Outcome::Ok(runtime::telemetry_setting())
+    } else {
+        Outcome::Failed(runtime::telemetry_setting())
+    };
+    [
+        Check {
+            what: "ONNX Runtime".into(),
+            outcome,
+        },
+        Check {
+            what: "runtime telemetry".into(),
+            outcome: telemetry,
+        },
+    ]
 }
 
 fn model_checks(global: &Global) -> Vec<Check> {

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Global;
-use crate::store::{SessionId, Store, export};
+use crate::report::export;
+use crate::store::{SessionId, Store};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

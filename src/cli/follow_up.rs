@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use super::Global;
 use super::compare::progress_text;
 use super::hold::{HoldArgs, record_hold, summary_text};
+use crate::report::progress::compare_visits;
 use crate::store::VisitRole;
-use crate::store::progress::compare_visits;
 use crate::store::visits::pick_pair;
 
 /// Arguments of `plumbline follow-up`.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::Global;
 use super::text::{Align, short_time, table, wrap};
 use crate::posture::{CVA_MDC_DEG, Metric};
-use crate::store::progress::{compare_visits, n_unit};
+use crate::report::progress::{compare_visits, n_unit};
 use crate::store::visits::pick_pair;
 use crate::store::{SessionKind, Store, Visit, VisitRole};
 

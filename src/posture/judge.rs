@@ -259,34 +259,24 @@ impl PostureJudge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Landmark, LandmarkIndex as L, NUM_LANDMARKS, WorldLandmark};
+    use crate::pose::LandmarkIndex as L;
 
     /// A side-view skeleton facing the image right with the ear `ear_dx` px ahead of the
     /// shoulder (image pixels, y down).
     fn side(ear_dx: f32) -> Skeleton {
-        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
-        let mut put = |i: L, x: f32, y: f32| {
-            landmarks[i as usize] = Landmark {
-                x_px: x,
-                y_px: y,
-                z_px: 0.0,
-                visibility: 0.95,
-                presence: 0.99,
-            };
-        };
-        put(L::RightShoulder, 300.0, 300.0);
-        put(L::LeftShoulder, 298.0, 300.0);
-        put(L::RightHip, 290.0, 500.0);
-        put(L::LeftHip, 288.0, 500.0);
-        put(L::RightKnee, 420.0, 505.0);
-        put(L::RightEar, 300.0 + ear_dx, 200.0);
-        put(L::LeftEar, 302.0 + ear_dx, 200.0);
-        put(L::Nose, 340.0 + ear_dx, 205.0);
-        Skeleton {
-            landmarks,
-            world: [WorldLandmark::default(); NUM_LANDMARKS],
-            presence: 0.99,
-        }
+        Skeleton::from_points(
+            &[
+                (L::RightShoulder, 300.0, 300.0),
+                (L::LeftShoulder, 298.0, 300.0),
+                (L::RightHip, 290.0, 500.0),
+                (L::LeftHip, 288.0, 500.0),
+                (L::RightKnee, 420.0, 505.0),
+                (L::RightEar, 300.0 + ear_dx, 200.0),
+                (L::LeftEar, 302.0 + ear_dx, 200.0),
+                (L::Nose, 340.0 + ear_dx, 205.0),
+            ],
+            0.95,
+        )
     }
 
     fn config() -> PostureConfig {

@@ -281,17 +281,18 @@ impl Metric {
         }
     }
 
-    /// The shortest name people recognise, for narrow table columns (at most 18 characters).
+    /// The shortest name, lower case, for running text and terse lines (`CVA`, `neck
+    /// flexion`).
     pub fn short_label(self) -> &'static str {
         match self {
             Self::Cva => "CVA",
-            Self::NeckFlexion => "Neck flexion",
-            Self::TrunkInclination => "Trunk inclination",
-            Self::HipAngle => "Hip angle",
-            Self::ShoulderTilt => "Shoulder tilt",
-            Self::PelvicObliquity => "Pelvic obliquity",
-            Self::HeadTilt => "Head tilt",
-            Self::ForwardHeadIndex => "Forward-head index",
+            Self::NeckFlexion => "neck flexion",
+            Self::TrunkInclination => "trunk inclination",
+            Self::HipAngle => "hip angle",
+            Self::ShoulderTilt => "shoulder tilt",
+            Self::PelvicObliquity => "pelvic obliquity",
+            Self::HeadTilt => "head tilt",
+            Self::ForwardHeadIndex => "forward-head index",
         }
     }
 
@@ -435,6 +436,12 @@ impl Metric {
     /// `value` with one decimal and the unit, as the window shows it (`47.3°`, `12.0 %`).
     pub fn format(self, value: f64) -> String {
         self.unit().format(value, 1)
+    }
+
+    /// `value` as a change: signed, one decimal, the unit (`+6.6°`, `-2.0 %`). A relative
+    /// metric's value is itself a change from the baseline.
+    pub fn format_change(self, value: f64) -> String {
+        format!("{value:+.1}{}", self.unit().suffix())
     }
 }
 

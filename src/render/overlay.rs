@@ -212,24 +212,10 @@ pub fn draw_banner(canvas: &mut Canvas<'_>, sample: &PostureSample, person: bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Landmark, NUM_LANDMARKS, WorldLandmark};
+    use crate::pose::NUM_LANDMARKS;
 
     fn skeleton_with(points: &[(LandmarkIndex, f32, f32)]) -> Skeleton {
-        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
-        for &(index, x_px, y_px) in points {
-            landmarks[index as usize] = Landmark {
-                x_px,
-                y_px,
-                visibility: 1.0,
-                presence: 1.0,
-                ..Landmark::default()
-            };
-        }
-        Skeleton {
-            landmarks,
-            world: [WorldLandmark::default(); NUM_LANDMARKS],
-            presence: 1.0,
-        }
+        Skeleton::from_points(points, 1.0)
     }
 
     #[test]

@@ -16,9 +16,11 @@ use super::{Store, StoreError};
 /// SQLite's "now" as ISO 8601 UTC with milliseconds.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-const SESSION_COLUMNS: &str = "s.id, s.kind, sub.code, s.started_at, s.ended_at, s.source, \
+pub(super) const SESSION_COLUMNS: &str = "s.id, s.kind, sub.code, s.started_at, s.ended_at, s.source, \
      s.model, s.view, s.notes, (SELECT COUNT(*) FROM samples WHERE session_id = s.id), \
      s.source_kind";
+/// How many columns [`SESSION_COLUMNS`] selects; a query's own columns follow from this index.
+pub(super) const SESSION_COLUMN_COUNT: usize = 11;
 
 impl Store {
     /// The id of the subject with `code`, created (with `label`) when new.
@@ -326,7 +328,7 @@ fn sample_insert_sql() -> String {
 }
 
 /// A session row before its text fields are parsed.
-struct RawSession {
+pub(super) struct RawSession {
     id: i64,
     kind: String,
     subject: Option<String>,
@@ -341,7 +343,7 @@ struct RawSession {
 }
 
 impl RawSession {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
             kind: row.get(1)?,
@@ -357,7 +359,7 @@ impl RawSession {
         })
     }
 
-    fn into_info(self) -> Result<SessionInfo, StoreError> {
+    pub(super) fn into_info(self) -> Result<SessionInfo, StoreError> {
         Ok(SessionInfo {
             id: SessionId(self.id),
             kind: self.kind.parse()?,

@@ -22,9 +22,8 @@ pub fn delta_text(metric: Metric, sample: &PostureSample, baseline: Option<&Base
     };
     match sample.metrics.get(metric) {
         Some(value) => format!(
-            "{:+.1}{} (baseline {:.1} ± {:.1})",
-            value - stats.mean,
-            metric.unit().suffix(),
+            "{} (baseline {:.1} ± {:.1})",
+            metric.format_change(value - stats.mean),
             stats.mean,
             stats.sd
         ),

@@ -14,10 +14,24 @@ fn models_dir() -> &'static Path {
 
 #[test]
 fn doctor_reports_ready_with_the_committed_models_and_fetched_runtime() {
-    let out = plumbline().arg("doctor").output().unwrap();
+    // The binary switches the runtime's telemetry off whatever the caller's environment says.
+    let out = plumbline()
+        .arg("doctor")
+        .env("ORT_DISABLE_TELEMETRY", "0")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("ONNX Runtime 1.31.1"), "{stdout}");
+    let telemetry = stdout
+        .lines()
+        .find(|line| line.contains("runtime telemetry"))
+        .unwrap_or_default();
+    assert!(telemetry.starts_with("[ok  ]"), "{stdout}");
+    assert!(
+        telemetry.contains("off: ORT_DISABLE_TELEMETRY=1"),
+        "{stdout}"
+    );
     assert!(stdout.contains("model pose_landmark_full"), "{stdout}");
     assert!(stdout.contains("plumbline is ready"), "{stdout}");
 }

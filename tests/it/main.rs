@@ -2,11 +2,15 @@
 
 mod capture;
 mod clips;
+#[cfg(target_os = "linux")]
+mod desktop;
 mod doctor;
 mod geometry;
 mod monitor;
 mod pose;
 mod posture;
+mod privacy;
 mod records;
+mod repo;
 mod store;
 mod ui;

@@ -8,29 +8,19 @@ use plumbline::posture::{
 /// A seated side view facing the image right (image pixels, y down), the ear `ear_dx` px
 /// ahead of the upright position.
 fn side(ear_dx: f32) -> Skeleton {
-    let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
-    let mut put = |i: L, x: f32, y: f32| {
-        landmarks[i as usize] = Landmark {
-            x_px: x,
-            y_px: y,
-            z_px: 0.0,
-            visibility: 0.95,
-            presence: 0.99,
-        };
-    };
-    put(L::RightShoulder, 300.0, 300.0);
-    put(L::LeftShoulder, 297.0, 300.0);
-    put(L::RightHip, 285.0, 520.0);
-    put(L::LeftHip, 282.0, 520.0);
-    put(L::RightKnee, 440.0, 525.0);
-    put(L::RightEar, 305.0 + ear_dx, 190.0 + ear_dx * 0.2);
-    put(L::LeftEar, 307.0 + ear_dx, 190.0 + ear_dx * 0.2);
-    put(L::Nose, 350.0 + ear_dx, 197.0 + ear_dx * 0.2);
-    Skeleton {
-        landmarks,
-        world: [WorldLandmark::default(); NUM_LANDMARKS],
-        presence: 0.99,
-    }
+    Skeleton::from_points(
+        &[
+            (L::RightShoulder, 300.0, 300.0),
+            (L::LeftShoulder, 297.0, 300.0),
+            (L::RightHip, 285.0, 520.0),
+            (L::LeftHip, 282.0, 520.0),
+            (L::RightKnee, 440.0, 525.0),
+            (L::RightEar, 305.0 + ear_dx, 190.0 + ear_dx * 0.2),
+            (L::LeftEar, 307.0 + ear_dx, 190.0 + ear_dx * 0.2),
+            (L::Nose, 350.0 + ear_dx, 197.0 + ear_dx * 0.2),
+        ],
+        0.95,
+    )
 }
 
 struct Session {

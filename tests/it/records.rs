@@ -12,11 +12,9 @@ use plumbline::posture::{
     Baseline, BaselineBuilder, BaselineRules, Metric, MetricStats, Metrics, PostureEvent,
     PostureSample, PostureState, View,
 };
+use plumbline::report::{Recording, build, export};
 use plumbline::store::access::sample_columns;
-use plumbline::store::report::{Recording, build};
-use plumbline::store::{
-    Hold, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole, export,
-};
+use plumbline::store::{Hold, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole};
 
 /// A deterministic 60-second side-view session at 10 fps: upright, a forward-head episode from
 /// 20 s to 45 s (CVA falling to about 41°, alert after 5 s), then upright again.

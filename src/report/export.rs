@@ -8,9 +8,8 @@ use serde_json::{Map, Value, json};
 
 use crate::posture::{Metric, PostureEvent};
 
-use super::access::sample_columns;
-use super::aggregate::SecondRow;
-use super::rows::{EventRow, SessionInfo};
+use crate::store::access::sample_columns;
+use crate::store::{EventRow, SecondRow, SessionInfo};
 
 /// Header of the events CSV (the alert's values are named after their metrics).
 pub const EVENT_COLUMNS: [&str; 8] = [
@@ -170,7 +169,7 @@ mod tests {
     #[test]
     fn header_and_cells_have_the_same_length() {
         let row =
-            super::super::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
+            crate::store::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
                 .remove(0);
         assert_eq!(cells(&row).len(), sample_columns().len());
         assert_eq!(sample_columns().len(), 8 + 8 * 4);

@@ -8,8 +8,7 @@ use crate::posture::{
     Baseline, Metric, MetricStats, PostureEvent, PostureState, RunningStats, Trend, View,
 };
 
-use super::aggregate::SecondRow;
-use super::rows::EventRow;
+use crate::store::{EventRow, SecondRow};
 
 /// CVA context bands (`docs/MEASUREMENT.md` §3), degrees, as `(label, lower bound, upper bound)`.
 ///

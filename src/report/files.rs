@@ -1,13 +1,13 @@
 //! Writing a stored session to files: the CSV and JSON exports of [`super::export`] and
-//! the HTML report of [`super::report`], for the window's session history (the
+//! the HTML report of [`super::build()`], for the window's session history (the
 //! `export` and `analyze` commands write the same formats).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::report::{Recording, build};
-use super::rows::SessionId;
-use super::{Store, StoreError, export};
+use crate::store::{SessionId, Store, StoreError};
+
+use super::{Recording, build, export};
 
 /// Reads a stored session back with its subject's latest baseline stored before the session
 /// ended (a calibration during it counts; a later baseline never does), for a report.

@@ -2,10 +2,10 @@
 //! the CVA distribution against the context bands, and time per RULA score.
 
 use crate::posture::{Metric, PostureEvent, PostureState};
-use crate::store::aggregate::SecondRow;
-use crate::store::rows::EventRow;
-use crate::store::stats::{BandShares, SessionSummary};
-use crate::store::svg::{Anchor, Scale, Svg};
+use crate::store::{EventRow, SecondRow};
+
+use super::stats::{BandShares, SessionSummary};
+use super::svg::{Anchor, Scale, Svg};
 
 /// Most points drawn per series; longer sessions are averaged into this many buckets.
 const MAX_POINTS: usize = 600;

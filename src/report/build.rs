@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use crate::posture::{Metric, PostureEvent, View};
-use crate::store::aggregate::SecondRow;
-use crate::store::rows::{EventRow, SessionInfo, StoredBaseline};
-use crate::store::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
+use crate::store::{EventRow, SecondRow, SessionInfo, StoredBaseline};
 
+use super::document::{Block, Document};
+use super::plots;
+use super::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
-use super::{Block, Document, plots};
 
 /// RULA neck score meanings (McAtamney & Corlett 1993).
 const RULA_NECK: [&str; 4] = [
@@ -350,16 +350,22 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
             } => Some(vec![
                 duration_text(row.t_ms / 1000.0),
                 num(cva_deg, 1),
-                num(forward_head_index, 2),
+                num(forward_head_index, 1),
             ]),
             _ => None,
         })
         .collect();
     if !rows.is_empty() {
         blocks.push(Block::Table {
-            head: ["Alert at", "CVA (°)", "Forward-head index"]
-                .map(String::from)
-                .to_vec(),
+            head: vec![
+                "Alert at".to_owned(),
+                format!("CVA ({})", Metric::Cva.unit().symbol()),
+                format!(
+                    "{} ({})",
+                    Metric::ForwardHeadIndex.description(),
+                    Metric::ForwardHeadIndex.unit().symbol()
+                ),
+            ],
             rows,
         });
     }

@@ -9,9 +9,9 @@
 use crate::posture::baseline::MIN_BASELINE_FRAMES;
 use crate::posture::{Metric, MetricStats, Trend};
 
-use super::rows::Visit;
 use super::stats::{Mdc, mdc_for};
-use super::visits::{MIN_HOLD_S, STANDARD_HOLD_S};
+use crate::store::Visit;
+use crate::store::visits::{MIN_HOLD_S, STANDARD_HOLD_S};
 
 /// What a change means, in words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

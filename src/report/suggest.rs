@@ -2,8 +2,8 @@
 //! suggestions and never as findings; the caveats of `docs/MEASUREMENT.md` §10 follow them in the
 //! report.
 
+use super::stats::{Comparison, SessionSummary};
 use crate::posture::{Metric, Trend};
-use crate::store::stats::{Comparison, SessionSummary};
 
 /// Share of time below the CVA cut-off above which the screen and seat are worth a look.
 const LOW_CVA_SHARE: f64 = 0.25;
@@ -128,7 +128,7 @@ pub const NOT_A_DIAGNOSIS: &str = "This report is not a diagnosis and plumbline 
 mod tests {
     use super::*;
     use crate::posture::View;
-    use crate::store::stats::BandShares;
+    use crate::report::stats::BandShares;
 
     #[test]
     fn low_cva_and_flexed_neck_prompt_suggestions() {
