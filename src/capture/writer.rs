@@ -37,12 +37,15 @@ pub enum Codec {
 }
 
 /// How a video is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VideoSettings {
     /// Frames per second as a fraction `(numerator, denominator)`, e.g. `(30000, 1001)`.
     pub rate: (i32, i32),
     /// The codec.
     pub codec: Codec,
+    /// Written as the container's `creation_time` tag (`YYYY-MM-DDTHH:MM:SSZ`), so a copy
+    /// of a recording keeps the date it was recorded ([`super::date`]).
+    pub creation_time: Option<String>,
 }
 
 /// A video file being written frame by frame; call [`VideoWriter::finish`] to close it.
@@ -82,6 +85,7 @@ impl VideoWriter {
             VideoSettings {
                 rate: (fps, 1),
                 codec: Codec::Mpeg4,
+                creation_time: None,
             },
         )
     }
@@ -165,6 +169,11 @@ impl VideoWriter {
         stream.set_time_base(encoder_time_base);
         stream.set_avg_frame_rate(frame_rate);
         stream.set_rate(frame_rate);
+        if let Some(when) = &settings.creation_time {
+            let mut metadata = ffmpeg::Dictionary::new();
+            metadata.set("creation_time", when);
+            output.set_metadata(metadata);
+        }
         let mut muxer_options = ffmpeg::Dictionary::new();
         muxer_options.set("movflags", "+faststart");
         output

@@ -15,8 +15,9 @@ use crate::pipeline::{Delivery, Pipeline, PipelineConfig, RatePolicy, SourceStat
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
+use crate::report::export::{FrameRecording, write_frames_csv};
 use crate::report::files::load_recording;
-use crate::report::{Recording, build};
+use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
 
 /// File extensions taken as videos when a folder is given.
@@ -88,6 +89,46 @@ pub struct Args {
     /// Subject code to file the sessions under (for a baseline comparison in the report).
     #[arg(long, value_name = "ID")]
     pub subject: Option<String>,
+
+    /// Also write every analysed frame (not only the per-second rows the database keeps) to
+    /// this CSV: one row per frame of every recording, with the measures valid in the views
+    /// seen.
+    #[arg(long, value_name = "FILE")]
+    pub frames_csv: Option<PathBuf>,
+
+    /// The report's title (default: "plumbline posture report").
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub title: Option<String>,
+
+    /// The client the assessment is for, printed at the top of the report.
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub client: Option<String>,
+
+    /// The site or workstation assessed.
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub site: Option<String>,
+
+    /// Who made the assessment.
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub assessor: Option<String>,
+}
+
+/// Longest `--title`, `--client`, `--site` or `--assessor`, characters.
+pub const MAX_HEADER_CHARS: usize = 200;
+
+/// A report header field: 1 to [`MAX_HEADER_CHARS`] characters, one line.
+fn header_text(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let chars = text.chars().count();
+    if chars == 0 || chars > MAX_HEADER_CHARS {
+        return Err(format!(
+            "must be 1 to {MAX_HEADER_CHARS} characters, got {chars}"
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("must be one line of text (no line breaks or control characters)".into());
+    }
+    Ok(text.to_owned())
 }
 
 /// Runs the command.
@@ -107,15 +148,21 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let mut store = Store::open_or_default(args.db.as_deref())?;
     let mut ids = Vec::new();
     let mut failures = Vec::new();
+    // The frames of each analysed recording, kept only for --frames-csv.
+    let mut frames: Vec<(SessionId, String, Vec<PostureSample>)> = Vec::new();
     for (index, input) in recordings.iter().enumerate() {
         let label = format!("[{}/{}] {}", index + 1, recordings.len(), input.display());
         let mut new = NewSession::new(SessionKind::Analysis, input.display().to_string());
         new.model = Some(args.model.as_str().to_owned());
         new.subject.clone_from(&args.subject);
-        match analyse_one(&mut store, &new, input, options, global, &label) {
+        let mut kept = Vec::new();
+        match analyse_one(&mut store, &new, input, options, global, &label, &mut kept) {
             Ok((session, analysed)) => {
                 eprintln!("{label}: {analysed} frames analysed, session {session}");
                 ids.push(session);
+                if args.frames_csv.is_some() {
+                    frames.push((session, file_name(input), kept));
+                }
             }
             // One bad recording does not cost the others their report.
             Err(err) => {
@@ -125,7 +172,17 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     anyhow::ensure!(!ids.is_empty(), "no recording could be analysed");
-    let document = build(&load_recordings(&store, &ids)?);
+    let header = ReportHeader {
+        title: args.title.clone(),
+        client: args.client.clone(),
+        site: args.site.clone(),
+        assessor: args.assessor.clone(),
+        prepared: crate::capture::date::utc_now(),
+    };
+    if let Some(path) = &args.frames_csv {
+        write_frames(path, &frames)?;
+    }
+    let document = build(&load_recordings(&store, &ids)?, &header);
     std::fs::write(&args.report, document.html())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
     eprintln!(
@@ -140,6 +197,42 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         eprintln!("not analysed: {}", failures.join(", "));
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// The file name of a recording, for tables and the frames CSV.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// Writes the frames CSV (mode 0600: it is health data).
+fn write_frames(
+    path: &Path,
+    frames: &[(SessionId, String, Vec<PostureSample>)],
+) -> anyhow::Result<()> {
+    let recordings: Vec<FrameRecording<'_>> = frames
+        .iter()
+        .map(|(session, recording, samples)| FrameRecording {
+            session: *session,
+            recording,
+            samples,
+        })
+        .collect();
+    super::annotate::create_private(path)?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    write_frames_csv(&mut out, &recordings)
+        .and_then(|()| std::io::Write::flush(&mut out))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let rows: usize = frames.iter().map(|(_, _, samples)| samples.len()).sum();
+    eprintln!("{rows} frames: {}", path.display());
+    Ok(())
 }
 
 /// Reads the stored sessions back (with the subject's baseline) for the report.
@@ -211,6 +304,7 @@ fn analyse_one(
     options: RunOptions,
     global: &Global,
     label: &str,
+    kept: &mut Vec<PostureSample>,
 ) -> anyhow::Result<(SessionId, u64)> {
     let spec = SourceSpec::parse(&input.to_string_lossy())?;
     let started = start_pipeline(spec, options, global)?;
@@ -218,7 +312,7 @@ fn analyse_one(
     let bar = progress_bar(label, started.duration_s);
     // The writer thread gets its own connection; WAL lets both work on the file.
     let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
-    let analysed = record(&started.updates, &writer, &bar, None, &mut Vec::new());
+    let analysed = record(&started.updates, &writer, &bar, None, kept);
     bar.finish_and_clear();
     drop(started);
     let (_, report) = writer.finish()?;
@@ -350,5 +444,22 @@ mod tests {
         );
         assert!(expand_inputs(&[dir.path().join("missing.mp4")]).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn header_fields_are_one_line_of_up_to_200_characters() {
+        assert_eq!(header_text("  Acme Ltd ").as_deref(), Ok("Acme Ltd"));
+        assert_eq!(header_text(&"é".repeat(200)).map(|t| t.len()), Ok(400));
+        let too_long = header_text(&"x".repeat(201)).expect_err("too long");
+        assert!(
+            too_long.contains("1 to 200 characters, got 201"),
+            "{too_long}"
+        );
+        assert!(header_text("   ").is_err());
+        assert!(
+            header_text("two\nlines")
+                .expect_err("control")
+                .contains("one line")
+        );
     }
 }

@@ -109,6 +109,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         VideoSettings {
             rate,
             codec: Codec::H264,
+            // The annotated copy keeps the recording's own date (not the file time of the copy).
+            creation_time: crate::capture::recording_date(&args.input)
+                .filter(|date| date.basis == crate::capture::DateBasis::Container)
+                .map(|date| date.utc),
         },
     )
     .with_context(|| format!("cannot write {}", args.out.display()))?;
@@ -255,7 +259,7 @@ fn partial_path(out: &Path) -> PathBuf {
 
 /// Creates (or empties) `path` readable and writable by its owner only, so the video FFmpeg
 /// writes into it is private from the first byte.
-fn create_private(path: &Path) -> anyhow::Result<()> {
+pub(super) fn create_private(path: &Path) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use super::Global;
 use super::text::{Align, WIDTH, short_time, table, wrap};
+use crate::report::capitalised;
 use crate::report::progress::{Progress, compare_visits, n_unit};
 use crate::store::visits::pick_pair;
 use crate::store::{SessionId, Store, Visit};
@@ -138,7 +139,7 @@ pub fn progress_text(progress: &Progress) -> String {
             .iter()
             .map(|change| {
                 vec![
-                    change.metric.short_label().to_owned(),
+                    capitalised(change.metric.short_label()),
                     stats(&change.baseline),
                     change.baseline.n.to_string(),
                     stats(&change.follow_up),

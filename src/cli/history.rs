@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use super::Global;
-use super::text::{Align, short_time, table, wrap};
-use crate::posture::{CVA_MDC_DEG, Metric};
-use crate::report::progress::{compare_visits, n_unit};
-use crate::store::visits::pick_pair;
-use crate::store::{SessionKind, Store, Visit, VisitRole};
+use super::text::{Align, table, wrap};
+use crate::report::history::{change_legend, history_document, visit_lines};
+use crate::store::{SessionKind, Store, Visit};
 
 /// Arguments of `plumbline history`.
 #[derive(Debug, clap::Args)]
@@ -26,6 +26,11 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Also write the visits as an HTML page with the CVA trend (mean ± SD per visit and the
+    /// minimal detectable change band).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -49,6 +54,12 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
          --subject {subject} --source ...`",
         store.path().display()
     );
+    if let Some(path) = &args.html {
+        super::annotate::create_private(path)?;
+        std::fs::write(path, history_document(subject, &visits).html())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("trend: {}", path.display());
+    }
     if args.json {
         let json = serde_json::json!({
             "subject": subject,
@@ -65,23 +76,6 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The CVA of a visit as `mean ± SD (n)`, with `photo(s)` when n counts photos.
-fn cva_cell(visit: &Visit) -> String {
-    let Some(stats) = visit.hold.baseline.metrics.get(&Metric::Cva) else {
-        return "-".to_owned();
-    };
-    let n = if n_unit(visit) == "photos" {
-        format!("{} photo{}", stats.n, if stats.n == 1 { "" } else { "s" })
-    } else {
-        stats.n.to_string()
-    };
-    if stats.n < 2 {
-        format!("{:.1} ({n})", stats.mean)
-    } else {
-        format!("{:.1} ± {:.1} ({n})", stats.mean, stats.sd)
-    }
-}
-
 /// The history as text that fits 100 columns.
 pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind)]) -> String {
     let title = format!("Visits of subject {subject}");
@@ -92,47 +86,16 @@ pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind
             0,
         ));
     } else {
-        let rows: Vec<Vec<String>> = visits
-            .iter()
-            .enumerate()
-            .map(|(index, visit)| {
-                let against = match visit.role {
-                    VisitRole::Baseline => String::new(),
-                    VisitRole::FollowUp => {
-                        match pick_pair(subject, visits, None, visit.hold.session) {
-                            Ok((base, follow)) if follow == index => {
-                                let progress = compare_visits(&visits[base], visit);
-                                progress
-                                    .changes
-                                    .iter()
-                                    .find(|change| change.metric == Metric::Cva)
-                                    .map_or_else(
-                                        || "no CVA in both".to_owned(),
-                                        |cva| {
-                                            format!(
-                                                "{:+.1}{} vs {}: {}",
-                                                cva.change,
-                                                if cva.caution { "*" } else { "" },
-                                                visits[base].hold.session.map_or(0, |s| s.0),
-                                                cva.verdict.text()
-                                            )
-                                        },
-                                    )
-                            }
-                            _ => "no baseline before".to_owned(),
-                        }
-                    }
-                };
+        let rows: Vec<Vec<String>> = visit_lines(subject, visits)
+            .into_iter()
+            .map(|line| {
                 vec![
-                    visit
-                        .hold
-                        .session
-                        .map_or_else(|| "-".to_owned(), |id| id.to_string()),
-                    short_time(&visit.hold.recorded_at),
-                    visit.role.label().to_owned(),
-                    visit.hold.baseline.view.name().to_owned(),
-                    cva_cell(visit),
-                    against,
+                    line.session,
+                    line.date,
+                    line.role.to_owned(),
+                    line.view.to_owned(),
+                    line.cva,
+                    line.change,
                 ]
             })
             .collect();
@@ -147,15 +110,7 @@ pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind
             ],
             &rows,
         ));
-        out.push_str(&wrap(
-            &format!(
-                "CVA: mean ± SD (n frames) of each hold. Change: against the baseline recorded \
-                 before the follow-up (its session), judged against the {CVA_MDC_DEG}° minimal \
-                 detectable change; * the comparison needs care (`plumbline compare \
-                 --follow-up M` says why)."
-            ),
-            0,
-        ));
+        out.push_str(&wrap(&change_legend(), 0));
         let notes: Vec<String> = visits
             .iter()
             .filter_map(|visit| {

@@ -18,6 +18,7 @@ use crate::capture::SourceSpec;
 use crate::pipeline::{SourceStatus, Update};
 use crate::posture::baseline::MIN_BASELINE_FRAMES;
 use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureEvent, PostureSample};
+use crate::report::capitalised;
 use crate::store::aggregate::aggregate_all;
 use crate::store::visits::STANDARD_HOLD_S;
 use crate::store::{Hold, NewSession, SessionId, SessionKind, SourceKind, Store, VisitRole};
@@ -210,7 +211,7 @@ pub fn summary_text(title: &str, recorded: &Recorded) -> String {
         .iter()
         .map(|(metric, stats)| {
             vec![
-                metric.short_label().to_owned(),
+                capitalised(metric.short_label()),
                 metric.unit().format(stats.mean, 1),
                 if stats.n < 2 {
                     "-".to_owned()

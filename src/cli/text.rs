@@ -66,15 +66,7 @@ pub fn wrap(text: &str, indent: usize) -> String {
     out
 }
 
-/// `2026-12-04T23:40:12.345Z` as `2026-12-04 23:40` (UTC); other text unchanged.
-pub fn short_time(iso: &str) -> String {
-    match (iso.get(..10), iso.get(11..16)) {
-        (Some(date), Some(time)) if iso.as_bytes().get(10) == Some(&b'T') => {
-            format!("{date} {time}")
-        }
-        _ => iso.to_owned(),
-    }
-}
+pub use crate::report::history::short_time;
 
 #[cfg(test)]
 mod tests {
@@ -108,11 +100,5 @@ mod tests {
                 .all(|line| line.starts_with("  word"))
         );
         assert_eq!(wrap("short", 0), "short\n");
-    }
-
-    #[test]
-    fn times_are_shortened() {
-        assert_eq!(short_time("2026-12-04T23:40:12.345Z"), "2026-12-04 23:40");
-        assert_eq!(short_time("yesterday"), "yesterday");
     }
 }

@@ -134,7 +134,7 @@ pub fn compare_visits(baseline: &Visit, follow_up: &Visit) -> Progress {
             continue;
         };
         let mdc = mdc_for(metric, base);
-        let name = metric.short_label();
+        let name = super::capitalised(metric.short_label());
         let unit = metric.unit().suffix();
         let before = warnings.len();
         for (side, stats, visit) in [

@@ -8,11 +8,12 @@ mod visits;
 
 use std::process::Command;
 
+use plumbline::capture::{DateBasis, RecordingDate};
 use plumbline::posture::{
     Baseline, BaselineBuilder, BaselineRules, Metric, MetricStats, Metrics, PostureEvent,
     PostureSample, PostureState, View,
 };
-use plumbline::report::{Recording, build, export};
+use plumbline::report::{Recording, ReportHeader, build, export};
 use plumbline::store::access::sample_columns;
 use plumbline::store::{Hold, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole};
 
@@ -213,14 +214,45 @@ fn report_text_snapshot_with_baseline() -> Result<(), Box<dyn std::error::Error>
         rows: store.samples(id)?,
         events: store.events(id)?,
         baseline: Some(baseline.clone()),
+        recorded: Some(RecordingDate {
+            utc: "2026-11-30T14:05:00Z".into(),
+            basis: DateBasis::Container,
+        }),
     };
-    let document = build(&[recording]);
+    let header = ReportHeader {
+        title: Some("Workstation assessment".into()),
+        client: Some("Acme Ltd".into()),
+        site: Some("Desk 4, second floor".into()),
+        assessor: Some("J. Doe".into()),
+        prepared: Some("2026-12-05T10:00:00Z".into()),
+    };
+    let document = build(&[recording], &header);
     let text = document
         .text()
         .replace(&baseline.recorded_at, "<recorded_at>");
     // The forward-head episode is 25 s of 60: CVA below the cut-off, RULA neck 3, beyond MDC.
     assert!(text.contains("cva_deg"));
     assert!(text.contains("Seek medical care now"));
+    // Handed to a client: who, where, by whom, and when the recording was made.
+    assert!(text.starts_with("Workstation assessment\n"));
+    for field in [
+        "Client:",
+        "Acme Ltd",
+        "Site:",
+        "Assessor:",
+        "J. Doe",
+        "Report written:",
+        "Recorded 2026-11-30 14:05 UTC (from the recording's metadata)",
+    ] {
+        assert!(text.contains(field), "{field} missing");
+    }
+    // A one-minute recording gives minutes and shares, never a rate per hour.
+    assert!(
+        !text.contains("per hour") && !text.contains("min/h"),
+        "{text}"
+    );
+    assert!(text.contains("Forward head as judged:"));
+    assert!(text.contains("less than 10 min"));
     snapshot("report_text", &text);
     Ok(())
 }
@@ -238,10 +270,11 @@ fn html_report_has_inline_plots_and_no_remote_resources() -> Result<(), Box<dyn 
                 rows: store.samples(*id)?,
                 events: store.events(*id)?,
                 baseline: None,
+                recorded: None,
             })
         })
         .collect::<Result<_, _>>()?;
-    let document = build(&recordings);
+    let document = build(&recordings, &ReportHeader::default());
     let html = document.html();
     assert!(
         html.matches("<svg").count() >= 6,

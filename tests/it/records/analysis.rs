@@ -66,9 +66,12 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
     assert!(text.contains("CVA"), "{text}");
 
     let report = dir.path().join("r.html");
+    let frames_csv = dir.path().join("frames.csv");
     plumbline(&[
         "analyze",
         utf8(&visit),
+        "--frames-csv",
+        utf8(&frames_csv),
         "--report",
         utf8(&report),
         "--db",
@@ -77,6 +80,14 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
         "P9",
         "--model",
         "lite",
+        "--title",
+        "Workstation assessment",
+        "--client",
+        "Acme Ltd",
+        "--site",
+        "Desk 4",
+        "--assessor",
+        "J. Doe",
     ]);
 
     let store = Store::open(&db)?;
@@ -109,10 +120,40 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
     );
     drop(store);
 
+    // Every analysed frame in the frames CSV, with the side view's measures only.
+    let frames = std::fs::read_to_string(&frames_csv)?;
+    let header = frames.lines().next().ok_or("a header")?;
+    assert!(header.starts_with("session,recording,t_ms,frame,view,state,"));
+    assert!(
+        header.contains(",cva_deg,") && !header.contains("shoulder_tilt_deg"),
+        "{header}"
+    );
+    assert_eq!(frames.lines().count() as u64 - 1, decoded_frames(&visit)?);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&frames_csv)?.permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
     let html = std::fs::read_to_string(&report)?;
     assert!(html.matches("<svg").count() >= 2);
     assert!(!html.contains("http"));
     assert!(html.contains("Compared with the baseline"));
+    // A report a client can be handed: the fields given, the clip's own date (this clip carries
+    // no date tag, so its file time, labelled so), and no rate per hour from 14 seconds.
+    assert!(html.contains("<title>Workstation assessment</title>"));
+    for field in [
+        "<dt>Client</dt><dd>Acme Ltd</dd>",
+        "<dt>Site</dt><dd>Desk 4</dd>",
+        "<dt>Assessor</dt><dd>J. Doe</dd>",
+        "file modification time",
+    ] {
+        assert!(html.contains(field), "{field} missing");
+    }
+    assert!(!html.contains("per hour") && !html.contains("min/h"));
 
     let out = plumbline(&[
         "export",

@@ -89,8 +89,29 @@ fn each_follow_up_is_compared_with_the_baseline_before_it() -> Result<(), Box<dy
     let session = |index: usize| visits[index]["hold"]["session"].as_i64().expect("session");
     let (b1, f1, b2, f2) = (session(0), session(1), session(2), session(3));
 
-    let text = ok(&["history", "--subject", "P1", "--db", utf8(&db)]);
+    let trend = dir.path().join("trend.html");
+    let text = ok(&[
+        "history",
+        "--subject",
+        "P1",
+        "--db",
+        utf8(&db),
+        "--html",
+        utf8(&trend),
+    ]);
     assert_fits_100_columns(&text);
+    // The HTML trend: a point per visit, an MDC band per baseline, the same table.
+    let html = std::fs::read_to_string(&trend)?;
+    assert_eq!(html.matches("class=\"mdc-band\"").count(), 2);
+    assert_eq!(
+        html.matches("class=\"visit-baseline\"").count()
+            + html.matches("class=\"visit-follow-up\"").count(),
+        4
+    );
+    assert!(
+        html.contains(&format!("<td class=\"num\">{f2}</td>")),
+        "{html}"
+    );
     for id in [b1, f1, b2, f2] {
         assert!(
             text.lines()
