@@ -210,7 +210,7 @@ mod tests {
             codec: Codec::Mpeg4,
             creation_time: Some("2024-05-01T10:20:30Z".into()),
         };
-        let mut writer = VideoWriter::create_with(&path, 32, 32, settings)?;
+        let mut writer = VideoWriter::create_with(&path, 32, 32, &settings)?;
         for _ in 0..3 {
             writer.push(&image::RgbImage::new(32, 32))?;
         }

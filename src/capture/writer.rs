@@ -82,7 +82,7 @@ impl VideoWriter {
             path,
             width,
             height,
-            VideoSettings {
+            &VideoSettings {
                 rate: (fps, 1),
                 codec: Codec::Mpeg4,
                 creation_time: None,
@@ -96,7 +96,7 @@ impl VideoWriter {
         path: &Path,
         width: u32,
         height: u32,
-        settings: VideoSettings,
+        settings: &VideoSettings,
     ) -> Result<Self, CaptureError> {
         super::video::init_ffmpeg()?;
         let fail = CaptureError::ffmpeg;

@@ -41,6 +41,10 @@ pub struct Args {
     #[arg(long)]
     pub no_blur: bool,
 
+    /// Draw nothing (no skeleton, CVA or state): only the anonymised footage.
+    #[arg(long)]
+    pub no_overlay: bool,
+
     /// Replace OUT if it exists.
     #[arg(long)]
     pub overwrite: bool,
@@ -106,7 +110,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         &partial.path,
         width,
         height,
-        VideoSettings {
+        &VideoSettings {
             rate,
             codec: Codec::H264,
             // The annotated copy keeps the recording's own date (not the file time of the copy).
@@ -138,7 +142,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         &format!("annotate {}", args.input.display()),
         started.duration_s,
     );
-    let mut annotator = Annotator::new(!args.no_blur);
+    let mut annotator = Annotator::new(!args.no_blur).with_overlay(!args.no_overlay);
     let mut faces = FaceCounts::default();
     let mut expected_seq = 0_u64;
     let mut missing = 0_u64;

@@ -43,6 +43,7 @@ pub enum FaceOutcome {
 #[derive(Clone, Debug)]
 pub struct Annotator {
     blur: bool,
+    overlay: bool,
     faces: FaceTracker,
 }
 
@@ -51,8 +52,17 @@ impl Annotator {
     pub fn new(blur: bool) -> Self {
         Self {
             blur,
+            overlay: true,
             faces: FaceTracker::default(),
         }
+    }
+
+    /// Draws the skeleton, CVA and state when `overlay` is true (the default); without, the
+    /// frames are only anonymised.
+    #[must_use]
+    pub fn with_overlay(mut self, overlay: bool) -> Self {
+        self.overlay = overlay;
+        self
     }
 
     /// Draws on `image` (the frame `estimate` and `sample` describe).
@@ -79,6 +89,9 @@ impl Annotator {
         } else {
             FaceOutcome::Off
         };
+        if !self.overlay {
+            return outcome;
+        }
         let scale = Scale::for_height(image.height());
         let mut canvas = Canvas::new(image);
         if let Some(skeleton) = skeleton {

@@ -253,7 +253,7 @@ fn recording_section(
         ),
     }));
     blocks.push(Block::Paragraph(format!(
-        "Session {} ({}), analysed {}; {} analysed, person present {}; dominant view {}; pose model {}{}.",
+        "Session {} ({}), stored {}; {} analysed, person present {}; dominant view {}; pose model {}{}.",
         info.id,
         info.kind.as_str(),
         short_utc(&info.started_at),
@@ -431,11 +431,11 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
     )));
     if summary.present_s > 0.0 && summary.present_s < MIN_RATE_PERIOD_S {
         blocks.push(Block::Note(format!(
-            "The person was present for {} here, less than {}: times are given in minutes and \
-             as shares of the time present. A rate per hour would extrapolate this recording \
-             to a working hour it does not show.",
+            "The person was present for {} here, less than {:.0} minutes: times are given in \
+             minutes and as shares of the time present. A rate per hour would extrapolate this \
+             recording to a working hour it does not show.",
             duration_text(summary.present_s),
-            duration_text(MIN_RATE_PERIOD_S)
+            MIN_RATE_PERIOD_S / 60.0
         )));
     }
     let rows: Vec<Vec<String>> = recording

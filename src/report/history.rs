@@ -26,7 +26,8 @@ pub fn short_time(iso: &str) -> String {
 pub struct VisitLine {
     /// The session id, `-` when unknown.
     pub session: String,
-    /// When the hold was recorded, `YYYY-MM-DD HH:MM` UTC.
+    /// The day the hold was recorded, `YYYY-MM-DD` UTC (the session tells visits of one day
+    /// apart; the time is in `--json`).
     pub date: String,
     /// `baseline` or `follow-up`.
     pub role: &'static str,
@@ -66,7 +67,12 @@ pub fn visit_lines(subject: &str, visits: &[Visit]) -> Vec<VisitLine> {
                 .hold
                 .session
                 .map_or_else(|| "-".to_owned(), |id| id.to_string()),
-            date: short_time(&visit.hold.recorded_at),
+            date: visit
+                .hold
+                .recorded_at
+                .get(..10)
+                .unwrap_or(&visit.hold.recorded_at)
+                .to_owned(),
             role: visit.role.label(),
             view: visit.hold.baseline.view.name(),
             cva: cva_cell(visit),

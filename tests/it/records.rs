@@ -248,11 +248,11 @@ fn report_text_snapshot_with_baseline() -> Result<(), Box<dyn std::error::Error>
     }
     // A one-minute recording gives minutes and shares, never a rate per hour.
     assert!(
-        !text.contains("per hour") && !text.contains("min/h"),
+        !text.contains("min per hour") && !text.contains("min/h"),
         "{text}"
     );
     assert!(text.contains("Forward head as judged:"));
-    assert!(text.contains("less than 10 min"));
+    assert!(text.contains("less than 10 minutes"));
     snapshot("report_text", &text);
     Ok(())
 }

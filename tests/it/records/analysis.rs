@@ -153,7 +153,7 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
     ] {
         assert!(html.contains(field), "{field} missing");
     }
-    assert!(!html.contains("per hour") && !html.contains("min/h"));
+    assert!(!html.contains("min per hour") && !html.contains("min/h"));
 
     let out = plumbline(&[
         "export",
