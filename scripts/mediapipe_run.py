@@ -108,8 +108,8 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=None, help="stop after N frames")
     ap.add_argument("--out", default="-", help="JSON lines output (default stdout)")
     ap.add_argument("--bench", action="store_true",
-                    help="no JSON lines; print one timing JSON object (decode + process) "
-                         "to stdout")
+                    help="no JSON lines; write one timing JSON object (decode + process) "
+                         "to --out")
     args = ap.parse_args()
 
     if not args.solution_defaults:
@@ -148,7 +148,7 @@ def main() -> None:
             "process_median_ms": 1000.0 * steady[len(steady) // 2],
             "total_s": end - start,
         }
-        print(json.dumps(report))
+        out.write(json.dumps(report) + "\n")
     if out is not sys.stdout:
         out.close()
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use ort::session::Session;
-use ort::session::builder::GraphOptimizationLevel;
+use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
@@ -251,6 +251,30 @@ pub fn read_verified(dir: &Path, kind: ModelKind) -> Result<(PathBuf, Vec<u8>), 
     Ok((path, bytes))
 }
 
+/// How ONNX Runtime runs one model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Intra-op threads, the calling thread included.
+    pub intra_threads: usize,
+    /// Whether the intra-op pool's threads spin while they wait for work: the quickest hand-over
+    /// when their cores are free, CPU taken from everything else when not.
+    pub spinning: bool,
+    /// ONNX Runtime's CPU memory arena and memory pattern: a few per cent less CPU per run, a
+    /// few MB more resident memory (the monitor leaves them off, docs/MONITOR.md).
+    pub arena: bool,
+}
+
+impl SessionOptions {
+    /// `intra_threads` threads with ONNX Runtime's spinning pool, no arena.
+    pub fn threads(intra_threads: usize) -> Self {
+        Self {
+            intra_threads,
+            spinning: true,
+            arena: false,
+        }
+    }
+}
+
 /// Verifies `kind` and builds an ONNX Runtime session for it with `intra_threads` intra-op
 /// threads, one inter-op thread and all graph optimisations. Initialises the runtime first.
 pub fn open_session(
@@ -258,6 +282,17 @@ pub fn open_session(
     kind: ModelKind,
     intra_threads: usize,
 ) -> Result<Session, ModelError> {
+    let mut sessions = open_sessions(dir, kind, &[SessionOptions::threads(intra_threads)])?;
+    Ok(sessions.remove(0))
+}
+
+/// Verifies `kind` once and builds one session per entry of `layouts` (one inter-op thread
+/// and all graph optimisations each); the sessions share their pre-packed weights.
+pub fn open_sessions(
+    dir: &Path,
+    kind: ModelKind,
+    layouts: &[SessionOptions],
+) -> Result<Vec<Session>, ModelError> {
     let environment = runtime::environment()?;
     let (path, bytes) = read_verified(dir, kind)?;
     let invalid = |reason: String| ModelError::Invalid {
@@ -265,28 +300,37 @@ pub fn open_session(
         reason,
         fix: kind.fix(),
     };
-    let session = Session::builder(environment)
-        .map_err(|e| invalid(e.to_string()))?
-        .with_optimization_level(GraphOptimizationLevel::Level3)
-        .map_err(|e| invalid(e.to_string()))?
-        .with_intra_threads(intra_threads.max(1))
-        .map_err(|e| invalid(e.to_string()))?
-        .with_inter_threads(1)
-        .map_err(|e| invalid(e.to_string()))?
-        // No CPU arena, no memory pattern: 5 MB less peak RSS in the monitor at the same CPU
-        // (docs/MONITOR.md).
-        .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(false).build()])
-        .map_err(|e| invalid(e.to_string()))?
-        .with_memory_pattern(false)
-        .map_err(|e| invalid(e.to_string()))?
-        .commit_from_memory(&bytes)
-        .map_err(|e| invalid(e.to_string()))?;
-    check_interface(&session, &spec(kind)?).map_err(|detail| ModelError::Interface {
-        path: path.clone(),
-        detail,
-        fix: kind.fix(),
-    })?;
-    Ok(session)
+    let prepacked = PrepackedWeights::new();
+    let mut sessions = Vec::with_capacity(layouts.len());
+    for layout in layouts {
+        let session = Session::builder(environment)
+            .map_err(|e| invalid(e.to_string()))?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| invalid(e.to_string()))?
+            .with_intra_threads(layout.intra_threads.max(1))
+            .map_err(|e| invalid(e.to_string()))?
+            .with_inter_threads(1)
+            .map_err(|e| invalid(e.to_string()))?
+            .with_intra_op_spinning(layout.spinning)
+            .map_err(|e| invalid(e.to_string()))?
+            .with_execution_providers([ort::ep::CPU::default()
+                .with_arena_allocator(layout.arena)
+                .build()])
+            .map_err(|e| invalid(e.to_string()))?
+            .with_memory_pattern(layout.arena)
+            .map_err(|e| invalid(e.to_string()))?
+            .with_prepacked_weights(&prepacked)
+            .map_err(|e| invalid(e.to_string()))?
+            .commit_from_memory(&bytes)
+            .map_err(|e| invalid(e.to_string()))?;
+        check_interface(&session, &spec(kind)?).map_err(|detail| ModelError::Interface {
+            path: path.clone(),
+            detail,
+            fix: kind.fix(),
+        })?;
+        sessions.push(session);
+    }
+    Ok(sessions)
 }
 
 /// Compares the session's inputs and outputs (names, order, shapes) with the manifest.

@@ -53,6 +53,13 @@ pub const DEFAULT_AT_RISK_FPS: f64 = 4.0;
 /// How often a camera that another program uses is tried again (quietly).
 pub const CAMERA_BUSY_RETRY: Duration = Duration::from_secs(30);
 
+/// Default analysis rate of recordings (`plumbline analyze --rate`), frames per second of
+/// source time; docs/RECORDS.md gives the reasons for the value.
+pub const DEFAULT_ANALYSIS_FPS: f64 = 10.0;
+
+/// Highest analysis rate a user can ask for, frames per second (above any camera's rate).
+pub const MAX_ANALYSIS_FPS: f64 = 1000.0;
+
 /// How often blocked threads look at the stop flag.
 const STOP_POLL: Duration = Duration::from_millis(100);
 

@@ -209,6 +209,7 @@ mod tests {
             rate: (10, 1),
             codec: Codec::Mpeg4,
             creation_time: Some("2024-05-01T10:20:30Z".into()),
+            b_frames: 0,
         };
         let mut writer = VideoWriter::create_with(&path, 32, 32, &settings)?;
         for _ in 0..3 {

@@ -11,11 +11,24 @@
 //!   frame is earlier than the duration its header announces. After that, `Ok(None)`.
 //! - More than [`MAX_BAD_PACKETS_IN_A_ROW`] undecodable packets in a row end the source with
 //!   [`CaptureError::Corrupt`]; isolated bad packets are skipped with a warning.
+//!
+//! # Analysing fewer frames than the source has
+//! With a minimum interval ([`FrameSource::set_min_interval_ms`]) frames closer than that to
+//! the last delivered one are dropped before the RGB conversion. A packet whose presentation
+//! time is before the next due time cannot be delivered (frames come out in presentation
+//! order, and none before it is due either), so it is decoded with `skip_frame = NONREF`:
+//! the decoder drops it without decoding when no other frame refers to it (B-frames of most
+//! encoders), and decodes it as usual otherwise. The delivered frames are the same; `seq`
+//! still counts every frame of the source.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use ffmpeg_next as ffmpeg;
+use ffmpeg_next::codec::discard::Discard;
 use ffmpeg_next::format::Pixel;
 use ffmpeg_next::software::scaling;
 use ffmpeg_next::{Rational, codec, decoder, format, frame, media};
@@ -25,6 +38,9 @@ use super::{CaptureError, Frame, FrameSource};
 
 /// Undecodable packets in a row after which the file counts as corrupt.
 pub const MAX_BAD_PACKETS_IN_A_ROW: u32 = 25;
+
+/// A packet must be this much earlier than the next due time to be skipped in the decoder.
+const SKIP_MARGIN_MS: f64 = 1.0;
 
 /// Frame rate assumed when the stream does not declare one.
 const FALLBACK_FPS: f64 = 30.0;
@@ -41,6 +57,10 @@ pub(crate) fn init_ffmpeg() -> Result<(), CaptureError> {
 }
 
 /// A video file decoded frame by frame.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent decoder state flags (skipping, input done, finished)"
+)]
 pub struct VideoSource {
     path: PathBuf,
     input: format::context::Input,
@@ -66,6 +86,15 @@ pub struct VideoSource {
     last_delivered_ms: Option<f64>,
     /// Source time of the newest decoded frame (delivered or skipped).
     last_t_ms: Option<f64>,
+    /// Whether packets that cannot be due are sent with `skip_frame = NONREF`.
+    skip_undue: bool,
+    /// The decoder's current `skip_frame` setting is `NONREF`.
+    skipping: bool,
+    /// Time stamps of packets sent while skipping that have not come out yet (smallest
+    /// first): those passed over were dropped by the decoder and still count in `seq`.
+    skip_sent: BinaryHeap<Reverse<i64>>,
+    /// Frames the decoder produced (delivered or not).
+    decoded_frames: u64,
     input_done: bool,
     finished: bool,
     /// The demuxer's error when reading stopped before a clean end of file.
@@ -135,6 +164,10 @@ impl VideoSource {
             min_interval_ms: 0.0,
             last_delivered_ms: None,
             last_t_ms: None,
+            skip_undue: true,
+            skipping: false,
+            skip_sent: BinaryHeap::new(),
+            decoded_frames: 0,
             input_done: false,
             finished: false,
             read_error: None,
@@ -171,11 +204,75 @@ impl VideoSource {
         (self.decoder.width(), self.decoder.height())
     }
 
+    /// Frames decoded so far, including those not delivered (fewer than the source has when
+    /// undue frames were skipped in the decoder).
+    pub fn decoded_frames(&self) -> u64 {
+        self.decoded_frames
+    }
+
+    /// Turns off skipping undue frames in the decoder (they are then decoded and dropped
+    /// before the RGB conversion); for comparisons.
+    pub fn set_skip_undue(&mut self, skip: bool) {
+        self.skip_undue = skip;
+    }
+
+    /// Time of a time stamp in stream units, milliseconds from the stream's start.
+    fn ts_ms(&self, ts: i64) -> f64 {
+        (ts - self.start_ts) as f64 * f64::from(self.time_base) * 1000.0
+    }
+
+    /// Whether a packet presented at `pts` comes before the next due frame, so it cannot be
+    /// delivered (with a margin of a millisecond against rounding).
+    fn undue(&self, pts: Option<i64>) -> bool {
+        let (Some(pts), Some(last)) = (pts, self.last_delivered_ms) else {
+            return false;
+        };
+        self.skip_undue
+            && self.min_interval_ms > 0.0
+            && self.ts_ms(pts) < last + self.min_interval_ms - SKIP_MARGIN_MS
+    }
+
+    /// Sets the decoder's `skip_frame` for the packet about to be sent.
+    fn prepare_skip(&mut self, pts: Option<i64>) {
+        let skip = self.undue(pts);
+        if skip != self.skipping {
+            self.decoder.skip_frame(if skip {
+                Discard::NonReference
+            } else {
+                Discard::Default
+            });
+            self.skipping = skip;
+        }
+        if let (true, Some(pts)) = (skip, pts) {
+            self.skip_sent.push(Reverse(pts));
+        }
+    }
+
+    /// The source frame number of a decoded frame at `ts`: the running count plus the
+    /// frames the decoder dropped before it.
+    fn frame_number(&mut self, ts: Option<i64>) -> u64 {
+        if let Some(ts) = ts {
+            while let Some(&Reverse(sent)) = self.skip_sent.peek() {
+                if sent > ts {
+                    break;
+                }
+                self.skip_sent.pop();
+                if sent < ts {
+                    self.seq += 1;
+                }
+            }
+        }
+        let seq = self.seq;
+        self.seq += 1;
+        seq
+    }
+
     /// Feeds one packet (or the end of input) to the decoder.
     fn feed(&mut self) -> Result<(), CaptureError> {
         let mut packet = ffmpeg::Packet::empty();
         match packet.read(&mut self.input) {
             Ok(()) if packet.stream() == self.stream_index => {
+                self.prepare_skip(packet.pts());
                 match self.decoder.send_packet(&packet) {
                     Ok(()) => self.bad_packets_in_a_row = 0,
                     Err(err) => self.bad_packet(err)?,
@@ -244,12 +341,9 @@ impl VideoSource {
         Ok(None)
     }
 
-    /// Source time of the frame in `decoded`.
-    fn decoded_t_ms(&self) -> f64 {
-        match self.decoded.timestamp().or(self.decoded.pts()) {
-            Some(ts) => (ts - self.start_ts) as f64 * f64::from(self.time_base) * 1000.0,
-            None => self.seq as f64 * self.frame_interval_ms,
-        }
+    /// Time stamp of the frame in `decoded`, stream units.
+    fn decoded_ts(&self) -> Option<i64> {
+        self.decoded.timestamp().or(self.decoded.pts())
     }
 
     /// Converts `decoded` to an RGB image, rebuilding the converter if the geometry changed.
@@ -314,9 +408,10 @@ impl FrameSource for VideoSource {
         while !self.finished {
             match self.decoder.receive_frame(&mut self.decoded) {
                 Ok(()) => {
-                    let t_ms = self.decoded_t_ms();
-                    let seq = self.seq;
-                    self.seq += 1;
+                    self.decoded_frames += 1;
+                    let ts = self.decoded_ts();
+                    let seq = self.frame_number(ts);
+                    let t_ms = ts.map_or(seq as f64 * self.frame_interval_ms, |ts| self.ts_ms(ts));
                     self.last_t_ms = Some(t_ms);
                     let due = self
                         .last_delivered_ms
@@ -450,6 +545,58 @@ mod tests {
         assert!(err.is_none(), "{err:?}");
         let seqs: Vec<u64> = frames.iter().map(|f| f.seq).collect();
         assert_eq!(seqs, vec![0, 3, 6, 9]);
+        Ok(())
+    }
+
+    /// (seq, t_ms) of every delivered frame at a minimum interval, and the decoded count.
+    fn delivered(
+        path: &Path,
+        interval_ms: f64,
+        skip: bool,
+    ) -> Result<(Vec<(u64, i64)>, u64), CaptureError> {
+        let mut source = VideoSource::open(path, Pacing::AsFastAsPossible)?;
+        source.set_min_interval_ms(interval_ms);
+        source.set_skip_undue(skip);
+        let (frames, err) = read_all(&mut source);
+        assert!(err.is_none(), "{err:?}");
+        let picked = frames
+            .iter()
+            .map(|f| (f.seq, f.t_ms.round() as i64))
+            .collect();
+        Ok((picked, source.decoded_frames()))
+    }
+
+    #[test]
+    fn undue_b_frames_are_not_decoded_and_the_same_frames_are_delivered() -> Result<(), CaptureError>
+    {
+        use crate::capture::writer::VideoWriter;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.mkv");
+        let mut writer = VideoWriter::create_with_b_frames(&path, 64, 48, 30, 2)?;
+        for image in &clip(60) {
+            writer.push(image)?;
+        }
+        writer.finish()?;
+        // Every frame: nothing to skip.
+        let (all, decoded_all) = delivered(&path, 0.0, true)?;
+        assert_eq!(all.len(), 60);
+        assert_eq!(decoded_all, 60);
+        for interval_ms in [100.0, 250.0, 500.0] {
+            let (plain, decoded_plain) = delivered(&path, interval_ms, false)?;
+            let (skipped, decoded_skipped) = delivered(&path, interval_ms, true)?;
+            assert_eq!(decoded_plain, 60);
+            assert_eq!(skipped, plain, "same frames (seq, ms) at {interval_ms} ms");
+            let expected = (2000.0 / interval_ms) as usize;
+            assert!(
+                plain.len().abs_diff(expected) <= 1,
+                "{} frames at {interval_ms} ms",
+                plain.len()
+            );
+            assert!(
+                decoded_skipped < 50,
+                "B-frames skipped at {interval_ms} ms: {decoded_skipped} of 60 decoded"
+            );
+        }
         Ok(())
     }
 }

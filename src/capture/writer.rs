@@ -46,6 +46,9 @@ pub struct VideoSettings {
     /// Written as the container's `creation_time` tag (`YYYY-MM-DDTHH:MM:SSZ`), so a copy
     /// of a recording keeps the date it was recorded ([`super::date`]).
     pub creation_time: Option<String>,
+    /// Up to this many B-frames between reference frames (frames no other frame refers to,
+    /// as most camera and screen recorders write them); 0 for none.
+    pub b_frames: usize,
 }
 
 /// A video file being written frame by frame; call [`VideoWriter::finish`] to close it.
@@ -86,6 +89,29 @@ impl VideoWriter {
                 rate: (fps, 1),
                 codec: Codec::Mpeg4,
                 creation_time: None,
+                b_frames: 0,
+            },
+        )
+    }
+
+    /// As [`VideoWriter::create`], with up to `b_frames` B-frames between reference frames.
+    pub fn create_with_b_frames(
+        path: &Path,
+        width: u32,
+        height: u32,
+        fps: u32,
+        b_frames: usize,
+    ) -> Result<Self, CaptureError> {
+        let fps = fps.max(1) as i32;
+        Self::create_with(
+            path,
+            width,
+            height,
+            &VideoSettings {
+                rate: (fps, 1),
+                codec: Codec::Mpeg4,
+                creation_time: None,
+                b_frames,
             },
         )
     }
@@ -128,6 +154,7 @@ impl VideoWriter {
                 .video()
                 .map_err(fail("preparing the encoder"))?;
             configure(&mut video, (even_w, even_h), frame_rate, global_header);
+            video.set_max_b_frames(settings.b_frames);
             let mut options = ffmpeg::Dictionary::new();
             if name == "libx264" {
                 options.set("preset", "veryfast");
@@ -155,6 +182,7 @@ impl VideoWriter {
                 .video()
                 .map_err(fail("preparing the encoder"))?;
             configure(&mut video, (even_w, even_h), frame_rate, global_header);
+            video.set_max_b_frames(settings.b_frames);
             video.set_bit_rate(BIT_RATE.max(h264_bit_rate(even_w, even_h, frame_rate) * 2));
             (
                 codec,

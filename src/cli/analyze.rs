@@ -1,6 +1,8 @@
-//! `plumbline analyze`: runs the real pipeline in analysis mode (every frame, as fast as the
-//! machine decodes) over recordings, stores one session per recording, and writes one
-//! self-contained HTML report.
+//! `plumbline analyze`: runs the real pipeline in analysis mode (every selected frame, as fast
+//! as the machine decodes) over recordings, several at once (`--jobs`), stores one session per
+//! recording, and writes one self-contained HTML report.
+
+mod batch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,11 +13,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Global;
 use crate::capture::{Pacing, SourceSpec};
-use crate::pipeline::{Delivery, Pipeline, PipelineConfig, RatePolicy, SourceStatus, Update};
+use crate::pipeline::{
+    DEFAULT_ANALYSIS_FPS, Delivery, MAX_ANALYSIS_FPS, Pipeline, PipelineConfig, RatePolicy,
+    SourceStatus, Update,
+};
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
-use crate::report::export::{FrameRecording, write_frames_csv};
 use crate::report::files::load_recording;
 use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
@@ -57,9 +61,79 @@ pub(super) struct RunOptions {
     pub model: ModelChoice,
     /// Frames analysed per second of source time; `None` for every frame.
     pub fps: Option<f64>,
+    /// ONNX Runtime intra-op threads of the pose engine.
+    pub intra_threads: usize,
     /// The frames are independent still photos: the pose engine detects on each (no tracking
     /// or smoothing across photos) and the view is taken from each photo alone.
     pub stills: bool,
+}
+
+impl RunOptions {
+    /// `model` at `fps` with the cores of the machine for one pipeline.
+    pub fn new(model: ModelChoice, fps: Option<f64>) -> Self {
+        Self {
+            model,
+            fps,
+            intra_threads: batch::intra_threads_per_job(1),
+            stills: false,
+        }
+    }
+}
+
+/// The analysis rate on the command line: frames per second of source time, or every frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rate {
+    /// Every decoded frame.
+    Every,
+    /// At most this many frames per second of source time.
+    Fps(f64),
+}
+
+impl Rate {
+    /// Frames per second, `None` for every frame.
+    pub fn fps(self) -> Option<f64> {
+        match self {
+            Rate::Every => None,
+            Rate::Fps(fps) => Some(fps),
+        }
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rate::Every => f.write_str("all"),
+            Rate::Fps(fps) => write!(f, "{fps}"),
+        }
+    }
+}
+
+/// Parses `--rate`: a number of frames per second in (0, MAX_ANALYSIS_FPS], or `all`.
+fn parse_rate(text: &str) -> Result<Rate, String> {
+    if text.eq_ignore_ascii_case("all") {
+        return Ok(Rate::Every);
+    }
+    let range = format!("above 0 and at most {MAX_ANALYSIS_FPS} frames per second, or `all`");
+    let fps: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number: the rate must be {range}"))?;
+    if fps.is_finite() && fps > 0.0 && fps <= MAX_ANALYSIS_FPS {
+        Ok(Rate::Fps(fps))
+    } else {
+        Err(format!("the rate must be {range}, got {text}"))
+    }
+}
+
+/// `--jobs` with the range in the message.
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    let jobs: usize = text.trim().parse().map_err(|_| {
+        format!(
+            "`{text}` is not a whole number: --jobs must be between 1 and {}",
+            batch::MAX_JOBS
+        )
+    })?;
+    batch::check_jobs(jobs).map_err(|err| err.to_string())
 }
 
 /// Arguments of `plumbline analyze`.
@@ -82,19 +156,24 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
     pub model: ModelChoice,
 
-    /// Frames analysed per second of video (default: every frame).
-    #[arg(long, value_name = "FPS")]
-    pub fps: Option<f64>,
+    /// Frames analysed per second of video, or `all` for every frame. Posture changes
+    /// slowly; frames between are skipped before colour conversion (docs/RECORDS.md).
+    #[arg(
+        long,
+        visible_alias = "fps",
+        value_name = "FPS|all",
+        default_value_t = DEFAULT_RATE,
+        value_parser = parse_rate,
+    )]
+    pub rate: Rate,
+
+    /// Recordings analysed at once (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<usize>,
 
     /// Subject code to file the sessions under (for a baseline comparison in the report).
     #[arg(long, value_name = "ID")]
     pub subject: Option<String>,
-
-    /// Also write every analysed frame (not only the per-second rows the database keeps) to
-    /// this CSV: one row per frame of every recording, with the measures valid in the views
-    /// seen.
-    #[arg(long, value_name = "FILE")]
-    pub frames_csv: Option<PathBuf>,
 
     /// The report's title (default: "plumbline posture report").
     #[arg(long, value_name = "TEXT", value_parser = header_text)]
@@ -131,44 +210,36 @@ fn header_text(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// The default of `--rate` (the value is justified in docs/RECORDS.md).
+const DEFAULT_RATE: Rate = Rate::Fps(DEFAULT_ANALYSIS_FPS);
+
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
-    if let Some(fps) = args.fps {
-        anyhow::ensure!(
-            fps.is_finite() && fps > 0.0,
-            "--fps must be above 0, got {fps}"
-        );
-    }
-    let options = RunOptions {
-        model: args.model,
-        fps: args.fps,
-        stills: false,
-    };
     let recordings = expand_inputs(&args.inputs)?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(batch::default_jobs)
+        .min(recordings.len())
+        .max(1);
+    let options = RunOptions {
+        intra_threads: batch::intra_threads_per_job(jobs),
+        ..RunOptions::new(args.model, args.rate.fps())
+    };
     let mut store = Store::open_or_default(args.db.as_deref())?;
-    let mut ids = Vec::new();
-    let mut failures = Vec::new();
-    // The frames of each analysed recording, kept only for --frames-csv.
-    let mut frames: Vec<(SessionId, String, Vec<PostureSample>)> = Vec::new();
-    for (index, input) in recordings.iter().enumerate() {
-        let label = format!("[{}/{}] {}", index + 1, recordings.len(), input.display());
+    let new_session = |input: &Path| {
         let mut new = NewSession::new(SessionKind::Analysis, input.display().to_string());
         new.model = Some(args.model.as_str().to_owned());
         new.subject.clone_from(&args.subject);
-        let mut kept = Vec::new();
-        match analyse_one(&mut store, &new, input, options, global, &label, &mut kept) {
-            Ok((session, analysed)) => {
-                eprintln!("{label}: {analysed} frames analysed, session {session}");
-                ids.push(session);
-                if args.frames_csv.is_some() {
-                    frames.push((session, file_name(input), kept));
-                }
-            }
-            // One bad recording does not cost the others their report.
-            Err(err) => {
-                eprintln!("{label}: cannot analyse it: {err:#}");
-                failures.push(input.display().to_string());
-            }
+        new
+    };
+    let outcomes = batch::analyse_all(&mut store, &recordings, jobs, &new_session, options, global);
+    let mut ids = Vec::new();
+    let mut failures = Vec::new();
+    // One bad recording does not cost the others their report.
+    for (input, outcome) in recordings.iter().zip(outcomes) {
+        match outcome {
+            Ok((session, _)) => ids.push(session),
+            Err(_) => failures.push(input.display().to_string()),
         }
     }
     anyhow::ensure!(!ids.is_empty(), "no recording could be analysed");
@@ -179,9 +250,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         assessor: args.assessor.clone(),
         prepared: crate::capture::date::utc_now(),
     };
-    if let Some(path) = &args.frames_csv {
-        write_frames(path, &frames)?;
-    }
     let document = build(&load_recordings(&store, &ids)?, &header);
     std::fs::write(&args.report, document.html())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
@@ -197,42 +265,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         eprintln!("not analysed: {}", failures.join(", "));
         Ok(ExitCode::FAILURE)
     }
-}
-
-/// The file name of a recording, for tables and the frames CSV.
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    )
-}
-
-/// Writes the frames CSV (mode 0600: it is health data).
-fn write_frames(
-    path: &Path,
-    frames: &[(SessionId, String, Vec<PostureSample>)],
-) -> anyhow::Result<()> {
-    let recordings: Vec<FrameRecording<'_>> = frames
-        .iter()
-        .map(|(session, recording, samples)| FrameRecording {
-            session: *session,
-            recording,
-            samples,
-        })
-        .collect();
-    super::annotate::create_private(path)?;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    write_frames_csv(&mut out, &recordings)
-        .and_then(|()| std::io::Write::flush(&mut out))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let rows: usize = frames.iter().map(|(_, _, samples)| samples.len()).sum();
-    eprintln!("{rows} frames: {}", path.display());
-    Ok(())
 }
 
 /// Reads the stored sessions back (with the subject's baseline) for the report.
@@ -294,41 +326,14 @@ pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar 
     bar
 }
 
-/// Runs the pipeline over one recording into a new session (created only once the pipeline
-/// has started, so a file that cannot be opened leaves no empty session); returns the
-/// session and the number of analysed frames.
-fn analyse_one(
-    store: &mut Store,
-    new: &NewSession,
-    input: &Path,
-    options: RunOptions,
-    global: &Global,
-    label: &str,
-    kept: &mut Vec<PostureSample>,
-) -> anyhow::Result<(SessionId, u64)> {
-    let spec = SourceSpec::parse(&input.to_string_lossy())?;
-    let started = start_pipeline(spec, options, global)?;
-    let session = store.start_session(new)?;
-    let bar = progress_bar(label, started.duration_s);
-    // The writer thread gets its own connection; WAL lets both work on the file.
-    let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
-    let analysed = record(&started.updates, &writer, &bar, None, kept);
-    bar.finish_and_clear();
-    drop(started);
-    let (_, report) = writer.finish()?;
-    tracing::info!(?report, "stored session {session}");
-    // Frames stored before a failure stay in the session; the error still reaches the user.
-    Ok((session, analysed?))
-}
-
 /// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
-/// has passed since the first analysed frame); keeps the samples in `kept`.
+/// has passed since the first analysed frame); keeps the samples in `kept` when given.
 pub(super) fn record(
     updates: &Receiver<Update>,
     writer: &StoreWriter,
     bar: &ProgressBar,
     limit_ms: Option<f64>,
-    kept: &mut Vec<PostureSample>,
+    mut kept: Option<&mut Vec<PostureSample>>,
 ) -> anyhow::Result<u64> {
     let mut analysed = 0_u64;
     let mut first_ms: Option<f64> = None;
@@ -345,7 +350,9 @@ pub(super) fn record(
             Update::Analysed(analysed_frame) => {
                 let sample = &analysed_frame.sample;
                 bar.set_position(sample.t_ms.max(0.0) as u64);
-                kept.push(sample.clone());
+                if let Some(kept) = kept.as_deref_mut() {
+                    kept.push(sample.clone());
+                }
                 analysed += 1;
             }
             Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
@@ -357,6 +364,18 @@ pub(super) fn record(
         }
     }
     Ok(analysed)
+}
+
+/// The length a video file announces, seconds (`None` for other sources).
+fn announced_duration_s(spec: &SourceSpec) -> Option<f64> {
+    match spec {
+        SourceSpec::Video(path) => {
+            crate::capture::video::VideoSource::open(path, Pacing::AsFastAsPossible)
+                .ok()
+                .and_then(|video| video.announced_duration_s())
+        }
+        _ => None,
+    }
 }
 
 /// A running pipeline and what is known about its source.
@@ -377,18 +396,14 @@ pub(super) fn start_pipeline(
     global: &Global,
 ) -> anyhow::Result<Started> {
     let recording = spec.is_recording();
-    let duration_s = match &spec {
-        SourceSpec::Video(path) => {
-            crate::capture::video::VideoSource::open(path, Pacing::AsFastAsPossible)
-                .ok()
-                .and_then(|video| video.announced_duration_s())
-        }
-        _ => None,
-    };
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let duration_s = announced_duration_s(&spec);
     let pose = PoseConfig {
         model: options.model.pose_model(),
-        intra_threads: threads.min(4),
+        intra_threads: options.intra_threads,
+        // Recordings run as fast as they decode: choose the faster thread layout while
+        // running and keep ONNX Runtime's arena (a live source is paced and stays light).
+        adaptive_threads: recording,
+        memory_arena: recording,
         mode: if options.stills {
             crate::pose::Mode::Static
         } else {
@@ -427,6 +442,25 @@ pub(super) fn start_pipeline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_are_numbers_in_range_or_all() {
+        assert_eq!(parse_rate("all"), Ok(Rate::Every));
+        assert_eq!(parse_rate("ALL"), Ok(Rate::Every));
+        assert_eq!(parse_rate("2.5"), Ok(Rate::Fps(2.5)));
+        assert_eq!(parse_rate("1000"), Ok(Rate::Fps(MAX_ANALYSIS_FPS)));
+        for bad in ["0", "-1", "1001", "nan", "inf", "fast", ""] {
+            let message = parse_rate(bad).expect_err(bad);
+            assert!(
+                message.contains("above 0 and at most 1000 frames per second, or `all`"),
+                "{bad}: {message}"
+            );
+        }
+        assert_eq!(DEFAULT_RATE.fps(), Some(DEFAULT_ANALYSIS_FPS));
+        assert!(parse_jobs("0").is_err_and(|m| m.contains("between 1 and 64")));
+        assert!(parse_jobs("two").is_err_and(|m| m.contains("between 1 and 64")));
+        assert_eq!(parse_jobs("3"), Ok(3));
+    }
 
     #[test]
     fn folders_expand_to_sorted_videos_or_stay_one_recording() -> anyhow::Result<()> {

@@ -117,6 +117,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             creation_time: crate::capture::recording_date(&args.input)
                 .filter(|date| date.basis == crate::capture::DateBasis::Container)
                 .map(|date| date.utc),
+            b_frames: 0,
         },
     )
     .with_context(|| format!("cannot write {}", args.out.display()))?;
@@ -132,11 +133,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     // simply ends the process, and the hidden partial file stays.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
 
-    let options = RunOptions {
-        model: args.model,
-        fps: None,
-        stills: false,
-    };
+    let options = RunOptions::new(args.model, None);
     let started = start_pipeline(spec, options, global)?;
     let bar = progress_bar(
         &format!("annotate {}", args.input.display()),

@@ -95,9 +95,8 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     };
     let stills = source_kind == SourceKind::Stills;
     let options = RunOptions {
-        model: args.model,
-        fps: None,
         stills,
+        ..RunOptions::new(args.model, None)
     };
     let started = start_pipeline(spec, options, global)?;
     let label = format!("{} {}", role.label(), args.subject);

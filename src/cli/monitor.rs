@@ -33,6 +33,10 @@ const DEFAULT_SOURCE: &str = "camera";
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "command-line switches are independent flags"
+)]
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// `camera`, `camera:N[:WxH][@FPS]`, a video file, an image or a folder of images

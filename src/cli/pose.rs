@@ -57,16 +57,39 @@ pub struct Args {
     #[arg(long = "static")]
     pub static_mode: bool,
 
-    /// Print the pose engine's time per frame (median, mean, frames/s; decoding excluded) to
-    /// stderr at the end.
+    /// Print the pose engine's time per frame (median, mean, frames/s; decoding excluded) and
+    /// the steady throughput of the whole command (frames after the first, decoding and
+    /// output included, with frames per CPU-second) to stderr at the end.
     #[arg(long)]
     pub timing: bool,
 
-    /// ONNX Runtime intra-op threads per model. 2 uses both cores of the target machine
-    /// (the landmark network runs ~1.8x faster when the second core is free); on a machine
-    /// busy with other work, 1 can be faster.
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    pub threads: usize,
+    /// ONNX Runtime intra-op threads per model, fixed. By default a video or folder runs with
+    /// the machine's cores and switches while running between that many threads (with and
+    /// without a spinning pool) and one thread, whichever is faster with the load of the
+    /// moment; the output is the same either way.
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+}
+
+/// Most threads `--threads` accepts.
+const MAX_THREADS: usize = 64;
+
+/// Parses `--threads` with the range in the message.
+fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--threads must be a whole number from 1 to {MAX_THREADS}, got {text}"
+        )),
+    }
+}
+
+/// The default number of intra-op threads: the machine's cores, at most four (these networks
+/// gain little beyond).
+pub(super) fn default_intra_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(4)
 }
 
 /// One output line.
@@ -154,10 +177,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         _ => Mode::Video,
     };
     let dir = models::models_dir(global.models_dir.as_deref())?;
+    let stream = !matches!(spec, SourceSpec::Image(_));
     let config = PoseConfig {
         model: args.model.into(),
         mode,
-        intra_threads: args.threads,
+        intra_threads: args.threads.unwrap_or_else(default_intra_threads),
+        // A single image gains nothing from a choice made over many frames.
+        adaptive_threads: args.threads.is_none() && stream,
+        memory_arena: true,
         // Landmarks only: the person mask serves the CVA (posture), not this command, and the
         // segmentation-pruned network is about twice as fast.
         segmentation: false,
@@ -168,6 +195,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut times_ms = Vec::new();
+    let mut first_done: Option<(Instant, Option<f64>)> = None;
     for item in frames {
         let frame = item.with_context(|| format!("cannot read {text}"))?;
         let start = Instant::now();
@@ -176,14 +204,43 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("pose estimation failed on frame {}", frame.seq))?;
         times_ms.push(start.elapsed().as_secs_f64() * 1000.0);
         print_line(&mut out, &estimate, args.json)?;
+        if first_done.is_none() && args.timing {
+            first_done = Some((Instant::now(), process_cpu_s()));
+        }
     }
     if args.timing {
-        print_timing(&mut times_ms);
+        print_timing(&mut times_ms, first_done);
+        let (threads, spinning) = engine.thread_layout();
+        eprintln!(
+            "pose timing: landmark model on {threads} intra-op thread{}{}",
+            if threads == 1 { "" } else { "s" },
+            if threads > 1 && !spinning {
+                " without spinning"
+            } else {
+                ""
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_timing(times_ms: &mut [f64]) {
+/// Clock ticks per second of `/proc/<pid>/stat` times (`USER_HZ`, 100 on Linux).
+const PROC_TICKS_PER_S: f64 = 100.0;
+
+/// CPU seconds (user + system, all threads) used by this process so far; `None` without
+/// `/proc`.
+fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces; the fields after it start with the state (field 3),
+    // so utime (14) and stime (15) are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    Some((ticks(11)? + ticks(12)?) / PROC_TICKS_PER_S)
+}
+
+/// Prints the engine's time per frame and, from the end of the first frame to now, the
+/// command's steady throughput in frames per second and per CPU-second.
+fn print_timing(times_ms: &mut [f64], first_done: Option<(Instant, Option<f64>)>) {
     if times_ms.is_empty() {
         return;
     }
@@ -194,6 +251,22 @@ fn print_timing(times_ms: &mut [f64]) {
         "pose timing: {} frames, median {median:.2} ms, mean {mean:.2} ms, {:.1} frames/s (engine only)",
         times_ms.len(),
         1000.0 / mean
+    );
+    let after_first = times_ms.len() - 1;
+    let Some((at, cpu_at)) = first_done.filter(|_| after_first > 0) else {
+        return;
+    };
+    let fps = after_first as f64 / at.elapsed().as_secs_f64();
+    let cpu = match (cpu_at, process_cpu_s()) {
+        (Some(start), Some(end)) if end > start => {
+            format!("{:.1}", after_first as f64 / (end - start))
+        }
+        _ => "-".to_owned(),
+    };
+    eprintln!(
+        "pose timing: steady {fps:.1} frames/s, {cpu} frames per CPU-second (frames 2..{}, \
+         decoding and output included)",
+        times_ms.len()
     );
 }
 

@@ -41,6 +41,10 @@ impl Default for CompanionConfig {
 }
 
 /// What the consumer must do after an update or a command.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent requests of one reaction, merged field by field"
+)]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reaction {
     /// Controls for the pipeline, in order.
@@ -68,14 +72,23 @@ impl Reaction {
     }
 }
 
+/// How long a pause asked for from the tray lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UserPause {
+    /// Until the user resumes.
+    UntilResumed,
+    /// Until this instant.
+    Until(Instant),
+}
+
 /// The desk companion (see the module docs).
 pub struct Companion {
     desktop: Box<dyn Desktop>,
     notifier: EpisodeNotifier,
     movement: MovementReminder,
     pause_on_lock: bool,
-    /// A pause from the tray: `Some(None)` until resumed, `Some(Some(t))` until `t`.
-    user_pause: Option<Option<Instant>>,
+    /// A pause from the tray, if one is on.
+    user_pause: Option<UserPause>,
     locked: bool,
     /// The pause the pipeline was last asked for.
     applied: Option<PauseReason>,
@@ -229,9 +242,9 @@ impl Companion {
             Command::Pause(length) => {
                 self.user_pause = Some(match length {
                     PauseLength::Minutes(minutes) => {
-                        Some(now + Duration::from_secs(u64::from(minutes) * 60))
+                        UserPause::Until(now + Duration::from_secs(u64::from(minutes) * 60))
                     }
-                    PauseLength::UntilResumed => None,
+                    PauseLength::UntilResumed => UserPause::UntilResumed,
                 });
             }
             Command::Resume => self.user_pause = None,
@@ -254,7 +267,7 @@ impl Companion {
     /// Ends a timed pause that is over; call now and then (the window's idle repaint, the
     /// headless loop's timeout).
     pub fn tick(&mut self, now: Instant) -> Reaction {
-        if let Some(Some(until)) = self.user_pause
+        if let Some(UserPause::Until(until)) = self.user_pause
             && now >= until
         {
             self.user_pause = None;
@@ -267,7 +280,7 @@ impl Companion {
     /// Time until [`Self::tick`] has something to do (a timed pause ending).
     pub fn next_tick(&self, now: Instant) -> Option<Duration> {
         match self.user_pause {
-            Some(Some(until)) => Some(until.saturating_duration_since(now)),
+            Some(UserPause::Until(until)) => Some(until.saturating_duration_since(now)),
             _ => None,
         }
     }
@@ -469,13 +482,9 @@ mod tests {
             TrayState::Paused
         );
         assert!(log.lock().unwrap().trays.last().unwrap().paused);
-        assert!(
-            c.tick(now + Duration::from_secs(14 * 60))
-                .controls
-                .is_empty()
-        );
-        assert_eq!(c.next_tick(now), Some(Duration::from_secs(15 * 60)));
-        let r = c.tick(now + Duration::from_secs(15 * 60));
+        assert!(c.tick(now + Duration::from_mins(14)).controls.is_empty());
+        assert_eq!(c.next_tick(now), Some(Duration::from_mins(15)));
+        let r = c.tick(now + Duration::from_mins(15));
         assert_eq!(r.controls, vec![Control::ResumeSource]);
         assert!(!c.user_paused());
     }

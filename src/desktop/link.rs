@@ -32,7 +32,7 @@ impl DesktopLink {
     /// Connects to the desktop (tray, notifications, lock); `wake` is called after each
     /// command (the window passes `ctx.request_repaint`).
     pub fn connect(config: CompanionConfig, wake: Box<dyn Fn() + Send + Sync>) -> Self {
-        let (tx, commands) = crossbeam_channel::unbounded();
+        let (tx, commands) = crossbeam_channel::bounded(super::COMMAND_CAPACITY);
         let desktop = super::connect(tx, wake);
         Self {
             companion: Companion::new(desktop, config),

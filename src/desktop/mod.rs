@@ -31,6 +31,10 @@ pub use link::DesktopLink;
 /// Reverse-DNS application id: desktop entry name, D-Bus names, notification app.
 pub const APP_ID: &str = "plumbline";
 
+/// Commands (tray clicks, notification actions, lock signals) that may wait for the consumer;
+/// more are dropped rather than blocking the desktop's threads.
+pub const COMMAND_CAPACITY: usize = 32;
+
 /// What the desktop asks of plumbline: tray menu items, notification buttons, screen lock.
 /// One enum, handled in one place ([`Companion::command`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

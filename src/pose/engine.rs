@@ -18,6 +18,7 @@ use super::landmarks::DEFAULT_MIN_PRESENCE;
 use super::nets::{DetectorNet, LandmarkNet};
 use super::rect::{ImageSize, NormRect};
 use super::segmentation::PersonMask;
+use super::threads;
 use super::tracking::{self, PoseSmoother};
 use crate::capture::Frame;
 use crate::models::ModelKind;
@@ -74,6 +75,14 @@ pub struct PoseConfig {
     pub mode: Mode,
     /// ONNX Runtime intra-op threads per model.
     pub intra_threads: usize,
+    /// With `intra_threads` > 1: choose between that many threads (with and without a
+    /// spinning pool) and one thread while running, by measured speed ([`super::threads`]);
+    /// the results are the same. For whole files (`plumbline pose`, `analyze`); off means
+    /// exactly `intra_threads` with ONNX Runtime's spinning pool.
+    pub adaptive_threads: bool,
+    /// ONNX Runtime's CPU memory arena ([`crate::models::SessionOptions::arena`]): a little
+    /// faster, a little more memory; off for the monitor.
+    pub memory_arena: bool,
     /// Minimum detector score (inclusive).
     pub min_detection_confidence: f32,
     /// Minimum pose-presence probability (strictly greater) for a frame to have landmarks.
@@ -84,12 +93,25 @@ pub struct PoseConfig {
     pub segmentation: bool,
 }
 
+impl PoseConfig {
+    /// The session options asked for: `intra_threads` with the spinning pool and the arena
+    /// setting ([`threads::layouts`] derives the layouts to choose from).
+    pub fn session_options(&self) -> crate::models::SessionOptions {
+        crate::models::SessionOptions {
+            arena: self.memory_arena,
+            ..crate::models::SessionOptions::threads(self.intra_threads)
+        }
+    }
+}
+
 impl Default for PoseConfig {
     fn default() -> Self {
         Self {
             model: ModelChoice::default(),
             mode: Mode::default(),
             intra_threads: 1,
+            adaptive_threads: false,
+            memory_arena: false,
             min_detection_confidence: DEFAULT_MIN_DETECTION_SCORE,
             min_tracking_confidence: DEFAULT_MIN_PRESENCE,
             segmentation: true,
@@ -116,13 +138,18 @@ pub struct PoseEngine {
 impl PoseEngine {
     /// Loads and verifies the detector and the chosen landmark model from `models_dir`.
     pub fn new(models_dir: &Path, config: PoseConfig) -> Result<Self, PoseError> {
-        let detector = DetectorNet::open(models_dir, config.intra_threads)?;
+        let layouts = threads::layouts(config.session_options(), config.adaptive_threads);
+        // In video mode the detector runs only when nobody is tracked: one layout.
+        let detector = match config.mode {
+            Mode::Static => DetectorNet::open_with(models_dir, &layouts)?,
+            Mode::Video => DetectorNet::open_with(models_dir, &[threads::occasional(&layouts)])?,
+        };
         let kind = if config.segmentation {
             config.model.kind_with_segmentation()
         } else {
             config.model.kind()
         };
-        let landmarks = LandmarkNet::open(models_dir, kind, config.intra_threads)?;
+        let landmarks = LandmarkNet::open_with(models_dir, kind, &layouts)?;
         Ok(Self {
             config,
             detector,
@@ -140,8 +167,16 @@ impl PoseEngine {
         &self.config
     }
 
+    /// The thread layout the landmark model runs with now: (intra-op threads, spinning pool).
+    pub fn thread_layout(&self) -> (usize, bool) {
+        let layouts = threads::layouts(self.config.session_options(), self.config.adaptive_threads);
+        let layout = layouts[self.landmarks.layout().min(layouts.len() - 1)];
+        (layout.intra_threads, layout.spinning)
+    }
+
     /// Forgets the tracked person and all filter state (a new stream starts).
     pub fn reset(&mut self) {
+        self.landmarks.pause();
         self.next_roi = None;
         self.track_score = None;
         self.people_detected = 0;

@@ -16,6 +16,7 @@ pub mod rect;
 pub mod segmentation;
 mod skeleton;
 pub mod smoothing;
+pub mod threads;
 pub mod tracking;
 
 pub use engine::{Mode, ModelChoice, PoseConfig, PoseEngine};

@@ -2,9 +2,10 @@
 //! decoding of its outputs into this crate's types.
 
 use std::path::Path;
+use std::time::Instant;
 
 use image::RgbImage;
-use ort::session::Session;
+use ort::session::{Session, SessionOutputs};
 use ort::value::Tensor;
 
 use super::anchors::{self, Anchor, NUM_ANCHORS};
@@ -17,8 +18,9 @@ use super::landmarks::{
 use super::preprocess::{Cropper, DETECTOR_CROP, LANDMARK_CROP};
 use super::rect::{ImageSize, NormRect, Padding, pad_to_square, whole_image_roi};
 use super::segmentation::{MASK_SIDE, PersonMask};
+use super::threads::Chooser;
 use super::{NUM_LANDMARKS, WorldLandmark};
-use crate::models::{self, ModelKind};
+use crate::models::{self, ModelKind, SessionOptions};
 
 /// The name of both models' input tensor.
 const INPUT: &str = "input_1";
@@ -30,6 +32,72 @@ fn input_tensor(cropper: &Cropper) -> Result<Tensor<f32>, ort::Error> {
         [1_usize, side, side, 3],
         vec![0.0_f32; cropper.tensor_len()],
     ))
+}
+
+/// How a run of a network is timed for the choice of its thread layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timing {
+    /// From its start to the start of the next run: the whole per-frame loop (the landmark
+    /// model runs once per frame).
+    UntilNextRun,
+    /// The run alone (the detector runs only now and then in video mode).
+    RunOnly,
+}
+
+/// A network's sessions, one per thread layout, and the choice between them
+/// ([`super::threads`]); all give the same outputs.
+struct Runner {
+    sessions: Vec<Session>,
+    chooser: Chooser,
+    timing: Timing,
+    /// Layout and start of the last run, while its time is still open.
+    last: Option<(usize, Instant)>,
+}
+
+impl Runner {
+    fn open(
+        dir: &Path,
+        kind: ModelKind,
+        layouts: &[SessionOptions],
+        timing: Timing,
+    ) -> Result<Self, PoseError> {
+        let sessions = models::open_sessions(dir, kind, layouts)?;
+        Ok(Self {
+            chooser: Chooser::new(sessions.len()),
+            sessions,
+            timing,
+            last: None,
+        })
+    }
+
+    /// Runs the network on `input` with the layout the chooser picks.
+    fn run(&mut self, input: &Tensor<f32>) -> Result<SessionOutputs<'_>, ort::Error> {
+        let now = Instant::now();
+        if let (Some((layout, started)), Timing::UntilNextRun) = (self.last.take(), self.timing) {
+            self.chooser
+                .record(layout, now.duration_since(started).as_secs_f64() * 1000.0);
+        }
+        let layout = self.chooser.next_layout();
+        if self.timing == Timing::UntilNextRun {
+            self.last = Some((layout, now));
+        }
+        let outputs = self.sessions[layout].run(ort::inputs![INPUT => input]);
+        if self.timing == Timing::RunOnly {
+            self.chooser
+                .record(layout, now.elapsed().as_secs_f64() * 1000.0);
+        }
+        outputs
+    }
+
+    /// Forgets the open timing (a pause between streams is no run's time).
+    fn pause(&mut self) {
+        self.last = None;
+    }
+
+    /// The layout in use outside trials.
+    fn layout(&self) -> usize {
+        self.chooser.current()
+    }
 }
 
 /// Extracts output `name` as an `f32` slice of exactly `len` values.
@@ -59,7 +127,7 @@ fn output<'a>(
 
 /// The person detector: whole frame letterboxed to 224×224 → detections in frame coordinates.
 pub struct DetectorNet {
-    session: Session,
+    runner: Runner,
     cropper: Cropper,
     input: Tensor<f32>,
     anchors: Vec<Anchor>,
@@ -71,14 +139,19 @@ impl DetectorNet {
 
     /// Loads and verifies the detector from `dir`.
     pub fn open(dir: &Path, intra_threads: usize) -> Result<Self, PoseError> {
-        let session = models::open_session(dir, ModelKind::Detector, intra_threads)?;
+        Self::open_with(dir, &[SessionOptions::threads(intra_threads)])
+    }
+
+    /// Loads and verifies the detector from `dir` with one session per thread layout.
+    pub fn open_with(dir: &Path, layouts: &[SessionOptions]) -> Result<Self, PoseError> {
+        let runner = Runner::open(dir, ModelKind::Detector, layouts, Timing::RunOnly)?;
         let cropper = Cropper::new(DETECTOR_CROP);
         let input = input_tensor(&cropper).map_err(|source| PoseError::Inference {
             model: Self::NAME,
             source,
         })?;
         Ok(Self {
-            session,
+            runner,
             cropper,
             input,
             anchors: anchors::generate(),
@@ -104,8 +177,8 @@ impl DetectorNet {
         let padding = self.preprocess(image);
         let model = Self::NAME;
         let outputs = self
-            .session
-            .run(ort::inputs![INPUT => &self.input])
+            .runner
+            .run(&self.input)
             .map_err(|source| PoseError::Inference { model, source })?;
         let boxes = output(&outputs, model, "Identity", NUM_ANCHORS * BOX_VALUES)?;
         let scores = output(&outputs, model, "Identity_1", NUM_ANCHORS)?;
@@ -133,7 +206,7 @@ pub struct LandmarkOutput {
 
 /// The landmark model: rotated ROI cropped to 256×256 → landmarks in the frame.
 pub struct LandmarkNet {
-    session: Session,
+    runner: Runner,
     cropper: Cropper,
     input: Tensor<f32>,
     name: &'static str,
@@ -144,7 +217,17 @@ pub struct LandmarkNet {
 impl LandmarkNet {
     /// Loads and verifies landmark model `kind` from `dir`.
     pub fn open(dir: &Path, kind: ModelKind, intra_threads: usize) -> Result<Self, PoseError> {
-        let session = models::open_session(dir, kind, intra_threads)?;
+        Self::open_with(dir, kind, &[SessionOptions::threads(intra_threads)])
+    }
+
+    /// Loads and verifies landmark model `kind` from `dir` with one session per thread
+    /// layout.
+    pub fn open_with(
+        dir: &Path,
+        kind: ModelKind,
+        layouts: &[SessionOptions],
+    ) -> Result<Self, PoseError> {
+        let runner = Runner::open(dir, kind, layouts, Timing::UntilNextRun)?;
         let cropper = Cropper::new(LANDMARK_CROP);
         let name = kind.name();
         let input = input_tensor(&cropper).map_err(|source| PoseError::Inference {
@@ -152,7 +235,7 @@ impl LandmarkNet {
             source,
         })?;
         Ok(Self {
-            session,
+            runner,
             cropper,
             input,
             name,
@@ -161,6 +244,16 @@ impl LandmarkNet {
                 ModelKind::LandmarkLiteSeg | ModelKind::LandmarkFullSeg
             ),
         })
+    }
+
+    /// Forgets the open timing of the thread-layout choice (a new stream starts).
+    pub fn pause(&mut self) {
+        self.runner.pause();
+    }
+
+    /// Index of the thread layout in use (into the layouts it was opened with).
+    pub fn layout(&self) -> usize {
+        self.runner.layout()
     }
 
     /// Only the preprocessing step (for benchmarks); returns the letterbox padding.
@@ -177,8 +270,8 @@ impl LandmarkNet {
         let padding = self.preprocess(image, roi);
         let model = self.name;
         let outputs = self
-            .session
-            .run(ort::inputs![INPUT => &self.input])
+            .runner
+            .run(&self.input)
             .map_err(|source| PoseError::Inference { model, source })?;
         let raw = output(
             &outputs,

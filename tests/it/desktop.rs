@@ -10,6 +10,17 @@
 //! A private bus daemon rather than `dbus-run-session` around `cargo test`: the test stays
 //! self-contained (plain `cargo test` runs it), and it cannot touch a developer's desktop.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test scaffolding (bus, servers): a failure there is the test's failure, as in #[test] bodies"
+)]
+#![allow(
+    clippy::unused_self,
+    clippy::used_underscore_binding,
+    clippy::needless_pass_by_value,
+    reason = "the served D-Bus methods have the signatures their interfaces define"
+)]
+
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -21,6 +32,12 @@ use zbus::blocking::Connection;
 use zbus::zvariant::{OwnedValue, Value};
 
 use crate::clips::{SLUMP_STILL, recording};
+
+/// A dbusmenu layout node: id, properties, children.
+type Layout = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
+
+/// A tray tooltip: icon name, icon pixmaps (width, height, ARGB bytes), title, text.
+type ToolTip = (String, Vec<(i32, i32, Vec<u8>)>, String, String);
 
 /// A `dbus-daemon` of our own, stopped on drop.
 struct Bus {
@@ -291,7 +308,6 @@ impl Desktop {
                 &(0_i32, -1_i32, Vec::<String>::new()),
             )
             .unwrap();
-        type Layout = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
         let (_revision, (_root, _props, children)): (u32, Layout) =
             reply.body().deserialize().unwrap();
         let id = children
@@ -359,14 +375,12 @@ fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
 /// Whether process `pid` holds `path` open.
 fn holds_open(pid: u32, path: &Path) -> bool {
     let wanted = std::fs::canonicalize(path).unwrap();
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|entry| std::fs::read_link(entry.path()).ok())
-                .any(|target| target == wanted)
-        })
-        .unwrap_or(false)
+    std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+            .any(|target| target == wanted)
+    })
 }
 
 /// The monitor with `--desktop` on the private bus; stdout lines arrive on the channel.
@@ -396,16 +410,19 @@ impl Monitor {
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
             .expect("the plumbline binary runs");
-        let (tx, lines) = crossbeam_channel::unbounded();
+        let (tx, lines) = crossbeam_channel::bounded(4096);
         let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
+        std::thread::Builder::new()
+            .name("monitor-stdout".into())
+            .spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            })
+            .unwrap();
         Self {
             child,
             lines,
@@ -495,8 +512,7 @@ fn tray_notification_lock_and_menu_over_a_private_session_bus() {
     }
     // The tray shows forward head: red icon, state in the tooltip.
     eventually(Duration::from_secs(10), "tray in forward head", || {
-        let tooltip: (String, Vec<(i32, i32, Vec<u8>)>, String, String) =
-            desktop.tray_property(&item, "ToolTip").try_into().unwrap();
+        let tooltip: ToolTip = desktop.tray_property(&item, "ToolTip").try_into().unwrap();
         tooltip.2.contains("forward head") && tooltip.3.contains("Forward head today")
     });
     let pixmaps: Vec<(i32, i32, Vec<u8>)> = desktop
@@ -558,8 +574,8 @@ fn without_notification_server_or_tray_the_log_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let clip = recording(&dir.path().join("slump.mkv"), &[(SLUMP_STILL, 6)]);
     let mut monitor = Monitor::start(&desktop.bus, &clip, &["--onset-delay", "1", "--fast"]);
-    monitor.wait_event("alert", Duration::from_secs(60));
-    assert!(monitor.wait_exit(Duration::from_secs(60)).success());
+    monitor.wait_event("alert", Duration::from_mins(1));
+    assert!(monitor.wait_exit(Duration::from_mins(1)).success());
     let stderr = monitor.stderr();
     assert!(stderr.contains("no notification server"), "{stderr}");
     assert!(stderr.contains("no tray"), "{stderr}");

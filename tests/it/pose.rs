@@ -436,3 +436,42 @@ fn cli_rejects_a_broken_image() {
     let out = plumbline(&["pose", "/nonexistent/file.png"]);
     assert!(!out.status.success());
 }
+
+/// The adaptive engine runs its first frames on each thread layout in turn (the chooser's
+/// first trial, `pose::threads` tests); each must give exactly the bits of one fixed thread,
+/// or results would depend on the load.
+#[test]
+fn thread_layouts_give_identical_landmarks() {
+    let dir = models::models_dir(None).expect("models folder of the source tree");
+    let fixed = PoseConfig {
+        model: ModelChoice::Full,
+        mode: Mode::Video,
+        intra_threads: 1,
+        ..PoseConfig::default()
+    };
+    let adaptive = PoseConfig {
+        intra_threads: 2,
+        adaptive_threads: true,
+        memory_arena: true,
+        ..fixed
+    };
+    let mut one = PoseEngine::new(&dir, fixed).expect("engine starts");
+    let mut chosen = PoseEngine::new(&dir, adaptive).expect("adaptive engine starts");
+    // The same man slumped and upright, alternating, so every frame differs.
+    let stills = [
+        frame("side_sit_forward_01.jpg"),
+        frame("side_sit_upright_02.jpg"),
+    ];
+    for i in 0..3 * (plumbline::pose::threads::TRIAL_RUNS + 1) as u32 {
+        let f = Frame {
+            seq: u64::from(i),
+            t_ms: f64::from(i) * 33.3,
+            ..stills[i as usize % 2].clone()
+        };
+        let a = one.estimate(&f).expect("runs");
+        let b = chosen.estimate(&f).expect("runs");
+        assert!(a.skeleton.is_some(), "frame {i}");
+        assert_eq!(a, b, "frame {i}");
+        assert_eq!(one.mask(), chosen.mask(), "mask of frame {i}");
+    }
+}

@@ -26,9 +26,20 @@ use super::{Command, Desktop, DesktopError, Notice, NoticeKind, TrayStatus, auto
 /// Calls the waker after a command was queued (the window repaints and reads it).
 pub(crate) type Wake = Arc<dyn Fn() + Send + Sync>;
 
-/// Sends `command` and wakes the consumer; false when the consumer is gone.
+/// Queues `command` and wakes the consumer; false when the consumer is gone. A click made
+/// while [`super::COMMAND_CAPACITY`] commands are still waiting is dropped (logged): the desktop's
+/// threads never block on a busy window.
 pub(crate) fn deliver(commands: &Sender<Command>, wake: &Wake, command: Command) -> bool {
-    let sent = commands.send(command).is_ok();
+    let sent = match commands.try_send(command) {
+        Ok(()) => true,
+        Err(crossbeam_channel::TrySendError::Full(command)) => {
+            tracing::warn!(
+                "desktop: {command:?} dropped, the window has not read the last commands"
+            );
+            true
+        }
+        Err(crossbeam_channel::TrySendError::Disconnected(_)) => false,
+    };
     wake();
     sent
 }

@@ -66,12 +66,9 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
     assert!(text.contains("CVA"), "{text}");
 
     let report = dir.path().join("r.html");
-    let frames_csv = dir.path().join("frames.csv");
     plumbline(&[
         "analyze",
         utf8(&visit),
-        "--frames-csv",
-        utf8(&frames_csv),
         "--report",
         utf8(&report),
         "--db",
@@ -119,24 +116,6 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
         "upright CVA {before:.1} vs forward {during:.1}"
     );
     drop(store);
-
-    // Every analysed frame in the frames CSV, with the side view's measures only.
-    let frames = std::fs::read_to_string(&frames_csv)?;
-    let header = frames.lines().next().ok_or("a header")?;
-    assert!(header.starts_with("session,recording,t_ms,frame,view,state,"));
-    assert!(
-        header.contains(",cva_deg,") && !header.contains("shoulder_tilt_deg"),
-        "{header}"
-    );
-    assert_eq!(frames.lines().count() as u64 - 1, decoded_frames(&visit)?);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(
-            std::fs::metadata(&frames_csv)?.permissions().mode() & 0o777,
-            0o600
-        );
-    }
 
     let html = std::fs::read_to_string(&report)?;
     assert!(html.matches("<svg").count() >= 2);
@@ -267,5 +246,61 @@ fn analysis_killed_mid_recording_keeps_what_was_committed() -> Result<(), Box<dy
         !dir.path().join("r.html").exists(),
         "no report from a killed run"
     );
+    Ok(())
+}
+
+#[test]
+fn parallel_analysis_stores_the_same_sessions_in_argument_order()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    // Different lengths, the longest first: with three jobs they finish out of order.
+    let inputs = [
+        clip(
+            &dir.path().join("a-long.mp4"),
+            &[(UPRIGHT_STILL, 3), (FORWARD_STILL, 3)],
+        ),
+        clip(&dir.path().join("b-short.mp4"), &[(FORWARD_STILL, 1)]),
+        clip(
+            &dir.path().join("c-mid.mp4"),
+            &[(UPRIGHT_STILL, 1), (FORWARD_STILL, 2)],
+        ),
+    ];
+    let run = |jobs: &str| -> Result<Store, Box<dyn std::error::Error>> {
+        let db = dir.path().join(format!("jobs{jobs}.sqlite"));
+        let mut args = vec![
+            "analyze",
+            "--jobs",
+            jobs,
+            "--model",
+            "lite",
+            "--db",
+            utf8(&db),
+        ];
+        let report = dir.path().join(format!("jobs{jobs}.html"));
+        args.extend(["--report", utf8(&report)]);
+        args.extend(inputs.iter().map(|path| utf8(path)));
+        plumbline(&args);
+        Ok(Store::open(&db)?)
+    };
+    let (serial, parallel) = (run("1")?, run("3")?);
+    let (a, b) = (serial.sessions(None)?, parallel.sessions(None)?);
+    let sources = |sessions: &[plumbline::store::SessionInfo]| -> Vec<String> {
+        sessions.iter().map(|s| s.source.clone()).collect()
+    };
+    let expected: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(sources(&a), expected, "serial: argument order");
+    assert_eq!(sources(&b), expected, "parallel: argument order");
+    for (one, other) in a.iter().zip(&b) {
+        assert_eq!(one.id, other.id);
+        assert!(one.seconds > 0);
+        assert_eq!(one.seconds, other.seconds, "{}", one.source);
+        assert_eq!(
+            serial.samples(one.id)?,
+            parallel.samples(other.id)?,
+            "{}",
+            one.source
+        );
+        assert_eq!(serial.events(one.id)?, parallel.events(other.id)?);
+    }
     Ok(())
 }

@@ -42,7 +42,7 @@ fn background_harness() -> (
 ) {
     let (update_tx, update_rx) = crossbeam_channel::bounded(64);
     let (control_tx, control_rx) = crossbeam_channel::bounded(64);
-    let (command_tx, command_rx) = crossbeam_channel::unbounded();
+    let (command_tx, command_rx) = crossbeam_channel::bounded(plumbline::desktop::COMMAND_CAPACITY);
     let settings = Settings {
         red_flags_acknowledged: true,
         ..Settings::default()
