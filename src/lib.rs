@@ -9,8 +9,10 @@
 //! - [`pose`]: the BlazePose pipeline (detector, ROI tracking, landmarks, smoothing).
 //! - [`geometry`]: pure angle maths on landmarks (no I/O).
 //! - [`posture`]: per-frame samples, baselines, the persistence state machine, RULA bands.
-//! - [`store`]: SQLite sessions, per-second aggregates, events and baselines.
-//! - [`report`]: summaries, CSV/JSON export and HTML reports of stored sessions.
+//! - [`render`]: drawing on frames (skeleton, CVA, state) and face anonymisation.
+//! - [`store`]: SQLite sessions, per-second aggregates, events, baselines and follow-up holds.
+//! - [`report`]: summaries, visit comparisons, CSV/JSON export and HTML reports of stored
+//!   sessions.
 //! - [`pipeline`]: the threads and channels that connect the above, and the recorder that
 //!   stores a running pipeline's numbers.
 //! - [`ui`]: the egui overlay.
@@ -31,6 +33,7 @@ pub mod models;
 pub mod pipeline;
 pub mod pose;
 pub mod posture;
+pub mod render;
 pub mod report;
 pub mod runtime;
 pub mod store;

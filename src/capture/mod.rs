@@ -5,6 +5,7 @@
 //! around it live in [`crate::pipeline`]. [`open`] turns a parsed [`SourceSpec`] into a source.
 
 pub mod camera;
+pub mod date;
 mod error;
 mod frame;
 pub mod images;
@@ -14,6 +15,7 @@ mod source;
 pub mod video;
 pub mod writer;
 
+pub use date::{DateBasis, RecordingDate, recording_date};
 pub use error::CaptureError;
 pub use frame::Frame;
 pub use source::{

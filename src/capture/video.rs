@@ -70,6 +70,10 @@ pub struct VideoSource {
     /// The stream's first time stamp, in `time_base` units.
     start_ts: i64,
     frame_interval_ms: f64,
+    /// The stream's declared frame rate, when it declares a usable one.
+    frame_rate: Option<Rational>,
+    /// Number of frames the container announces, when it does.
+    announced_frames: Option<u64>,
     /// Duration announced by the container, milliseconds.
     expected_ms: Option<f64>,
     /// The pixel converter and the input geometry it was built for.
@@ -132,11 +136,11 @@ impl VideoSource {
             ffmpeg::ffi::AV_NOPTS_VALUE => 0,
             start => start,
         };
-        let rate = [stream.avg_frame_rate(), stream.rate()]
+        let frame_rate = [stream.avg_frame_rate(), stream.rate()]
             .into_iter()
-            .map(f64::from)
-            .find(|fps| fps.is_finite() && *fps > 0.0)
-            .unwrap_or(FALLBACK_FPS);
+            .find(|rate| rate.numerator() > 0 && rate.denominator() > 0);
+        let rate = frame_rate.map_or(FALLBACK_FPS, f64::from);
+        let announced_frames = u64::try_from(stream.frames()).ok().filter(|n| *n > 0);
         let expected_ms = announced_duration_ms(&input, &stream);
         let decoder = codec::context::Context::from_parameters(stream.parameters())
             .and_then(|context| context.decoder().video())
@@ -149,6 +153,8 @@ impl VideoSource {
             time_base,
             start_ts,
             frame_interval_ms: 1000.0 / rate,
+            frame_rate,
+            announced_frames,
             expected_ms,
             scaler: None,
             decoded: frame::Video::empty(),
@@ -172,6 +178,30 @@ impl VideoSource {
     /// The duration the container announces, seconds.
     pub fn announced_duration_s(&self) -> Option<f64> {
         self.expected_ms.map(|ms| ms / 1000.0)
+    }
+
+    /// The declared frame rate as `(numerator, denominator)` frames per second, e.g.
+    /// `(30000, 1001)`; `None` when the stream declares none.
+    pub fn frame_rate(&self) -> Option<(i32, i32)> {
+        self.frame_rate
+            .map(|rate| (rate.numerator(), rate.denominator()))
+    }
+
+    /// The number of frames the container announces (not every container does).
+    pub fn announced_frames(&self) -> Option<u64> {
+        self.announced_frames
+    }
+
+    /// The name of the video codec (`h264`, `mpeg4`, ...).
+    pub fn codec_name(&self) -> String {
+        self.decoder
+            .codec()
+            .map_or_else(|| "unknown".to_owned(), |codec| codec.name().to_owned())
+    }
+
+    /// The coded picture size, pixels.
+    pub fn size(&self) -> (u32, u32) {
+        (self.decoder.width(), self.decoder.height())
     }
 
     /// Frames decoded so far, including those not delivered (fewer than the source has when
@@ -471,6 +501,9 @@ mod tests {
         }
         assert!(source.next_frame()?.is_none(), "stays ended");
         assert!(source.describe().contains("64x48"), "{}", source.describe());
+        assert_eq!(source.frame_rate(), Some((10, 1)));
+        assert_eq!(source.size(), (64, 48));
+        assert_eq!(source.codec_name(), "mpeg4");
         Ok(())
     }
 

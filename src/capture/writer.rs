@@ -1,8 +1,15 @@
-//! Encodes RGB images into a video file with FFmpeg's built-in MPEG-4 Part 2 encoder.
+//! Encodes RGB images into a video file with FFmpeg (no `ffmpeg` command-line tool needed).
 //!
-//! Used to build test clips at test time and benchmark inputs, so nothing depends on the
-//! `ffmpeg` command-line tool. The container follows the file extension (`.mkv`, `.mp4`,
-//! `.avi`, ...). MPEG-4 Part 2 is always compiled into libavcodec, unlike H.264.
+//! - [`Codec::H264`] writes the annotated videos of `plumbline annotate`: libx264 (CRF 20,
+//!   preset `veryfast`) when libavcodec has it, else libopenh264 or another H.264 encoder that
+//!   opens, else MPEG-4 Part 2; [`VideoWriter::encoder_name`] says which was used. MP4 files get
+//!   their index at the front (`faststart`), so they play while downloading.
+//! - [`Codec::Mpeg4`] (MPEG-4 Part 2, always compiled into libavcodec) builds test clips and
+//!   benchmark inputs.
+//!
+//! The container follows the file extension (`.mkv`, `.mp4`, `.avi`, ...). Frames get their
+//! time stamps either by count ([`VideoWriter::push`]) or from the source's clock
+//! ([`VideoWriter::push_at`]), on a time base of one frame at the given rate.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +23,34 @@ use super::CaptureError;
 /// Bit rate of written clips: high enough that pose models see clean stills.
 const BIT_RATE: usize = 2_000_000;
 
+/// H.264 encoders to try, best first (libx264 is in Debian's libavcodec).
+const H264_ENCODERS: [&str; 2] = ["libx264", "libopenh264"];
+
+/// Which video codec to write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Codec {
+    /// MPEG-4 Part 2: always available, for test clips.
+    #[default]
+    Mpeg4,
+    /// H.264, falling back to MPEG-4 Part 2 when no H.264 encoder opens.
+    H264,
+}
+
+/// How a video is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VideoSettings {
+    /// Frames per second as a fraction `(numerator, denominator)`, e.g. `(30000, 1001)`.
+    pub rate: (i32, i32),
+    /// The codec.
+    pub codec: Codec,
+    /// Written as the container's `creation_time` tag (`YYYY-MM-DDTHH:MM:SSZ`), so a copy
+    /// of a recording keeps the date it was recorded ([`super::date`]).
+    pub creation_time: Option<String>,
+    /// Up to this many B-frames between reference frames (frames no other frame refers to,
+    /// as most camera and screen recorders write them); 0 for none.
+    pub b_frames: usize,
+}
+
 /// A video file being written frame by frame; call [`VideoWriter::finish`] to close it.
 pub struct VideoWriter {
     path: PathBuf,
@@ -27,32 +62,67 @@ pub struct VideoWriter {
     encoder_time_base: Rational,
     stream_time_base: Rational,
     next_pts: i64,
+    frames: u64,
+    encoder_name: String,
 }
 
 impl std::fmt::Debug for VideoWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VideoWriter")
             .field("path", &self.path)
-            .field("frames", &self.next_pts)
+            .field("frames", &self.frames)
+            .field("encoder", &self.encoder_name)
             .finish_non_exhaustive()
     }
 }
 
 impl VideoWriter {
-    /// Creates `path` for `width` x `height` images at `fps` frames per second. Odd sizes are
-    /// scaled down to the next even size, which YUV 4:2:0 needs.
+    /// Creates `path` for `width` x `height` images at `fps` frames per second with MPEG-4
+    /// Part 2. Odd sizes are scaled down to the next even size, which YUV 4:2:0 needs.
     pub fn create(path: &Path, width: u32, height: u32, fps: u32) -> Result<Self, CaptureError> {
-        Self::create_with_b_frames(path, width, height, fps, 0)
+        let fps = fps.max(1) as i32;
+        Self::create_with(
+            path,
+            width,
+            height,
+            &VideoSettings {
+                rate: (fps, 1),
+                codec: Codec::Mpeg4,
+                creation_time: None,
+                b_frames: 0,
+            },
+        )
     }
 
-    /// As [`VideoWriter::create`], with up to `b_frames` B-frames between reference frames
-    /// (frames no other frame refers to, as most camera and screen recorders write them).
+    /// As [`VideoWriter::create`], with up to `b_frames` B-frames between reference frames.
     pub fn create_with_b_frames(
         path: &Path,
         width: u32,
         height: u32,
         fps: u32,
         b_frames: usize,
+    ) -> Result<Self, CaptureError> {
+        let fps = fps.max(1) as i32;
+        Self::create_with(
+            path,
+            width,
+            height,
+            &VideoSettings {
+                rate: (fps, 1),
+                codec: Codec::Mpeg4,
+                creation_time: None,
+                b_frames,
+            },
+        )
+    }
+
+    /// Creates `path` for `width` x `height` images with `settings`. Odd sizes are scaled
+    /// down to the next even size, which YUV 4:2:0 needs.
+    pub fn create_with(
+        path: &Path,
+        width: u32,
+        height: u32,
+        settings: &VideoSettings,
     ) -> Result<Self, CaptureError> {
         super::video::init_ffmpeg()?;
         let fail = CaptureError::ffmpeg;
@@ -61,36 +131,81 @@ impl VideoWriter {
             .format()
             .flags()
             .contains(format::Flags::GLOBAL_HEADER);
-        let codec = encoder::find(codec::Id::MPEG4).ok_or(CaptureError::Ffmpeg {
-            doing: "finding the MPEG-4 encoder",
-            source: ffmpeg::Error::EncoderNotFound,
-        })?;
         let (even_w, even_h) = ((width & !1).max(2), (height & !1).max(2));
-        let fps = fps.max(1) as i32;
-        let encoder_time_base = Rational::new(1, fps);
-        let mut video = codec::context::Context::new_with_codec(codec)
-            .encoder()
-            .video()
-            .map_err(fail("preparing the encoder"))?;
-        video.set_width(even_w);
-        video.set_height(even_h);
-        video.set_format(Pixel::YUV420P);
-        video.set_time_base(encoder_time_base);
-        video.set_frame_rate(Some(Rational::new(fps, 1)));
-        video.set_bit_rate(BIT_RATE);
-        video.set_gop(fps.unsigned_abs() * 2);
-        video.set_max_b_frames(b_frames);
-        if global_header {
-            video.set_flags(codec::Flags::GLOBAL_HEADER);
+        let (num, den) = settings.rate;
+        let (num, den) = if num > 0 && den > 0 {
+            (num, den)
+        } else {
+            (30, 1)
+        };
+        let frame_rate = Rational::new(num, den);
+        let encoder_time_base = Rational::new(den, num);
+        let candidates: Vec<&str> = match settings.codec {
+            Codec::H264 => H264_ENCODERS.to_vec(),
+            Codec::Mpeg4 => Vec::new(),
+        };
+        let mut opened = None;
+        for name in candidates {
+            let Some(codec) = encoder::find_by_name(name) else {
+                continue;
+            };
+            let mut video = codec::context::Context::new_with_codec(codec)
+                .encoder()
+                .video()
+                .map_err(fail("preparing the encoder"))?;
+            configure(&mut video, (even_w, even_h), frame_rate, global_header);
+            video.set_max_b_frames(settings.b_frames);
+            let mut options = ffmpeg::Dictionary::new();
+            if name == "libx264" {
+                options.set("preset", "veryfast");
+                options.set("crf", "20");
+            } else {
+                video.set_bit_rate(h264_bit_rate(even_w, even_h, frame_rate));
+            }
+            match video.open_as_with(codec, options) {
+                Ok(encoder) => {
+                    opened = Some((codec, encoder));
+                    break;
+                }
+                Err(err) => tracing::warn!("the {name} encoder does not open: {err}"),
+            }
         }
-        let encoder = video.open_as(codec).map_err(fail("opening the encoder"))?;
+        let (codec, encoder) = if let Some(found) = opened {
+            found
+        } else {
+            let codec = encoder::find(codec::Id::MPEG4).ok_or(CaptureError::Ffmpeg {
+                doing: "finding the MPEG-4 encoder",
+                source: ffmpeg::Error::EncoderNotFound,
+            })?;
+            let mut video = codec::context::Context::new_with_codec(codec)
+                .encoder()
+                .video()
+                .map_err(fail("preparing the encoder"))?;
+            configure(&mut video, (even_w, even_h), frame_rate, global_header);
+            video.set_max_b_frames(settings.b_frames);
+            video.set_bit_rate(BIT_RATE.max(h264_bit_rate(even_w, even_h, frame_rate) * 2));
+            (
+                codec,
+                video.open_as(codec).map_err(fail("opening the encoder"))?,
+            )
+        };
+        let encoder_name = codec.name().to_owned();
         let mut stream = output
             .add_stream(codec)
             .map_err(fail("adding the video stream"))?;
         stream.set_parameters(&encoder);
         stream.set_time_base(encoder_time_base);
+        stream.set_avg_frame_rate(frame_rate);
+        stream.set_rate(frame_rate);
+        if let Some(when) = &settings.creation_time {
+            let mut metadata = ffmpeg::Dictionary::new();
+            metadata.set("creation_time", when);
+            output.set_metadata(metadata);
+        }
+        let mut muxer_options = ffmpeg::Dictionary::new();
+        muxer_options.set("movflags", "+faststart");
         output
-            .write_header()
+            .write_header_with(muxer_options)
             .map_err(fail("writing the file header"))?;
         let stream_time_base = output
             .stream(0)
@@ -114,11 +229,35 @@ impl VideoWriter {
             encoder_time_base,
             stream_time_base,
             next_pts: 0,
+            frames: 0,
+            encoder_name,
         })
     }
 
-    /// Appends one image; it must have the size given to [`VideoWriter::create`].
+    /// The encoder in use (`libx264`, `mpeg4`, ...).
+    pub fn encoder_name(&self) -> &str {
+        &self.encoder_name
+    }
+
+    /// Appends one image as the next frame; it must have the size given at creation.
     pub fn push(&mut self, image: &image::RgbImage) -> Result<(), CaptureError> {
+        let pts = self.next_pts;
+        self.encode(image, pts)
+    }
+
+    /// Appends one image shown at `t_ms` on the source's clock (from its start). Time stamps
+    /// keep the source's timing; two frames closer than one frame interval are spaced by one.
+    pub fn push_at(&mut self, image: &image::RgbImage, t_ms: f64) -> Result<(), CaptureError> {
+        let ticks = t_ms / 1000.0 / f64::from(self.encoder_time_base);
+        let pts = if ticks.is_finite() {
+            (ticks.round() as i64).max(self.next_pts)
+        } else {
+            self.next_pts
+        };
+        self.encode(image, pts)
+    }
+
+    fn encode(&mut self, image: &image::RgbImage, pts: i64) -> Result<(), CaptureError> {
         let (width, height) = self.input_size;
         if image.dimensions() != (width, height) {
             return Err(CaptureError::Ffmpeg {
@@ -137,8 +276,9 @@ impl VideoWriter {
         self.scaler
             .run(&rgb, &mut yuv)
             .map_err(CaptureError::ffmpeg("converting a frame to YUV"))?;
-        yuv.set_pts(Some(self.next_pts));
-        self.next_pts += 1;
+        yuv.set_pts(Some(pts));
+        self.next_pts = pts + 1;
+        self.frames += 1;
         self.encoder
             .send_frame(&yuv)
             .map_err(CaptureError::ffmpeg("encoding a frame"))?;
@@ -147,7 +287,7 @@ impl VideoWriter {
 
     /// Number of frames pushed so far.
     pub fn frames(&self) -> u64 {
-        self.next_pts as u64
+        self.frames
     }
 
     /// Flushes the encoder and writes the trailer (index, duration).
@@ -173,6 +313,32 @@ impl VideoWriter {
         }
         Ok(())
     }
+}
+
+/// The settings every encoder shares: size, pixel format, time base, rate, GOP, header flag.
+fn configure(
+    video: &mut encoder::video::Video,
+    (width, height): (u32, u32),
+    frame_rate: Rational,
+    global_header: bool,
+) {
+    video.set_width(width);
+    video.set_height(height);
+    video.set_format(Pixel::YUV420P);
+    video.set_time_base(frame_rate.invert());
+    video.set_frame_rate(Some(frame_rate));
+    // A key frame every two seconds keeps seeking in players quick.
+    video.set_gop((2.0 * f64::from(frame_rate)).round().max(1.0) as u32);
+    if global_header {
+        video.set_flags(codec::Flags::GLOBAL_HEADER);
+    }
+}
+
+/// A bit rate for encoders without a quality setting: 0.1 bit per pixel and frame, at least
+/// 1 Mbit/s.
+fn h264_bit_rate(width: u32, height: u32, frame_rate: Rational) -> usize {
+    let bits = 0.1 * f64::from(width) * f64::from(height) * f64::from(frame_rate);
+    (bits.round() as usize).max(1_000_000)
 }
 
 /// Writes `frames` to `path` at `fps`; all images must have the size of the first.

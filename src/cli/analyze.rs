@@ -21,7 +21,7 @@ use crate::pose::{ModelChoice, PoseConfig};
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
 use crate::report::files::load_recording;
-use crate::report::{Recording, build};
+use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
 
 /// File extensions taken as videos when a folder is given.
@@ -36,6 +36,9 @@ pub(super) struct RunOptions {
     pub fps: Option<f64>,
     /// ONNX Runtime intra-op threads of the pose engine.
     pub intra_threads: usize,
+    /// The frames are independent still photos: the pose engine detects on each (no tracking
+    /// or smoothing across photos) and the view is taken from each photo alone.
+    pub stills: bool,
 }
 
 impl RunOptions {
@@ -45,6 +48,7 @@ impl RunOptions {
             model,
             fps,
             intra_threads: batch::intra_threads_per_job(1),
+            stills: false,
         }
     }
 }
@@ -143,6 +147,40 @@ pub struct Args {
     /// Subject code to file the sessions under (for a baseline comparison in the report).
     #[arg(long, value_name = "ID")]
     pub subject: Option<String>,
+
+    /// The report's title (default: "plumbline posture report").
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub title: Option<String>,
+
+    /// The client the assessment is for, printed at the top of the report.
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub client: Option<String>,
+
+    /// The site or workstation assessed.
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub site: Option<String>,
+
+    /// Who made the assessment.
+    #[arg(long, value_name = "TEXT", value_parser = header_text)]
+    pub assessor: Option<String>,
+}
+
+/// Longest `--title`, `--client`, `--site` or `--assessor`, characters.
+pub const MAX_HEADER_CHARS: usize = 200;
+
+/// A report header field: 1 to [`MAX_HEADER_CHARS`] characters, one line.
+fn header_text(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let chars = text.chars().count();
+    if chars == 0 || chars > MAX_HEADER_CHARS {
+        return Err(format!(
+            "must be 1 to {MAX_HEADER_CHARS} characters, got {chars}"
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("must be one line of text (no line breaks or control characters)".into());
+    }
+    Ok(text.to_owned())
 }
 
 /// The default of `--rate` (the value is justified in docs/RECORDS.md).
@@ -178,7 +216,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     anyhow::ensure!(!ids.is_empty(), "no recording could be analysed");
-    let document = build(&load_recordings(&store, &ids)?);
+    let header = ReportHeader {
+        title: args.title.clone(),
+        client: args.client.clone(),
+        site: args.site.clone(),
+        assessor: args.assessor.clone(),
+        prepared: crate::capture::date::utc_now(),
+    };
+    let document = build(&load_recordings(&store, &ids)?, &header);
     std::fs::write(&args.report, document.html())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
     eprintln!(
@@ -332,10 +377,18 @@ pub(super) fn start_pipeline(
         // running and keep ONNX Runtime's arena (a live source is paced and stays light).
         adaptive_threads: recording,
         memory_arena: recording,
+        mode: if options.stills {
+            crate::pose::Mode::Static
+        } else {
+            crate::pose::Mode::Video
+        },
         ..PoseConfig::default()
     };
     let models_dir = global.models_dir.clone();
-    let posture = PostureConfig::default();
+    let mut posture = PostureConfig::default();
+    if options.stills {
+        posture.view_switch_frames = 1;
+    }
     let config = if recording {
         PipelineConfig::recording(spec, models_dir, pose, posture)
     } else {
@@ -392,5 +445,22 @@ mod tests {
         );
         assert!(expand_inputs(&[dir.path().join("missing.mp4")]).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn header_fields_are_one_line_of_up_to_200_characters() {
+        assert_eq!(header_text("  Acme Ltd ").as_deref(), Ok("Acme Ltd"));
+        assert_eq!(header_text(&"é".repeat(200)).map(|t| t.len()), Ok(400));
+        let too_long = header_text(&"x".repeat(201)).expect_err("too long");
+        assert!(
+            too_long.contains("1 to 200 characters, got 201"),
+            "{too_long}"
+        );
+        assert!(header_text("   ").is_err());
+        assert!(
+            header_text("two\nlines")
+                .expect_err("control")
+                .contains("one line")
+        );
     }
 }

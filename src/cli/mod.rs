@@ -1,13 +1,18 @@
 //! The command-line front end: argument parsing and one module per subcommand.
 
 mod analyze;
+mod annotate;
 mod baseline;
 mod compare;
 mod doctor;
 mod export;
+mod follow_up;
+mod history;
+mod hold;
 mod measure;
 mod monitor;
 mod pose;
+mod text;
 mod window;
 
 use std::path::PathBuf;
@@ -151,14 +156,20 @@ enum Command {
     Measure(measure::Args),
     /// Run the monitor (window, or headless with --headless).
     Monitor(monitor::Args),
-    /// Record a baseline for a subject.
+    /// Record a subject's baseline: a standard hold of a few seconds (or photos).
     Baseline(baseline::Args),
-    /// Compare a subject's baseline with the latest follow-up.
+    /// Record a subject's follow-up: the same standard hold, compared with the baseline before it.
+    FollowUp(follow_up::Args),
+    /// Compare a subject's follow-up with the latest baseline before it.
     Compare(compare::Args),
+    /// List a subject's visits (baselines and follow-ups) with their CVA.
+    History(history::Args),
     /// Export a stored session as CSV or JSON.
     Export(export::Args),
     /// Analyse recordings into sessions and an HTML report.
     Analyze(analyze::Args),
+    /// Write a video with skeleton, CVA and posture state drawn on it, faces blurred.
+    Annotate(annotate::Args),
 }
 
 /// Parses the process arguments and runs the chosen command.
@@ -172,9 +183,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Measure(args)) => measure::run(&args, &cli.global),
         Some(Command::Monitor(args)) => monitor::run(&args, &cli.global),
         Some(Command::Baseline(args)) => baseline::run(&args, &cli.global),
+        Some(Command::FollowUp(args)) => follow_up::run(&args, &cli.global),
         Some(Command::Compare(args)) => compare::run(&args, &cli.global),
+        Some(Command::History(args)) => history::run(&args, &cli.global),
         Some(Command::Export(args)) => export::run(&args, &cli.global),
         Some(Command::Analyze(args)) => analyze::run(&args, &cli.global),
+        Some(Command::Annotate(args)) => annotate::run(&args, &cli.global),
     }
 }
 

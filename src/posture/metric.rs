@@ -524,6 +524,7 @@ mod tests {
                 "{metric:?}"
             );
             assert!(metric.view_text().starts_with(metric.valid_in().short()));
+            assert!(metric.short_label().chars().count() <= 18, "{metric:?}");
         }
         assert_eq!(Metric::ForwardHeadIndex.format(12.0), "12.0 %");
         assert_eq!(Metric::Cva.format(47.26), "47.3°");

@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
+use crate::capture::RecordingDate;
 use crate::posture::{Metric, PostureEvent, View};
-use crate::store::{EventRow, SecondRow, SessionInfo, StoredBaseline};
+use crate::store::{EventRow, SecondRow, SessionInfo, SourceKind, StoredBaseline};
 
 use super::document::{Block, Document};
 use super::plots;
-use super::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
+use super::stats::{CVA_BANDS, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, summarise};
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
 
 /// RULA neck score meanings (McAtamney & Corlett 1993).
@@ -38,6 +39,47 @@ pub struct Recording {
     pub events: Vec<EventRow>,
     /// The subject's baseline, when the session has a subject with one.
     pub baseline: Option<StoredBaseline>,
+    /// When the recording was made (a file's own date), `None` for a live camera.
+    pub recorded: Option<RecordingDate>,
+}
+
+/// The title when none is given.
+pub const DEFAULT_TITLE: &str = "plumbline posture report";
+
+/// Who a report is for and by whom: printed at its top, each only when given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportHeader {
+    /// The report's title ([`DEFAULT_TITLE`] when `None`).
+    pub title: Option<String>,
+    /// The client (company or person) the assessment is for.
+    pub client: Option<String>,
+    /// The site or workstation assessed.
+    pub site: Option<String>,
+    /// Who made the assessment.
+    pub assessor: Option<String>,
+    /// When the report was written, UTC (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub prepared: Option<String>,
+}
+
+impl ReportHeader {
+    fn fields(&self, recordings: usize) -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> = [
+            ("Client", &self.client),
+            ("Site", &self.site),
+            ("Assessor", &self.assessor),
+        ]
+        .into_iter()
+        .filter_map(|(label, value)| Some((label.to_owned(), value.clone()?)))
+        .collect();
+        if let Some(prepared) = &self.prepared {
+            fields.push((
+                "Report written".into(),
+                format!("{} {} UTC", &prepared[..10], &prepared[11..16]),
+            ));
+        }
+        fields.push(("Recordings".into(), recordings.to_string()));
+        fields
+    }
 }
 
 /// Formats an optional number with `decimals`, or a dash.
@@ -61,6 +103,40 @@ pub fn duration_text(seconds: f64) -> String {
     }
 }
 
+/// A store timestamp as `2026-12-05 03:04 UTC`.
+fn short_utc(timestamp: &str) -> String {
+    format!("{} UTC", super::history::short_time(timestamp))
+}
+
+/// Forward-head `seconds` of a recording in words: minutes per hour present from
+/// [`MIN_RATE_PERIOD_S`] of presence on, else the time and its share of the time present.
+fn exposure_text(summary: &SessionSummary, seconds: f64) -> String {
+    match (
+        summary.minutes_per_hour(seconds),
+        summary.share_of_present(seconds),
+    ) {
+        (Some(rate), _) => format!("{rate:.1} min per hour present"),
+        (None, Some(share)) => format!(
+            "{} ({:.0}% of the time present)",
+            duration_text(seconds),
+            share * 100.0
+        ),
+        (None, None) => "nobody was present".to_owned(),
+    }
+}
+
+/// [`exposure_text`] for a table cell.
+fn exposure_cell(summary: &SessionSummary, seconds: f64) -> String {
+    match (
+        summary.minutes_per_hour(seconds),
+        summary.share_of_present(seconds),
+    ) {
+        (Some(rate), _) => format!("{rate:.1} min/h"),
+        (None, Some(share)) => format!("{} ({:.0}%)", duration_text(seconds), share * 100.0),
+        (None, None) => "–".to_owned(),
+    }
+}
+
 fn source_name(info: &SessionInfo) -> String {
     Path::new(&info.source).file_name().map_or_else(
         || info.source.clone(),
@@ -69,8 +145,8 @@ fn source_name(info: &SessionInfo) -> String {
 }
 
 /// Builds the whole report.
-pub fn build(recordings: &[Recording]) -> Document {
-    let mut blocks = Vec::new();
+pub fn build(recordings: &[Recording], header: &ReportHeader) -> Document {
+    let mut blocks = vec![Block::Fields(header.fields(recordings.len()))];
     let summaries: Vec<SessionSummary> = recordings
         .iter()
         .map(|recording| summarise(&recording.rows, &recording.events))
@@ -96,7 +172,10 @@ pub fn build(recordings: &[Recording]) -> Document {
     });
     blocks.push(Block::Note(NOT_A_DIAGNOSIS.into()));
     Document {
-        title: "plumbline posture report".into(),
+        title: header
+            .title
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TITLE.to_owned()),
         blocks,
     }
 }
@@ -125,7 +204,7 @@ fn summary_section(
                 } else {
                     "–".into()
                 },
-                num(summary.forward_head_condition_min_per_h, 1),
+                exposure_cell(summary, summary.forward_head_state_s),
                 summary.alerts.to_string(),
             ]
         })
@@ -137,7 +216,7 @@ fn summary_section(
             "View",
             "CVA mean (°)",
             "Time CVA < 45.5°",
-            "Forward head (min/h)",
+            "Forward head as judged",
             "Alerts",
         ]
         .map(String::from)
@@ -157,11 +236,27 @@ fn recording_section(
         level: 2,
         text: format!("Recording {number}: {}", source_name(info)),
     });
+    blocks.push(Block::Paragraph(match &recording.recorded {
+        Some(date) => format!("Recorded {}.", date.describe()),
+        None if info.source_kind == Some(SourceKind::Camera)
+            || info.source.starts_with("camera") =>
+        {
+            format!(
+                "Recorded live from {}, starting {}.",
+                info.source,
+                short_utc(&info.started_at)
+            )
+        }
+        None => format!(
+            "Recording date unknown: {} is no longer there to read it from.",
+            info.source
+        ),
+    }));
     blocks.push(Block::Paragraph(format!(
-        "Session {} ({}), started {}; {} analysed, person present {}; dominant view {}; pose model {}{}.",
+        "Session {} ({}), stored {}; {} analysed, person present {}; dominant view {}; pose model {}{}.",
         info.id,
         info.kind.as_str(),
-        info.started_at,
+        short_utc(&info.started_at),
         duration_text(summary.duration_s),
         duration_text(summary.present_s),
         info.view.map_or("unknown", View::name),
@@ -324,21 +419,25 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
         level: 3,
         text: "Forward-head exposure and alerts".into(),
     });
-    let scaled = if summary.present_s > 0.0 && summary.present_s < 3600.0 {
-        format!(
-            " Rates per hour are scaled from {} of presence.",
-            duration_text(summary.present_s)
-        )
-    } else {
-        String::new()
-    };
     blocks.push(Block::Paragraph(format!(
-        "Forward-head condition: {} min per hour present; sustained forward-head state (after the \
-         onset delay): {} min per hour present; alerts: {}.{scaled}",
-        num(summary.forward_head_condition_min_per_h, 1),
-        num(summary.forward_head_state_min_per_h, 1),
+        "Forward head as judged: {}. This is the time in the sustained forward-head state: the \
+         posture beyond its threshold for longer than the onset delay, what alerts are based on. \
+         For context, the per-frame forward-head condition, brief moments included, held {}; \
+         the CVA bands above place the angle among clinical groups, they are not this \
+         judgement. Alerts: {}.",
+        exposure_text(summary, summary.forward_head_state_s),
+        exposure_text(summary, summary.forward_head_condition_s),
         summary.alerts
     )));
+    if summary.present_s > 0.0 && summary.present_s < MIN_RATE_PERIOD_S {
+        blocks.push(Block::Note(format!(
+            "The person was present for {} here, less than {:.0} minutes: times are given in \
+             minutes and as shares of the time present. A rate per hour would extrapolate this \
+             recording to a working hour it does not show.",
+            duration_text(summary.present_s),
+            MIN_RATE_PERIOD_S / 60.0
+        )));
+    }
     let rows: Vec<Vec<String>> = recording
         .events
         .iter()
@@ -430,5 +529,53 @@ fn baseline_section(
         ));
     } else {
         blocks.push(comparison_table(comparisons));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposure_is_a_rate_per_hour_only_from_ten_minutes_of_presence() {
+        let short = SessionSummary {
+            present_s: 30.0,
+            ..SessionSummary::default()
+        };
+        assert_eq!(exposure_text(&short, 6.0), "6 s (20% of the time present)");
+        assert_eq!(exposure_cell(&short, 6.0), "6 s (20%)");
+        let long = SessionSummary {
+            present_s: MIN_RATE_PERIOD_S * 2.0,
+            ..SessionSummary::default()
+        };
+        assert_eq!(exposure_text(&long, 300.0), "15.0 min per hour present");
+        assert_eq!(exposure_cell(&long, 300.0), "15.0 min/h");
+        assert_eq!(
+            exposure_text(&SessionSummary::default(), 0.0),
+            "nobody was present"
+        );
+    }
+
+    #[test]
+    fn the_header_lists_only_the_fields_given() {
+        let header = ReportHeader {
+            client: Some("Acme".into()),
+            prepared: Some("2026-12-05T10:30:00Z".into()),
+            ..ReportHeader::default()
+        };
+        assert_eq!(
+            header.fields(2),
+            [
+                ("Client".to_owned(), "Acme".to_owned()),
+                (
+                    "Report written".to_owned(),
+                    "2026-12-05 10:30 UTC".to_owned()
+                ),
+                ("Recordings".to_owned(), "2".to_owned()),
+            ]
+        );
+        let document = build(&[], &header);
+        assert_eq!(document.title, DEFAULT_TITLE);
+        assert!(document.html().contains("<dt>Client</dt><dd>Acme</dd>"));
     }
 }

@@ -36,6 +36,8 @@ pub enum Block {
         /// The inline `<svg>` element.
         svg: String,
     },
+    /// Labelled values, one per line (who the report is for, by whom, when).
+    Fields(Vec<(String, String)>),
     /// Start a new printed page here (before each recording after the first).
     PageBreak,
 }
@@ -60,6 +62,8 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
 th, td { border: 1px solid #c5ccd4; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+dl.fields { display: grid; grid-template-columns: max-content auto; gap: .15rem 1rem; margin: .8rem 0; }
+dl.fields dt { font-weight: 600; } dl.fields dd { margin: 0; }
 .note { border-left: 4px solid #c77d00; background: #fff6e5; padding: .5rem .8rem; margin: .8rem 0; }
 figure { margin: 1rem 0; break-inside: avoid; }
 figcaption { font-size: .85rem; color: #4a5563; }
@@ -81,6 +85,10 @@ svg .fh-state { fill: #e8a39a; }
 svg .bar { fill: #1f5fa8; }
 svg .score1 { fill: #9dd3ae; } svg .score2 { fill: #f2d17c; }
 svg .score3 { fill: #eea36b; } svg .score4 { fill: #d8665a; }
+svg .mdc-band { fill: #d3eedc; }
+svg .sd-bar { stroke: #4a5563; stroke-width: 1.4; }
+svg .trend { fill: none; stroke: #9fbfe3; stroke-width: 1.2; }
+svg .visit-baseline { fill: #1d232b; } svg .visit-follow-up { fill: #1f5fa8; }
 svg .swatch-cva { fill: #1f5fa8; } svg .swatch-hip { fill: #8a3ea8; }
 svg .swatch-trunk { fill: #2e8a57; } svg .swatch-alert { fill: #b03a2e; }
 @media print {
@@ -90,6 +98,15 @@ svg .swatch-trunk { fill: #2e8a57; } svg .swatch-alert { fill: #b03a2e; }
   table, .note { break-inside: avoid; }
 }
 ";
+
+/// `text` with its first letter upper case, for a name at the start of a sentence or a table
+/// row (`Metric::short_label` is lower case for running text).
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
 
 impl Document {
     /// The self-contained HTML page.
@@ -177,6 +194,13 @@ fn block_html(out: &mut String, block: &Block) {
                 escape(caption)
             );
         }
+        Block::Fields(fields) => {
+            out.push_str("<dl class=\"fields\">\n");
+            for (label, value) in fields {
+                let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
+            }
+            out.push_str("</dl>\n");
+        }
         Block::PageBreak => out.push_str("<div class=\"page-break\"></div>\n"),
     }
 }
@@ -227,6 +251,21 @@ fn block_text(out: &mut String, block: &Block) {
         Block::Figure { caption, .. } => {
             let _ = writeln!(out, "[plot] {caption}");
         }
+        Block::Fields(fields) => {
+            let width = fields
+                .iter()
+                .map(|(label, _)| label.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (label, value) in fields {
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {value}",
+                    format!("{label}:"),
+                    width = width + 1
+                );
+            }
+        }
         Block::PageBreak => {}
     }
 }
@@ -234,6 +273,13 @@ fn block_text(out: &mut String, block: &Block) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capitalised_changes_only_the_first_letter() {
+        assert_eq!(capitalised("forward-head index"), "Forward-head index");
+        assert_eq!(capitalised("CVA"), "CVA");
+        assert_eq!(capitalised(""), "");
+    }
 
     #[test]
     fn html_escapes_and_has_print_rules() {

@@ -6,10 +6,10 @@ use std::io::Write;
 
 use serde_json::{Map, Value, json};
 
-use crate::posture::{Metric, PostureEvent};
+use crate::posture::{Metric, PostureEvent, PostureSample, View};
 
 use crate::store::access::sample_columns;
-use crate::store::{EventRow, SecondRow, SessionInfo};
+use crate::store::{EventRow, SecondRow, SessionId, SessionInfo};
 
 /// Header of the events CSV (the alert's values are named after their metrics).
 pub const EVENT_COLUMNS: [&str; 8] = [
@@ -133,6 +133,92 @@ pub fn write_events_csv(out: &mut dyn Write, events: &[EventRow]) -> std::io::Re
     Ok(())
 }
 
+/// Columns of the per-frame CSV ahead of the measures; `forward_head` is 1 or 0 when the frame
+/// could be judged, `rula_*` only in side views.
+pub const FRAME_COLUMNS: [&str; 10] = [
+    "session",
+    "recording",
+    "t_ms",
+    "frame",
+    "view",
+    "state",
+    "forward_head",
+    "rula_neck",
+    "rula_trunk",
+    "confidence",
+];
+
+/// The frames of one analysed recording, for the per-frame CSV.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameRecording<'a> {
+    /// Its stored session.
+    pub session: SessionId,
+    /// Its name (the file name).
+    pub recording: &'a str,
+    /// Every analysed frame, in order.
+    pub samples: &'a [PostureSample],
+}
+
+/// The measures valid in a view that frames were seen in, in registry order: a side-view
+/// recording gets no empty front-view columns and the other way round. With no side or front
+/// frame at all, every measure (all empty) so the header stays recognisable.
+pub fn measures_for_views(views: impl IntoIterator<Item = View>) -> Vec<Metric> {
+    let views: Vec<View> = views.into_iter().collect();
+    let valid: Vec<Metric> = Metric::ALL
+        .into_iter()
+        .filter(|metric| views.iter().any(|view| metric.valid_in().covers(*view)))
+        .collect();
+    if valid.is_empty() {
+        Metric::ALL.to_vec()
+    } else {
+        valid
+    }
+}
+
+/// Writes every analysed frame of `recordings` as CSV with a header line: [`FRAME_COLUMNS`],
+/// then one column per measure valid in the views seen (named by the metric key, e.g.
+/// `cva_deg`). Empty cells mean "not measured in this frame".
+pub fn write_frames_csv(
+    out: &mut dyn Write,
+    recordings: &[FrameRecording<'_>],
+) -> std::io::Result<()> {
+    let measures = measures_for_views(
+        recordings
+            .iter()
+            .flat_map(|recording| recording.samples.iter().map(|sample| sample.view)),
+    );
+    let mut head: Vec<&str> = FRAME_COLUMNS.to_vec();
+    head.extend(measures.iter().map(|metric| metric.key()));
+    writeln!(out, "{}", head.join(","))?;
+    let real = |value: Option<f64>| Cell::Real(value).csv();
+    for recording in recordings {
+        let name = csv_field(recording.recording);
+        for sample in recording.samples {
+            let mut line = vec![
+                recording.session.to_string(),
+                name.clone(),
+                real(Some(sample.t_ms)),
+                sample.seq.to_string(),
+                sample.view.name().to_owned(),
+                sample.state.name().to_owned(),
+                sample
+                    .forward_head
+                    .map_or_else(String::new, |held| u8::from(held).to_string()),
+                score(sample.rula_neck).csv(),
+                score(sample.rula_trunk).csv(),
+                real(Some(f64::from(sample.confidence))),
+            ];
+            line.extend(
+                measures
+                    .iter()
+                    .map(|metric| real(metric.read(&sample.metrics))),
+            );
+            writeln!(out, "{}", line.join(","))?;
+        }
+    }
+    Ok(())
+}
+
 /// One row as a JSON object keyed by the CSV column names.
 pub fn sample_json(row: &SecondRow) -> Value {
     let map: Map<String, Value> = sample_columns()
@@ -164,6 +250,58 @@ mod tests {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn the_frames_csv_has_one_row_per_frame_and_only_the_views_measures()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let side = |seq: u64, cva: Option<f64>| {
+            let mut sample = PostureSample {
+                seq,
+                t_ms: seq as f64 * 33.367,
+                view: View::SideLeft,
+                forward_head: cva.map(|cva| cva < 45.0),
+                rula_neck: Some(2),
+                confidence: 0.5,
+                ..PostureSample::default()
+            };
+            *Metric::Cva.slot(&mut sample.metrics) = cva;
+            sample
+        };
+        let samples = [side(0, Some(50.25)), side(1, None), side(2, Some(41.0))];
+        let mut csv = Vec::new();
+        write_frames_csv(
+            &mut csv,
+            &[FrameRecording {
+                session: SessionId(7),
+                recording: "desk, left.mp4",
+                samples: &samples,
+            }],
+        )?;
+        let text = String::from_utf8(csv)?;
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "session,recording,t_ms,frame,view,state,forward_head,rula_neck,rula_trunk,\
+             confidence,cva_deg,neck_flexion_deg,trunk_inclination_deg,hip_angle_deg"
+        );
+        assert_eq!(lines.len(), 4, "one row per frame");
+        assert_eq!(
+            lines[1],
+            "7,\"desk, left.mp4\",0.000,0,side-left,upright,0,2,,0.500,50.250,,,"
+        );
+        assert_eq!(
+            lines[2],
+            "7,\"desk, left.mp4\",33.367,1,side-left,upright,,2,,0.500,,,,"
+        );
+        assert!(lines[3].starts_with("7,\"desk, left.mp4\",66.734,2,side-left,upright,1,"));
+        // Front frames bring the front measures; unknown views alone keep every column.
+        assert_eq!(
+            measures_for_views([View::Front]).first(),
+            Some(&Metric::ShoulderTilt)
+        );
+        assert_eq!(measures_for_views([View::Unknown]).len(), Metric::COUNT);
+        Ok(())
     }
 
     #[test]

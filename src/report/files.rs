@@ -7,20 +7,30 @@ use std::path::{Path, PathBuf};
 
 use crate::store::{SessionId, Store, StoreError};
 
-use super::{Recording, build, export};
+use super::{Recording, ReportHeader, build, export};
 
-/// Reads a stored session back with its subject's latest baseline, for a report.
+/// Reads a stored session back with its subject's latest baseline stored before the session
+/// ended (a calibration during it counts; a later baseline never does), for a report.
 pub fn load_recording(store: &Store, id: SessionId) -> Result<Recording, StoreError> {
     let info = store.session(id)?;
     let baseline = match &info.subject {
-        Some(subject) => store.latest_baseline(subject)?,
+        // A session still running (or cut short) may use every baseline stored so far.
+        Some(subject) => store.baseline_before(subject, info.ended_at.as_deref())?,
         None => None,
+    };
+    // A recording still where it was read from is dated by the file itself.
+    let source = Path::new(&info.source);
+    let recorded = if source.exists() {
+        crate::capture::recording_date(source)
+    } else {
+        None
     };
     Ok(Recording {
         rows: store.samples(id)?,
         events: store.events(id)?,
         info,
         baseline,
+        recorded,
     })
 }
 
@@ -69,7 +79,9 @@ pub fn write_session(
             json.push(b'\n');
             json
         }
-        Output::Report => build(&[load_recording(store, id)?]).html().into_bytes(),
+        Output::Report => build(&[load_recording(store, id)?], &ReportHeader::default())
+            .html()
+            .into_bytes(),
     };
     std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))?;
     let mut file = std::fs::File::create(&path).map_err(|source| write_error(&path, source))?;

@@ -3,6 +3,10 @@
 //! - [`stats`]: session summaries (per-metric statistics, time in the CVA context bands and
 //!   RULA bands, forward-head exposure) and the baseline comparison with each measure's minimal
 //!   detectable change.
+//! - [`progress`]: a follow-up hold against the baseline before it, per metric, in words
+//!   (better / worse / within measurement error) with the warnings that make it unreliable.
+//! - [`history`]: a subject's visits as lines and as an HTML trend (CVA mean ± SD per visit
+//!   with the MDC band).
 //! - [`build()`] turns recordings into a [`Document`] (one section per recording, plots from
 //!   [`svg`], suggestions, the caveats once at the end), rendered as self-contained HTML or as
 //!   plain text.
@@ -16,10 +20,12 @@ mod build;
 mod document;
 pub mod export;
 pub mod files;
+pub mod history;
 mod plots;
+pub mod progress;
 pub mod stats;
 mod suggest;
 pub mod svg;
 
-pub use build::{Recording, build, comparison_table, duration_text};
-pub use document::{Block, Document};
+pub use build::{DEFAULT_TITLE, Recording, ReportHeader, build, comparison_table, duration_text};
+pub use document::{Block, Document, capitalised};

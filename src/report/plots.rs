@@ -1,8 +1,8 @@
 //! The report's plots, drawn with [`Svg`]: CVA and the pelvis/trunk proxies on one time axis,
 //! the CVA distribution against the context bands, and time per RULA score.
 
-use crate::posture::{Metric, PostureEvent, PostureState};
-use crate::store::{EventRow, SecondRow};
+use crate::posture::{CVA_MDC_DEG, Metric, PostureEvent, PostureState};
+use crate::store::{EventRow, SecondRow, Visit, VisitRole};
 
 use super::stats::{BandShares, SessionSummary};
 use super::svg::{Anchor, Scale, Svg};
@@ -312,6 +312,102 @@ pub fn rula_bars(summary: &SessionSummary) -> String {
     svg.finish("Time per RULA neck and trunk score")
 }
 
+/// CVA of each visit in order: mean with a ± 1 SD bar, baselines and follow-ups told apart,
+/// and a band of the baseline's mean ± the CVA's MDC from each baseline to the next.
+pub fn visit_trend(visits: &[Visit]) -> String {
+    let mut svg = Svg::new(WIDTH, 260.0);
+    let cva: Vec<Option<(f64, f64)>> = visits
+        .iter()
+        .map(|visit| {
+            let stats = visit.hold.baseline.metrics.get(&Metric::Cva)?;
+            Some((stats.mean, if stats.n >= 2 { stats.sd } else { 0.0 }))
+        })
+        .collect();
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for (visit, value) in visits.iter().zip(&cva) {
+        let Some((mean, sd)) = value else { continue };
+        let reach = if visit.role == VisitRole::Baseline {
+            sd.max(CVA_MDC_DEG)
+        } else {
+            *sd
+        };
+        lo = lo.min(mean - reach);
+        hi = hi.max(mean + reach);
+    }
+    if !lo.is_finite() {
+        (lo, hi) = (40.0, 55.0);
+    }
+    let x = Scale::new(-0.5, visits.len().max(1) as f64 - 0.5, LEFT, WIDTH - RIGHT);
+    let y = Scale::new((lo - 1.0).floor(), (hi + 1.0).ceil(), 220.0, 24.0);
+    // The MDC band of each baseline, until the next baseline.
+    for (index, visit) in visits.iter().enumerate() {
+        let (VisitRole::Baseline, Some((mean, _))) = (visit.role, cva[index]) else {
+            continue;
+        };
+        let end = visits[index + 1..]
+            .iter()
+            .position(|later| later.role == VisitRole::Baseline)
+            .map_or(visits.len(), |offset| index + 1 + offset);
+        let (left, right) = (x.px(index as f64 - 0.5), x.px(end as f64 - 0.5));
+        let (top, bottom) = (y.px(mean + CVA_MDC_DEG), y.px(mean - CVA_MDC_DEG));
+        svg.rect(
+            (left, top),
+            (right - left, bottom - top),
+            "mdc-band",
+            Some(&format!(
+                "baseline {mean:.1}° ± {CVA_MDC_DEG}° (minimal detectable change)"
+            )),
+        );
+    }
+    for tick in y.ticks(5) {
+        let py = y.px(tick);
+        svg.line((x.px0, py), (x.px1, py), "grid");
+        svg.text(
+            (x.px0 - 4.0, py + 4.0),
+            Anchor::End,
+            "label",
+            &format!("{tick:.0}"),
+        );
+    }
+    svg.line((x.px0, y.px0), (x.px1, y.px0), "axis");
+    svg.line((x.px0, y.px1), (x.px0, y.px0), "axis");
+    svg.text(
+        (x.px0, y.px1 - 8.0),
+        Anchor::Start,
+        "title",
+        "CVA (°) per visit",
+    );
+    let mut line = Vec::new();
+    for (index, (visit, value)) in visits.iter().zip(&cva).enumerate() {
+        let px = x.px(index as f64);
+        let date = visit.hold.recorded_at.get(..10).unwrap_or("");
+        let role = match visit.role {
+            VisitRole::Baseline => "baseline",
+            VisitRole::FollowUp => "follow-up",
+        };
+        svg.text((px, y.px0 + 16.0), Anchor::Middle, "label", date);
+        svg.text((px, y.px0 + 30.0), Anchor::Middle, "label", role);
+        let Some((mean, sd)) = value else { continue };
+        if *sd > 0.0 {
+            svg.line((px, y.px(mean - sd)), (px, y.px(mean + sd)), "sd-bar");
+        }
+        let class = match visit.role {
+            VisitRole::Baseline => "visit-baseline",
+            VisitRole::FollowUp => "visit-follow-up",
+        };
+        svg.rect(
+            (px - 4.0, y.px(*mean) - 4.0),
+            (8.0, 8.0),
+            class,
+            Some(&format!("{role} {date}: CVA {mean:.1} ± {sd:.1}°")),
+        );
+        line.push((px, y.px(*mean)));
+    }
+    svg.polyline(&line, "trend");
+    svg.finish("CVA per visit with spread and the minimal detectable change band")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +433,43 @@ mod tests {
         let short = series(&rows[..5], Metric::Cva);
         assert!(short[0].is_none() && short[1].is_some());
         assert!(timeline(&rows, &[]).contains("<polyline"));
+    }
+
+    #[test]
+    fn the_visit_trend_has_a_point_per_visit_and_a_band_per_baseline() {
+        use crate::posture::{Baseline, MetricStats, View};
+        use crate::store::StoredBaseline;
+        let visit = |role: VisitRole, day: u32, mean: f64, n: u32| Visit {
+            role,
+            hold: StoredBaseline {
+                subject: "P1".into(),
+                session: None,
+                recorded_at: format!("2026-11-{day:02}T10:00:00.000Z"),
+                baseline: Baseline {
+                    view: View::SideLeft,
+                    metrics: [(Metric::Cva, MetricStats { mean, sd: 2.0, n })].into(),
+                    ..Baseline::default()
+                },
+            },
+            session_kind: None,
+            source: None,
+            source_kind: None,
+            notes: None,
+            seconds: None,
+        };
+        let visits = [
+            visit(VisitRole::Baseline, 1, 50.0, 300),
+            visit(VisitRole::FollowUp, 8, 44.0, 300),
+            visit(VisitRole::Baseline, 15, 47.0, 1),
+            visit(VisitRole::FollowUp, 22, 48.0, 300),
+        ];
+        let svg = visit_trend(&visits);
+        assert_eq!(svg.matches("class=\"mdc-band\"").count(), 2);
+        assert_eq!(svg.matches("class=\"visit-baseline\"").count(), 2);
+        assert_eq!(svg.matches("class=\"visit-follow-up\"").count(), 2);
+        // A one-photo baseline has no spread bar.
+        assert_eq!(svg.matches("class=\"sd-bar\"").count(), 3);
+        assert!(svg.contains("2026-11-22"));
+        assert!(svg.contains("<polyline"));
     }
 }

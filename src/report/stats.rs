@@ -39,6 +39,11 @@ pub const MDC95_FACTOR: f64 = 2.77;
 /// steady baseline does not call every jitter a change.
 pub const MDC_FLOOR: f64 = 1.0;
 
+/// Shortest time present for which per-hour rates are given: a shorter recording reports
+/// minutes and shares of the time present, because scaling it to an hour would extrapolate
+/// (a 30-second clip is not an hour of work).
+pub const MIN_RATE_PERIOD_S: f64 = 600.0;
+
 /// Share of time (seconds with a value) in each band.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BandShares {
@@ -67,15 +72,29 @@ pub struct SessionSummary {
     pub neck_flexion_by_score: [Option<f64>; 4],
     /// Mean trunk inclination (degrees) in the seconds of each RULA trunk score.
     pub trunk_inclination_by_score: [Option<f64>; 4],
-    /// Minutes per hour present in which the per-frame forward-head condition held.
-    pub forward_head_condition_min_per_h: Option<f64>,
-    /// Minutes per hour present spent in the sustained forward-head state (after the onset
-    /// delay), the exposure measure of `docs/MEASUREMENT.md` §8.
-    pub forward_head_state_min_per_h: Option<f64>,
+    /// Seconds present in which the per-frame forward-head condition held (moments
+    /// included).
+    pub forward_head_condition_s: f64,
+    /// Seconds present in the sustained forward-head state (after the onset delay): the
+    /// forward-head figure as judged, the exposure measure of `docs/MEASUREMENT.md` §8.
+    pub forward_head_state_s: f64,
     /// Number of alerts.
     pub alerts: u32,
     /// Seconds per view.
     pub view_seconds: BTreeMap<View, u64>,
+}
+
+impl SessionSummary {
+    /// `seconds` as a share of the time present; `None` when nobody was present.
+    pub fn share_of_present(&self, seconds: f64) -> Option<f64> {
+        (self.present_s > 0.0).then(|| seconds / self.present_s)
+    }
+
+    /// `seconds` as minutes per hour present, only when the person was present for at least
+    /// [`MIN_RATE_PERIOD_S`].
+    pub fn minutes_per_hour(&self, seconds: f64) -> Option<f64> {
+        (self.present_s >= MIN_RATE_PERIOD_S).then(|| seconds / 60.0 * 3600.0 / self.present_s)
+    }
 }
 
 /// Summarises a session.
@@ -136,11 +155,8 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
     summary.rula_trunk = shares(&trunk_counts);
     summary.neck_flexion_by_score = neck_angle.map(|w| w.stats().map(|s| s.mean));
     summary.trunk_inclination_by_score = trunk_angle.map(|w| w.stats().map(|s| s.mean));
-    if summary.present_s > 0.0 {
-        let per_hour = 3600.0 / summary.present_s;
-        summary.forward_head_condition_min_per_h = Some(condition_s / 60.0 * per_hour);
-        summary.forward_head_state_min_per_h = Some(state_s / 60.0 * per_hour);
-    }
+    summary.forward_head_condition_s = condition_s;
+    summary.forward_head_state_s = state_s;
     summary.alerts = events
         .iter()
         .filter(|row| matches!(row.event, PostureEvent::Alert { .. }))
@@ -280,9 +296,17 @@ mod tests {
         assert_eq!(summary.cva_bands.fractions, [0.25, 0.25, 0.5]);
         assert_eq!(summary.rula_neck.fractions, [0.5, 0.25, 0.25, 0.0]);
         assert_eq!(summary.neck_flexion_by_score[2], Some(24.0));
-        // One of three present seconds in the state: 20 min per hour.
-        let state = summary.forward_head_state_min_per_h.expect("present");
-        assert!((state - 20.0).abs() < 1e-9);
+        // One of three present seconds in the state: a third of the time present, and no
+        // rate per hour from three seconds.
+        assert!((summary.forward_head_state_s - 1.0).abs() < 1e-12);
+        let share = summary.share_of_present(summary.forward_head_state_s);
+        assert!((share.expect("present") - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(summary.minutes_per_hour(summary.forward_head_state_s), None);
+        let long = SessionSummary {
+            present_s: 1200.0,
+            ..SessionSummary::default()
+        };
+        assert_eq!(long.minutes_per_hour(300.0), Some(15.0));
         assert!((summary.metrics[&Metric::Cva].mean - 47.75).abs() < 1e-12);
         assert_eq!(summary.view_seconds[&View::SideLeft], 4);
     }

@@ -11,8 +11,9 @@ const LOW_CVA_SHARE: f64 = 0.25;
 const NECK_FLEXED_SHARE: f64 = 0.25;
 /// Share of time with RULA trunk score 3 or more (flexion over 20°) that prompts a suggestion.
 const TRUNK_FLEXED_SHARE: f64 = 0.25;
-/// Minutes per hour of the forward-head condition that prompt a suggestion about breaks.
-const EXPOSURE_MIN_PER_H: f64 = 15.0;
+/// Share of the time present with the forward-head condition that prompts a suggestion about
+/// breaks (15 min per hour).
+const EXPOSURE_SHARE: f64 = 0.25;
 /// Trunk inclination below which the person reclines (negative is backwards), degrees.
 const RECLINED_DEG: f64 = -10.0;
 
@@ -73,16 +74,15 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
                 .to_owned(),
         );
     }
-    if let Some(minutes) = summary
-        .forward_head_condition_min_per_h
-        .filter(|minutes| *minutes >= EXPOSURE_MIN_PER_H)
+    if let Some(share) = summary
+        .share_of_present(summary.forward_head_condition_s)
+        .filter(|share| *share >= EXPOSURE_SHARE)
     {
         out.push(format!(
-            "The forward-head condition held for {:.0}% of the time present ({minutes:.0} min \
-             per hour). Short breaks every 30 minutes (stand up, roll the shoulders, a few \
-             gentle chin tucks) break up sustained postures, which matter more than any single \
-             moment.",
-            minutes / 60.0 * 100.0
+            "The forward-head condition held for {:.0}% of the time present. Short breaks every \
+             30 minutes (stand up, roll the shoulders, a few gentle chin tucks) break up \
+             sustained postures, which matter more than any single moment.",
+            share * 100.0
         ));
     }
     for (comparison, trend) in comparisons

@@ -2,13 +2,13 @@
 //! Plain synchronous methods on [`Store`], tested without threads; the
 //! [`writer`](super::writer) thread calls them in batches.
 
-use rusqlite::{OptionalExtension as _, Row, params};
+use rusqlite::{Connection, OptionalExtension as _, Row, params};
 
-use crate::posture::{Baseline, Metric, MetricStats, PostureEvent};
+use crate::posture::{Baseline, Metric, PostureEvent};
 
 use super::aggregate::{MetricSecond, SecondRow};
 use super::rows::{
-    EventRow, NewSession, SessionId, SessionInfo, StoredBaseline, event_kind, event_time_ms,
+    EventRow, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, event_kind, event_time_ms,
     parse_state, parse_view,
 };
 use super::{Store, StoreError};
@@ -17,68 +17,25 @@ use super::{Store, StoreError};
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 pub(super) const SESSION_COLUMNS: &str = "s.id, s.kind, sub.code, s.started_at, s.ended_at, s.source, \
-     s.model, s.view, s.notes, (SELECT COUNT(*) FROM samples WHERE session_id = s.id)";
+     s.model, s.view, s.notes, (SELECT COUNT(*) FROM samples WHERE session_id = s.id), \
+     s.source_kind";
+/// How many columns [`SESSION_COLUMNS`] selects; a query's own columns follow from this index.
+pub(super) const SESSION_COLUMN_COUNT: usize = 11;
 
 impl Store {
     /// The id of the subject with `code`, created (with `label`) when new.
     pub fn subject_id(&mut self, code: &str, label: Option<&str>) -> Result<i64, StoreError> {
-        let existing: Option<i64> = self
-            .conn
-            .query_row("SELECT id FROM subjects WHERE code = ?1", [code], |row| {
-                row.get(0)
-            })
-            .optional()
-            .map_err(|err| self.classify(err))?;
-        if let Some(id) = existing {
-            return Ok(id);
-        }
-        self.conn
-            .execute(
-                &format!("INSERT INTO subjects (code, label, created_at) VALUES (?1, ?2, {NOW})"),
-                params![code, label],
-            )
-            .map_err(|err| self.classify(err))?;
-        Ok(self.conn.last_insert_rowid())
+        subject_id(&self.conn, code, label).map_err(|err| self.classify(err))
     }
 
     /// Starts a session and returns its id.
     pub fn start_session(&mut self, new: &NewSession) -> Result<SessionId, StoreError> {
-        let subject = match &new.subject {
-            Some(code) => Some(self.subject_id(code, None)?),
-            None => None,
-        };
-        self.conn
-            .execute(
-                &format!(
-                    "INSERT INTO sessions (subject_id, kind, started_at, source, model, notes) \
-                     VALUES (?1, ?2, COALESCE(?3, {NOW}), ?4, ?5, ?6)"
-                ),
-                params![
-                    subject,
-                    new.kind.as_str(),
-                    new.started_at,
-                    new.source,
-                    new.model,
-                    new.notes
-                ],
-            )
-            .map_err(|err| self.classify(err))?;
-        Ok(SessionId(self.conn.last_insert_rowid()))
+        insert_session(&self.conn, new).map_err(|err| self.classify(err))
     }
 
     /// Marks a session as ended now and records its dominant view.
     pub fn end_session(&mut self, session: SessionId) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                &format!(
-                    "UPDATE sessions SET ended_at = {NOW}, view = (SELECT view FROM samples \
-                     WHERE session_id = ?1 GROUP BY view ORDER BY SUM(frames) DESC, view \
-                     LIMIT 1) WHERE id = ?1"
-                ),
-                [session.0],
-            )
-            .map_err(|err| self.classify(err))?;
-        Ok(())
+        end_session(&self.conn, session).map_err(|err| self.classify(err))
     }
 
     /// Writes per-second rows and events in one transaction. A row for a second that is
@@ -101,44 +58,7 @@ impl Store {
         events: &[PostureEvent],
     ) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
-        {
-            let mut insert_row = tx.prepare_cached(&sample_insert_sql())?;
-            for row in rows {
-                let mut values: Vec<rusqlite::types::Value> = vec![
-                    session.0.into(),
-                    row.t_s.into(),
-                    i64::from(row.frames).into(),
-                    row.view.name().to_owned().into(),
-                    row.state.name().to_owned().into(),
-                    row.forward_head_fraction.into(),
-                    row.rula_neck.map(i64::from).into(),
-                    row.rula_trunk.map(i64::from).into(),
-                    row.confidence_mean.into(),
-                ];
-                for metric in &row.metrics {
-                    values.extend([
-                        metric.mean.into(),
-                        metric.min.into(),
-                        metric.max.into(),
-                        metric.valid.into(),
-                    ]);
-                }
-                insert_row.execute(rusqlite::params_from_iter(values))?;
-            }
-            let mut insert_event = tx.prepare_cached(
-                "INSERT INTO events (session_id, t_ms, kind, detail) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for event in events {
-                let detail = serde_json::to_string(event)
-                    .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
-                insert_event.execute(params![
-                    session.0,
-                    event_time_ms(event),
-                    event_kind(event),
-                    detail
-                ])?;
-            }
-        }
+        insert_rows_and_events(&tx, session, rows, events)?;
         tx.commit()
     }
 
@@ -214,86 +134,156 @@ impl Store {
             .collect()
     }
 
-    /// Stores a baseline for `subject` (created when new), recorded in `session`.
+    /// Stores a baseline for `subject` (created when new), recorded in `session`. Earlier
+    /// baselines are kept: every baseline is a visit.
     pub fn save_baseline(
         &mut self,
         subject: &str,
         session: Option<SessionId>,
         baseline: &Baseline,
     ) -> Result<(), StoreError> {
-        let subject_id = self.subject_id(subject, None)?;
         let result = (|| {
             let tx = self.conn.transaction()?;
-            let recorded_at: String = tx.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?;
-            for (metric, stats) in baseline.entries() {
-                tx.execute(
-                    "INSERT INTO baselines (subject_id, session_id, metric, view, mean, sd, n, \
-                     recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        subject_id,
-                        session.map(|id| id.0),
-                        metric,
-                        baseline.view.name(),
-                        stats.mean,
-                        stats.sd,
-                        stats.n,
-                        recorded_at
-                    ],
-                )?;
-            }
+            let subject_id = subject_id(&tx, subject, None)?;
+            insert_hold(&tx, VisitRole::Baseline, subject_id, session, baseline)?;
             tx.commit()
         })();
         result.map_err(|err| self.classify(err))
     }
+}
 
-    /// The most recent baseline of `subject`, if one was recorded.
-    pub fn latest_baseline(&self, subject: &str) -> Result<Option<StoredBaseline>, StoreError> {
-        type Raw = (String, Option<i64>, String, String, f64, f64, u32);
-        let raws: Vec<Raw> = self
-            .conn
-            .prepare(
-                "SELECT b.metric, b.session_id, b.view, b.recorded_at, b.mean, b.sd, b.n \
-                 FROM baselines b JOIN subjects sub ON sub.id = b.subject_id \
-                 WHERE sub.code = ?1 AND b.recorded_at = (SELECT MAX(recorded_at) FROM \
-                 baselines WHERE subject_id = sub.id) ORDER BY b.metric",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([subject], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                        row.get(6)?,
-                    ))
-                })?
-                .collect()
-            })
-            .map_err(|err| self.classify(err))?;
-        let Some(first) = raws.first() else {
-            return Ok(None);
-        };
-        let mut stored = StoredBaseline {
-            subject: subject.to_owned(),
-            session: first.1.map(SessionId),
-            recorded_at: first.3.clone(),
-            baseline: Baseline {
-                view: parse_view(&first.2)?,
-                ..Baseline::default()
-            },
-        };
-        for (metric, _, _, _, mean, sd, n) in raws {
-            stored
-                .baseline
-                .insert_key(&metric, MetricStats { mean, sd, n })
-                .map_err(|err| StoreError::Invalid {
-                    detail: err.to_string(),
-                })?;
-        }
-        Ok(Some(stored))
+/// The id of the subject with `code`, created (with `label`) when new.
+pub(super) fn subject_id(
+    conn: &Connection,
+    code: &str,
+    label: Option<&str>,
+) -> rusqlite::Result<i64> {
+    let existing: Option<i64> = conn
+        .query_row("SELECT id FROM subjects WHERE code = ?1", [code], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
     }
+    conn.execute(
+        &format!("INSERT INTO subjects (code, label, created_at) VALUES (?1, ?2, {NOW})"),
+        params![code, label],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Inserts a session row (its subject created when new) and returns its id.
+pub(super) fn insert_session(conn: &Connection, new: &NewSession) -> rusqlite::Result<SessionId> {
+    let subject = match &new.subject {
+        Some(code) => Some(subject_id(conn, code, None)?),
+        None => None,
+    };
+    conn.execute(
+        &format!(
+            "INSERT INTO sessions (subject_id, kind, started_at, source, model, notes, \
+             source_kind) VALUES (?1, ?2, COALESCE(?3, {NOW}), ?4, ?5, ?6, ?7)"
+        ),
+        params![
+            subject,
+            new.kind.as_str(),
+            new.started_at,
+            new.source,
+            new.model,
+            new.notes,
+            new.source_kind.map(SourceKind::as_str),
+        ],
+    )?;
+    Ok(SessionId(conn.last_insert_rowid()))
+}
+
+/// Marks a session as ended now and records its dominant view.
+pub(super) fn end_session(conn: &Connection, session: SessionId) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!(
+            "UPDATE sessions SET ended_at = {NOW}, view = (SELECT view FROM samples \
+             WHERE session_id = ?1 GROUP BY view ORDER BY SUM(frames) DESC, view \
+             LIMIT 1) WHERE id = ?1"
+        ),
+        [session.0],
+    )?;
+    Ok(())
+}
+
+/// Writes per-second rows (a stored second is replaced) and events of `session`.
+pub(super) fn insert_rows_and_events(
+    conn: &Connection,
+    session: SessionId,
+    rows: &[SecondRow],
+    events: &[PostureEvent],
+) -> rusqlite::Result<()> {
+    let mut insert_row = conn.prepare_cached(&sample_insert_sql())?;
+    for row in rows {
+        let mut values: Vec<rusqlite::types::Value> = vec![
+            session.0.into(),
+            row.t_s.into(),
+            i64::from(row.frames).into(),
+            row.view.name().to_owned().into(),
+            row.state.name().to_owned().into(),
+            row.forward_head_fraction.into(),
+            row.rula_neck.map(i64::from).into(),
+            row.rula_trunk.map(i64::from).into(),
+            row.confidence_mean.into(),
+        ];
+        for metric in &row.metrics {
+            values.extend([
+                metric.mean.into(),
+                metric.min.into(),
+                metric.max.into(),
+                metric.valid.into(),
+            ]);
+        }
+        insert_row.execute(rusqlite::params_from_iter(values))?;
+    }
+    let mut insert_event = conn.prepare_cached(
+        "INSERT INTO events (session_id, t_ms, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for event in events {
+        let detail = serde_json::to_string(event)
+            .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+        insert_event.execute(params![
+            session.0,
+            event_time_ms(event),
+            event_kind(event),
+            detail
+        ])?;
+    }
+    Ok(())
+}
+
+/// Stores the statistics of a hold (a baseline or a follow-up) per metric and front-view
+/// signal, stamped now.
+pub(super) fn insert_hold(
+    conn: &Connection,
+    role: VisitRole,
+    subject_id: i64,
+    session: Option<SessionId>,
+    hold: &Baseline,
+) -> rusqlite::Result<()> {
+    let recorded_at: String = conn.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO holds (subject_id, session_id, kind, metric, view, mean, sd, n, \
+         recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (key, stats) in hold.entries() {
+        insert.execute(params![
+            subject_id,
+            session.map(|id| id.0),
+            role.as_str(),
+            key,
+            hold.view.name(),
+            stats.mean,
+            stats.sd,
+            stats.n,
+            recorded_at
+        ])?;
+    }
+    Ok(())
 }
 
 /// The sample columns in table order (after `session_id`); also the CSV header.
@@ -349,6 +339,7 @@ pub(super) struct RawSession {
     view: Option<String>,
     notes: Option<String>,
     seconds: i64,
+    source_kind: Option<String>,
 }
 
 impl RawSession {
@@ -364,6 +355,7 @@ impl RawSession {
             view: row.get(7)?,
             notes: row.get(8)?,
             seconds: row.get(9)?,
+            source_kind: row.get(10)?,
         })
     }
 
@@ -375,6 +367,7 @@ impl RawSession {
             started_at: self.started_at,
             ended_at: self.ended_at,
             source: self.source,
+            source_kind: self.source_kind.as_deref().map(str::parse).transpose()?,
             model: self.model,
             view: self.view.as_deref().map(parse_view).transpose()?,
             notes: self.notes,
@@ -500,7 +493,7 @@ mod tests {
     #[test]
     fn baselines_keep_metrics_and_front_signals_and_refuse_unknown_names() -> Result<(), StoreError>
     {
-        use crate::posture::{FrontSignal, View};
+        use crate::posture::{FrontSignal, MetricStats, View};
         let mut store = Store::open_in_memory()?;
         let stats = |mean| MetricStats {
             mean,
@@ -525,7 +518,7 @@ mod tests {
         store
             .conn
             .execute(
-                "UPDATE baselines SET metric = 'nose_deg' WHERE metric = 'front_head_pitch'",
+                "UPDATE holds SET metric = 'nose_deg' WHERE metric = 'front_head_pitch'",
                 [],
             )
             .map_err(|err| store.classify(err))?;

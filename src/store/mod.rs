@@ -8,6 +8,8 @@
 //! - [`Aggregator`] folds per-frame [`PostureSample`](crate::posture::PostureSample)s into
 //!   per-second [`SecondRow`]s (mean, min, max, valid fraction per metric).
 //! - [`Store::session_overviews`] lists sessions with their aggregates computed by SQLite.
+//! - [`visits`]: standard holds (baselines and follow-ups) saved in one transaction, the
+//!   subject's visits, and which baseline a follow-up is compared with.
 //! - [`StoreWriter`] is the writer thread: bounded channel in, batched transactions out, a
 //!   commit at least every [`writer::COMMIT_INTERVAL`].
 
@@ -18,11 +20,16 @@ mod error;
 pub mod overview;
 pub mod rows;
 pub mod schema;
+pub mod visits;
 pub mod writer;
 
 pub use aggregate::{Aggregator, MetricSecond, SecondRow};
 pub use db::{DEFAULT_BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use overview::SessionOverview;
-pub use rows::{EventRow, NewSession, SessionId, SessionInfo, SessionKind, StoredBaseline};
+pub use rows::{
+    EventRow, NewSession, SessionId, SessionInfo, SessionKind, SourceKind, StoredBaseline, Visit,
+    VisitRole,
+};
+pub use visits::{Hold, VisitError};
 pub use writer::{StoreWriter, WriteMsg, WriterReport};

@@ -4,7 +4,7 @@
 
 use crate::posture::{Metric, PostureState};
 
-use super::access::{RawSession, SESSION_COLUMNS};
+use super::access::{RawSession, SESSION_COLUMN_COUNT, SESSION_COLUMNS};
 use super::rows::SessionInfo;
 use super::{Store, StoreError};
 
@@ -46,9 +46,15 @@ impl Store {
                 stmt.query_map(
                     rusqlite::params![subject, PostureState::ForwardHead.name()],
                     |row| {
+                        let at = SESSION_COLUMN_COUNT;
                         Ok((
                             RawSession::from_row(row)?,
-                            (row.get(10)?, row.get(11)?, row.get(12)?, row.get(13)?),
+                            (
+                                row.get(at)?,
+                                row.get(at + 1)?,
+                                row.get(at + 2)?,
+                                row.get(at + 3)?,
+                            ),
                         ))
                     },
                 )?

@@ -31,6 +31,9 @@ pub enum SessionKind {
     Analysis,
     /// A therapist's baseline recording (`plumbline baseline`).
     Baseline,
+    /// A therapist's follow-up recording: the same standard hold as the baseline
+    /// (`plumbline follow-up`).
+    FollowUp,
 }
 
 impl SessionKind {
@@ -40,6 +43,7 @@ impl SessionKind {
             SessionKind::Monitor => "monitor",
             SessionKind::Analysis => "analysis",
             SessionKind::Baseline => "baseline",
+            SessionKind::FollowUp => "follow_up",
         }
     }
 }
@@ -52,7 +56,45 @@ impl FromStr for SessionKind {
             "monitor" => Ok(SessionKind::Monitor),
             "analysis" => Ok(SessionKind::Analysis),
             "baseline" => Ok(SessionKind::Baseline),
+            "follow_up" => Ok(SessionKind::FollowUp),
             other => Err(invalid("session kind", other)),
+        }
+    }
+}
+
+/// What kind of source a session was recorded from (stored since schema version 3; older
+/// sessions have none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A live camera.
+    Camera,
+    /// A video file.
+    Video,
+    /// Still photos (one image or a folder of images): each frame is an independent photo.
+    Stills,
+}
+
+impl SourceKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Camera => "camera",
+            SourceKind::Video => "video",
+            SourceKind::Stills => "stills",
+        }
+    }
+}
+
+impl FromStr for SourceKind {
+    type Err = StoreError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "camera" => Ok(SourceKind::Camera),
+            "video" => Ok(SourceKind::Video),
+            "stills" => Ok(SourceKind::Stills),
+            other => Err(invalid("source kind", other)),
         }
     }
 }
@@ -64,6 +106,8 @@ pub struct NewSession {
     pub kind: SessionKind,
     /// The frame source (`camera:0`, a file path).
     pub source: String,
+    /// What kind of source it is, when known.
+    pub source_kind: Option<SourceKind>,
     /// The pose model used (`lite`, `full`).
     pub model: Option<String>,
     /// The subject's code (created when new), for therapist workflows.
@@ -80,6 +124,7 @@ impl NewSession {
         Self {
             kind,
             source: source.into(),
+            source_kind: None,
             model: None,
             subject: None,
             notes: None,
@@ -103,6 +148,8 @@ pub struct SessionInfo {
     pub ended_at: Option<String>,
     /// The frame source.
     pub source: String,
+    /// What kind of source it is (`None` for sessions stored before schema version 3).
+    pub source_kind: Option<SourceKind>,
     /// The pose model.
     pub model: Option<String>,
     /// The dominant view over the session (set when it ends).
@@ -142,7 +189,8 @@ pub fn event_time_ms(event: &PostureEvent) -> f64 {
     }
 }
 
-/// A subject's baseline as stored, with when and where it was recorded.
+/// A subject's standard hold as stored (a baseline, or a follow-up recorded the same way),
+/// with when and where it was recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StoredBaseline {
     /// The subject's code.
@@ -153,6 +201,74 @@ pub struct StoredBaseline {
     pub recorded_at: String,
     /// The baseline: its view and statistics per metric (and front-view signal).
     pub baseline: Baseline,
+}
+
+/// The two kinds of visit: a standard hold recorded as the reference, or recorded again later
+/// to compare with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitRole {
+    /// A baseline (`plumbline baseline`, or a calibration in the window with a subject set).
+    Baseline,
+    /// A follow-up (`plumbline follow-up`).
+    FollowUp,
+}
+
+impl VisitRole {
+    /// The stored name (`holds.kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitRole::Baseline => "baseline",
+            VisitRole::FollowUp => "follow_up",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            VisitRole::Baseline => "baseline",
+            VisitRole::FollowUp => "follow-up",
+        }
+    }
+}
+
+impl FromStr for VisitRole {
+    type Err = StoreError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "baseline" => Ok(VisitRole::Baseline),
+            "follow_up" => Ok(VisitRole::FollowUp),
+            other => Err(invalid("kind of hold", other)),
+        }
+    }
+}
+
+/// One visit of a subject: a stored hold with the session it was recorded in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Visit {
+    /// Baseline or follow-up.
+    pub role: VisitRole,
+    /// The hold's statistics (per frame), when and in which view.
+    pub hold: StoredBaseline,
+    /// The kind of the session it was recorded in (a calibration lives in a monitor session).
+    pub session_kind: Option<SessionKind>,
+    /// The session's source, when the session is known.
+    pub source: Option<String>,
+    /// The session's kind of source, when known.
+    pub source_kind: Option<SourceKind>,
+    /// The session's notes.
+    pub notes: Option<String>,
+    /// Seconds of source time the hold covered (stored per-second rows), when the session is
+    /// the hold itself (a calibration inside a monitor session has none).
+    pub seconds: Option<u64>,
+}
+
+impl Visit {
+    /// Whether the hold was measured on still photos (each frame an independent photo).
+    pub fn from_stills(&self) -> bool {
+        self.source_kind == Some(SourceKind::Stills)
+    }
 }
 
 /// Parses a stored view name ([`View::name`]).
@@ -186,6 +302,23 @@ mod tests {
             assert_eq!(serde_json::to_value(state)?, state.name());
         }
         assert!(parse_view("sideways").is_err());
+        for kind in [
+            SessionKind::Monitor,
+            SessionKind::Analysis,
+            SessionKind::Baseline,
+            SessionKind::FollowUp,
+        ] {
+            assert_eq!(kind.as_str().parse::<SessionKind>()?, kind);
+            assert_eq!(serde_json::to_value(kind)?, kind.as_str());
+        }
+        for role in [VisitRole::Baseline, VisitRole::FollowUp] {
+            assert_eq!(role.as_str().parse::<VisitRole>()?, role);
+            assert_eq!(serde_json::to_value(role)?, role.as_str());
+        }
+        for kind in [SourceKind::Camera, SourceKind::Video, SourceKind::Stills] {
+            assert_eq!(kind.as_str().parse::<SourceKind>()?, kind);
+            assert_eq!(serde_json::to_value(kind)?, kind.as_str());
+        }
         assert!(parse_state("slouching").is_err());
         Ok(())
     }

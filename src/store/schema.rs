@@ -2,7 +2,8 @@
 //!
 //! Each migration moves the schema up by exactly one version inside one transaction, so a
 //! database is always at a version listed here. Version 1 was the first layout; version 2 added
-//! the `notes` column to `sessions`. A new version appends a step to `MIGRATIONS`; steps are
+//! the `notes` column to `sessions`; version 3 turned `baselines` into `holds` (baselines and
+//! follow-ups, told apart by `kind`) and added `sessions.source_kind`. A new version appends a step to `MIGRATIONS`; steps are
 //! never edited once released, because databases in the field were made by them.
 
 use rusqlite::Connection;
@@ -77,8 +78,33 @@ CREATE INDEX baselines_by_subject ON baselines(subject_id, recorded_at);
 /// Version 1 → 2: free-text notes on a session (the therapist's remarks).
 const V1_TO_V2: &str = "ALTER TABLE sessions ADD COLUMN notes TEXT;";
 
+/// Version 2 → 3: one table of standard holds, baselines and follow-ups alike, told apart by
+/// `kind` (`baseline`, `follow_up`); every stored baseline moves into it unchanged (same id,
+/// kind `baseline`). And what kind of source a session was recorded from (`camera`, `video`,
+/// `stills`; empty for older sessions).
+const V2_TO_V3: &str = "
+CREATE TABLE holds (
+    id          INTEGER PRIMARY KEY,
+    subject_id  INTEGER NOT NULL REFERENCES subjects(id),
+    session_id  INTEGER REFERENCES sessions(id),
+    kind        TEXT NOT NULL,
+    metric      TEXT NOT NULL,
+    view        TEXT NOT NULL,
+    mean        REAL NOT NULL,
+    sd          REAL NOT NULL,
+    n           INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+INSERT INTO holds (id, subject_id, session_id, kind, metric, view, mean, sd, n, recorded_at)
+    SELECT id, subject_id, session_id, 'baseline', metric, view, mean, sd, n, recorded_at
+    FROM baselines;
+DROP TABLE baselines;
+CREATE INDEX holds_by_subject ON holds(subject_id, recorded_at);
+ALTER TABLE sessions ADD COLUMN source_kind TEXT;
+";
+
 /// The migration steps; step `i` moves the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V1_TO_V2];
+const MIGRATIONS: &[&str] = &[V1, V1_TO_V2, V2_TO_V3];
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -125,7 +151,7 @@ mod tests {
     fn fresh_database_reaches_current_version() -> rusqlite::Result<()> {
         let mut conn = Connection::open_in_memory()?;
         let migrated = migrate(&mut conn)?.expect("not newer");
-        assert_eq!(migrated, Migrated { from: 0, to: 2 });
+        assert_eq!(migrated, Migrated { from: 0, to: 3 });
         assert_eq!(version(&conn)?, CURRENT_VERSION);
         // The v2 column exists.
         conn.execute(
@@ -150,6 +176,54 @@ mod tests {
         let notes: Option<String> =
             conn.query_row("SELECT notes FROM sessions", [], |row| row.get(0))?;
         assert_eq!(notes, None);
+        Ok(())
+    }
+
+    #[test]
+    fn v2_database_keeps_its_baselines_as_holds() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.execute_batch(V1)?;
+        conn.execute_batch(V1_TO_V2)?;
+        conn.pragma_update(None, "user_version", 2)?;
+        conn.execute_batch(
+            "INSERT INTO subjects (code, created_at) VALUES ('P1', 't');
+             INSERT INTO sessions (subject_id, kind, started_at, source, notes)
+                 VALUES (1, 'baseline', 't', 'upright.mp4', 'first visit');
+             INSERT INTO baselines (subject_id, session_id, metric, view, mean, sd, n, recorded_at)
+                 VALUES (1, 1, 'cva_deg', 'side-left', 48.5, 1.5, 300, 't');",
+        )?;
+        let migrated = migrate(&mut conn)?.expect("not newer");
+        assert_eq!(migrated, Migrated { from: 2, to: 3 });
+        let kept: (i64, String, String, f64, Option<String>, Option<String>) = conn.query_row(
+            "SELECT h.id, h.kind, h.metric, h.mean, s.notes, s.source_kind FROM holds h \
+             JOIN sessions s ON s.id = h.session_id",
+            [],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            },
+        )?;
+        assert_eq!(
+            kept,
+            (
+                1,
+                "baseline".into(),
+                "cva_deg".into(),
+                48.5,
+                Some("first visit".into()),
+                None
+            )
+        );
+        assert!(
+            conn.prepare("SELECT * FROM baselines").is_err(),
+            "folded into holds"
+        );
         Ok(())
     }
 

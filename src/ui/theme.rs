@@ -6,33 +6,39 @@
 use egui::Color32;
 
 use crate::posture::PostureState;
+use crate::render::palette;
+
+/// An egui colour from one of the shared overlay colours of [`palette`].
+const fn rgb(value: [u8; 3]) -> Color32 {
+    Color32::from_rgb(value[0], value[1], value[2])
+}
 
 /// Posture within limits.
-pub const GOOD: Color32 = Color32::from_rgb(76, 175, 80);
+pub const GOOD: Color32 = rgb(palette::GOOD);
 
 /// The condition holds but has not persisted yet.
-pub const CAUTION: Color32 = Color32::from_rgb(255, 179, 0);
+pub const CAUTION: Color32 = rgb(palette::CAUTION);
 
 /// The condition has persisted: the user is warned.
-pub const ALERT: Color32 = Color32::from_rgb(229, 57, 53);
+pub const ALERT: Color32 = rgb(palette::ALERT);
 
 /// Inactive states (away, snoozed).
-pub const MUTED: Color32 = Color32::from_rgb(144, 164, 174);
+pub const MUTED: Color32 = rgb(palette::MUTED);
 
 /// Calibration in progress.
-pub const CALIBRATING: Color32 = Color32::from_rgb(66, 165, 245);
+pub const CALIBRATING: Color32 = rgb(palette::CALIBRATING);
 
 /// Skeleton bones over the video.
-pub const BONE: Color32 = Color32::from_rgb(0, 229, 255);
+pub const BONE: Color32 = rgb(palette::BONE);
 
 /// Landmark dots whose confidence is high.
-pub const JOINT_CONFIDENT: Color32 = Color32::from_rgb(118, 255, 3);
+pub const JOINT_CONFIDENT: Color32 = rgb(palette::JOINT_CONFIDENT);
 
 /// Landmark dots whose confidence is low.
-pub const JOINT_UNSURE: Color32 = Color32::from_rgb(255, 82, 82);
+pub const JOINT_UNSURE: Color32 = rgb(palette::JOINT_UNSURE);
 
 /// The CVA construction lines and label at the neck.
-pub const CVA: Color32 = Color32::from_rgb(255, 235, 59);
+pub const CVA: Color32 = rgb(palette::CVA);
 
 /// The region of interest the landmark model looked at.
 pub const ROI: Color32 = Color32::from_rgb(224, 64, 251);
@@ -57,13 +63,7 @@ pub const ERROR: Color32 = ALERT;
 
 /// The colour that stands for a posture state.
 pub fn state_colour(state: PostureState) -> Color32 {
-    match state {
-        PostureState::Upright => GOOD,
-        PostureState::AtRisk => CAUTION,
-        PostureState::ForwardHead => ALERT,
-        PostureState::Away | PostureState::Snoozed => MUTED,
-        PostureState::Calibrating => CALIBRATING,
-    }
+    rgb(palette::state_rgb(state))
 }
 
 /// Interpolates between the unsure and the confident joint colour by `confidence` (0-1).

@@ -8,44 +8,13 @@ use egui::emath::RectTransform;
 use egui::{Pos2, Rect, Stroke, Vec2};
 
 use crate::pipeline::Analysed;
-use crate::pose::{LandmarkIndex, Skeleton};
+use crate::pose::Skeleton;
 use crate::posture::View;
+use crate::render::overlay::{BONES, CVA_REFERENCE_LENGTH, MIN_DRAW_VISIBILITY};
 
 use super::metrics::view_text;
 use super::model_view;
 use super::theme;
-
-/// Landmarks less visible than this are not drawn in the normal overlay.
-pub const MIN_DRAW_VISIBILITY: f32 = 0.5;
-
-/// Length of the CVA's horizontal reference line, as a fraction of the ear-shoulder distance.
-const CVA_REFERENCE_LENGTH: f32 = 1.2;
-
-/// The BlazePose bones drawn over the video (pairs of landmark indices).
-pub const BONES: [(usize, usize); 22] = [
-    (0, 1),
-    (1, 2),
-    (2, 3),
-    (3, 7),
-    (0, 4),
-    (4, 5),
-    (5, 6),
-    (6, 8),
-    (9, 10),
-    (11, 12),
-    (11, 13),
-    (13, 15),
-    (12, 14),
-    (14, 16),
-    (11, 23),
-    (12, 24),
-    (23, 24),
-    (23, 25),
-    (24, 26),
-    (25, 27),
-    (26, 28),
-    (27, 31),
-];
 
 /// What is drawn over the frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,18 +38,11 @@ pub fn fit_rect(image_size: Vec2, available: Rect) -> Option<Rect> {
     ))
 }
 
-/// The ear and shoulder of the side that faces the camera, in frame pixels.
+/// The ear and shoulder of the side that faces the camera, in frame pixels
+/// ([`crate::render::overlay::cva_anchor`] as egui points).
 pub fn cva_anchor(skeleton: &Skeleton, view: View) -> Option<(Pos2, Pos2)> {
-    let (ear, shoulder) = match view {
-        View::SideLeft => (LandmarkIndex::LeftEar, LandmarkIndex::LeftShoulder),
-        View::SideRight => (LandmarkIndex::RightEar, LandmarkIndex::RightShoulder),
-        View::Front | View::Oblique | View::Unknown => return None,
-    };
-    let ear = skeleton.at(ear);
-    let shoulder = skeleton.at(shoulder);
-    let ear_in_image = Pos2::new(ear.x_px, ear.y_px);
-    let shoulder_in_image = Pos2::new(shoulder.x_px, shoulder.y_px);
-    (ear_in_image != shoulder_in_image).then_some((ear_in_image, shoulder_in_image))
+    crate::render::overlay::cva_anchor(skeleton, view)
+        .map(|(ear, shoulder)| (Pos2::new(ear.0, ear.1), Pos2::new(shoulder.0, shoulder.1)))
 }
 
 /// The caption under the video (also its accessible summary).
@@ -172,8 +134,7 @@ pub fn skeleton_ui(
 }
 
 /// Paints the CVA construction at the neck: the ear-shoulder line, the horizontal through
-/// the shoulder, and the value. The metric's C7 estimate sits near the shoulder landmark; the
-/// drawing uses the shoulder so the user sees which landmarks the angle comes from.
+/// the shoulder, and the value (the annotated video draws the same, `render::overlay`).
 fn cva_ui(
     painter: &egui::Painter,
     ui_from_image: &RectTransform,
@@ -214,7 +175,6 @@ fn cva_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::NUM_LANDMARKS;
 
     #[test]
     fn fit_keeps_the_aspect_ratio_and_centres() {
@@ -223,36 +183,5 @@ mod tests {
         assert_eq!(rect.size(), Vec2::new(400.0, 200.0));
         assert_eq!(rect.center(), Pos2::new(200.0, 200.0));
         assert_eq!(fit_rect(Vec2::ZERO, available), None);
-    }
-
-    #[test]
-    fn cva_anchor_uses_the_side_facing_the_camera() {
-        let skeleton = Skeleton::from_points(
-            &[
-                (LandmarkIndex::LeftEar, 10.0, 5.0),
-                (LandmarkIndex::LeftShoulder, 8.0, 20.0),
-                (LandmarkIndex::RightEar, 30.0, 5.0),
-                (LandmarkIndex::RightShoulder, 28.0, 20.0),
-            ],
-            1.0,
-        );
-        assert_eq!(
-            cva_anchor(&skeleton, View::SideLeft),
-            Some((Pos2::new(10.0, 5.0), Pos2::new(8.0, 20.0)))
-        );
-        assert_eq!(
-            cva_anchor(&skeleton, View::SideRight),
-            Some((Pos2::new(30.0, 5.0), Pos2::new(28.0, 20.0)))
-        );
-        assert_eq!(cva_anchor(&skeleton, View::Front), None);
-    }
-
-    #[test]
-    fn bones_stay_inside_the_landmark_range() {
-        assert!(
-            BONES
-                .iter()
-                .all(|&(a, b)| a < NUM_LANDMARKS && b < NUM_LANDMARKS)
-        );
     }
 }

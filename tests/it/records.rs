@@ -3,15 +3,19 @@
 //! as the real binary.
 
 mod analysis;
+mod annotate;
+mod visits;
 
 use std::process::Command;
 
+use plumbline::capture::{DateBasis, RecordingDate};
 use plumbline::posture::{
-    Baseline, Metric, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
+    Baseline, BaselineBuilder, BaselineRules, Metric, MetricStats, Metrics, PostureEvent,
+    PostureSample, PostureState, View,
 };
-use plumbline::report::{Recording, build, export};
+use plumbline::report::{Recording, ReportHeader, build, export};
 use plumbline::store::access::sample_columns;
-use plumbline::store::{NewSession, SessionId, SessionKind, Store, StoreError};
+use plumbline::store::{Hold, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole};
 
 /// A deterministic 60-second side-view session at 10 fps: upright, a forward-head episode from
 /// 20 s to 45 s (CVA falling to about 41°, alert after 5 s), then upright again.
@@ -210,14 +214,45 @@ fn report_text_snapshot_with_baseline() -> Result<(), Box<dyn std::error::Error>
         rows: store.samples(id)?,
         events: store.events(id)?,
         baseline: Some(baseline.clone()),
+        recorded: Some(RecordingDate {
+            utc: "2026-11-30T14:05:00Z".into(),
+            basis: DateBasis::Container,
+        }),
     };
-    let document = build(&[recording]);
+    let header = ReportHeader {
+        title: Some("Workstation assessment".into()),
+        client: Some("Acme Ltd".into()),
+        site: Some("Desk 4, second floor".into()),
+        assessor: Some("J. Doe".into()),
+        prepared: Some("2026-12-05T10:00:00Z".into()),
+    };
+    let document = build(&[recording], &header);
     let text = document
         .text()
         .replace(&baseline.recorded_at, "<recorded_at>");
     // The forward-head episode is 25 s of 60: CVA below the cut-off, RULA neck 3, beyond MDC.
     assert!(text.contains("cva_deg"));
     assert!(text.contains("Seek medical care now"));
+    // Handed to a client: who, where, by whom, and when the recording was made.
+    assert!(text.starts_with("Workstation assessment\n"));
+    for field in [
+        "Client:",
+        "Acme Ltd",
+        "Site:",
+        "Assessor:",
+        "J. Doe",
+        "Report written:",
+        "Recorded 2026-11-30 14:05 UTC (from the recording's metadata)",
+    ] {
+        assert!(text.contains(field), "{field} missing");
+    }
+    // A one-minute recording gives minutes and shares, never a rate per hour.
+    assert!(
+        !text.contains("min per hour") && !text.contains("min/h"),
+        "{text}"
+    );
+    assert!(text.contains("Forward head as judged:"));
+    assert!(text.contains("less than 10 minutes"));
     snapshot("report_text", &text);
     Ok(())
 }
@@ -235,10 +270,11 @@ fn html_report_has_inline_plots_and_no_remote_resources() -> Result<(), Box<dyn 
                 rows: store.samples(*id)?,
                 events: store.events(*id)?,
                 baseline: None,
+                recorded: None,
             })
         })
         .collect::<Result<_, _>>()?;
-    let document = build(&recordings);
+    let document = build(&recordings, &ReportHeader::default());
     let html = document.html();
     assert!(
         html.matches("<svg").count() >= 6,
@@ -297,6 +333,26 @@ fn export_and_compare_commands_on_a_database_file() -> Result<(), Box<dyn std::e
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("session 99 was not found"));
 
+    // A follow-up hold made of the synthetic session: CVA about 4° lower (within the 5° MDC),
+    // neck flexion further from upright and unsteady.
+    let (samples, events) = synthetic_session(60);
+    let mut new = NewSession::new(SessionKind::FollowUp, "follow-up.mp4");
+    new.subject = Some("P7".into());
+    let mut store = Store::open(&db)?;
+    store.save_hold(&Hold {
+        session: new,
+        role: VisitRole::FollowUp,
+        rows: plumbline::store::aggregate::aggregate_all(&samples),
+        events,
+        stats: {
+            let mut builder = BaselineBuilder::new(BaselineRules::default());
+            for sample in &samples {
+                builder.push_sample(sample);
+            }
+            builder.finish()?
+        },
+    })?;
+    drop(store);
     let out = plumbline()
         .args(["compare", "--subject", "P7", "--db"])
         .arg(&db)
@@ -309,15 +365,22 @@ fn export_and_compare_commands_on_a_database_file() -> Result<(), Box<dyn std::e
     let text = String::from_utf8(out.stdout)?;
     let cva_line = text
         .lines()
-        .find(|line| line.starts_with("cva_deg"))
+        .find(|line| line.starts_with("CVA "))
         .ok_or("cva row")?;
-    // The follow-up's mean CVA is about 4° below the baseline: within the 5° MDC.
-    assert!(cva_line.contains("| no"), "{cva_line}");
-    assert!(cva_line.contains("Gallego-Izquierdo 2020"));
+    assert!(cva_line.ends_with("within measurement error"), "{cva_line}");
+    assert!(text.contains("Gallego-Izquierdo 2020"));
     let neck_line = text
         .lines()
-        .find(|line| line.starts_with("neck_flexion_deg"))
+        .find(|line| line.starts_with("Neck flexion"))
         .ok_or("neck row")?;
-    assert!(neck_line.contains("| yes"), "{neck_line}");
+    assert!(neck_line.ends_with("worse"), "{neck_line}");
+    assert!(
+        neck_line.contains('*'),
+        "unsteady neck flexion is flagged: {neck_line}"
+    );
+    assert!(
+        text.lines().all(|line| line.chars().count() <= 100),
+        "{text}"
+    );
     Ok(())
 }

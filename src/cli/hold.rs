@@ -1,0 +1,249 @@
+//! The standard hold shared by `plumbline baseline` and `plumbline follow-up`: the subject sits
+//! still (upright for a baseline, as usual for a follow-up is the therapist's choice; the
+//! procedure is the same) while the real pipeline analyses every frame for a few seconds, or
+//! every photo of an image or a folder of images.
+//!
+//! Nothing is written until the hold has succeeded: the session, its per-second rows, its
+//! events and the hold's per-frame statistics are stored in one transaction
+//! ([`Store::save_hold`]), so a failed or interrupted run leaves no session behind.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use super::Global;
+use super::analyze::{RunOptions, progress_bar, start_pipeline};
+use super::text::{Align, table, wrap};
+use crate::bounds::Bounds;
+use crate::capture::SourceSpec;
+use crate::pipeline::{SourceStatus, Update};
+use crate::pose::ModelChoice;
+use crate::posture::baseline::MIN_BASELINE_FRAMES;
+use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureEvent, PostureSample};
+use crate::report::capitalised;
+use crate::store::aggregate::aggregate_all;
+use crate::store::visits::STANDARD_HOLD_S;
+use crate::store::{Hold, NewSession, SessionId, SessionKind, SourceKind, Store, VisitRole};
+
+/// Range of `--seconds` (a hold is a short standard recording, not a session).
+pub const HOLD_SECONDS: Bounds = Bounds::new("seconds", 1.0, 600.0, "s");
+
+/// The options of a hold, the same for a baseline and a follow-up.
+#[derive(Debug, clap::Args)]
+pub struct HoldArgs {
+    /// The subject's code (created when new), e.g. a pseudonymous patient number.
+    #[arg(long, value_name = "ID")]
+    pub subject: String,
+
+    /// `camera:N`, a video file, a photo, or a folder of photos.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: String,
+
+    #[arg(
+        long,
+        default_value_t = STANDARD_HOLD_S,
+        allow_negative_numbers = true,
+        value_parser = hold_seconds,
+        help = HOLD_SECONDS.help("Seconds of source time to record (photos: every photo counts)"),
+    )]
+    pub seconds: f64,
+
+    /// The session database (default: the platform data folder).
+    #[arg(long, value_name = "FILE", env = "PLUMBLINE_DB")]
+    pub db: Option<PathBuf>,
+
+    /// The pose model.
+    #[arg(long, value_enum, default_value_t = ModelChoice::default())]
+    pub model: ModelChoice,
+
+    /// Notes stored with the session.
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+/// `--seconds`, range-checked by [`HOLD_SECONDS`].
+fn hold_seconds(text: &str) -> Result<f64, String> {
+    HOLD_SECONDS.parse(text)
+}
+
+/// A stored hold.
+#[derive(Debug)]
+pub struct Recorded {
+    /// The database it was stored in.
+    pub store: Store,
+    /// Its session.
+    pub session: SessionId,
+    /// Its per-frame statistics.
+    pub stats: Baseline,
+    /// Analysed frames (photos for stills), including those without a person.
+    pub frames: usize,
+    /// Whether the source was still photos.
+    pub stills: bool,
+}
+
+/// Records a hold of `role` and stores it; fails (storing nothing) when the source fails or
+/// too few frames had a measurable posture.
+pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow::Result<Recorded> {
+    HOLD_SECONDS.check(args.seconds)?;
+    anyhow::ensure!(
+        !args.subject.trim().is_empty(),
+        "--subject must not be empty"
+    );
+    // Open the database first: a bad database should not cost the subject a recording.
+    let mut store = Store::open_or_default(args.db.as_deref())?;
+    let spec = SourceSpec::parse(&args.source)
+        .with_context(|| format!("cannot use {} as a source", args.source))?;
+    let source_kind = match spec {
+        SourceSpec::Camera(_) => SourceKind::Camera,
+        SourceSpec::Video(_) => SourceKind::Video,
+        SourceSpec::Image(_) | SourceSpec::Folder { .. } => SourceKind::Stills,
+    };
+    let stills = source_kind == SourceKind::Stills;
+    let options = RunOptions {
+        stills,
+        ..RunOptions::new(args.model, None)
+    };
+    let started = start_pipeline(spec, options, global)?;
+    let label = format!("{} {}", role.label(), args.subject);
+    let bar = progress_bar(&label, (!stills).then_some(args.seconds));
+    // Photos are all used; a video or camera is cut after the hold's length.
+    let limit_ms = (!stills).then_some(args.seconds * 1000.0);
+    let collected = collect(&started.updates, &bar, limit_ms);
+    bar.finish_and_clear();
+    drop(started);
+    let (samples, events) = collected?;
+
+    // The same builder as the window's calibration; a photo hold needs one photo.
+    let rules = BaselineRules {
+        min_frames: if stills { 1 } else { MIN_BASELINE_FRAMES },
+    };
+    let mut builder = BaselineBuilder::new(rules);
+    for sample in &samples {
+        builder.push_sample(sample);
+    }
+    let covered_s = match (samples.first(), samples.last()) {
+        (Some(first), Some(last)) => (last.t_ms - first.t_ms) / 1000.0,
+        _ => 0.0,
+    };
+    let stats = builder.finish().map_err(|refused| {
+        let what = if stills {
+            format!("{} photos", samples.len())
+        } else {
+            format!("{} frames ({covered_s:.1} s of recording)", samples.len())
+        };
+        anyhow::anyhow!(
+            "no {} from {what}: {refused}; nothing was stored",
+            role.label()
+        )
+    })?;
+    let kind = match role {
+        VisitRole::Baseline => SessionKind::Baseline,
+        VisitRole::FollowUp => SessionKind::FollowUp,
+    };
+    let mut new = NewSession::new(kind, args.source.clone());
+    new.subject = Some(args.subject.trim().to_owned());
+    new.model = Some(args.model.as_str().to_owned());
+    new.notes.clone_from(&args.notes);
+    new.source_kind = Some(source_kind);
+    let hold = Hold {
+        session: new,
+        role,
+        rows: aggregate_all(&samples),
+        events,
+        stats,
+    };
+    let session = store.save_hold(&hold)?;
+    Ok(Recorded {
+        store,
+        session,
+        stats: hold.stats,
+        frames: samples.len(),
+        stills,
+    })
+}
+
+/// Collects the samples and events of the pipeline until it ends, or until `limit_ms` of
+/// source time has passed since the first analysed frame.
+fn collect(
+    updates: &crossbeam_channel::Receiver<Update>,
+    bar: &indicatif::ProgressBar,
+    limit_ms: Option<f64>,
+) -> anyhow::Result<(Vec<PostureSample>, Vec<PostureEvent>)> {
+    let mut samples: Vec<PostureSample> = Vec::new();
+    let mut events = Vec::new();
+    for update in updates {
+        match update {
+            Update::Analysed(analysed) => {
+                let sample = analysed.sample;
+                let start = samples.first().map_or(sample.t_ms, |first| first.t_ms);
+                if limit_ms.is_some_and(|limit| sample.t_ms - start >= limit) {
+                    break;
+                }
+                bar.set_position((sample.t_ms - start).max(0.0) as u64);
+                samples.push(sample);
+            }
+            Update::Posture(event) => events.push(event),
+            Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
+                anyhow::bail!("{reason}; nothing was stored")
+            }
+            Update::Source(_) => {}
+        }
+    }
+    Ok((samples, events))
+}
+
+/// The hold's statistics as text: one line per measure with mean, SD and n, and what n counts.
+pub fn summary_text(title: &str, recorded: &Recorded) -> String {
+    let unit = if recorded.stills { "photos" } else { "frames" };
+    let counted = match (recorded.stills, recorded.frames) {
+        (true, 1) => "1 photo".to_owned(),
+        (_, count) => format!("{count} {unit}"),
+    };
+    let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
+    out.push_str(&wrap(
+        &format!(
+            "Session {}, {} view, {counted} analysed.",
+            recorded.session,
+            recorded.stats.view.name(),
+        ),
+        0,
+    ));
+    out.push('\n');
+    let rows: Vec<Vec<String>> = recorded
+        .stats
+        .metrics
+        .iter()
+        .map(|(metric, stats)| {
+            vec![
+                capitalised(metric.short_label()),
+                metric.unit().format(stats.mean, 1),
+                if stats.n < 2 {
+                    "-".to_owned()
+                } else {
+                    metric.unit().format(stats.sd, 1)
+                },
+                stats.n.to_string(),
+            ]
+        })
+        .collect();
+    let n_head = format!("n ({unit})");
+    out.push_str(&table(
+        &[
+            ("Measure", Align::Left),
+            ("Mean", Align::Right),
+            ("SD", Align::Right),
+            (&n_head, Align::Right),
+        ],
+        &rows,
+    ));
+    if recorded.stills {
+        out.push('\n');
+        out.push_str(&wrap(
+            "Photos give no spread of a steady hold: n counts photos, and an SD (from two \
+             photos on) is the difference between photos, not the steadiness of one sitting. \
+             Comparisons judge the change against the MDC.",
+            0,
+        ));
+    }
+    out
+}
