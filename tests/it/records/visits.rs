@@ -237,7 +237,7 @@ fn photos_make_a_baseline_and_failed_holds_store_nothing() -> Result<(), Box<dyn
         utf8(&db),
     ]);
     let stderr = String::from_utf8_lossy(&bad.stderr);
-    assert!(stderr.contains("between 1 and 600"), "{stderr}");
+    assert!(stderr.contains("1 to 600 s"), "{stderr}");
 
     let store = Store::open(&db)?;
     assert!(
