@@ -122,7 +122,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     anyhow::ensure!(!ids.is_empty(), "no recording could be analysed");
     let document = build(&load_recordings(&store, &ids)?);
-    std::fs::write(&args.report, document.html())
+    crate::store::private::write_private(&args.report, document.html().as_bytes())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
     eprintln!(
         "report with {} plots: {}; database: {}",
@@ -198,7 +198,8 @@ pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar 
 }
 
 /// Runs the pipeline over one recording into a new session (created only once the pipeline
-/// has started, so a file that cannot be opened leaves no empty session); returns the
+/// has started, so a file that cannot be opened leaves no empty session, and removed again
+/// when the recording fails or gives no frame, so no half-made session stays); returns the
 /// session and the number of analysed frames.
 fn analyse_one(
     store: &mut Store,
@@ -217,10 +218,23 @@ fn analyse_one(
     let analysed = record(&started.updates, &writer, &bar, None, &mut Vec::new());
     bar.finish_and_clear();
     drop(started);
-    let (_, report) = writer.finish()?;
-    tracing::info!(?report, "stored session {session}");
-    // Frames stored before a failure stay in the session; the error still reaches the user.
-    Ok((session, analysed?))
+    let finished = writer.finish();
+    let outcome = match (analysed, finished) {
+        (Ok(0), Ok(_)) => Err(anyhow::anyhow!("no frame of it could be analysed")),
+        (Ok(analysed), Ok((_, report))) => {
+            tracing::info!(?report, "stored session {session}");
+            Ok(analysed)
+        }
+        (Err(err), _) => Err(err),
+        (Ok(_), Err(err)) => Err(err.into()),
+    };
+    outcome
+        .map(|analysed| (session, analysed))
+        .inspect_err(|_| {
+            if let Err(err) = store.discard_session(session) {
+                tracing::warn!("the unfinished session {session} could not be removed: {err}");
+            }
+        })
 }
 
 /// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time

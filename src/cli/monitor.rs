@@ -8,7 +8,12 @@
 //!
 //! Both record the session into the database (`--db FILE`, default the platform data folder)
 //! unless `--no-record`: per-second numbers and events, never frames. A database that cannot be
-//! opened or written is reported once on stderr and monitoring goes on.
+//! opened or written is reported once on stderr and monitoring goes on; samples that could not
+//! be saved are kept in memory and retried, and whatever is still unsaved at the end is counted
+//! on stderr and makes the exit code 1.
+//!
+//! Ctrl-C, SIGTERM (systemd stop, `kill`) and SIGHUP (logout, closed terminal) all end the
+//! monitor the same way: the session is closed and saved, exit code 130.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -23,13 +28,14 @@ use crate::pipeline::{
 };
 use crate::pose::PoseConfig;
 use crate::posture::{PostureConfig, PostureEvent};
-use crate::store::Recorder;
 use crate::store::recorder::monitor_session;
+use crate::store::{Recorder, StoreError};
 
 /// The source when none is given.
 const DEFAULT_SOURCE: &str = "camera";
 
-/// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
+/// Exit code after Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells expect for Ctrl-C; the
+/// handler does not tell the signals apart).
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
@@ -140,7 +146,8 @@ fn run_headless(
     let stop = pipeline.stop_flag();
     let interrupted = crate::pipeline::StopFlag::default();
     let on_interrupt = interrupted.clone();
-    // A second handler in one process (tests) is refused; Ctrl-C then just kills the process.
+    // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature). A second handler in one
+    // process (tests) is refused; a signal then just ends the process.
     if let Err(err) = ctrlc::try_set_handler(move || {
         on_interrupt.stop();
         stop.stop();
@@ -174,6 +181,8 @@ fn run_headless(
     }
     drop(pipeline);
     let session = recorder.session();
+    let db = recorder.path().map(|p| p.display().to_string());
+    let mut lost = recorder.lost();
     match recorder.finish() {
         Ok(Some(report)) => {
             if let Some(session) = session {
@@ -181,10 +190,21 @@ fn run_headless(
             }
         }
         Ok(None) => {}
-        Err(err) => eprintln!("The session could not be saved completely: {err}"),
+        Err(err) => {
+            if let StoreError::WriterStopped { unsaved, .. } = &err {
+                lost += unsaved;
+            }
+            eprintln!("The session could not be saved completely: {err}");
+        }
     }
     if let Some(msg) = failure {
         anyhow::bail!("{msg}");
+    }
+    if lost > 0 {
+        anyhow::bail!(
+            "{lost} analysed samples were not saved to the session database {}",
+            db.as_deref().unwrap_or("(none found)")
+        );
     }
     if interrupted.is_stopped() {
         return Ok(ExitCode::from(EXIT_INTERRUPTED));

@@ -2,7 +2,6 @@
 //! the HTML report of [`super::report`], for the window's session history (the
 //! `export` and `analyze` commands write the same formats).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::report::{Recording, build};
@@ -72,10 +71,7 @@ pub fn write_session(
         Output::Report => build(&[load_recording(store, id)?]).html().into_bytes(),
     };
     std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))?;
-    let mut file = std::fs::File::create(&path).map_err(|source| write_error(&path, source))?;
-    file.write_all(&bytes)
-        .and_then(|()| file.flush())
-        .map_err(|source| write_error(&path, source))?;
+    super::private::write_private(&path, &bytes).map_err(|source| write_error(&path, source))?;
     Ok(path)
 }
 

@@ -20,6 +20,7 @@ mod error;
 pub mod export;
 pub mod files;
 pub mod measures;
+pub mod private;
 pub mod recorder;
 pub mod report;
 pub mod rows;
