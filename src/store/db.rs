@@ -154,7 +154,7 @@ impl Store {
             path: path.to_path_buf(),
             busy_timeout,
         };
-        store.prepare()?;
+        store.prepare(true)?;
         store.migrate()?;
         Ok(store)
     }
@@ -167,7 +167,7 @@ impl Store {
             path: PathBuf::from(":memory:"),
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
         };
-        store.prepare()?;
+        store.prepare(false)?;
         store.migrate()?;
         Ok(store)
     }
@@ -211,14 +211,17 @@ impl Store {
         StoreError::classify(err, &self.path, self.busy_timeout)
     }
 
-    /// Read first (so a damaged, locked or foreign file fails before anything is written),
-    /// then set the connection up.
-    fn prepare(&mut self) -> Result<(), StoreError> {
+    /// Read first (so a damaged, locked or foreign file fails before anything is written,
+    /// its mode included), then make the files private (`on_disk`) and set the connection up.
+    fn prepare(&mut self, on_disk: bool) -> Result<(), StoreError> {
         self.conn
             .busy_timeout(self.busy_timeout)
             .and_then(|()| schema::version(&self.conn))
             .map_err(|err| self.classify(err))?;
         self.check_ownership()?;
+        if on_disk {
+            restrict_files(&self.path)?;
+        }
         let setup = |conn: &Connection| -> rusqlite::Result<()> {
             conn.pragma_update_and_check(None, "journal_mode", "wal", |_| Ok(()))?;
             // NORMAL is durable across process crashes in WAL mode; only an OS crash or power
@@ -302,17 +305,27 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
                 .write(true)
                 .open(path)
                 .map_err(|err| io_error(err, path))?;
-            // A file made by an older version, by hand or restored from a backup may be
-            // readable by others: tighten it and its companions before SQLite opens them (a
-            // new WAL or SHM file takes the database file's mode).
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let file = PathBuf::from(format!("{}{suffix}", path.display()));
-                super::private::restrict(&file).map_err(|err| io_error(err, &file))?;
-            }
             Ok(())
         }
         Err(err) => Err(io_error(err, path)),
     }
+}
+
+/// Sets the database file and its companions to 0600. A file made by an older version, by
+/// hand or restored from a backup may be readable by others; this runs once the file is known
+/// to be ours and before the WAL switch (a new WAL or SHM file takes the database file's mode).
+fn restrict_files(path: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        super::private::restrict(&file).map_err(|source| match source.kind() {
+            std::io::ErrorKind::PermissionDenied => StoreError::Permission { path: file.clone() },
+            _ => StoreError::Io {
+                path: file.clone(),
+                source,
+            },
+        })?;
+    }
+    Ok(())
 }
 
 /// `path` with the characters that mean something in an SQLite URI escaped.

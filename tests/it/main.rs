@@ -4,6 +4,7 @@ mod capture;
 mod clips;
 mod doctor;
 mod geometry;
+mod hostile;
 mod monitor;
 mod pose;
 mod posture;
