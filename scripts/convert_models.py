@@ -4,7 +4,7 @@
 Run through scripts/convert-models, which creates the pinned venv this needs
 (tensorflow-cpu 2.15.1, tf2onnx 1.17.0, onnx 1.16.2, onnxruntime 1.31.1).
 
-Steps (docs: BLAZEPOSE.md sections 1, 2 and 8):
+Steps (docs: models/README.md, Provenance and Modifications, notes §8):
   1. `npm pack @mediapipe/pose@0.5.1675469404` into models/.work/, check the tgz
      and every .tflite against pinned sha256s.
   2. Detector: replace the outputs of its DENSIFY and DEQUANTIZE ops by plain
@@ -122,7 +122,7 @@ def fetch_sources(stems: list[str]) -> dict[str, Path]:
 
 
 def materialise_constants(src: Path, dst: Path) -> dict[str, int]:
-    """Replace every DENSIFY and DEQUANTIZE op by a float32 constant (BLAZEPOSE 2.2)."""
+    """Replace every DENSIFY and DEQUANTIZE op by a float32 constant (models/README.md, Modifications)."""
     import tensorflow as tf
     from tensorflow.lite.python import schema_py_generated as schema
     from tensorflow.lite.python import util as tfl_util
@@ -326,8 +326,8 @@ def detector_anchors() -> np.ndarray:
 
 
 def person_roi(rgb: np.ndarray, detector: Path) -> tuple[float, float, float, float]:
-    """ROI (centre x, centre y, side, rotation) in pixels from the best detection (BLAZEPOSE
-    3.4-3.5: keypoints 0 and 1, side 2|p1 - p0| x 1.25, rotation to 90 degrees)."""
+    """ROI (centre x, centre y, side, rotation) in pixels from the best detection
+    (models/README.md §2.3, §3.1: keypoints 0 and 1, side 2|p1 - p0| x 1.25, rotation to 90 degrees)."""
     raw = run_tflite(detector, detector_input(rgb), reference=False)
     boxes, logits = raw["Identity"][0].astype(np.float64), raw["Identity_1"][0, :, 0]
     best = int(np.argmax(logits))

@@ -5,9 +5,10 @@ Subcommands:
 
   select MEDIA_DIR
       Prints the single-person still images of MEDIA_DIR, one path a line: side_* and front_*
-      .jpg/.png files whose row in MEDIA_DIR/SOURCES.md says "1 person". neg_* files, videos
-      and rows that mention other people ("1 main person", "several other people") are left
-      out; the reasons go to stderr.
+      .jpg/.png files whose row in the folder's licence table (for the default media folder
+      ../shared/media/SOURCES.md) says "1 person". neg_* files, videos and rows that mention
+      other people ("1 main person", "several other people") are left out; the reasons go to
+      stderr.
 
   diff REF TEST --label LABEL [--quiet] [--first N]
       REF is the reference (MediaPipe), TEST the candidate; lines are paired by their "frame"
@@ -56,12 +57,12 @@ def select(media: pathlib.Path) -> None:
             continue
         row = rows.get(name)
         if row is None:
-            print(f"select: skip {name} (no row in SOURCES.md)", file=sys.stderr)
+            print(f"select: skip {name} (no row in ../shared/media/SOURCES.md)", file=sys.stderr)
             continue
         described = row.rsplit("|", 2)[-2]
         if not re.search(r"\b1 person\b", described):
             why = re.search(r"[^.]*\b(people|person)\b[^.]*", described)
-            print(f"select: skip {name} (SOURCES.md: {why.group(0).strip() if why else '?'})",
+            print(f"select: skip {name} (../shared/media/SOURCES.md: {why.group(0).strip() if why else '?'})",
                   file=sys.stderr)
             continue
         print(path)

@@ -9,7 +9,7 @@ does not expose the detector score, so "score" is null.
 
 By default the option `_pb2` modules that mp.solutions.pose forgets to import are imported
 *before* the graph is built, so MediaPipe runs its graph as written (heatmap refinement kernel 7,
-segmentation smoothing 0.7; BLAZEPOSE.md §3.9, pitfall 6). `--solution-defaults` skips that
+segmentation smoothing 0.7; models/README.md §7). `--solution-defaults` skips that
 import and reproduces plain mp.solutions.pose (kernel 9). The import has to happen before the
 first graph is built in the process, which is why this is a separate script per run.
 

@@ -9,9 +9,9 @@ Runs with the system python3 (standard library only):
 2. The lite and heavy landmark models copied into the installed
    mediapipe/modules/pose_landmark/. mediapipe 0.10.14 ships only the full model and would
    download the others from a cloud bucket when `Pose(model_complexity=0|2)` is built
-   (BLAZEPOSE.md §8 pitfall 5). They come from the npm package @mediapipe/pose@0.5.1675469404
+   (models/README.md §8). They come from the npm package @mediapipe/pose@0.5.1675469404
    (models/.work/package/ if scripts/convert-models already extracted it, else `npm pack`),
-   and every file is checked against the sha256 in BLAZEPOSE.md §1.
+   and every file is checked against the sha256 in models/README.md (provenance).
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@
 //! - [`pose`]: the BlazePose pipeline (detector, ROI tracking, landmarks, smoothing).
 //! - [`geometry`]: pure angle maths on landmarks (no I/O).
 //! - [`posture`]: per-frame samples, baselines, the persistence state machine, RULA bands.
-//! - [`store`]: SQLite sessions, export and reports.
-//! - [`pipeline`]: the threads and channels that connect the above.
+//! - [`store`]: SQLite sessions, per-second aggregates, events and baselines.
+//! - [`report`]: summaries, CSV/JSON export and HTML reports of stored sessions.
+//! - [`pipeline`]: the threads and channels that connect the above, and the recorder that
+//!   stores a running pipeline's numbers.
 //! - [`ui`]: the egui overlay.
 //! - [`cli`]: the command-line front end that `main.rs` calls.
 //!
@@ -26,6 +28,7 @@ pub mod models;
 pub mod pipeline;
 pub mod pose;
 pub mod posture;
+pub mod report;
 pub mod runtime;
 pub mod store;
 pub mod ui;

@@ -14,9 +14,10 @@
 //! speeds the rate up while the posture is at risk.
 //!
 //! The message types below are the contract between the pipeline and the window
-//! (`ui`), the headless monitor and the recorder.
+//! (`ui`), the headless monitor and the [`recorder`], which stores their numbers.
 
 mod analyser;
+pub mod recorder;
 mod workers;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use anyhow::Context as _;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use analyser::{Analyser, AnalyserFactory, Analysis, BlazePoseAnalyser, blazepose_factory};
+pub use recorder::Recorder;
 
 use crate::capture::{Frame, Pacing, SourceSpec};
 use crate::pose::PoseEstimate;

@@ -15,8 +15,8 @@ use crate::pipeline::{Delivery, Pipeline, PipelineConfig, RatePolicy, SourceStat
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
 use crate::posture::PostureSample;
-use crate::store::files::load_recording;
-use crate::store::report::{Recording, build};
+use crate::report::files::load_recording;
+use crate::report::{Recording, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
 
 /// File extensions taken as videos when a folder is given.
@@ -256,7 +256,7 @@ pub(super) fn record(
                 break;
             }
         }
-        writer.send_update(&update)?;
+        crate::pipeline::recorder::send_update(writer, &update)?;
         match update {
             Update::Analysed(analysed_frame) => {
                 let sample = &analysed_frame.sample;

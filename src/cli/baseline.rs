@@ -7,13 +7,9 @@ use std::process::ExitCode;
 use super::Global;
 use super::analyze::{ModelChoice, RunOptions, progress_bar, record, start_pipeline};
 use crate::capture::SourceSpec;
-use crate::posture::PostureState;
-use crate::store::report::{Block, Document};
-use crate::store::stats::baseline_from_samples;
+use crate::posture::{BaselineBuilder, BaselineRules};
+use crate::report::{Block, Document};
 use crate::store::{NewSession, SessionKind, Store, StoreWriter};
-
-/// Fewest frames with a valid metric for a usable baseline.
-pub const MIN_BASELINE_FRAMES: u32 = 5;
 
 /// Arguments of `plumbline baseline`.
 #[derive(Debug, clap::Args)]
@@ -75,27 +71,20 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     drop(started);
     writer.finish()?;
     recorded?;
-    samples.retain(|sample| sample.state != PostureState::Away);
-    let baseline = baseline_from_samples(&samples);
-    let usable = baseline
-        .metrics
-        .values()
-        .map(|stats| stats.n)
-        .max()
-        .unwrap_or(0);
-    anyhow::ensure!(
-        usable >= MIN_BASELINE_FRAMES,
-        "only {usable} frames with a measurable posture in {} s (at least {MIN_BASELINE_FRAMES} \
-         needed): check that the person is in the picture, side-on for the CVA",
-        args.seconds
-    );
+    let mut builder = BaselineBuilder::new(BaselineRules::default());
+    for sample in &samples {
+        builder.push_sample(sample);
+    }
+    let baseline = builder
+        .finish()
+        .map_err(|refused| anyhow::anyhow!("no baseline from {} s: {refused}", args.seconds))?;
     store.save_baseline(&args.subject, Some(session), &baseline)?;
     let rows = baseline
         .metrics
         .iter()
         .map(|(metric, stats)| {
             vec![
-                metric.clone(),
+                metric.key().to_owned(),
                 format!("{:.2}", stats.mean),
                 format!("{:.2}", stats.sd),
                 stats.n.to_string(),
@@ -107,8 +96,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         blocks: vec![
             Block::Paragraph(format!(
                 "Session {session}, {} view, {} frames.",
-                crate::store::rows::view_name(baseline.view),
-                samples.len()
+                baseline.view.name(),
+                builder.frames()
             )),
             Block::Table {
                 head: ["Metric", "Mean", "SD", "N"].map(String::from).to_vec(),

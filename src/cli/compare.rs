@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Global;
-use crate::store::report::{Block, Document, comparison_table};
-use crate::store::stats::{compare, summarise};
+use crate::report::stats::{compare, summarise};
+use crate::report::{Block, Document, comparison_table};
 use crate::store::{SessionId, SessionKind, Store, StoreError};
 
 /// Arguments of `plumbline compare`.
@@ -72,11 +72,11 @@ pub fn comparison(
             })?,
     };
     let summary = summarise(&store.samples(follow_up.id)?, &store.events(follow_up.id)?);
-    let rows = compare(&baseline, &summary.metrics);
+    let rows = compare(&baseline.baseline, &summary.metrics);
     let mut blocks = vec![Block::Paragraph(format!(
         "Subject {subject}: baseline of {} ({} view) against session {} of {} ({}).",
         baseline.recorded_at,
-        crate::store::rows::view_name(baseline.view),
+        baseline.baseline.view.name(),
         follow_up.id,
         follow_up.started_at,
         follow_up.source

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Global;
-use crate::store::{SessionId, Store, export};
+use crate::report::export;
+use crate::store::{SessionId, Store};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -100,7 +101,7 @@ fn list(store: &Store, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
             info.subject.as_deref().unwrap_or("-"),
             info.started_at,
             info.seconds,
-            info.view.map_or("-", crate::store::rows::view_name),
+            info.view.map_or("-", crate::posture::View::name),
             info.source
         )?;
     }

@@ -4,7 +4,7 @@
 //! neck_flexion_deg, trunk_inclination_deg, hip_angle_deg, shoulder_tilt_deg,
 //! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, forward_head, rula_neck,
 //! rula_trunk, state`; a metric not valid in the frame's view is `null` (angles in degrees,
-//! the forward-head index in percent change from the baseline, see `docs/GEOMETRY.md`).
+//! the forward-head index in percent change from the baseline, see `docs/MEASUREMENT.md` §2).
 //! A single image, or a folder with `--independent`, is measured frame by frame without
 //! tracking or view hysteresis; a video or a folder is a sequence (tracking, smoothing, the
 //! persistence machine).
@@ -19,7 +19,10 @@ use super::Global;
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::models;
 use crate::pose::{Mode, PoseConfig, PoseEngine};
-use crate::posture::{Baseline, PostureConfig, PostureJudge, PostureSample, PostureState, View};
+use crate::posture::{
+    Baseline, Metric, Metrics, PostureConfig, PostureJudge, PostureSample, PostureState, Reference,
+    View,
+};
 
 /// Arguments of `plumbline measure`.
 #[derive(Debug, clap::Args)]
@@ -53,20 +56,14 @@ pub struct Args {
     pub threads: usize,
 }
 
-/// One output line.
+/// One output line: the metrics under their stored keys, in `Metric::ALL` order.
 #[derive(Serialize)]
 struct Line {
     frame: u64,
     t_ms: f64,
     view: View,
-    cva_deg: Option<f64>,
-    neck_flexion_deg: Option<f64>,
-    trunk_inclination_deg: Option<f64>,
-    hip_angle_deg: Option<f64>,
-    shoulder_tilt_deg: Option<f64>,
-    pelvic_obliquity_deg: Option<f64>,
-    head_tilt_deg: Option<f64>,
-    forward_head_index: Option<f64>,
+    #[serde(flatten)]
+    metrics: Metrics,
     forward_head: Option<bool>,
     rula_neck: Option<u8>,
     rula_trunk: Option<u8>,
@@ -80,19 +77,16 @@ fn round2(v: Option<f64>) -> Option<f64> {
 
 impl Line {
     fn new(frame: u64, s: &PostureSample) -> Self {
-        let m = &s.metrics;
+        let mut metrics = s.metrics;
+        for metric in Metric::ALL {
+            let value = metric.slot(&mut metrics);
+            *value = round2(*value);
+        }
         Self {
             frame,
             t_ms: s.t_ms,
             view: s.view,
-            cva_deg: round2(m.cva_deg),
-            neck_flexion_deg: round2(m.neck_flexion_deg),
-            trunk_inclination_deg: round2(m.trunk_inclination_deg),
-            hip_angle_deg: round2(m.hip_angle_deg),
-            shoulder_tilt_deg: round2(m.shoulder_tilt_deg),
-            pelvic_obliquity_deg: round2(m.pelvic_obliquity_deg),
-            head_tilt_deg: round2(m.head_tilt_deg),
-            forward_head_index: round2(m.forward_head_index),
+            metrics,
             forward_head: s.forward_head,
             rula_neck: s.rula_neck,
             rula_trunk: s.rula_trunk,
@@ -202,23 +196,20 @@ fn print_line(
         writeln!(out)?;
         return Ok(());
     }
-    let deg = |name: &str, v: Option<f64>| v.map(|v| format!(" {name} {v:.1}°"));
-    let parts: String = [
-        deg("CVA", line.cva_deg),
-        deg("neck", line.neck_flexion_deg),
-        deg("trunk", line.trunk_inclination_deg),
-        deg("hip", line.hip_angle_deg),
-        deg("shoulders", line.shoulder_tilt_deg),
-        deg("pelvis", line.pelvic_obliquity_deg),
-        deg("head tilt", line.head_tilt_deg),
-        line.forward_head_index
-            .map(|v| format!(" forward-head index {v:+.1}%")),
-        line.rula_neck.map(|v| format!(" RULA neck {v}")),
-        line.rula_trunk.map(|v| format!(" RULA trunk {v}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let value = |metric: Metric, v: f64| match metric.reference() {
+        Reference::RelativeToBaseline => metric.format_change(v),
+        Reference::Absolute | Reference::CameraProxy | Reference::CompareWithBaseline => {
+            metric.format(v)
+        }
+    };
+    let parts: String = line
+        .metrics
+        .values()
+        .into_iter()
+        .filter_map(|(metric, v)| Some(format!(" {} {}", metric.short_label(), value(metric, v?))))
+        .chain(line.rula_neck.map(|v| format!(" RULA neck {v}")))
+        .chain(line.rula_trunk.map(|v| format!(" RULA trunk {v}")))
+        .collect();
     let verdict = match line.forward_head {
         Some(true) => "forward head",
         Some(false) => "ok",

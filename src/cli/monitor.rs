@@ -22,14 +22,15 @@ use anyhow::Context as _;
 
 use super::Global;
 use crate::capture::{Pacing, SourceSpec};
+use crate::pipeline::Recorder;
+use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{
     DEFAULT_AT_RISK_FPS, DEFAULT_MONITOR_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy,
     SourceStatus, Update,
 };
 use crate::pose::PoseConfig;
 use crate::posture::{PostureConfig, PostureEvent};
-use crate::store::recorder::monitor_session;
-use crate::store::{Recorder, StoreError};
+use crate::store::StoreError;
 
 /// The source when none is given.
 const DEFAULT_SOURCE: &str = "camera";

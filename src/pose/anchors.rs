@@ -1,5 +1,5 @@
 //! The detector's SSD anchors (`SsdAnchorsCalculator` with the options of
-//! `pose_detection_cpu.pbtxt`; BLAZEPOSE.md §3.3). Anchors are fixed-size (w = h = 1), so only
+//! `pose_detection_cpu.pbtxt`; `models/README.md` §2.2). Anchors are fixed-size (w = h = 1), so only
 //! their centres matter.
 
 /// Detector input side in pixels.

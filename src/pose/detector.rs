@@ -1,6 +1,6 @@
-//! Decoding the detector's raw output into person detections (BLAZEPOSE.md §3.4): anchor
+//! Decoding the detector's raw output into person detections (`models/README.md` §2.3): anchor
 //! decoding, score clipping and sigmoid, weighted non-max suppression, letterbox removal, and
-//! the detection → landmark ROI step of §3.5.
+//! the detection → landmark ROI step of §3.1 there.
 
 use super::anchors::{Anchor, DETECTOR_INPUT_SIZE, NUM_ANCHORS};
 use super::rect::{ImageSize, NormPoint, NormRect, Padding, roi_from_keypoints};

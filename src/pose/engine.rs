@@ -1,4 +1,4 @@
-//! The pose engine: MediaPipe's pose graph (BLAZEPOSE.md §3) as one synchronous call per
+//! The pose engine: MediaPipe's pose graph (`models/README.md` §1-6) as one synchronous call per
 //! frame.
 //!
 //! - **Static mode** runs the detector on every frame and does not smooth

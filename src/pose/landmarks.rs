@@ -1,4 +1,4 @@
-//! Decoding the landmark model's raw output (BLAZEPOSE.md §3.7): sigmoid visibility and
+//! Decoding the landmark model's raw output (`models/README.md` §4): sigmoid visibility and
 //! presence, heatmap refinement, projection from the 256×256 crop back to the frame, and world
 //! landmarks rotated by the ROI angle.
 
@@ -33,7 +33,7 @@ pub const HEATMAP_SIZE: usize = 64;
 
 /// Heatmap refinement window: 7 as `pose_landmark_by_roi_cpu.pbtxt` sets it. The C++, JS and
 /// WASM solutions use 7; `mp.solutions.pose` in Python silently runs with the default 9
-/// because it drops the option (BLAZEPOSE.md §3.9, pitfall 6).
+/// because it drops the option (`models/README.md` §7).
 pub const HEATMAP_KERNEL_SIZE: usize = 7;
 
 /// The kernel `mp.solutions.pose` actually runs with (for parity experiments only).

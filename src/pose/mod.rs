@@ -1,6 +1,6 @@
 //! The BlazePose pipeline on ONNX Runtime: detector, ROI tracking, landmark model, heatmap
 //! refinement, world landmarks and One Euro smoothing, following MediaPipe's pose graph
-//! (`/work/shared/docs/BLAZEPOSE.md` §3; docs/POSE.md describes the behaviour).
+//! (`models/README.md` §1-6; `docs/POSE.md` describes the behaviour).
 //!
 //! [`PoseEngine`] is the entry point. The stage modules are public so that benchmarks and
 //! parity tools can drive each stage on its own.

@@ -1,7 +1,7 @@
 //! Rotated-rect crops into model tensors, sampled the way MediaPipe's
 //! `ImageToTensorCalculator` (OpenCV converter) does it: `cv::boxPoints` of the ROI mapped to the
 //! tensor corners, `warpPerspective` with `INTER_LINEAR` on the 8-bit image, then a linear map of
-//! 0..255 to the model's value range (BLAZEPOSE.md §3.2, §3.6).
+//! 0..255 to the model's value range (`models/README.md` §2.1, §3.2).
 //!
 //! OpenCV's bilinear warp is fixed point: source coordinates are rounded to 1/32 pixel
 //! (`INTER_BITS` 5) and the four weights are integers that sum to 2^15, so the warped pixel is

@@ -1,10 +1,10 @@
 //! Rotated rectangles as MediaPipe's pose graph builds them: the alignment rect from two
 //! keypoints (`AlignmentPointsRectsCalculator`), the ×1.25 square-long enlargement
 //! (`RectTransformationCalculator`) and the aspect-ratio padding of `ImageToTensorCalculator`
-//! (`PadRoi`). BLAZEPOSE.md §3.2, §3.5, §3.8.
+//! (`PadRoi`). `models/README.md` §2.1, §3.1, §5.
 //!
 //! The maths is in `f32` like MediaPipe's `NormalizedRect`, because the landmark model is
-//! sensitive to sub-pixel ROI changes (BLAZEPOSE.md §4.4).
+//! sensitive to sub-pixel ROI changes (`models/README.md` §7).
 
 use std::f32::consts::PI;
 

@@ -1,4 +1,4 @@
-//! The person mask of the `_seg` landmark models (`Identity_2`, BLAZEPOSE.md §3.7).
+//! The person mask of the `_seg` landmark models (`Identity_2`, `models/README.md` §4).
 //!
 //! The model returns 256×256 segmentation logits of its ROI crop. MediaPipe takes their
 //! sigmoid and warps them back into the frame with the inverse crop matrix (`WarpAffine`,
@@ -56,7 +56,7 @@ impl PersonMask {
     }
 
     /// The crop pixel (column, row; pixel centres at integers) that frame pixel (`x`, `y`)
-    /// maps to: the inverse of the landmark projection (BLAZEPOSE.md §3.7).
+    /// maps to: the inverse of the landmark projection (`models/README.md` §4).
     fn crop_position(&self, x: f32, y: f32) -> (f32, f32) {
         let roi_w = self.roi.width * self.size.width;
         let roi_h = self.roi.height * self.size.height;

@@ -113,6 +113,34 @@ impl Skeleton {
     pub fn world_at(&self, index: LandmarkIndex) -> &WorldLandmark {
         &self.world[index as usize]
     }
+
+    /// A scripted skeleton (tests, benchmarks, examples): the listed image landmarks at
+    /// (x, y) frame pixels, each with `visibility` (also its presence and the pose presence);
+    /// every other landmark at the origin with visibility 0; no world landmarks.
+    ///
+    /// ```
+    /// use plumbline::pose::{LandmarkIndex as L, Skeleton};
+    /// let s = Skeleton::from_points(&[(L::LeftEar, 90.0, 40.0)], 0.9);
+    /// assert_eq!((s.at(L::LeftEar).x_px, s.at(L::LeftEar).visibility), (90.0, 0.9));
+    /// assert_eq!(s.at(L::Nose).visibility, 0.0);
+    /// ```
+    pub fn from_points(points: &[(LandmarkIndex, f32, f32)], visibility: f32) -> Self {
+        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
+        for &(index, x_px, y_px) in points {
+            landmarks[index as usize] = Landmark {
+                x_px,
+                y_px,
+                z_px: 0.0,
+                visibility,
+                presence: visibility,
+            };
+        }
+        Self {
+            landmarks,
+            world: [WorldLandmark::default(); NUM_LANDMARKS],
+            presence: visibility,
+        }
+    }
 }
 
 /// What the pose engine found in one frame.

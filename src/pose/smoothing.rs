@@ -1,5 +1,5 @@
 //! Temporal smoothing of tracked landmarks as `pose_landmark_filtering.pbtxt` does it
-//! (BLAZEPOSE.md §3.9): One Euro filters on coordinates, an exponential low-pass on visibility.
+//! (`models/README.md` §6): One Euro filters on coordinates, an exponential low-pass on visibility.
 //!
 //! The arithmetic copies MediaPipe's `OneEuroFilter` (double) around its `LowPassFilter`
 //! (float). A timestamp that is not later than the previous one returns the input unchanged, as

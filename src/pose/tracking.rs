@@ -1,4 +1,4 @@
-//! Video-mode tracking state (BLAZEPOSE.md §3.8, §3.9): the smoothing of one person's
+//! Video-mode tracking state (`models/README.md` §5, §6): the smoothing of one person's
 //! landmarks between frames and the ROI for the next frame from the smoothed auxiliary
 //! landmarks.
 

@@ -1,83 +1,421 @@
-//! Calibration: record the user's posture for a few seconds and keep mean and SD per metric
-//! as a [`Baseline`]. Only frames in the calibration's dominant view count, so a front-view
-//! calibration does not mix with a stray oblique frame.
+//! Personal baselines: the one place that turns frames into a [`Baseline`] (mean, SD and n per
+//! metric), used by the window's calibration (through [`PostureJudge`](super::PostureJudge)),
+//! `plumbline baseline` and anything else that records a person's own reference posture.
 //!
-//! Besides the [`Metrics`] names (`cva_deg`, `trunk_inclination_deg`, ...), a front-view
-//! baseline stores the raw forward-head signals under [`FRONT_HEAD_SCALE`],
-//! [`FRONT_HEAD_DROP`], [`FRONT_HEAD_PITCH`] and [`FRONT_SAGITTAL_SIN`]; the forward-head
-//! index is measured against them.
+//! [`BaselineBuilder`] takes frames one at a time and keeps running statistics per view; at the
+//! end it keeps the view seen most (side-left, side-right or front: a stray frame from another
+//! view never mixes in) and checks the result against [`BaselineRules`], refusing with a
+//! [`BaselineRefused`] reason. New quality rules (spread, one person, ...) go into
+//! [`BaselineBuilder::finish`] and the two types beside it, nowhere else.
+//!
+//! A baseline holds the absolute [`Metric`]s only: a measure defined relative to a baseline
+//! (the front-view forward-head index) is never part of one. A front-view baseline also keeps
+//! the raw forward-head signals ([`FrontSignal`]), against which the index is measured.
+//! [`RunningStats`] is the one mean/SD routine of the project.
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::geometry::front::FrontFeatures;
 
-use super::metrics::FrameMeasures;
-use super::{Baseline, MetricStats, Metrics, View};
+use super::metric::{Metric, Reference};
+use super::{Metrics, PostureSample, PostureState, View};
 
-/// Baseline key of the front-view head scale (ear width over shoulder width).
-pub const FRONT_HEAD_SCALE: &str = "front_head_scale";
-/// Baseline key of the front-view head drop (ear height over shoulder width).
-pub const FRONT_HEAD_DROP: &str = "front_head_drop";
-/// Baseline key of the front-view head pitch (nose over the ear line, ear widths).
-pub const FRONT_HEAD_PITCH: &str = "front_head_pitch";
-/// Baseline key of the front-view sagittal lean (sine).
-pub const FRONT_SAGITTAL_SIN: &str = "front_sagittal_sin";
-
-/// The named values of one frame's metrics (`None` values are skipped).
-pub fn named_metrics(m: &Metrics) -> [(&'static str, Option<f64>); 8] {
-    [
-        ("cva_deg", m.cva_deg),
-        ("neck_flexion_deg", m.neck_flexion_deg),
-        ("trunk_inclination_deg", m.trunk_inclination_deg),
-        ("hip_angle_deg", m.hip_angle_deg),
-        ("shoulder_tilt_deg", m.shoulder_tilt_deg),
-        ("pelvic_obliquity_deg", m.pelvic_obliquity_deg),
-        ("head_tilt_deg", m.head_tilt_deg),
-        ("forward_head_index", m.forward_head_index),
-    ]
+/// Mean, spread and count of one metric over a calibration or a session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricStats {
+    /// Mean value in the metric's unit.
+    pub mean: f64,
+    /// Sample standard deviation (n-1) in the metric's unit; 0 when n < 2.
+    pub sd: f64,
+    /// Number of valid samples.
+    pub n: u32,
 }
 
-/// Mean and sample SD of values.
+/// Running mean and spread (Welford's method): the project's one mean/SD routine.
 ///
 /// ```
-/// use plumbline::posture::baseline::stats;
-/// let s = stats(&[1.0, 2.0, 3.0]).unwrap();
+/// use plumbline::posture::RunningStats;
+/// let s = [1.0, 2.0, 3.0, f64::NAN].into_iter().collect::<RunningStats>().stats().unwrap();
 /// assert_eq!((s.mean, s.sd, s.n), (2.0, 1.0, 3));
-/// assert!(stats(&[]).is_none());
+/// assert!(RunningStats::default().stats().is_none());
 /// ```
-pub fn stats(values: &[f64]) -> Option<MetricStats> {
-    if values.is_empty() {
-        return None;
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let sd = if values.len() < 2 {
-        0.0
-    } else {
-        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-    };
-    Some(MetricStats {
-        mean,
-        sd,
-        n: u32::try_from(values.len()).unwrap_or(u32::MAX),
-    })
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunningStats {
+    n: u32,
+    mean: f64,
+    m2: f64,
 }
 
-/// Records frames for a calibration of fixed length.
+impl RunningStats {
+    /// Adds a value; non-finite values are ignored.
+    pub fn add(&mut self, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        self.n += 1;
+        let delta = value - self.mean;
+        self.mean += delta / f64::from(self.n);
+        self.m2 += delta * (value - self.mean);
+    }
+
+    /// Number of values added.
+    pub fn n(&self) -> u32 {
+        self.n
+    }
+
+    /// The statistics so far (`None` before the first value); sd is the n-1 form, 0 when n < 2.
+    pub fn stats(&self) -> Option<MetricStats> {
+        (self.n > 0).then(|| MetricStats {
+            mean: self.mean,
+            sd: if self.n < 2 {
+                0.0
+            } else {
+                (self.m2 / f64::from(self.n - 1)).sqrt()
+            },
+            n: self.n,
+        })
+    }
+}
+
+impl FromIterator<f64> for RunningStats {
+    fn from_iter<I: IntoIterator<Item = f64>>(values: I) -> Self {
+        let mut stats = Self::default();
+        for value in values {
+            stats.add(value);
+        }
+        stats
+    }
+}
+
+/// A raw front-view signal a front baseline keeps for the forward-head index
+/// (`geometry::front`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FrontSignal {
+    /// Ear width over shoulder width.
+    HeadScale,
+    /// Ear height above the shoulder line over shoulder width.
+    HeadDrop,
+    /// Nose above the ear line over ear width.
+    HeadPitch,
+    /// Sine of the sagittal lean of the neck line (needs world landmarks).
+    SagittalSin,
+}
+
+impl FrontSignal {
+    /// Every signal.
+    pub const ALL: [Self; 4] = [
+        Self::HeadScale,
+        Self::HeadDrop,
+        Self::HeadPitch,
+        Self::SagittalSin,
+    ];
+
+    /// The stored name (a key beside the metric keys in a stored baseline).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::HeadScale => "front_head_scale",
+            Self::HeadDrop => "front_head_drop",
+            Self::HeadPitch => "front_head_pitch",
+            Self::SagittalSin => "front_sagittal_sin",
+        }
+    }
+
+    /// The signal's value in one frame's features.
+    pub fn read(self, features: &FrontFeatures) -> Option<f64> {
+        match self {
+            Self::HeadScale => Some(features.head_scale),
+            Self::HeadDrop => Some(features.head_drop),
+            Self::HeadPitch => Some(features.head_pitch),
+            Self::SagittalSin => features.sagittal_sin,
+        }
+    }
+
+    const fn index(self) -> usize {
+        match self {
+            Self::HeadScale => 0,
+            Self::HeadDrop => 1,
+            Self::HeadPitch => 2,
+            Self::SagittalSin => 3,
+        }
+    }
+}
+
+/// A key of a stored baseline that is neither a metric nor a front signal.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown baseline entry {0:?}: not a metric or front-view signal this version knows")]
+pub struct UnknownBaselineKey(pub String);
+
+/// A personal baseline: statistics per metric and, for a front view, per raw front signal,
+/// with the view it was recorded in.
+///
+/// Stored and serialised as one map from stored names (`cva_deg`, `front_head_scale`, ...) to
+/// statistics, so calibration events and the `baselines` table keep their format.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(into = "BaselineRecord", try_from = "BaselineRecord")]
+pub struct Baseline {
+    /// The view during calibration.
+    pub view: View,
+    /// Statistics per metric, only for metrics with at least one valid sample.
+    pub metrics: BTreeMap<Metric, MetricStats>,
+    /// Statistics of the raw front-view signals (front-view baselines only).
+    pub front: BTreeMap<FrontSignal, MetricStats>,
+}
+
+impl Baseline {
+    /// The statistics of `metric`, when the baseline has it.
+    pub fn get(&self, metric: Metric) -> Option<&MetricStats> {
+        self.metrics.get(&metric)
+    }
+
+    /// Every entry under its stored name, sorted by name (metrics and front signals).
+    pub fn entries(&self) -> Vec<(&'static str, MetricStats)> {
+        let mut entries: Vec<(&'static str, MetricStats)> = self
+            .metrics
+            .iter()
+            .map(|(metric, stats)| (metric.key(), *stats))
+            .chain(
+                self.front
+                    .iter()
+                    .map(|(signal, stats)| (signal.key(), *stats)),
+            )
+            .collect();
+        entries.sort_by_key(|(key, _)| *key);
+        entries
+    }
+
+    /// Adds the entry stored under `key`.
+    pub fn insert_key(&mut self, key: &str, stats: MetricStats) -> Result<(), UnknownBaselineKey> {
+        if let Some(metric) = Metric::from_key(key) {
+            self.metrics.insert(metric, stats);
+        } else if let Some(signal) = FrontSignal::ALL.into_iter().find(|s| s.key() == key) {
+            self.front.insert(signal, stats);
+        } else {
+            return Err(UnknownBaselineKey(key.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.metrics.is_empty() && self.front.is_empty()
+    }
+
+    /// The front-view signals the forward-head index is measured against, when it has them.
+    pub fn front_features(&self) -> Option<FrontFeatures> {
+        let mean = |signal: FrontSignal| self.front.get(&signal).map(|s| s.mean);
+        Some(FrontFeatures {
+            head_scale: mean(FrontSignal::HeadScale)?,
+            head_drop: mean(FrontSignal::HeadDrop)?,
+            head_pitch: mean(FrontSignal::HeadPitch)?,
+            sagittal_sin: mean(FrontSignal::SagittalSin),
+        })
+    }
+}
+
+/// The serialised form of a [`Baseline`]: `{"view": ..., "metrics": {name: stats}}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct BaselineRecord {
+    view: View,
+    metrics: BTreeMap<String, MetricStats>,
+}
+
+impl From<Baseline> for BaselineRecord {
+    fn from(baseline: Baseline) -> Self {
+        Self {
+            view: baseline.view,
+            metrics: baseline
+                .entries()
+                .into_iter()
+                .map(|(key, stats)| (key.to_owned(), stats))
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<BaselineRecord> for Baseline {
+    type Error = UnknownBaselineKey;
+
+    fn try_from(record: BaselineRecord) -> Result<Self, Self::Error> {
+        let mut baseline = Baseline {
+            view: record.view,
+            ..Baseline::default()
+        };
+        for (key, stats) in record.metrics {
+            baseline.insert_key(&key, stats)?;
+        }
+        Ok(baseline)
+    }
+}
+
+/// Fewest frames with a measured value that make a baseline.
+pub const MIN_BASELINE_FRAMES: u32 = 5;
+
+/// What a baseline must meet to be kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BaselineRules {
+    /// Fewest frames of the baseline's view with a measured value (the best-measured metric
+    /// counts).
+    pub min_frames: u32,
+}
+
+impl Default for BaselineRules {
+    fn default() -> Self {
+        Self {
+            min_frames: MIN_BASELINE_FRAMES,
+        }
+    }
+}
+
+/// Why no baseline was made; the text says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BaselineRefused {
+    /// No frame showed the person from the side or the front.
+    #[error(
+        "no usable frame in {frames} analysed: nobody was seen from the side or the front; sit \
+         in the picture, side-on for the CVA or facing the camera for the front view"
+    )]
+    NoUsableView {
+        /// Frames given to the builder.
+        frames: u32,
+    },
+    /// Too few frames of the baseline's view had a measured value.
+    #[error(
+        "only {measured} frames with a measurable posture in the {view} view (at least {min} \
+         needed): check that the person is in the picture, side-on for the CVA"
+    )]
+    TooFewFrames {
+        /// The view seen most.
+        view: View,
+        /// Frames of it with a measured value.
+        measured: u32,
+        /// The rule.
+        min: u32,
+    },
+}
+
+/// The views a baseline can be recorded in, in tie-break order (a later one wins a tie).
+const BASELINE_VIEWS: [View; 3] = [View::SideLeft, View::SideRight, View::Front];
+
+/// Running statistics of the frames of one view.
+#[derive(Clone, Debug, Default)]
+struct ViewStats {
+    frames: u32,
+    metrics: [RunningStats; Metric::COUNT],
+    front: [RunningStats; FrontSignal::ALL.len()],
+}
+
+/// Builds a [`Baseline`] from frames, one at a time, in constant memory.
+#[derive(Clone, Debug, Default)]
+pub struct BaselineBuilder {
+    rules: BaselineRules,
+    frames: u32,
+    views: [ViewStats; BASELINE_VIEWS.len()],
+}
+
+impl BaselineBuilder {
+    /// An empty builder that will apply `rules`.
+    pub fn new(rules: BaselineRules) -> Self {
+        Self {
+            rules,
+            ..Self::default()
+        }
+    }
+
+    /// Adds one frame: its view, metrics and (front view) raw front signals. Frames in other
+    /// views than side and front only count as seen.
+    pub fn push(&mut self, view: View, metrics: &Metrics, front: Option<&FrontFeatures>) {
+        self.frames += 1;
+        let Some(slot) = BASELINE_VIEWS.iter().position(|known| *known == view) else {
+            return;
+        };
+        let stats = &mut self.views[slot];
+        stats.frames += 1;
+        for (metric, value) in metrics.values() {
+            // A measure relative to a baseline is not part of one.
+            if metric.reference() == Reference::RelativeToBaseline {
+                continue;
+            }
+            if let Some(value) = value {
+                stats.metrics[metric.index()].add(value);
+            }
+        }
+        if let Some(features) = front.filter(|_| view == View::Front) {
+            for signal in FrontSignal::ALL {
+                if let Some(value) = signal.read(features) {
+                    stats.front[signal.index()].add(value);
+                }
+            }
+        }
+    }
+
+    /// Adds an analysed sample; samples while nobody is there (`away`) are left out.
+    pub fn push_sample(&mut self, sample: &PostureSample) {
+        if sample.state != PostureState::Away {
+            self.push(sample.view, &sample.metrics, sample.front_signals.as_ref());
+        }
+    }
+
+    /// Frames given so far.
+    pub fn frames(&self) -> u32 {
+        self.frames
+    }
+
+    /// The baseline of the view seen most, or why there is none.
+    pub fn finish(&self) -> Result<Baseline, BaselineRefused> {
+        let (slot, stats) = self
+            .views
+            .iter()
+            .enumerate()
+            .filter(|(_, stats)| stats.frames > 0)
+            .max_by_key(|(_, stats)| stats.frames)
+            .ok_or(BaselineRefused::NoUsableView {
+                frames: self.frames,
+            })?;
+        let view = BASELINE_VIEWS[slot];
+        let measured = stats.metrics.iter().map(RunningStats::n).max().unwrap_or(0);
+        if measured < self.rules.min_frames {
+            return Err(BaselineRefused::TooFewFrames {
+                view,
+                measured,
+                min: self.rules.min_frames,
+            });
+        }
+        let metrics = Metric::ALL
+            .into_iter()
+            .filter_map(|metric| {
+                let stats = stats.metrics[metric.index()].stats()?;
+                Some((metric, stats))
+            })
+            .collect();
+        let front = FrontSignal::ALL
+            .into_iter()
+            .filter_map(|signal| Some((signal, stats.front[signal.index()].stats()?)))
+            .collect();
+        Ok(Baseline {
+            view,
+            metrics,
+            front,
+        })
+    }
+}
+
+/// A calibration of fixed length: the [`BaselineBuilder`] of the frames from `start_ms` on.
 #[derive(Clone, Debug)]
 pub struct BaselineRecorder {
     start_ms: f64,
     duration_ms: f64,
-    frames: Vec<(View, FrameMeasures)>,
+    builder: BaselineBuilder,
 }
 
 impl BaselineRecorder {
-    /// Starts a calibration at `start_ms` lasting `duration_s`.
+    /// Starts a calibration at `start_ms` lasting `duration_s`, with the default rules.
     pub fn new(start_ms: f64, duration_s: f64) -> Self {
         Self {
             start_ms,
             duration_ms: duration_s * 1000.0,
-            frames: Vec::new(),
+            builder: BaselineBuilder::new(BaselineRules::default()),
         }
     }
 
@@ -86,111 +424,163 @@ impl BaselineRecorder {
         t_ms - self.start_ms >= self.duration_ms
     }
 
-    /// Adds one frame (only side and front views are kept).
-    pub fn push(&mut self, view: View, measures: &FrameMeasures) {
-        if matches!(view, View::SideLeft | View::SideRight | View::Front) {
-            self.frames.push((view, *measures));
-        }
+    /// The builder that collects the frames.
+    pub fn builder(&mut self) -> &mut BaselineBuilder {
+        &mut self.builder
     }
 
-    /// The baseline from the frames of the most frequent view; `None` without usable frames.
-    pub fn finish(&self) -> Option<Baseline> {
-        let mut counts: BTreeMap<u8, (usize, View)> = BTreeMap::new();
-        for (view, _) in &self.frames {
-            let key = match view {
-                View::SideLeft => 0,
-                View::SideRight => 1,
-                _ => 2,
-            };
-            counts.entry(key).or_insert((0, *view)).0 += 1;
-        }
-        let (_, view) = counts.values().max_by_key(|(n, _)| *n)?;
-        let view = *view;
-        let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        let mut add = |name: &str, v: Option<f64>| {
-            if let Some(v) = v.filter(|v| v.is_finite()) {
-                values.entry(name.to_owned()).or_default().push(v);
-            }
-        };
-        for (v, m) in self.frames.iter().filter(|(v, _)| *v == view) {
-            debug_assert_eq!(*v, view);
-            for (name, value) in named_metrics(&m.metrics) {
-                // The index is relative to a baseline: it is not part of one.
-                if name != "forward_head_index" {
-                    add(name, value);
-                }
-            }
-            if let Some(f) = m.front {
-                add(FRONT_HEAD_SCALE, Some(f.head_scale));
-                add(FRONT_HEAD_DROP, Some(f.head_drop));
-                add(FRONT_HEAD_PITCH, Some(f.head_pitch));
-                add(FRONT_SAGITTAL_SIN, f.sagittal_sin);
-            }
-        }
-        let metrics: BTreeMap<String, MetricStats> = values
-            .into_iter()
-            .filter_map(|(k, v)| stats(&v).map(|s| (k, s)))
-            .collect();
-        (!metrics.is_empty()).then_some(Baseline { view, metrics })
+    /// The baseline, or why there is none.
+    pub fn finish(&self) -> Result<Baseline, BaselineRefused> {
+        self.builder.finish()
     }
-}
-
-/// The front-view signals of a baseline, when it has them.
-pub fn front_baseline(baseline: &Baseline) -> Option<FrontFeatures> {
-    let mean = |k: &str| baseline.metrics.get(k).map(|s| s.mean);
-    Some(FrontFeatures {
-        head_scale: mean(FRONT_HEAD_SCALE)?,
-        head_drop: mean(FRONT_HEAD_DROP)?,
-        head_pitch: mean(FRONT_HEAD_PITCH)?,
-        sagittal_sin: mean(FRONT_SAGITTAL_SIN),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn frame(cva: f64, front: Option<FrontFeatures>) -> FrameMeasures {
-        FrameMeasures {
-            metrics: Metrics {
-                cva_deg: Some(cva),
-                ..Metrics::default()
-            },
-            front,
-            confidence: 0.9,
-            c7_fallback: None,
+    fn cva(value: f64) -> Metrics {
+        Metrics {
+            cva_deg: Some(value),
+            ..Metrics::default()
         }
     }
 
-    #[test]
-    fn baseline_uses_the_dominant_view() {
-        let mut r = BaselineRecorder::new(1000.0, 2.0);
-        for cva in [50.0, 52.0, 54.0] {
-            r.push(View::SideLeft, &frame(cva, None));
-        }
-        r.push(View::SideRight, &frame(10.0, None));
-        r.push(View::Oblique, &frame(0.0, None));
-        assert!(!r.is_done(2999.0));
-        assert!(r.is_done(3000.0));
-        let b = r.finish().expect("frames were recorded");
-        assert_eq!(b.view, View::SideLeft);
-        let s = b.metrics["cva_deg"];
-        assert_eq!((s.mean, s.sd, s.n), (52.0, 2.0, 3));
-        assert!(front_baseline(&b).is_none());
-    }
-
-    #[test]
-    fn front_signals_round_trip() {
-        let f = FrontFeatures {
+    fn features() -> FrontFeatures {
+        FrontFeatures {
             head_scale: 0.4,
             head_drop: 0.6,
             head_pitch: 0.1,
             sagittal_sin: None,
+        }
+    }
+
+    #[test]
+    fn running_stats_match_the_two_pass_formula() {
+        let stats: RunningStats = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0, f64::NAN]
+            .into_iter()
+            .collect();
+        let stats = stats.stats().expect("values");
+        assert_eq!(stats.n, 8);
+        assert!((stats.mean - 5.0).abs() < 1e-12);
+        assert!((stats.sd - (32.0_f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn baseline_uses_the_dominant_view_only() -> Result<(), BaselineRefused> {
+        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 3 });
+        for value in [50.0, 52.0, 54.0] {
+            builder.push(View::SideLeft, &cva(value), None);
+        }
+        builder.push(View::SideRight, &cva(10.0), None);
+        builder.push(View::Oblique, &cva(0.0), None);
+        let baseline = builder.finish()?;
+        assert_eq!(builder.frames(), 5);
+        assert_eq!(baseline.view, View::SideLeft);
+        let stats = baseline.metrics[&Metric::Cva];
+        assert_eq!((stats.mean, stats.sd, stats.n), (52.0, 2.0, 3));
+        assert!(baseline.front_features().is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn the_relative_index_is_left_out_and_front_signals_kept() -> Result<(), BaselineRefused> {
+        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 1 });
+        let metrics = Metrics {
+            shoulder_tilt_deg: Some(1.5),
+            forward_head_index: Some(12.0),
+            ..Metrics::default()
         };
-        let mut r = BaselineRecorder::new(0.0, 1.0);
-        r.push(View::Front, &frame(0.0, Some(f)));
-        let b = r.finish().expect("one front frame");
-        assert_eq!(front_baseline(&b), Some(f));
-        assert!(BaselineRecorder::new(0.0, 1.0).finish().is_none());
+        builder.push(View::Front, &metrics, Some(&features()));
+        let baseline = builder.finish()?;
+        assert_eq!(baseline.view, View::Front);
+        assert!(baseline.get(Metric::ForwardHeadIndex).is_none());
+        assert!(baseline.get(Metric::ShoulderTilt).is_some());
+        assert_eq!(baseline.front_features(), Some(features()));
+        Ok(())
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let mut builder = BaselineBuilder::new(BaselineRules::default());
+        assert_eq!(
+            builder.finish(),
+            Err(BaselineRefused::NoUsableView { frames: 0 })
+        );
+        builder.push(View::Oblique, &cva(40.0), None);
+        assert!(matches!(
+            builder.finish(),
+            Err(BaselineRefused::NoUsableView { frames: 1 })
+        ));
+        for _ in 0..4 {
+            builder.push(View::SideRight, &cva(48.0), None);
+        }
+        let refused = builder.finish().expect_err("4 < 5 frames");
+        assert_eq!(
+            refused,
+            BaselineRefused::TooFewFrames {
+                view: View::SideRight,
+                measured: 4,
+                min: MIN_BASELINE_FRAMES
+            }
+        );
+        assert!(refused.to_string().contains("at least 5"), "{refused}");
+        builder.push(View::SideRight, &cva(48.0), None);
+        assert!(builder.finish().is_ok());
+    }
+
+    #[test]
+    fn away_samples_are_left_out() {
+        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 1 });
+        let sample = PostureSample {
+            view: View::SideLeft,
+            metrics: cva(50.0),
+            state: PostureState::Away,
+            ..PostureSample::default()
+        };
+        builder.push_sample(&sample);
+        assert!(builder.finish().is_err());
+        builder.push_sample(&PostureSample {
+            state: PostureState::Upright,
+            ..sample
+        });
+        assert!(builder.finish().is_ok());
+    }
+
+    #[test]
+    fn serialises_as_one_map_of_stored_names() -> Result<(), serde_json::Error> {
+        let stats = MetricStats {
+            mean: 1.0,
+            sd: 0.5,
+            n: 9,
+        };
+        let baseline = Baseline {
+            view: View::Front,
+            metrics: [(Metric::HeadTilt, stats)].into(),
+            front: [(FrontSignal::HeadScale, stats)].into(),
+        };
+        let json = serde_json::to_string(&baseline)?;
+        assert_eq!(
+            json,
+            "{\"view\":\"front\",\"metrics\":{\"front_head_scale\":{\"mean\":1.0,\"sd\":0.5,\
+             \"n\":9},\"head_tilt_deg\":{\"mean\":1.0,\"sd\":0.5,\"n\":9}}}"
+        );
+        assert_eq!(serde_json::from_str::<Baseline>(&json)?, baseline);
+        let unknown =
+            "{\"view\":\"front\",\"metrics\":{\"nose_deg\":{\"mean\":1,\"sd\":0,\"n\":1}}}";
+        let err = serde_json::from_str::<Baseline>(unknown).expect_err("unknown key");
+        assert!(err.to_string().contains("nose_deg"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_calibration_ends_after_its_duration() {
+        let mut recorder = BaselineRecorder::new(1000.0, 2.0);
+        assert!(!recorder.is_done(2999.0));
+        assert!(recorder.is_done(3000.0));
+        for _ in 0..MIN_BASELINE_FRAMES {
+            recorder.builder().push(View::SideLeft, &cva(50.0), None);
+        }
+        assert!(recorder.finish().is_ok());
     }
 }

@@ -29,10 +29,10 @@ pub enum ConfigError {
 #[serde(default, deny_unknown_fields)]
 pub struct PostureConfig {
     /// Side view: forward head when the CVA is below this, with or without a baseline.
-    /// MEASUREMENT.md §3 suggests 45°; this estimate (silhouette C7) reads upright *sitters*
-    /// down to 28° (a backlit photo) and most at 33-52°, and clearly forward ones at most 18°
-    /// (docs/GEOMETRY.md §3.3-3.4), so the default is 25°, in the middle of that gap. Finer
-    /// changes come from the baseline rule below.
+    /// The literature suggests 45° (`docs/MEASUREMENT.md` §3); this estimate (silhouette C7)
+    /// reads upright *sitters* down to 28° (a backlit photo) and most at 33-52°, and clearly
+    /// forward ones at most 18° (docs/GEOMETRY.md §3.3-3.4), so the default is 25°, in the
+    /// middle of that gap. Finer changes come from the baseline rule below.
     pub cva_min_deg: f64,
     /// Side view: forward head when the CVA is this far below the user's baseline (5°, about
     /// the photogrammetric minimal detectable change).

@@ -10,13 +10,13 @@ use crate::geometry::view::ViewTracker;
 use crate::pose::Skeleton;
 use crate::pose::segmentation::PersonMask;
 
-use super::baseline::{BaselineRecorder, front_baseline};
+use super::baseline::BaselineRecorder;
 use super::config::PostureConfig;
 use super::exposure::ExposureMeter;
 use super::metrics::{FrameMeasures, body_from_skeleton, front_world_from_skeleton, measure};
 use super::rula::{RulaTolerance, neck_score, trunk_score};
 use super::state::{Condition, Presence, StateMachine};
-use super::{Baseline, Metrics, PostureEvent, PostureSample, PostureState, View};
+use super::{Baseline, Metric, Metrics, PostureEvent, PostureSample, PostureState, View};
 
 /// Judges posture frame by frame.
 #[derive(Clone, Debug)]
@@ -70,7 +70,7 @@ impl PostureJudge {
 
     /// Replaces the baseline.
     pub fn set_baseline(&mut self, baseline: Baseline) {
-        self.front = front_baseline(&baseline);
+        self.front = baseline.front_features();
         self.baseline = Some(baseline);
     }
 
@@ -115,8 +115,8 @@ impl PostureJudge {
             let base = self
                 .baseline
                 .as_ref()
-                .filter(|b| matches!(b.view, View::SideLeft | View::SideRight))
-                .and_then(|b| b.metrics.get("cva_deg"))
+                .filter(|b| b.view.is_side())
+                .and_then(|b| b.get(Metric::Cva))
                 .map(|s| s.mean - c.cva_below_baseline_deg);
             let limit = base.map_or(c.cva_min_deg, |b| b.max(c.cva_min_deg));
             return if cva < limit {
@@ -185,14 +185,19 @@ impl PostureJudge {
         };
         let mut events = Vec::new();
         if let Some(recorder) = &mut self.recorder {
-            recorder.push(view, &measures);
+            recorder
+                .builder()
+                .push(view, &measures.metrics, measures.front.as_ref());
             if recorder.is_done(t_ms) {
                 let baseline = recorder.finish();
                 self.recorder = None;
                 events.extend(self.machine.calibrating(t_ms, false));
-                if let Some(baseline) = baseline {
-                    self.set_baseline(baseline.clone());
-                    events.push(PostureEvent::Calibrated { t_ms, baseline });
+                match baseline {
+                    Ok(baseline) => {
+                        self.set_baseline(baseline.clone());
+                        events.push(PostureEvent::Calibrated { t_ms, baseline });
+                    }
+                    Err(refused) => tracing::warn!(%refused, "calibration kept no baseline"),
                 }
             }
         }
@@ -245,6 +250,7 @@ impl PostureJudge {
                 .map(|t| trunk_score(t, metrics.hip_angle_deg, tol)),
             state,
             confidence: measures.confidence,
+            front_signals: measures.front,
         };
         (sample, events)
     }
@@ -253,34 +259,24 @@ impl PostureJudge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Landmark, LandmarkIndex as L, NUM_LANDMARKS, WorldLandmark};
+    use crate::pose::LandmarkIndex as L;
 
     /// A side-view skeleton facing the image right with the ear `ear_dx` px ahead of the
     /// shoulder (image pixels, y down).
     fn side(ear_dx: f32) -> Skeleton {
-        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
-        let mut put = |i: L, x: f32, y: f32| {
-            landmarks[i as usize] = Landmark {
-                x_px: x,
-                y_px: y,
-                z_px: 0.0,
-                visibility: 0.95,
-                presence: 0.99,
-            };
-        };
-        put(L::RightShoulder, 300.0, 300.0);
-        put(L::LeftShoulder, 298.0, 300.0);
-        put(L::RightHip, 290.0, 500.0);
-        put(L::LeftHip, 288.0, 500.0);
-        put(L::RightKnee, 420.0, 505.0);
-        put(L::RightEar, 300.0 + ear_dx, 200.0);
-        put(L::LeftEar, 302.0 + ear_dx, 200.0);
-        put(L::Nose, 340.0 + ear_dx, 205.0);
-        Skeleton {
-            landmarks,
-            world: [WorldLandmark::default(); NUM_LANDMARKS],
-            presence: 0.99,
-        }
+        Skeleton::from_points(
+            &[
+                (L::RightShoulder, 300.0, 300.0),
+                (L::LeftShoulder, 298.0, 300.0),
+                (L::RightHip, 290.0, 500.0),
+                (L::LeftHip, 288.0, 500.0),
+                (L::RightKnee, 420.0, 505.0),
+                (L::RightEar, 300.0 + ear_dx, 200.0),
+                (L::LeftEar, 302.0 + ear_dx, 200.0),
+                (L::Nose, 340.0 + ear_dx, 205.0),
+            ],
+            0.95,
+        )
     }
 
     fn config() -> PostureConfig {
@@ -378,7 +374,7 @@ mod tests {
             seq += 1;
             t += 100.0;
         }
-        let base = judge.baseline().expect("calibrated").metrics["cva_deg"];
+        let base = judge.baseline().expect("calibrated").metrics[&Metric::Cva];
         assert!(
             events
                 .iter()
@@ -401,5 +397,24 @@ mod tests {
             cva > PostureConfig::default().cva_min_deg,
             "the baseline rule fired before the absolute one: {cva}"
         );
+    }
+
+    #[test]
+    fn a_calibration_with_too_few_frames_keeps_no_baseline() {
+        let mut judge = PostureJudge::new(config());
+        let mut events = judge.start_calibration(0.0);
+        // Four frames over the 2 s calibration: fewer than the builder's minimum.
+        for (seq, t) in [0.0, 700.0, 1400.0, 2100.0].into_iter().enumerate() {
+            let (_, e) = judge.update(seq as u64, t, Some(&side(0.0)));
+            events.extend(e);
+        }
+        assert!(judge.baseline().is_none());
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, PostureEvent::Calibrated { .. }))
+        );
+        let (s, _) = judge.update(4, 2200.0, Some(&side(0.0)));
+        assert_ne!(s.state, PostureState::Calibrating, "calibration ended");
     }
 }

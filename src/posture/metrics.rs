@@ -189,40 +189,24 @@ pub fn measure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Landmark, NUM_LANDMARKS, WorldLandmark};
-
-    fn skeleton(points: &[(LandmarkIndex, f32, f32)]) -> Skeleton {
-        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
-        for &(i, x, y) in points {
-            landmarks[i as usize] = Landmark {
-                x_px: x,
-                y_px: y,
-                z_px: 0.0,
-                visibility: 0.95,
-                presence: 0.99,
-            };
-        }
-        Skeleton {
-            landmarks,
-            world: [WorldLandmark::default(); NUM_LANDMARKS],
-            presence: 0.99,
-        }
-    }
 
     #[test]
     fn side_view_gives_side_metrics_only() {
         use LandmarkIndex as L;
         // Image pixels (y down): person faces the image right.
-        let s = skeleton(&[
-            (L::Nose, 330.0, 200.0),
-            (L::RightEar, 300.0, 200.0),
-            (L::LeftEar, 302.0, 200.0),
-            (L::RightShoulder, 290.0, 280.0),
-            (L::LeftShoulder, 288.0, 280.0),
-            (L::RightHip, 280.0, 480.0),
-            (L::LeftHip, 278.0, 480.0),
-            (L::RightKnee, 420.0, 490.0),
-        ]);
+        let s = Skeleton::from_points(
+            &[
+                (L::Nose, 330.0, 200.0),
+                (L::RightEar, 300.0, 200.0),
+                (L::LeftEar, 302.0, 200.0),
+                (L::RightShoulder, 290.0, 280.0),
+                (L::LeftShoulder, 288.0, 280.0),
+                (L::RightHip, 280.0, 480.0),
+                (L::LeftHip, 278.0, 480.0),
+                (L::RightKnee, 420.0, 490.0),
+            ],
+            0.95,
+        );
         let body = body_from_skeleton(&s);
         let m = measure(
             &body,

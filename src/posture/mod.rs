@@ -1,8 +1,9 @@
-//! Posture judgement over time: per-frame samples from landmarks, calibration baselines, the
-//! persistence state machine, exposure accounting and RULA bands.
+//! Posture judgement over time: per-frame samples from landmarks, the metric registry,
+//! personal baselines, the persistence state machine, exposure accounting and RULA bands.
 //!
+//! - [`Metric`]: the one list of measures (key, names, unit, view, reference, direction).
 //! - [`metrics`]: [`crate::pose::Skeleton`] to [`Metrics`], valid per view.
-//! - [`baseline`]: calibration, mean and SD per metric.
+//! - [`baseline`]: the one baseline builder and mean/SD routine ([`RunningStats`]).
 //! - [`state`]: the persistence machine (onset delay, exit hysteresis, away, snooze).
 //! - [`exposure`]: forward-head minutes per hour.
 //! - [`rula`]: RULA neck and trunk bands.
@@ -13,11 +14,17 @@ pub mod baseline;
 pub mod config;
 pub mod exposure;
 pub mod judge;
+mod metric;
 pub mod metrics;
 pub mod rula;
 mod sample;
 pub mod state;
 
+pub use baseline::{
+    Baseline, BaselineBuilder, BaselineRefused, BaselineRules, FrontSignal, MetricStats,
+    RunningStats,
+};
 pub use config::PostureConfig;
 pub use judge::PostureJudge;
-pub use sample::{Baseline, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View};
+pub use metric::{CVA_MDC_DEG, Direction, Metric, PublishedMdc, Reference, Trend, Unit, ValidIn};
+pub use sample::{Metrics, PostureEvent, PostureSample, PostureState, View};

@@ -1,10 +1,18 @@
 //! The per-frame posture sample: the contract between `posture` and its users (`pipeline`,
-//! `ui`, `store`, `cli`). Angles are in degrees here because this is an output edge.
+//! `ui`, `store`, `report`, `cli`). Angles are in degrees here because this is an output edge.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::geometry::front::FrontFeatures;
+
+use super::Baseline;
+
 /// The camera's view of the person, decided per frame with hysteresis.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum View {
     /// Side view, the person's left side faces the camera.
@@ -18,6 +26,46 @@ pub enum View {
     /// Not enough landmarks to tell.
     #[default]
     Unknown,
+}
+
+impl View {
+    /// Every view.
+    pub const ALL: [Self; 5] = [
+        Self::SideLeft,
+        Self::SideRight,
+        Self::Front,
+        Self::Oblique,
+        Self::Unknown,
+    ];
+
+    /// The stored name (as serialised): `side-left`, `side-right`, `front`, `oblique`,
+    /// `unknown`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::SideLeft => "side-left",
+            Self::SideRight => "side-right",
+            Self::Front => "front",
+            Self::Oblique => "oblique",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The view stored as `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|view| view.name() == name)
+    }
+
+    /// Whether it is a side view (either side).
+    pub fn is_side(self) -> bool {
+        matches!(self, Self::SideLeft | Self::SideRight)
+    }
+}
+
+impl fmt::Display for View {
+    /// The stored name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Every metric of one frame. `None` means "not valid in this view or not measurable".
@@ -37,8 +85,8 @@ pub struct Metrics {
     pub pelvic_obliquity_deg: Option<f64>,
     /// Head lateral tilt, eye or ear line against the horizontal (front view), degrees.
     pub head_tilt_deg: Option<f64>,
-    /// Front-view forward-head index relative to the baseline; unit documented in
-    /// `posture::front_index`.
+    /// Front-view forward-head index, percent change from the person's front baseline,
+    /// positive = head forward (`geometry::front`); needs a front-view baseline.
     pub forward_head_index: Option<f64>,
 }
 
@@ -59,6 +107,36 @@ pub enum PostureState {
     Calibrating,
     /// Warnings are snoozed.
     Snoozed,
+}
+
+impl PostureState {
+    /// Every state.
+    pub const ALL: [Self; 6] = [
+        Self::Upright,
+        Self::AtRisk,
+        Self::ForwardHead,
+        Self::Away,
+        Self::Calibrating,
+        Self::Snoozed,
+    ];
+
+    /// The stored name (as serialised): `upright`, `at_risk`, `forward_head`, `away`,
+    /// `calibrating`, `snoozed`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Upright => "upright",
+            Self::AtRisk => "at_risk",
+            Self::ForwardHead => "forward_head",
+            Self::Away => "away",
+            Self::Calibrating => "calibrating",
+            Self::Snoozed => "snoozed",
+        }
+    }
+
+    /// The state stored as `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.name() == name)
+    }
 }
 
 /// One analysed frame.
@@ -82,6 +160,10 @@ pub struct PostureSample {
     pub state: PostureState,
     /// Confidence of the landmarks used, 0-1 (mean visibility of the key landmarks).
     pub confidence: f32,
+    /// The raw front-view signals of this frame (front view only), which a baseline keeps so
+    /// the forward-head index can be measured against it. Not serialised or stored.
+    #[serde(skip)]
+    pub front_signals: Option<FrontFeatures>,
 }
 
 /// Something that happened in the persistence machine, for the UI, the store and JSON output.
@@ -120,25 +202,4 @@ pub enum PostureEvent {
         /// The new baseline.
         baseline: Baseline,
     },
-}
-
-/// Mean, spread and count of one metric over a calibration or a session.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct MetricStats {
-    /// Mean value in the metric's unit.
-    pub mean: f64,
-    /// Sample standard deviation (n-1) in the metric's unit; 0 when n < 2.
-    pub sd: f64,
-    /// Number of valid samples.
-    pub n: u32,
-}
-
-/// A personal baseline: per-metric statistics keyed by the metric's JSON name
-/// (`cva_deg`, `forward_head_index`, ...), with the view it was recorded in.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Baseline {
-    /// The view during calibration.
-    pub view: View,
-    /// Statistics per metric name, only for metrics with at least one valid sample.
-    pub metrics: std::collections::BTreeMap<String, MetricStats>,
 }

@@ -1,5 +1,5 @@
 //! The persistence machine: forward head is a sustained posture, not a single frame
-//! (`docs/MEASUREMENT.md` §7). Driven only by the frames' source timestamps.
+//! (`docs/MEASUREMENT.md` §8). Driven only by the frames' source timestamps.
 //!
 //! ```text
 //!            bad                  bad for onset_delay            good for min_good

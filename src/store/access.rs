@@ -2,23 +2,21 @@
 //! Plain synchronous methods on [`Store`], tested without threads; the
 //! [`writer`](super::writer) thread calls them in batches.
 
-use std::collections::BTreeMap;
-
 use rusqlite::{OptionalExtension as _, Row, params};
 
-use crate::posture::{Baseline, MetricStats, PostureEvent};
+use crate::posture::{Baseline, Metric, MetricStats, PostureEvent};
 
-use super::aggregate::{METRIC_COUNT, METRIC_NAMES, MetricSecond, SecondRow};
+use super::aggregate::{MetricSecond, SecondRow};
 use super::rows::{
     EventRow, NewSession, SessionId, SessionInfo, StoredBaseline, event_kind, event_time_ms,
-    parse_state, parse_view, state_name, view_name,
+    parse_state, parse_view,
 };
 use super::{Store, StoreError};
 
 /// SQLite's "now" as ISO 8601 UTC with milliseconds.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-const SESSION_COLUMNS: &str = "s.id, s.kind, sub.code, s.started_at, s.ended_at, s.source, \
+pub(super) const SESSION_COLUMNS: &str = "s.id, s.kind, sub.code, s.started_at, s.ended_at, s.source, \
      s.model, s.view, s.notes, (SELECT COUNT(*) FROM samples WHERE session_id = s.id)";
 
 impl Store {
@@ -110,8 +108,8 @@ impl Store {
                     session.0.into(),
                     row.t_s.into(),
                     i64::from(row.frames).into(),
-                    view_name(row.view).to_owned().into(),
-                    state_name(row.state).to_owned().into(),
+                    row.view.name().to_owned().into(),
+                    row.state.name().to_owned().into(),
                     row.forward_head_fraction.into(),
                     row.rula_neck.map(i64::from).into(),
                     row.rula_trunk.map(i64::from).into(),
@@ -227,7 +225,7 @@ impl Store {
         let result = (|| {
             let tx = self.conn.transaction()?;
             let recorded_at: String = tx.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?;
-            for (metric, stats) in &baseline.metrics {
+            for (metric, stats) in baseline.entries() {
                 tx.execute(
                     "INSERT INTO baselines (subject_id, session_id, metric, view, mean, sd, n, \
                      recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -235,7 +233,7 @@ impl Store {
                         subject_id,
                         session.map(|id| id.0),
                         metric,
-                        view_name(baseline.view),
+                        baseline.view.name(),
                         stats.mean,
                         stats.sd,
                         stats.n,
@@ -277,17 +275,24 @@ impl Store {
         let Some(first) = raws.first() else {
             return Ok(None);
         };
-        let mut baseline = StoredBaseline {
+        let mut stored = StoredBaseline {
             subject: subject.to_owned(),
             session: first.1.map(SessionId),
             recorded_at: first.3.clone(),
-            view: parse_view(&first.2)?,
-            metrics: BTreeMap::new(),
+            baseline: Baseline {
+                view: parse_view(&first.2)?,
+                ..Baseline::default()
+            },
         };
         for (metric, _, _, _, mean, sd, n) in raws {
-            baseline.metrics.insert(metric, MetricStats { mean, sd, n });
+            stored
+                .baseline
+                .insert_key(&metric, MetricStats { mean, sd, n })
+                .map_err(|err| StoreError::Invalid {
+                    detail: err.to_string(),
+                })?;
         }
-        Ok(Some(baseline))
+        Ok(Some(stored))
     }
 }
 
@@ -305,9 +310,9 @@ pub fn sample_columns() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
-    for name in METRIC_NAMES {
+    for metric in Metric::ALL {
         for part in ["mean", "min", "max", "valid"] {
-            columns.push(format!("{name}_{part}"));
+            columns.push(format!("{}_{part}", metric.key()));
         }
     }
     columns
@@ -333,7 +338,7 @@ fn sample_insert_sql() -> String {
 }
 
 /// A session row before its text fields are parsed.
-struct RawSession {
+pub(super) struct RawSession {
     id: i64,
     kind: String,
     subject: Option<String>,
@@ -347,7 +352,7 @@ struct RawSession {
 }
 
 impl RawSession {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+    pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
             id: row.get(0)?,
             kind: row.get(1)?,
@@ -362,7 +367,7 @@ impl RawSession {
         })
     }
 
-    fn into_info(self) -> Result<SessionInfo, StoreError> {
+    pub(super) fn into_info(self) -> Result<SessionInfo, StoreError> {
         Ok(SessionInfo {
             id: SessionId(self.id),
             kind: self.kind.parse()?,
@@ -394,12 +399,12 @@ type SampleHead = (
 /// A sample row before its text fields are parsed.
 struct RawSample {
     head: SampleHead,
-    metrics: [MetricSecond; METRIC_COUNT],
+    metrics: [MetricSecond; Metric::COUNT],
 }
 
 impl RawSample {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        let mut metrics = [MetricSecond::default(); METRIC_COUNT];
+        let mut metrics = [MetricSecond::default(); Metric::COUNT];
         for (index, metric) in metrics.iter_mut().enumerate() {
             let base = 8 + index * 4;
             *metric = MetricSecond {
@@ -489,6 +494,43 @@ mod tests {
             store.session(SessionId(99)),
             Err(StoreError::NotFound { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn baselines_keep_metrics_and_front_signals_and_refuse_unknown_names() -> Result<(), StoreError>
+    {
+        use crate::posture::{FrontSignal, View};
+        let mut store = Store::open_in_memory()?;
+        let stats = |mean| MetricStats {
+            mean,
+            sd: 0.5,
+            n: 12,
+        };
+        let baseline = Baseline {
+            view: View::Front,
+            metrics: [(Metric::ShoulderTilt, stats(1.5))].into(),
+            front: [
+                (FrontSignal::HeadScale, stats(0.4)),
+                (FrontSignal::HeadDrop, stats(0.6)),
+                (FrontSignal::HeadPitch, stats(0.1)),
+            ]
+            .into(),
+        };
+        store.save_baseline("P2", None, &baseline)?;
+        let stored = store.latest_baseline("P2")?.expect("stored");
+        assert_eq!(stored.baseline, baseline);
+        assert!(stored.baseline.front_features().is_some());
+        // A name this version does not know is an error, not a silent loss.
+        store
+            .conn
+            .execute(
+                "UPDATE baselines SET metric = 'nose_deg' WHERE metric = 'front_head_pitch'",
+                [],
+            )
+            .map_err(|err| store.classify(err))?;
+        let err = store.latest_baseline("P2").expect_err("unknown name");
+        assert!(err.to_string().contains("nose_deg"), "{err}");
         Ok(())
     }
 }

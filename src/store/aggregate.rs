@@ -2,41 +2,7 @@
 //! time: mean, minimum, maximum and valid fraction of each metric, with the dominant view, state
 //! and RULA scores. One row per second keeps an eight-hour day near 30 000 rows.
 
-use crate::posture::{Metrics, PostureSample, PostureState, View};
-
-/// The metric names, in column order; they are the JSON names of [`Metrics`]' fields.
-pub const METRIC_NAMES: [&str; METRIC_COUNT] = [
-    "cva_deg",
-    "neck_flexion_deg",
-    "trunk_inclination_deg",
-    "hip_angle_deg",
-    "shoulder_tilt_deg",
-    "pelvic_obliquity_deg",
-    "head_tilt_deg",
-    "forward_head_index",
-];
-
-/// Number of metrics in [`Metrics`].
-pub const METRIC_COUNT: usize = 8;
-
-/// The metrics of one frame in [`METRIC_NAMES`] order.
-pub fn metric_values(metrics: &Metrics) -> [Option<f64>; METRIC_COUNT] {
-    [
-        metrics.cva_deg,
-        metrics.neck_flexion_deg,
-        metrics.trunk_inclination_deg,
-        metrics.hip_angle_deg,
-        metrics.shoulder_tilt_deg,
-        metrics.pelvic_obliquity_deg,
-        metrics.head_tilt_deg,
-        metrics.forward_head_index,
-    ]
-}
-
-/// The index of a metric name in [`METRIC_NAMES`].
-pub fn metric_index(name: &str) -> Option<usize> {
-    METRIC_NAMES.iter().position(|known| *known == name)
-}
+use crate::posture::{Metric, PostureSample, PostureState, View};
 
 /// One metric over one second.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -70,14 +36,14 @@ pub struct SecondRow {
     pub rula_trunk: Option<u8>,
     /// Mean landmark confidence, 0-1.
     pub confidence_mean: f64,
-    /// Per-metric aggregates in [`METRIC_NAMES`] order.
-    pub metrics: [MetricSecond; METRIC_COUNT],
+    /// Per-metric aggregates in [`Metric::ALL`] order.
+    pub metrics: [MetricSecond; Metric::COUNT],
 }
 
 impl SecondRow {
-    /// The aggregate of the metric called `name`.
-    pub fn metric(&self, name: &str) -> Option<&MetricSecond> {
-        metric_index(name).map(|index| &self.metrics[index])
+    /// The aggregate of `metric`.
+    pub fn metric(&self, metric: Metric) -> &MetricSecond {
+        &self.metrics[metric.index()]
     }
 }
 
@@ -142,7 +108,7 @@ struct Accum {
     rula_neck: Tally<u8>,
     rula_trunk: Tally<u8>,
     confidence_sum: f64,
-    metrics: [MetricAccum; METRIC_COUNT],
+    metrics: [MetricAccum; Metric::COUNT],
 }
 
 impl Accum {
@@ -163,7 +129,8 @@ impl Accum {
         if sample.confidence.is_finite() {
             self.confidence_sum += f64::from(sample.confidence.clamp(0.0, 1.0));
         }
-        for (accum, value) in self.metrics.iter_mut().zip(metric_values(&sample.metrics)) {
+        for (metric, value) in sample.metrics.values() {
+            let accum = &mut self.metrics[metric.index()];
             // Non-finite values are treated as invalid, so no NaN reaches the database.
             if let Some(value) = value.filter(|value| value.is_finite()) {
                 accum.sum += value;
@@ -279,6 +246,7 @@ pub fn aggregate_all(samples: &[PostureSample]) -> Vec<SecondRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::posture::Metrics;
 
     fn sample(t_ms: f64, cva: Option<f64>, state: PostureState) -> PostureSample {
         PostureSample {
@@ -310,7 +278,7 @@ mod tests {
         let first = &rows[0];
         assert_eq!(first.t_s, 0);
         assert_eq!(first.frames, 4);
-        let cva = first.metric("cva_deg").expect("known metric");
+        let cva = first.metric(Metric::Cva);
         assert_eq!(cva.mean, Some(45.0));
         assert_eq!(cva.min, Some(40.0));
         assert_eq!(cva.max, Some(50.0));
@@ -320,7 +288,7 @@ mod tests {
         assert!((first.forward_head_fraction.expect("judged") - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(first.rula_neck, Some(2));
         assert_eq!(rows[1].t_s, 1);
-        assert_eq!(rows[1].metric("hip_angle_deg").expect("known").mean, None);
+        assert_eq!(rows[1].metric(Metric::HipAngle).mean, None);
     }
 
     #[test]

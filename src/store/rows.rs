@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::posture::{MetricStats, PostureEvent, PostureState, View};
+use crate::posture::{Baseline, PostureEvent, PostureState, View};
 
 use super::StoreError;
 
@@ -142,7 +142,7 @@ pub fn event_time_ms(event: &PostureEvent) -> f64 {
     }
 }
 
-/// A subject's baseline as stored: one [`MetricStats`] per metric, with when and how.
+/// A subject's baseline as stored, with when and where it was recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StoredBaseline {
     /// The subject's code.
@@ -151,58 +151,18 @@ pub struct StoredBaseline {
     pub session: Option<SessionId>,
     /// When it was recorded, ISO 8601 UTC.
     pub recorded_at: String,
-    /// The view during the recording.
-    pub view: View,
-    /// Statistics per metric name.
-    pub metrics: std::collections::BTreeMap<String, MetricStats>,
+    /// The baseline: its view and statistics per metric (and front-view signal).
+    pub baseline: Baseline,
 }
 
-/// The stored (kebab-case) name of a view.
-pub fn view_name(view: View) -> &'static str {
-    match view {
-        View::SideLeft => "side-left",
-        View::SideRight => "side-right",
-        View::Front => "front",
-        View::Oblique => "oblique",
-        View::Unknown => "unknown",
-    }
-}
-
-/// Parses a stored view name.
+/// Parses a stored view name ([`View::name`]).
 pub fn parse_view(text: &str) -> Result<View, StoreError> {
-    Ok(match text {
-        "side-left" => View::SideLeft,
-        "side-right" => View::SideRight,
-        "front" => View::Front,
-        "oblique" => View::Oblique,
-        "unknown" => View::Unknown,
-        other => return Err(invalid("view", other)),
-    })
+    View::from_name(text).ok_or_else(|| invalid("view", text))
 }
 
-/// The stored (`snake_case`) name of a state.
-pub fn state_name(state: PostureState) -> &'static str {
-    match state {
-        PostureState::Upright => "upright",
-        PostureState::AtRisk => "at_risk",
-        PostureState::ForwardHead => "forward_head",
-        PostureState::Away => "away",
-        PostureState::Calibrating => "calibrating",
-        PostureState::Snoozed => "snoozed",
-    }
-}
-
-/// Parses a stored state name.
+/// Parses a stored state name ([`PostureState::name`]).
 pub fn parse_state(text: &str) -> Result<PostureState, StoreError> {
-    Ok(match text {
-        "upright" => PostureState::Upright,
-        "at_risk" => PostureState::AtRisk,
-        "forward_head" => PostureState::ForwardHead,
-        "away" => PostureState::Away,
-        "calibrating" => PostureState::Calibrating,
-        "snoozed" => PostureState::Snoozed,
-        other => return Err(invalid("state", other)),
-    })
+    PostureState::from_name(text).ok_or_else(|| invalid("state", text))
 }
 
 fn invalid(what: &str, value: &str) -> StoreError {
@@ -217,28 +177,16 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_serde() -> Result<(), StoreError> {
-        for view in [
-            View::SideLeft,
-            View::SideRight,
-            View::Front,
-            View::Oblique,
-            View::Unknown,
-        ] {
-            assert_eq!(parse_view(view_name(view))?, view);
-            assert_eq!(serde_json::to_value(view)?, view_name(view));
+        for view in View::ALL {
+            assert_eq!(parse_view(view.name())?, view);
+            assert_eq!(serde_json::to_value(view)?, view.name());
         }
-        for state in [
-            PostureState::Upright,
-            PostureState::AtRisk,
-            PostureState::ForwardHead,
-            PostureState::Away,
-            PostureState::Calibrating,
-            PostureState::Snoozed,
-        ] {
-            assert_eq!(parse_state(state_name(state))?, state);
-            assert_eq!(serde_json::to_value(state)?, state_name(state));
+        for state in PostureState::ALL {
+            assert_eq!(parse_state(state.name())?, state);
+            assert_eq!(serde_json::to_value(state)?, state.name());
         }
         assert!(parse_view("sideways").is_err());
+        assert!(parse_state("slouching").is_err());
         Ok(())
     }
 }

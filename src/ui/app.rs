@@ -15,7 +15,7 @@ use super::settings::{self, Change, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
 use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
-use crate::store::Recorder;
+use crate::pipeline::Recorder;
 
 /// How often the window repaints without news, so timers and countdowns move.
 const IDLE_REPAINT: Duration = Duration::from_millis(500);

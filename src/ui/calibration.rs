@@ -7,7 +7,6 @@
 use crate::pipeline::Control;
 use crate::posture::Baseline;
 
-use super::metrics::metric_label;
 use super::state::UiState;
 
 /// Seconds the user gets to sit upright before recording starts.
@@ -134,8 +133,8 @@ pub fn baseline_ui(ui: &mut egui::Ui, baseline: &Baseline) {
     egui::Grid::new("baseline_grid")
         .striped(true)
         .show(ui, |ui| {
-            for (name, stats) in &baseline.metrics {
-                ui.label(metric_label(name));
+            for (metric, stats) in &baseline.metrics {
+                ui.label(metric.label());
                 ui.label(format!(
                     "{:.1} ± {:.1} (n = {})",
                     stats.mean, stats.sd, stats.n
@@ -143,6 +142,11 @@ pub fn baseline_ui(ui: &mut egui::Ui, baseline: &Baseline) {
                 ui.end_row();
             }
         });
+    if baseline.front_features().is_some() {
+        ui.label(
+            "Front-view head position recorded: the forward-head index is measured against it.",
+        );
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Help: what plumbline measures, where its numbers stop being meaningful, and the red flags
-//! of MEASUREMENT.md §8, which are also shown once, plainly, on first start.
+//! of `docs/MEASUREMENT.md` §10, which are also shown once, plainly, on first start.
 
 /// Title of the one-time notice (and its accessible name).
 pub const NOTICE_TITLE: &str = "Before you start";
@@ -11,7 +11,7 @@ pub const ACKNOWLEDGE: &str = "I understand";
 pub const NOT_A_DIAGNOSIS: &str = "plumbline is not a diagnosis and not a medical device. It helps you notice a posture; it \
      cannot tell you why your neck or head hurts.";
 
-/// Symptoms that need medical care now, not posture training (MEASUREMENT.md §8).
+/// Symptoms that need medical care now, not posture training (`docs/MEASUREMENT.md` §10).
 pub const RED_FLAGS: [&str; 3] = [
     "a sudden, severe headache;",
     "a headache with a stiff neck or a fever;",

@@ -3,17 +3,22 @@
 //! each state), and buttons that export it as CSV or JSON or write its HTML report into a
 //! folder typed in a text field (default: the database's folder).
 //!
-//! The database is read with its own short-lived connection on each action, so the panel never
-//! holds a lock the recorder needs; its errors (locked, damaged, missing) are shown as the
-//! store's messages, which say what to do.
+//! Every database read and file write runs on a short-lived thread with its own connection, so
+//! a long session, a slow disk or a database locked by the recorder never stalls the window:
+//! the panel says it is reading, and the thread asks for a repaint when it is done. The list
+//! is one SQL query ([`Store::session_overviews`]) rather than every session's rows. Errors
+//! (locked, damaged, missing) are shown as the store's messages, which say what to do.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, TryRecvError};
 
 use crate::posture::PostureState;
-use crate::store::files::{Output, write_session};
-use crate::store::report::duration_text;
-use crate::store::stats::{SessionSummary, summarise};
-use crate::store::{SessionId, SessionInfo, Store, StoreError};
+use crate::report::duration_text;
+use crate::report::files::{Output, write_session};
+use crate::report::stats::{SessionSummary, summarise};
+use crate::store::{SessionId, SessionInfo, SessionOverview, Store, StoreError};
 
 use super::status::state_text;
 use super::theme;
@@ -33,18 +38,8 @@ pub const EXPORT_JSON: &str = "Export JSON";
 /// Label of the report button.
 pub const WRITE_REPORT: &str = "Write report";
 
-/// One line of the session list.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SessionLine {
-    /// The stored session.
-    pub info: SessionInfo,
-    /// From the first to the last stored second, seconds.
-    pub duration_s: f64,
-    /// Mean CVA over the seconds with one, degrees.
-    pub cva_mean_deg: Option<f64>,
-    /// Minutes in the sustained forward-head state.
-    pub forward_head_min: f64,
-}
+/// Shown while a read or write is running.
+pub const WORKING: &str = "Reading the database…";
 
 /// An opened session.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,29 +61,32 @@ pub struct Message {
     pub error: bool,
 }
 
+/// What a background job hands back.
+#[derive(Debug)]
+enum Reply {
+    List(Result<Vec<SessionOverview>, String>),
+    Opened(Result<Box<Opened>, StoreError>),
+    Written(Result<PathBuf, StoreError>),
+}
+
 /// The panel's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct History {
     /// The database file (`None`: the platform data folder).
     pub db: Option<PathBuf>,
     /// Where exports and reports go, as typed.
     pub out_dir: String,
-    /// The list, once loaded (`Err`: what to do).
-    pub list: Option<Result<Vec<SessionLine>, String>>,
+    /// The list, once loaded, newest first (`Err`: what to do).
+    pub list: Option<Result<Vec<SessionOverview>, String>>,
     /// The opened session.
     pub opened: Option<Opened>,
     /// The result of the last export or report.
     pub message: Option<Message>,
+    /// Reads and writes still running.
+    jobs: Vec<Receiver<Reply>>,
+    /// Woken when a job is done (the window's context, once drawn).
+    repaint: Option<egui::Context>,
 }
-
-const STATES: [PostureState; 6] = [
-    PostureState::Upright,
-    PostureState::AtRisk,
-    PostureState::ForwardHead,
-    PostureState::Away,
-    PostureState::Calibrating,
-    PostureState::Snoozed,
-];
 
 impl History {
     /// A panel over the database at `db` (`None`: the platform data folder); exports go to the
@@ -107,61 +105,55 @@ impl History {
         }
     }
 
-    fn store(&self) -> Result<Store, StoreError> {
-        Store::open_existing(self.db.as_deref())
-    }
-
-    /// Reads the session list again (newest first).
-    pub fn refresh(&mut self) {
-        let lines = self.store().and_then(|store| {
-            let mut lines = store
-                .sessions(None)?
-                .into_iter()
-                .map(|info| {
-                    let summary = summarise(&store.samples(info.id)?, &store.events(info.id)?);
-                    Ok(SessionLine {
-                        duration_s: summary.duration_s,
-                        cva_mean_deg: summary.metrics.get("cva_deg").map(|stats| stats.mean),
-                        forward_head_min: forward_head_minutes(&summary),
-                        info,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            lines.reverse();
-            Ok(lines)
-        });
-        self.list = Some(lines.map_err(|err| err.to_string()));
-    }
-
-    /// Opens session `id`: its summary and time in each state.
-    pub fn open(&mut self, id: SessionId) {
-        let opened = self.store().and_then(|store| {
-            let rows = store.samples(id)?;
-            let summary = summarise(&rows, &store.events(id)?);
-            let state_seconds = STATES
-                .iter()
-                .map(|state| {
-                    let seconds = rows.iter().filter(|row| row.state == *state).count() as u64;
-                    (*state, seconds)
-                })
-                .filter(|(_, seconds)| *seconds > 0)
-                .collect();
-            Ok(Opened {
-                info: store.session(id)?,
-                summary,
-                state_seconds,
-            })
-        });
-        match opened {
-            Ok(opened) => {
-                self.opened = Some(opened);
-                self.message = None;
+    /// Runs `work` on a database connection of its own on another thread.
+    fn spawn(&mut self, work: impl FnOnce(Result<Store, StoreError>) -> Reply + Send + 'static) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let db = self.db.clone();
+        let repaint = self.repaint.clone();
+        let started = std::thread::Builder::new()
+            .name("history".into())
+            .spawn(move || {
+                let reply = work(Store::open_existing(db.as_deref()));
+                // The panel may be gone; then nobody needs the answer.
+                let _ = tx.send(reply);
+                if let Some(ctx) = repaint {
+                    ctx.request_repaint();
+                }
+            });
+        match started {
+            Ok(_) => self.jobs.push(rx),
+            Err(err) => {
+                self.message = Some(Message {
+                    text: format!("cannot start reading the database: {err}"),
+                    error: true,
+                });
             }
-            Err(err) => self.message = Some(error(&err)),
         }
     }
 
-    /// Writes `output` of the opened session into the folder field's folder.
+    /// Reads the session list again (newest first), in the background.
+    pub fn refresh(&mut self) {
+        self.spawn(|store| {
+            Reply::List(
+                store
+                    .and_then(|store| store.session_overviews(None))
+                    .map(|mut lines| {
+                        lines.reverse();
+                        lines
+                    })
+                    .map_err(|err| err.to_string()),
+            )
+        });
+    }
+
+    /// Opens session `id` (its summary and time in each state), in the background.
+    pub fn open(&mut self, id: SessionId) {
+        self.spawn(move |store| {
+            Reply::Opened(store.and_then(|store| opened(&store, id).map(Box::new)))
+        });
+    }
+
+    /// Writes `output` of the opened session into the folder field's folder, in the background.
     pub fn write(&mut self, output: Output) {
         let Some(opened) = &self.opened else {
             return;
@@ -175,17 +167,88 @@ impl History {
             return;
         }
         let id = opened.info.id;
-        let written = self
-            .store()
-            .and_then(|store| write_session(&store, id, output, &dir));
-        self.message = Some(match written {
-            Ok(path) => Message {
-                text: format!("Wrote {}", path.display()),
-                error: false,
-            },
-            Err(err) => error(&err),
+        self.spawn(move |store| {
+            Reply::Written(store.and_then(|store| write_session(&store, id, output, &dir)))
         });
     }
+
+    /// Whether a read or write is still running.
+    pub fn is_busy(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    /// Takes the answers of finished jobs into the panel's state; returns whether any arrived.
+    pub fn poll(&mut self) -> bool {
+        let mut replies = Vec::new();
+        self.jobs.retain(|job| match job.try_recv() {
+            Ok(reply) => {
+                replies.push(reply);
+                false
+            }
+            Err(TryRecvError::Empty) => true,
+            Err(TryRecvError::Disconnected) => false,
+        });
+        let arrived = !replies.is_empty();
+        for reply in replies {
+            self.apply(reply);
+        }
+        arrived
+    }
+
+    /// Waits up to `timeout` for the running jobs and takes their answers (tests and callers
+    /// without a window); returns whether all finished.
+    pub fn wait(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.poll();
+            if !self.is_busy() {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn apply(&mut self, reply: Reply) {
+        match reply {
+            Reply::List(list) => self.list = Some(list),
+            Reply::Opened(Ok(opened)) => {
+                self.opened = Some(*opened);
+                self.message = None;
+            }
+            Reply::Opened(Err(err)) => self.message = Some(error(&err)),
+            Reply::Written(written) => {
+                self.message = Some(match written {
+                    Ok(path) => Message {
+                        text: format!("Wrote {}", path.display()),
+                        error: false,
+                    },
+                    Err(err) => error(&err),
+                });
+            }
+        }
+    }
+}
+
+/// Reads session `id` with its summary and time in each state.
+fn opened(store: &Store, id: SessionId) -> Result<Opened, StoreError> {
+    let rows = store.samples(id)?;
+    let summary = summarise(&rows, &store.events(id)?);
+    let state_seconds = PostureState::ALL
+        .iter()
+        .map(|state| {
+            let seconds = rows.iter().filter(|row| row.state == *state).count() as u64;
+            (*state, seconds)
+        })
+        .filter(|(_, seconds)| *seconds > 0)
+        .collect();
+    Ok(Opened {
+        info: store.session(id)?,
+        summary,
+        state_seconds,
+    })
 }
 
 fn error(err: &StoreError) -> Message {
@@ -193,13 +256,6 @@ fn error(err: &StoreError) -> Message {
         text: err.to_string(),
         error: true,
     }
-}
-
-/// Minutes spent in the sustained forward-head state.
-fn forward_head_minutes(summary: &SessionSummary) -> f64 {
-    summary
-        .forward_head_state_min_per_h
-        .map_or(0.0, |per_hour| per_hour * summary.present_s / 3600.0)
 }
 
 /// `2026-12-01T09:00:00.000Z` as `2026-12-01 09:00 UTC`.
@@ -217,7 +273,9 @@ pub fn open_label(id: SessionId) -> String {
 
 /// Draws the panel; loads the list the first time it is shown.
 pub fn ui(ui: &mut egui::Ui, history: &mut History) {
-    if history.list.is_none() {
+    history.repaint = Some(ui.ctx().clone());
+    history.poll();
+    if history.list.is_none() && !history.is_busy() {
         history.refresh();
     }
     ui.horizontal(|ui| {
@@ -227,6 +285,11 @@ pub fn ui(ui: &mut egui::Ui, history: &mut History) {
         }
     });
     ui.label("Stored per second: angles, states and events. No picture is ever saved.");
+    if history.is_busy() {
+        ui.label(WORKING);
+        // The job wakes the window when it is done; this is only a safety net.
+        ui.ctx().request_repaint_after(Duration::from_millis(250));
+    }
     let mut open = None;
     match &history.list {
         Some(Ok(lines)) if lines.is_empty() => {
@@ -260,7 +323,7 @@ pub fn ui(ui: &mut egui::Ui, history: &mut History) {
     }
 }
 
-fn list_ui(ui: &mut egui::Ui, lines: &[SessionLine], open: &mut Option<SessionId>) {
+fn list_ui(ui: &mut egui::Ui, lines: &[SessionOverview], open: &mut Option<SessionId>) {
     egui::Grid::new("session_grid")
         .num_columns(6)
         .striped(true)
@@ -277,7 +340,7 @@ fn list_ui(ui: &mut egui::Ui, lines: &[SessionLine], open: &mut Option<SessionId
                     line.cva_mean_deg
                         .map_or_else(|| "–".to_owned(), |cva| format!("{cva:.1}°")),
                 );
-                ui.label(format!("{:.1} min", line.forward_head_min));
+                ui.label(format!("{:.1} min", line.forward_head_s as f64 / 60.0));
                 if ui.button(open_label(line.info.id)).clicked() {
                     *open = Some(line.info.id);
                 }
@@ -304,16 +367,17 @@ fn opened_ui(ui: &mut egui::Ui, history: &mut History) {
         opened.summary.alerts
     ));
     egui::Grid::new("session_metrics")
-        .num_columns(4)
+        .num_columns(5)
         .striped(true)
         .show(ui, |ui| {
-            for head in ["Measure", "Mean", "SD", "Seconds"] {
+            for head in ["Measure", "Export name", "Mean", "SD", "Seconds"] {
                 ui.strong(head);
             }
             ui.end_row();
-            for (name, stats) in &opened.summary.metrics {
-                ui.label(*name);
-                ui.label(format!("{:.1}", stats.mean));
+            for (metric, stats) in &opened.summary.metrics {
+                ui.label(metric.label());
+                ui.label(metric.key());
+                ui.label(metric.format(stats.mean));
                 ui.label(format!("{:.1}", stats.sd));
                 ui.label(stats.n.to_string());
                 ui.end_row();
@@ -370,6 +434,7 @@ mod tests {
         let mut history = History::new(Some(dir.path().join("none.sqlite")));
         assert_eq!(history.out_dir, dir.path().display().to_string());
         history.refresh();
+        assert!(history.wait(Duration::from_secs(10)), "the read ended");
         let message = history
             .list
             .clone()
@@ -377,5 +442,37 @@ mod tests {
             .unwrap_or_default();
         assert!(message.contains("record a session first"), "{message}");
         assert!(!dir.path().join("none.sqlite").exists(), "not created");
+    }
+
+    #[test]
+    fn a_locked_database_does_not_hold_up_the_panel() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("s.sqlite");
+        drop(Store::open(&path)?);
+        let holder = rusqlite::Connection::open(&path)?;
+        holder.execute_batch(
+            "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; \
+             INSERT INTO subjects (code, created_at) VALUES ('x', 'now');",
+        )?;
+        let mut history = History::new(Some(path));
+        let asked = Instant::now();
+        history.refresh();
+        // The store waits for a lock for seconds; the panel's call returns at once.
+        assert!(
+            asked.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            asked.elapsed()
+        );
+        // The read really waits for the lock (otherwise this test proves nothing).
+        std::thread::sleep(Duration::from_millis(300));
+        history.poll();
+        assert!(history.is_busy());
+        assert!(history.list.is_none());
+        holder.execute_batch("ROLLBACK; PRAGMA locking_mode = NORMAL;")?;
+        drop(holder);
+        assert!(history.wait(Duration::from_secs(20)), "the read ended");
+        assert!(!history.is_busy());
+        assert!(history.list.is_some());
+        Ok(())
     }
 }

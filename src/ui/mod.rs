@@ -37,14 +37,14 @@ pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};
 
 use crate::capture::{Pacing, SourceSpec};
+use crate::pipeline::Recorder;
+use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{
     Control, DEFAULT_AT_RISK_FPS, Delivery, Pipeline, PipelineConfig, RatePolicy, Update,
     blazepose_factory,
 };
 use crate::pose::PoseConfig;
 use crate::posture::PostureConfig;
-use crate::store::Recorder;
-use crate::store::recorder::monitor_session;
 
 /// Capacity of the control channel of a window whose pipeline did not start.
 const CONTROL_CAPACITY: usize = 16;

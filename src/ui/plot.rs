@@ -1,6 +1,6 @@
 //! The live plot: the head measure (CVA in side view, forward-head index in front view) and the
 //! hip angle on one time axis, so the kinetic chain (pelvis rolls back, head comes forward) is
-//! visible as it happens (MEASUREMENT.md §5).
+//! visible as it happens (`docs/MEASUREMENT.md` §5).
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 

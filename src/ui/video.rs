@@ -214,25 +214,7 @@ fn cva_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Landmark, NUM_LANDMARKS, WorldLandmark};
-
-    fn skeleton_with(points: &[(LandmarkIndex, f32, f32)]) -> Skeleton {
-        let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
-        for &(index, x_px, y_px) in points {
-            landmarks[index as usize] = Landmark {
-                x_px,
-                y_px,
-                visibility: 1.0,
-                presence: 1.0,
-                ..Landmark::default()
-            };
-        }
-        Skeleton {
-            landmarks,
-            world: [WorldLandmark::default(); NUM_LANDMARKS],
-            presence: 1.0,
-        }
-    }
+    use crate::pose::NUM_LANDMARKS;
 
     #[test]
     fn fit_keeps_the_aspect_ratio_and_centres() {
@@ -245,12 +227,15 @@ mod tests {
 
     #[test]
     fn cva_anchor_uses_the_side_facing_the_camera() {
-        let skeleton = skeleton_with(&[
-            (LandmarkIndex::LeftEar, 10.0, 5.0),
-            (LandmarkIndex::LeftShoulder, 8.0, 20.0),
-            (LandmarkIndex::RightEar, 30.0, 5.0),
-            (LandmarkIndex::RightShoulder, 28.0, 20.0),
-        ]);
+        let skeleton = Skeleton::from_points(
+            &[
+                (LandmarkIndex::LeftEar, 10.0, 5.0),
+                (LandmarkIndex::LeftShoulder, 8.0, 20.0),
+                (LandmarkIndex::RightEar, 30.0, 5.0),
+                (LandmarkIndex::RightShoulder, 28.0, 20.0),
+            ],
+            1.0,
+        );
         assert_eq!(
             cva_anchor(&skeleton, View::SideLeft),
             Some((Pos2::new(10.0, 5.0), Pos2::new(8.0, 20.0)))

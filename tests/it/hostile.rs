@@ -94,7 +94,11 @@ fn a_rotated_phone_photo_measures_like_the_same_photo_stored_upright() {
     write_jpeg(&stored_upright, &upright, None);
     // As a phone held the other way stores it: pixels a quarter turn left, Orientation 6.
     let phone = dir.path().join("phone.jpg");
-    write_jpeg(&phone, &image::imageops::rotate270(&upright), Some(exif_orientation(6)));
+    write_jpeg(
+        &phone,
+        &image::imageops::rotate270(&upright),
+        Some(exif_orientation(6)),
+    );
     let (a, b) = (cva(&stored_upright), cva(&phone));
     assert!((a - b).abs() <= 2.0, "upright CVA {a}, rotated photo {b}");
 }
@@ -115,7 +119,10 @@ fn pictures_are_decoded_by_their_bytes_not_their_name() {
         photo.save_with_format(&path, format).expect("encoding");
         // Lossless: the same pixels, the same measure.
         let got = cva(&path);
-        assert!((got - reference).abs() < 0.01, "{name}: {got} vs {reference}");
+        assert!(
+            (got - reference).abs() < 0.01,
+            "{name}: {got} vs {reference}"
+        );
     }
 }
 
@@ -125,8 +132,11 @@ fn folder_with_a_bad_member(dir: &Path) -> PathBuf {
     std::fs::create_dir(&folder).expect("folder");
     std::fs::copy(root().join(SIDE_PHOTO), folder.join("a.jpg")).expect("copy");
     std::fs::write(folder.join("b.jpg"), b"").expect("zero-byte image");
-    std::fs::copy(root().join("tests/data/side_sit_upright_02.jpg"), folder.join("c.jpg"))
-        .expect("copy");
+    std::fs::copy(
+        root().join("tests/data/side_sit_upright_02.jpg"),
+        folder.join("c.jpg"),
+    )
+    .expect("copy");
     folder
 }
 
@@ -140,7 +150,10 @@ fn a_zero_byte_image_is_skipped_with_a_warning_and_the_rest_measured() {
     assert_eq!(text(&output.stdout).lines().count(), 2, "{stderr}");
     assert_eq!(stderr.matches("b.jpg").count(), 1, "{stderr}");
     assert!(stderr.contains("skipped 1 of 3 images"), "{stderr}");
-    assert!(!stderr.contains("\u{1b}["), "colour codes in a pipe: {stderr}");
+    assert!(
+        !stderr.contains("\u{1b}["),
+        "colour codes in a pipe: {stderr}"
+    );
 
     let output = plumbline(&["pose", "--json", path_str(&folder)]);
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -247,7 +260,11 @@ fn a_database_locked_to_the_end_is_reported_once_and_the_loss_counted() {
     let output = monitor_into(&db, &clip(dir.path()));
     let stderr = text(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert_eq!(stderr.matches("locked by another program").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("locked by another program").count(),
+        1,
+        "{stderr}"
+    );
     assert!(stderr.contains("samples were not saved"), "{stderr}");
     assert!(stderr.contains("locked.sqlite"), "{stderr}");
     holder.execute_batch("ROLLBACK").expect("unlock");
@@ -256,7 +273,11 @@ fn a_database_locked_to_the_end_is_reported_once_and_the_loss_counted() {
 #[cfg(unix)]
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path).expect("exists").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 #[cfg(unix)]
@@ -292,7 +313,11 @@ fn health_data_files_are_private_even_when_they_existed_before() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(mode(&db), 0o600, "the database");
     assert_eq!(mode(&csv), 0o600, "the export");
-    assert!(std::fs::read_to_string(&csv).expect("csv").starts_with("t_s,"));
+    assert!(
+        std::fs::read_to_string(&csv)
+            .expect("csv")
+            .starts_with("t_s,")
+    );
 }
 
 /// Runs `plumbline ARGS` unable to write `db` or its folder: as another user when the tests
@@ -349,5 +374,9 @@ fn export_reads_a_database_it_cannot_write() {
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).starts_with("t_s,"));
-    assert_eq!(std::fs::read(&db).expect("bytes"), before, "read-only means unchanged");
+    assert_eq!(
+        std::fs::read(&db).expect("bytes"),
+        before,
+        "read-only means unchanged"
+    );
 }

@@ -10,5 +10,6 @@ mod pose;
 mod posture;
 mod privacy;
 mod records;
+mod repo;
 mod store;
 mod ui;

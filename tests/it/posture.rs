@@ -1,34 +1,26 @@
 //! The posture judge over scripted sessions: timestamps are scripted, nothing sleeps.
 
 use plumbline::pose::{Landmark, LandmarkIndex as L, NUM_LANDMARKS, Skeleton, WorldLandmark};
-use plumbline::posture::{PostureConfig, PostureEvent, PostureJudge, PostureState, View};
+use plumbline::posture::{
+    FrontSignal, Metric, PostureConfig, PostureEvent, PostureJudge, PostureState, View,
+};
 
 /// A seated side view facing the image right (image pixels, y down), the ear `ear_dx` px
 /// ahead of the upright position.
 fn side(ear_dx: f32) -> Skeleton {
-    let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
-    let mut put = |i: L, x: f32, y: f32| {
-        landmarks[i as usize] = Landmark {
-            x_px: x,
-            y_px: y,
-            z_px: 0.0,
-            visibility: 0.95,
-            presence: 0.99,
-        };
-    };
-    put(L::RightShoulder, 300.0, 300.0);
-    put(L::LeftShoulder, 297.0, 300.0);
-    put(L::RightHip, 285.0, 520.0);
-    put(L::LeftHip, 282.0, 520.0);
-    put(L::RightKnee, 440.0, 525.0);
-    put(L::RightEar, 305.0 + ear_dx, 190.0 + ear_dx * 0.2);
-    put(L::LeftEar, 307.0 + ear_dx, 190.0 + ear_dx * 0.2);
-    put(L::Nose, 350.0 + ear_dx, 197.0 + ear_dx * 0.2);
-    Skeleton {
-        landmarks,
-        world: [WorldLandmark::default(); NUM_LANDMARKS],
-        presence: 0.99,
-    }
+    Skeleton::from_points(
+        &[
+            (L::RightShoulder, 300.0, 300.0),
+            (L::LeftShoulder, 297.0, 300.0),
+            (L::RightHip, 285.0, 520.0),
+            (L::LeftHip, 282.0, 520.0),
+            (L::RightKnee, 440.0, 525.0),
+            (L::RightEar, 305.0 + ear_dx, 190.0 + ear_dx * 0.2),
+            (L::LeftEar, 307.0 + ear_dx, 190.0 + ear_dx * 0.2),
+            (L::Nose, 350.0 + ear_dx, 197.0 + ear_dx * 0.2),
+        ],
+        0.95,
+    )
 }
 
 struct Session {
@@ -87,7 +79,7 @@ fn a_scripted_half_hour_with_calibration_away_and_snooze() {
     s.run(6.0, Some(&upright));
     let baseline = s.judge.baseline().expect("calibration finished").clone();
     assert_eq!(baseline.view, View::SideRight);
-    let cva = baseline.metrics["cva_deg"];
+    let cva = baseline.metrics[&Metric::Cva];
     assert!(cva.n > 50 && cva.sd < 1e-6, "{cva:?}");
     // 50 s forward: at risk, no alert yet.
     assert_eq!(s.run(50.0, Some(&forward)), PostureState::AtRisk);
@@ -291,7 +283,7 @@ fn front_view_calibration_then_forward_head_on_real_landmarks()
     s.run(4.0, Some(&upright));
     let baseline = s.judge.baseline().ok_or("calibrated")?;
     assert_eq!(baseline.view, View::Front);
-    assert!(baseline.metrics.contains_key("front_sagittal_sin"));
+    assert!(baseline.front.contains_key(&FrontSignal::SagittalSin));
     assert_eq!(s.run(4.0, Some(&forward)), PostureState::AtRisk);
     assert_eq!(s.run(2.0, Some(&forward)), PostureState::ForwardHead);
     let index = s

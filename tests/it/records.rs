@@ -7,11 +7,11 @@ mod analysis;
 use std::process::Command;
 
 use plumbline::posture::{
-    Baseline, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
+    Baseline, Metric, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
 };
+use plumbline::report::{Recording, build, export};
 use plumbline::store::access::sample_columns;
-use plumbline::store::report::{Recording, build};
-use plumbline::store::{NewSession, SessionId, SessionKind, Store, StoreError, export};
+use plumbline::store::{NewSession, SessionId, SessionKind, Store, StoreError};
 
 /// A deterministic 60-second side-view session at 10 fps: upright, a forward-head episode from
 /// 20 s to 45 s (CVA falling to about 41°, alert after 5 s), then upright again.
@@ -94,6 +94,7 @@ pub fn synthetic_session(seconds: u32) -> (Vec<PostureSample>, Vec<PostureEvent>
             }),
             state,
             confidence: 0.9,
+            front_signals: None,
         });
     }
     (samples, events)
@@ -135,7 +136,7 @@ fn upright_baseline() -> Baseline {
         view: View::SideLeft,
         metrics: [
             (
-                "cva_deg".to_owned(),
+                Metric::Cva,
                 MetricStats {
                     mean: 51.0,
                     sd: 0.7,
@@ -143,7 +144,7 @@ fn upright_baseline() -> Baseline {
                 },
             ),
             (
-                "hip_angle_deg".to_owned(),
+                Metric::HipAngle,
                 MetricStats {
                     mean: 98.0,
                     sd: 0.7,
@@ -151,7 +152,7 @@ fn upright_baseline() -> Baseline {
                 },
             ),
             (
-                "neck_flexion_deg".to_owned(),
+                Metric::NeckFlexion,
                 MetricStats {
                     mean: 8.0,
                     sd: 0.7,
@@ -160,6 +161,7 @@ fn upright_baseline() -> Baseline {
             ),
         ]
         .into(),
+        ..Baseline::default()
     }
 }
 

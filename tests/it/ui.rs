@@ -19,7 +19,7 @@ use plumbline::pose::{
     Landmark, LandmarkIndex, NUM_LANDMARKS, PoseEstimate, Roi, Skeleton, WorldLandmark,
 };
 use plumbline::posture::{
-    Baseline, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
+    Baseline, Metric, MetricStats, Metrics, PostureEvent, PostureSample, PostureState, View,
 };
 use plumbline::ui::{self, App, Settings, Tab, UiState};
 
@@ -84,6 +84,7 @@ fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Analysed {
         rula_trunk: Some(2),
         state,
         confidence: 0.9,
+        front_signals: None,
     };
     Analysed {
         frame,
@@ -99,7 +100,7 @@ fn frame_update(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
 fn baseline() -> Baseline {
     let mut metrics = BTreeMap::new();
     metrics.insert(
-        "cva_deg".to_owned(),
+        Metric::Cva,
         MetricStats {
             mean: 50.0,
             sd: 1.5,
@@ -109,6 +110,7 @@ fn baseline() -> Baseline {
     Baseline {
         view: View::SideLeft,
         metrics,
+        ..Baseline::default()
     }
 }
 

@@ -72,9 +72,9 @@ fn find<'a>(all: &'a [Dump], file: &str) -> Result<&'a Dump, String> {
         .ok_or_else(|| format!("{file} is not in media_landmarks.json"))
 }
 
-/// The view of every side and front picture, by eye (SOURCES.md says "faces RIGHT" for
-/// side_desk_recline_01 and "faces LEFT" for side_sit_neck_extended_01; the pictures show
-/// the opposite, judged by the trunk and knees).
+/// The view of every side and front picture, by eye (`../shared/media/SOURCES.md` says
+/// "faces RIGHT" for side_desk_recline_01 and "faces LEFT" for side_sit_neck_extended_01; the
+/// pictures show the opposite, judged by the trunk and knees).
 const EXPECTED: [(&str, ViewClass); 50] = {
     use ViewClass::{Front, Oblique, SideLeft as L, SideRight as R};
     [
@@ -202,7 +202,7 @@ fn cva_deg(all: &[Dump], file: &str) -> Result<f64, Box<dyn std::error::Error>> 
         .to_degrees())
 }
 
-/// Same person, upright pictures and clearly forward ones (SOURCES.md descriptions).
+/// Same person, upright pictures and clearly forward ones (`../shared/media/SOURCES.md` descriptions).
 const PEOPLE: [(&[&str], &[&str]); 4] = [
     (
         &[

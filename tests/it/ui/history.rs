@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use plumbline::posture::{PostureEvent, PostureState};
+use plumbline::pipeline::Recorder;
+use plumbline::pipeline::recorder::monitor_session;
+use plumbline::posture::{Metric, PostureEvent, PostureState, View};
+use plumbline::report::stats::summarise;
 use plumbline::store::access::sample_columns;
-use plumbline::store::recorder::monitor_session;
-use plumbline::store::stats::summarise;
-use plumbline::store::{NewSession, Recorder, SessionId, SessionKind, Store};
+use plumbline::store::{NewSession, SessionId, SessionKind, Store};
 use plumbline::ui::history::{self, History};
 use plumbline::ui::{App, Settings, Tab};
 
@@ -38,6 +39,28 @@ fn database(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// Runs the panel until its background reads and writes are done (they run off the UI thread).
+fn settle(harness: &mut Harness<'static, History>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    harness.run();
+    while harness.state().is_busy() {
+        assert!(Instant::now() < deadline, "the history panel stayed busy");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.run();
+    }
+}
+
+/// [`settle`] for the whole window.
+fn settle_app(harness: &mut Harness<'static, App>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    harness.run();
+    while harness.state().history.is_busy() {
+        assert!(Instant::now() < deadline, "the history panel stayed busy");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.run();
+    }
+}
+
 fn history_harness(history: History) -> Harness<'static, History> {
     Harness::builder()
         .with_size([900.0, 900.0])
@@ -48,11 +71,11 @@ fn opened_harness(dir: &Path) -> Harness<'static, History> {
     let mut history = History::new(Some(database(dir)));
     history.out_dir = dir.join("exports").display().to_string();
     let mut harness = history_harness(history);
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_label(&history::open_label(SessionId(1)))
         .click();
-    harness.run();
+    settle(&mut harness);
     harness
 }
 
@@ -66,11 +89,11 @@ fn history_lists_stored_sessions_and_opens_one_with_its_summary() {
         &store.events(SessionId(1)).unwrap(),
     );
     drop(store);
-    let cva = summary.metrics["cva_deg"].mean;
+    let cva = summary.metrics[&Metric::Cva].mean;
     assert!((44.0..50.0).contains(&cva), "{cva}");
 
     let mut harness = history_harness(History::new(Some(db)));
-    harness.run();
+    settle(&mut harness);
     harness.get_by_label("2026-12-01 09:00 UTC");
     harness.get_by_label("2026-12-01 10:30 UTC");
     harness.get_by_label("clip.mp4");
@@ -83,11 +106,11 @@ fn history_lists_stored_sessions_and_opens_one_with_its_summary() {
     harness
         .get_by_label(&history::open_label(SessionId(1)))
         .click();
-    harness.run();
+    settle(&mut harness);
     harness.get_by_label("Session 1 (analysis), 2026-12-01 09:00 UTC");
     harness.get_by_label("clip.mp4 · 1 min 00 s stored · 1 alerts");
     harness.get_by_label("cva_deg");
-    harness.get_by_label(&format!("{:.1}", summary.metrics["cva_deg"].sd));
+    harness.get_by_label(&format!("{:.1}", summary.metrics[&Metric::Cva].sd));
     harness.get_by_label("Forward head: persistent: 20 s");
     harness.get_by_label("Upright: 35 s");
 }
@@ -97,7 +120,7 @@ fn history_exports_csv_and_json_into_the_typed_folder() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = opened_harness(dir.path());
     harness.get_by_label(history::EXPORT_CSV).click();
-    harness.run();
+    settle(&mut harness);
     let csv_path = dir.path().join("exports/plumbline-session-1.csv");
     harness.get_by_label(&format!("Wrote {}", csv_path.display()));
     let csv = std::fs::read_to_string(&csv_path).unwrap();
@@ -109,7 +132,7 @@ fn history_exports_csv_and_json_into_the_typed_folder() {
     assert_eq!(lines.count(), 60, "one row per stored second");
 
     harness.get_by_label(history::EXPORT_JSON).click();
-    harness.run();
+    settle(&mut harness);
     let json: serde_json::Value = serde_json::from_slice(
         &std::fs::read(dir.path().join("exports/plumbline-session-1.json")).unwrap(),
     )
@@ -123,7 +146,7 @@ fn history_writes_the_html_report_with_plots() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = opened_harness(dir.path());
     harness.get_by_label(history::WRITE_REPORT).click();
-    harness.run();
+    settle(&mut harness);
     let path = dir.path().join("exports/plumbline-session-1-report.html");
     harness.get_by_label(&format!("Wrote {}", path.display()));
     let html = std::fs::read_to_string(path).unwrap();
@@ -140,13 +163,13 @@ fn history_says_what_to_do_when_the_folder_or_the_database_is_bad() {
     std::fs::write(&blocker, b"").unwrap();
     harness.state_mut().out_dir = blocker.display().to_string();
     harness.get_by_label(history::EXPORT_CSV).click();
-    harness.run();
+    settle(&mut harness);
     harness.get_by_label_contains("choose another folder");
 
     let damaged = dir.path().join("damaged.sqlite");
     std::fs::write(&damaged, b"this is not an SQLite database").unwrap();
     let mut harness = history_harness(History::new(Some(damaged.clone())));
-    harness.run();
+    settle(&mut harness);
     harness.get_by_label_contains("damaged");
     harness.get_by_label_contains("Move it aside");
     harness.get_by_label_contains(&damaged.display().to_string());
@@ -219,7 +242,7 @@ fn window_records_its_session_and_stores_the_calibration_baseline() {
     harness.get_by_label_contains("Baseline stored for subject P7");
     let baseline = Store::open(&db).unwrap().latest_baseline("P7").unwrap();
     assert_eq!(
-        baseline.map(|b| b.metrics["cva_deg"].mean),
+        baseline.map(|b| b.baseline.metrics[&Metric::Cva].mean),
         Some(50.0),
         "`plumbline compare --subject P7` reads this baseline"
     );
@@ -245,7 +268,7 @@ fn window_records_its_session_and_stores_the_calibration_baseline() {
         std::thread::sleep(Duration::from_millis(100));
     }
     harness.state_mut().tab = Tab::History;
-    harness.run();
+    settle_app(&mut harness);
     harness.get_by_label("camera:0");
     harness.get_by_label("3 s");
 }
@@ -314,10 +337,7 @@ fn headless_monitor_records_one_session_with_samples() {
     assert_eq!(session.source, clip.display().to_string());
     assert_eq!(session.model.as_deref(), Some("full"));
     assert!(session.ended_at.is_some(), "the session was ended");
-    assert_eq!(
-        session.view.map(plumbline::store::rows::view_name),
-        Some("side-left")
-    );
+    assert_eq!(session.view.map(View::name), Some("side-left"));
     assert_eq!(session.seconds, 5, "one row per second of the 5 s clip");
     let rows = store.samples(session.id).unwrap();
     let frames: u32 = rows.iter().map(|row| row.frames).sum();

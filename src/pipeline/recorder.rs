@@ -1,7 +1,7 @@
 //! The one path from the pipeline's [`Update`]s into the database, shared by `analyze`,
 //! `baseline`, the headless monitor and the window.
 //!
-//! [`StoreWriter::send_update`] hands the numbers of an update to the writer thread: the
+//! [`send_update`] hands the numbers of an update to the store's writer thread: the
 //! [`PostureSample`](crate::posture::PostureSample) of an analysed frame and posture events.
 //! Frames (pixels) are never passed on, so nothing of the picture reaches the disk.
 //!
@@ -13,22 +13,21 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::TrySendError;
 
-use crate::pipeline::Update;
+use crate::pose::ModelChoice;
 use crate::posture::PostureEvent;
+use crate::store::writer::{WriteMsg, WriterReport};
+use crate::store::{NewSession, SessionId, SessionKind, Store, StoreError, StoreWriter};
 
-use super::rows::{NewSession, SessionId};
-use super::writer::{WriteMsg, WriterReport};
-use super::{Store, StoreError, StoreWriter};
+use super::Update;
 
-impl StoreWriter {
-    /// Hands the stored part of `update` to the writer (blocking while its channel is full):
-    /// the posture sample of an analysed frame, never the frame, and posture events. Source
-    /// status and failures are not stored; returns whether something was sent.
-    pub fn send_update(&self, update: &Update) -> Result<bool, StoreError> {
-        match message(update) {
-            Some(msg) => self.send(msg).map(|()| true),
-            None => Ok(false),
-        }
+/// Hands the stored part of `update` to `writer` (blocking while its channel is full): the
+/// posture sample of an analysed frame, never the frame, and posture events. Source status and
+/// failures are not stored; returns whether something was sent.
+pub fn send_update(writer: &StoreWriter, update: &Update) -> Result<bool, StoreError> {
+    match update {
+        Update::Analysed(analysed) => writer.send_sample(&analysed.sample).map(|()| true),
+        Update::Posture(event) => writer.send_event(event).map(|()| true),
+        Update::Source(_) | Update::Failed(_) => Ok(false),
     }
 }
 
@@ -42,7 +41,7 @@ fn message(update: &Update) -> Option<WriteMsg> {
 }
 
 /// The live monitor's recording of one session of kind
-/// [`Monitor`](super::SessionKind::Monitor): never blocks, never stops the monitor.
+/// [`Monitor`](SessionKind::Monitor): never blocks, never stops the monitor.
 #[derive(Debug)]
 pub struct Recorder {
     /// The main connection (baselines); `None` when the database could not be opened.
@@ -69,7 +68,7 @@ impl Recorder {
     pub fn start(path: Option<&Path>, new: &NewSession) -> Self {
         let resolved = path
             .map(Path::to_path_buf)
-            .or_else(|| super::default_path().ok());
+            .or_else(|| crate::store::default_path().ok());
         match Self::try_start(path, new) {
             Ok((store, writer)) => Self {
                 path: Some(store.path().to_path_buf()),
@@ -198,7 +197,7 @@ impl Recorder {
         let Some(subject) = self.subject.clone() else {
             return;
         };
-        if baseline.metrics.is_empty() {
+        if baseline.is_empty() {
             self.pending = Some(
                 "The calibration measured nothing (nobody in view?), so no baseline was stored; \
                  calibrate again sitting in view."
@@ -238,17 +237,13 @@ impl Recorder {
 
 /// A new live-monitoring session from `source` with the landmark `model`, filed under
 /// `subject` when one is given (blank: none).
-pub fn monitor_session(
-    source: &str,
-    model: crate::pose::ModelChoice,
-    subject: Option<&str>,
-) -> NewSession {
-    let mut new = NewSession::new(super::SessionKind::Monitor, source);
+pub fn monitor_session(source: &str, model: ModelChoice, subject: Option<&str>) -> NewSession {
+    let mut new = NewSession::new(SessionKind::Monitor, source);
     new.model = Some(
         match model {
-            crate::pose::ModelChoice::Lite => "lite",
-            crate::pose::ModelChoice::Full => "full",
-            crate::pose::ModelChoice::Heavy => "heavy",
+            ModelChoice::Lite => "lite",
+            ModelChoice::Full => "full",
+            ModelChoice::Heavy => "heavy",
         }
         .to_owned(),
     );
@@ -267,8 +262,7 @@ fn not_saving(err: &StoreError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{Baseline, MetricStats, PostureState, View};
-    use crate::store::SessionKind;
+    use crate::posture::{Baseline, Metric, MetricStats, PostureState, View};
 
     #[test]
     fn records_events_and_stores_a_calibration_baseline() -> Result<(), StoreError> {
@@ -301,7 +295,8 @@ mod tests {
             t_ms: 20.0,
             baseline: Baseline {
                 view: View::SideLeft,
-                metrics: [("cva_deg".to_owned(), stats)].into(),
+                metrics: [(Metric::Cva, stats)].into(),
+                ..Baseline::default()
             },
         }));
         let message = recorder.take_message().unwrap_or_default();
@@ -312,7 +307,7 @@ mod tests {
         let store = Store::open(&path)?;
         assert_eq!(store.session(session)?.kind, SessionKind::Monitor);
         let stored = store.latest_baseline("P1")?.expect("stored");
-        assert_eq!(stored.metrics["cva_deg"], stats);
+        assert_eq!(stored.baseline.metrics[&Metric::Cva], stats);
         assert_eq!(stored.session, Some(session));
         Ok(())
     }

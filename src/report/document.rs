@@ -1,12 +1,6 @@
-//! The session report: a small document model ([`Document`] of [`Block`]s) rendered two ways,
-//! as one self-contained HTML page (inline CSS and SVG, no scripts, no remote resources,
+//! The report's document model ([`Document`] of [`Block`]s) rendered two ways: as one
+//! self-contained HTML page (inline CSS and SVG, no scripts, no remote resources,
 //! `@media print` rules for PDF) and as plain text (terminal output and snapshot tests).
-
-mod build;
-mod plots;
-mod suggest;
-
-pub use build::{Recording, build, comparison_table, duration_text};
 
 use std::fmt::Write as _;
 

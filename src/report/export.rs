@@ -6,20 +6,19 @@ use std::io::Write;
 
 use serde_json::{Map, Value, json};
 
-use crate::posture::PostureEvent;
+use crate::posture::{Metric, PostureEvent};
 
-use super::access::sample_columns;
-use super::aggregate::SecondRow;
-use super::rows::{EventRow, SessionInfo, state_name, view_name};
+use crate::store::access::sample_columns;
+use crate::store::{EventRow, SecondRow, SessionInfo};
 
-/// Header of the events CSV.
+/// Header of the events CSV (the alert's values are named after their metrics).
 pub const EVENT_COLUMNS: [&str; 8] = [
     "t_ms",
     "kind",
     "from",
     "state",
-    "cva_deg",
-    "forward_head_index",
+    Metric::Cva.key(),
+    Metric::ForwardHeadIndex.key(),
     "until_ms",
     "detail",
 ];
@@ -64,8 +63,8 @@ fn cells(row: &SecondRow) -> Vec<Cell> {
     let mut cells = vec![
         Cell::Int(row.t_s),
         Cell::Int(i64::from(row.frames)),
-        Cell::Text(view_name(row.view)),
-        Cell::Text(state_name(row.state)),
+        Cell::Text(row.view.name()),
+        Cell::Text(row.state.name()),
         Cell::Real(row.forward_head_fraction),
         score(row.rula_neck),
         score(row.rula_trunk),
@@ -107,14 +106,9 @@ pub fn write_events_csv(out: &mut dyn Write, events: &[EventRow]) -> std::io::Re
     for row in events {
         let real = |value: Option<f64>| Cell::Real(value).csv();
         let (kind, from, state, cva, index, until) = match &row.event {
-            PostureEvent::State { from, state, .. } => (
-                "state",
-                state_name(*from),
-                state_name(*state),
-                None,
-                None,
-                None,
-            ),
+            PostureEvent::State { from, state, .. } => {
+                ("state", from.name(), state.name(), None, None, None)
+            }
             PostureEvent::Alert {
                 cva_deg,
                 forward_head_index,
@@ -175,7 +169,7 @@ mod tests {
     #[test]
     fn header_and_cells_have_the_same_length() {
         let row =
-            super::super::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
+            crate::store::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
                 .remove(0);
         assert_eq!(cells(&row).len(), sample_columns().len());
         assert_eq!(sample_columns().len(), 8 + 8 * 4);

@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::posture::{Baseline, MetricStats, PostureEvent, PostureSample, PostureState, View};
+use crate::posture::{
+    Baseline, Metric, MetricStats, PostureEvent, PostureState, RunningStats, Trend, View,
+};
 
-use super::aggregate::{METRIC_NAMES, SecondRow, metric_values};
-use super::rows::{EventRow, StoredBaseline};
+use crate::store::{EventRow, SecondRow};
 
-/// CVA context bands (MEASUREMENT.md §3), degrees, as `(label, lower bound, upper bound)`.
+/// CVA context bands (`docs/MEASUREMENT.md` §3), degrees, as `(label, lower bound, upper bound)`.
 ///
 /// Context, not diagnosis: 45.5 is the severity cut-off of Heidary 2024; the neck-pain group of
 /// Lau 2009 sat at 43.9 ± 3.6 and the healthy group at 50.6 ± 2.1 (lower edge 48.5).
@@ -31,79 +32,12 @@ pub const CVA_BANDS: [(&str, f64, f64); 3] = [
     ),
 ];
 
-/// Minimal detectable change of photogrammetric CVA, degrees (Gallego-Izquierdo 2020: intra-rater
-/// 4.96°, inter-rater 5.52°).
-pub const CVA_MDC_DEG: f64 = 5.0;
-
 /// Factor from a standard deviation to an MDC95: 1.96 × √2.
 pub const MDC95_FACTOR: f64 = 2.77;
 
 /// Smallest MDC used for a metric without a published one, in the metric's unit, so a very
 /// steady baseline does not call every jitter a change.
 pub const MDC_FLOOR: f64 = 1.0;
-
-/// Running mean and spread (Welford), turned into [`MetricStats`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Welford {
-    n: u32,
-    mean: f64,
-    m2: f64,
-}
-
-impl Welford {
-    /// Adds a value; non-finite values are ignored.
-    pub fn add(&mut self, value: f64) {
-        if !value.is_finite() {
-            return;
-        }
-        self.n += 1;
-        let delta = value - self.mean;
-        self.mean += delta / f64::from(self.n);
-        self.m2 += delta * (value - self.mean);
-    }
-
-    /// The statistics so far (`None` before the first value); sd is the n-1 form, 0 when n < 2.
-    pub fn stats(&self) -> Option<MetricStats> {
-        (self.n > 0).then(|| MetricStats {
-            mean: self.mean,
-            sd: if self.n < 2 {
-                0.0
-            } else {
-                (self.m2 / f64::from(self.n - 1)).sqrt()
-            },
-            n: self.n,
-        })
-    }
-}
-
-/// A baseline from per-frame samples: statistics of every metric with a valid value, and the
-/// most frequent view.
-pub fn baseline_from_samples(samples: &[PostureSample]) -> Baseline {
-    let mut accums = [Welford::default(); METRIC_NAMES.len()];
-    let mut views: Vec<(View, u32)> = Vec::new();
-    for sample in samples {
-        for (accum, value) in accums.iter_mut().zip(metric_values(&sample.metrics)) {
-            if let Some(value) = value {
-                accum.add(value);
-            }
-        }
-        match views.iter_mut().find(|(view, _)| *view == sample.view) {
-            Some((_, count)) => *count += 1,
-            None => views.push((sample.view, 1)),
-        }
-    }
-    let view = views
-        .iter()
-        .rev()
-        .max_by_key(|(_, count)| *count)
-        .map_or(View::Unknown, |(view, _)| *view);
-    let metrics = METRIC_NAMES
-        .iter()
-        .zip(accums)
-        .filter_map(|(name, accum)| accum.stats().map(|stats| ((*name).to_owned(), stats)))
-        .collect();
-    Baseline { view, metrics }
-}
 
 /// Share of time (seconds with a value) in each band.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -121,8 +55,8 @@ pub struct SessionSummary {
     pub duration_s: f64,
     /// Seconds in which a person was present (state not `away`).
     pub present_s: f64,
-    /// Statistics of the per-second means, per metric name.
-    pub metrics: BTreeMap<&'static str, MetricStats>,
+    /// Statistics of the per-second means, per metric.
+    pub metrics: BTreeMap<Metric, MetricStats>,
     /// Time in the [`CVA_BANDS`].
     pub cva_bands: BandShares,
     /// Time per RULA neck score 1-4.
@@ -136,12 +70,12 @@ pub struct SessionSummary {
     /// Minutes per hour present in which the per-frame forward-head condition held.
     pub forward_head_condition_min_per_h: Option<f64>,
     /// Minutes per hour present spent in the sustained forward-head state (after the onset
-    /// delay), the exposure measure of MEASUREMENT.md §7.
+    /// delay), the exposure measure of `docs/MEASUREMENT.md` §8.
     pub forward_head_state_min_per_h: Option<f64>,
     /// Number of alerts.
     pub alerts: u32,
     /// Seconds per view.
-    pub view_seconds: BTreeMap<&'static str, u64>,
+    pub view_seconds: BTreeMap<View, u64>,
 }
 
 /// Summarises a session.
@@ -151,18 +85,15 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
         return summary;
     };
     summary.duration_s = (last.t_s - first.t_s + 1).max(0) as f64;
-    let mut accums = [Welford::default(); METRIC_NAMES.len()];
+    let mut accums = [RunningStats::default(); Metric::COUNT];
     let mut cva_counts = [0_u64; CVA_BANDS.len()];
     let mut neck_counts = [0_u64; 4];
     let mut trunk_counts = [0_u64; 4];
-    let mut neck_angle = [Welford::default(); 4];
-    let mut trunk_angle = [Welford::default(); 4];
+    let mut neck_angle = [RunningStats::default(); 4];
+    let mut trunk_angle = [RunningStats::default(); 4];
     let (mut condition_s, mut state_s) = (0.0, 0.0);
     for row in rows {
-        *summary
-            .view_seconds
-            .entry(super::rows::view_name(row.view))
-            .or_default() += 1;
+        *summary.view_seconds.entry(row.view).or_default() += 1;
         if row.state != PostureState::Away {
             summary.present_s += 1.0;
             condition_s += row.forward_head_fraction.unwrap_or(0.0);
@@ -175,7 +106,7 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
                 accum.add(mean);
             }
         }
-        if let Some(band) = row.metrics[0].mean.and_then(|cva| {
+        if let Some(band) = row.metric(Metric::Cva).mean.and_then(|cva| {
             CVA_BANDS
                 .iter()
                 .position(|(_, lo, hi)| cva >= *lo && cva < *hi)
@@ -184,20 +115,20 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
         }
         if let Some(score) = row.rula_neck.filter(|s| (1..=4).contains(s)) {
             neck_counts[usize::from(score - 1)] += 1;
-            if let Some(angle) = row.metrics[1].mean {
+            if let Some(angle) = row.metric(Metric::NeckFlexion).mean {
                 neck_angle[usize::from(score - 1)].add(angle);
             }
         }
         if let Some(score) = row.rula_trunk.filter(|s| (1..=4).contains(s)) {
             trunk_counts[usize::from(score - 1)] += 1;
-            if let Some(angle) = row.metrics[2].mean {
+            if let Some(angle) = row.metric(Metric::TrunkInclination).mean {
                 trunk_angle[usize::from(score - 1)].add(angle);
             }
         }
     }
-    for (name, accum) in METRIC_NAMES.iter().zip(accums) {
+    for (metric, accum) in Metric::ALL.into_iter().zip(accums) {
         if let Some(stats) = accum.stats() {
-            summary.metrics.insert(name, stats);
+            summary.metrics.insert(metric, stats);
         }
     }
     summary.cva_bands = shares(&cva_counts);
@@ -243,14 +174,12 @@ pub struct Mdc {
     pub basis: String,
 }
 
-/// The MDC for `metric` given its baseline spread.
-pub fn mdc_for(metric: &str, baseline: &MetricStats) -> Mdc {
-    if metric == "cva_deg" {
+/// The MDC for `metric` given its baseline spread: the published one when there is one.
+pub fn mdc_for(metric: Metric, baseline: &MetricStats) -> Mdc {
+    if let Some(published) = metric.published_mdc() {
         return Mdc {
-            value: CVA_MDC_DEG,
-            basis: "published MDC of photogrammetric CVA (Gallego-Izquierdo 2020: 4.96° \
-                    intra-rater, 5.52° inter-rater)"
-                .into(),
+            value: published.value,
+            basis: published.source.into(),
         };
     }
     let from_spread = MDC95_FACTOR * baseline.sd;
@@ -266,8 +195,8 @@ pub fn mdc_for(metric: &str, baseline: &MetricStats) -> Mdc {
 /// One metric of a baseline compared with a follow-up.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comparison {
-    /// The metric's name.
-    pub metric: String,
+    /// The metric.
+    pub metric: Metric,
     /// The baseline statistics.
     pub baseline: MetricStats,
     /// The follow-up statistics.
@@ -280,20 +209,30 @@ pub struct Comparison {
     pub exceeds_mdc: bool,
 }
 
-/// Compares every metric present in both the baseline and the follow-up.
-pub fn compare(
-    baseline: &StoredBaseline,
-    follow_up: &BTreeMap<&'static str, MetricStats>,
-) -> Vec<Comparison> {
+impl Comparison {
+    /// Whether the follow-up is better or worse than the baseline, by the metric's direction
+    /// (`None` while the change is within the MDC).
+    pub fn trend(&self) -> Option<Trend> {
+        self.exceeds_mdc.then(|| {
+            self.metric
+                .direction()
+                .trend(self.baseline.mean, self.follow_up.mean)
+        })
+    }
+}
+
+/// Compares every metric present in both the baseline and the follow-up, in
+/// [`Metric::ALL`] order.
+pub fn compare(baseline: &Baseline, follow_up: &BTreeMap<Metric, MetricStats>) -> Vec<Comparison> {
     baseline
         .metrics
         .iter()
         .filter_map(|(metric, base)| {
-            let follow = follow_up.get(metric.as_str())?;
+            let follow = follow_up.get(metric)?;
             let change = follow.mean - base.mean;
-            let mdc = mdc_for(metric, base);
+            let mdc = mdc_for(*metric, base);
             Some(Comparison {
-                metric: metric.clone(),
+                metric: *metric,
                 baseline: *base,
                 follow_up: *follow,
                 change,
@@ -307,20 +246,8 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::Metrics;
+    use crate::posture::{Metrics, PostureSample};
     use crate::store::aggregate::aggregate_all;
-
-    #[test]
-    fn welford_matches_two_pass_formula() {
-        let mut welford = Welford::default();
-        for value in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0, f64::NAN] {
-            welford.add(value);
-        }
-        let stats = welford.stats().expect("values");
-        assert_eq!(stats.n, 8);
-        assert!((stats.mean - 5.0).abs() < 1e-12);
-        assert!((stats.sd - (32.0_f64 / 7.0).sqrt()).abs() < 1e-12);
-    }
 
     fn second(t_s: u32, cva: f64, state: PostureState, neck: u8) -> Vec<PostureSample> {
         (0..10)
@@ -356,19 +283,17 @@ mod tests {
         // One of three present seconds in the state: 20 min per hour.
         let state = summary.forward_head_state_min_per_h.expect("present");
         assert!((state - 20.0).abs() < 1e-9);
-        assert!((summary.metrics["cva_deg"].mean - 47.75).abs() < 1e-12);
+        assert!((summary.metrics[&Metric::Cva].mean - 47.75).abs() < 1e-12);
+        assert_eq!(summary.view_seconds[&View::SideLeft], 4);
     }
 
     #[test]
     fn comparison_uses_published_cva_mdc_and_spread_for_others() {
-        let baseline = StoredBaseline {
-            subject: "P1".into(),
-            session: None,
-            recorded_at: String::new(),
+        let baseline = Baseline {
             view: View::SideLeft,
             metrics: [
                 (
-                    "cva_deg".to_owned(),
+                    Metric::Cva,
                     MetricStats {
                         mean: 50.0,
                         sd: 1.0,
@@ -376,7 +301,7 @@ mod tests {
                     },
                 ),
                 (
-                    "hip_angle_deg".to_owned(),
+                    Metric::HipAngle,
                     MetricStats {
                         mean: 100.0,
                         sd: 2.0,
@@ -385,10 +310,11 @@ mod tests {
                 ),
             ]
             .into(),
+            front: BTreeMap::new(),
         };
-        let follow: BTreeMap<&'static str, MetricStats> = [
+        let follow: BTreeMap<Metric, MetricStats> = [
             (
-                "cva_deg",
+                Metric::Cva,
                 MetricStats {
                     mean: 44.0,
                     sd: 2.0,
@@ -396,7 +322,7 @@ mod tests {
                 },
             ),
             (
-                "hip_angle_deg",
+                Metric::HipAngle,
                 MetricStats {
                     mean: 105.0,
                     sd: 2.0,
@@ -409,16 +335,18 @@ mod tests {
         assert_eq!(rows.len(), 2);
         let cva = rows
             .iter()
-            .find(|row| row.metric == "cva_deg")
+            .find(|row| row.metric == Metric::Cva)
             .expect("cva");
         assert!((cva.change + 6.0).abs() < 1e-12);
         assert!((cva.mdc.value - 5.0).abs() < 1e-12);
         assert!(cva.exceeds_mdc);
+        assert_eq!(cva.trend(), Some(Trend::Worse));
         let hip = rows
             .iter()
-            .find(|row| row.metric == "hip_angle_deg")
+            .find(|row| row.metric == Metric::HipAngle)
             .expect("hip");
         assert!((hip.mdc.value - 5.54).abs() < 1e-9);
         assert!(!hip.exceeds_mdc);
+        assert_eq!(hip.trend(), None);
     }
 }

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::report::{Recording, build};
-use super::rows::SessionId;
-use super::{Store, StoreError, export};
+use crate::store::{SessionId, Store, StoreError};
+
+use super::{Recording, build, export};
 
 /// Reads a stored session back with its subject's latest baseline, for a report.
 pub fn load_recording(store: &Store, id: SessionId) -> Result<Recording, StoreError> {
@@ -71,7 +71,8 @@ pub fn write_session(
         Output::Report => build(&[load_recording(store, id)?]).html().into_bytes(),
     };
     std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))?;
-    super::private::write_private(&path, &bytes).map_err(|source| write_error(&path, source))?;
+    crate::store::private::write_private(&path, &bytes)
+        .map_err(|source| write_error(&path, source))?;
     Ok(path)
 }
 

@@ -1,11 +1,11 @@
 //! The report's plots, drawn with [`Svg`]: CVA and the pelvis/trunk proxies on one time axis,
 //! the CVA distribution against the context bands, and time per RULA score.
 
-use crate::posture::{PostureEvent, PostureState};
-use crate::store::aggregate::{SecondRow, metric_index};
-use crate::store::rows::EventRow;
-use crate::store::stats::{BandShares, SessionSummary};
-use crate::store::svg::{Anchor, Scale, Svg};
+use crate::posture::{Metric, PostureEvent, PostureState};
+use crate::store::{EventRow, SecondRow};
+
+use super::stats::{BandShares, SessionSummary};
+use super::svg::{Anchor, Scale, Svg};
 
 /// Most points drawn per series; longer sessions are averaged into this many buckets.
 const MAX_POINTS: usize = 600;
@@ -18,17 +18,14 @@ const RIGHT: f64 = 16.0;
 type Point = (f64, f64, f64, f64);
 
 /// Buckets the metric's per-second values; `None` where a bucket has no value (a gap).
-fn series(rows: &[SecondRow], metric: &str) -> Vec<Option<Point>> {
-    let Some(index) = metric_index(metric) else {
-        return Vec::new();
-    };
+fn series(rows: &[SecondRow], metric: Metric) -> Vec<Option<Point>> {
     let size = rows.len().div_ceil(MAX_POINTS).max(1);
     rows.chunks(size)
         .map(|chunk| {
             let values: Vec<_> = chunk
                 .iter()
                 .filter_map(|row| {
-                    let metric = row.metrics[index];
+                    let metric = row.metric(metric);
                     Some((row.t_s as f64 + 0.5, metric.mean?, metric.min?, metric.max?))
                 })
                 .collect();
@@ -129,7 +126,7 @@ pub fn timeline(rows: &[SecondRow], events: &[EventRow]) -> String {
     };
     let x = Scale::new(first.t_s as f64, (last.t_s + 1) as f64, LEFT, WIDTH - RIGHT);
     let mut svg = Svg::new(WIDTH, height);
-    let cva = series(rows, "cva_deg");
+    let cva = series(rows, Metric::Cva);
     let (lo, hi) = value_range(&[&cva], &[45.5]);
     let top = Scale::new(lo, hi, 190.0, 24.0);
     // Context band below the severity cut-off, then the sustained forward-head state.
@@ -159,8 +156,8 @@ pub fn timeline(rows: &[SecondRow], events: &[EventRow]) -> String {
         false,
     );
     draw_series(&mut svg, &cva, &x, &top, "cva", true);
-    let hip = series(rows, "hip_angle_deg");
-    let trunk = series(rows, "trunk_inclination_deg");
+    let hip = series(rows, Metric::HipAngle);
+    let trunk = series(rows, Metric::TrunkInclination);
     let (lo, hi) = value_range(&[&hip, &trunk], &[]);
     let bottom = Scale::new(lo, hi, 370.0, 230.0);
     axes(
@@ -200,7 +197,10 @@ pub fn timeline(rows: &[SecondRow], events: &[EventRow]) -> String {
 /// Histogram of the per-second CVA (1° bins) over the group ranges of Lau 2009 and the 45.5°
 /// cut-off of Heidary 2024.
 pub fn cva_distribution(rows: &[SecondRow]) -> String {
-    let values: Vec<f64> = rows.iter().filter_map(|row| row.metrics[0].mean).collect();
+    let values: Vec<f64> = rows
+        .iter()
+        .filter_map(|row| row.metric(Metric::Cva).mean)
+        .collect();
     let height = 238.0;
     let mut svg = Svg::new(WIDTH, height);
     let lo = values.iter().copied().fold(40.0_f64, f64::min).floor() - 1.0;
@@ -331,10 +331,10 @@ mod tests {
             })
             .collect();
         let rows = aggregate_all(&samples);
-        let points = series(&rows, "cva_deg");
+        let points = series(&rows, Metric::Cva);
         assert!(points.len() <= MAX_POINTS);
         assert!(points.iter().flatten().all(|p| (p.1 - 50.0).abs() < 1e-9));
-        let short = series(&rows[..5], "cva_deg");
+        let short = series(&rows[..5], Metric::Cva);
         assert!(short[0].is_none() && short[1].is_some());
         assert!(timeline(&rows, &[]).contains("<polyline"));
     }

@@ -3,14 +3,13 @@
 
 use std::path::Path;
 
-use crate::posture::PostureEvent;
-use crate::store::aggregate::SecondRow;
-use crate::store::measures::MEASURES;
-use crate::store::rows::{EventRow, SessionInfo, StoredBaseline, view_name};
-use crate::store::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
+use crate::posture::{Metric, PostureEvent, View};
+use crate::store::{EventRow, SecondRow, SessionInfo, StoredBaseline};
 
+use super::document::{Block, Document};
+use super::plots;
+use super::stats::{CVA_BANDS, Comparison, SessionSummary, compare, summarise};
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
-use super::{Block, Document, plots};
 
 /// RULA neck score meanings (McAtamney & Corlett 1993).
 const RULA_NECK: [&str; 4] = [
@@ -119,8 +118,8 @@ fn summary_section(
             vec![
                 format!("{}. {}", index + 1, source_name(&recording.info)),
                 duration_text(summary.duration_s),
-                recording.info.view.map_or("–", view_name).to_owned(),
-                num(summary.metrics.get("cva_deg").map(|s| s.mean), 1),
+                recording.info.view.map_or("–", View::name).to_owned(),
+                num(summary.metrics.get(&Metric::Cva).map(|s| s.mean), 1),
                 if summary.cva_bands.seconds > 0 {
                     percent(summary.cva_bands.fractions[0])
                 } else {
@@ -165,7 +164,7 @@ fn recording_section(
         info.started_at,
         duration_text(summary.duration_s),
         duration_text(summary.present_s),
-        info.view.map_or("unknown", view_name),
+        info.view.map_or("unknown", View::name),
         info.model.as_deref().unwrap_or("unknown"),
         info.subject.as_ref().map_or_else(String::new, |subject| format!("; subject {subject}")),
     )));
@@ -188,7 +187,7 @@ fn recording_section(
     let comparisons = recording
         .baseline
         .as_ref()
-        .map(|baseline| compare(baseline, &summary.metrics))
+        .map(|stored| compare(&stored.baseline, &summary.metrics))
         .unwrap_or_default();
     if let Some(baseline) = &recording.baseline {
         baseline_section(blocks, baseline, &comparisons);
@@ -201,15 +200,15 @@ fn recording_section(
 }
 
 fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
-    let rows = MEASURES
-        .iter()
-        .filter_map(|measure| {
-            let stats = summary.metrics.get(measure.name)?;
+    let rows = Metric::ALL
+        .into_iter()
+        .filter_map(|metric| {
+            let stats = summary.metrics.get(&metric)?;
             Some(vec![
-                measure.label.to_owned(),
-                measure.unit.to_owned(),
-                measure.view.to_owned(),
-                measure.reference.to_owned(),
+                metric.description().to_owned(),
+                metric.unit().symbol().to_owned(),
+                metric.view_text(),
+                metric.reference().describe().to_owned(),
                 format!("{:.1} ± {:.1}", stats.mean, stats.sd),
                 stats.n.to_string(),
             ])
@@ -351,16 +350,22 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
             } => Some(vec![
                 duration_text(row.t_ms / 1000.0),
                 num(cva_deg, 1),
-                num(forward_head_index, 2),
+                num(forward_head_index, 1),
             ]),
             _ => None,
         })
         .collect();
     if !rows.is_empty() {
         blocks.push(Block::Table {
-            head: ["Alert at", "CVA (°)", "Forward-head index"]
-                .map(String::from)
-                .to_vec(),
+            head: vec![
+                "Alert at".to_owned(),
+                format!("CVA ({})", Metric::Cva.unit().symbol()),
+                format!(
+                    "{} ({})",
+                    Metric::ForwardHeadIndex.description(),
+                    Metric::ForwardHeadIndex.unit().symbol()
+                ),
+            ],
             rows,
         });
     }
@@ -372,7 +377,7 @@ pub fn comparison_table(comparisons: &[Comparison]) -> Block {
         .iter()
         .map(|c| {
             vec![
-                c.metric.clone(),
+                c.metric.key().to_owned(),
                 format!(
                     "{:.1} ± {:.1} (n {})",
                     c.baseline.mean, c.baseline.sd, c.baseline.n
@@ -417,7 +422,7 @@ fn baseline_section(
         "Baseline of subject {} recorded {} in the {} view.",
         baseline.subject,
         baseline.recorded_at,
-        view_name(baseline.view)
+        baseline.baseline.view.name()
     )));
     if comparisons.is_empty() {
         blocks.push(Block::Paragraph(

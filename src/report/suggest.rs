@@ -1,8 +1,9 @@
 //! Plain-language ergonomic suggestions derived from a session's measures, worded as
-//! suggestions and never as findings; the caveats of MEASUREMENT.md §8 follow them in the
+//! suggestions and never as findings; the caveats of `docs/MEASUREMENT.md` §10 follow them in the
 //! report.
 
-use crate::store::stats::{Comparison, SessionSummary};
+use super::stats::{Comparison, SessionSummary};
+use crate::posture::{Metric, Trend};
 
 /// Share of time below the CVA cut-off above which the screen and seat are worth a look.
 const LOW_CVA_SHARE: f64 = 0.25;
@@ -18,8 +19,12 @@ const RECLINED_DEG: f64 = -10.0;
 /// The suggestions for one session; never empty.
 pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<String> {
     let mut out = Vec::new();
-    let side_seconds = summary.view_seconds.get("side-left").copied().unwrap_or(0)
-        + summary.view_seconds.get("side-right").copied().unwrap_or(0);
+    let side_seconds: u64 = summary
+        .view_seconds
+        .iter()
+        .filter(|(view, _)| view.is_side())
+        .map(|(_, seconds)| seconds)
+        .sum();
     if side_seconds == 0 {
         out.push(
             "No side view was seen, so the CVA and the RULA neck and trunk bands could not be \
@@ -58,7 +63,7 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
     }
     if summary
         .metrics
-        .get("trunk_inclination_deg")
+        .get(&Metric::TrunkInclination)
         .is_some_and(|stats| stats.mean < RECLINED_DEG)
     {
         out.push(
@@ -80,14 +85,15 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
             minutes / 60.0 * 100.0
         ));
     }
-    for comparison in comparisons
+    for (comparison, trend) in comparisons
         .iter()
-        .filter(|c| c.metric == "cva_deg" && c.exceeds_mdc)
+        .filter(|c| c.metric == Metric::Cva)
+        .filter_map(|c| Some((c, c.trend()?)))
     {
-        let direction = if comparison.change < 0.0 {
-            "further forward than"
-        } else {
-            "more upright than"
+        let direction = match trend {
+            Trend::Worse => "further forward than",
+            Trend::Better => "more upright than",
+            Trend::Changed | Trend::Same => continue,
         };
         out.push(format!(
             "Compared with the baseline the head sat {direction} before (CVA change {:+.1}°, \
@@ -110,7 +116,7 @@ fn share_from(fractions: &[f64], index: usize) -> f64 {
     fractions.iter().skip(index).sum()
 }
 
-/// The caveats of MEASUREMENT.md §8, shown once at the end of the report.
+/// The caveats of `docs/MEASUREMENT.md` §10, shown once at the end of the report.
 pub const NOT_A_DIAGNOSIS: &str = "This report is not a diagnosis and plumbline is not a medical \
      device. The angles are camera estimates (the CVA uses the ear as a tragus proxy and an \
      estimated C7), and the reference bands are group values from studies, shown as context. \
@@ -121,12 +127,13 @@ pub const NOT_A_DIAGNOSIS: &str = "This report is not a diagnosis and plumbline 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::stats::BandShares;
+    use crate::posture::View;
+    use crate::report::stats::BandShares;
 
     #[test]
     fn low_cva_and_flexed_neck_prompt_suggestions() {
         let mut summary = SessionSummary::default();
-        summary.view_seconds.insert("side-left", 60);
+        summary.view_seconds.insert(View::SideLeft, 60);
         summary.cva_bands = BandShares {
             seconds: 60,
             fractions: vec![0.5, 0.25, 0.25],
@@ -144,7 +151,7 @@ mod tests {
     #[test]
     fn front_view_only_says_what_cannot_be_measured() {
         let mut summary = SessionSummary::default();
-        summary.view_seconds.insert("front", 60);
+        summary.view_seconds.insert(View::Front, 60);
         let out = suggestions(&summary, &[]);
         assert!(out[0].contains("No side view"));
     }
