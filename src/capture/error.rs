@@ -125,7 +125,7 @@ pub enum CaptureError {
     },
 
     /// An image in a folder (or a single image) could not be read.
-    #[error("cannot read the image ({source}): {}", path.display())]
+    #[error("cannot read the image ({}): {}", source.to_string().trim_end(), path.display())]
     Image {
         /// The image file.
         path: PathBuf,

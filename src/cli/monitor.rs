@@ -147,13 +147,18 @@ fn run_headless(
     let stop = pipeline.stop_flag();
     let interrupted = crate::pipeline::StopFlag::default();
     let on_interrupt = interrupted.clone();
-    // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature). A second handler in one
-    // process (tests) is refused; a signal then just ends the process.
-    if let Err(err) = ctrlc::try_set_handler(move || {
+    // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature). `set_handler`, not
+    // `try_set_handler`: a shell starts a background job (`plumbline monitor &`) with SIGINT
+    // ignored and `nohup` ignores SIGHUP, and the `try_` form then installs nothing at all, so
+    // a later SIGTERM would end the process with the session open. Only a second handler in
+    // one process is refused (none is installed before this one).
+    if let Err(err) = ctrlc::set_handler(move || {
         on_interrupt.stop();
         stop.stop();
     }) {
-        tracing::debug!("no Ctrl-C handler: {err}");
+        tracing::warn!(
+            "no Ctrl-C/SIGTERM/SIGHUP handler, a stop may leave the session open: {err}"
+        );
     }
     let mut out = std::io::stdout().lock();
     let mut failure = None;

@@ -3,9 +3,17 @@
 //! programs' databases without touching them, turns on WAL, migrates the schema and stamps the
 //! file with [`schema::APPLICATION_ID`]. Reading commands fall back to a read-only connection
 //! when the file cannot be written.
+//!
+//! Nothing here opens an existing database file with `std::fs`: SQLite's locks are POSIX
+//! record locks, which belong to the process and are ALL released when the process closes ANY
+//! descriptor of that file. A second `Store::open` (the recorder's writer connection) that read
+//! the header with `File::open` silently dropped the first connection's locks; another
+//! program's connection then checkpointed and removed the WAL under the running monitor, whose
+//! commits went on into the unlinked file unseen until it closed. Every check of an existing
+//! file goes through SQLite (`SQLITE_NOTADB` is [`StoreError::Corrupt`]); the only `std::fs`
+//! calls are the create-new of a missing file and `chmod`.
 
 use std::fs::OpenOptions;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,9 +24,6 @@ use super::schema;
 
 /// How long a statement waits for another connection's lock before [`StoreError::Locked`].
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// The first 16 bytes of every SQLite 3 database file.
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// File name of the database inside the platform data folder.
 const DB_FILE_NAME: &str = "plumbline.sqlite";
@@ -79,7 +84,6 @@ impl Store {
     /// it is then read as the file is on disk (`immutable`): nobody can be writing to it, but
     /// a `-wal` file left by a crash without its `-shm` file is not read.
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
-        check_header(path)?;
         let attempt = |immutable| {
             let store = Self::connect_read_only(path, immutable)?;
             store.check_readable()?;
@@ -143,7 +147,6 @@ impl Store {
     /// [`StoreError::NotOurs`], before anything is written to it.
     pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
         create_private_file(path)?;
-        check_header(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
@@ -298,15 +301,9 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
         Ok(_) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-            // Probe access with the OS so a permission problem is named as such.
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(|err| io_error(err, path))?;
-            Ok(())
-        }
+        // Not opened here: SQLite names what is wrong with it (permission, read-only, not a
+        // database), and see the module notes on file descriptors.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(err) => Err(io_error(err, path)),
     }
 }
@@ -336,29 +333,6 @@ fn uri_escape(path: &str) -> String {
             c => c.to_string(),
         })
         .collect()
-}
-
-/// Refuses a non-empty file that does not start with the SQLite header.
-fn check_header(path: &Path) -> Result<(), StoreError> {
-    let mut file = std::fs::File::open(path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut header = Vec::with_capacity(SQLITE_HEADER.len());
-    file.by_ref()
-        .take(SQLITE_HEADER.len() as u64)
-        .read_to_end(&mut header)
-        .map_err(|source| StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    if header.is_empty() || header == SQLITE_HEADER {
-        Ok(())
-    } else {
-        Err(StoreError::Corrupt {
-            path: path.to_path_buf(),
-        })
-    }
 }
 
 #[cfg(test)]

@@ -158,6 +158,35 @@ fn a_zero_byte_image_is_skipped_with_a_warning_and_the_rest_measured() {
     let output = plumbline(&["pose", "--json", path_str(&folder)]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout).lines().count(), 2);
+
+    // The monitor over the folder (a 30 fps image sequence, every image analysed): the bad
+    // member named once, the good ones stored.
+    let db = dir.path().join("s.sqlite");
+    let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "monitor",
+            "--headless",
+            "--json",
+            "--fast",
+            "--rate",
+            "30",
+            "--source",
+        ])
+        .arg(&folder)
+        .arg("--db")
+        .arg(&db)
+        .env_remove("PLUMBLINE_NO_RECORD")
+        .output()
+        .expect("the monitor runs");
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("b.jpg").count(), 1, "{stderr}");
+    assert!(stderr.contains("skipped 1 of 3 images"), "{stderr}");
+    assert_eq!(session_count(&db), 1, "{stderr}");
+    let frames: i64 = rusqlite::Connection::open(&db)
+        .and_then(|conn| conn.query_row("SELECT SUM(frames) FROM samples", [], |row| row.get(0)))
+        .expect("the samples");
+    assert_eq!(frames, 2, "{stderr}");
 }
 
 fn session_count(db: &Path) -> i64 {
@@ -317,6 +346,48 @@ fn health_data_files_are_private_even_when_they_existed_before() {
         std::fs::read_to_string(&csv)
             .expect("csv")
             .starts_with("t_s,")
+    );
+    let json = dir.path().join("out.json");
+    std::fs::write(&json, b"old").expect("old export");
+    set_mode(&json, 0o644);
+    let output = plumbline(&[
+        "export",
+        "--session",
+        "1",
+        "--format",
+        "json",
+        "--db",
+        path_str(&db),
+        "--out",
+        path_str(&json),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(mode(&json), 0o600, "the JSON export");
+    assert!(
+        std::fs::read_to_string(&json)
+            .expect("json")
+            .contains("\"samples\"")
+    );
+
+    // A report written over an old one with a wide mode.
+    let report = dir.path().join("report.html");
+    std::fs::write(&report, b"old").expect("old report");
+    set_mode(&report, 0o644);
+    let output = plumbline(&[
+        "analyze",
+        SIDE_PHOTO,
+        "--db",
+        path_str(&db),
+        "--report",
+        path_str(&report),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(mode(&report), 0o600, "the report");
+    assert_eq!(mode(&db), 0o600, "the database after analyze");
+    assert!(
+        std::fs::read_to_string(&report)
+            .expect("html")
+            .contains("<html")
     );
 }
 
