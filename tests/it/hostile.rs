@@ -451,3 +451,77 @@ fn export_reads_a_database_it_cannot_write() {
         "read-only means unchanged"
     );
 }
+
+/// A front webcam photo (MIT, tests/data/NOTICE).
+const FRONT_PHOTO: &str = "tests/data/front_webcam_01.jpg";
+
+#[test]
+fn a_head_cut_off_by_the_frame_gives_no_head_measures_and_says_why() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let whole = image::open(root().join(FRONT_PHOTO))
+        .expect("test photo")
+        .into_rgb8();
+    let path = dir.path().join("whole.png");
+    whole.save(&path).expect("png");
+    let lines = measure(&path);
+    let line = &lines[0];
+    assert_eq!(line["view"], "front", "{line}");
+    assert!(line["head_tilt_deg"].is_number(), "{line}");
+    assert_eq!(line["missing"]["cva_deg"], "wrong_view", "{line}");
+    assert!(line["missing"].get("head_tilt_deg").is_none(), "{line}");
+
+    // As a laptop lid tilted down sees it: everything above the chin cut off (the crop starts
+    // at the mouth, halfway from the nose to the shoulder line).
+    let output = plumbline(&["pose", "--json", path_str(&path)]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let pose: serde_json::Value =
+        serde_json::from_str(text(&output.stdout).lines().next().expect("a line")).expect("json");
+    let y = |i: usize| pose["landmarks"][i][1].as_f64().expect("y");
+    let chin = y(0) + (y(11).min(y(12)) - y(0)) * 0.5;
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "pixels"
+    )]
+    let top = chin as u32;
+    let cut =
+        image::imageops::crop_imm(&whole, 0, top, whole.width(), whole.height() - top).to_image();
+    let cut_path = dir.path().join("cut.png");
+    cut.save(&cut_path).expect("png");
+    let lines = measure(&cut_path);
+    let line = &lines[0];
+    assert!(
+        line["head_tilt_deg"].is_null(),
+        "invented head tilt: {line}"
+    );
+    let reason = line["missing"]["head_tilt_deg"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        ["not_in_frame", "wrong_view"].contains(&reason),
+        "head tilt missing for {reason:?}: {line}"
+    );
+    // Every null metric says why; no reason for a metric that has a value.
+    for (key, value) in line.as_object().expect("object") {
+        if key.ends_with("_deg") || key == "forward_head_index" {
+            assert_eq!(
+                value.is_null(),
+                line["missing"].get(key).is_some(),
+                "{key}: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_picture_of_nobody_says_so_for_every_measure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("wall.png");
+    image::RgbImage::from_pixel(320, 240, image::Rgb([180, 170, 160]))
+        .save(&empty)
+        .expect("png");
+    let lines = measure(&empty);
+    let missing = lines[0]["missing"].as_object().expect("a missing map");
+    assert_eq!(missing.len(), 8, "{missing:?}");
+    assert!(missing.values().all(|r| r == "no_person"), "{missing:?}");
+}

@@ -257,6 +257,7 @@ fn stored_skeleton(file: &str) -> Result<Skeleton, Box<dyn std::error::Error>> {
         landmarks,
         world,
         presence: 0.99,
+        frame: None,
     })
 }
 
