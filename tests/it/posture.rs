@@ -192,6 +192,7 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
         "rula_neck",
         "rula_trunk",
         "state",
+        "missing",
     ];
     let object = side.as_object().ok_or("not an object")?;
     assert_eq!(object.len(), keys.len());
