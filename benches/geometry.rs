@@ -64,6 +64,7 @@ fn skeleton(i: usize) -> Skeleton {
         landmarks,
         world: [WorldLandmark::default(); NUM_LANDMARKS],
         presence: 0.9,
+        frame: None,
     }
 }
 

@@ -121,14 +121,23 @@ pub enum CaptureError {
     },
 
     /// A folder holds no image files.
-    #[error("the folder holds no .jpg/.jpeg/.png images: {}", path.display())]
+    #[error("the folder holds no .jpg/.jpeg/.png/.webp images: {}", path.display())]
     EmptyFolder {
         /// The folder.
         path: PathBuf,
     },
 
+    /// None of the images of a folder could be read (each was named in a warning).
+    #[error("none of the {count} images of the folder could be read: {}", path.display())]
+    NoReadableImage {
+        /// The folder.
+        path: PathBuf,
+        /// How many images were tried.
+        count: usize,
+    },
+
     /// An image in a folder (or a single image) could not be read.
-    #[error("cannot read the image ({source}): {}", path.display())]
+    #[error("cannot read the image ({}): {}", source.to_string().trim_end(), path.display())]
     Image {
         /// The image file.
         path: PathBuf,

@@ -10,8 +10,9 @@ use super::{CaptureError, Frame};
 /// Frame rate assumed for a folder of images when none is given.
 pub const DEFAULT_FOLDER_FPS: f64 = 30.0;
 
-/// File extensions read as still images (lower case).
-pub const IMAGE_EXTENSIONS: [&str; 3] = ["jpg", "jpeg", "png"];
+/// File extensions of the still images a folder source reads (lower case). Only membership
+/// goes by the name: each file is decoded by what its bytes are (`images::load_image`).
+pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
 /// Something that delivers frames one at a time, synchronously.
 ///
@@ -58,7 +59,7 @@ pub enum SourceSpec {
     Camera(CameraSpec),
     /// A video file (anything FFmpeg can open).
     Video(PathBuf),
-    /// One still image (`.jpg`, `.jpeg`, `.png`), delivered once at t = 0.
+    /// One still image (JPEG, PNG or WebP, by its bytes or its name), delivered once at t = 0.
     Image(PathBuf),
     /// A folder of images, sorted by file name, at an assumed frame rate.
     Folder {
@@ -70,8 +71,9 @@ pub enum SourceSpec {
 }
 
 impl SourceSpec {
-    /// Classifies `text`: `camera...` is a camera, an existing folder is a folder, a name
-    /// ending in an image extension is an image, anything else is a video file.
+    /// Classifies `text`: `camera...` is a camera, an existing folder is a folder, a file
+    /// whose first bytes are a still image (or a name ending in an image extension) is an
+    /// image, anything else is a video file.
     pub fn parse(text: &str) -> Result<Self, CaptureError> {
         let text = text.trim();
         if text == "camera" {
@@ -97,7 +99,7 @@ impl SourceSpec {
                 path,
                 fps: DEFAULT_FOLDER_FPS,
             })
-        } else if has_image_extension(&path) {
+        } else if has_image_extension(&path) || super::images::is_still_image(&path) {
             Ok(Self::Image(path))
         } else {
             Ok(Self::Video(path))

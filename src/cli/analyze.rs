@@ -224,7 +224,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         prepared: crate::capture::date::utc_now(),
     };
     let document = build(&load_recordings(&store, &ids)?, &header);
-    std::fs::write(&args.report, document.html())
+    crate::store::private::write_private(&args.report, document.html().as_bytes())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
     eprintln!(
         "report with {} plots: {}; database: {}",

@@ -63,7 +63,7 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
     let store = Store::open_existing(args.db.as_deref())?;
     let mut out: Box<dyn std::io::Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
+            crate::store::private::create_private(path)
                 .with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),

@@ -4,11 +4,15 @@
 //! neck_flexion_deg, trunk_inclination_deg, hip_angle_deg, shoulder_tilt_deg,
 //! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, forward_head, rula_neck,
 //! rula_trunk, state`; a metric not valid in the frame's view is `null` (angles in degrees,
-//! the forward-head index in percent change from the baseline, see `docs/MEASUREMENT.md` §2).
+//! the forward-head index in percent change from the baseline, see `docs/MEASUREMENT.md` §2),
+//! and `missing` maps each `null` metric's key to why it is missing: `no_person`,
+//! `wrong_view`, `not_in_frame`, `low_visibility`, `no_baseline` or `not_measurable`
+//! ([`Missing`]).
 //! A single image, or a folder with `--independent`, is measured frame by frame without
 //! tracking or view hysteresis; a video or a folder is a sequence (tracking, smoothing, the
 //! persistence machine).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,10 +22,11 @@ use serde::Serialize;
 use super::Global;
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::models;
-use crate::pose::{Mode, PoseConfig, PoseEngine};
+use crate::pose::{Mode, PoseConfig, PoseEngine, Skeleton};
+use crate::posture::metrics::missing_reasons;
 use crate::posture::{
-    Baseline, Metric, Metrics, PostureConfig, PostureJudge, PostureSample, PostureState, Reference,
-    View,
+    Baseline, Metric, Metrics, Missing, PostureConfig, PostureJudge, PostureSample, PostureState,
+    Reference, View,
 };
 
 /// Arguments of `plumbline measure`.
@@ -74,6 +79,7 @@ struct Line {
     rula_neck: Option<u8>,
     rula_trunk: Option<u8>,
     state: PostureState,
+    missing: BTreeMap<Metric, Missing>,
 }
 
 /// Rounds for output: 0.01 degree is far below the measurement error.
@@ -82,7 +88,7 @@ fn round2(v: Option<f64>) -> Option<f64> {
 }
 
 impl Line {
-    fn new(frame: u64, s: &PostureSample) -> Self {
+    fn new(frame: u64, s: &PostureSample, skeleton: Option<&Skeleton>) -> Self {
         let mut metrics = s.metrics;
         for metric in Metric::ALL {
             let value = metric.slot(&mut metrics);
@@ -97,6 +103,7 @@ impl Line {
             rula_neck: s.rula_neck,
             rula_trunk: s.rula_trunk,
             state: s.state,
+            missing: missing_reasons(skeleton, s.view, &s.metrics),
         }
     }
 }
@@ -174,7 +181,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             estimate.skeleton.as_ref(),
             engine.mask(),
         );
-        print_line(&mut out, index, &sample, args.json)?;
+        print_line(
+            &mut out,
+            index,
+            &sample,
+            estimate.skeleton.as_ref(),
+            args.json,
+        )?;
         index += 1;
     }
     anyhow::ensure!(index > 0, "{} gave no frames", args.input);
@@ -185,9 +198,10 @@ fn print_line(
     out: &mut impl std::io::Write,
     index: u64,
     sample: &PostureSample,
+    skeleton: Option<&Skeleton>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let line = Line::new(index, sample);
+    let line = Line::new(index, sample, skeleton);
     if json {
         serde_json::to_writer(&mut *out, &line)?;
         writeln!(out)?;

@@ -201,10 +201,12 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PLUMBLINE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("plumbline={level},warn")));
-    // A second init (tests calling run twice) is harmless, so the error is ignored.
+    // A second init (tests calling run twice) is harmless, so the error is ignored. Colour
+    // codes only when stderr is a terminal, never into a log file or a pipe.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

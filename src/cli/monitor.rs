@@ -8,7 +8,12 @@
 //!
 //! Both record the session into the database (`--db FILE`, default the platform data folder)
 //! unless `--no-record`: per-second numbers and events, never frames. A database that cannot be
-//! opened or written is reported once on stderr and monitoring goes on.
+//! opened or written is reported once on stderr and monitoring goes on; samples that could not
+//! be saved are kept in memory and retried, and whatever is still unsaved at the end is counted
+//! on stderr and makes the exit code 1.
+//!
+//! Ctrl-C, SIGTERM (systemd stop, `kill`) and SIGHUP (logout, closed terminal) all end the
+//! monitor the same way: the session is closed and saved, exit code 130.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -22,11 +27,13 @@ use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
 use crate::pose::PoseConfig;
 use crate::posture::{PostureConfig, PostureEvent};
+use crate::store::StoreError;
 
 /// The source when none is given.
 const DEFAULT_SOURCE: &str = "camera";
 
-/// Exit code after Ctrl-C (128 + SIGINT), as shells expect.
+/// Exit code after Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells expect for Ctrl-C; the
+/// handler does not tell the signals apart).
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Arguments of `plumbline monitor`.
@@ -124,12 +131,18 @@ fn run_headless(
     let stop = pipeline.stop_flag();
     let interrupted = crate::pipeline::StopFlag::default();
     let on_interrupt = interrupted.clone();
-    // A second handler in one process (tests) is refused; Ctrl-C then just kills the process.
-    if let Err(err) = ctrlc::try_set_handler(move || {
+    // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature). `set_handler`, not
+    // `try_set_handler`: a shell starts a background job (`plumbline monitor &`) with SIGINT
+    // ignored and `nohup` ignores SIGHUP, and the `try_` form then installs nothing at all, so
+    // a later SIGTERM would end the process with the session open. Only a second handler in
+    // one process is refused (none is installed before this one).
+    if let Err(err) = ctrlc::set_handler(move || {
         on_interrupt.stop();
         stop.stop();
     }) {
-        tracing::debug!("no Ctrl-C handler: {err}");
+        tracing::warn!(
+            "no Ctrl-C/SIGTERM/SIGHUP handler, a stop may leave the session open: {err}"
+        );
     }
     let mut out = std::io::stdout().lock();
     let mut failure = None;
@@ -173,6 +186,8 @@ fn run_headless(
     }
     drop(pipeline);
     let session = recorder.session();
+    let db = recorder.path().map(|p| p.display().to_string());
+    let mut lost = recorder.lost();
     match recorder.finish() {
         Ok(Some(report)) => {
             if let Some(session) = session {
@@ -180,10 +195,21 @@ fn run_headless(
             }
         }
         Ok(None) => {}
-        Err(err) => eprintln!("The session could not be saved completely: {err}"),
+        Err(err) => {
+            if let StoreError::WriterStopped { unsaved, .. } = &err {
+                lost += unsaved;
+            }
+            eprintln!("The session could not be saved completely: {err}");
+        }
     }
     if let Some(msg) = failure {
         anyhow::bail!("{msg}");
+    }
+    if lost > 0 {
+        anyhow::bail!(
+            "{lost} analysed samples were not saved to the session database {}",
+            db.as_deref().unwrap_or("(none found)")
+        );
     }
     if interrupted.is_stopped() {
         return Ok(ExitCode::from(EXIT_INTERRUPTED));

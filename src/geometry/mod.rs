@@ -25,8 +25,18 @@ pub mod view;
 
 use nalgebra::{Point2, Point3, Vector2};
 
-/// Landmarks whose visibility is below this are treated as missing.
+/// Landmarks whose visibility (probability of not being occluded) or presence (probability
+/// of being inside the picture) is below this are not used: the model's own decision bound,
+/// the one MediaPipe draws with.
 pub const MIN_VISIBILITY: f64 = 0.5;
+
+/// A landmark closer to an edge of the picture than this fraction of the frame's shorter side
+/// is taken as outside it. The landmark model pins joints that left the picture to its edge
+/// with high visibility and presence: a head cut off at the chin had its ears placed 1 and
+/// 10 px inside a 420 px frame at visibility 0.99 (`docs/MEASUREMENT.md`, "Only what is in
+/// the picture"). One picture set this value, so it is a guard against the edge, not a
+/// fitted threshold.
+pub const FRAME_MARGIN: f64 = 0.03;
 
 /// Segments shorter than this (in the points' unit, pixels or metres) are degenerate.
 pub const MIN_SEGMENT: f64 = 1e-6;

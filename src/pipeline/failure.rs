@@ -128,6 +128,7 @@ fn capture_kind(err: &CaptureError) -> FailureKind {
         | CaptureError::Truncated { .. }
         | CaptureError::Corrupt { .. }
         | CaptureError::EmptyFolder { .. }
+        | CaptureError::NoReadableImage { .. }
         | CaptureError::Image { .. }
         | CaptureError::Io { .. }
         | CaptureError::Ffmpeg { .. } => FailureKind::BadSource,

@@ -55,6 +55,10 @@ pub struct Recorder {
     saving: bool,
     /// Samples that could not be handed to the writer.
     dropped: u64,
+    /// Whether saving was asked for (not `--no-record`).
+    requested: bool,
+    /// Analysed samples not saved because the database could not be used.
+    lost: u64,
 }
 
 impl Recorder {
@@ -74,10 +78,13 @@ impl Recorder {
                 pending: None,
                 saving: true,
                 dropped: 0,
+                requested: true,
+                lost: 0,
             },
             Err(err) => {
                 let mut recorder = Self::disabled(resolved);
                 recorder.pending = Some(not_saving(&err));
+                recorder.requested = true;
                 recorder
             }
         }
@@ -104,7 +111,15 @@ impl Recorder {
             pending: None,
             saving: false,
             dropped: 0,
+            requested: false,
+            lost: 0,
         }
+    }
+
+    /// Analysed samples that were to be saved but never reached the database writer (the
+    /// database could not be opened, the writer stopped, or it was behind).
+    pub fn lost(&self) -> u64 {
+        self.lost + self.dropped
     }
 
     /// The database file, when known.
@@ -143,6 +158,9 @@ impl Recorder {
             return;
         };
         let Some(sender) = self.writer.as_ref().and_then(StoreWriter::sender) else {
+            if self.requested && matches!(msg, WriteMsg::Sample(_)) {
+                self.lost += 1;
+            }
             return;
         };
         match sender.try_send(msg) {
@@ -161,7 +179,12 @@ impl Recorder {
     fn writer_stopped(&mut self) {
         self.saving = false;
         let err = match self.writer.take().map(StoreWriter::finish) {
-            Some(Err(err)) => err,
+            Some(Err(err)) => {
+                if let StoreError::WriterStopped { unsaved, .. } = &err {
+                    self.lost += unsaved;
+                }
+                err
+            }
             _ => StoreError::WriterStopped {
                 unsaved: 0,
                 reason: "the writer thread ended".into(),

@@ -101,6 +101,9 @@ pub struct Skeleton {
     pub world: [WorldLandmark; NUM_LANDMARKS],
     /// The landmark model's pose-presence probability.
     pub presence: f32,
+    /// The frame the landmarks are in (pixels), so a landmark at or past its edge can be told
+    /// apart from one inside the picture; `None` for scripted skeletons without a frame.
+    pub frame: Option<super::rect::ImageSize>,
 }
 
 impl Skeleton {
@@ -116,7 +119,7 @@ impl Skeleton {
 
     /// A scripted skeleton (tests, benchmarks, examples): the listed image landmarks at
     /// (x, y) frame pixels, each with `visibility` (also its presence and the pose presence);
-    /// every other landmark at the origin with visibility 0; no world landmarks.
+    /// every other landmark at the origin with visibility 0; no world landmarks and no frame.
     ///
     /// ```
     /// use plumbline::pose::{LandmarkIndex as L, Skeleton};
@@ -139,6 +142,7 @@ impl Skeleton {
             landmarks,
             world: [WorldLandmark::default(); NUM_LANDMARKS],
             presence: visibility,
+            frame: None,
         }
     }
 }

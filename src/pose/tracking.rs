@@ -143,6 +143,7 @@ pub fn skeleton(
         }),
         world: *world,
         presence,
+        frame: Some(size),
     }
 }
 

@@ -15,6 +15,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{Metrics, View};
+use crate::pose::LandmarkIndex;
 
 /// One posture measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -212,6 +213,42 @@ pub struct PublishedMdc {
     pub source: &'static str,
 }
 
+/// Why a metric has no value in a frame: the `missing` map of `plumbline measure --json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Nobody was found in the frame.
+    NoPerson,
+    /// The metric is not valid in the frame's view (a side measure in a front view, or any
+    /// measure in an oblique or unknown view).
+    WrongView,
+    /// A landmark it needs is outside the picture or at its edge
+    /// (`geometry::FRAME_MARGIN`), or the model says it is not in the picture.
+    NotInFrame,
+    /// A landmark it needs is in the picture but occluded (visibility below
+    /// `geometry::MIN_VISIBILITY`).
+    LowVisibility,
+    /// It is measured against the person's baseline and there is none for this view.
+    NoBaseline,
+    /// Its landmarks were seen but the geometry could not be used (coincident points).
+    NotMeasurable,
+}
+
+impl Missing {
+    /// The name in JSON: `no_person`, `wrong_view`, `not_in_frame`, `low_visibility`,
+    /// `no_baseline`, `not_measurable`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::NoPerson => "no_person",
+            Self::WrongView => "wrong_view",
+            Self::NotInFrame => "not_in_frame",
+            Self::LowVisibility => "low_visibility",
+            Self::NoBaseline => "no_baseline",
+            Self::NotMeasurable => "not_measurable",
+        }
+    }
+}
+
 /// Minimal detectable change of photogrammetric CVA, degrees (Gallego-Izquierdo 2020:
 /// intra-rater 4.96°, inter-rater 5.52°).
 pub const CVA_MDC_DEG: f64 = 5.0;
@@ -348,6 +385,39 @@ impl Metric {
             | Self::ShoulderTilt
             | Self::HeadTilt
             | Self::ForwardHeadIndex => None,
+        }
+    }
+
+    /// The landmarks it is measured from in `view` (a side view uses the side facing the
+    /// camera); none in a view where it is not valid.
+    pub fn landmarks(self, view: View) -> &'static [LandmarkIndex] {
+        use LandmarkIndex as L;
+        let side: &'static [LandmarkIndex] = match (self, view) {
+            (Self::HipAngle, View::SideLeft) => {
+                &[L::LeftEar, L::LeftShoulder, L::LeftHip, L::LeftKnee]
+            }
+            (Self::HipAngle, View::SideRight) => {
+                &[L::RightEar, L::RightShoulder, L::RightHip, L::RightKnee]
+            }
+            (_, View::SideLeft) => &[L::LeftEar, L::LeftShoulder, L::LeftHip],
+            (_, View::SideRight) => &[L::RightEar, L::RightShoulder, L::RightHip],
+            _ => &[],
+        };
+        if !self.valid_in().covers(view) {
+            return &[];
+        }
+        match self {
+            Self::Cva | Self::NeckFlexion | Self::TrunkInclination | Self::HipAngle => side,
+            Self::ShoulderTilt => &[L::LeftShoulder, L::RightShoulder],
+            Self::PelvicObliquity => &[L::LeftHip, L::RightHip],
+            Self::HeadTilt => &[L::LeftEar, L::RightEar],
+            Self::ForwardHeadIndex => &[
+                L::Nose,
+                L::LeftEar,
+                L::RightEar,
+                L::LeftShoulder,
+                L::RightShoulder,
+            ],
         }
     }
 

@@ -7,6 +7,8 @@
 //!   (hips visible), head tilt (ear line);
 //! - oblique or unknown: nothing.
 
+use std::collections::BTreeMap;
+
 use nalgebra::Point3;
 
 use crate::geometry::angles::{
@@ -16,11 +18,11 @@ use crate::geometry::cva::CvaModel;
 use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, front_features};
 use crate::geometry::silhouette::{ContourRejected, SilhouetteC7, posterior_contour};
 use crate::geometry::view::ViewClass;
-use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up};
+use crate::geometry::{Body, FRAME_MARGIN, Keypoint, MIN_VISIBILITY, Unmeasurable, point_y_up};
 use crate::pose::segmentation::PersonMask;
 use crate::pose::{LandmarkIndex, Skeleton};
 
-use super::{Metrics, View};
+use super::{Metric, Metrics, Missing, Reference, View};
 
 impl From<Option<ViewClass>> for View {
     fn from(class: Option<ViewClass>) -> Self {
@@ -48,13 +50,84 @@ pub struct FrameMeasures {
     pub c7_fallback: Option<ContourRejected>,
 }
 
+/// Whether a landmark is seen: inside the picture, clear of its edge, and not occluded. The
+/// one rule every measure and every [`Missing`] reason follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// In the picture and confidently seen.
+    Yes,
+    /// Outside the picture, within [`FRAME_MARGIN`] of its edge, or with a presence (the
+    /// model's probability of being in the picture) below [`MIN_VISIBILITY`].
+    NotInFrame,
+    /// In the picture, but its visibility is below [`MIN_VISIBILITY`] (occluded).
+    LowVisibility,
+}
+
+/// Whether the landmark `index` of `skeleton` is [`Seen`].
+pub fn seen(skeleton: &Skeleton, index: LandmarkIndex) -> Seen {
+    let l = skeleton.at(index);
+    let (x, y) = (f64::from(l.x_px), f64::from(l.y_px));
+    if !x.is_finite() || !y.is_finite() || f64::from(l.presence) < MIN_VISIBILITY {
+        return Seen::NotInFrame;
+    }
+    if let Some(frame) = skeleton.frame {
+        let (w, h) = (f64::from(frame.width), f64::from(frame.height));
+        let margin = FRAME_MARGIN * w.min(h);
+        if x < margin || y < margin || x > w - margin || y > h - margin {
+            return Seen::NotInFrame;
+        }
+    }
+    if f64::from(l.visibility) < MIN_VISIBILITY {
+        Seen::LowVisibility
+    } else {
+        Seen::Yes
+    }
+}
+
+/// The landmark for the geometry: `None` when it is not in the picture, so no measure is
+/// made from a point the model placed at the edge of a cut-off body part.
 fn keypoint(skeleton: &Skeleton, index: LandmarkIndex) -> Option<Keypoint> {
     let l = skeleton.at(index);
-    let finite = l.x_px.is_finite() && l.y_px.is_finite();
-    finite.then(|| Keypoint {
+    (seen(skeleton, index) != Seen::NotInFrame).then(|| Keypoint {
         pos: point_y_up(f64::from(l.x_px), f64::from(l.y_px)),
         visibility: f64::from(l.visibility),
     })
+}
+
+/// Why each metric without a value in `metrics` has none, for a frame in `view` with
+/// `skeleton` (`None`: nobody found). Uses the same [`seen`] rule as the measures.
+pub fn missing_reasons(
+    skeleton: Option<&Skeleton>,
+    view: View,
+    metrics: &Metrics,
+) -> BTreeMap<Metric, Missing> {
+    Metric::ALL
+        .into_iter()
+        .filter(|metric| metrics.get(*metric).is_none())
+        .map(|metric| {
+            let Some(skeleton) = skeleton else {
+                return (metric, Missing::NoPerson);
+            };
+            if !metric.valid_in().covers(view) {
+                return (metric, Missing::WrongView);
+            }
+            let landmarks = metric.landmarks(view).iter().map(|i| seen(skeleton, *i));
+            let worst = landmarks.fold(Seen::Yes, |worst, s| match (worst, s) {
+                (Seen::NotInFrame, _) | (_, Seen::NotInFrame) => Seen::NotInFrame,
+                (Seen::LowVisibility, _) | (_, Seen::LowVisibility) => Seen::LowVisibility,
+                (Seen::Yes, Seen::Yes) => Seen::Yes,
+            });
+            let reason = match worst {
+                Seen::NotInFrame => Missing::NotInFrame,
+                Seen::LowVisibility => Missing::LowVisibility,
+                Seen::Yes if metric.reference() == Reference::RelativeToBaseline => {
+                    Missing::NoBaseline
+                }
+                Seen::Yes => Missing::NotMeasurable,
+            };
+            (metric, reason)
+        })
+        .collect()
 }
 
 /// The geometry view of a skeleton: image landmarks in the y-up frame.
@@ -240,5 +313,166 @@ mod tests {
             None,
         );
         assert_eq!(m.metrics, Metrics::default());
+    }
+
+    /// A front view in a 640x480 frame, every landmark well inside.
+    fn front_skeleton() -> Skeleton {
+        use LandmarkIndex as L;
+        let mut s = Skeleton::from_points(
+            &[
+                (L::Nose, 320.0, 120.0),
+                (L::LeftEar, 355.0, 115.0),
+                (L::RightEar, 285.0, 116.0),
+                (L::LeftShoulder, 400.0, 220.0),
+                (L::RightShoulder, 240.0, 222.0),
+                (L::LeftHip, 370.0, 420.0),
+                (L::RightHip, 270.0, 421.0),
+            ],
+            0.95,
+        );
+        s.frame = Some(crate::pose::rect::ImageSize {
+            width: 640.0,
+            height: 480.0,
+        });
+        s
+    }
+
+    fn front_metrics(s: &Skeleton) -> Metrics {
+        measure(
+            &body_from_skeleton(s),
+            None,
+            Some(ViewClass::Front),
+            &CvaModel::default(),
+            None,
+            None,
+        )
+        .metrics
+    }
+
+    #[test]
+    fn a_landmark_at_the_edge_of_the_picture_is_not_seen() {
+        use LandmarkIndex as L;
+        let mut s = front_skeleton();
+        assert_eq!(seen(&s, L::LeftEar), Seen::Yes);
+        // 3 % of 480 px is 14.4 px: 10 px from the top edge is at the edge.
+        s.landmarks[L::LeftEar as usize].y_px = 10.0;
+        assert_eq!(seen(&s, L::LeftEar), Seen::NotInFrame);
+        s.landmarks[L::LeftEar as usize].y_px = 20.0;
+        assert_eq!(seen(&s, L::LeftEar), Seen::Yes);
+        s.landmarks[L::LeftEar as usize].x_px = 635.0;
+        assert_eq!(seen(&s, L::LeftEar), Seen::NotInFrame);
+        s.landmarks[L::LeftEar as usize].x_px = 355.0;
+        s.landmarks[L::LeftEar as usize].presence = 0.3;
+        assert_eq!(seen(&s, L::LeftEar), Seen::NotInFrame);
+        s.landmarks[L::LeftEar as usize].presence = 0.95;
+        s.landmarks[L::LeftEar as usize].visibility = 0.3;
+        assert_eq!(seen(&s, L::LeftEar), Seen::LowVisibility);
+        // Without a frame only presence and visibility count.
+        let mut scripted = front_skeleton();
+        scripted.frame = None;
+        scripted.landmarks[L::LeftEar as usize].y_px = 1.0;
+        assert_eq!(seen(&scripted, L::LeftEar), Seen::Yes);
+    }
+
+    #[test]
+    fn a_head_cut_at_the_edge_gives_no_head_measures_and_says_why() {
+        use LandmarkIndex as L;
+        let whole = front_skeleton();
+        let metrics = front_metrics(&whole);
+        assert!(metrics.head_tilt_deg.is_some() && metrics.shoulder_tilt_deg.is_some());
+        let reasons = missing_reasons(Some(&whole), View::Front, &metrics);
+        assert_eq!(reasons[&Metric::Cva], Missing::WrongView);
+        assert_eq!(reasons[&Metric::ForwardHeadIndex], Missing::NoBaseline);
+        assert!(!reasons.contains_key(&Metric::HeadTilt));
+
+        // The model pins the ears of a head cut off at the top to the edge, fully "visible".
+        let mut cut = whole.clone();
+        cut.landmarks[L::LeftEar as usize].y_px = 10.0;
+        cut.landmarks[L::RightEar as usize].y_px = 1.0;
+        // And the hips occluded.
+        cut.landmarks[L::LeftHip as usize].visibility = 0.2;
+        let metrics = front_metrics(&cut);
+        assert_eq!(metrics.head_tilt_deg, None);
+        assert_eq!(metrics.pelvic_obliquity_deg, None);
+        assert!(
+            metrics.shoulder_tilt_deg.is_some(),
+            "the shoulders are in view"
+        );
+        let reasons = missing_reasons(Some(&cut), View::Front, &metrics);
+        assert_eq!(reasons[&Metric::HeadTilt], Missing::NotInFrame);
+        assert_eq!(reasons[&Metric::PelvicObliquity], Missing::LowVisibility);
+        assert_eq!(
+            serde_json::to_value(&reasons).expect("json")["head_tilt_deg"],
+            "not_in_frame"
+        );
+
+        let nobody = missing_reasons(None, View::Unknown, &Metrics::default());
+        assert_eq!(nobody.len(), Metric::COUNT);
+        assert!(nobody.values().all(|r| *r == Missing::NoPerson));
+    }
+
+    /// The registry's landmark lists and the geometry agree: taking any listed landmark out
+    /// of the picture removes the metric, with the reason `not_in_frame`.
+    #[test]
+    fn every_listed_landmark_is_needed_by_its_metric() {
+        let mut side = front_skeleton();
+        {
+            use LandmarkIndex as L;
+            // A right-side view (facing the image right) with the knee, as in the side test.
+            for (i, x, y) in [
+                (L::Nose, 330.0, 200.0),
+                (L::RightEar, 300.0, 200.0),
+                (L::RightShoulder, 290.0, 280.0),
+                (L::RightHip, 280.0, 400.0),
+                (L::RightKnee, 420.0, 410.0),
+            ] {
+                let l = &mut side.landmarks[i as usize];
+                (l.x_px, l.y_px, l.visibility, l.presence) = (x, y, 0.95, 0.95);
+            }
+        }
+        let cases = [
+            (front_skeleton(), View::Front, Some(ViewClass::Front)),
+            (side, View::SideRight, Some(ViewClass::SideRight)),
+        ];
+        for (skeleton, view, class) in cases {
+            let run = |s: &Skeleton| {
+                measure(
+                    &body_from_skeleton(s),
+                    None,
+                    class,
+                    &CvaModel::default(),
+                    None,
+                    None,
+                )
+                .metrics
+            };
+            let whole = run(&skeleton);
+            for metric in Metric::ALL {
+                if metric.reference() == Reference::RelativeToBaseline {
+                    continue;
+                }
+                let landmarks = metric.landmarks(view);
+                assert_eq!(
+                    landmarks.is_empty(),
+                    !metric.valid_in().covers(view),
+                    "{metric} in {view}"
+                );
+                if landmarks.is_empty() {
+                    continue;
+                }
+                assert!(whole.get(metric).is_some(), "{metric} in {view}");
+                for landmark in landmarks {
+                    let mut cut = skeleton.clone();
+                    cut.landmarks[*landmark as usize].x_px = f32::NAN;
+                    let metrics = run(&cut);
+                    assert_eq!(metrics.get(metric), None, "{metric} without {landmark:?}");
+                    assert_eq!(
+                        missing_reasons(Some(&cut), view, &metrics)[&metric],
+                        Missing::NotInFrame,
+                        "{metric} without {landmark:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -26,5 +26,7 @@ pub use baseline::{
 };
 pub use config::PostureConfig;
 pub use judge::PostureJudge;
-pub use metric::{CVA_MDC_DEG, Direction, Metric, PublishedMdc, Reference, Trend, Unit, ValidIn};
+pub use metric::{
+    CVA_MDC_DEG, Direction, Metric, Missing, PublishedMdc, Reference, Trend, Unit, ValidIn,
+};
 pub use sample::{Metrics, PostureEvent, PostureSample, PostureState, View};

@@ -265,6 +265,7 @@ mod tests {
             landmarks,
             world: [WorldLandmark::default(); NUM_LANDMARKS],
             presence: 0.9,
+            frame: None,
         }
     }
 

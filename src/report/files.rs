@@ -2,7 +2,6 @@
 //! the HTML report of [`super::build()`], for the window's session history (the
 //! `export` and `analyze` commands write the same formats).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::store::{SessionId, Store, StoreError};
@@ -84,9 +83,7 @@ pub fn write_session(
             .into_bytes(),
     };
     std::fs::create_dir_all(dir).map_err(|source| write_error(dir, source))?;
-    let mut file = std::fs::File::create(&path).map_err(|source| write_error(&path, source))?;
-    file.write_all(&bytes)
-        .and_then(|()| file.flush())
+    crate::store::private::write_private(&path, &bytes)
         .map_err(|source| write_error(&path, source))?;
     Ok(path)
 }

@@ -33,6 +33,53 @@ pub enum StoreError {
         path: PathBuf,
     },
 
+    /// The file is an SQLite database of another program: plumbline leaves it alone.
+    #[error(
+        "this SQLite file belongs to another program (it is not a plumbline session database); \
+         it was not modified. Pass --db with another file: {}",
+        path.display()
+    )]
+    NotOurs {
+        /// The foreign file.
+        path: PathBuf,
+    },
+
+    /// The disk (or the file system quota) is full.
+    #[error(
+        "the disk holding the session database is full; free some space (samples are kept in \
+         memory meanwhile and written once there is room): {}",
+        path.display()
+    )]
+    DiskFull {
+        /// The database file.
+        path: PathBuf,
+    },
+
+    /// The file can be read but not written (read-only file, folder or file system).
+    #[error(
+        "the session database is read-only here; check the mode of the file and its folder, or \
+         pass --db with a file you can write: {}",
+        path.display()
+    )]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+    },
+
+    /// A database made by an older plumbline must be upgraded, which needs write access.
+    #[error(
+        "the session database has the older schema version {found} and can only be upgraded \
+         with write access; open it once with write access (any plumbline command that records \
+         does it): {}",
+        path.display()
+    )]
+    NeedsUpgrade {
+        /// The database file.
+        path: PathBuf,
+        /// The `user_version` found in the file.
+        found: u32,
+    },
+
     /// The operating system refused access to the file or its folder.
     #[error(
         "no permission to read and write the session database; check the owner and mode of the \
@@ -124,8 +171,18 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
-    /// Any other SQLite error.
-    #[error("database error")]
+    /// Any other SQLite error on the database file.
+    #[error("database error ({source}): {}", path.display())]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// Any other SQLite error, where no file is involved (an in-memory database).
+    #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 
     /// Encoding or decoding the JSON detail of an event failed.
@@ -145,12 +202,19 @@ impl StoreError {
             Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
                 path: path.to_path_buf(),
             },
-            Some(ErrorCode::PermissionDenied | ErrorCode::ReadOnly | ErrorCode::CannotOpen) => {
-                StoreError::Permission {
-                    path: path.to_path_buf(),
-                }
-            }
-            _ => StoreError::Sqlite(err),
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull {
+                path: path.to_path_buf(),
+            },
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            },
+            Some(ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => StoreError::Permission {
+                path: path.to_path_buf(),
+            },
+            _ => StoreError::Database {
+                path: path.to_path_buf(),
+                source: err,
+            },
         }
     }
 }
@@ -172,17 +236,18 @@ mod tests {
             (ffi::SQLITE_BUSY, "locked by another program"),
             (ffi::SQLITE_NOTADB, "damaged"),
             (ffi::SQLITE_CORRUPT, "damaged"),
-            (ffi::SQLITE_READONLY, "no permission"),
+            (ffi::SQLITE_READONLY, "read-only"),
             (ffi::SQLITE_PERM, "no permission"),
+            (
+                ffi::SQLITE_FULL,
+                "disk holding the session database is full",
+            ),
+            (ffi::SQLITE_IOERR, "database error (Error code 10"),
         ];
         for (code, words) in cases {
             let message = StoreError::classify(failure(code), path, waited).to_string();
             assert!(message.contains(words), "{code}: {message}");
             assert!(message.ends_with("/data/p.sqlite"), "{code}: {message}");
         }
-        assert!(matches!(
-            StoreError::classify(failure(ffi::SQLITE_FULL), path, waited),
-            StoreError::Sqlite(_)
-        ));
     }
 }

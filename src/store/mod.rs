@@ -18,6 +18,7 @@ pub mod aggregate;
 mod db;
 mod error;
 pub mod overview;
+pub mod private;
 pub mod rows;
 pub mod schema;
 pub mod visits;

@@ -5,8 +5,66 @@
 //! the `notes` column to `sessions`; version 3 turned `baselines` into `holds` (baselines and
 //! follow-ups, told apart by `kind`) and added `sessions.source_kind`. A new version appends a step to `MIGRATIONS`; steps are
 //! never edited once released, because databases in the field were made by them.
+//!
+//! A plumbline database carries [`APPLICATION_ID`] in its header (`PRAGMA application_id`).
+//! [`ownership`] tells ours from another program's SQLite file before anything is written;
+//! databases made before the id existed (versions 1 and 2 without it) are recognised by their
+//! tables and stamped when opened for writing.
 
 use rusqlite::Connection;
+
+/// `PRAGMA application_id` of a plumbline database: the bytes `PLMB`.
+pub const APPLICATION_ID: i32 = i32::from_be_bytes(*b"PLMB");
+
+/// The tables of every plumbline schema version so far.
+const OUR_TABLES: [&str; 5] = ["subjects", "sessions", "samples", "events", "baselines"];
+
+/// Whose SQLite file this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    /// Stamped with [`APPLICATION_ID`].
+    Ours,
+    /// Made by plumbline before the stamp existed: our tables only, a known version.
+    OursUnstamped,
+    /// No tables and no application id: a new (or empty) file.
+    Empty,
+    /// Another program's database.
+    Foreign,
+}
+
+/// Reads the header and the table names, changing nothing.
+pub fn ownership(conn: &Connection) -> rusqlite::Result<Ownership> {
+    let id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    if id == APPLICATION_ID {
+        return Ok(Ownership::Ours);
+    }
+    if id != 0 {
+        return Ok(Ownership::Foreign);
+    }
+    let mut statement = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )?;
+    let tables = statement
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if tables.is_empty() {
+        return Ok(if version(conn)? == 0 {
+            Ownership::Empty
+        } else {
+            Ownership::Foreign
+        });
+    }
+    let only_ours = tables.iter().all(|t| OUR_TABLES.contains(&t.as_str()))
+        && OUR_TABLES
+            .iter()
+            .all(|t| tables.iter().any(|have| have == t));
+    let known_version = (1..=CURRENT_VERSION).contains(&version(conn)?);
+    Ok(if only_ours && known_version {
+        Ownership::OursUnstamped
+    } else {
+        Ownership::Foreign
+    })
+}
 
 /// Schema version 1: subjects, sessions (without notes), per-second samples, events, baselines.
 pub const V1: &str = "
@@ -135,7 +193,12 @@ pub fn migrate(conn: &mut Connection) -> Result<Result<Migrated, u32>, rusqlite:
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", step as u32 + 1)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.commit()?;
+    }
+    let id: i32 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    if id != APPLICATION_ID {
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     }
     Ok(Ok(Migrated {
         from,
@@ -224,6 +287,38 @@ mod tests {
             conn.prepare("SELECT * FROM baselines").is_err(),
             "folded into holds"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn ownership_tells_ours_from_foreign_and_stamps_old_ones() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        assert_eq!(ownership(&conn)?, Ownership::Empty);
+        migrate(&mut conn)?.expect("not newer");
+        assert_eq!(ownership(&conn)?, Ownership::Ours);
+        // A database of today's version 2 without the stamp.
+        let mut old = Connection::open_in_memory()?;
+        old.execute_batch(V1)?;
+        old.execute_batch(V1_TO_V2)?;
+        old.pragma_update(None, "user_version", 2)?;
+        assert_eq!(ownership(&old)?, Ownership::OursUnstamped);
+        migrate(&mut old)?.expect("not newer");
+        assert_eq!(ownership(&old)?, Ownership::Ours);
+        // Another program's files.
+        let foreign = Connection::open_in_memory()?;
+        foreign.execute_batch("CREATE TABLE contacts (name TEXT);")?;
+        assert_eq!(ownership(&foreign)?, Ownership::Foreign);
+        let lookalike = Connection::open_in_memory()?;
+        lookalike.execute_batch(V1)?;
+        lookalike.execute_batch("CREATE TABLE contacts (name TEXT);")?;
+        lookalike.pragma_update(None, "user_version", 1)?;
+        assert_eq!(ownership(&lookalike)?, Ownership::Foreign);
+        let stamped = Connection::open_in_memory()?;
+        stamped.pragma_update(None, "application_id", 0x1234)?;
+        assert_eq!(ownership(&stamped)?, Ownership::Foreign);
+        let versioned = Connection::open_in_memory()?;
+        versioned.pragma_update(None, "user_version", 7)?;
+        assert_eq!(ownership(&versioned)?, Ownership::Foreign);
         Ok(())
     }
 

@@ -3,6 +3,13 @@
 //! killed process loses at most about that much. The open second is written partially at each
 //! commit and completed later.
 //!
+//! When a commit fails (disk full, database locked, file made read-only) nothing is dropped:
+//! the per-second rows stay in memory (a few hundred bytes per second) and the commit is tried
+//! again every [`RETRY_INTERVAL`] for as long as the session runs. The first failure of a run
+//! of failures is logged once, naming the file and the cause, and the recovery once. Only what
+//! is still unsaved when the session ends is lost, and [`StoreError::WriterStopped`] says how
+//! many samples that is.
+//!
 //! The logic lives in [`WriterState`] (plain methods, tested without threads); the thread loop
 //! around it only moves messages and keeps time.
 
@@ -22,8 +29,12 @@ pub const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 /// Capacity of the channel into the writer (as the pipeline's topology prescribes).
 pub const CHANNEL_CAPACITY: usize = 256;
 
-/// How long commits may keep failing (a locked database) before the writer gives up.
-pub const GIVE_UP_AFTER: Duration = Duration::from_secs(30);
+/// How often a failing commit is tried again.
+pub const RETRY_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How long the last commit at the end of a session keeps trying (beyond the busy timeout of
+/// each try) before the unsaved samples are given up.
+pub const FINAL_RETRIES: u32 = 3;
 
 /// A message for the writer.
 #[derive(Clone, Debug)]
@@ -56,7 +67,22 @@ pub struct WriterState {
     events: Vec<PostureEvent>,
     pending_samples: u64,
     report: WriterReport,
-    failing_since: Option<Instant>,
+    /// Whether the last commit failed (so the next failure is not reported again).
+    failing: bool,
+}
+
+/// What a commit did.
+#[derive(Debug)]
+pub enum Commit {
+    /// Everything buffered is in the database (or there was nothing to write).
+    Saved,
+    /// The database refused the batch; it is kept for the next try.
+    Kept {
+        /// Why.
+        error: StoreError,
+        /// Whether this is the first failure after a success: the one to tell the user about.
+        first: bool,
+    },
 }
 
 impl WriterState {
@@ -69,7 +95,7 @@ impl WriterState {
             events: Vec::new(),
             pending_samples: 0,
             report: WriterReport::default(),
-            failing_since: None,
+            failing: false,
         }
     }
 
@@ -85,14 +111,13 @@ impl WriterState {
         }
     }
 
-    /// Commits the buffer (and the open second, partially) in one transaction. On failure the
-    /// buffer is kept for the next try; after [`GIVE_UP_AFTER`] of failures the error is
-    /// returned as [`StoreError::WriterStopped`] naming how many samples were not saved.
-    pub fn commit(&mut self, store: &mut Store, now: Instant) -> Result<(), StoreError> {
+    /// Commits the buffer (and the open second, partially) in one transaction. On failure
+    /// everything stays buffered for the next try.
+    pub fn commit(&mut self, store: &mut Store) -> Commit {
         let mut rows = self.rows.clone();
         rows.extend(self.aggregator.partial());
         if rows.is_empty() && self.events.is_empty() {
-            return Ok(());
+            return Commit::Saved;
         }
         match store.write_batch(self.session, &rows, &self.events) {
             Ok(()) => {
@@ -102,36 +127,56 @@ impl WriterState {
                 self.rows.clear();
                 self.events.clear();
                 self.pending_samples = 0;
-                self.failing_since = None;
-                Ok(())
+                self.failing = false;
+                Commit::Saved
             }
-            Err(err) => {
-                let since = *self.failing_since.get_or_insert(now);
-                if now.duration_since(since) >= GIVE_UP_AFTER {
-                    Err(StoreError::WriterStopped {
-                        unsaved: self.pending_samples,
-                        reason: format!("{err:#}"),
-                    })
-                } else {
-                    tracing::warn!("cannot write samples yet, will retry: {err:#}");
-                    Ok(())
-                }
-            }
+            Err(error) => Commit::Kept {
+                error,
+                first: !std::mem::replace(&mut self.failing, true),
+            },
         }
     }
 
-    /// Closes the open second and commits everything.
+    /// Whether the last commit failed.
+    pub fn is_failing(&self) -> bool {
+        self.failing
+    }
+
+    /// Samples received since the last successful commit.
+    pub fn unsaved(&self) -> u64 {
+        self.pending_samples
+    }
+
+    /// Closes the open second and commits everything, trying [`FINAL_RETRIES`] more times
+    /// [`RETRY_INTERVAL`] apart; what still cannot be written is
+    /// [`StoreError::WriterStopped`] with the number of samples lost.
     pub fn finish(&mut self, store: &mut Store) -> Result<WriterReport, StoreError> {
+        self.finish_with_retries(store, FINAL_RETRIES, RETRY_INTERVAL)
+    }
+
+    /// [`finish`](Self::finish) with the retries given (tests use none).
+    pub fn finish_with_retries(
+        &mut self,
+        store: &mut Store,
+        retries: u32,
+        interval: Duration,
+    ) -> Result<WriterReport, StoreError> {
         self.rows.extend(self.aggregator.finish());
-        let now = Instant::now();
-        self.commit(store, now)?;
-        if self.rows.is_empty() && self.events.is_empty() {
-            Ok(self.report)
-        } else {
-            Err(StoreError::WriterStopped {
-                unsaved: self.pending_samples,
-                reason: "the last batch could not be written".into(),
-            })
+        let mut attempt = 0;
+        loop {
+            match self.commit(store) {
+                Commit::Saved => return Ok(self.report),
+                Commit::Kept { error, .. } if attempt >= retries => {
+                    return Err(StoreError::WriterStopped {
+                        unsaved: self.pending_samples,
+                        reason: error.to_string(),
+                    });
+                }
+                Commit::Kept { .. } => {
+                    attempt += 1;
+                    std::thread::sleep(interval);
+                }
+            }
         }
     }
 }
@@ -241,8 +286,29 @@ fn run(
         }
         let now = Instant::now();
         if now >= deadline {
-            state.commit(&mut store, now)?;
-            deadline = now + COMMIT_INTERVAL;
+            let was_failing = state.is_failing();
+            let interval = match state.commit(&mut store) {
+                Commit::Saved => {
+                    if was_failing {
+                        tracing::warn!(
+                            "the session database takes samples again; nothing was lost: {}",
+                            store.path().display()
+                        );
+                    }
+                    COMMIT_INTERVAL
+                }
+                Commit::Kept { error, first } => {
+                    if first {
+                        tracing::warn!(
+                            "samples cannot be saved for now; they are kept in memory and \
+                             saving is retried every {} s: {error}",
+                            RETRY_INTERVAL.as_secs()
+                        );
+                    }
+                    RETRY_INTERVAL
+                }
+            };
+            deadline = Instant::now() + interval;
         }
     }
     let report = state.finish(&mut store)?;
@@ -270,7 +336,7 @@ mod tests {
         for t in [0.0, 100.0, 200.0] {
             state.push(WriteMsg::Sample(sample(t)));
         }
-        state.commit(&mut store, Instant::now())?;
+        assert!(matches!(state.commit(&mut store), Commit::Saved));
         assert_eq!(store.samples(id)?[0].frames, 3);
         state.push(WriteMsg::Sample(sample(300.0)));
         state.push(WriteMsg::Sample(sample(1200.0)));
@@ -282,6 +348,76 @@ mod tests {
         );
         assert_eq!(report.samples, 5);
         assert_eq!(report.seconds, 2);
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_disk_keeps_the_samples_reports_once_and_saves_them_when_there_is_room()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("full.sqlite");
+        let mut store = Store::open(&path)?;
+        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "test"))?;
+        // A disk with no room left: the file may not grow by a single page.
+        let pages: u64 = store
+            .conn
+            .query_row("PRAGMA page_count", [], |row| row.get(0))?;
+        store
+            .conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        let mut state = WriterState::new(id);
+        let mut firsts = Vec::new();
+        let mut pushed = 0_u64;
+        let mut saved = 0_u64;
+        for second in 0..400_u32 {
+            for i in 0..10 {
+                state.push(WriteMsg::Sample(sample(f64::from(second * 1000 + i * 100))));
+            }
+            pushed += 10;
+            match state.commit(&mut store) {
+                // The pages the file already has fill up first.
+                Commit::Saved => {
+                    assert!(firsts.is_empty(), "saved at {second} s while full");
+                    saved = pushed;
+                }
+                Commit::Kept { error, first } => {
+                    assert!(matches!(error, StoreError::DiskFull { .. }), "{error:?}");
+                    assert!(error.to_string().contains("full.sqlite"), "{error}");
+                    firsts.push(first);
+                }
+            }
+            if firsts.len() == 12 {
+                break;
+            }
+        }
+        assert_eq!(firsts.len(), 12, "the disk never filled up");
+        assert_eq!(
+            firsts.iter().filter(|first| **first).count(),
+            1,
+            "{firsts:?}"
+        );
+        assert_eq!(state.unsaved(), pushed - saved);
+        // At the end, still full: every unsaved sample is counted.
+        let err = state
+            .finish_with_retries(&mut store, 0, Duration::ZERO)
+            .expect_err("still full");
+        let StoreError::WriterStopped { unsaved, reason } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(*unsaved, pushed - saved);
+        assert!(reason.contains("full"), "{reason}");
+        // Room again: the seconds kept in memory are written, none lost.
+        store
+            .conn
+            .query_row("PRAGMA max_page_count = 1000000", [], |_| Ok(()))?;
+        let report = state.finish_with_retries(&mut store, 0, Duration::ZERO)?;
+        assert_eq!(report.samples, pushed);
+        let frames: u64 = store
+            .samples(id)?
+            .iter()
+            .map(|row| u64::from(row.frames))
+            .sum();
+        assert_eq!(frames, pushed);
         Ok(())
     }
 

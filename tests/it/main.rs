@@ -6,6 +6,7 @@ mod clips;
 mod desktop;
 mod doctor;
 mod geometry;
+mod hostile;
 mod monitor;
 mod pose;
 mod posture;

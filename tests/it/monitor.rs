@@ -207,6 +207,73 @@ fn ctrl_c_stops_a_live_run_promptly_with_exit_130() {
     assert!(took < 2.0, "stopping took {took} s");
 }
 
+/// Starts a recorded real-time monitor into `db`, waits until its first seconds are stored
+/// (seen from other processes while it runs), sends `signal` and returns the exit code, the
+/// session's `ended_at` and the seconds stored.
+fn signalled_session(signal: &str) -> (Option<i32>, Option<String>, i64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = recording(&dir.path().join("long.mkv"), &[(UPRIGHT_STILL, 30)]);
+    let db = dir.path().join("s.sqlite");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["monitor", "--headless", "--json", "--source"])
+        .arg(&clip)
+        .arg("--db")
+        .arg(&db)
+        .env_remove("PLUMBLINE_NO_RECORD")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the monitor starts");
+    // Wait for the first stored seconds, as a systemd stop or a logout would come mid-session.
+    let deadline = Instant::now() + std::time::Duration::from_mins(1);
+    let stored = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .and_then(|conn| conn.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let wait_for = |seconds: i64| {
+        while stored() < seconds {
+            assert!(Instant::now() < deadline, "not {seconds} s stored in 60 s");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    wait_for(2);
+    // Another process reads the database meanwhile (a read-write connection that closes):
+    // the monitor's later commits must still reach the file, not a WAL removed under it.
+    let listed = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["export", "--list", "--db"])
+        .arg(&db)
+        .output()
+        .expect("export runs");
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    wait_for(4);
+    let kill = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("the monitor ends");
+    let conn = rusqlite::Connection::open(&db).expect("the database");
+    let ended: Option<String> = conn
+        .query_row("SELECT ended_at FROM sessions", [], |row| row.get(0))
+        .expect("one session");
+    (status.code(), ended, stored())
+}
+
+#[test]
+fn sigterm_and_sighup_close_the_session_like_ctrl_c() {
+    for signal in ["TERM", "HUP"] {
+        let (code, ended, seconds) = signalled_session(signal);
+        assert_eq!(code, Some(130), "SIG{signal}");
+        assert!(ended.is_some(), "SIG{signal} left the session open");
+        assert!(seconds >= 4, "SIG{signal}: {seconds} s stored");
+    }
+}
+
 #[test]
 fn missing_runtime_exits_non_zero_and_names_the_fix() {
     let dir = tempfile::tempdir().unwrap();

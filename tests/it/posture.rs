@@ -192,6 +192,7 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
         "rula_neck",
         "rula_trunk",
         "state",
+        "missing",
     ];
     let object = side.as_object().ok_or("not an object")?;
     assert_eq!(object.len(), keys.len());
@@ -257,6 +258,7 @@ fn stored_skeleton(file: &str) -> Result<Skeleton, Box<dyn std::error::Error>> {
         landmarks,
         world,
         presence: 0.99,
+        frame: None,
     })
 }
 

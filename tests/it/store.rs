@@ -248,7 +248,7 @@ fn new_database_and_wal_are_private() -> Result<(), Box<dyn std::error::Error>> 
 #[test]
 fn writer_that_cannot_commit_keeps_samples_then_says_how_many_are_unsaved()
 -> Result<(), Box<dyn std::error::Error>> {
-    use plumbline::store::writer::{GIVE_UP_AFTER, WriteMsg, WriterState};
+    use plumbline::store::writer::{Commit, WriteMsg, WriterState};
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("busy.sqlite");
     let mut store = Store::open_with_timeout(&path, Duration::from_millis(100))?;
@@ -259,16 +259,34 @@ fn writer_that_cannot_commit_keeps_samples_then_says_how_many_are_unsaved()
     for seq in 0..25 {
         state.push(WriteMsg::Sample(Box::new(sample(seq, seq as f64 * 100.0))));
     }
-    let now = Instant::now();
-    state.commit(&mut store, now)?; // fails, logs, keeps the buffer
+    // A lock held on and on: reported on the first failure only, the buffer kept.
+    let firsts: Vec<bool> = (0..10)
+        .map(|_| match state.commit(&mut store) {
+            Commit::Kept { error, first } => {
+                assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+                first
+            }
+            Commit::Saved => panic!("saved through a lock"),
+        })
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            true, false, false, false, false, false, false, false, false, false
+        ]
+    );
+    assert_eq!(state.unsaved(), 25);
+    // Still locked at the end: the loss is counted and named.
     let err = state
-        .commit(&mut store, now + GIVE_UP_AFTER)
-        .expect_err("gives up");
+        .finish_with_retries(&mut store, 1, Duration::from_millis(10))
+        .expect_err("locked to the end");
     assert!(
         matches!(err, StoreError::WriterStopped { unsaved: 25, .. }),
         "{err:?}"
     );
-    assert!(err.to_string().contains("25 samples not saved"), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("25 samples not saved"), "{message}");
+    assert!(message.contains("busy.sqlite"), "{message}");
     holder.execute_batch("ROLLBACK")?;
     // Once the lock is gone the kept buffer is written in full.
     state.finish(&mut store)?;

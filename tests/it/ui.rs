@@ -44,6 +44,7 @@ fn side_skeleton() -> Skeleton {
         landmarks,
         world: [WorldLandmark::default(); NUM_LANDMARKS],
         presence: 0.97,
+        frame: None,
     }
 }
 

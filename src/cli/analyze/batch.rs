@@ -131,6 +131,8 @@ struct Running {
     started: Started,
     writer: StoreWriter,
     session: SessionId,
+    /// The database, to remove the session again when nothing of the recording was stored.
+    db: PathBuf,
 }
 
 /// Starts the pipeline of `input`, then creates its session (so a file that cannot be
@@ -151,6 +153,7 @@ fn start_one(
         started,
         writer,
         session,
+        db: store.path().to_owned(),
     })
 }
 
@@ -160,11 +163,20 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
         started,
         writer,
         session,
+        db,
     } = running;
     let analysed = record(&started.updates, &writer, bar, None, None);
     drop(started);
     let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");
+    if report.samples == 0 {
+        // Nothing of the recording was analysed: no empty session stays behind.
+        if let Err(err) = Store::open(&db).and_then(|mut store| store.discard_session(session)) {
+            tracing::warn!("the empty session {session} could not be removed: {err}");
+        }
+        analysed?;
+        anyhow::bail!("no frame of it could be analysed");
+    }
     // Frames stored before a failure stay in the session; the error still reaches the user.
     Ok((session, analysed?))
 }
