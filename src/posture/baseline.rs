@@ -159,6 +159,7 @@ mod tests {
             front,
             confidence: 0.9,
             c7_fallback: None,
+            cva_sd_deg: None,
         }
     }
 
