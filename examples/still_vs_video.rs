@@ -11,16 +11,17 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use plumbline::capture::{self, Frame, Pacing, SourceSpec};
+use plumbline::geometry::cva::CvaModel;
 use plumbline::geometry::view::classify_view;
 use plumbline::models;
 use plumbline::pose::{Mode, PoseConfig, PoseEngine};
 use plumbline::posture::metrics::{body_from_skeleton, measure};
 
+/// A CVA (degrees) with the near ear, shoulder and hip (x, y pixel pairs).
+type Measured = (f64, [f64; 6]);
+
 /// CVA and the near-side chain of one frame in one engine.
-fn cva_of(
-    engine: &mut PoseEngine,
-    frame: &Frame,
-) -> Result<Option<(f64, [f64; 6])>, Box<dyn Error>> {
+fn cva_of(engine: &mut PoseEngine, frame: &Frame) -> Result<Option<Measured>, Box<dyn Error>> {
     let estimate = engine.estimate(frame)?;
     let Some(skeleton) = estimate.skeleton.as_ref() else {
         return Ok(None);
@@ -36,7 +37,7 @@ fn cva_of(
         &body,
         None,
         Some(view.class),
-        &Default::default(),
+        &CvaModel::default(),
         None,
         engine.mask(),
     );

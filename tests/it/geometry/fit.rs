@@ -97,7 +97,7 @@ fn fit_silhouette_c7(samples: &[(&CvaSample, &NeckContour, f64)]) -> Option<Silh
 /// Weights that make every person count once: 1 / (images of that person).
 fn per_person<'a>(people: impl Iterator<Item = &'a str> + Clone) -> impl Fn(&str) -> f64 {
     let counts: std::collections::BTreeMap<String, usize> =
-        people.fold(Default::default(), |mut m, p| {
+        people.fold(std::collections::BTreeMap::default(), |mut m, p| {
             *m.entry(p.to_owned()).or_default() += 1;
             m
         });

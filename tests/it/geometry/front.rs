@@ -4,6 +4,7 @@
 //! laptop (mirrored, rolled sideways, closer to the camera, darker), which must not read as
 //! forward head; and the front clip, where the woman talks without moving her head forward.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use image::RgbImage;
@@ -166,11 +167,11 @@ fn front_index_same_person_pairs_and_moves_that_are_not_forward_head() -> TestRe
         let mut line = format!("{file}:");
         for (what, moved) in moves {
             let Ok((_, now)) = features(&mut e, moved) else {
-                line.push_str(&format!(" {what} -,"));
+                let _ = write!(line, " {what} -,");
                 continue;
             };
             let i = index(&now, &base)?;
-            line.push_str(&format!(" {what} {i:+.1},"));
+            let _ = write!(line, " {what} {i:+.1},");
             if i.abs() > worst.0.abs() {
                 worst = (i, format!("{file} {what}"));
             }
@@ -200,7 +201,7 @@ fn front_index_stays_low_through_the_front_clip() -> TestResult {
     let mut n = 0u32;
     while let Some(frame) = source.next_frame()? {
         n += 1;
-        if n % 5 != 0 {
+        if !n.is_multiple_of(5) {
             continue;
         }
         let estimate = e.estimate(&frame)?;
