@@ -28,12 +28,18 @@ pub enum ConfigError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostureConfig {
-    /// Side view: forward head when the CVA is below this, with or without a baseline.
-    /// The literature suggests 45° (`docs/MEASUREMENT.md` §3); this estimate (silhouette C7)
-    /// reads upright *sitters* down to 28° (a backlit photo) and most at 33-52°, and clearly
-    /// forward ones at most 18° (docs/GEOMETRY.md §3.3-3.4), so the default is 25°, in the
-    /// middle of that gap. Finer changes come from the baseline rule below.
-    pub cva_min_deg: f64,
+    /// Side view, the absolute three-way call: "clearly forward" when the CVA is below this,
+    /// with or without a baseline (also the forward-head threshold of the judge). No upright
+    /// person the model never saw read below 28° (leave-one-person-out, 12 people,
+    /// docs/GEOMETRY.md §3.8), so the default is 25°. Finer changes come from the baseline
+    /// rule below. Old name: `cva_min_deg`.
+    #[serde(alias = "cva_min_deg")]
+    pub cva_forward_below_deg: f64,
+    /// Side view, the absolute three-way call: "clearly upright" when the CVA is above this;
+    /// between the two bands the posture is "uncertain — calibrate". No forward or mildly
+    /// forward head of a person the model never saw read above 52.6° (docs/GEOMETRY.md §3.8),
+    /// so the default is 53°.
+    pub cva_upright_above_deg: f64,
     /// Side view: forward head when the CVA is this far below the user's baseline (5°, about
     /// the photogrammetric minimal detectable change).
     pub cva_below_baseline_deg: f64,
@@ -76,7 +82,8 @@ pub struct PostureConfig {
 impl Default for PostureConfig {
     fn default() -> Self {
         Self {
-            cva_min_deg: 25.0,
+            cva_forward_below_deg: 25.0,
+            cva_upright_above_deg: 53.0,
             cva_below_baseline_deg: 5.0,
             cva_exit_margin_deg: 2.0,
             cva_user_offset_deg: 0.0,
@@ -151,11 +158,18 @@ impl PostureConfig {
                 range: ">= 1",
             });
         }
-        if !(0.0..=90.0).contains(&self.cva_min_deg) {
+        if !(0.0..=90.0).contains(&self.cva_forward_below_deg) {
             return Err(ConfigError::Range {
-                name: "cva_min_deg",
-                value: self.cva_min_deg,
+                name: "cva_forward_below_deg",
+                value: self.cva_forward_below_deg,
                 range: "0 to 90",
+            });
+        }
+        if !(self.cva_forward_below_deg..=90.0).contains(&self.cva_upright_above_deg) {
+            return Err(ConfigError::Range {
+                name: "cva_upright_above_deg",
+                value: self.cva_upright_above_deg,
+                range: "cva_forward_below_deg to 90",
             });
         }
         if !(-30.0..=30.0).contains(&self.cva_user_offset_deg) {
@@ -202,7 +216,21 @@ mod tests {
     #[test]
     fn partial_toml_takes_defaults() -> Result<(), ConfigError> {
         let config = PostureConfig::from_toml("cva_min_deg = 48.0\n")?;
-        assert!((config.cva_min_deg - 48.0).abs() < 1e-12);
+        assert!((config.cva_forward_below_deg - 48.0).abs() < 1e-12);
+        let bands = PostureConfig::from_toml(
+            "cva_forward_below_deg = 30.0\ncva_upright_above_deg = 50.0\n",
+        )?;
+        assert!((bands.cva_upright_above_deg - 50.0).abs() < 1e-12);
+        let crossed = PostureConfig::from_toml(
+            "cva_forward_below_deg = 40.0\ncva_upright_above_deg = 35.0\n",
+        );
+        assert!(matches!(
+            crossed,
+            Err(ConfigError::Range {
+                name: "cva_upright_above_deg",
+                ..
+            })
+        ));
         assert!((config.onset_delay_s - PostureConfig::default().onset_delay_s).abs() < 1e-12);
         Ok(())
     }

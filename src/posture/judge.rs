@@ -118,7 +118,7 @@ impl PostureJudge {
                 .filter(|b| b.view.is_side())
                 .and_then(|b| b.get(Metric::Cva))
                 .map(|s| s.mean - c.cva_below_baseline_deg);
-            let limit = base.map_or(c.cva_min_deg, |b| b.max(c.cva_min_deg));
+            let limit = base.map_or(c.cva_forward_below_deg, |b| b.max(c.cva_forward_below_deg));
             return if cva < limit {
                 Condition::Bad
             } else if cva < limit + c.cva_exit_margin_deg {
@@ -394,7 +394,7 @@ mod tests {
             }
         };
         assert!(
-            cva > PostureConfig::default().cva_min_deg,
+            cva > PostureConfig::default().cva_forward_below_deg,
             "the baseline rule fired before the absolute one: {cva}"
         );
     }

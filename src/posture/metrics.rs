@@ -15,6 +15,7 @@ use crate::geometry::angles::{
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, front_features};
 use crate::geometry::silhouette::{ContourRejected, SilhouetteC7, posterior_contour};
+use crate::geometry::uncertainty::{C7Source, CvaEvidence, cva_sd_deg};
 use crate::geometry::view::ViewClass;
 use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up};
 use crate::pose::segmentation::PersonMask;
@@ -46,6 +47,9 @@ pub struct FrameMeasures {
     /// Why the person mask given to [`measure`] was not used for C7 (the landmark C7 model
     /// was used instead); `None` when it was used or no mask was given.
     pub c7_fallback: Option<ContourRejected>,
+    /// The ± figure of `metrics.cva_deg` (one SD of the held-out error, degrees) from what it
+    /// rests on (`geometry::uncertainty`); `None` when there is no CVA.
+    pub cva_sd_deg: Option<f64>,
 }
 
 fn keypoint(skeleton: &Skeleton, index: LandmarkIndex) -> Option<Keypoint> {
@@ -108,6 +112,18 @@ fn mean_visibility(points: &[Option<Keypoint>]) -> f32 {
     (vis.iter().sum::<f64>() / vis.len() as f64).clamp(0.0, 1.0) as f32
 }
 
+/// Horizontal shoulder spread over the trunk length (0 in a true profile); 0.3, the widest
+/// a side view allows, when the far shoulder is not given.
+fn shoulder_spread(body: &Body, chain: &crate::geometry::SideChain) -> f64 {
+    let length = (chain.shoulder - chain.hip).norm();
+    match (body.left_shoulder, body.right_shoulder) {
+        (Some(l), Some(r)) if length > crate::geometry::MIN_SEGMENT => {
+            (l.pos.x - r.pos.x).abs() / length
+        }
+        _ => 0.3,
+    }
+}
+
 /// Measures one frame in `view` with the C7 `model`; the forward-head index needs
 /// `front_baseline`. With a person `mask` C7 comes from the silhouette
 /// (`geometry::silhouette`), falling back to `model`'s landmark C7 when the contour is
@@ -142,12 +158,33 @@ pub fn measure(
                     })
                 });
                 out.c7_fallback = silhouette.as_ref().and_then(|s| s.as_ref().err().copied());
+                let source = if matches!(silhouette, Some(Ok(_))) {
+                    C7Source::Silhouette
+                } else {
+                    C7Source::Landmarks
+                };
                 out.metrics.cva_deg = deg(match silhouette {
                     Some(Ok(contour)) => SilhouetteC7::DEFAULT
                         .c7(&contour, &chain, facing)
                         .and_then(|c7| model.cva_rad_from_c7(&chain, facing, c7)),
                     _ => model.cva_rad(&chain, facing),
                 });
+                if out.metrics.cva_deg.is_some() {
+                    out.cva_sd_deg = Some(cva_sd_deg(&CvaEvidence {
+                        c7: source,
+                        min_visibility: [ear, shoulder, hip]
+                            .iter()
+                            .map(|k| k.map_or(0.0, |k| k.visibility))
+                            .fold(1.0, f64::min),
+                        spread: shoulder_spread(body, &chain),
+                        trunk_inclination_rad: crate::geometry::angles::trunk_inclination_rad(
+                            chain.hip,
+                            chain.shoulder,
+                            facing,
+                        )
+                        .unwrap_or(0.0),
+                    }));
+                }
                 if let Ok(a) = side_angles(&chain, facing) {
                     out.metrics.neck_flexion_deg = Some(a.neck_flexion_rad.to_degrees());
                     out.metrics.trunk_inclination_deg = Some(a.trunk_inclination_rad.to_degrees());

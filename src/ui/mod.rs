@@ -199,7 +199,7 @@ pub fn pipeline_config(
         ..PoseConfig::default()
     };
     let posture = PostureConfig {
-        cva_min_deg: settings.cva_threshold_deg,
+        cva_forward_below_deg: settings.cva_threshold_deg,
         cva_below_baseline_deg: settings.baseline_drop_deg,
         onset_delay_s: settings.onset_delay_s,
         snooze_s: settings.snooze_minutes * 60.0,
