@@ -212,6 +212,17 @@ impl PoseEngine {
         Ok(estimate)
     }
 
+    /// Runs the detector on `frame` only to count the people in it (the tracked person stays
+    /// tracked) and returns the count, which later estimates report as `people_detected`.
+    /// The judge asks for this while it builds a baseline, which must be one person's.
+    pub fn count_people(&mut self, frame: &Frame) -> Result<usize, PoseError> {
+        let detections = self
+            .detector
+            .detect(&frame.image, self.config.min_detection_confidence)?;
+        self.people_detected = detections.len();
+        Ok(self.people_detected)
+    }
+
     /// Runs the detector; returns the best detection's ROI and records score and count.
     fn detect(&mut self, frame: &Frame, size: ImageSize) -> Result<Option<NormRect>, PoseError> {
         let detections = self

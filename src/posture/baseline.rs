@@ -354,6 +354,106 @@ impl TryFrom<BaselineRecord> for Baseline {
     }
 }
 
+/// The version of the baseline file format ([`BaselineFile`]).
+pub const BASELINE_FILE_VERSION: u32 = 1;
+
+/// The `format` field of a baseline file.
+pub const BASELINE_FILE_FORMAT: &str = "plumbline-baseline";
+
+/// A baseline as a file (`plumbline baseline --out`, `plumbline measure --baseline`): the
+/// [`Baseline`]'s own JSON with a format name, a version and whether it came from independent
+/// photos (whose spread is then between photos, not within a steady posture).
+///
+/// ```
+/// use plumbline::posture::{Baseline, baseline::BaselineFile};
+/// let file = BaselineFile::new(Baseline::default(), true);
+/// let json = file.to_json().unwrap();
+/// assert!(json.starts_with("{\n  \"format\": \"plumbline-baseline\",\n  \"version\": 1"));
+/// assert_eq!(BaselineFile::from_json(&json).unwrap(), file);
+/// // A bare baseline (as a calibration event holds it) reads as well.
+/// let bare = BaselineFile::from_json(r#"{"view":"side-left","metrics":{}}"#).unwrap();
+/// assert!(!bare.photos);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineFile {
+    /// Always [`BASELINE_FILE_FORMAT`] (absent in a bare baseline).
+    #[serde(default = "file_format")]
+    pub format: String,
+    /// [`BASELINE_FILE_VERSION`] when written (absent in a bare baseline: read as 1).
+    #[serde(default = "file_version")]
+    pub version: u32,
+    /// Whether it was made from independent photos.
+    #[serde(default)]
+    pub photos: bool,
+    /// The baseline.
+    #[serde(flatten)]
+    pub baseline: Baseline,
+}
+
+fn file_format() -> String {
+    BASELINE_FILE_FORMAT.to_owned()
+}
+
+fn file_version() -> u32 {
+    BASELINE_FILE_VERSION
+}
+
+/// Why a baseline file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineFileError {
+    /// Not JSON of a baseline.
+    #[error("not a plumbline baseline (JSON with `view` and `metrics`): {0}")]
+    Json(#[from] serde_json::Error),
+    /// Written by a newer plumbline, or not a baseline file at all.
+    #[error(
+        "a {format:?} file of version {version}; this plumbline reads {BASELINE_FILE_FORMAT:?} \
+         version {BASELINE_FILE_VERSION} (a newer plumbline wrote it?)"
+    )]
+    Version {
+        /// The file's format name.
+        format: String,
+        /// The file's version.
+        version: u32,
+    },
+    /// It holds no measure.
+    #[error("the baseline holds no measure")]
+    Empty,
+}
+
+impl BaselineFile {
+    /// A file of the current version holding `baseline`.
+    pub fn new(baseline: Baseline, photos: bool) -> Self {
+        Self {
+            format: file_format(),
+            version: BASELINE_FILE_VERSION,
+            photos,
+            baseline,
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Reads a file (or a bare baseline) and checks its format and version.
+    pub fn from_json(text: &str) -> Result<Self, BaselineFileError> {
+        let file: Self = serde_json::from_str(text)?;
+        if file.format != BASELINE_FILE_FORMAT || file.version != BASELINE_FILE_VERSION {
+            return Err(BaselineFileError::Version {
+                format: file.format,
+                version: file.version,
+            });
+        }
+        if file.baseline.is_empty() {
+            return Err(BaselineFileError::Empty);
+        }
+        Ok(file)
+    }
+}
+
 /// Fewest frames with a measured value that make a baseline.
 pub const MIN_BASELINE_FRAMES: u32 = 5;
 
@@ -747,12 +847,12 @@ pub struct BaselineRecorder {
 }
 
 impl BaselineRecorder {
-    /// Starts a calibration at `start_ms` lasting `duration_s`, with the default rules.
-    pub fn new(start_ms: f64, duration_s: f64) -> Self {
+    /// Starts a calibration at `start_ms` lasting `duration_s` that applies `rules`.
+    pub fn new(start_ms: f64, duration_s: f64, rules: BaselineRules) -> Self {
         Self {
             start_ms,
             duration_ms: duration_s * 1000.0,
-            builder: BaselineBuilder::new(BaselineRules::default()),
+            builder: BaselineBuilder::new(rules),
         }
     }
 
@@ -912,7 +1012,7 @@ mod tests {
 
     #[test]
     fn a_calibration_ends_after_its_duration() {
-        let mut recorder = BaselineRecorder::new(1000.0, 2.0);
+        let mut recorder = BaselineRecorder::new(1000.0, 2.0, BaselineRules::default());
         assert!(!recorder.is_done(2999.0));
         assert!(recorder.is_done(3000.0));
         for _ in 0..MIN_BASELINE_FRAMES {

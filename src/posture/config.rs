@@ -45,6 +45,27 @@ pub struct PostureConfig {
     pub cva_below_baseline_deg: f64,
     /// Side view: to leave forward head the CVA must clear the thresholds by this margin.
     pub cva_exit_margin_deg: f64,
+    /// Side view: a CVA whose ± (one SD of its error on people the model never saw,
+    /// `geometry::uncertainty`) is above this is shown greyed, called uncertain and drives no
+    /// alert. The silhouette C7 reads ± 4.5-7°, the landmark C7 fallback ± 14.7°
+    /// (docs/GEOMETRY.md §3.7), so the default 10° keeps the fallback from raising alerts.
+    pub cva_max_sd_deg: f64,
+    /// Every baseline (automatic, calibration, `plumbline baseline`): largest CVA spread (SD,
+    /// degrees) that is still one steady posture; about the MDC (`docs/MEASUREMENT.md` §3).
+    /// A steady upright stretch reads 1-3° SD (docs/GEOMETRY.md §6).
+    pub baseline_max_cva_sd_deg: f64,
+    /// Without a stored or calibrated baseline, learn one from the person's own steady,
+    /// upright stretches (`posture::learn`); an explicit calibration overrides it.
+    pub auto_baseline: bool,
+    /// Automatic baseline: seconds with a person in view over which the best stretch is
+    /// sought before it is adopted (the absolute bands judge meanwhile).
+    pub learn_s: f64,
+    /// Automatic baseline: length of a steady stretch, seconds.
+    pub learn_stretch_s: f64,
+    /// The camera or the seat counts as moved when the view, the person's place or size in
+    /// the picture stays outside the baseline's range this long (seconds); the baseline is
+    /// then set aside and a new one learned.
+    pub setup_changed_after_s: f64,
     /// Per-user CVA offset, added to every CVA before it is judged or shown (0 by default).
     /// Set it to a therapist's photogrammetric CVA minus plumbline's CVA of the same posture,
     /// averaged over a calibration rather than taken from one frame (docs/GEOMETRY.md §3.2).
@@ -86,6 +107,12 @@ impl Default for PostureConfig {
             cva_upright_above_deg: 53.0,
             cva_below_baseline_deg: 5.0,
             cva_exit_margin_deg: 2.0,
+            cva_max_sd_deg: 10.0,
+            baseline_max_cva_sd_deg: 5.0,
+            auto_baseline: true,
+            learn_s: 120.0,
+            learn_stretch_s: 20.0,
+            setup_changed_after_s: 20.0,
             cva_user_offset_deg: 0.0,
             front_index_max_pct: 6.0,
             front_index_exit_margin_pct: 3.0,
@@ -171,6 +198,36 @@ impl PostureConfig {
                 value: self.cva_upright_above_deg,
                 range: "cva_forward_below_deg to 90",
             });
+        }
+        let ranges = [
+            ("cva_max_sd_deg", self.cva_max_sd_deg, 0.0, 90.0, "0 to 90"),
+            (
+                "baseline_max_cva_sd_deg",
+                self.baseline_max_cva_sd_deg,
+                0.0,
+                30.0,
+                "0 to 30",
+            ),
+            ("learn_s", self.learn_s, 10.0, 3600.0, "10 to 3600"),
+            (
+                "learn_stretch_s",
+                self.learn_stretch_s,
+                2.0,
+                self.learn_s.max(2.0),
+                "2 to learn_s",
+            ),
+            (
+                "setup_changed_after_s",
+                self.setup_changed_after_s,
+                1.0,
+                3600.0,
+                "1 to 3600",
+            ),
+        ];
+        for (name, value, low, high, range) in ranges {
+            if !(low..=high).contains(&value) {
+                return Err(ConfigError::Range { name, value, range });
+            }
         }
         if !(-30.0..=30.0).contains(&self.cva_user_offset_deg) {
             return Err(ConfigError::Range {

@@ -1,8 +1,21 @@
 //! [`PostureJudge`]: the one object the pipeline calls per frame. It classifies the view
-//! (with hysteresis), measures the metrics valid in it, scores RULA, decides the
-//! forward-head condition against the absolute and baseline thresholds, runs calibrations,
+//! (with hysteresis), measures the metrics valid in it, scores RULA, makes the three-way
+//! forward-head call against the person's baseline (or the absolute bands without one), runs
+//! calibrations, learns a baseline when none was given, notices a moved camera or seat, runs
 //! the persistence machine and the exposure meter, and returns a [`PostureSample`] with the
 //! events of that frame.
+//!
+//! # The one rule (docs/GEOMETRY.md §6)
+//! Side view, CVA `c`, with `F` = `cva_forward_below_deg`, `U` = `cva_upright_above_deg`:
+//! - with a baseline (mean `b`): **forward** when `c < max(b - cva_below_baseline_deg, F)`,
+//!   otherwise **upright**;
+//! - without one (none given, still learning, or set aside after the setup changed):
+//!   **forward** when `c < F`, **upright** when `c > U`, **uncertain** between;
+//! - a CVA whose ± is above `cva_max_sd_deg` is **uncertain** whatever its value.
+//!
+//! Front view: forward when the forward-head index exceeds `front_index_max_pct`; without a
+//! front baseline there is no index and the call is uncertain. Only forward frames feed the
+//! persistence machine's onset, so an uncertain call never raises an alert.
 
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::FrontFeatures;
@@ -10,13 +23,46 @@ use crate::geometry::view::ViewTracker;
 use crate::pose::Skeleton;
 use crate::pose::segmentation::PersonMask;
 
-use super::baseline::BaselineRecorder;
+use super::baseline::{BaselineFrame, BaselineRecorder, BaselineRules, SetupFeatures};
 use super::config::PostureConfig;
 use super::exposure::ExposureMeter;
-use super::metrics::{FrameMeasures, body_from_skeleton, front_world_from_skeleton, measure};
+use super::learn::Learner;
+use super::metrics::{
+    FrameMeasures, body_from_skeleton, front_world_from_skeleton, measure, setup_features,
+};
 use super::rula::{RulaTolerance, neck_score, trunk_score};
 use super::state::{Condition, Presence, StateMachine};
-use super::{Baseline, Metric, Metrics, PostureEvent, PostureSample, PostureState, View};
+use super::{
+    Baseline, BaselineStatus, Call, Metrics, PostureEvent, PostureSample, PostureState, View,
+};
+
+/// The setup counts as moved when the shoulders sit further than this from where they sat at
+/// the baseline (fraction of the frame width or height). Slumping and sitting up move them
+/// less than this in the shared clips; a moved camera or chair moves them more.
+pub const SETUP_MAX_SHIFT: f64 = 0.25;
+
+/// The setup counts as moved when the person's size in the picture changed by more than this
+/// factor (either way) from the baseline's.
+pub const SETUP_MAX_SCALE_RATIO: f64 = 1.4;
+
+/// One frame for the judge.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JudgeInput<'a> {
+    /// Sequence number of the frame.
+    pub seq: u64,
+    /// Source time in milliseconds.
+    pub t_ms: f64,
+    /// The tracked person, `None` when nobody was found.
+    pub skeleton: Option<&'a Skeleton>,
+    /// The engine's person mask (`PoseEngine::mask`): the CVA then uses the silhouette C7
+    /// (`docs/GEOMETRY.md` §3.4), with the landmark C7 as fallback.
+    pub mask: Option<&'a PersonMask>,
+    /// Frame size in pixels, for the setup signals (where the person sits in the picture).
+    pub frame_size: Option<(u32, u32)>,
+    /// People the detector saw in (or shortly before) this frame (`PoseEstimate`); a
+    /// baseline never takes a frame with more than one.
+    pub people: Option<usize>,
+}
 
 /// Judges posture frame by frame.
 #[derive(Clone, Debug)]
@@ -28,19 +74,29 @@ pub struct PostureJudge {
     baseline: Option<Baseline>,
     front: Option<FrontFeatures>,
     recorder: Option<BaselineRecorder>,
+    learner: Option<Learner>,
+    status: BaselineStatus,
+    /// Frames are unrelated photos: no learning, no setup check.
+    independent: bool,
+    /// Time (decaying) the frames have been outside the baseline's setup.
+    setup_out_ms: f64,
+    /// Events caused between frames (a baseline set from outside), sent with the next frame.
+    pending: Vec<PostureEvent>,
+    started: bool,
     exposure: ExposureMeter,
     last_ms: Option<f64>,
 }
 
 impl PostureJudge {
     /// A judge with `config`, the fitted C7 model (with the config's per-user CVA offset)
-    /// and no baseline.
+    /// and no baseline; it learns one when `config.auto_baseline` is on.
     pub fn new(config: PostureConfig) -> Self {
         let views = ViewTracker::with_switch_frames(config.view_switch_frames);
         let model = CvaModel {
             user_offset_rad: config.cva_user_offset_deg.to_radians(),
             ..CvaModel::default()
         };
+        let learner = config.auto_baseline.then(|| Learner::new(&config));
         Self {
             config,
             model,
@@ -49,9 +105,26 @@ impl PostureJudge {
             baseline: None,
             front: None,
             recorder: None,
+            learner,
+            status: BaselineStatus::None,
+            independent: false,
+            setup_out_ms: 0.0,
+            pending: Vec::new(),
+            started: false,
             exposure: ExposureMeter::new(),
             last_ms: None,
         }
+    }
+
+    /// The same judge for unrelated photos: no view hysteresis, no learning, no setup check
+    /// (each frame is judged on its own, against the baseline if one is given).
+    #[must_use]
+    pub fn for_independent_frames(mut self) -> Self {
+        self.config.view_switch_frames = 1;
+        self.views = ViewTracker::with_switch_frames(1);
+        self.learner = None;
+        self.independent = true;
+        self
     }
 
     /// The same judge measuring against `baseline`.
@@ -68,15 +141,30 @@ impl PostureJudge {
         self
     }
 
-    /// Replaces the baseline.
+    /// Replaces the baseline with an explicit one (a calibration, a stored baseline or a
+    /// baseline file): it overrides a learned one and stops the learning.
     pub fn set_baseline(&mut self, baseline: Baseline) {
-        self.front = baseline.front_features();
-        self.baseline = Some(baseline);
+        self.learner = None;
+        let t_ms = self.last_ms.unwrap_or(0.0);
+        let mut events = std::mem::take(&mut self.pending);
+        self.adopt(t_ms, baseline, BaselineStatus::Calibrated, &mut events);
+        self.pending = events;
     }
 
-    /// The current baseline.
+    /// The current baseline (`None` while learning or after the setup changed).
     pub fn baseline(&self) -> Option<&Baseline> {
         self.baseline.as_ref()
+    }
+
+    /// What the call is measured against now.
+    pub fn baseline_status(&self) -> BaselineStatus {
+        self.status
+    }
+
+    /// Whether a baseline is being built (a calibration or the automatic one): the pose
+    /// engine should then keep counting the people in the picture.
+    pub fn is_building_baseline(&self) -> bool {
+        self.recorder.is_some() || self.learner.is_some()
     }
 
     /// The configuration.
@@ -97,7 +185,11 @@ impl PostureJudge {
 
     /// Starts a calibration of `config.calibration_s` at `t_ms`.
     pub fn start_calibration(&mut self, t_ms: f64) -> Vec<PostureEvent> {
-        self.recorder = Some(BaselineRecorder::new(t_ms, self.config.calibration_s));
+        self.recorder = Some(BaselineRecorder::new(
+            t_ms,
+            self.config.calibration_s,
+            BaselineRules::from_config(&self.config),
+        ));
         self.machine.calibrating(t_ms, true)
     }
 
@@ -106,37 +198,132 @@ impl PostureJudge {
         self.machine.snooze(t_ms, self.config.snooze_s)
     }
 
-    fn condition(&self, metrics: &Metrics, confidence: f32) -> Condition {
+    fn set_status(
+        &mut self,
+        t_ms: f64,
+        status: BaselineStatus,
+        reason: Option<String>,
+        events: &mut Vec<PostureEvent>,
+    ) {
+        if status != self.status {
+            events.push(PostureEvent::Baseline {
+                t_ms,
+                from: self.status,
+                status,
+                reason,
+            });
+            self.status = status;
+        }
+    }
+
+    fn adopt(
+        &mut self,
+        t_ms: f64,
+        baseline: Baseline,
+        status: BaselineStatus,
+        events: &mut Vec<PostureEvent>,
+    ) {
+        self.front = baseline.front_features();
+        self.baseline = Some(baseline);
+        self.setup_out_ms = 0.0;
+        self.set_status(t_ms, status, None, events);
+    }
+
+    /// The condition for the persistence machine and the three-way call.
+    fn judgement(
+        &self,
+        view: View,
+        metrics: &Metrics,
+        cva_sd_deg: Option<f64>,
+        confidence: f32,
+    ) -> (Condition, Option<Call>) {
         if confidence < self.config.min_confidence {
-            return Condition::Unknown;
+            return (Condition::Unknown, None);
         }
         let c = &self.config;
         if let Some(cva) = metrics.cva_deg {
+            if cva_sd_deg.is_some_and(|sd| sd > c.cva_max_sd_deg) {
+                return (Condition::Unknown, Some(Call::Uncertain));
+            }
             let base = self
                 .baseline
                 .as_ref()
-                .filter(|b| b.view.is_side())
-                .and_then(|b| b.get(Metric::Cva))
+                .and_then(Baseline::side_cva)
                 .map(|s| s.mean - c.cva_below_baseline_deg);
             let limit = base.map_or(c.cva_forward_below_deg, |b| b.max(c.cva_forward_below_deg));
-            return if cva < limit {
+            let condition = if cva < limit {
                 Condition::Bad
             } else if cva < limit + c.cva_exit_margin_deg {
                 Condition::Marginal
             } else {
                 Condition::Good
             };
+            let call = if cva < limit {
+                Call::Forward
+            } else if base.is_some() || cva > c.cva_upright_above_deg {
+                Call::Upright
+            } else {
+                Call::Uncertain
+            };
+            return (condition, Some(call));
         }
         if let Some(index) = metrics.forward_head_index {
             return if index > c.front_index_max_pct {
-                Condition::Bad
+                (Condition::Bad, Some(Call::Forward))
             } else if index > c.front_index_max_pct - c.front_index_exit_margin_pct {
-                Condition::Marginal
+                (Condition::Marginal, Some(Call::Upright))
             } else {
-                Condition::Good
+                (Condition::Good, Some(Call::Upright))
             };
         }
-        Condition::Unknown
+        if view == View::Front {
+            // A front view without a front baseline has no index: calibrate.
+            return (Condition::Unknown, Some(Call::Uncertain));
+        }
+        (Condition::Unknown, None)
+    }
+
+    /// Why the frame's setup is outside the baseline's, if it is.
+    fn setup_moved(&self, frame: &BaselineFrame) -> Option<String> {
+        let baseline = self.baseline.as_ref()?;
+        if matches!(
+            frame.view,
+            View::SideLeft | View::SideRight | View::Front
+        ) && frame.view != baseline.view
+        {
+            return Some(format!(
+                "the camera sees you in the {} view, the baseline was {}",
+                frame.view, baseline.view
+            ));
+        }
+        let (now, then) = (frame.setup?, baseline.setup_features()?);
+        setup_shift(&now, &then)
+    }
+
+    /// The stale-baseline check of one frame with a person.
+    fn check_setup(
+        &mut self,
+        t_ms: f64,
+        dt: f64,
+        frame: &BaselineFrame,
+        events: &mut Vec<PostureEvent>,
+    ) {
+        let Some(reason) = self.setup_moved(frame) else {
+            self.setup_out_ms = (self.setup_out_ms - dt).max(0.0);
+            return;
+        };
+        self.setup_out_ms += dt;
+        if self.setup_out_ms < self.config.setup_changed_after_s * 1000.0 {
+            return;
+        }
+        tracing::info!(%reason, "setup changed: baseline set aside");
+        self.baseline = None;
+        self.front = None;
+        self.setup_out_ms = 0.0;
+        if self.config.auto_baseline {
+            self.learner = Some(Learner::new(&self.config));
+        }
+        self.set_status(t_ms, BaselineStatus::SetupChanged, Some(reason), events);
     }
 
     /// Judges one frame: `skeleton` is `None` when nobody was found.
@@ -146,7 +333,12 @@ impl PostureJudge {
         t_ms: f64,
         skeleton: Option<&Skeleton>,
     ) -> (PostureSample, Vec<PostureEvent>) {
-        self.update_with_mask(seq, t_ms, skeleton, None)
+        self.judge(&JudgeInput {
+            seq,
+            t_ms,
+            skeleton,
+            ..JudgeInput::default()
+        })
     }
 
     /// [`update`](Self::update) with the engine's person mask (`PoseEngine::mask`, engine
@@ -159,11 +351,30 @@ impl PostureJudge {
         skeleton: Option<&Skeleton>,
         mask: Option<&PersonMask>,
     ) -> (PostureSample, Vec<PostureEvent>) {
+        self.judge(&JudgeInput {
+            seq,
+            t_ms,
+            skeleton,
+            mask,
+            ..JudgeInput::default()
+        })
+    }
+
+    /// Judges one frame with everything the pipeline knows about it.
+    pub fn judge(&mut self, input: &JudgeInput<'_>) -> (PostureSample, Vec<PostureEvent>) {
+        let t_ms = input.t_ms;
         let dt = self.last_ms.map_or(0.0, |l| {
             (t_ms - l).clamp(0.0, self.config.max_frame_gap_s * 1000.0)
         });
         self.last_ms = Some(t_ms);
-        let (view, measures) = if let Some(s) = skeleton {
+        let mut events = std::mem::take(&mut self.pending);
+        if !self.started {
+            self.started = true;
+            if self.learner.is_some() && self.baseline.is_none() {
+                self.set_status(t_ms, BaselineStatus::Learning, None, &mut events);
+            }
+        }
+        let (view, measures, setup) = if let Some(s) = input.skeleton {
             let body = body_from_skeleton(s);
             let world = front_world_from_skeleton(s);
             let class = self.views.update(&body);
@@ -173,41 +384,46 @@ impl PostureJudge {
                 class,
                 &self.model,
                 self.front.as_ref(),
-                mask,
+                input.mask,
             );
             if let Some(reason) = m.c7_fallback {
-                tracing::debug!(seq, %reason, "silhouette C7 refused, landmark C7 used");
+                tracing::debug!(seq = input.seq, %reason, "silhouette C7 refused, landmark C7 used");
             }
-            (View::from(class), m)
+            let view = View::from(class);
+            let setup = input
+                .frame_size
+                .and_then(|(w, h)| setup_features(&body, view, w, h));
+            (view, m, setup)
         } else {
             self.views.reset();
-            (View::Unknown, FrameMeasures::default())
+            (View::Unknown, FrameMeasures::default(), None)
         };
-        let mut events = Vec::new();
-        if let Some(recorder) = &mut self.recorder {
-            recorder
-                .builder()
-                .push(view, &measures.metrics, measures.front.as_ref());
-            if recorder.is_done(t_ms) {
-                let baseline = recorder.finish();
-                self.recorder = None;
-                events.extend(self.machine.calibrating(t_ms, false));
-                match baseline {
-                    Ok(baseline) => {
-                        self.set_baseline(baseline.clone());
-                        events.push(PostureEvent::Calibrated { t_ms, baseline });
-                    }
-                    Err(refused) => tracing::warn!(%refused, "calibration kept no baseline"),
-                }
+        let frame = BaselineFrame {
+            view,
+            metrics: measures.metrics,
+            front: measures.front,
+            setup,
+            people: input.people,
+        };
+        self.calibration_frame(t_ms, &frame, &mut events);
+        let calibrating = self.machine.state() == PostureState::Calibrating;
+        if input.skeleton.is_some() && !calibrating && !self.independent {
+            self.check_setup(t_ms, dt, &frame, &mut events);
+            if let Some(learner) = &mut self.learner
+                && let Some(baseline) = learner.push(t_ms, dt, &frame)
+            {
+                self.learner = None;
+                self.adopt(t_ms, baseline.clone(), BaselineStatus::Learned, &mut events);
+                events.push(PostureEvent::Learned { t_ms, baseline });
             }
         }
         let metrics = measures.metrics;
-        let condition = if self.machine.state() == PostureState::Calibrating {
-            Condition::Unknown
+        let (condition, call) = if calibrating {
+            (Condition::Unknown, None)
         } else {
-            self.condition(&metrics, measures.confidence)
+            self.judgement(view, &metrics, measures.cva_sd_deg, measures.confidence)
         };
-        let presence = if skeleton.is_some() {
+        let presence = if input.skeleton.is_some() {
             Presence::Present
         } else {
             Presence::Absent
@@ -226,10 +442,10 @@ impl PostureJudge {
             }
         }
         let state = self.machine.state();
-        let forward_head = match condition {
-            Condition::Bad => Some(true),
-            Condition::Marginal | Condition::Good => Some(false),
-            Condition::Unknown => None,
+        let forward_head = match call {
+            Some(Call::Forward) => Some(true),
+            Some(Call::Upright) => Some(false),
+            Some(Call::Uncertain) | None => None,
         };
         if let Some(fh) = forward_head {
             self.exposure.add(t_ms, dt, fh, state);
@@ -239,11 +455,14 @@ impl PostureJudge {
             upright_deg: self.config.rula_upright_tolerance_deg,
         };
         let sample = PostureSample {
-            seq,
+            seq: input.seq,
             t_ms,
             view,
             metrics,
             forward_head,
+            call,
+            baseline: self.status,
+            cva_sd_deg: measures.cva_sd_deg,
             rula_neck: metrics.neck_flexion_deg.map(|n| neck_score(n, tol)),
             rula_trunk: metrics
                 .trunk_inclination_deg
@@ -251,9 +470,73 @@ impl PostureJudge {
             state,
             confidence: measures.confidence,
             front_signals: measures.front,
+            setup,
+            people: input.people,
         };
         (sample, events)
     }
+
+    /// Feeds a running calibration and ends it when its time is up: a baseline that passes
+    /// the rules replaces the current one, a refused one leaves it and says why.
+    fn calibration_frame(&mut self, t_ms: f64, frame: &BaselineFrame, events: &mut Vec<PostureEvent>) {
+        let Some(recorder) = &mut self.recorder else {
+            return;
+        };
+        recorder.builder().push_frame(frame);
+        if !recorder.is_done(t_ms) {
+            return;
+        }
+        let result = recorder.finish();
+        self.recorder = None;
+        events.extend(self.machine.calibrating(t_ms, false));
+        match result {
+            Ok(baseline) => {
+                self.learner = None;
+                self.adopt(t_ms, baseline.clone(), BaselineStatus::Calibrated, events);
+                events.push(PostureEvent::Calibrated { t_ms, baseline });
+            }
+            Err(refused) => {
+                tracing::warn!(%refused, "calibration kept no baseline");
+                events.push(PostureEvent::BaselineRefused {
+                    t_ms,
+                    reason: refused.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// Why `now` is outside the setup of `then`, if it is ([`SETUP_MAX_SHIFT`],
+/// [`SETUP_MAX_SCALE_RATIO`]).
+fn setup_shift(now: &SetupFeatures, then: &SetupFeatures) -> Option<String> {
+    let dx = now.shoulder_x - then.shoulder_x;
+    if dx.abs() > SETUP_MAX_SHIFT {
+        return Some(format!(
+            "your shoulders sit {:.0} % of the picture's width further {} than at the baseline",
+            dx.abs() * 100.0,
+            if dx > 0.0 { "right" } else { "left" }
+        ));
+    }
+    let dy = now.shoulder_y - then.shoulder_y;
+    if dy.abs() > SETUP_MAX_SHIFT {
+        return Some(format!(
+            "your shoulders sit {:.0} % of the picture's height {} than at the baseline",
+            dy.abs() * 100.0,
+            if dy > 0.0 { "lower" } else { "higher" }
+        ));
+    }
+    let (Some(a), Some(b)) = (now.scale, then.scale) else {
+        return None;
+    };
+    let ratio = a / b;
+    if ratio > SETUP_MAX_SCALE_RATIO || ratio < 1.0 / SETUP_MAX_SCALE_RATIO {
+        return Some(format!(
+            "you appear {:.0} % {} than at the baseline (the camera or the chair moved)",
+            (ratio - 1.0).abs() * 100.0,
+            if ratio > 1.0 { "larger" } else { "smaller" }
+        ));
+    }
+    None
 }
 
 #[cfg(test)]

@@ -17,10 +17,11 @@ use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, fron
 use crate::geometry::silhouette::{ContourRejected, SilhouetteC7, posterior_contour};
 use crate::geometry::uncertainty::{C7Source, CvaEvidence, cva_sd_deg};
 use crate::geometry::view::ViewClass;
-use crate::geometry::{Body, Keypoint, Unmeasurable, point_y_up};
+use crate::geometry::{Body, Keypoint, Unmeasurable, midpoint, point_y_up, visible};
 use crate::pose::segmentation::PersonMask;
 use crate::pose::{LandmarkIndex, Skeleton};
 
+use super::baseline::SetupFeatures;
 use super::{Metrics, View};
 
 impl From<Option<ViewClass>> for View {
@@ -95,6 +96,46 @@ pub fn front_world_from_skeleton(skeleton: &Skeleton) -> Option<FrontWorld> {
         .iter()
         .any(|q| q.coords.norm() > 0.0);
     any.then_some(world)
+}
+
+/// Where the person sits in a `width` × `height` frame and how large (for baselines and the
+/// stale-baseline check): the shoulder midpoint as fractions of the frame, and the shoulder
+/// width (front view) or the shoulder-to-hip length (side views) over the frame height.
+/// `None` when the shoulders are not visible or the frame is empty.
+pub fn setup_features(body: &Body, view: View, width: u32, height: u32) -> Option<SetupFeatures> {
+    let (w, h) = (f64::from(width), f64::from(height));
+    if w < 1.0 || h < 1.0 {
+        return None;
+    }
+    let seen = |k: Option<Keypoint>, name| visible(k, name).ok();
+    let (l, r) = (
+        seen(body.left_shoulder, "left shoulder"),
+        seen(body.right_shoulder, "right shoulder"),
+    );
+    let shoulder = match (l, r) {
+        (Some(l), Some(r)) => midpoint(l, r),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => return None,
+    };
+    let hips = match (
+        seen(body.left_hip, "left hip"),
+        seen(body.right_hip, "right hip"),
+    ) {
+        (Some(l), Some(r)) => Some(midpoint(l, r)),
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (None, None) => None,
+    };
+    let scale = match view {
+        View::Front => l.zip(r).map(|(l, r)| (l - r).norm() / h),
+        View::SideLeft | View::SideRight => hips.map(|hip| (shoulder - hip).norm() / h),
+        View::Oblique | View::Unknown => None,
+    };
+    // The y-up geometry frame has y = -row.
+    Some(SetupFeatures {
+        shoulder_x: shoulder.x / w,
+        shoulder_y: -shoulder.y / h,
+        scale: scale.filter(|s| s.is_finite() && *s > 0.0),
+    })
 }
 
 fn deg(r: Result<f64, Unmeasurable>) -> Option<f64> {

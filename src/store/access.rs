@@ -8,7 +8,7 @@ use crate::posture::{Baseline, Metric, MetricStats, PostureEvent};
 
 use super::aggregate::{MetricSecond, SecondRow};
 use super::rows::{
-    EventRow, NewSession, SessionId, SessionInfo, StoredBaseline, event_kind, event_time_ms,
+    EventRow, NewSession, SessionId, SessionInfo, StoredBaseline,
     parse_state, parse_view,
 };
 use super::{Store, StoreError};
@@ -133,8 +133,8 @@ impl Store {
                     .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
                 insert_event.execute(params![
                     session.0,
-                    event_time_ms(event),
-                    event_kind(event),
+                    event.t_ms(),
+                    event.kind(),
                     detail
                 ])?;
             }

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use crate::pipeline::{Analysed, Control, SourceStatus, Update};
-use crate::posture::{Baseline, PostureEvent, PostureState, View};
+use crate::posture::{Baseline, BaselineStatus, PostureEvent, PostureState, View};
 
 use super::calibration::Calibration;
 use super::problem::Problem;
@@ -59,10 +59,16 @@ pub struct UiState {
     pub alert_count: u32,
     /// End of the current snooze (source time, milliseconds).
     pub snoozed_until_ms: Option<f64>,
-    /// The newest baseline from a calibration.
+    /// The baseline the frames are judged against (calibrated or learned).
     pub baseline: Option<Baseline>,
+    /// What the call is measured against (learning, learned, calibrated, setup changed).
+    pub baseline_status: BaselineStatus,
+    /// Why the setup counted as changed, while the status says so.
+    pub setup_note: Option<String>,
     /// The calibration flow.
     pub calibration: Calibration,
+    /// Why the last calibration was refused (shown until the next one starts).
+    pub calibration_refused: Option<String>,
     /// Source time (ms) at which the current posture state began.
     pub state_since_ms: Option<f64>,
     /// Plot history, oldest first.
@@ -81,7 +87,10 @@ impl Default for UiState {
             alert_count: 0,
             snoozed_until_ms: None,
             baseline: None,
+            baseline_status: BaselineStatus::None,
+            setup_note: None,
             calibration: Calibration::Idle,
+            calibration_refused: None,
             state_since_ms: None,
             history: VecDeque::new(),
             outbox: Vec::new(),
@@ -157,7 +166,21 @@ impl UiState {
             }
             PostureEvent::Calibrated { baseline, .. } => {
                 self.calibration.finish();
+                self.calibration_refused = None;
                 self.baseline = Some(baseline);
+            }
+            PostureEvent::Learned { baseline, .. } => self.baseline = Some(baseline),
+            PostureEvent::BaselineRefused { reason, .. } => {
+                self.calibration.refuse();
+                self.calibration_refused = Some(reason);
+            }
+            PostureEvent::Baseline { status, reason, .. } => {
+                self.baseline_status = status;
+                if status == BaselineStatus::SetupChanged {
+                    // The judge set the stale baseline aside.
+                    self.baseline = None;
+                }
+                self.setup_note = reason;
             }
         }
     }
