@@ -226,7 +226,10 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
             format!("{t_s:8.2} s  calibrated: {}", baseline_summary(baseline))
         }
         PostureEvent::Learned { baseline, .. } => {
-            format!("{t_s:8.2} s  baseline learned: {}", baseline_summary(baseline))
+            format!(
+                "{t_s:8.2} s  baseline learned: {}",
+                baseline_summary(baseline)
+            )
         }
         PostureEvent::BaselineRefused { reason, .. } => {
             format!("{t_s:8.2} s  calibration refused: {reason}")

@@ -146,9 +146,8 @@ pub fn recount_people(
         *last_count_ms = Some(frame.t_ms);
         return Ok(estimate.people_detected);
     }
-    let due = last_count_ms.is_none_or(|last| {
-        frame.t_ms - last >= PEOPLE_RECOUNT_MS || frame.t_ms < last
-    });
+    let due = last_count_ms
+        .is_none_or(|last| frame.t_ms - last >= PEOPLE_RECOUNT_MS || frame.t_ms < last);
     if judge.is_building_baseline() && estimate.skeleton.is_some() && due {
         *last_count_ms = Some(frame.t_ms);
         return Ok(engine.count_people(frame)?);

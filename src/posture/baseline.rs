@@ -756,7 +756,8 @@ impl BaselineBuilder {
         let rules = &self.rules;
         let in_views: u32 = self.views.iter().map(|v| v.frames).sum();
         let with_person = in_views + self.oblique;
-        let crowded_share = f64::from(self.crowded) / f64::from((with_person + self.crowded).max(1));
+        let crowded_share =
+            f64::from(self.crowded) / f64::from((with_person + self.crowded).max(1));
         if self.crowded > 0 && (in_views == 0 || crowded_share > rules.max_crowded_share) {
             return Err(BaselineRefused::MoreThanOnePerson {
                 crowded: self.crowded,
@@ -905,24 +906,52 @@ mod tests {
 
     #[test]
     fn baseline_uses_the_dominant_view_only() -> Result<(), BaselineRefused> {
-        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 3 });
-        for value in [50.0, 52.0, 54.0] {
+        let mut builder = BaselineBuilder::new(BaselineRules {
+            min_frames: 3,
+            ..BaselineRules::default()
+        });
+        for value in [50.0, 52.0, 54.0, 50.0, 52.0, 54.0, 50.0, 52.0, 54.0] {
             builder.push(View::SideLeft, &cva(value), None);
         }
         builder.push(View::SideRight, &cva(10.0), None);
         builder.push(View::Oblique, &cva(0.0), None);
         let baseline = builder.finish()?;
-        assert_eq!(builder.frames(), 5);
+        assert_eq!(builder.frames(), 11);
         assert_eq!(baseline.view, View::SideLeft);
         let stats = baseline.metrics[&Metric::Cva];
-        assert_eq!((stats.mean, stats.sd, stats.n), (52.0, 2.0, 3));
+        assert_eq!((stats.mean, stats.n), (52.0, 9));
+        assert!(
+            (stats.sd - 1.732_050_807_568_877_2).abs() < 1e-12,
+            "{stats:?}"
+        );
         assert!(baseline.front_features().is_none());
+        // A person who turns: 9 of 15 frames in the side-left view is below the 80 % rule.
+        for _ in 0..4 {
+            builder.push(View::SideRight, &cva(48.0), None);
+        }
+        let refused = builder.finish().expect_err("turned");
+        assert!(
+            matches!(
+                refused,
+                BaselineRefused::ViewChanged {
+                    view: View::SideLeft,
+                    in_view: 9,
+                    frames: 15,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("you turned"), "{refused}");
         Ok(())
     }
 
     #[test]
     fn the_relative_index_is_left_out_and_front_signals_kept() -> Result<(), BaselineRefused> {
-        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 1 });
+        let mut builder = BaselineBuilder::new(BaselineRules {
+            min_frames: 1,
+            ..BaselineRules::default()
+        });
         let metrics = Metrics {
             shoulder_tilt_deg: Some(1.5),
             forward_head_index: Some(12.0),
@@ -968,7 +997,10 @@ mod tests {
 
     #[test]
     fn away_samples_are_left_out() {
-        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 1 });
+        let mut builder = BaselineBuilder::new(BaselineRules {
+            min_frames: 1,
+            ..BaselineRules::default()
+        });
         let sample = PostureSample {
             view: View::SideLeft,
             metrics: cva(50.0),
@@ -995,6 +1027,7 @@ mod tests {
             view: View::Front,
             metrics: [(Metric::HeadTilt, stats)].into(),
             front: [(FrontSignal::HeadScale, stats)].into(),
+            ..Baseline::default()
         };
         let json = serde_json::to_string(&baseline)?;
         assert_eq!(

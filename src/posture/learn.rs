@@ -211,7 +211,13 @@ mod tests {
     fn restless_or_clearly_forward_stretches_never_pass() {
         let mut learner = Learner::new(&config());
         // Moving between 30° and 50° every frame: spread 10°, above the 5° bound.
-        let restless = |t: f64| if (t * 2.0) as i64 % 2 == 0 { 30.0 } else { 50.0 };
+        let restless = |t: f64| {
+            if (t * 2.0) as i64 % 2 == 0 {
+                30.0
+            } else {
+                50.0
+            }
+        };
         assert!(feed(&mut learner, 0.0, 40.0, restless).is_none());
         // Clearly forward but steady.
         assert!(feed(&mut learner, 40.0, 100.0, |_| 18.0).is_none());

@@ -30,6 +30,4 @@ pub use baseline::{
 pub use config::PostureConfig;
 pub use judge::{JudgeInput, PostureJudge};
 pub use metric::{CVA_MDC_DEG, Direction, Metric, PublishedMdc, Reference, Trend, Unit, ValidIn};
-pub use sample::{
-    BaselineStatus, Call, Metrics, PostureEvent, PostureSample, PostureState, View,
-};
+pub use sample::{BaselineStatus, Call, Metrics, PostureEvent, PostureSample, PostureState, View};

@@ -311,6 +311,7 @@ mod tests {
             ]
             .into(),
             front: BTreeMap::new(),
+            setup: BTreeMap::new(),
         };
         let follow: BTreeMap<Metric, MetricStats> = [
             (
