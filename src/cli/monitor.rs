@@ -234,6 +234,7 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
         PostureEvent::BaselineRefused { reason, .. } => {
             format!("{t_s:8.2} s  calibration refused: {reason}")
         }
+        PostureEvent::Uncertain { reason, .. } => format!("{t_s:8.2} s  uncertain: {reason}"),
         PostureEvent::Baseline { status, reason, .. } => match reason {
             Some(reason) => format!("{t_s:8.2} s  {}: {reason}", status.describe()),
             None => format!("{t_s:8.2} s  {}", status.describe()),

@@ -74,6 +74,16 @@ impl BlazePoseAnalyser {
         })
     }
 
+    /// An analyser of an engine and a judge set up by the caller (a baseline, independent
+    /// photos): `plumbline measure` and `plumbline baseline` run frames through it directly.
+    pub fn from_parts(engine: PoseEngine, judge: PostureJudge) -> Self {
+        Self {
+            engine,
+            judge,
+            last_count_ms: None,
+        }
+    }
+
     /// The judge (baseline, exposure, configuration).
     pub fn judge(&self) -> &PostureJudge {
         &self.judge

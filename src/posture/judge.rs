@@ -45,6 +45,10 @@ pub const SETUP_MAX_SHIFT: f64 = 0.25;
 /// factor (either way) from the baseline's.
 pub const SETUP_MAX_SCALE_RATIO: f64 = 1.4;
 
+/// An uncertain call that lasts this long (seconds of frames with a person) is reported once
+/// with a [`PostureEvent::Uncertain`] that invites a calibration.
+pub const UNCERTAIN_NOTICE_S: f64 = 10.0;
+
 /// One frame for the judge.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct JudgeInput<'a> {
@@ -80,6 +84,9 @@ pub struct PostureJudge {
     independent: bool,
     /// Time (decaying) the frames have been outside the baseline's setup.
     setup_out_ms: f64,
+    /// Time of the current uncertain stretch, and whether it was reported.
+    uncertain_ms: f64,
+    uncertain_told: bool,
     /// Events caused between frames (a baseline set from outside), sent with the next frame.
     pending: Vec<PostureEvent>,
     started: bool,
@@ -109,6 +116,8 @@ impl PostureJudge {
             status: BaselineStatus::None,
             independent: false,
             setup_out_ms: 0.0,
+            uncertain_ms: 0.0,
+            uncertain_told: false,
             pending: Vec::new(),
             started: false,
             exposure: ExposureMeter::new(),
@@ -452,6 +461,7 @@ impl PostureJudge {
                 other => events.push(other),
             }
         }
+        self.notice_uncertain(t_ms, dt, call, &measures, view, &mut events);
         let state = self.machine.state();
         let forward_head = match call {
             Some(Call::Forward) => Some(true),
@@ -474,6 +484,10 @@ impl PostureJudge {
             call,
             baseline: self.status,
             cva_sd_deg: measures.cva_sd_deg,
+            cva_unsure: metrics.cva_deg.is_some()
+                && measures
+                    .cva_sd_deg
+                    .is_some_and(|sd| sd > self.config.cva_max_sd_deg),
             rula_neck: metrics.neck_flexion_deg.map(|n| neck_score(n, tol)),
             rula_trunk: metrics
                 .trunk_inclination_deg
@@ -485,6 +499,52 @@ impl PostureJudge {
             people: input.people,
         };
         (sample, events)
+    }
+
+    /// Reports an uncertain stretch once it has lasted [`UNCERTAIN_NOTICE_S`].
+    fn notice_uncertain(
+        &mut self,
+        t_ms: f64,
+        dt: f64,
+        call: Option<Call>,
+        measures: &FrameMeasures,
+        view: View,
+        events: &mut Vec<PostureEvent>,
+    ) {
+        match call {
+            Some(Call::Forward | Call::Upright) => {
+                self.uncertain_ms = 0.0;
+                self.uncertain_told = false;
+                return;
+            }
+            None => return,
+            Some(Call::Uncertain) => self.uncertain_ms += dt,
+        }
+        if self.uncertain_told || self.uncertain_ms < UNCERTAIN_NOTICE_S * 1000.0 {
+            return;
+        }
+        self.uncertain_told = true;
+        let c = &self.config;
+        let reason = match (measures.metrics.cva_deg, measures.cva_sd_deg) {
+            (Some(_), Some(sd)) if sd > c.cva_max_sd_deg => format!(
+                "the CVA is too unsure to judge (± {sd:.0}°, more than {:.0}°): sit side-on to                  the camera, head and shoulders in view and well lit",
+                c.cva_max_sd_deg
+            ),
+            (Some(cva), _) => format!(
+                "posture uncertain without a personal baseline: CVA {cva:.0}° lies between                  clearly forward (below {:.0}°) and clearly upright (above {:.0}°); calibrate                  sitting upright{}",
+                c.cva_forward_below_deg,
+                c.cva_upright_above_deg,
+                if self.learner.is_some() {
+                    ", or stay a few minutes while plumbline learns your baseline"
+                } else {
+                    ""
+                }
+            ),
+            (None, _) if view == View::Front => "a front view is judged against your own                  baseline: calibrate facing the camera, sitting upright"
+                .to_owned(),
+            (None, _) => "posture uncertain: calibrate sitting upright".to_owned(),
+        };
+        events.push(PostureEvent::Uncertain { t_ms, reason });
     }
 
     /// Feeds a running calibration and ends it when its time is up: a baseline that passes
@@ -652,12 +712,35 @@ mod tests {
                 assert!(s.rula_neck.is_some() && s.rula_trunk.is_some());
             }
         }
-        let (s, _) = judge.update(20, t, Some(&side(-30.0)));
+        // 2 s of uncertain frames are not yet worth a word.
+        assert!(
+            !all.iter()
+                .any(|e| matches!(e, PostureEvent::Uncertain { .. }))
+        );
+        let (_, e) = run(&mut judge, &mut t, 100, &side(0.0), None);
+        let reasons: Vec<_> = e
+            .iter()
+            .filter_map(|e| match e {
+                PostureEvent::Uncertain { t_ms, reason } => Some((*t_ms, reason.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reasons.len(), 1, "once per stretch: {e:?}");
+        assert!((11_900.0..=12_100.0).contains(&reasons[0].0), "{reasons:?}");
+        assert!(
+            reasons[0].1.contains(
+                "CVA 52° lies between clearly forward (below 25°) and clearly \
+                                  upright (above 53°); calibrate"
+            ),
+            "{reasons:?}"
+        );
+        assert_eq!(alerts(&e), 0);
+        let (s, _) = judge.update(120, t, Some(&side(-30.0)));
         t += 100.0;
         assert!(s.metrics.cva_deg.is_some_and(|c| c > 53.0), "{s:?}");
         assert_eq!((s.call, s.forward_head), (Some(Call::Upright), Some(false)));
         let mut alert = None;
-        for seq in 21..100 {
+        for seq in 121..200 {
             let (s, e) = judge.update(seq, t, Some(&side(160.0)));
             assert_eq!(s.call, Some(Call::Forward), "{s:?}");
             assert_eq!(s.forward_head, Some(true), "{s:?}");
@@ -668,10 +751,10 @@ mod tests {
             t += 100.0;
         }
         let alert = alert.expect("an alert after the onset delay");
-        assert!((7_000.0..=7_200.0).contains(&alert), "alert at {alert}");
+        assert!((17_000.0..=17_200.0).contains(&alert), "alert at {alert}");
         assert_eq!(judge.exposure().total().alerts, 1);
         // Nobody there: away.
-        for seq in 100..130 {
+        for seq in 200..230 {
             judge.update(seq, t, None);
             t += 100.0;
         }
@@ -682,7 +765,7 @@ mod tests {
                 ..
             }
         )));
-        let (s, _) = judge.update(130, t, None);
+        let (s, _) = judge.update(230, t, None);
         assert_eq!(s.state, PostureState::Away);
         assert_eq!(s.view, View::Unknown);
         assert_eq!(s.call, None);
@@ -698,9 +781,17 @@ mod tests {
         judge.config_mut().cva_max_sd_deg = PostureConfig::default().cva_max_sd_deg;
         let mut t = 0.0;
         let (samples, events) = run(&mut judge, &mut t, 200, &side(160.0), None);
+        assert!(
+            events.iter().any(|e| matches!(
+                e,
+                PostureEvent::Uncertain { reason, .. } if reason.contains("too unsure")
+            )),
+            "{events:?}"
+        );
         let last = samples.last().expect("samples");
         assert!(last.metrics.cva_deg.is_some_and(|c| c < 25.0), "{last:?}");
         assert!(last.cva_sd_deg.is_some_and(|sd| sd > 10.0), "{last:?}");
+        assert!(last.cva_unsure);
         // After the view hysteresis every frame is uncertain.
         assert!(samples[0].call.is_none(), "view not yet settled");
         assert!(

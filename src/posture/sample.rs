@@ -255,6 +255,10 @@ pub struct PostureSample {
     /// The ± of the CVA (one SD of its error on people the model never saw, degrees);
     /// `None` without a CVA.
     pub cva_sd_deg: Option<f64>,
+    /// The CVA's ± is above `PostureConfig::cva_max_sd_deg`: it is shown greyed, the call is
+    /// uncertain and no alert comes from it.
+    #[serde(default)]
+    pub cva_unsure: bool,
     /// RULA neck score 1-4 (side view only).
     pub rula_neck: Option<u8>,
     /// RULA trunk score 1-4 (side view only).
@@ -340,11 +344,21 @@ pub enum PostureEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// The forward-head call has been uncertain for a while (no baseline and a CVA between
+    /// the absolute bands, a front view without a front baseline, or a CVA too unsure to
+    /// judge): no alert comes from it; `reason` says why and invites a calibration. Sent once
+    /// per uncertain stretch.
+    Uncertain {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// Why, in words for the user, with what to do.
+        reason: String,
+    },
 }
 
 impl PostureEvent {
     /// Every event kind's stored name, in declaration order.
-    pub const KINDS: [&'static str; 7] = [
+    pub const KINDS: [&'static str; 8] = [
         "state",
         "alert",
         "snoozed",
@@ -352,6 +366,7 @@ impl PostureEvent {
         "learned",
         "baseline_refused",
         "baseline",
+        "uncertain",
     ];
 
     /// The stored name of the event's kind (its serde tag).
@@ -364,6 +379,7 @@ impl PostureEvent {
             Self::Learned { .. } => "learned",
             Self::BaselineRefused { .. } => "baseline_refused",
             Self::Baseline { .. } => "baseline",
+            Self::Uncertain { .. } => "uncertain",
         }
     }
 
@@ -376,7 +392,8 @@ impl PostureEvent {
             | Self::Calibrated { t_ms, .. }
             | Self::Learned { t_ms, .. }
             | Self::BaselineRefused { t_ms, .. }
-            | Self::Baseline { t_ms, .. } => *t_ms,
+            | Self::Baseline { t_ms, .. }
+            | Self::Uncertain { t_ms, .. } => *t_ms,
         }
     }
 }

@@ -121,7 +121,8 @@ pub fn write_events_csv(out: &mut dyn Write, events: &[EventRow]) -> std::io::Re
             PostureEvent::Snoozed { until_ms, .. } => ("", "", None, None, Some(*until_ms)),
             PostureEvent::Calibrated { .. }
             | PostureEvent::Learned { .. }
-            | PostureEvent::BaselineRefused { .. } => ("", "", None, None, None),
+            | PostureEvent::BaselineRefused { .. }
+            | PostureEvent::Uncertain { .. } => ("", "", None, None, None),
         };
         let detail = serde_json::to_string(&row.event).map_err(std::io::Error::other)?;
         writeln!(
