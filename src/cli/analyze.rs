@@ -41,7 +41,7 @@ impl ModelChoice {
         }
     }
 
-    fn pose_model(self) -> crate::pose::ModelChoice {
+    pub(super) fn pose_model(self) -> crate::pose::ModelChoice {
         match self {
             ModelChoice::Lite => crate::pose::ModelChoice::Lite,
             ModelChoice::Full => crate::pose::ModelChoice::Full,
@@ -214,7 +214,7 @@ fn analyse_one(
     let bar = progress_bar(label, started.duration_s);
     // The writer thread gets its own connection; WAL lets both work on the file.
     let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
-    let analysed = record(&started.updates, &writer, &bar, None, &mut Vec::new());
+    let analysed = record(&started.updates, Some(&writer), &bar, None, &mut Vec::new());
     bar.finish_and_clear();
     drop(started);
     let (_, report) = writer.finish()?;
@@ -223,11 +223,12 @@ fn analyse_one(
     Ok((session, analysed?))
 }
 
-/// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
-/// has passed since the first analysed frame); keeps the samples in `kept`.
+/// Moves every update into the writer (when there is one) until the pipeline ends (or
+/// `limit_ms` of source time has passed since the first analysed frame); keeps the samples in
+/// `kept`.
 pub(super) fn record(
     updates: &Receiver<Update>,
-    writer: &StoreWriter,
+    writer: Option<&StoreWriter>,
     bar: &ProgressBar,
     limit_ms: Option<f64>,
     kept: &mut Vec<PostureSample>,
@@ -242,7 +243,9 @@ pub(super) fn record(
                 break;
             }
         }
-        crate::pipeline::recorder::send_update(writer, &update)?;
+        if let Some(writer) = writer {
+            crate::pipeline::recorder::send_update(writer, &update)?;
+        }
         match update {
             Update::Analysed(analysed_frame) => {
                 let sample = &analysed_frame.sample;

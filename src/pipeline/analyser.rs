@@ -142,9 +142,10 @@ impl Analyser for BlazePoseAnalyser {
     }
 }
 
-/// The people in `frame`: the estimate's count, refreshed by a detector run at most every
-/// [`PEOPLE_RECOUNT_MS`] while the judge builds a baseline and the detector did not run on
-/// this frame anyway.
+/// The people in `frame`: while the judge builds a baseline, a detector count
+/// ([`PoseEngine::count_people`], which also sees people scoring below the tracking threshold)
+/// at most every [`PEOPLE_RECOUNT_MS`] of source time, and for every still photo (all at
+/// t = 0); otherwise the estimate's own count.
 pub fn recount_people(
     engine: &mut PoseEngine,
     judge: &PostureJudge,
@@ -152,12 +153,8 @@ pub fn recount_people(
     estimate: &PoseEstimate,
     last_count_ms: &mut Option<f64>,
 ) -> anyhow::Result<usize> {
-    if estimate.detector_ran {
-        *last_count_ms = Some(frame.t_ms);
-        return Ok(estimate.people_detected);
-    }
     let due = last_count_ms
-        .is_none_or(|last| frame.t_ms - last >= PEOPLE_RECOUNT_MS || frame.t_ms < last);
+        .is_none_or(|last| frame.t_ms - last >= PEOPLE_RECOUNT_MS || frame.t_ms <= last);
     if judge.is_building_baseline() && estimate.skeleton.is_some() && due {
         *last_count_ms = Some(frame.t_ms);
         return Ok(engine.count_people(frame)?);

@@ -82,6 +82,8 @@ pub struct PostureJudge {
     status: BaselineStatus,
     /// Frames are unrelated photos: no learning, no setup check.
     independent: bool,
+    /// Every frame goes into a baseline built outside the judge.
+    for_baseline: bool,
     /// Time (decaying) the frames have been outside the baseline's setup.
     setup_out_ms: f64,
     /// Time of the current uncertain stretch, and whether it was reported.
@@ -115,6 +117,7 @@ impl PostureJudge {
             learner,
             status: BaselineStatus::None,
             independent: false,
+            for_baseline: false,
             setup_out_ms: 0.0,
             uncertain_ms: 0.0,
             uncertain_told: false,
@@ -173,7 +176,16 @@ impl PostureJudge {
     /// Whether a baseline is being built (a calibration or the automatic one): the pose
     /// engine should then keep counting the people in the picture.
     pub fn is_building_baseline(&self) -> bool {
-        self.recorder.is_some() || self.learner.is_some()
+        self.recorder.is_some() || self.learner.is_some() || self.for_baseline
+    }
+
+    /// The same judge for frames that all go into a baseline outside it (`plumbline
+    /// baseline`): [`is_building_baseline`](Self::is_building_baseline) stays true, so the
+    /// people in every frame are counted.
+    #[must_use]
+    pub fn for_baseline(mut self) -> Self {
+        self.for_baseline = true;
+        self
     }
 
     /// The configuration.
