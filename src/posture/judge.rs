@@ -68,6 +68,13 @@ pub struct JudgeInput<'a> {
     pub people: Option<usize>,
 }
 
+/// How long the call has been uncertain, and whether that was reported.
+#[derive(Clone, Copy, Debug, Default)]
+struct UncertainStretch {
+    ms: f64,
+    told: bool,
+}
+
 /// Judges posture frame by frame.
 #[derive(Clone, Debug)]
 pub struct PostureJudge {
@@ -86,9 +93,8 @@ pub struct PostureJudge {
     for_baseline: bool,
     /// Time (decaying) the frames have been outside the baseline's setup.
     setup_out_ms: f64,
-    /// Time of the current uncertain stretch, and whether it was reported.
-    uncertain_ms: f64,
-    uncertain_told: bool,
+    /// The current uncertain stretch.
+    uncertain: UncertainStretch,
     /// Events caused between frames (a baseline set from outside), sent with the next frame.
     pending: Vec<PostureEvent>,
     started: bool,
@@ -119,8 +125,7 @@ impl PostureJudge {
             independent: false,
             for_baseline: false,
             setup_out_ms: 0.0,
-            uncertain_ms: 0.0,
-            uncertain_told: false,
+            uncertain: UncertainStretch::default(),
             pending: Vec::new(),
             started: false,
             exposure: ExposureMeter::new(),
@@ -525,17 +530,16 @@ impl PostureJudge {
     ) {
         match call {
             Some(Call::Forward | Call::Upright) => {
-                self.uncertain_ms = 0.0;
-                self.uncertain_told = false;
+                self.uncertain = UncertainStretch::default();
                 return;
             }
             None => return,
-            Some(Call::Uncertain) => self.uncertain_ms += dt,
+            Some(Call::Uncertain) => self.uncertain.ms += dt,
         }
-        if self.uncertain_told || self.uncertain_ms < UNCERTAIN_NOTICE_S * 1000.0 {
+        if self.uncertain.told || self.uncertain.ms < UNCERTAIN_NOTICE_S * 1000.0 {
             return;
         }
-        self.uncertain_told = true;
+        self.uncertain.told = true;
         let c = &self.config;
         let reason = match (measures.metrics.cva_deg, measures.cva_sd_deg) {
             (Some(_), Some(sd)) if sd > c.cva_max_sd_deg => format!(
