@@ -5,7 +5,6 @@
 //! forward head; and the front clip, where the woman talks without moving her head forward.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use image::RgbImage;
 use plumbline::capture::{self, Frame, Pacing, SourceSpec};
@@ -18,21 +17,7 @@ use plumbline::posture::metrics::{body_from_skeleton, front_world_from_skeleton}
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The project's shared media folder: `../shared/media` beside the clone (CI), or beside the
-/// worktree folder (`../../shared/media`, the team's layout).
-pub(super) fn shared_media() -> Result<PathBuf, String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for up in ["../shared/media", "../../shared/media"] {
-        let dir = root.join(up);
-        if dir.is_dir() {
-            return Ok(dir);
-        }
-    }
-    Err(format!(
-        "no shared media beside {}: put ../shared/media next to the clone",
-        root.display()
-    ))
-}
+use crate::shared_media;
 
 fn engine(mode: Mode) -> PoseEngine {
     let dir = models::models_dir(None).expect("models folder of the source tree");
