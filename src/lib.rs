@@ -23,6 +23,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod desktop;
 pub mod geometry;
 pub mod models;
 pub mod pipeline;

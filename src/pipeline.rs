@@ -50,6 +50,9 @@ pub const DEFAULT_MONITOR_FPS: f64 = 2.0;
 /// Default analysis rate while the posture is at risk (the onset timer runs).
 pub const DEFAULT_AT_RISK_FPS: f64 = 4.0;
 
+/// How often a camera that another program uses is tried again (quietly).
+pub const CAMERA_BUSY_RETRY: Duration = Duration::from_secs(30);
+
 /// How often blocked threads look at the stop flag.
 const STOP_POLL: Duration = Duration::from_millis(100);
 
@@ -80,10 +83,36 @@ pub enum SourceStatus {
         /// Why it was lost.
         reason: String,
     },
+    /// The source is closed on purpose (the camera light is off) until it is resumed or,
+    /// for a busy camera, until it can be opened again.
+    Paused(PauseReason),
     /// The source ended (end of file or folder).
     Ended,
     /// The source cannot be used; the text says what to do.
     Failed(String),
+}
+
+/// Why the source is closed while the pipeline runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PauseReason {
+    /// The user paused monitoring (tray menu, window).
+    User,
+    /// The screen is locked.
+    ScreenLocked,
+    /// Another program uses the camera (`EBUSY`, a video call); retried every
+    /// [`CAMERA_BUSY_RETRY`].
+    CameraInUse,
+}
+
+impl PauseReason {
+    /// A short text for status lines and the tray ("paused: camera in use").
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::User => "paused",
+            Self::ScreenLocked => "paused: screen locked",
+            Self::CameraInUse => "paused: camera in use",
+        }
+    }
 }
 
 /// What the pipeline tells its consumers (window, headless printer).
@@ -118,6 +147,10 @@ pub enum Control {
     SetOnsetDelay(f64),
     /// Change the analysis rate (frames per second).
     SetRate(f64),
+    /// Stop analysing and close the source (a camera is released: its light goes off).
+    PauseSource(PauseReason),
+    /// Reopen the source after [`Control::PauseSource`].
+    ResumeSource,
 }
 
 /// How frames travel from the capture thread to the pose thread.
@@ -207,6 +240,26 @@ impl SharedInterval {
     }
 }
 
+/// The pause asked of the capture thread (`None`: run), set by the pose thread's controls.
+#[derive(Clone, Debug, Default)]
+struct SharedPause(Arc<std::sync::Mutex<Option<PauseReason>>>);
+
+impl SharedPause {
+    fn get(&self) -> Option<PauseReason> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set(&self, reason: Option<PauseReason>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = reason;
+    }
+}
+
 /// A flag that asks every worker to stop; cheap to clone into a Ctrl-C handler.
 #[derive(Clone, Debug, Default)]
 pub struct StopFlag(Arc<AtomicBool>);
@@ -253,6 +306,7 @@ impl Pipeline {
     pub fn start(config: PipelineConfig) -> anyhow::Result<(Self, Receiver<Update>)> {
         let stop = StopFlag::default();
         let interval = SharedInterval::default();
+        let pause = SharedPause::default();
         interval.set_ms(config.rate.interval_ms(PostureState::Upright));
         let (updates_tx, updates_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
         let (controls_tx, controls_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
@@ -270,6 +324,7 @@ impl Pipeline {
             updates: updates_tx.clone(),
             rate: config.rate,
             interval: interval.clone(),
+            pause: pause.clone(),
             stop: stop.clone(),
             on_update: config.on_update,
         };
@@ -281,11 +336,16 @@ impl Pipeline {
             frames: frames_tx,
             updates: updates_tx,
             interval,
+            pause,
+            busy_retry: CAMERA_BUSY_RETRY,
             stop,
         };
         let (spec, pacing) = (config.source, config.pacing);
         pipeline.spawn("capture", move || {
-            capture.run(&spec, pacing, &source_ready_tx);
+            capture.run(
+                &mut || crate::capture::open(&spec, pacing),
+                &source_ready_tx,
+            );
         })?;
 
         // Both threads report once; a closed channel means the thread died before reporting.

@@ -255,12 +255,29 @@ pub fn list_cameras() -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// Whether a driver message reports `EBUSY` (another program streams from the camera). The
+/// drivers give text only (nokhwa wraps the V4L2 `io::Error` in a string), so the errno's
+/// text is matched here, at the one place that turns driver text into a [`CaptureError`].
+pub fn is_busy_message(reason: &str) -> bool {
+    const ERRNO: &str = "os error 16";
+    let errno = reason
+        .match_indices(ERRNO)
+        .any(|(at, _)| !reason[at + ERRNO.len()..].starts_with(|c: char| c.is_ascii_digit()));
+    errno || reason.contains("Device or resource busy")
+}
+
 /// Opens the camera `spec` names with default backoff, or says clearly why not.
 pub fn open_camera(
     spec: &CameraSpec,
 ) -> Result<CameraSource<NokhwaDriver, MonotonicClock>, CaptureError> {
     let driver = NokhwaDriver { spec: spec.clone() };
     CameraSource::start(driver, MonotonicClock::default(), Backoff::default()).map_err(|reason| {
+        if is_busy_message(&reason) {
+            return CaptureError::CameraBusy {
+                index: spec.index,
+                reason,
+            };
+        }
         match list_cameras() {
             Ok(found) if found.is_empty() => CaptureError::NoCamera {
                 index: spec.index,
@@ -294,6 +311,16 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
+
+    #[test]
+    fn ebusy_is_recognised_in_driver_text() {
+        assert!(is_busy_message(
+            "Could not open device: Device or resource busy (os error 16)"
+        ));
+        assert!(is_busy_message("VIDIOC_STREAMON: os error 16"));
+        assert!(!is_busy_message("No such file or directory (os error 2)"));
+        assert!(!is_busy_message("os error 160"));
+    }
 
     /// Milliseconds between frames of the scripted camera.
     const FRAME_MS: f64 = 33.0;

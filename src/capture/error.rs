@@ -49,6 +49,18 @@ pub enum CaptureError {
         reason: String,
     },
 
+    /// The camera exists but another program is using it (a video call): `EBUSY`. Not an
+    /// error screen: the monitor pauses and retries quietly.
+    #[error(
+        "camera {index} is in use by another program ({reason}); plumbline pauses and tries again every 30 s"
+    )]
+    CameraBusy {
+        /// The device index.
+        index: u32,
+        /// The driver's message.
+        reason: String,
+    },
+
     /// The camera was lost and every retry failed.
     #[error(
         "camera lost and not back after {attempts} retries ({reason}); reconnect it and restart"
@@ -151,6 +163,11 @@ impl CaptureError {
     /// Every other error ends the source.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Reconnecting { .. })
+    }
+
+    /// Whether the camera is busy in another program (retry later, quietly).
+    pub fn is_camera_busy(&self) -> bool {
+        matches!(self, Self::CameraBusy { .. })
     }
 
     /// Wraps an FFmpeg error with what was being done.

@@ -100,3 +100,17 @@ fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_autostart_command_line_starts_in_the_background() {
+        let args = std::iter::once("plumbline")
+            .chain(crate::desktop::autostart::AUTOSTART_ARGS.split_whitespace());
+        let cli = Cli::try_parse_from(args).expect("the autostart entry's arguments parse");
+        assert!(cli.window.background);
+        assert!(cli.command.is_none(), "the window, not a subcommand");
+    }
+}

@@ -66,6 +66,11 @@ pub struct Args {
     /// Subject code to file the session under (headless; the window uses its setting).
     #[arg(long, value_name = "ID")]
     pub subject: Option<String>,
+
+    /// Headless: also use the desktop (tray icon, desktop notifications, pause while the
+    /// screen is locked), as the window always does.
+    #[arg(long)]
+    pub desktop: bool,
 }
 
 /// Runs the command.
@@ -149,7 +154,21 @@ fn run_headless(
     }
     let mut out = std::io::stdout().lock();
     let mut failure = None;
-    for update in &updates {
+    let mut desk = args.desktop.then(|| {
+        crate::desktop::DesktopLink::connect(
+            crate::desktop::CompanionConfig::default(),
+            Box::new(|| {}),
+        )
+    });
+    let calibration_s = PostureConfig::default().calibration_s;
+    let stop = pipeline.stop_flag();
+    let mut react = |reaction: crate::desktop::Reaction| {
+        apply_headless(&pipeline, &stop, reaction, calibration_s);
+    };
+    while let Some(update) = match &mut desk {
+        Some(desk) => desk.next_update(&updates, &mut react),
+        None => updates.recv().ok(),
+    } {
         recorder.record(&update);
         if let Some(message) = recorder.take_message() {
             eprintln!("{message}");
@@ -168,6 +187,7 @@ fn run_headless(
                 retry_in_s,
                 reason,
             }) => eprintln!("camera lost ({reason}); retry {attempt} in {retry_in_s:.1} s"),
+            Update::Source(SourceStatus::Paused(reason)) => eprintln!("{}", reason.text()),
             Update::Source(status) => tracing::info!("source: {status:?}"),
             Update::Analysed(_) => {}
         }
@@ -190,6 +210,32 @@ fn run_headless(
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Carries out what the desktop asked for, without a window.
+fn apply_headless(
+    pipeline: &Pipeline,
+    stop: &crate::pipeline::StopFlag,
+    reaction: crate::desktop::Reaction,
+    calibration_s: f64,
+) {
+    let mut controls = reaction.controls;
+    if reaction.calibrate {
+        controls.push(crate::pipeline::Control::Calibrate {
+            seconds: calibration_s,
+        });
+    }
+    for control in controls {
+        if let Err(err) = pipeline.control(control) {
+            tracing::warn!("{err:#}");
+        }
+    }
+    if reaction.open_window {
+        tracing::info!("there is no window in headless mode; start `plumbline` for one");
+    }
+    if reaction.quit {
+        stop.stop();
+    }
 }
 
 /// A JSON output line: the source time first, then the event's own fields.

@@ -21,6 +21,11 @@ pub struct Args {
     )]
     pub window_settings: Option<std::path::PathBuf>,
 
+    /// Start in the tray without showing the window (the autostart entry uses this); the
+    /// window opens from the tray. Without a tray the window is shown.
+    #[arg(long)]
+    pub background: bool,
+
     #[command(flatten)]
     pub record: RecordArgs,
 }
@@ -54,6 +59,7 @@ pub fn run(source: Option<&str>, args: &Args, global: &Global) -> anyhow::Result
         rate_fps: None,
         db: args.record.db.clone(),
         record: !args.record.no_record,
+        background: args.background,
     };
     crate::ui::run_window(source, &options)
 }

@@ -365,6 +365,8 @@ fn capture_reports_reconnects_once_per_attempt_and_running_when_back() {
         frames: frames_tx,
         updates: updates_tx,
         interval: SharedInterval::default(),
+        pause: SharedPause::default(),
+        busy_retry: CAMERA_BUSY_RETRY,
         stop: StopFlag::default(),
     };
     // The lossless queue holds 4 frames, enough for the 3 of the script.
@@ -424,4 +426,157 @@ fn lossless_never_drops_analysed_updates_for_a_slow_consumer() {
     }
     drop(pipeline);
     assert_eq!(seqs, (0..100).collect::<Vec<_>>());
+}
+
+/// Whether this process holds `path` open (a paused source must have closed it).
+fn holds_open(path: &Path) -> bool {
+    let wanted = std::fs::canonicalize(path).unwrap();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+        .any(|target| target == wanted)
+}
+
+/// Waits for the first update that `wanted` accepts; panics after 10 s.
+fn wait_for(updates: &Receiver<Update>, what: &str, wanted: impl Fn(&Update) -> bool) -> Update {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match updates.recv_timeout(left) {
+            Ok(update) if wanted(&update) => return update,
+            Ok(_) => {}
+            Err(err) => panic!("no {what}: {err}"),
+        }
+    }
+    panic!("no {what} within 10 s");
+}
+
+fn analysed_at(update: &Update) -> (u64, f64) {
+    match update {
+        Update::Analysed(a) => (a.frame.seq, a.frame.t_ms),
+        other => panic!("not a frame: {other:?}"),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pause_closes_the_source_and_resume_reopens_it_with_the_clock_going_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("camera.mkv");
+    write_clip(&path, &[false; 600], 10); // a minute standing in for a camera
+    let (factory, _, _) = scripted(Duration::ZERO);
+    let mut cfg = config(&path, Delivery::LatestWins, RatePolicy::default(), factory);
+    cfg.pacing = Pacing::RealTime;
+    let (pipeline, updates) = Pipeline::start(cfg).unwrap();
+    let is_frame = |u: &Update| matches!(u, Update::Analysed(_));
+    wait_for(&updates, "first frame", is_frame);
+    let before = analysed_at(&wait_for(&updates, "second frame", is_frame));
+    assert!(holds_open(&path), "the running source reads the file");
+
+    pipeline
+        .control(Control::PauseSource(PauseReason::ScreenLocked))
+        .unwrap();
+    wait_for(&updates, "the pause", |u| {
+        matches!(
+            u,
+            Update::Source(SourceStatus::Paused(PauseReason::ScreenLocked))
+        )
+    });
+    assert!(!holds_open(&path), "a paused source is closed");
+    // Nothing is analysed while paused (a frame already in flight may still arrive).
+    std::thread::sleep(Duration::from_millis(300));
+    updates.try_iter().for_each(drop);
+    std::thread::sleep(Duration::from_millis(700));
+    let during: Vec<Update> = updates.try_iter().collect();
+    assert!(!during.iter().any(is_frame), "{during:?}");
+
+    pipeline.control(Control::ResumeSource).unwrap();
+    wait_for(&updates, "running again", |u| {
+        matches!(u, Update::Source(SourceStatus::Running(_)))
+    });
+    let after = analysed_at(&wait_for(&updates, "a frame after the resume", is_frame));
+    assert!(holds_open(&path), "the source is open again");
+    assert!(
+        after.0 > before.0,
+        "numbering goes on: {before:?} then {after:?}"
+    );
+    assert!(
+        after.1 >= before.1 + 1000.0,
+        "the clock goes on over the ~1 s pause: {before:?} then {after:?}"
+    );
+    drop(pipeline);
+}
+
+#[test]
+fn a_busy_camera_is_paused_and_tried_again_quietly() {
+    let opens = std::cell::Cell::new(0_u32);
+    let mut open =
+        || -> Result<Box<dyn crate::capture::FrameSource>, crate::capture::CaptureError> {
+            opens.set(opens.get() + 1);
+            if opens.get() <= 3 {
+                return Err(crate::capture::CaptureError::CameraBusy {
+                    index: 0,
+                    reason: "Device or resource busy (os error 16)".into(),
+                });
+            }
+            let frame = |seq: u64| -> Result<Option<Frame>, crate::capture::CaptureError> {
+                Ok(Some(Frame::new(seq, 0.0, image::RgbImage::new(2, 2))))
+            };
+            Ok(Box::new(ScriptedSource(vec![frame(0), Ok(None)].into())))
+        };
+    let (frames_tx, _frames_rx) = workers::frame_link(Delivery::Lossless);
+    let (updates_tx, updates_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+    let worker = workers::CaptureWorker {
+        frames: frames_tx,
+        updates: updates_tx,
+        interval: SharedInterval::default(),
+        pause: SharedPause::default(),
+        busy_retry: Duration::from_millis(30),
+        stop: StopFlag::default(),
+    };
+    let start = Instant::now();
+    worker.run(&mut open, &ready_tx);
+    assert!(
+        ready_rx.recv().unwrap().is_ok(),
+        "a busy camera is not a start error"
+    );
+    assert_eq!(opens.get(), 4);
+    assert!(start.elapsed() >= Duration::from_millis(90), "three waits");
+    let statuses: Vec<SourceStatus> = updates_rx
+        .try_iter()
+        .filter_map(|u| match u {
+            Update::Source(status) => Some(status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            SourceStatus::Paused(PauseReason::CameraInUse),
+            SourceStatus::Running("scripted camera".into()),
+            SourceStatus::Ended
+        ],
+        "reported once, not once per try"
+    );
+}
+
+#[test]
+fn continuity_renumbers_frames_after_a_reopen() {
+    let mut continuity = workers::Continuity::default();
+    let frame = |seq, t_ms| Frame::new(seq, t_ms, image::RgbImage::new(1, 1));
+    let first = continuity.carry(frame(7, 3_500.0));
+    assert_eq!(
+        (first.seq, first.t_ms),
+        (7, 3_500.0),
+        "first opening unchanged"
+    );
+    continuity.closed();
+    continuity.opened();
+    let a = continuity.carry(frame(0, 40.0));
+    let b = continuity.carry(frame(1, 540.0));
+    assert_eq!(a.seq, 8);
+    assert!(a.t_ms >= 3_500.0, "{}", a.t_ms);
+    assert_eq!(b.seq, 9);
+    assert!((b.t_ms - a.t_ms - 500.0).abs() < 1e-9);
 }

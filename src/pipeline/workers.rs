@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, select};
 
 use super::{
-    Analysed, AnalyserFactory, Analysis, Control, Delivery, RatePolicy, STOP_POLL, SharedInterval,
-    SourceStatus, StopFlag, Update,
+    Analysed, AnalyserFactory, Analysis, Control, Delivery, PauseReason, RatePolicy, STOP_POLL,
+    SharedInterval, SharedPause, SourceStatus, StopFlag, Update,
 };
 use crate::capture::latest::{self, LatestReceiver, LatestSender, Sent};
-use crate::capture::{CaptureError, Frame, FrameSource, Pacing, SourceSpec};
+use crate::capture::{CaptureError, Frame, FrameSource};
 use crate::posture::PostureState;
 
 /// Failed frames in a row after which the pose thread gives up.
@@ -73,22 +73,63 @@ fn send_or_stop<T>(tx: &Sender<T>, mut value: T, stop: &StopFlag) -> bool {
     false
 }
 
-/// Opens the source and tells `Pipeline::start` how it went (a closed channel is fine: the
-/// pipeline gave up waiting).
-fn open_and_report(
-    spec: &SourceSpec,
-    pacing: Pacing,
-    ready: &Sender<anyhow::Result<()>>,
-) -> Option<Box<dyn FrameSource>> {
-    match crate::capture::open(spec, pacing) {
-        Ok(source) => {
-            let _ = ready.send(Ok(()));
-            Some(source)
+/// Opens a source; called again to reopen it after a pause.
+pub(super) type Opener<'a> = dyn FnMut() -> Result<Box<dyn FrameSource>, CaptureError> + 'a;
+
+/// Why [`CaptureWorker::pump`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Pumped {
+    /// The source ended or failed, the pose thread is gone, or the pipeline stops.
+    Done,
+    /// A pause was asked for: close the source.
+    Paused,
+}
+
+/// Keeps frame numbers and the source clock running across a close and reopen: a reopened
+/// camera (or recording) starts its own clock again, but the judge must see time go on (the
+/// pause itself is a gap, which the posture machine caps).
+#[derive(Debug, Default)]
+pub(super) struct Continuity {
+    /// Last frame handed on: (seq, t_ms).
+    last: Option<(u64, f64)>,
+    /// Wall time the source was closed.
+    closed_at: Option<Instant>,
+    /// For the current opening after a reopen: (first seq, first t_ms of the new source,
+    /// seq offset, t_ms offset).
+    shift: Option<(u64, f64, u64, f64)>,
+    reopened: bool,
+}
+
+impl Continuity {
+    pub fn closed(&mut self) {
+        self.closed_at = Some(Instant::now());
+    }
+
+    pub fn opened(&mut self) {
+        if self.last.is_some() {
+            self.reopened = true;
+            self.shift = None;
         }
-        Err(err) => {
-            let _ = ready.send(Err(err.into()));
-            None
+    }
+
+    /// Renumbers `frame` so the sequence and the clock continue over the pause.
+    pub fn carry(&mut self, mut frame: Frame) -> Frame {
+        if self.reopened {
+            let (last_seq, last_t) = self.last.unwrap_or((0, 0.0));
+            let paused_ms = self
+                .closed_at
+                .map_or(0.0, |at| at.elapsed().as_secs_f64() * 1000.0);
+            let (seq0, t0, seq_at, t_at) = *self.shift.get_or_insert((
+                frame.seq,
+                frame.t_ms,
+                last_seq + 1,
+                last_t + paused_ms,
+            ));
+            frame.seq = seq_at + frame.seq.saturating_sub(seq0);
+            frame.t_ms = t_at + (frame.t_ms - t0).max(0.0);
         }
+        self.last = Some((frame.seq, frame.t_ms));
+        frame
     }
 }
 
@@ -97,33 +138,112 @@ pub(super) struct CaptureWorker {
     pub frames: FrameSink,
     pub updates: Sender<Update>,
     pub interval: SharedInterval,
+    pub pause: SharedPause,
+    /// How long a busy camera waits before the next try ([`super::CAMERA_BUSY_RETRY`]).
+    pub busy_retry: Duration,
     pub stop: StopFlag,
 }
 
 impl CaptureWorker {
     /// Opens the source here (so a camera stays on this thread), reports readiness, then
-    /// forwards frames until the source ends, fails, or the pipeline stops.
-    pub fn run(self, spec: &SourceSpec, pacing: Pacing, ready: &Sender<anyhow::Result<()>>) {
-        let Some(mut source) = open_and_report(spec, pacing, ready) else {
-            return;
+    /// forwards frames until the source ends, fails, or the pipeline stops. A pause closes
+    /// the source (a camera is released) and a resume opens it again; a camera that another
+    /// program uses is "paused: camera in use" and tried again every `busy_retry`.
+    pub fn run(self, open: &mut Opener<'_>, ready: &Sender<anyhow::Result<()>>) {
+        let mut source = match open() {
+            Ok(source) => Some(source),
+            Err(err) if err.is_camera_busy() => {
+                tracing::info!("{err}");
+                None
+            }
+            Err(err) => {
+                let _ = ready.send(Err(err.into()));
+                return;
+            }
         };
-        self.pump(source.as_mut());
-        tracing::debug!("capture thread ends: {}", source.describe());
+        let _ = ready.send(Ok(()));
+        let mut continuity = Continuity::default();
+        let mut reported: Option<PauseReason> = None;
+        let mut next_try = source.is_none().then(|| Instant::now() + self.busy_retry);
+        while !self.stop.is_stopped() {
+            if let Some(reason) = self.pause.get() {
+                if let Some(open_source) = source.take() {
+                    tracing::info!(
+                        "source closed ({}): {}",
+                        reason.text(),
+                        open_source.describe()
+                    );
+                    drop(open_source);
+                    continuity.closed();
+                }
+                next_try = None;
+                self.report_pause(reason, &mut reported);
+                std::thread::sleep(STOP_POLL);
+                continue;
+            }
+            let Some(open_source) = source.as_mut() else {
+                if next_try.is_some_and(|at| Instant::now() < at) {
+                    self.report_pause(PauseReason::CameraInUse, &mut reported);
+                    std::thread::sleep(STOP_POLL);
+                    continue;
+                }
+                match open() {
+                    Ok(opened) => {
+                        continuity.opened();
+                        source = Some(opened);
+                        reported = None;
+                    }
+                    Err(err) if err.is_camera_busy() => {
+                        tracing::debug!("{err}");
+                        next_try = Some(Instant::now() + self.busy_retry);
+                    }
+                    Err(err) => {
+                        self.status(SourceStatus::Failed(format!("{err:#}")));
+                        break;
+                    }
+                }
+                continue;
+            };
+            if self.pump_carried(open_source.as_mut(), &mut continuity) == Pumped::Done {
+                break;
+            }
+        }
+        if let Some(source) = source {
+            tracing::debug!("capture thread ends: {}", source.describe());
+        }
+    }
+
+    /// Reports a pause once per reason.
+    fn report_pause(&self, reason: PauseReason, reported: &mut Option<PauseReason>) {
+        if *reported != Some(reason) {
+            *reported = Some(reason);
+            self.status(SourceStatus::Paused(reason));
+        }
     }
 
     /// Forwards frames of an open source until it ends, fails, or the pipeline stops.
     /// Reports `Running` at the start and again when a lost camera is back.
+    #[cfg(test)]
     pub fn pump(&self, source: &mut dyn FrameSource) {
+        self.pump_carried(source, &mut Continuity::default());
+    }
+
+    /// [`Self::pump`], renumbering frames through `continuity`; returns early when a pause
+    /// is asked for.
+    fn pump_carried(&self, source: &mut dyn FrameSource, continuity: &mut Continuity) -> Pumped {
         self.status(SourceStatus::Running(source.describe()));
         let mut last_attempt = None;
         while !self.stop.is_stopped() {
+            if self.pause.get().is_some() {
+                return Pumped::Paused;
+            }
             source.set_min_interval_ms(self.interval.ms());
             match source.next_frame() {
                 Ok(Some(frame)) => {
                     if last_attempt.take().is_some() {
                         self.status(SourceStatus::Running(source.describe()));
                     }
-                    if !self.forward(frame) {
+                    if !self.forward(continuity.carry(frame)) {
                         break;
                     }
                 }
@@ -138,6 +258,7 @@ impl CaptureWorker {
                 }
             }
         }
+        Pumped::Done
     }
 
     /// Hands a frame to the pose thread; false when the pose thread is gone.
@@ -185,6 +306,7 @@ pub(super) struct PoseWorker {
     pub updates: Sender<Update>,
     pub rate: RatePolicy,
     pub interval: SharedInterval,
+    pub pause: SharedPause,
     pub stop: StopFlag,
     pub on_update: Option<Box<dyn Fn() + Send>>,
 }
@@ -303,6 +425,17 @@ impl PoseWorker {
         control: &Control,
         state: &FrameState,
     ) -> Flow {
+        match control {
+            Control::PauseSource(reason) => {
+                self.pause.set(Some(*reason));
+                return Flow::Continue;
+            }
+            Control::ResumeSource => {
+                self.pause.set(None);
+                return Flow::Continue;
+            }
+            _ => {}
+        }
         if let Control::SetRate(fps) = control {
             if fps.is_finite() && *fps > 0.0 {
                 self.rate.fps = Some(*fps);

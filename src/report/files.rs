@@ -1,5 +1,5 @@
 //! Writing a stored session to files: the CSV and JSON exports of [`super::export`] and
-//! the HTML report of [`super::report`], for the window's session history (the
+//! the HTML report of [`super::build()`], for the window's session history (the
 //! `export` and `analyze` commands write the same formats).
 
 use std::io::Write as _;

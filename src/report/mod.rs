@@ -3,7 +3,7 @@
 //! - [`stats`]: session summaries (per-metric statistics, time in the CVA context bands and
 //!   RULA bands, forward-head exposure) and the baseline comparison with each measure's minimal
 //!   detectable change.
-//! - [`build`] turns recordings into a [`Document`] (one section per recording, plots from
+//! - [`build()`] turns recordings into a [`Document`] (one section per recording, plots from
 //!   [`svg`], suggestions, the caveats once at the end), rendered as self-contained HTML or as
 //!   plain text.
 //! - [`export`]: CSV and JSON with the column names documented in `docs/RECORDS.md`.

@@ -15,6 +15,7 @@ use super::settings::{self, Change, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
 use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
+use crate::desktop::{DesktopLink, Reaction};
 use crate::pipeline::Recorder;
 
 /// How often the window repaints without news, so timers and countdowns move.
@@ -109,6 +110,18 @@ pub struct App {
     pub store_message: Option<String>,
     /// The session history panel.
     pub history: History,
+    /// Tray, desktop notifications and screen lock (`None`: not connected).
+    desktop: Option<DesktopLink>,
+    /// The last autostart error, shown in Settings.
+    desktop_message: Option<String>,
+    /// Hidden in the tray (closed with a tray up, or `--background`).
+    hidden: bool,
+    /// Hide at the first frame (`--background`).
+    start_hidden: bool,
+    /// A close that really quits (tray Quit, `--exit-after-seconds`).
+    quitting: bool,
+    /// What the desktop asked for, carried out in the next `logic_step` (it needs the context).
+    pending: Reaction,
     /// Kept alive for as long as the window: dropping them stops the pipeline's threads.
     keep_alive: Vec<Box<dyn Send>>,
 }
@@ -135,8 +148,26 @@ impl App {
             recorder: None,
             store_message: None,
             history: History::new(None),
+            desktop: None,
+            desktop_message: None,
+            hidden: false,
+            start_hidden: false,
+            quitting: false,
+            pending: Reaction::default(),
             keep_alive: Vec::new(),
         }
+    }
+
+    /// Uses the desktop through `link`: tray, notifications, pause on screen lock.
+    #[must_use]
+    pub fn with_desktop(mut self, link: DesktopLink) -> Self {
+        self.desktop = Some(link);
+        self
+    }
+
+    /// The desktop link, if connected.
+    pub fn desktop(&self) -> Option<&DesktopLink> {
+        self.desktop.as_ref()
     }
 
     /// Records every update through `recorder`; the history panel reads its database.
@@ -209,6 +240,10 @@ impl App {
                             self.store_message = Some(message);
                         }
                     }
+                    if let Some(desktop) = &mut self.desktop {
+                        let reaction = desktop.companion.observe(&update, Instant::now());
+                        self.pending.merge(reaction);
+                    }
                     self.state.apply(update);
                 }
                 Err(TryRecvError::Empty) => break,
@@ -233,17 +268,107 @@ impl App {
     /// The per-frame work before drawing: drain updates, refresh the texture, advance timers.
     pub fn logic_step(&mut self, ctx: &egui::Context) {
         self.drain();
-        self.upload_texture(ctx);
+        if let Some(desktop) = &mut self.desktop {
+            let reaction = desktop.poll(Instant::now());
+            self.pending.merge(reaction);
+        }
+        self.react(ctx);
+        self.background_step(ctx);
+        // Hidden or minimised: nothing is drawn, so nothing is uploaded either.
+        if self.is_shown(ctx) {
+            self.upload_texture(ctx);
+        }
         calibration::advance(ctx, &mut self.state);
         if let Some(exit_at) = self.exit_at {
             let now = Instant::now();
             if now >= exit_at {
+                self.quitting = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             } else {
                 ctx.request_repaint_after((exit_at - now).min(IDLE_REPAINT));
             }
         }
         ctx.request_repaint_after(IDLE_REPAINT);
+    }
+
+    /// Whether the window is on screen (not hidden in the tray, not minimised or occluded).
+    pub fn is_shown(&self, ctx: &egui::Context) -> bool {
+        !self.hidden && ctx.input(|input| input.viewport().visible()) != Some(false)
+    }
+
+    /// Whether the window is hidden in the tray.
+    pub fn is_hidden(&self) -> bool {
+        self.hidden
+    }
+
+    /// Background mode: closing the window hides it in the tray (when there is one) and
+    /// monitoring goes on; `--background` starts hidden.
+    fn background_step(&mut self, ctx: &egui::Context) {
+        let has_tray = self
+            .desktop
+            .as_ref()
+            .is_some_and(|d| d.companion.has_tray());
+        if self.start_hidden {
+            self.start_hidden = false;
+            if has_tray {
+                self.hide(ctx);
+            } else {
+                tracing::warn!("--background needs a tray; showing the window instead");
+            }
+        }
+        if !ctx.input(|input| input.viewport().close_requested()) || self.quitting {
+            return;
+        }
+        if has_tray {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.hide(ctx);
+            tracing::info!(
+                "the window is closed; plumbline keeps monitoring in the tray (Quit there)"
+            );
+        } else {
+            tracing::warn!("no tray on this desktop: closing the window quits plumbline");
+        }
+    }
+
+    fn hide(&mut self, ctx: &egui::Context) {
+        self.hidden = true;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
+    }
+
+    /// Starts hidden in the tray (`--background`); shown instead when there is no tray.
+    #[must_use]
+    pub fn with_background(mut self, background: bool) -> Self {
+        self.start_hidden = background;
+        self
+    }
+
+    /// Carries out what the desktop asked for: pipeline controls, show, calibrate, quit, and
+    /// without a notification server the urgency hint and the mini window.
+    fn react(&mut self, ctx: &egui::Context) {
+        let reaction = std::mem::take(&mut self.pending);
+        self.state.outbox.extend(reaction.controls);
+        if reaction.open_window || reaction.calibrate {
+            self.hidden = false;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+        if reaction.calibrate {
+            self.tab = Tab::Calibration;
+            self.set_layout(ctx, Layout::Full);
+            self.state.calibration.start(ctx.input(|input| input.time));
+        }
+        if reaction.attention {
+            ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                egui::UserAttentionType::Critical,
+            ));
+            self.set_layout(ctx, Layout::Mini);
+        }
+        if reaction.quit {
+            self.quitting = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        self.flush();
     }
 
     fn upload_texture(&mut self, ctx: &egui::Context) {
@@ -345,6 +470,9 @@ impl App {
                         recorder.set_subject(self.settings.subject().map(str::to_owned));
                     }
                     self.save_settings();
+                }
+                if let Some(link) = &mut self.desktop {
+                    super::desktop::ui(ui, &mut link.companion, &mut self.desktop_message);
                 }
             }
             Tab::History => history::ui(ui, &mut self.history),

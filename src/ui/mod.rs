@@ -11,6 +11,7 @@
 
 mod app;
 pub mod calibration;
+pub mod desktop;
 pub mod help;
 pub mod history;
 pub mod metrics;
@@ -37,6 +38,7 @@ pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};
 
 use crate::capture::{Pacing, SourceSpec};
+use crate::desktop::{CompanionConfig, DesktopLink};
 use crate::pipeline::Recorder;
 use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{
@@ -103,6 +105,8 @@ pub struct WindowOptions {
     pub db: Option<PathBuf>,
     /// Whether the session is recorded into the database.
     pub record: bool,
+    /// Start hidden in the tray (`--background`, the autostart entry).
+    pub background: bool,
 }
 
 impl ControlSink for Pipeline {
@@ -145,6 +149,7 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
     let exit_after = options.exit_after;
     let models_dir = options.models_dir.clone();
     let (db, record) = (options.db.clone(), options.record);
+    let background = options.background;
     eframe::run_native(
         WINDOW_TITLE,
         native_options,
@@ -170,9 +175,14 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
                 }
                 Err(err) => failed_app(&format!("{err:#}"), settings).with_database(db),
             };
+            let ctx = cc.egui_ctx.clone();
+            let wake = Box::new(move || ctx.request_repaint());
+            let desktop = DesktopLink::connect(CompanionConfig::default(), wake);
             Ok(Box::new(
                 app.with_settings_path(settings_path)
-                    .with_exit_after(exit_after),
+                    .with_exit_after(exit_after)
+                    .with_desktop(desktop)
+                    .with_background(background),
             ))
         }),
     )

@@ -245,7 +245,10 @@ impl UiState {
                 retry_in_s: *retry_in_s,
                 reason: reason.clone(),
             }),
-            SourceStatus::Opening | SourceStatus::Running(_) | SourceStatus::Ended => None,
+            SourceStatus::Opening
+            | SourceStatus::Running(_)
+            | SourceStatus::Paused(_)
+            | SourceStatus::Ended => None,
         }
     }
 

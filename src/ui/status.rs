@@ -47,6 +47,7 @@ pub fn source_text(status: &SourceStatus) -> String {
         SourceStatus::Opening => "Opening the source…".to_owned(),
         SourceStatus::Running(description) => format!("Source: {description}"),
         SourceStatus::Reconnecting { attempt, .. } => format!("Reconnecting (attempt {attempt})"),
+        SourceStatus::Paused(reason) => format!("Monitoring {}.", reason.text()),
         SourceStatus::Ended => "The source ended: the last frame stays on screen.".to_owned(),
         SourceStatus::Failed(message) => format!("Source failed: {message}"),
     }

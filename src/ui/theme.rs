@@ -94,4 +94,14 @@ mod tests {
         assert_eq!(confidence_colour(1.0), JOINT_CONFIDENT);
         assert_eq!(confidence_colour(7.0), JOINT_CONFIDENT);
     }
+
+    #[test]
+    fn the_tray_uses_the_window_colours() {
+        use crate::desktop::{TrayState, icon};
+        let rgb = |c: Color32| [c.r(), c.g(), c.b()];
+        assert_eq!(icon::colour(TrayState::Upright), rgb(GOOD));
+        assert_eq!(icon::colour(TrayState::AtRisk), rgb(CAUTION));
+        assert_eq!(icon::colour(TrayState::ForwardHead), rgb(ALERT));
+        assert_eq!(icon::colour(TrayState::Paused), rgb(MUTED));
+    }
 }

@@ -4,22 +4,19 @@
 
 use super::state::{ActiveAlert, UiState};
 use super::theme;
+use crate::desktop::notifier;
 
 /// The overlay's window title, also its accessible name.
 pub const TITLE: &str = "Forward head posture";
 
 /// The label of the snooze button.
 pub fn snooze_label(minutes: f64) -> String {
-    format!("Snooze {minutes:.0} min")
+    notifier::snooze_label(minutes)
 }
 
 /// The main sentence of the warning.
 pub fn message(alert: &ActiveAlert) -> String {
-    let measured = match (alert.cva_deg, alert.forward_head_index) {
-        (Some(cva), _) => format!(" (CVA {cva:.0}°)"),
-        (None, Some(index)) => format!(" (forward-head index {index:+.0} %)"),
-        (None, None) => String::new(),
-    };
+    let measured = notifier::measured_text(alert.cva_deg, alert.forward_head_index);
     format!("Your head has been forward for a while{measured}.")
 }
 
@@ -49,10 +46,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState, snooze_minutes: f64) {
         .show(ui.ctx(), |ui| {
             ui.heading(egui::RichText::new(TITLE).color(theme::ALERT));
             ui.label(message(&alert));
-            ui.label(
-                "Bring your head back over your shoulders: sit back, lengthen the back of your \
-                 neck, and raise the screen if you look down at it.",
-            );
+            ui.label(notifier::SUGGESTION);
             ui.add_space(8.0);
             if ui.button(snooze_label(snooze_minutes)).clicked() {
                 snoozed = true;

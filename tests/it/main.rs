@@ -2,6 +2,8 @@
 
 mod capture;
 mod clips;
+#[cfg(target_os = "linux")]
+mod desktop;
 mod doctor;
 mod geometry;
 mod judge;

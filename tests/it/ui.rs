@@ -2,6 +2,7 @@
 //! doubles as an accessibility check), the warning flow driven by a scripted update stream,
 //! and a smoke test of the real window under Xvfb.
 
+mod background;
 mod history;
 
 use std::collections::BTreeMap;

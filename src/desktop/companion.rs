@@ -1,0 +1,564 @@
+//! [`Companion`]: the desk companion's logic between the pipeline and the desktop. It folds
+//! pipeline updates into the tray state and the notification and movement policies, turns
+//! desktop [`Command`]s (tray menu, notification buttons, screen lock) into pipeline
+//! controls, and times pauses. It owns a [`Desktop`] backend and no thread.
+
+use std::time::{Duration, Instant};
+
+use crate::pipeline::{Control, PauseReason, SourceStatus, Update};
+use crate::posture::PostureState;
+
+use super::movement::MovementReminder;
+use super::notifier::{Decision, EpisodeNotifier, NotifierConfig, SNOOZE_MINUTES};
+use super::{Command, Desktop, Notice, PauseLength, TrayState, TrayStatus};
+
+/// The tooltip's numbers change with every frame; the tray is told at most this often
+/// unless the state changes.
+const TOOLTIP_REFRESH: Duration = Duration::from_secs(5);
+
+/// Frame gaps longer than this do not count as forward-head time (the judge's default).
+const MAX_COUNTED_GAP_MS: f64 = 2_000.0;
+
+/// The companion's settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CompanionConfig {
+    /// The notification policy.
+    pub notifier: NotifierConfig,
+    /// Minutes of presence before the movement reminder (0: off, the default).
+    pub movement_minutes: f64,
+    /// Pause (and release the camera) while the screen is locked.
+    pub pause_on_lock: bool,
+}
+
+impl Default for CompanionConfig {
+    fn default() -> Self {
+        Self {
+            notifier: NotifierConfig::default(),
+            movement_minutes: 0.0,
+            pause_on_lock: true,
+        }
+    }
+}
+
+/// What the consumer must do after an update or a command.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reaction {
+    /// Controls for the pipeline, in order.
+    pub controls: Vec<Control>,
+    /// Show (raise) the window.
+    pub open_window: bool,
+    /// Start a calibration (the window runs its calibration flow; headless sends
+    /// `Control::Calibrate`).
+    pub calibrate: bool,
+    /// Quit plumbline.
+    pub quit: bool,
+    /// A notification could not be shown: the window asks for attention instead (urgency
+    /// hint and the mini window).
+    pub attention: bool,
+}
+
+impl Reaction {
+    /// Adds `other`'s requests to these.
+    pub fn merge(&mut self, other: Self) {
+        self.controls.extend(other.controls);
+        self.open_window |= other.open_window;
+        self.calibrate |= other.calibrate;
+        self.quit |= other.quit;
+        self.attention |= other.attention;
+    }
+}
+
+/// The desk companion (see the module docs).
+pub struct Companion {
+    desktop: Box<dyn Desktop>,
+    notifier: EpisodeNotifier,
+    movement: MovementReminder,
+    pause_on_lock: bool,
+    /// A pause from the tray: `Some(None)` until resumed, `Some(Some(t))` until `t`.
+    user_pause: Option<Option<Instant>>,
+    locked: bool,
+    /// The pause the pipeline was last asked for.
+    applied: Option<PauseReason>,
+    source: SourceStatus,
+    posture: PostureState,
+    cva_deg: Option<f64>,
+    forward_head_index: Option<f64>,
+    /// Forward-head time seen by this process, ms (today's total from the store later).
+    forward_ms: f64,
+    last_t_ms: Option<f64>,
+    tray_sent: Option<(TrayStatus, Instant)>,
+    /// Whether the missing notification server was logged (once).
+    told_no_server: bool,
+}
+
+impl std::fmt::Debug for Companion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Companion")
+            .field("has_tray", &self.desktop.has_tray())
+            .field("posture", &self.posture)
+            .field("user_pause", &self.user_pause)
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Companion {
+    /// A companion that drives `desktop`.
+    pub fn new(desktop: Box<dyn Desktop>, config: CompanionConfig) -> Self {
+        let mut companion = Self {
+            desktop,
+            notifier: EpisodeNotifier::new(config.notifier),
+            movement: MovementReminder::new(config.movement_minutes),
+            pause_on_lock: config.pause_on_lock,
+            user_pause: None,
+            locked: false,
+            applied: None,
+            source: SourceStatus::Opening,
+            posture: PostureState::Upright,
+            cva_deg: None,
+            forward_head_index: None,
+            forward_ms: 0.0,
+            last_t_ms: None,
+            tray_sent: None,
+            told_no_server: false,
+        };
+        companion.refresh_tray(Instant::now());
+        companion
+    }
+
+    /// Whether a tray icon is up (closing the window may keep monitoring).
+    pub fn has_tray(&self) -> bool {
+        self.desktop.has_tray()
+    }
+
+    /// The backend (autostart toggles).
+    pub fn desktop_mut(&mut self) -> &mut dyn Desktop {
+        self.desktop.as_mut()
+    }
+
+    /// Whether the user paused monitoring.
+    pub fn user_paused(&self) -> bool {
+        self.user_pause.is_some()
+    }
+
+    /// Forward-head minutes seen so far.
+    pub fn forward_head_minutes(&self) -> f64 {
+        self.forward_ms / 60_000.0
+    }
+
+    /// What the tray shows now.
+    pub fn tray_status(&self) -> TrayStatus {
+        let state = match (&self.source, self.applied) {
+            (_, Some(_)) | (SourceStatus::Paused(_), _) => TrayState::Paused,
+            (SourceStatus::Running(_), None) => match self.posture {
+                PostureState::AtRisk => TrayState::AtRisk,
+                PostureState::ForwardHead => TrayState::ForwardHead,
+                PostureState::Snoozed => TrayState::Paused,
+                PostureState::Upright | PostureState::Away | PostureState::Calibrating => {
+                    TrayState::Upright
+                }
+            },
+            _ => TrayState::NoCamera,
+        };
+        let title = match &self.source {
+            SourceStatus::Paused(reason) => format!("plumbline: {}", reason.text()),
+            _ if self.applied.is_some() => format!(
+                "plumbline: {}",
+                self.applied.map_or("paused", PauseReason::text)
+            ),
+            _ => format!("plumbline: {}", state.text()),
+        };
+        let measure = match (self.cva_deg, self.forward_head_index) {
+            (Some(cva), _) => format!("CVA {cva:.0}°"),
+            (None, Some(index)) => format!("forward-head index {index:+.0} %"),
+            (None, None) => "no angle yet".to_owned(),
+        };
+        TrayStatus {
+            state,
+            title,
+            body: format!(
+                "{measure}\nForward head today: {:.0} min",
+                self.forward_head_minutes()
+            ),
+            paused: self.user_pause.is_some(),
+        }
+    }
+
+    /// Folds one pipeline update in.
+    pub fn observe(&mut self, update: &Update, now: Instant) -> Reaction {
+        let mut reaction = Reaction::default();
+        match update {
+            Update::Analysed(analysed) => {
+                let sample = &analysed.sample;
+                if let Some(last) = self.last_t_ms
+                    && sample.state == PostureState::ForwardHead
+                {
+                    self.forward_ms += (sample.t_ms - last).clamp(0.0, MAX_COUNTED_GAP_MS);
+                }
+                self.last_t_ms = Some(sample.t_ms);
+                self.posture = sample.state;
+                self.cva_deg = sample.metrics.cva_deg;
+                self.forward_head_index = sample.metrics.forward_head_index;
+                let decisions =
+                    self.notifier
+                        .on_frame(sample.t_ms, self.cva_deg, self.forward_head_index);
+                reaction.merge(self.apply(decisions));
+                let present = sample.state != PostureState::Away;
+                if let Some(notice) = self.movement.on_frame(sample.t_ms, present) {
+                    reaction.merge(self.show(&notice));
+                }
+            }
+            Update::Posture(event) => {
+                let decisions = self.notifier.on_event(event);
+                reaction.merge(self.apply(decisions));
+            }
+            Update::Source(status) => self.source = status.clone(),
+            Update::Failed(_) => {
+                self.source = SourceStatus::Failed(String::new());
+            }
+        }
+        self.refresh_tray(now);
+        reaction
+    }
+
+    /// Handles one desktop command.
+    pub fn command(&mut self, command: Command, now: Instant) -> Reaction {
+        let mut reaction = Reaction::default();
+        match command {
+            Command::OpenWindow => reaction.open_window = true,
+            Command::Pause(length) => {
+                self.user_pause = Some(match length {
+                    PauseLength::Minutes(minutes) => {
+                        Some(now + Duration::from_secs(u64::from(minutes) * 60))
+                    }
+                    PauseLength::UntilResumed => None,
+                });
+            }
+            Command::Resume => self.user_pause = None,
+            Command::Calibrate => {
+                reaction.calibrate = true;
+                reaction.open_window = true;
+            }
+            Command::Snooze => reaction.controls.push(Control::Snooze {
+                minutes: f64::from(SNOOZE_MINUTES),
+            }),
+            Command::Quit => reaction.quit = true,
+            Command::ScreenLocked => self.locked = true,
+            Command::ScreenUnlocked => self.locked = false,
+        }
+        reaction.merge(self.apply_pause());
+        self.refresh_tray(now);
+        reaction
+    }
+
+    /// Ends a timed pause that is over; call now and then (the window's idle repaint, the
+    /// headless loop's timeout).
+    pub fn tick(&mut self, now: Instant) -> Reaction {
+        if let Some(Some(until)) = self.user_pause
+            && now >= until
+        {
+            self.user_pause = None;
+        }
+        let reaction = self.apply_pause();
+        self.refresh_tray(now);
+        reaction
+    }
+
+    /// Time until [`Self::tick`] has something to do (a timed pause ending).
+    pub fn next_tick(&self, now: Instant) -> Option<Duration> {
+        match self.user_pause {
+            Some(Some(until)) => Some(until.saturating_duration_since(now)),
+            _ => None,
+        }
+    }
+
+    /// Asks the pipeline for the pause that the lock and the user want, when it changed.
+    fn apply_pause(&mut self) -> Reaction {
+        let wanted = if self.locked && self.pause_on_lock {
+            Some(PauseReason::ScreenLocked)
+        } else if self.user_pause.is_some() {
+            Some(PauseReason::User)
+        } else {
+            None
+        };
+        let mut reaction = Reaction::default();
+        if wanted == self.applied {
+            return reaction;
+        }
+        self.applied = wanted;
+        reaction.controls.push(match wanted {
+            Some(reason) => Control::PauseSource(reason),
+            None => Control::ResumeSource,
+        });
+        let decisions = self.notifier.set_paused(wanted.is_some());
+        reaction.merge(self.apply(decisions));
+        reaction
+    }
+
+    fn apply(&mut self, decisions: Vec<Decision>) -> Reaction {
+        let mut reaction = Reaction::default();
+        for decision in decisions {
+            match decision {
+                Decision::Notify(notice) => reaction.merge(self.show(&notice)),
+                Decision::Withdraw(kind) => self.desktop.withdraw(kind),
+            }
+        }
+        reaction
+    }
+
+    /// Shows a notification; without a notification server the window asks for attention.
+    fn show(&mut self, notice: &Notice) -> Reaction {
+        match self.desktop.notify(notice) {
+            Ok(()) => Reaction::default(),
+            Err(err) => {
+                if !self.told_no_server {
+                    self.told_no_server = true;
+                    tracing::warn!("{err}; the window's urgency hint and mini window are used");
+                }
+                Reaction {
+                    attention: true,
+                    ..Reaction::default()
+                }
+            }
+        }
+    }
+
+    fn refresh_tray(&mut self, now: Instant) {
+        let status = self.tray_status();
+        let due = match &self.tray_sent {
+            None => true,
+            Some((sent, at)) => {
+                sent.state != status.state
+                    || sent.paused != status.paused
+                    || sent.title != status.title
+                    || (sent.body != status.body && now.duration_since(*at) >= TOOLTIP_REFRESH)
+            }
+        };
+        if due {
+            self.desktop.set_tray(&status);
+            self.tray_sent = Some((status, now));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::desktop::{DesktopError, NoticeKind};
+    use crate::posture::PostureEvent;
+
+    /// What the scripted desktop was asked to do.
+    #[derive(Debug, Default)]
+    struct Log {
+        trays: Vec<TrayStatus>,
+        notices: Vec<Notice>,
+        withdrawn: Vec<NoticeKind>,
+    }
+
+    struct Scripted {
+        log: Arc<Mutex<Log>>,
+        server: bool,
+    }
+
+    impl Desktop for Scripted {
+        fn has_tray(&self) -> bool {
+            true
+        }
+        fn set_tray(&mut self, status: &TrayStatus) {
+            self.log.lock().unwrap().trays.push(status.clone());
+        }
+        fn notify(&mut self, notice: &Notice) -> Result<(), DesktopError> {
+            if !self.server {
+                return Err(DesktopError::NoNotificationServer("none".into()));
+            }
+            self.log.lock().unwrap().notices.push(notice.clone());
+            Ok(())
+        }
+        fn withdraw(&mut self, kind: NoticeKind) {
+            self.log.lock().unwrap().withdrawn.push(kind);
+        }
+        fn autostart(&self) -> bool {
+            false
+        }
+        fn set_autostart(&mut self, _enabled: bool) -> Result<(), DesktopError> {
+            Ok(())
+        }
+    }
+
+    fn companion(server: bool) -> (Companion, Arc<Mutex<Log>>) {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let desktop = Scripted {
+            log: log.clone(),
+            server,
+        };
+        (
+            Companion::new(Box::new(desktop), CompanionConfig::default()),
+            log,
+        )
+    }
+
+    /// An analysed blank frame at `t_ms` in `state` with a CVA of 18°.
+    fn frame(t_ms: f64, state: PostureState) -> Update {
+        use crate::pipeline::Analysed;
+        use crate::pose::PoseEstimate;
+        use crate::posture::{Metrics, PostureSample};
+        let frame = crate::capture::Frame::new(1, t_ms, image::RgbImage::new(1, 1));
+        let estimate = PoseEstimate {
+            seq: 1,
+            t_ms,
+            width: 1,
+            height: 1,
+            score: None,
+            people_detected: 1,
+            detector_ran: false,
+            roi: None,
+            skeleton: None,
+        };
+        let sample = PostureSample {
+            t_ms,
+            state,
+            metrics: Metrics {
+                cva_deg: Some(18.0),
+                ..Metrics::default()
+            },
+            ..PostureSample::default()
+        };
+        Update::Analysed(Box::new(Analysed {
+            frame,
+            estimate,
+            sample,
+        }))
+    }
+
+    #[test]
+    fn an_alert_notifies_once_and_colours_the_tray() {
+        let (mut c, log) = companion(true);
+        let now = Instant::now();
+        c.observe(&Update::Source(SourceStatus::Running("cam".into())), now);
+        c.observe(&frame(0.0, PostureState::Upright), now);
+        assert_eq!(
+            log.lock().unwrap().trays.last().unwrap().state,
+            TrayState::Upright
+        );
+        c.observe(&frame(500.0, PostureState::ForwardHead), now);
+        let alert = Update::Posture(PostureEvent::Alert {
+            t_ms: 500.0,
+            cva_deg: Some(18.0),
+            forward_head_index: None,
+        });
+        let reaction = c.observe(&alert, now);
+        assert_eq!(reaction, Reaction::default());
+        c.observe(&frame(1_000.0, PostureState::ForwardHead), now);
+        let log = log.lock().unwrap();
+        assert_eq!(log.notices.len(), 1);
+        let tray = log.trays.last().unwrap();
+        assert_eq!(tray.state, TrayState::ForwardHead);
+        assert!(tray.body.contains("CVA 18°"), "{}", tray.body);
+    }
+
+    #[test]
+    fn pause_menu_releases_the_camera_and_resumes_after_the_time() {
+        let (mut c, log) = companion(true);
+        let now = Instant::now();
+        let r = c.command(Command::Pause(PauseLength::Minutes(15)), now);
+        assert_eq!(r.controls, vec![Control::PauseSource(PauseReason::User)]);
+        assert_eq!(
+            log.lock().unwrap().trays.last().unwrap().state,
+            TrayState::Paused
+        );
+        assert!(log.lock().unwrap().trays.last().unwrap().paused);
+        assert!(
+            c.tick(now + Duration::from_secs(14 * 60))
+                .controls
+                .is_empty()
+        );
+        assert_eq!(c.next_tick(now), Some(Duration::from_secs(15 * 60)));
+        let r = c.tick(now + Duration::from_secs(15 * 60));
+        assert_eq!(r.controls, vec![Control::ResumeSource]);
+        assert!(!c.user_paused());
+    }
+
+    #[test]
+    fn lock_pauses_and_unlock_keeps_a_user_pause() {
+        let (mut c, _) = companion(true);
+        let now = Instant::now();
+        let r = c.command(Command::ScreenLocked, now);
+        assert_eq!(
+            r.controls,
+            vec![Control::PauseSource(PauseReason::ScreenLocked)]
+        );
+        assert_eq!(
+            c.command(Command::ScreenUnlocked, now).controls,
+            vec![Control::ResumeSource]
+        );
+        c.command(Command::Pause(PauseLength::UntilResumed), now);
+        c.command(Command::ScreenLocked, now);
+        let r = c.command(Command::ScreenUnlocked, now);
+        assert_eq!(r.controls, vec![Control::PauseSource(PauseReason::User)]);
+        let r = c.command(Command::Resume, now);
+        assert_eq!(r.controls, vec![Control::ResumeSource]);
+    }
+
+    #[test]
+    fn menu_commands_become_controls_and_window_requests() {
+        let (mut c, _) = companion(true);
+        let now = Instant::now();
+        assert_eq!(
+            c.command(Command::Snooze, now).controls,
+            vec![Control::Snooze { minutes: 15.0 }]
+        );
+        assert!(c.command(Command::OpenWindow, now).open_window);
+        let r = c.command(Command::Calibrate, now);
+        assert!(r.calibrate && r.open_window);
+        assert!(c.command(Command::Quit, now).quit);
+    }
+
+    #[test]
+    fn without_a_notification_server_the_window_asks_for_attention() {
+        let (mut c, log) = companion(false);
+        let alert = Update::Posture(PostureEvent::Alert {
+            t_ms: 0.0,
+            cva_deg: Some(18.0),
+            forward_head_index: None,
+        });
+        assert!(c.observe(&alert, Instant::now()).attention);
+        assert!(log.lock().unwrap().notices.is_empty());
+    }
+
+    #[test]
+    fn forward_head_minutes_count_frame_gaps_up_to_two_seconds() {
+        let (mut c, _) = companion(true);
+        let now = Instant::now();
+        c.observe(&frame(0.0, PostureState::ForwardHead), now);
+        c.observe(&frame(60_000.0, PostureState::ForwardHead), now);
+        for i in 1..=120 {
+            c.observe(
+                &frame(60_000.0 + f64::from(i) * 500.0, PostureState::ForwardHead),
+                now,
+            );
+        }
+        assert!((c.forward_head_minutes() - 62.0 / 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_tray_text_is_not_resent_for_every_frame() {
+        let (mut c, log) = companion(true);
+        let now = Instant::now();
+        c.observe(&Update::Source(SourceStatus::Running("cam".into())), now);
+        let before = log.lock().unwrap().trays.len();
+        for i in 0..20 {
+            let t = f64::from(i) * 500.0;
+            c.observe(
+                &frame(t, PostureState::Upright),
+                now + Duration::from_millis(500 * i as u64),
+            );
+        }
+        let sent = log.lock().unwrap().trays.len() - before;
+        assert!(
+            (1..=3).contains(&sent),
+            "{sent} tray updates for 10 s of frames"
+        );
+    }
+}
