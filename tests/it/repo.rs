@@ -239,7 +239,9 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "pipeline" => &["capture", "runtime", "models", "pose", "posture", "store"],
         // Its tests build frames and estimates (`capture`, `pose`).
         "desktop" => &["pipeline", "posture", "pose", "capture"],
-        "ui" => &["capture", "pose", "posture", "store", "report", "pipeline", "desktop"],
+        "ui" => &[
+            "capture", "pose", "posture", "store", "report", "pipeline", "desktop",
+        ],
         "cli" => &MODULES,
         other => panic!("unknown module {other}"),
     }
