@@ -120,12 +120,8 @@ fn summary_section(
                 duration_text(summary.duration_s),
                 recording.info.view.map_or("–", View::name).to_owned(),
                 num(summary.metrics.get(&Metric::Cva).map(|s| s.mean), 1),
-                if summary.cva_bands.seconds > 0 {
-                    percent(summary.cva_bands.fractions[0])
-                } else {
-                    "–".into()
-                },
                 num(summary.forward_head_condition_min_per_h, 1),
+                num(summary.forward_head_state_min_per_h, 1),
                 summary.alerts.to_string(),
             ]
         })
@@ -136,8 +132,8 @@ fn summary_section(
             "Duration",
             "View",
             "CVA mean (°)",
-            "Time CVA < 45.5°",
-            "Forward head (min/h)",
+            "Forward-head condition (min/h)",
+            "Sustained forward head (min/h)",
             "Alerts",
         ]
         .map(String::from)
@@ -176,8 +172,9 @@ fn recording_section(
     }
     measures_table(blocks, summary);
     blocks.push(Block::Figure {
-        caption: "CVA (top, shaded below the 45.5° cut-off; red strip: sustained forward-head state) and the \
-                  pelvis/trunk proxies (bottom) on one time axis. Vertical red lines: alerts."
+        caption: "CVA (top; red strip: sustained forward head as plumbline judged it, against the \
+                  person's baseline when there was one) and the pelvis/trunk proxies (bottom) on one \
+                  time axis. Vertical red lines: alerts."
             .into(),
         svg: plots::timeline(&recording.rows, &recording.events),
     });
@@ -236,7 +233,7 @@ fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
 fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
     blocks.push(Block::Heading {
         level: 3,
-        text: "CVA against clinical context bands".into(),
+        text: "CVA against published clinical bands (context, not plumbline's judgement)".into(),
     });
     if summary.cva_bands.seconds == 0 {
         blocks.push(Block::Paragraph(
