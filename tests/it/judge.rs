@@ -291,7 +291,7 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
             "slumped second {second} not flagged: {line:?}"
         );
     }
-    // Upright seconds: the ones SOURCES.md lists as upright.
+    // Upright seconds: the ones ../shared/media/SOURCES.md lists as upright.
     let upright: Vec<i64> = (4..10).chain(12..14).chain(16..31).collect();
     let flagged: Vec<i64> = upright.iter().copied().filter(|&s| forward(s)).collect();
     eprintln!(
