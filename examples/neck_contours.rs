@@ -1,5 +1,6 @@
 //! Regenerates `tests/data/annotations/neck_contours.json`: the posterior neck contour
-//! (`geometry::silhouette`) of every annotated side view, from the `_seg` full model in
+//! (`geometry::silhouette`, traced without the neck-notch check, with its notch) of every
+//! annotated side view, from the `_seg` full model in
 //! static mode. The images are read from the media folder given as the first argument
 //! (default `/work/shared/media`); only derived points are stored, no pixels.
 //!
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 
 use plumbline::capture::Frame;
 use plumbline::geometry::Facing;
-use plumbline::geometry::silhouette::posterior_contour;
+use plumbline::geometry::silhouette::trace_posterior_contour;
 use plumbline::models;
 use plumbline::pose::{Mode, PoseConfig, PoseEngine};
 use plumbline::posture::metrics::body_from_skeleton;
@@ -52,7 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let Ok(chain) = body_from_skeleton(skeleton).chain(facing.near_side()) else {
             continue;
         };
-        let contour = posterior_contour(&chain, facing, |p| {
+        let contour = trace_posterior_contour(&chain, facing, |p| {
             f64::from(mask.probability(p.x as f32, -p.y as f32))
         });
         let row = match contour {
@@ -62,7 +63,8 @@ fn main() -> Result<(), Box<dyn Error>> {
                     .iter()
                     .map(|p| [(p.x * 10.0).round() / 10.0, (-p.y * 10.0).round() / 10.0])
                     .collect();
-                serde_json::json!({"file": file, "contour_px": pts})
+                let notch = (c.notch * 1000.0).round() / 1000.0;
+                serde_json::json!({"file": file, "contour_px": pts, "notch": notch})
             }
             Err(e) => serde_json::json!({"file": file, "rejected": e.to_string()}),
         };

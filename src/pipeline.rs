@@ -217,8 +217,9 @@ pub enum AnalyserSpec {
         models_dir: Option<PathBuf>,
         /// Landmark model, mode and threads.
         pose: PoseConfig,
-        /// Thresholds and delays of the judge.
-        posture: PostureConfig,
+        /// Thresholds and delays of the judge (boxed: the configuration is large next to a
+        /// factory).
+        posture: Box<PostureConfig>,
     },
     /// Any other analyser (tests script one).
     Custom(AnalyserFactory),
@@ -232,7 +233,7 @@ impl AnalyserSpec {
                 models_dir,
                 pose,
                 posture,
-            } => blazepose_factory(models_dir, pose, posture),
+            } => blazepose_factory(models_dir, pose, *posture),
             Self::Custom(factory) => factory,
         }
     }
@@ -303,7 +304,7 @@ impl PipelineConfig {
             analyser: AnalyserSpec::BlazePose {
                 models_dir,
                 pose,
-                posture,
+                posture: Box::new(posture),
             },
             on_update: None,
         }

@@ -303,7 +303,7 @@ pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar 
 /// has passed since the first analysed frame); keeps the samples in `kept` when given.
 pub(super) fn record(
     updates: &Receiver<Update>,
-    writer: &StoreWriter,
+    writer: Option<&StoreWriter>,
     bar: &ProgressBar,
     limit_ms: Option<f64>,
     mut kept: Option<&mut Vec<PostureSample>>,
@@ -318,7 +318,9 @@ pub(super) fn record(
                 break;
             }
         }
-        crate::pipeline::recorder::send_update(writer, &update)?;
+        if let Some(writer) = writer {
+            crate::pipeline::recorder::send_update(writer, &update)?;
+        }
         match update {
             Update::Analysed(analysed_frame) => {
                 let sample = &analysed_frame.sample;

@@ -18,8 +18,9 @@ use crate::bounds::Bounds;
 use crate::capture::SourceSpec;
 use crate::pipeline::{SourceStatus, Update};
 use crate::pose::ModelChoice;
-use crate::posture::baseline::MIN_BASELINE_FRAMES;
-use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureEvent, PostureSample};
+use crate::posture::{
+    Baseline, BaselineBuilder, BaselineRules, PostureConfig, PostureEvent, PostureSample,
+};
 use crate::report::capitalised;
 use crate::store::aggregate::aggregate_all;
 use crate::store::visits::STANDARD_HOLD_S;
@@ -114,9 +115,8 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     let (samples, events) = collected?;
 
     // The same builder as the window's calibration; a photo hold needs one photo.
-    let rules = BaselineRules {
-        min_frames: if stills { 1 } else { MIN_BASELINE_FRAMES },
-    };
+    let rules = BaselineRules::from_config(&PostureConfig::default());
+    let rules = if stills { rules.for_photos() } else { rules };
     let mut builder = BaselineBuilder::new(rules);
     for sample in &samples {
         builder.push_sample(sample);

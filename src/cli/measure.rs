@@ -2,18 +2,23 @@
 //!
 //! With `--json` each line is one object with the keys `frame, t_ms, view, cva_deg,
 //! neck_flexion_deg, trunk_inclination_deg, hip_angle_deg, shoulder_tilt_deg,
-//! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, forward_head, rula_neck,
-//! rula_trunk, state`; a metric not valid in the frame's view is `null` (angles in degrees,
-//! the forward-head index in percent change from the baseline, see `docs/MEASUREMENT.md` §2),
-//! and `missing` maps each `null` metric's key to why it is missing: `no_person`,
-//! `wrong_view`, `not_in_frame`, `low_visibility`, `no_baseline` or `not_measurable`
-//! ([`Missing`]).
+//! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, cva_sd_deg, call, baseline,
+//! forward_head, rula_neck, rula_trunk, state, missing`; a metric not valid in the frame's
+//! view is `null` (angles in degrees, the forward-head index in percent change from the
+//! baseline, see `docs/MEASUREMENT.md` §2), and `missing` maps each `null` metric's key to why
+//! it is missing: `no_person`, `wrong_view`, `not_in_frame`, `low_visibility`, `no_baseline`
+//! or `not_measurable` ([`Missing`]). `cva_sd_deg` is the CVA's ± (one SD, degrees); `call` is
+//! the three-way forward-head call (`forward`, `upright`, `uncertain`, `null` when nothing
+//! could be judged) and `baseline` what it was measured against (`none`, `learning`,
+//! `learned`, `calibrated`, `setup_changed`); `forward_head` is `true`/`false` exactly when the
+//! call is forward/upright. With `--baseline FILE` (as `plumbline baseline --out` writes it)
+//! the person's own baseline judges; the baseline's view, CVA and n go to stderr.
 //! A single image, or a folder with `--independent`, is measured frame by frame without
 //! tracking or view hysteresis; a video or a folder is a sequence (tracking, smoothing, the
 //! persistence machine).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -22,11 +27,13 @@ use serde::Serialize;
 use super::Global;
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::models;
+use crate::pipeline::{Analyser as _, BlazePoseAnalyser};
 use crate::pose::{Mode, PoseConfig, PoseEngine, Skeleton};
+use crate::posture::baseline::BaselineFile;
 use crate::posture::metrics::missing_reasons;
 use crate::posture::{
-    Baseline, Metric, Metrics, Missing, PostureConfig, PostureJudge, PostureSample, PostureState,
-    Reference, View,
+    BaselineStatus, Call, Metric, Metrics, Missing, PostureConfig, PostureJudge, PostureSample,
+    PostureState, Reference, View,
 };
 
 /// Arguments of `plumbline measure`.
@@ -75,6 +82,9 @@ struct Line {
     view: View,
     #[serde(flatten)]
     metrics: Metrics,
+    cva_sd_deg: Option<f64>,
+    call: Option<Call>,
+    baseline: BaselineStatus,
     forward_head: Option<bool>,
     rula_neck: Option<u8>,
     rula_trunk: Option<u8>,
@@ -99,6 +109,9 @@ impl Line {
             t_ms: s.t_ms,
             view: s.view,
             metrics,
+            cva_sd_deg: round2(s.cva_sd_deg),
+            call: s.call,
+            baseline: s.baseline,
             forward_head: s.forward_head,
             rula_neck: s.rula_neck,
             rula_trunk: s.rula_trunk,
@@ -122,15 +135,35 @@ fn posture_config(args: &Args, independent: bool) -> anyhow::Result<PostureConfi
     Ok(config)
 }
 
-fn load_baseline(path: &PathBuf) -> anyhow::Result<Baseline> {
+/// Reads a baseline file (`plumbline baseline --out`) or a bare baseline (a calibration
+/// event's), checking its format and version.
+pub fn load_baseline(path: &Path) -> anyhow::Result<BaselineFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read baseline {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "baseline {} is not a plumbline baseline (JSON with `view` and `metrics`)",
-            path.display()
-        )
-    })
+    BaselineFile::from_json(&text).with_context(|| format!("baseline {}", path.display()))
+}
+
+/// A baseline in a few words: its view, its CVA with spread and n (side view), and where it
+/// came from.
+pub fn describe_baseline(file: &BaselineFile) -> String {
+    let baseline = &file.baseline;
+    let what = match baseline.side_cva() {
+        Some(cva) => format!(
+            "{} view, CVA {:.1} ± {:.1}° (n = {})",
+            baseline.view, cva.mean, cva.sd, cva.n
+        ),
+        None => format!(
+            "{} view, {} measures (n = {})",
+            baseline.view,
+            baseline.metrics.len(),
+            baseline.frames()
+        ),
+    };
+    if file.photos {
+        format!("{what}, from photos: the ± is between photos, not a steady posture's spread")
+    } else {
+        what
+    }
 }
 
 /// Runs the command.
@@ -143,8 +176,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     );
     let independent = args.independent || matches!(spec, SourceSpec::Image(_));
     let mut judge = PostureJudge::new(posture_config(args, independent)?);
+    if independent {
+        judge = judge.for_independent_frames();
+    }
     if let Some(path) = &args.baseline {
-        judge.set_baseline(load_baseline(path)?);
+        let file = load_baseline(path)?;
+        eprintln!("baseline {}: {}", path.display(), describe_baseline(&file));
+        judge.set_baseline(file.baseline);
     }
     let dir = models::models_dir(global.models_dir.as_deref())?;
     let pose_config = PoseConfig {
@@ -156,7 +194,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         intra_threads: args.threads as usize,
         ..PoseConfig::default()
     };
-    let mut engine = PoseEngine::new(&dir, pose_config).context("cannot start the pose engine")?;
+    let engine = PoseEngine::new(&dir, pose_config).context("cannot start the pose engine")?;
+    let mut analyser = BlazePoseAnalyser::from_parts(engine, judge);
     let mut source = capture::open(&spec, Pacing::AsFastAsPossible)
         .with_context(|| format!("cannot open {}", args.input))?;
     let stdout = std::io::stdout();
@@ -172,20 +211,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             }
             Err(err) => return Err(err).with_context(|| format!("reading {}", args.input)),
         };
-        let estimate = engine
-            .estimate(&frame)
+        let analysis = analyser
+            .analyse(&frame)
             .with_context(|| format!("pose estimation failed on frame {index}"))?;
-        let (sample, _events) = judge.update_with_mask(
-            frame.seq,
-            frame.t_ms,
-            estimate.skeleton.as_ref(),
-            engine.mask(),
-        );
         print_line(
             &mut out,
             index,
-            &sample,
-            estimate.skeleton.as_ref(),
+            &analysis.sample,
+            analysis.estimate.skeleton.as_ref(),
             args.json,
         )?;
         index += 1;
@@ -221,15 +254,18 @@ fn print_line(
         .chain(line.rula_neck.map(|v| format!(" RULA neck {v}")))
         .chain(line.rula_trunk.map(|v| format!(" RULA trunk {v}")))
         .collect();
-    let verdict = match line.forward_head {
-        Some(true) => "forward head",
-        Some(false) => "ok",
-        None => "not judged",
-    };
+    let sd = line
+        .cva_sd_deg
+        .map(|sd| format!(" (CVA ± {sd:.1}°)"))
+        .unwrap_or_default();
+    let verdict = line.call.map_or("not judged", Call::describe);
     writeln!(
         out,
-        "frame {index} t={:.0} ms {:?}:{parts} [{verdict}, {:?}]",
-        line.t_ms, line.view, line.state
+        "frame {index} t={:.0} ms {:?}:{parts}{sd} [{verdict}, baseline {}, {:?}]",
+        line.t_ms,
+        line.view,
+        line.baseline.name(),
+        line.state
     )?;
     Ok(())
 }

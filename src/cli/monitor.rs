@@ -253,13 +253,7 @@ struct Line {
 
 /// One output line for `event`: JSON with `t_s` first, or a short text.
 pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
-    let t_ms = match event {
-        PostureEvent::State { t_ms, .. }
-        | PostureEvent::Alert { t_ms, .. }
-        | PostureEvent::Snoozed { t_ms, .. }
-        | PostureEvent::Calibrated { t_ms, .. } => *t_ms,
-    };
-    let t_s = (t_ms / 10.0).round() / 100.0;
+    let t_s = (event.t_ms() / 10.0).round() / 100.0;
     if json {
         let mut fields = serde_json::to_value(event)?;
         if let Some(map) = fields.as_object_mut() {
@@ -280,12 +274,39 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
             format!("{t_s:8.2} s  snoozed until {:.1} s", until_ms / 1000.0)
         }
         PostureEvent::Calibrated { baseline, .. } => {
+            format!("{t_s:8.2} s  calibrated: {}", baseline_summary(baseline))
+        }
+        PostureEvent::Learned { baseline, .. } => {
             format!(
-                "{t_s:8.2} s  calibrated ({} metrics)",
-                baseline.metrics.len()
+                "{t_s:8.2} s  baseline learned: {}",
+                baseline_summary(baseline)
             )
         }
+        PostureEvent::BaselineRefused { reason, .. } => {
+            format!("{t_s:8.2} s  calibration refused: {reason}")
+        }
+        PostureEvent::Uncertain { reason, .. } => format!("{t_s:8.2} s  uncertain: {reason}"),
+        PostureEvent::Baseline { status, reason, .. } => match reason {
+            Some(reason) => format!("{t_s:8.2} s  {}: {reason}", status.describe()),
+            None => format!("{t_s:8.2} s  {}", status.describe()),
+        },
     })
+}
+
+/// A baseline in a few words: its view and, in a side view, its CVA with spread and n.
+fn baseline_summary(baseline: &crate::posture::Baseline) -> String {
+    match baseline.side_cva() {
+        Some(cva) => format!(
+            "{} view, CVA {:.1} ± {:.1}° (n = {})",
+            baseline.view, cva.mean, cva.sd, cva.n
+        ),
+        None => format!(
+            "{} view, {} measures (n = {})",
+            baseline.view,
+            baseline.metrics.len(),
+            baseline.frames()
+        ),
+    }
 }
 
 /// Decimals kept in JSON output: angles and times to 0.01, far below what the camera resolves.

@@ -157,7 +157,14 @@ impl EpisodeNotifier {
                 self.snoozed = true;
                 self.end_episode()
             }
-            PostureEvent::Calibrated { .. } => Vec::new(),
+            // Baseline news (learning, learned, refused, setup changed) and an uncertain call
+            // are shown in the window and the headless output, never as a notification: an
+            // uncertain call raises no alert.
+            PostureEvent::Calibrated { .. }
+            | PostureEvent::Learned { .. }
+            | PostureEvent::BaselineRefused { .. }
+            | PostureEvent::Baseline { .. }
+            | PostureEvent::Uncertain { .. } => Vec::new(),
         }
     }
 

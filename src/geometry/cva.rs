@@ -21,7 +21,7 @@
 
 use nalgebra::Point2;
 
-use super::{Facing, SideChain, Unmeasurable, grid_search_2d, wrap_angle};
+use super::{Facing, SideChain, Unmeasurable, wrap_angle};
 
 /// Posterior offset of C7 from the shoulder joint centre, as a fraction of the trunk length.
 /// Fitted in `docs/GEOMETRY.md`.
@@ -153,96 +153,6 @@ pub fn cva_from_points(
         return Err(Unmeasurable::Degenerate("C7 to tragus"));
     }
     Ok(d.y.atan2(facing.sign() * d.x))
-}
-
-/// One annotated side view for fitting the C7 model: the pose landmarks and the CVA
-/// measured from the hand-marked tragus and C7.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CvaSample {
-    /// The pose landmarks of the near side.
-    pub chain: SideChain,
-    /// Which way the person faces.
-    pub facing: Facing,
-    /// The reference CVA from the annotation, radians.
-    pub reference_rad: f64,
-}
-
-/// Search range of [`fit_c7`] for both fractions.
-pub const FIT_RANGE: (f64, f64) = (-0.30, 0.50);
-/// Coarse grid step of [`fit_c7`].
-pub const FIT_COARSE_STEP: f64 = 0.02;
-/// Fine grid step of [`fit_c7`] (searched within one coarse step of the coarse optimum).
-pub const FIT_STEP: f64 = 0.0025;
-
-fn sse(model: &CvaModel, samples: &[CvaSample]) -> Option<f64> {
-    let mut total = 0.0;
-    for s in samples {
-        let cva = model.cva_rad(&s.chain, s.facing).ok()?;
-        total += wrap_angle(cva - s.reference_rad).powi(2);
-    }
-    Some(total)
-}
-
-/// Fits the two C7 fractions by a coarse-to-fine grid search over [`FIT_RANGE`],
-/// minimising the summed squared CVA error; `None` without usable samples.
-///
-/// # Examples
-/// ```
-/// use nalgebra::Point2;
-/// use plumbline::geometry::{Facing, SideChain};
-/// use plumbline::geometry::cva::{fit_c7, CvaModel, CvaSample};
-/// let truth = CvaModel { posterior: 0.15, superior: 0.05, user_offset_rad: 0.0 };
-/// let samples: Vec<CvaSample> = [(20.0, 70.0), (40.0, 60.0), (5.0, 75.0)]
-///     .iter()
-///     .map(|&(x, y)| {
-///         let chain = SideChain { ear: Point2::new(x, y), shoulder: Point2::new(0.0, 50.0),
-///             hip: Point2::new(-5.0, 0.0), knee: None };
-///         let reference_rad = truth.cva_rad(&chain, Facing::ImageRight).unwrap();
-///         CvaSample { chain, facing: Facing::ImageRight, reference_rad }
-///     })
-///     .collect();
-/// let fit = fit_c7(&samples).unwrap();
-/// assert!((fit.posterior - 0.15).abs() < 0.003 && (fit.superior - 0.05).abs() < 0.003);
-/// ```
-pub fn fit_c7(samples: &[CvaSample]) -> Option<CvaModel> {
-    if samples.is_empty() {
-        return None;
-    }
-    let model = |posterior, superior| CvaModel {
-        posterior,
-        superior,
-        user_offset_rad: 0.0,
-    };
-    let (posterior, superior) =
-        grid_search_2d(FIT_RANGE, FIT_RANGE, FIT_COARSE_STEP, FIT_STEP, |p, s| {
-            sse(&model(p, s), samples)
-        })?;
-    Some(model(posterior, superior))
-}
-
-/// Leave-one-out CVA errors (model minus reference, radians) of [`fit_c7`]: each sample is
-/// predicted by the model fitted on all the others.
-///
-/// # Examples
-/// ```
-/// use plumbline::geometry::cva::loo_errors;
-/// assert!(loo_errors(&[]).is_empty());
-/// ```
-pub fn loo_errors(samples: &[CvaSample]) -> Vec<f64> {
-    (0..samples.len())
-        .filter_map(|i| {
-            let rest: Vec<CvaSample> = samples
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(_, s)| *s)
-                .collect();
-            let model = fit_c7(&rest)?;
-            let s = &samples[i];
-            let cva = model.cva_rad(&s.chain, s.facing).ok()?;
-            Some(wrap_angle(cva - s.reference_rad))
-        })
-        .collect()
 }
 
 #[cfg(test)]

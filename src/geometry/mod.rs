@@ -16,11 +16,14 @@
 //! - [`cva`]: the craniovertebral angle with an explicit C7 model.
 //! - [`angles`]: neck flexion, trunk inclination, hip angle and line tilts.
 //! - [`front`]: the front-view forward-head index relative to a baseline.
+//! - [`silhouette`]: C7 from the person mask's posterior neck contour.
+//! - [`uncertainty`]: the ± figure of one CVA from what it rests on.
 
 pub mod angles;
 pub mod cva;
 pub mod front;
 pub mod silhouette;
+pub mod uncertainty;
 pub mod view;
 
 use nalgebra::{Point2, Point3, Vector2};
@@ -144,37 +147,6 @@ impl SideChain {
         let anterior = Vector2::new(superior.y, -superior.x) * facing.sign();
         Ok((superior, -anterior))
     }
-}
-
-/// A two-parameter grid search, coarse to fine: `loss(a, b)` over `a_range` × `b_range` at
-/// `coarse` steps, then at `fine` steps within one coarse step of the best point. Returns the
-/// best `(a, b)`; `None` when `loss` is `None` everywhere (no usable samples).
-pub(crate) fn grid_search_2d(
-    a_range: (f64, f64),
-    b_range: (f64, f64),
-    coarse: f64,
-    fine: f64,
-    loss: impl Fn(f64, f64) -> Option<f64>,
-) -> Option<(f64, f64)> {
-    let grid = |a: (f64, f64), b: (f64, f64), step: f64| {
-        #[expect(clippy::cast_possible_truncation, reason = "a few hundred grid steps")]
-        let steps = |r: (f64, f64)| ((r.1 - r.0) / step).round() as i32;
-        let mut best: Option<(f64, (f64, f64))> = None;
-        for i in 0..=steps(a) {
-            for j in 0..=steps(b) {
-                let point = (a.0 + f64::from(i) * step, b.0 + f64::from(j) * step);
-                if let Some(e) = loss(point.0, point.1)
-                    && best.is_none_or(|(b, _)| e < b)
-                {
-                    best = Some((e, point));
-                }
-            }
-        }
-        best.map(|(_, point)| point)
-    };
-    let (a, b) = grid(a_range, b_range, coarse)?;
-    let around = |v: f64| (v - coarse, v + coarse);
-    grid(around(a), around(b), fine)
 }
 
 /// The direction the person faces in a side view, in the y-up frame.

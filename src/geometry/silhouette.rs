@@ -16,14 +16,23 @@
 //! relative to the shoulder-to-ear line (the shoulder girdle rides up and forward over the
 //! flexed upper thoracic spine), when it reclines, higher. The contour is
 //! refused, and the caller falls back to the landmark model of `geometry::cva`, when the
-//! scan start is not inside the mask or the walk runs further than [`MAX_DEPTH`] `L` (the
-//! mask merged with hair, a chair back or the background).
+//! scan start is not inside the mask, the walk runs further than [`MAX_DEPTH`] `L` (the
+//! mask merged with a chair back or the background), or the contour has no neck notch
+//! ([`ContourRejected::NoNeck`]: hair, a bun, a ponytail or a hood fills the hollow of the
+//! neck, and the contour follows the hair, not the neck).
+//!
+//! # The neck notch
+//! A neck seen from the side is a hollow between the upper back and the back of the head:
+//! the contour's depth behind the shoulder-to-ear line (`d(t)`, in ear-shoulder lengths) is
+//! smaller at mid levels than both below and above. The contour is accepted when
+//! `min(max d(0..=0.25), max d(0.7..=1)) - min d(0.3..=0.7) >= MIN_NECK_NOTCH`. On the 30
+//! annotated side views the notch is 0.07-0.33 where the neck is clear and -0.07-0.00 where
+//! hair or a hood hangs behind it (`docs/GEOMETRY.md` §3.4).
 
 use nalgebra::Point2;
 
 use super::angles::trunk_inclination_rad;
-use super::cva::{CvaModel, CvaSample};
-use super::{Facing, SideChain, Unmeasurable, grid_search_2d, wrap_angle};
+use super::{Facing, SideChain, Unmeasurable};
 
 /// Number of contour levels between the shoulder (`t = 0`) and the ear (`t = 1`), inclusive.
 pub const LEVELS: usize = 21;
@@ -31,6 +40,9 @@ pub const LEVELS: usize = 21;
 pub const SCAN_STEP_PX: f64 = 0.5;
 /// Longest accepted walk from the shoulder-ear line to the contour, in trunk lengths.
 pub const MAX_DEPTH: f64 = 0.6;
+/// Smallest accepted neck notch (see the module docs), in ear-shoulder lengths: midway
+/// between the clear necks (0.07 and more) and the hair-filled ones (0.00 and less).
+pub const MIN_NECK_NOTCH: f64 = 0.035;
 
 /// Where C7 sits on the posterior neck contour: at level `level + lean * inclination`, with
 /// the trunk inclination in radians (positive forward), clamped to `[0, 1]`.
@@ -56,10 +68,11 @@ pub struct SilhouetteC7 {
 }
 
 impl SilhouetteC7 {
-    /// Fitted on the 20 annotated side views, `docs/GEOMETRY.md` §3.4.
+    /// Fitted on the 22 annotated side views of 7 people whose contour has a neck notch,
+    /// each person weighted equally, `docs/GEOMETRY.md` §3.4.
     pub const DEFAULT: Self = Self {
         level: 0.49,
-        lean: -0.30,
+        lean: -0.26,
     };
 
     /// The contour level of C7 for `chain`.
@@ -92,14 +105,19 @@ impl Default for SilhouetteC7 {
 }
 
 /// Why a contour cannot be used (the landmark C7 model is used instead).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
 pub enum ContourRejected {
     /// The shoulder-to-ear line leaves the mask: the mask does not cover the neck.
     #[error("the shoulder-to-ear line is outside the person mask at level {0}")]
     StartOutside(usize),
-    /// No edge within reach: the mask runs into hair, a chair or the background.
+    /// No edge within reach: the mask runs into a chair or the background.
     #[error("no posterior neck edge within {MAX_DEPTH} trunk lengths at level {0}")]
     NoEdge(usize),
+    /// The contour has no neck hollow: hair, a bun, a ponytail or a hood fills it.
+    #[error(
+        "the neck contour has no hollow (notch {0:.3} < {MIN_NECK_NOTCH} ear-shoulder lengths): hair or a hood behind the neck"
+    )]
+    NoNeck(f64),
     /// The landmarks themselves are degenerate.
     #[error("degenerate landmarks: {0}")]
     Geometry(Unmeasurable),
@@ -110,6 +128,8 @@ pub enum ContourRejected {
 pub struct NeckContour {
     /// `Q(t)` for `t = i / (LEVELS - 1)`.
     pub points: [Point2<f64>; LEVELS],
+    /// The neck notch ([`neck_notch`] of the depths) in ear-shoulder lengths.
+    pub notch: f64,
 }
 
 impl NeckContour {
@@ -125,8 +145,8 @@ impl NeckContour {
     }
 }
 
-/// Traces the posterior neck contour of `chain` in a mask given as `inside(point)` = person
-/// probability at a y-up point.
+/// [`trace_posterior_contour`], refused with [`ContourRejected::NoNeck`] when its neck notch
+/// is below [`MIN_NECK_NOTCH`]: the contour C7 is taken from.
 ///
 /// # Examples
 /// ```
@@ -145,12 +165,31 @@ pub fn posterior_contour(
     facing: Facing,
     inside: impl Fn(Point2<f64>) -> f64,
 ) -> Result<NeckContour, ContourRejected> {
+    let contour = trace_posterior_contour(chain, facing, inside)?;
+    if contour.notch < MIN_NECK_NOTCH {
+        return Err(ContourRejected::NoNeck(contour.notch));
+    }
+    Ok(contour)
+}
+
+/// Traces the posterior neck contour of `chain` in a mask given as `inside(point)` = person
+/// probability at a y-up point, with its neck notch (not checked here).
+///
+/// # Errors
+/// [`ContourRejected::StartOutside`], [`ContourRejected::NoEdge`] or
+/// [`ContourRejected::Geometry`].
+pub fn trace_posterior_contour(
+    chain: &SideChain,
+    facing: Facing,
+    inside: impl Fn(Point2<f64>) -> f64,
+) -> Result<NeckContour, ContourRejected> {
     let (_, p) = chain
         .trunk_axes(facing)
         .map_err(ContourRejected::Geometry)?;
     let length = (chain.shoulder - chain.hip).norm();
     let max_steps = (MAX_DEPTH * length / SCAN_STEP_PX).ceil();
     let mut points = [Point2::origin(); LEVELS];
+    let mut depths = [0.0; LEVELS];
     for (i, q) in points.iter_mut().enumerate() {
         let t = i as f64 / (LEVELS - 1) as f64;
         let start = chain.shoulder + (chain.ear - chain.shoulder) * t;
@@ -168,77 +207,35 @@ pub fn posterior_contour(
             }
         }
         *q = start + p * (k * SCAN_STEP_PX);
+        depths[i] = k * SCAN_STEP_PX;
     }
-    Ok(NeckContour { points })
+    let ear_shoulder = (chain.ear - chain.shoulder).norm().max(super::MIN_SEGMENT);
+    let notch = neck_notch(&depths) / ear_shoulder;
+    Ok(NeckContour { points, notch })
 }
 
-/// One annotated side view with its contour, for fitting [`SilhouetteC7`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct SilhouetteSample {
-    /// The posterior neck contour of the image.
-    pub contour: NeckContour,
-    /// Landmarks, facing and reference CVA.
-    pub sample: CvaSample,
-}
-
-/// Search range of [`fit_silhouette_c7`] for [`SilhouetteC7::level`].
-pub const FIT_LEVEL_RANGE: (f64, f64) = (0.0, 1.0);
-/// Search range of [`fit_silhouette_c7`] for [`SilhouetteC7::lean`].
-pub const FIT_LEAN_RANGE: (f64, f64) = (-1.0, 0.5);
-/// Coarse grid step of [`fit_silhouette_c7`], for both parameters.
-pub const FIT_COARSE_STEP: f64 = 0.05;
-/// Fine grid step of [`fit_silhouette_c7`] (within one coarse step of the coarse optimum).
-pub const FIT_STEP: f64 = 0.01;
-
-/// The CVA error (model minus reference, radians) of `s` with C7 placed by `model`.
-pub fn error_rad(s: &SilhouetteSample, model: SilhouetteC7) -> Option<f64> {
-    let chain = &s.sample.chain;
-    let c7 = model.c7(&s.contour, chain, s.sample.facing).ok()?;
-    let cva = CvaModel::EAR_SHOULDER
-        .cva_rad_from_c7(chain, s.sample.facing, c7)
-        .ok()?;
-    Some(wrap_angle(cva - s.sample.reference_rad))
-}
-
-/// Summed squared error of `model` over `samples`; `None` when one sample cannot be measured.
-fn sse<'a>(
-    samples: impl Iterator<Item = &'a SilhouetteSample>,
-    model: SilhouetteC7,
-) -> Option<f64> {
-    samples.map(|s| error_rad(s, model).map(|e| e * e)).sum()
-}
-
-/// Fits [`SilhouetteC7`] by a coarse-to-fine grid search over [`FIT_LEVEL_RANGE`] ×
-/// [`FIT_LEAN_RANGE`], minimising the summed squared CVA error; `None` without usable
-/// samples.
-pub fn fit_silhouette_c7<'a, I>(samples: &I) -> Option<SilhouetteC7>
-where
-    I: Iterator<Item = &'a SilhouetteSample> + Clone,
-{
-    let (level, lean) = grid_search_2d(
-        FIT_LEVEL_RANGE,
-        FIT_LEAN_RANGE,
-        FIT_COARSE_STEP,
-        FIT_STEP,
-        |level, lean| sse(samples.clone(), SilhouetteC7 { level, lean }),
-    )?;
-    Some(SilhouetteC7 { level, lean })
-}
-
-/// Held-out CVA errors (radians): sample `i` is predicted by the model fitted on the
-/// samples `j` with `train(i, j)` (`i != j` for leave-one-out, another person for
-/// leave-one-person-out).
-pub fn held_out_errors(
-    samples: &[SilhouetteSample],
-    train: impl Fn(usize, usize) -> bool,
-) -> Vec<f64> {
-    (0..samples.len())
-        .filter_map(|i| {
-            let rest = samples.iter().enumerate().filter(|&(j, _)| train(i, j));
-            let model = fit_silhouette_c7(&rest.map(|(_, s)| s))?;
-            error_rad(&samples[i], model)
-        })
-        .collect()
+/// The neck notch of a depth profile (one depth per level, any unit): how far the shallowest
+/// mid-level point (levels 0.3-0.7) lies in front of the lower of the deepest points below
+/// (0-0.25) and above (0.7-1).
+///
+/// # Examples
+/// ```
+/// use plumbline::geometry::silhouette::{LEVELS, neck_notch};
+/// let mut neck = [10.0; LEVELS];
+/// neck[10] = 7.0;
+/// assert_eq!(neck_notch(&neck), 3.0);
+/// // A ponytail: deeper and deeper toward the head, no hollow.
+/// let hair: Vec<f64> = (0..LEVELS).map(|i| 10.0 + i as f64).collect();
+/// assert!(neck_notch(&hair) < 0.0);
+/// ```
+pub fn neck_notch(depths: &[f64]) -> f64 {
+    let max = |r: std::ops::RangeInclusive<usize>| {
+        depths[r].iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    };
+    let min = |r: std::ops::RangeInclusive<usize>| {
+        depths[r].iter().copied().fold(f64::INFINITY, f64::min)
+    };
+    max(0..=5).min(max(14..=20)) - min(6..=14)
 }
 
 #[cfg(test)]
@@ -261,12 +258,21 @@ mod tests {
             let edge = if p.y < 60.0 { -10.0 } else { -4.0 };
             if p.x > edge && p.x < 20.0 { 1.0 } else { 0.0 }
         };
-        // Facing left the posterior side is +x: the edge at x = 20.
         let c = posterior_contour(&chain(), Facing::ImageRight, mask)?;
         assert!(c.points[0].x < -9.0 && c.points[LEVELS - 1].x > -5.0);
         let mid = c.at(0.025);
         assert!((mid.y - f64::midpoint(c.points[0].y, c.points[1].y)).abs() < 1e-9);
-        let left = posterior_contour(&chain(), Facing::ImageLeft, mask)?;
+        // Facing left the posterior side is +x: a back edge at x = 20 with a neck hollow
+        // (x = 12) between y = 56 and y = 64.
+        let left_mask = |p: Point2<f64>| {
+            let edge = if (56.0..64.0).contains(&p.y) {
+                12.0
+            } else {
+                20.0
+            };
+            if p.x > -20.0 && p.x < edge { 1.0 } else { 0.0 }
+        };
+        let left = posterior_contour(&chain(), Facing::ImageLeft, left_mask)?;
         assert!(left.points[0].x > 19.0 && left.points[0].x < 20.5);
         Ok(())
     }
@@ -296,6 +302,24 @@ mod tests {
             m.level_at(&none, Facing::ImageRight),
             Err(Unmeasurable::Degenerate(_))
         ));
+    }
+
+    #[test]
+    fn hair_behind_the_neck_is_refused() {
+        // A ponytail: the back edge moves further back the higher the scan, no hollow (at
+        // a slope that keeps the deepest walk, 26 px, within MAX_DEPTH of the 50 px trunk).
+        let hair = |p: Point2<f64>| {
+            if p.x > -10.0 - 0.3 * (p.y - 50.0) && p.x < 20.0 {
+                1.0
+            } else {
+                0.0
+            }
+        };
+        let got = posterior_contour(&chain(), Facing::ImageRight, hair);
+        assert!(
+            matches!(got, Err(ContourRejected::NoNeck(n)) if n < 0.0),
+            "{got:?}"
+        );
     }
 
     #[test]

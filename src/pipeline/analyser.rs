@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use crate::capture::Frame;
 use crate::pose::{PoseConfig, PoseEngine, PoseEstimate};
-use crate::posture::{PostureConfig, PostureEvent, PostureJudge, PostureSample};
+use crate::posture::{JudgeInput, PostureConfig, PostureEvent, PostureJudge, PostureSample};
 
 use super::Control;
 
@@ -36,10 +36,16 @@ pub trait Analyser {
 /// Builds the analyser on the pose thread (ONNX sessions are created where they are used).
 pub type AnalyserFactory = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Analyser>> + Send>;
 
+/// While the judge builds a baseline, the detector recounts the people at most this often
+/// (source time, milliseconds): a tracked video runs the detector only when the track is
+/// lost, so without a recount a second person who walks in would go unnoticed.
+pub const PEOPLE_RECOUNT_MS: f64 = 1000.0;
+
 /// The real analyser: the BlazePose engine followed by the posture judge.
 pub struct BlazePoseAnalyser {
     engine: PoseEngine,
     judge: PostureJudge,
+    last_count_ms: Option<f64>,
 }
 
 impl std::fmt::Debug for BlazePoseAnalyser {
@@ -64,7 +70,18 @@ impl BlazePoseAnalyser {
         Ok(Self {
             engine,
             judge: PostureJudge::new(posture),
+            last_count_ms: None,
         })
+    }
+
+    /// An analyser of an engine and a judge set up by the caller (a baseline, independent
+    /// photos): `plumbline measure` and `plumbline baseline` run frames through it directly.
+    pub fn from_parts(engine: PoseEngine, judge: PostureJudge) -> Self {
+        Self {
+            engine,
+            judge,
+            last_count_ms: None,
+        }
     }
 
     /// The judge (baseline, exposure, configuration).
@@ -75,13 +92,22 @@ impl BlazePoseAnalyser {
 
 impl Analyser for BlazePoseAnalyser {
     fn analyse(&mut self, frame: &Frame) -> anyhow::Result<Analysis> {
-        let estimate = self.engine.estimate(frame)?;
-        let (sample, events) = self.judge.update_with_mask(
-            frame.seq,
-            frame.t_ms,
-            estimate.skeleton.as_ref(),
-            self.engine.mask(),
-        );
+        let mut estimate = self.engine.estimate(frame)?;
+        estimate.people_detected = recount_people(
+            &mut self.engine,
+            &self.judge,
+            frame,
+            &estimate,
+            &mut self.last_count_ms,
+        )?;
+        let (sample, events) = self.judge.judge(&JudgeInput {
+            seq: frame.seq,
+            t_ms: frame.t_ms,
+            skeleton: estimate.skeleton.as_ref(),
+            mask: self.engine.mask(),
+            frame_size: Some((estimate.width, estimate.height)),
+            people: Some(estimate.people_detected),
+        });
         Ok(Analysis {
             estimate,
             sample,
@@ -114,6 +140,26 @@ impl Analyser for BlazePoseAnalyser {
             }
         }
     }
+}
+
+/// The people in `frame`: while the judge builds a baseline, a detector count
+/// ([`PoseEngine::count_people`], which also sees people scoring below the tracking threshold)
+/// at most every [`PEOPLE_RECOUNT_MS`] of source time, and for every still photo (all at
+/// t = 0); otherwise the estimate's own count.
+pub fn recount_people(
+    engine: &mut PoseEngine,
+    judge: &PostureJudge,
+    frame: &Frame,
+    estimate: &PoseEstimate,
+    last_count_ms: &mut Option<f64>,
+) -> anyhow::Result<usize> {
+    let due = last_count_ms
+        .is_none_or(|last| frame.t_ms - last >= PEOPLE_RECOUNT_MS || frame.t_ms <= last);
+    if judge.is_building_baseline() && estimate.skeleton.is_some() && due {
+        *last_count_ms = Some(frame.t_ms);
+        return Ok(engine.count_people(frame)?);
+    }
+    Ok(estimate.people_detected)
 }
 
 /// A factory for [`BlazePoseAnalyser`]; the models load on the pose thread.

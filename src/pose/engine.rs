@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use super::PoseEstimate;
-use super::detector::{self, DEFAULT_MIN_DETECTION_SCORE};
+use super::detector::{self, DEFAULT_MIN_DETECTION_SCORE, PEOPLE_MIN_SCORE};
 use super::error::PoseError;
 use super::landmarks::DEFAULT_MIN_PRESENCE;
 use super::nets::{DetectorNet, LandmarkNet};
@@ -259,6 +259,18 @@ impl PoseEngine {
             size,
         ));
         Ok(estimate)
+    }
+
+    /// Runs the detector on `frame` only to count the people in it (the tracked person stays
+    /// tracked) and returns the count, which later estimates report as `people_detected`:
+    /// detections that do not overlap (after the detector's own suppression) and score at
+    /// least [`PEOPLE_MIN_SCORE`]. The judge asks for this while it builds a baseline, which
+    /// must be one person's.
+    pub fn count_people(&mut self, frame: &Frame) -> Result<usize, PoseError> {
+        let min_score = PEOPLE_MIN_SCORE.min(self.config.min_detection_confidence);
+        let detections = self.detector.detect(&frame.image, min_score)?;
+        self.people_detected = detections.len();
+        Ok(self.people_detected)
     }
 
     /// Runs the detector; returns the best detection's ROI and records score and count.

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::geometry::front::FrontFeatures;
 
+use super::config::PostureConfig;
 use super::metric::{Metric, Reference};
 use super::{Metrics, PostureSample, PostureState, View};
 
@@ -63,6 +64,24 @@ impl RunningStats {
     /// Number of values added.
     pub fn n(&self) -> u32 {
         self.n
+    }
+
+    /// Adds every value `other` has seen (Chan et al.'s parallel form of Welford's update),
+    /// as if they had been added one by one.
+    pub fn merge(&mut self, other: &Self) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let (na, nb) = (f64::from(self.n), f64::from(other.n));
+        let n = na + nb;
+        let delta = other.mean - self.mean;
+        self.mean += delta * nb / n;
+        self.m2 += other.m2 + delta * delta * na * nb / n;
+        self.n += other.n;
     }
 
     /// The statistics so far (`None` before the first value); sd is the n-1 form, 0 when n < 2.
@@ -142,13 +161,70 @@ impl FrontSignal {
     }
 }
 
-/// A key of a stored baseline that is neither a metric nor a front signal.
+/// Where the person sits in the picture and how large: what a baseline remembers of the
+/// camera setup, so that a moved camera or seat is noticed (`PostureJudge`'s stale check).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SetupFeatures {
+    /// Shoulder midpoint, fraction of the frame width from the left edge.
+    pub shoulder_x: f64,
+    /// Shoulder midpoint, fraction of the frame height from the top edge.
+    pub shoulder_y: f64,
+    /// The person's size in the picture, fraction of the frame height: the shoulder width in
+    /// a front view, the shoulder-to-hip length in a side view (`None` when not visible).
+    pub scale: Option<f64>,
+}
+
+/// A setup signal a baseline keeps (see [`SetupFeatures`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SetupSignal {
+    /// Shoulder midpoint, horizontal.
+    ShoulderX,
+    /// Shoulder midpoint, vertical.
+    ShoulderY,
+    /// The person's size in the picture.
+    Scale,
+}
+
+impl SetupSignal {
+    /// Every signal.
+    pub const ALL: [Self; 3] = [Self::ShoulderX, Self::ShoulderY, Self::Scale];
+
+    /// The stored name (a key beside the metric keys in a stored baseline).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::ShoulderX => "setup_shoulder_x",
+            Self::ShoulderY => "setup_shoulder_y",
+            Self::Scale => "setup_scale",
+        }
+    }
+
+    /// The signal's value in one frame's features.
+    pub fn read(self, features: &SetupFeatures) -> Option<f64> {
+        match self {
+            Self::ShoulderX => Some(features.shoulder_x),
+            Self::ShoulderY => Some(features.shoulder_y),
+            Self::Scale => features.scale,
+        }
+    }
+
+    const fn index(self) -> usize {
+        match self {
+            Self::ShoulderX => 0,
+            Self::ShoulderY => 1,
+            Self::Scale => 2,
+        }
+    }
+}
+
+/// A key of a stored baseline that is neither a metric nor a front or setup signal.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown baseline entry {0:?}: not a metric or front-view signal this version knows")]
+#[error(
+    "unknown baseline entry {0:?}: not a metric, front-view or setup signal this version knows"
+)]
 pub struct UnknownBaselineKey(pub String);
 
 /// A personal baseline: statistics per metric and, for a front view, per raw front signal,
-/// with the view it was recorded in.
+/// with the view it was recorded in and where the person sat in the picture (setup signals).
 ///
 /// Stored and serialised as one map from stored names (`cva_deg`, `front_head_scale`, ...) to
 /// statistics, so calibration events and the `baselines` table keep their format.
@@ -161,6 +237,8 @@ pub struct Baseline {
     pub metrics: BTreeMap<Metric, MetricStats>,
     /// Statistics of the raw front-view signals (front-view baselines only).
     pub front: BTreeMap<FrontSignal, MetricStats>,
+    /// Where the person sat in the picture (empty when the frames' size was not known).
+    pub setup: BTreeMap<SetupSignal, MetricStats>,
 }
 
 impl Baseline {
@@ -169,7 +247,17 @@ impl Baseline {
         self.metrics.get(&metric)
     }
 
-    /// Every entry under its stored name, sorted by name (metrics and front signals).
+    /// The CVA's statistics when this is a side-view baseline with a CVA.
+    pub fn side_cva(&self) -> Option<&MetricStats> {
+        self.get(Metric::Cva).filter(|_| self.view.is_side())
+    }
+
+    /// Frames (or photos) the baseline rests on: the count of its best-measured metric.
+    pub fn frames(&self) -> u32 {
+        self.metrics.values().map(|s| s.n).max().unwrap_or(0)
+    }
+
+    /// Every entry under its stored name, sorted by name (metrics, front and setup signals).
     pub fn entries(&self) -> Vec<(&'static str, MetricStats)> {
         let mut entries: Vec<(&'static str, MetricStats)> = self
             .metrics
@@ -177,6 +265,11 @@ impl Baseline {
             .map(|(metric, stats)| (metric.key(), *stats))
             .chain(
                 self.front
+                    .iter()
+                    .map(|(signal, stats)| (signal.key(), *stats)),
+            )
+            .chain(
+                self.setup
                     .iter()
                     .map(|(signal, stats)| (signal.key(), *stats)),
             )
@@ -191,15 +284,27 @@ impl Baseline {
             self.metrics.insert(metric, stats);
         } else if let Some(signal) = FrontSignal::ALL.into_iter().find(|s| s.key() == key) {
             self.front.insert(signal, stats);
+        } else if let Some(signal) = SetupSignal::ALL.into_iter().find(|s| s.key() == key) {
+            self.setup.insert(signal, stats);
         } else {
             return Err(UnknownBaselineKey(key.to_owned()));
         }
         Ok(())
     }
 
-    /// Whether it holds nothing.
+    /// Whether it holds no measure (setup signals alone are not a baseline).
     pub fn is_empty(&self) -> bool {
         self.metrics.is_empty() && self.front.is_empty()
+    }
+
+    /// The mean setup signals, when the baseline has them.
+    pub fn setup_features(&self) -> Option<SetupFeatures> {
+        let mean = |signal: SetupSignal| self.setup.get(&signal).map(|s| s.mean);
+        Some(SetupFeatures {
+            shoulder_x: mean(SetupSignal::ShoulderX)?,
+            shoulder_y: mean(SetupSignal::ShoulderY)?,
+            scale: mean(SetupSignal::Scale),
+        })
     }
 
     /// The front-view signals the forward-head index is measured against, when it has them.
@@ -249,27 +354,170 @@ impl TryFrom<BaselineRecord> for Baseline {
     }
 }
 
+/// The version of the baseline file format ([`BaselineFile`]).
+pub const BASELINE_FILE_VERSION: u32 = 1;
+
+/// The `format` field of a baseline file.
+pub const BASELINE_FILE_FORMAT: &str = "plumbline-baseline";
+
+/// A baseline as a file (`plumbline baseline --out`, `plumbline measure --baseline`): the
+/// [`Baseline`]'s own JSON with a format name, a version and whether it came from independent
+/// photos (whose spread is then between photos, not within a steady posture).
+///
+/// ```
+/// use plumbline::posture::{Baseline, baseline::BaselineFile};
+/// let file = BaselineFile::new(Baseline::default(), true);
+/// let json = file.to_json().unwrap();
+/// assert!(json.starts_with("{\n  \"format\": \"plumbline-baseline\",\n  \"version\": 1"));
+/// assert_eq!(BaselineFile::from_json(&json).unwrap(), file);
+/// // A bare baseline (as a calibration event holds it) reads as well.
+/// let bare = BaselineFile::from_json(r#"{"view":"side-left","metrics":{}}"#).unwrap();
+/// assert!(!bare.photos);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineFile {
+    /// Always [`BASELINE_FILE_FORMAT`] (absent in a bare baseline).
+    #[serde(default = "file_format")]
+    pub format: String,
+    /// [`BASELINE_FILE_VERSION`] when written (absent in a bare baseline: read as 1).
+    #[serde(default = "file_version")]
+    pub version: u32,
+    /// Whether it was made from independent photos.
+    #[serde(default)]
+    pub photos: bool,
+    /// The baseline.
+    #[serde(flatten)]
+    pub baseline: Baseline,
+}
+
+fn file_format() -> String {
+    BASELINE_FILE_FORMAT.to_owned()
+}
+
+fn file_version() -> u32 {
+    BASELINE_FILE_VERSION
+}
+
+/// Why a baseline file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineFileError {
+    /// Not JSON of a baseline.
+    #[error("not a plumbline baseline (JSON with `view` and `metrics`): {0}")]
+    Json(#[from] serde_json::Error),
+    /// Written by a newer plumbline, or not a baseline file at all.
+    #[error(
+        "a {format:?} file of version {version}; this plumbline reads {BASELINE_FILE_FORMAT:?} \
+         version {BASELINE_FILE_VERSION} (a newer plumbline wrote it?)"
+    )]
+    Version {
+        /// The file's format name.
+        format: String,
+        /// The file's version.
+        version: u32,
+    },
+    /// It holds no measure.
+    #[error("the baseline holds no measure")]
+    Empty,
+}
+
+impl BaselineFile {
+    /// A file of the current version holding `baseline`.
+    pub fn new(baseline: Baseline, photos: bool) -> Self {
+        Self {
+            format: file_format(),
+            version: BASELINE_FILE_VERSION,
+            photos,
+            baseline,
+        }
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Reads a file (or a bare baseline) and checks its format and version.
+    pub fn from_json(text: &str) -> Result<Self, BaselineFileError> {
+        let file: Self = serde_json::from_str(text)?;
+        if file.format != BASELINE_FILE_FORMAT || file.version != BASELINE_FILE_VERSION {
+            return Err(BaselineFileError::Version {
+                format: file.format,
+                version: file.version,
+            });
+        }
+        if file.baseline.is_empty() {
+            return Err(BaselineFileError::Empty);
+        }
+        Ok(file)
+    }
+}
+
 /// Fewest frames with a measured value that make a baseline.
 pub const MIN_BASELINE_FRAMES: u32 = 5;
 
-/// What a baseline must meet to be kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Smallest share of the frames with a person that must be in the baseline's view: a person
+/// who turns during a calibration does not get a baseline mixed from two views.
+pub const MIN_VIEW_SHARE: f64 = 0.8;
+
+/// Largest share of frames with more than one person in the picture; such frames never enter
+/// a baseline, and beyond this share none is made (issue #10 item 8).
+pub const MAX_CROWDED_SHARE: f64 = 0.2;
+
+/// What a baseline must meet to be kept. Build it from the configuration
+/// ([`BaselineRules::from_config`]) or with `..BaselineRules::default()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BaselineRules {
     /// Fewest frames of the baseline's view with a measured value (the best-measured metric
     /// counts).
     pub min_frames: u32,
+    /// Largest CVA standard deviation of a side-view baseline, degrees.
+    pub max_cva_sd_deg: f64,
+    /// Smallest mean CVA of a side-view baseline, degrees: below it the head was clearly
+    /// forward, and a slumped reference would hide every slump after it.
+    pub min_cva_deg: f64,
+    /// Largest spread of the head scale (ear width over shoulder width) of a front-view
+    /// baseline, percent of its mean.
+    pub max_head_scale_sd_pct: f64,
+    /// Smallest share of the frames with a person in the baseline's view.
+    pub min_view_share: f64,
+    /// Largest share of frames with more than one person.
+    pub max_crowded_share: f64,
 }
 
 impl Default for BaselineRules {
     fn default() -> Self {
+        Self::from_config(&PostureConfig::default())
+    }
+}
+
+impl BaselineRules {
+    /// The rules of `config`: its spread bound and its "clearly forward" band; a front
+    /// baseline's head scale may spread as far as the forward-head threshold.
+    pub fn from_config(config: &PostureConfig) -> Self {
         Self {
             min_frames: MIN_BASELINE_FRAMES,
+            max_cva_sd_deg: config.baseline_max_cva_sd_deg,
+            min_cva_deg: config.cva_forward_below_deg,
+            max_head_scale_sd_pct: config.front_index_max_pct,
+            min_view_share: MIN_VIEW_SHARE,
+            max_crowded_share: MAX_CROWDED_SHARE,
+        }
+    }
+
+    /// The same rules for independent photos: one photo is enough.
+    #[must_use]
+    pub fn for_photos(self) -> Self {
+        Self {
+            min_frames: 1,
+            ..self
         }
     }
 }
 
 /// Why no baseline was made; the text says what to do.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BaselineRefused {
     /// No frame showed the person from the side or the front.
     #[error(
@@ -279,6 +527,32 @@ pub enum BaselineRefused {
     NoUsableView {
         /// Frames given to the builder.
         frames: u32,
+    },
+    /// Too many frames showed more than one person.
+    #[error(
+        "more than one person in the picture in {crowded} of {frames} frames: a baseline is \
+         one person's own; calibrate alone in the picture"
+    )]
+    MoreThanOnePerson {
+        /// Frames with more than one person.
+        crowded: u32,
+        /// Frames with a person.
+        frames: u32,
+    },
+    /// The person turned: too few frames were in the baseline's view.
+    #[error(
+        "you turned during calibration: only {in_view} of {frames} frames were in the {view} \
+         view (at least {min_pct:.0} % needed); keep one position, side-on or facing the camera"
+    )]
+    ViewChanged {
+        /// The view seen most.
+        view: View,
+        /// Frames in it.
+        in_view: u32,
+        /// Frames with a person in any view.
+        frames: u32,
+        /// The rule, percent.
+        min_pct: f64,
     },
     /// Too few frames of the baseline's view had a measured value.
     #[error(
@@ -293,10 +567,58 @@ pub enum BaselineRefused {
         /// The rule.
         min: u32,
     },
+    /// The CVA spread too much (side view).
+    #[error(
+        "you moved during calibration: CVA spread {sd_deg:.1}° (at most {max_deg:.1}° allowed); \
+         sit still and upright and try again"
+    )]
+    Moved {
+        /// The CVA's standard deviation, degrees.
+        sd_deg: f64,
+        /// The rule, degrees.
+        max_deg: f64,
+    },
+    /// The head scale spread too much (front view).
+    #[error(
+        "you moved during calibration: the head's size in the picture spread {sd_pct:.1} % (at \
+         most {max_pct:.1} % allowed); sit still and upright and try again"
+    )]
+    MovedFront {
+        /// The head scale's standard deviation, percent of its mean.
+        sd_pct: f64,
+        /// The rule, percent.
+        max_pct: f64,
+    },
+    /// The mean CVA lies in the "clearly forward" band.
+    #[error(
+        "the head was clearly forward during calibration: CVA {cva_deg:.1}° (below \
+         {limit_deg:.0}°); sit upright, ears over the shoulders, and try again"
+    )]
+    ClearlyForward {
+        /// The mean CVA, degrees.
+        cva_deg: f64,
+        /// The rule, degrees.
+        limit_deg: f64,
+    },
 }
 
 /// The views a baseline can be recorded in, in tie-break order (a later one wins a tie).
 const BASELINE_VIEWS: [View; 3] = [View::SideLeft, View::SideRight, View::Front];
+
+/// One frame as the [`BaselineBuilder`] takes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BaselineFrame {
+    /// The view.
+    pub view: View,
+    /// The metrics.
+    pub metrics: Metrics,
+    /// The raw front-view signals (front view only).
+    pub front: Option<FrontFeatures>,
+    /// Where the person sits in the picture.
+    pub setup: Option<SetupFeatures>,
+    /// People the detector saw in (or shortly before) this frame; `None` when not known.
+    pub people: Option<usize>,
+}
 
 /// Running statistics of the frames of one view.
 #[derive(Clone, Debug, Default)]
@@ -304,6 +626,22 @@ struct ViewStats {
     frames: u32,
     metrics: [RunningStats; Metric::COUNT],
     front: [RunningStats; FrontSignal::ALL.len()],
+    setup: [RunningStats; SetupSignal::ALL.len()],
+}
+
+impl ViewStats {
+    fn merge(&mut self, other: &Self) {
+        self.frames += other.frames;
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
+            a.merge(b);
+        }
+        for (a, b) in self.front.iter_mut().zip(&other.front) {
+            a.merge(b);
+        }
+        for (a, b) in self.setup.iter_mut().zip(&other.setup) {
+            a.merge(b);
+        }
+    }
 }
 
 /// Builds a [`Baseline`] from frames, one at a time, in constant memory.
@@ -311,6 +649,10 @@ struct ViewStats {
 pub struct BaselineBuilder {
     rules: BaselineRules,
     frames: u32,
+    /// Frames with more than one person (left out).
+    crowded: u32,
+    /// Frames with a person in an oblique view.
+    oblique: u32,
     views: [ViewStats; BASELINE_VIEWS.len()],
 }
 
@@ -323,16 +665,39 @@ impl BaselineBuilder {
         }
     }
 
+    /// The rules it applies.
+    pub fn rules(&self) -> &BaselineRules {
+        &self.rules
+    }
+
     /// Adds one frame: its view, metrics and (front view) raw front signals. Frames in other
     /// views than side and front only count as seen.
     pub fn push(&mut self, view: View, metrics: &Metrics, front: Option<&FrontFeatures>) {
+        self.push_frame(&BaselineFrame {
+            view,
+            metrics: *metrics,
+            front: front.copied(),
+            ..BaselineFrame::default()
+        });
+    }
+
+    /// Adds one frame with everything the builder can check. A frame with more than one
+    /// person is counted and left out.
+    pub fn push_frame(&mut self, frame: &BaselineFrame) {
         self.frames += 1;
-        let Some(slot) = BASELINE_VIEWS.iter().position(|known| *known == view) else {
+        if frame.people.is_some_and(|people| people > 1) {
+            self.crowded += 1;
+            return;
+        }
+        if frame.view == View::Oblique {
+            self.oblique += 1;
+        }
+        let Some(slot) = BASELINE_VIEWS.iter().position(|known| *known == frame.view) else {
             return;
         };
         let stats = &mut self.views[slot];
         stats.frames += 1;
-        for (metric, value) in metrics.values() {
+        for (metric, value) in frame.metrics.values() {
             // A measure relative to a baseline is not part of one.
             if metric.reference() == Reference::RelativeToBaseline {
                 continue;
@@ -341,10 +706,17 @@ impl BaselineBuilder {
                 stats.metrics[metric.index()].add(value);
             }
         }
-        if let Some(features) = front.filter(|_| view == View::Front) {
+        if let Some(features) = frame.front.filter(|_| frame.view == View::Front) {
             for signal in FrontSignal::ALL {
-                if let Some(value) = signal.read(features) {
+                if let Some(value) = signal.read(&features) {
                     stats.front[signal.index()].add(value);
+                }
+            }
+        }
+        if let Some(setup) = &frame.setup {
+            for signal in SetupSignal::ALL {
+                if let Some(value) = signal.read(setup) {
+                    stats.setup[signal.index()].add(value);
                 }
             }
         }
@@ -353,7 +725,23 @@ impl BaselineBuilder {
     /// Adds an analysed sample; samples while nobody is there (`away`) are left out.
     pub fn push_sample(&mut self, sample: &PostureSample) {
         if sample.state != PostureState::Away {
-            self.push(sample.view, &sample.metrics, sample.front_signals.as_ref());
+            self.push_frame(&BaselineFrame {
+                view: sample.view,
+                metrics: sample.metrics,
+                front: sample.front_signals,
+                setup: sample.setup,
+                people: sample.people,
+            });
+        }
+    }
+
+    /// Adds every frame `other` has seen (its rules are not taken).
+    pub fn merge(&mut self, other: &Self) {
+        self.frames += other.frames;
+        self.crowded += other.crowded;
+        self.oblique += other.oblique;
+        for (a, b) in self.views.iter_mut().zip(&other.views) {
+            a.merge(b);
         }
     }
 
@@ -362,8 +750,20 @@ impl BaselineBuilder {
         self.frames
     }
 
-    /// The baseline of the view seen most, or why there is none.
+    /// The baseline of the view seen most, or why there is none: one person, one view,
+    /// enough frames, a spread within the bound and not clearly forward.
     pub fn finish(&self) -> Result<Baseline, BaselineRefused> {
+        let rules = &self.rules;
+        let in_views: u32 = self.views.iter().map(|v| v.frames).sum();
+        let with_person = in_views + self.oblique;
+        let crowded_share =
+            f64::from(self.crowded) / f64::from((with_person + self.crowded).max(1));
+        if self.crowded > 0 && (in_views == 0 || crowded_share > rules.max_crowded_share) {
+            return Err(BaselineRefused::MoreThanOnePerson {
+                crowded: self.crowded,
+                frames: with_person + self.crowded,
+            });
+        }
         let (slot, stats) = self
             .views
             .iter()
@@ -374,13 +774,46 @@ impl BaselineBuilder {
                 frames: self.frames,
             })?;
         let view = BASELINE_VIEWS[slot];
+        if f64::from(stats.frames) < rules.min_view_share * f64::from(with_person) {
+            return Err(BaselineRefused::ViewChanged {
+                view,
+                in_view: stats.frames,
+                frames: with_person,
+                min_pct: rules.min_view_share * 100.0,
+            });
+        }
         let measured = stats.metrics.iter().map(RunningStats::n).max().unwrap_or(0);
-        if measured < self.rules.min_frames {
+        if measured < rules.min_frames {
             return Err(BaselineRefused::TooFewFrames {
                 view,
                 measured,
-                min: self.rules.min_frames,
+                min: rules.min_frames,
             });
+        }
+        if let Some(cva) = stats.metrics[Metric::Cva.index()].stats() {
+            if cva.sd > rules.max_cva_sd_deg {
+                return Err(BaselineRefused::Moved {
+                    sd_deg: cva.sd,
+                    max_deg: rules.max_cva_sd_deg,
+                });
+            }
+            if cva.mean < rules.min_cva_deg {
+                return Err(BaselineRefused::ClearlyForward {
+                    cva_deg: cva.mean,
+                    limit_deg: rules.min_cva_deg,
+                });
+            }
+        }
+        if let Some(scale) = stats.front[FrontSignal::HeadScale.index()].stats()
+            && scale.mean > 0.0
+        {
+            let sd_pct = 100.0 * scale.sd / scale.mean;
+            if sd_pct > rules.max_head_scale_sd_pct {
+                return Err(BaselineRefused::MovedFront {
+                    sd_pct,
+                    max_pct: rules.max_head_scale_sd_pct,
+                });
+            }
         }
         let metrics = Metric::ALL
             .into_iter()
@@ -393,10 +826,15 @@ impl BaselineBuilder {
             .into_iter()
             .filter_map(|signal| Some((signal, stats.front[signal.index()].stats()?)))
             .collect();
+        let setup = SetupSignal::ALL
+            .into_iter()
+            .filter_map(|signal| Some((signal, stats.setup[signal.index()].stats()?)))
+            .collect();
         Ok(Baseline {
             view,
             metrics,
             front,
+            setup,
         })
     }
 }
@@ -410,12 +848,12 @@ pub struct BaselineRecorder {
 }
 
 impl BaselineRecorder {
-    /// Starts a calibration at `start_ms` lasting `duration_s`, with the default rules.
-    pub fn new(start_ms: f64, duration_s: f64) -> Self {
+    /// Starts a calibration at `start_ms` lasting `duration_s` that applies `rules`.
+    pub fn new(start_ms: f64, duration_s: f64, rules: BaselineRules) -> Self {
         Self {
             start_ms,
             duration_ms: duration_s * 1000.0,
-            builder: BaselineBuilder::new(BaselineRules::default()),
+            builder: BaselineBuilder::new(rules),
         }
     }
 
@@ -468,24 +906,52 @@ mod tests {
 
     #[test]
     fn baseline_uses_the_dominant_view_only() -> Result<(), BaselineRefused> {
-        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 3 });
-        for value in [50.0, 52.0, 54.0] {
+        let mut builder = BaselineBuilder::new(BaselineRules {
+            min_frames: 3,
+            ..BaselineRules::default()
+        });
+        for value in [50.0, 52.0, 54.0, 50.0, 52.0, 54.0, 50.0, 52.0, 54.0] {
             builder.push(View::SideLeft, &cva(value), None);
         }
         builder.push(View::SideRight, &cva(10.0), None);
         builder.push(View::Oblique, &cva(0.0), None);
         let baseline = builder.finish()?;
-        assert_eq!(builder.frames(), 5);
+        assert_eq!(builder.frames(), 11);
         assert_eq!(baseline.view, View::SideLeft);
         let stats = baseline.metrics[&Metric::Cva];
-        assert_eq!((stats.mean, stats.sd, stats.n), (52.0, 2.0, 3));
+        assert_eq!((stats.mean, stats.n), (52.0, 9));
+        assert!(
+            (stats.sd - 1.732_050_807_568_877_2).abs() < 1e-12,
+            "{stats:?}"
+        );
         assert!(baseline.front_features().is_none());
+        // A person who turns: 9 of 15 frames in the side-left view is below the 80 % rule.
+        for _ in 0..4 {
+            builder.push(View::SideRight, &cva(48.0), None);
+        }
+        let refused = builder.finish().expect_err("turned");
+        assert!(
+            matches!(
+                refused,
+                BaselineRefused::ViewChanged {
+                    view: View::SideLeft,
+                    in_view: 9,
+                    frames: 15,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("you turned"), "{refused}");
         Ok(())
     }
 
     #[test]
     fn the_relative_index_is_left_out_and_front_signals_kept() -> Result<(), BaselineRefused> {
-        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 1 });
+        let mut builder = BaselineBuilder::new(BaselineRules {
+            min_frames: 1,
+            ..BaselineRules::default()
+        });
         let metrics = Metrics {
             shoulder_tilt_deg: Some(1.5),
             forward_head_index: Some(12.0),
@@ -531,7 +997,10 @@ mod tests {
 
     #[test]
     fn away_samples_are_left_out() {
-        let mut builder = BaselineBuilder::new(BaselineRules { min_frames: 1 });
+        let mut builder = BaselineBuilder::new(BaselineRules {
+            min_frames: 1,
+            ..BaselineRules::default()
+        });
         let sample = PostureSample {
             view: View::SideLeft,
             metrics: cva(50.0),
@@ -558,6 +1027,7 @@ mod tests {
             view: View::Front,
             metrics: [(Metric::HeadTilt, stats)].into(),
             front: [(FrontSignal::HeadScale, stats)].into(),
+            ..Baseline::default()
         };
         let json = serde_json::to_string(&baseline)?;
         assert_eq!(
@@ -575,7 +1045,7 @@ mod tests {
 
     #[test]
     fn a_calibration_ends_after_its_duration() {
-        let mut recorder = BaselineRecorder::new(1000.0, 2.0);
+        let mut recorder = BaselineRecorder::new(1000.0, 2.0, BaselineRules::default());
         assert!(!recorder.is_done(2999.0));
         assert!(recorder.is_done(3000.0));
         for _ in 0..MIN_BASELINE_FRAMES {

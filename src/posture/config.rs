@@ -62,19 +62,50 @@ pub fn default_path() -> Option<PathBuf> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PostureConfig {
-    /// Side view: forward head when the CVA is below this, with or without a baseline.
-    /// Range [`Self::CVA_MIN_DEG`]. The literature suggests 45° (`docs/MEASUREMENT.md` §3);
-    /// this estimate (silhouette C7) reads upright *sitters* down to 28° (a backlit photo) and
-    /// most at 33-52°, and clearly forward ones at most 18° (docs/GEOMETRY.md §3.3-3.4), so the
-    /// default is 25°, in the middle of that gap. Finer changes come from the baseline rule
-    /// below.
-    pub cva_min_deg: f64,
+    /// Side view, the absolute three-way call: "clearly forward" when the CVA is below this,
+    /// with or without a baseline (also the forward-head threshold of the judge). No upright
+    /// person the model never saw read below 28° (leave-one-person-out, 12 people,
+    /// docs/GEOMETRY.md §3.8), so the default is 25°. Finer changes come from the baseline
+    /// rule below. Old name: `cva_min_deg`. Range [`Self::CVA_FORWARD_BELOW_DEG`].
+    #[serde(alias = "cva_min_deg")]
+    pub cva_forward_below_deg: f64,
+    /// Side view, the absolute three-way call: "clearly upright" when the CVA is above this;
+    /// between the two bands the posture is "uncertain — calibrate". No forward or mildly
+    /// forward head of a person the model never saw read above 52.6° (docs/GEOMETRY.md §3.8),
+    /// so the default is 53°. Range [`Self::CVA_UPRIGHT_ABOVE_DEG`], and not below
+    /// `cva_forward_below_deg`.
+    pub cva_upright_above_deg: f64,
     /// Side view: forward head when the CVA is this far below the user's baseline (5°, about
     /// the photogrammetric minimal detectable change). Range [`Self::CVA_BELOW_BASELINE_DEG`].
     pub cva_below_baseline_deg: f64,
     /// Side view: to leave forward head the CVA must clear the thresholds by this margin.
     /// Range [`Self::CVA_EXIT_MARGIN_DEG`].
     pub cva_exit_margin_deg: f64,
+    /// Side view: a CVA whose ± (one SD of its error on people the model never saw,
+    /// `geometry::uncertainty`) is above this is shown greyed, called uncertain and drives no
+    /// alert. The silhouette C7 reads ± 4.5-7°, the landmark C7 fallback ± 14.7°
+    /// (docs/GEOMETRY.md §3.7), so the default 10° keeps the fallback from raising alerts.
+    /// Range [`Self::CVA_MAX_SD_DEG`].
+    pub cva_max_sd_deg: f64,
+    /// Every baseline (automatic, calibration, `plumbline baseline`): largest CVA spread (SD,
+    /// degrees) that is still one steady posture; about the MDC (`docs/MEASUREMENT.md` §3).
+    /// A steady upright stretch reads 1-3° SD (docs/GEOMETRY.md §6).
+    /// Range [`Self::BASELINE_MAX_CVA_SD_DEG`].
+    pub baseline_max_cva_sd_deg: f64,
+    /// Without a stored or calibrated baseline, learn one from the person's own steady,
+    /// upright stretches (`posture::learn`); an explicit calibration overrides it.
+    pub auto_baseline: bool,
+    /// Automatic baseline: seconds with a person in view over which the best stretch is
+    /// sought before it is adopted (the absolute bands judge meanwhile).
+    /// Range [`Self::LEARN_S`].
+    pub learn_s: f64,
+    /// Automatic baseline: length of a steady stretch, seconds. Range [`Self::LEARN_STRETCH_S`],
+    /// and not above `learn_s`.
+    pub learn_stretch_s: f64,
+    /// The camera or the seat counts as moved when the view, the person's place or size in
+    /// the picture stays outside the baseline's range this long (seconds); the baseline is
+    /// then set aside and a new one learned. Range [`Self::SETUP_CHANGED_AFTER_S`].
+    pub setup_changed_after_s: f64,
     /// Per-user CVA offset, added to every CVA before it is judged or shown (0 by default).
     /// Set it to a therapist's photogrammetric CVA minus plumbline's CVA of the same posture,
     /// averaged over a calibration rather than taken from one frame (docs/GEOMETRY.md §3.2).
@@ -127,9 +158,16 @@ pub struct PostureConfig {
 impl Default for PostureConfig {
     fn default() -> Self {
         Self {
-            cva_min_deg: 25.0,
+            cva_forward_below_deg: 25.0,
+            cva_upright_above_deg: 53.0,
             cva_below_baseline_deg: 5.0,
             cva_exit_margin_deg: 2.0,
+            cva_max_sd_deg: 10.0,
+            baseline_max_cva_sd_deg: 5.0,
+            auto_baseline: true,
+            learn_s: 120.0,
+            learn_stretch_s: 20.0,
+            setup_changed_after_s: 20.0,
             cva_user_offset_deg: 0.0,
             front_index_max_pct: 6.0,
             front_index_exit_margin_pct: 3.0,
@@ -151,8 +189,23 @@ impl Default for PostureConfig {
 }
 
 impl PostureConfig {
-    /// Range of [`Self::cva_min_deg`].
-    pub const CVA_MIN_DEG: Bounds = Bounds::new("cva_min_deg", 0.0, 90.0, "°");
+    /// Range of [`Self::cva_forward_below_deg`].
+    pub const CVA_FORWARD_BELOW_DEG: Bounds = Bounds::new("cva_forward_below_deg", 0.0, 90.0, "°");
+    /// Range of [`Self::cva_upright_above_deg`] (and it may not be below
+    /// `cva_forward_below_deg`).
+    pub const CVA_UPRIGHT_ABOVE_DEG: Bounds = Bounds::new("cva_upright_above_deg", 0.0, 90.0, "°");
+    /// Range of [`Self::cva_max_sd_deg`].
+    pub const CVA_MAX_SD_DEG: Bounds = Bounds::new("cva_max_sd_deg", 0.0, 90.0, "°");
+    /// Range of [`Self::baseline_max_cva_sd_deg`].
+    pub const BASELINE_MAX_CVA_SD_DEG: Bounds =
+        Bounds::new("baseline_max_cva_sd_deg", 0.0, 30.0, "°");
+    /// Range of [`Self::learn_s`].
+    pub const LEARN_S: Bounds = Bounds::new("learn_s", 10.0, 3600.0, "s");
+    /// Range of [`Self::learn_stretch_s`] (and it may not be above `learn_s`).
+    pub const LEARN_STRETCH_S: Bounds = Bounds::new("learn_stretch_s", 2.0, 3600.0, "s");
+    /// Range of [`Self::setup_changed_after_s`].
+    pub const SETUP_CHANGED_AFTER_S: Bounds =
+        Bounds::new("setup_changed_after_s", 1.0, 3600.0, "s");
     /// Range of [`Self::cva_below_baseline_deg`].
     pub const CVA_BELOW_BASELINE_DEG: Bounds =
         Bounds::new("cva_below_baseline_deg", 0.0, 30.0, "°");
@@ -195,9 +248,15 @@ impl PostureConfig {
     pub const AT_RISK_RATE_FPS: Bounds = Bounds::new("at_risk_rate_fps", 0.2, 30.0, "fps");
 
     /// Every number of the configuration with its range.
-    pub fn numbers(&self) -> [(Bounds, f64); 19] {
+    pub fn numbers(&self) -> [(Bounds, f64); 25] {
         [
-            (Self::CVA_MIN_DEG, self.cva_min_deg),
+            (Self::CVA_FORWARD_BELOW_DEG, self.cva_forward_below_deg),
+            (Self::CVA_UPRIGHT_ABOVE_DEG, self.cva_upright_above_deg),
+            (Self::CVA_MAX_SD_DEG, self.cva_max_sd_deg),
+            (Self::BASELINE_MAX_CVA_SD_DEG, self.baseline_max_cva_sd_deg),
+            (Self::LEARN_S, self.learn_s),
+            (Self::LEARN_STRETCH_S, self.learn_stretch_s),
+            (Self::SETUP_CHANGED_AFTER_S, self.setup_changed_after_s),
             (Self::CVA_BELOW_BASELINE_DEG, self.cva_below_baseline_deg),
             (Self::CVA_EXIT_MARGIN_DEG, self.cva_exit_margin_deg),
             (Self::CVA_USER_OFFSET_DEG, self.cva_user_offset_deg),
@@ -228,12 +287,37 @@ impl PostureConfig {
         ]
     }
 
-    /// Every value outside its range.
+    /// Every value outside its range, then the pairs in the wrong order (the upright band
+    /// below the forward one, a learning stretch longer than the learning time).
     pub fn out_of_range(&self) -> Vec<RangeError> {
-        self.numbers()
+        let mut bad: Vec<RangeError> = self
+            .numbers()
             .into_iter()
             .filter_map(|(bounds, value)| bounds.check(value).err())
-            .collect()
+            .collect();
+        if self.cva_upright_above_deg < self.cva_forward_below_deg {
+            bad.push(RangeError {
+                name: Self::CVA_UPRIGHT_ABOVE_DEG.name,
+                value: self.cva_upright_above_deg,
+                range: format!(
+                    "cva_forward_below_deg ({}) to {} °",
+                    self.cva_forward_below_deg,
+                    Self::CVA_UPRIGHT_ABOVE_DEG.max
+                ),
+            });
+        }
+        if self.learn_stretch_s > self.learn_s {
+            bad.push(RangeError {
+                name: Self::LEARN_STRETCH_S.name,
+                value: self.learn_stretch_s,
+                range: format!(
+                    "{} s to learn_s ({} s)",
+                    Self::LEARN_STRETCH_S.min,
+                    self.learn_s
+                ),
+            });
+        }
+        bad
     }
 
     /// Checks every value against its range; the error names the first bad field.
@@ -367,7 +451,21 @@ mod tests {
     #[test]
     fn partial_toml_takes_defaults() -> Result<(), ConfigError> {
         let config = PostureConfig::from_toml("cva_min_deg = 48.0\n")?;
-        assert!((config.cva_min_deg - 48.0).abs() < 1e-12);
+        assert!((config.cva_forward_below_deg - 48.0).abs() < 1e-12);
+        let bands = PostureConfig::from_toml(
+            "cva_forward_below_deg = 30.0\ncva_upright_above_deg = 50.0\n",
+        )?;
+        assert!((bands.cva_upright_above_deg - 50.0).abs() < 1e-12);
+        let crossed = PostureConfig::from_toml(
+            "cva_forward_below_deg = 40.0\ncva_upright_above_deg = 35.0\n",
+        );
+        assert!(matches!(
+            crossed,
+            Err(ConfigError::Range(RangeError {
+                name: "cva_upright_above_deg",
+                ..
+            }))
+        ));
         assert!((config.onset_delay_s - PostureConfig::default().onset_delay_s).abs() < 1e-12);
         Ok(())
     }
@@ -398,10 +496,15 @@ mod tests {
     fn defaults_are_inside_their_ranges_and_every_field_has_one() -> Result<(), ConfigError> {
         let config = PostureConfig::default();
         assert_eq!(config.out_of_range(), Vec::new());
-        // Every TOML key has exactly one range, named like the key.
+        // Every numeric TOML key has exactly one range, named like the key (switches have
+        // none).
         let text = config.to_toml()?;
         let table: toml::Table = text.parse().map_err(ConfigError::Parse)?;
-        let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        let mut keys: Vec<&str> = table
+            .iter()
+            .filter(|(_, value)| !value.is_bool())
+            .map(|(key, _)| key.as_str())
+            .collect();
         let mut named: Vec<&str> = config.numbers().iter().map(|(b, _)| b.name).collect();
         keys.sort_unstable();
         named.sort_unstable();

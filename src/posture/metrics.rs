@@ -17,11 +17,15 @@ use crate::geometry::angles::{
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::{FrontFeatures, FrontWorld, forward_head_index, front_features};
 use crate::geometry::silhouette::{ContourRejected, SilhouetteC7, posterior_contour};
+use crate::geometry::uncertainty::{C7Source, CvaEvidence, cva_sd_deg};
 use crate::geometry::view::ViewClass;
-use crate::geometry::{Body, FRAME_MARGIN, Keypoint, MIN_VISIBILITY, Unmeasurable, point_y_up};
+use crate::geometry::{
+    Body, FRAME_MARGIN, Keypoint, MIN_VISIBILITY, Unmeasurable, midpoint, point_y_up, visible,
+};
 use crate::pose::segmentation::PersonMask;
 use crate::pose::{LandmarkIndex, Skeleton};
 
+use super::baseline::SetupFeatures;
 use super::{Metric, Metrics, Missing, Reference, View};
 
 impl From<Option<ViewClass>> for View {
@@ -48,6 +52,9 @@ pub struct FrameMeasures {
     /// Why the person mask given to [`measure`] was not used for C7 (the landmark C7 model
     /// was used instead); `None` when it was used or no mask was given.
     pub c7_fallback: Option<ContourRejected>,
+    /// The ± figure of `metrics.cva_deg` (one SD of the held-out error, degrees) from what it
+    /// rests on (`geometry::uncertainty`); `None` when there is no CVA.
+    pub cva_sd_deg: Option<f64>,
 }
 
 /// Whether a landmark is seen: inside the picture, clear of its edge, and not occluded. The
@@ -166,6 +173,46 @@ pub fn front_world_from_skeleton(skeleton: &Skeleton) -> Option<FrontWorld> {
     any.then_some(world)
 }
 
+/// Where the person sits in a `width` × `height` frame and how large (for baselines and the
+/// stale-baseline check): the shoulder midpoint as fractions of the frame, and the shoulder
+/// width (front view) or the shoulder-to-hip length (side views) over the frame height.
+/// `None` when the shoulders are not visible or the frame is empty.
+pub fn setup_features(body: &Body, view: View, width: u32, height: u32) -> Option<SetupFeatures> {
+    let (w, h) = (f64::from(width), f64::from(height));
+    if w < 1.0 || h < 1.0 {
+        return None;
+    }
+    let seen = |k: Option<Keypoint>, name| visible(k, name).ok();
+    let (l, r) = (
+        seen(body.left_shoulder, "left shoulder"),
+        seen(body.right_shoulder, "right shoulder"),
+    );
+    let shoulder = match (l, r) {
+        (Some(l), Some(r)) => midpoint(l, r),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => return None,
+    };
+    let hips = match (
+        seen(body.left_hip, "left hip"),
+        seen(body.right_hip, "right hip"),
+    ) {
+        (Some(l), Some(r)) => Some(midpoint(l, r)),
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (None, None) => None,
+    };
+    let scale = match view {
+        View::Front => l.zip(r).map(|(l, r)| (l - r).norm() / h),
+        View::SideLeft | View::SideRight => hips.map(|hip| (shoulder - hip).norm() / h),
+        View::Oblique | View::Unknown => None,
+    };
+    // The y-up geometry frame has y = -row.
+    Some(SetupFeatures {
+        shoulder_x: shoulder.x / w,
+        shoulder_y: -shoulder.y / h,
+        scale: scale.filter(|s| s.is_finite() && *s > 0.0),
+    })
+}
+
 fn deg(r: Result<f64, Unmeasurable>) -> Option<f64> {
     r.ok().filter(|v| v.is_finite()).map(f64::to_degrees)
 }
@@ -179,6 +226,18 @@ fn mean_visibility(points: &[Option<Keypoint>]) -> f32 {
         return 0.0;
     }
     (vis.iter().sum::<f64>() / vis.len() as f64).clamp(0.0, 1.0) as f32
+}
+
+/// Horizontal shoulder spread over the trunk length (0 in a true profile); 0.3, the widest
+/// a side view allows, when the far shoulder is not given.
+fn shoulder_spread(body: &Body, chain: &crate::geometry::SideChain) -> f64 {
+    let length = (chain.shoulder - chain.hip).norm();
+    match (body.left_shoulder, body.right_shoulder) {
+        (Some(l), Some(r)) if length > crate::geometry::MIN_SEGMENT => {
+            (l.pos.x - r.pos.x).abs() / length
+        }
+        _ => 0.3,
+    }
 }
 
 /// Measures one frame in `view` with the C7 `model`; the forward-head index needs
@@ -215,12 +274,33 @@ pub fn measure(
                     })
                 });
                 out.c7_fallback = silhouette.as_ref().and_then(|s| s.as_ref().err().copied());
+                let source = if matches!(silhouette, Some(Ok(_))) {
+                    C7Source::Silhouette
+                } else {
+                    C7Source::Landmarks
+                };
                 out.metrics.cva_deg = deg(match silhouette {
                     Some(Ok(contour)) => SilhouetteC7::DEFAULT
                         .c7(&contour, &chain, facing)
                         .and_then(|c7| model.cva_rad_from_c7(&chain, facing, c7)),
                     _ => model.cva_rad(&chain, facing),
                 });
+                if out.metrics.cva_deg.is_some() {
+                    out.cva_sd_deg = Some(cva_sd_deg(&CvaEvidence {
+                        c7: source,
+                        min_visibility: [ear, shoulder, hip]
+                            .iter()
+                            .map(|k| k.map_or(0.0, |k| k.visibility))
+                            .fold(1.0, f64::min),
+                        spread: shoulder_spread(body, &chain),
+                        trunk_inclination_rad: crate::geometry::angles::trunk_inclination_rad(
+                            chain.hip,
+                            chain.shoulder,
+                            facing,
+                        )
+                        .unwrap_or(0.0),
+                    }));
+                }
                 if let Ok(a) = side_angles(&chain, facing) {
                     out.metrics.neck_flexion_deg = Some(a.neck_flexion_rad.to_degrees());
                     out.metrics.trunk_inclination_deg = Some(a.trunk_inclination_rad.to_degrees());

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::geometry::front::FrontFeatures;
 
 use super::Baseline;
+use super::baseline::SetupFeatures;
 
 /// The camera's view of the person, decided per frame with hysteresis.
 #[derive(
@@ -139,6 +140,99 @@ impl PostureState {
     }
 }
 
+/// The forward-head call of one frame: the three-way answer every surface shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Call {
+    /// Forward head: clearly forward without a baseline, or past the drop from the person's
+    /// own baseline.
+    Forward,
+    /// Not forward head: clearly upright without a baseline, or within the drop allowed from
+    /// the baseline.
+    Upright,
+    /// Cannot be told without a baseline (between the absolute bands), or the measurement is
+    /// too unsure (its ± is above the bound): calibrate. Never raises an alert.
+    Uncertain,
+}
+
+impl Call {
+    /// The stored name (as serialised): `forward`, `upright`, `uncertain`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Forward => "forward",
+            Self::Upright => "upright",
+            Self::Uncertain => "uncertain",
+        }
+    }
+
+    /// Words for people.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Forward => "forward head",
+            Self::Upright => "upright",
+            Self::Uncertain => "uncertain — calibrate",
+        }
+    }
+}
+
+/// What the forward-head call is measured against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineStatus {
+    /// No baseline and none being learned: the absolute bands only (three-way call).
+    #[default]
+    None,
+    /// Learning the person's baseline from their own steady, upright stretches; meanwhile the
+    /// absolute bands judge.
+    Learning,
+    /// Judged against a baseline learned automatically.
+    Learned,
+    /// Judged against an explicit baseline (a calibration or a baseline file).
+    Calibrated,
+    /// The camera or the seat moved: the baseline is set aside (no alert comes from it) and a
+    /// new one is being learned.
+    SetupChanged,
+}
+
+impl BaselineStatus {
+    /// Every status.
+    pub const ALL: [Self; 5] = [
+        Self::None,
+        Self::Learning,
+        Self::Learned,
+        Self::Calibrated,
+        Self::SetupChanged,
+    ];
+
+    /// The stored name (as serialised): `none`, `learning`, `learned`, `calibrated`,
+    /// `setup_changed`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Learning => "learning",
+            Self::Learned => "learned",
+            Self::Calibrated => "calibrated",
+            Self::SetupChanged => "setup_changed",
+        }
+    }
+
+    /// Words for people (window, tray, headless text).
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::None => "no baseline — calibrate for a personal reference",
+            Self::Learning => "learning your upright baseline",
+            Self::Learned => "baseline learned",
+            Self::Calibrated => "calibrated",
+            Self::SetupChanged => "setup changed — recalibrating",
+        }
+    }
+
+    /// Whether a personal baseline judges the frames.
+    pub const fn has_baseline(self) -> bool {
+        matches!(self, Self::Learned | Self::Calibrated)
+    }
+}
+
 /// One analysed frame.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PostureSample {
@@ -150,8 +244,21 @@ pub struct PostureSample {
     pub view: View,
     /// The metrics, each `None` when not valid in `view`.
     pub metrics: Metrics,
-    /// Whether the forward-head condition holds in this frame (`None`: cannot be judged).
+    /// Whether the forward-head condition holds in this frame: `Some` exactly when the
+    /// [`call`](Self::call) is forward or upright (`None`: uncertain or not judged).
     pub forward_head: Option<bool>,
+    /// The three-way call (`None`: nothing to judge: nobody, an oblique view, low landmark
+    /// confidence, or a calibration running).
+    pub call: Option<Call>,
+    /// What the call is measured against.
+    pub baseline: BaselineStatus,
+    /// The ± of the CVA (one SD of its error on people the model never saw, degrees);
+    /// `None` without a CVA.
+    pub cva_sd_deg: Option<f64>,
+    /// The CVA's ± is above `PostureConfig::cva_max_sd_deg`: it is shown greyed, the call is
+    /// uncertain and no alert comes from it.
+    #[serde(default)]
+    pub cva_unsure: bool,
     /// RULA neck score 1-4 (side view only).
     pub rula_neck: Option<u8>,
     /// RULA trunk score 1-4 (side view only).
@@ -164,6 +271,13 @@ pub struct PostureSample {
     /// the forward-head index can be measured against it. Not serialised or stored.
     #[serde(skip)]
     pub front_signals: Option<FrontFeatures>,
+    /// Where the person sits in the picture (for baselines and the stale check). Not
+    /// serialised or stored.
+    #[serde(skip)]
+    pub setup: Option<SetupFeatures>,
+    /// People the detector saw in (or shortly before) this frame; `None` when not known.
+    #[serde(skip)]
+    pub people: Option<usize>,
 }
 
 /// Something that happened in the persistence machine, for the UI, the store and JSON output.
@@ -202,4 +316,84 @@ pub enum PostureEvent {
         /// The new baseline.
         baseline: Baseline,
     },
+    /// A baseline was learned automatically from the person's own steady, upright stretch.
+    Learned {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// The new baseline.
+        baseline: Baseline,
+    },
+    /// A calibration ended without a baseline: `reason` says why and what to do (the previous
+    /// baseline, if any, stays).
+    BaselineRefused {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// Why, in words for the user.
+        reason: String,
+    },
+    /// What the call is measured against changed (learning started, a baseline was learned or
+    /// calibrated, the setup changed).
+    Baseline {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// The status before.
+        from: BaselineStatus,
+        /// The status after.
+        status: BaselineStatus,
+        /// Why, when the setup changed (what moved).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The forward-head call has been uncertain for a while (no baseline and a CVA between
+    /// the absolute bands, a front view without a front baseline, or a CVA too unsure to
+    /// judge): no alert comes from it; `reason` says why and invites a calibration. Sent once
+    /// per uncertain stretch.
+    Uncertain {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// Why, in words for the user, with what to do.
+        reason: String,
+    },
+}
+
+impl PostureEvent {
+    /// Every event kind's stored name, in declaration order.
+    pub const KINDS: [&'static str; 8] = [
+        "state",
+        "alert",
+        "snoozed",
+        "calibrated",
+        "learned",
+        "baseline_refused",
+        "baseline",
+        "uncertain",
+    ];
+
+    /// The stored name of the event's kind (its serde tag).
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::State { .. } => "state",
+            Self::Alert { .. } => "alert",
+            Self::Snoozed { .. } => "snoozed",
+            Self::Calibrated { .. } => "calibrated",
+            Self::Learned { .. } => "learned",
+            Self::BaselineRefused { .. } => "baseline_refused",
+            Self::Baseline { .. } => "baseline",
+            Self::Uncertain { .. } => "uncertain",
+        }
+    }
+
+    /// The source time of the event, milliseconds.
+    pub const fn t_ms(&self) -> f64 {
+        match self {
+            Self::State { t_ms, .. }
+            | Self::Alert { t_ms, .. }
+            | Self::Snoozed { t_ms, .. }
+            | Self::Calibrated { t_ms, .. }
+            | Self::Learned { t_ms, .. }
+            | Self::BaselineRefused { t_ms, .. }
+            | Self::Baseline { t_ms, .. }
+            | Self::Uncertain { t_ms, .. } => *t_ms,
+        }
+    }
 }

@@ -215,7 +215,7 @@ fn summary_section(
             "Duration",
             "View",
             "CVA mean (°)",
-            "Time CVA < 45.5°",
+            "CVA < 45.5° (clinical band, context)",
             "Forward head as judged",
             "Alerts",
         ]
@@ -271,8 +271,9 @@ fn recording_section(
     }
     measures_table(blocks, summary);
     blocks.push(Block::Figure {
-        caption: "CVA (top, shaded below the 45.5° cut-off; red strip: sustained forward-head state) and the \
-                  pelvis/trunk proxies (bottom) on one time axis. Vertical red lines: alerts."
+        caption: "CVA (top; red strip: sustained forward head as plumbline judged it, against the \
+                  person's baseline when there was one) and the pelvis/trunk proxies (bottom) on one \
+                  time axis. Vertical red lines: alerts."
             .into(),
         svg: plots::timeline(&recording.rows, &recording.events),
     });
@@ -331,7 +332,7 @@ fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
 fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
     blocks.push(Block::Heading {
         level: 3,
-        text: "CVA against clinical context bands".into(),
+        text: "CVA against published clinical bands (context, not plumbline's judgement)".into(),
     });
     if summary.cva_bands.seconds == 0 {
         blocks.push(Block::Paragraph(

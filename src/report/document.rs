@@ -76,7 +76,6 @@ svg .cva { fill: none; stroke: #1f5fa8; stroke-width: 1.6; }
 svg .hip { fill: none; stroke: #8a3ea8; stroke-width: 1.4; }
 svg .trunk { fill: none; stroke: #2e8a57; stroke-width: 1.4; }
 svg .range { stroke: #9fbfe3; stroke-width: 1; }
-svg .band-low { fill: #f6d5d0; }
 svg .group-pain { fill: #f6d5d0; }
 svg .group-healthy { fill: #d3eedc; }
 svg .cutoff { stroke: #b03a2e; stroke-width: 1; stroke-dasharray: 4 3; }

@@ -105,19 +105,24 @@ pub fn write_events_csv(out: &mut dyn Write, events: &[EventRow]) -> std::io::Re
     writeln!(out, "{}", EVENT_COLUMNS.join(","))?;
     for row in events {
         let real = |value: Option<f64>| Cell::Real(value).csv();
-        let (kind, from, state, cva, index, until) = match &row.event {
+        let kind = row.event.kind();
+        let (from, state, cva, index, until) = match &row.event {
             PostureEvent::State { from, state, .. } => {
-                ("state", from.name(), state.name(), None, None, None)
+                (from.name(), state.name(), None, None, None)
+            }
+            PostureEvent::Baseline { from, status, .. } => {
+                (from.name(), status.name(), None, None, None)
             }
             PostureEvent::Alert {
                 cva_deg,
                 forward_head_index,
                 ..
-            } => ("alert", "", "", *cva_deg, *forward_head_index, None),
-            PostureEvent::Snoozed { until_ms, .. } => {
-                ("snoozed", "", "", None, None, Some(*until_ms))
-            }
-            PostureEvent::Calibrated { .. } => ("calibrated", "", "", None, None, None),
+            } => ("", "", *cva_deg, *forward_head_index, None),
+            PostureEvent::Snoozed { until_ms, .. } => ("", "", None, None, Some(*until_ms)),
+            PostureEvent::Calibrated { .. }
+            | PostureEvent::Learned { .. }
+            | PostureEvent::BaselineRefused { .. }
+            | PostureEvent::Uncertain { .. } => ("", "", None, None, None),
         };
         let detail = serde_json::to_string(&row.event).map_err(std::io::Error::other)?;
         writeln!(

@@ -335,6 +335,7 @@ mod tests {
             ]
             .into(),
             front: BTreeMap::new(),
+            setup: BTreeMap::new(),
         };
         let follow: BTreeMap<Metric, MetricStats> = [
             (

@@ -5,8 +5,6 @@
 use super::stats::{Comparison, SessionSummary};
 use crate::posture::{Metric, Trend};
 
-/// Share of time below the CVA cut-off above which the screen and seat are worth a look.
-const LOW_CVA_SHARE: f64 = 0.25;
 /// Share of time with RULA neck score 3 or more (flexion over 20°) that prompts a suggestion.
 const NECK_FLEXED_SHARE: f64 = 0.25;
 /// Share of time with RULA trunk score 3 or more (flexion over 20°) that prompts a suggestion.
@@ -33,16 +31,6 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
              shoulder and hip in the picture."
                 .to_owned(),
         );
-    }
-    let low_share = summary.cva_bands.fractions.first().copied().unwrap_or(0.0);
-    if summary.cva_bands.seconds > 0 && low_share >= LOW_CVA_SHARE {
-        out.push(format!(
-            "The head sat well forward of the shoulders (CVA below 45.5°) for {:.0}% of the \
-             time. Raising the screen so its top line is at eye level, bringing it closer or \
-             enlarging the text, and sitting back against the backrest usually let the head \
-             rest over the shoulders.",
-            low_share * 100.0
-        ));
     }
     let neck_flexed = share_from(&summary.rula_neck.fractions, 2);
     if summary.rula_neck.seconds > 0 && neck_flexed >= NECK_FLEXED_SHARE {
@@ -79,9 +67,12 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
         .filter(|share| *share >= EXPOSURE_SHARE)
     {
         out.push(format!(
-            "The forward-head condition held for {:.0}% of the time present. Short breaks every \
-             30 minutes (stand up, roll the shoulders, a few gentle chin tucks) break up \
-             sustained postures, which matter more than any single moment.",
+            "plumbline judged the head forward for {:.0}% of the time present. Raising the \
+             screen so its top line is at eye level, bringing it closer or enlarging the text, \
+             and sitting back against the backrest usually let the head rest over the \
+             shoulders. Short breaks every 30 minutes (stand up, roll the shoulders, a few \
+             gentle chin tucks) break up sustained postures, which matter more than any single \
+             moment.",
             share * 100.0
         ));
     }
@@ -131,9 +122,11 @@ mod tests {
     use crate::report::stats::BandShares;
 
     #[test]
-    fn low_cva_and_flexed_neck_prompt_suggestions() {
+    fn the_advice_follows_the_judged_forward_head_not_the_context_bands() {
         let mut summary = SessionSummary::default();
         summary.view_seconds.insert(View::SideLeft, 60);
+        // Half the time below 45.5° (a context band) but never judged forward: no advice
+        // about the head.
         summary.cva_bands = BandShares {
             seconds: 60,
             fractions: vec![0.5, 0.25, 0.25],
@@ -142,10 +135,19 @@ mod tests {
             seconds: 60,
             fractions: vec![0.2, 0.3, 0.5, 0.0],
         };
+        summary.forward_head_condition_s = 0.0;
+        let out = suggestions(&summary, &[]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(out[0].contains("RULA neck 3"));
+        // Judged forward 30 min per hour: the screen and the breaks.
+        summary.forward_head_condition_s = 30.0;
         let out = suggestions(&summary, &[]);
         assert_eq!(out.len(), 2, "{out:?}");
-        assert!(out[0].contains("50%"));
-        assert!(out[1].contains("RULA neck 3"));
+        assert!(
+            out[1].starts_with("plumbline judged the head forward for 50% of the time"),
+            "{out:?}"
+        );
+        assert!(out[1].contains("Raising the screen"));
     }
 
     #[test]

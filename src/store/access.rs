@@ -8,8 +8,7 @@ use crate::posture::{Baseline, Metric, PostureEvent};
 
 use super::aggregate::{MetricSecond, SecondRow};
 use super::rows::{
-    EventRow, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, event_kind, event_time_ms,
-    parse_state, parse_view,
+    EventRow, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, parse_state, parse_view,
 };
 use super::{Store, StoreError};
 
@@ -246,12 +245,7 @@ pub(super) fn insert_rows_and_events(
     for event in events {
         let detail = serde_json::to_string(event)
             .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
-        insert_event.execute(params![
-            session.0,
-            event_time_ms(event),
-            event_kind(event),
-            detail
-        ])?;
+        insert_event.execute(params![session.0, event.t_ms(), event.kind(), detail])?;
     }
     Ok(())
 }
@@ -493,7 +487,7 @@ mod tests {
     #[test]
     fn baselines_keep_metrics_and_front_signals_and_refuse_unknown_names() -> Result<(), StoreError>
     {
-        use crate::posture::{FrontSignal, MetricStats, View};
+        use crate::posture::{FrontSignal, MetricStats, SetupSignal, View};
         let mut store = Store::open_in_memory()?;
         let stats = |mean| MetricStats {
             mean,
@@ -509,6 +503,7 @@ mod tests {
                 (FrontSignal::HeadPitch, stats(0.1)),
             ]
             .into(),
+            setup: [(SetupSignal::Scale, stats(0.3))].into(),
         };
         store.save_baseline("P2", None, &baseline)?;
         let stored = store.latest_baseline("P2")?.expect("stored");

@@ -169,26 +169,6 @@ pub struct EventRow {
     pub event: PostureEvent,
 }
 
-/// The stored name of an event's kind.
-pub fn event_kind(event: &PostureEvent) -> &'static str {
-    match event {
-        PostureEvent::State { .. } => "state",
-        PostureEvent::Alert { .. } => "alert",
-        PostureEvent::Snoozed { .. } => "snoozed",
-        PostureEvent::Calibrated { .. } => "calibrated",
-    }
-}
-
-/// The source time of an event.
-pub fn event_time_ms(event: &PostureEvent) -> f64 {
-    match event {
-        PostureEvent::State { t_ms, .. }
-        | PostureEvent::Alert { t_ms, .. }
-        | PostureEvent::Snoozed { t_ms, .. }
-        | PostureEvent::Calibrated { t_ms, .. } => *t_ms,
-    }
-}
-
 /// A subject's standard hold as stored (a baseline, or a follow-up recorded the same way),
 /// with when and where it was recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -5,7 +5,7 @@
 //! is tested with scripted times and never sleeps.
 
 use crate::pipeline::Control;
-use crate::posture::Baseline;
+use crate::posture::{Baseline, BaselineStatus};
 
 use super::state::UiState;
 
@@ -38,6 +38,8 @@ pub enum Calibration {
     Done,
     /// No baseline arrived in time.
     TimedOut,
+    /// The pipeline refused the baseline (the reason is in `UiState::calibration_refused`).
+    Refused,
 }
 
 impl Calibration {
@@ -72,6 +74,11 @@ impl Calibration {
         *self = Self::Done;
     }
 
+    /// The pipeline refused the baseline.
+    pub fn refuse(&mut self) {
+        *self = Self::Refused;
+    }
+
     /// Whether the flow is counting down or recording (the window keeps repainting then).
     pub fn is_running(&self) -> bool {
         matches!(self, Self::Countdown { .. } | Self::Recording { .. })
@@ -95,7 +102,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
     let now_s = ui.input(|input| input.time);
     ui.heading("Calibration");
     match state.calibration {
-        Calibration::Idle | Calibration::Done | Calibration::TimedOut => {
+        Calibration::Idle | Calibration::Done | Calibration::TimedOut | Calibration::Refused => {
             ui.label(
                 "Sit upright the way you want to sit, facing the camera as you usually do, \
                  then start. plumbline records your own baseline and compares against it.",
@@ -103,7 +110,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
             if state.calibration == Calibration::TimedOut {
                 ui.label("No baseline came back. Make sure you are in view and try again.");
             }
+            if let Some(reason) = &state.calibration_refused {
+                ui.colored_label(
+                    super::theme::ERROR,
+                    format!("Calibration refused, nothing was kept: {reason}"),
+                );
+            }
             if ui.button("Start calibration").clicked() {
+                state.calibration_refused = None;
                 state.calibration.start(now_s);
             }
         }
@@ -121,9 +135,38 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
             ui.add(egui::ProgressBar::new(done).text("Recording baseline"));
         }
     }
+    ui.separator();
+    ui.label(baseline_status_text(state));
     if let Some(baseline) = &state.baseline {
-        ui.separator();
         baseline_ui(ui, baseline);
+    }
+}
+
+/// What the posture is judged against, in words (also the status line's tooltip).
+pub fn baseline_status_text(state: &UiState) -> String {
+    let status = state.baseline_status;
+    let base = match status {
+        BaselineStatus::None => {
+            "No baseline: only clearly forward or clearly upright heads are called; calibrate \
+             for your own reference."
+                .to_owned()
+        }
+        BaselineStatus::Learning => {
+            "Learning your upright baseline from your steadiest upright minutes; meanwhile only \
+             a clearly forward head is flagged. Calibrate to set it now."
+                .to_owned()
+        }
+        BaselineStatus::Learned => "Judged against your learned baseline.".to_owned(),
+        BaselineStatus::Calibrated => "Judged against your calibrated baseline.".to_owned(),
+        BaselineStatus::SetupChanged => {
+            "Setup changed — recalibrating: the camera or your seat moved, so the old baseline \
+             is set aside and a new one is being learned."
+                .to_owned()
+        }
+    };
+    match &state.setup_note {
+        Some(note) if status == BaselineStatus::SetupChanged => format!("{base} ({note})"),
+        _ => base,
     }
 }
 

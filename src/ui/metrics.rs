@@ -6,10 +6,14 @@ use crate::posture::{Baseline, Metric, PostureSample, View};
 
 use super::state::UiState;
 
-/// The value cell of one metric.
+/// The value cell of one metric; the CVA carries its ± (one SD of its error on people the
+/// model never saw).
 pub fn value_text(metric: Metric, sample: &PostureSample) -> String {
     match sample.metrics.get(metric) {
-        Some(value) => metric.format(value),
+        Some(value) => match sample.cva_sd_deg.filter(|_| metric == Metric::Cva) {
+            Some(sd) => format!("{} ± {sd:.0}°", metric.format(value)),
+            None => metric.format(value),
+        },
         None if metric.valid_in().covers(sample.view) => "not measurable".to_owned(),
         None => format!("only in {}", metric.valid_in().describe()),
     }
@@ -70,7 +74,15 @@ pub fn ui(ui: &mut egui::Ui, state: &UiState) {
             ui.end_row();
             for metric in Metric::ALL {
                 ui.label(metric.label());
-                ui.label(value_text(metric, sample));
+                let value = egui::RichText::new(value_text(metric, sample));
+                if metric == Metric::Cva && sample.cva_unsure {
+                    ui.label(value.weak()).on_hover_text(
+                        "Too unsure to judge: this CVA's ± is above the bound, so it is shown \
+                         greyed and raises no alert.",
+                    );
+                } else {
+                    ui.label(value);
+                }
                 ui.label(metric.valid_in().describe());
                 ui.label(delta_text(metric, sample, state.baseline.as_ref()));
                 ui.end_row();

@@ -414,7 +414,9 @@ mod tests {
         // The chosen value moved; the old defaults did not (the shared defaults apply).
         let defaults = PostureConfig::default();
         assert!((setup.posture.onset_delay_s - 90.0).abs() < 1e-9);
-        assert!((setup.posture.cva_min_deg - defaults.cva_min_deg).abs() < 1e-9);
+        assert!(
+            (setup.posture.cva_forward_below_deg - defaults.cva_forward_below_deg).abs() < 1e-9
+        );
         assert!((setup.posture.analysis_rate_fps - defaults.analysis_rate_fps).abs() < 1e-9);
         assert_eq!(PostureConfig::load(&config, true)?, setup.posture);
         // Said once: the old keys are gone, the preferences stay.

@@ -75,7 +75,7 @@ pub struct Moved {
 
 /// The old `window.toml` keys: old name, new field, factor to the new unit, old default.
 const OLD_KEYS: [(&str, &str, f64, f64); 5] = [
-    ("cva_threshold_deg", "cva_min_deg", 1.0, 45.0),
+    ("cva_threshold_deg", "cva_forward_below_deg", 1.0, 45.0),
     ("baseline_drop_deg", "cva_below_baseline_deg", 1.0, 5.0),
     ("onset_delay_s", "onset_delay_s", 1.0, 30.0),
     ("analysis_rate_fps", "analysis_rate_fps", 1.0, 10.0),
@@ -238,8 +238,8 @@ pub fn ui(
             change.posture |= drag_row(
                 ui,
                 "CVA threshold (next start)",
-                &mut posture.cva_min_deg,
-                PostureConfig::CVA_MIN_DEG,
+                &mut posture.cva_forward_below_deg,
+                PostureConfig::CVA_FORWARD_BELOW_DEG,
                 Shown::AsStored,
             );
             change.posture |= drag_row(

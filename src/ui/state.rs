@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use crate::pipeline::{Analysed, Control, Failure, SourceStatus, Update};
-use crate::posture::{Baseline, PostureEvent, PostureState, View};
+use crate::posture::{Baseline, BaselineStatus, Call, PostureEvent, PostureState, View};
 
 use super::calibration::Calibration;
 use super::problem::Problem;
@@ -59,10 +59,19 @@ pub struct UiState {
     pub alert_count: u32,
     /// End of the current snooze (source time, milliseconds).
     pub snoozed_until_ms: Option<f64>,
-    /// The newest baseline from a calibration.
+    /// The baseline the frames are judged against (calibrated or learned).
     pub baseline: Option<Baseline>,
+    /// What the call is measured against (learning, learned, calibrated, setup changed).
+    pub baseline_status: BaselineStatus,
+    /// Why the setup counted as changed, while the status says so.
+    pub setup_note: Option<String>,
+    /// Why the forward-head call has been uncertain (from the judge's `Uncertain` event);
+    /// cleared by the next forward or upright call.
+    pub uncertain_note: Option<String>,
     /// The calibration flow.
     pub calibration: Calibration,
+    /// Why the last calibration was refused (shown until the next one starts).
+    pub calibration_refused: Option<String>,
     /// Source time (ms) at which the current posture state began.
     pub state_since_ms: Option<f64>,
     /// Plot history, oldest first.
@@ -81,7 +90,11 @@ impl Default for UiState {
             alert_count: 0,
             snoozed_until_ms: None,
             baseline: None,
+            baseline_status: BaselineStatus::None,
+            setup_note: None,
+            uncertain_note: None,
             calibration: Calibration::Idle,
+            calibration_refused: None,
             state_since_ms: None,
             history: VecDeque::new(),
             outbox: Vec::new(),
@@ -104,6 +117,9 @@ impl UiState {
         let sample = &analysed.sample;
         if self.state_since_ms.is_none() {
             self.state_since_ms = Some(sample.t_ms);
+        }
+        if matches!(sample.call, Some(Call::Forward | Call::Upright)) {
+            self.uncertain_note = None;
         }
         let point = HistoryPoint {
             t_s: sample.t_ms / 1000.0,
@@ -157,7 +173,22 @@ impl UiState {
             }
             PostureEvent::Calibrated { baseline, .. } => {
                 self.calibration.finish();
+                self.calibration_refused = None;
                 self.baseline = Some(baseline);
+            }
+            PostureEvent::Learned { baseline, .. } => self.baseline = Some(baseline),
+            PostureEvent::BaselineRefused { reason, .. } => {
+                self.calibration.refuse();
+                self.calibration_refused = Some(reason);
+            }
+            PostureEvent::Uncertain { reason, .. } => self.uncertain_note = Some(reason),
+            PostureEvent::Baseline { status, reason, .. } => {
+                self.baseline_status = status;
+                if status == BaselineStatus::SetupChanged {
+                    // The judge set the stale baseline aside.
+                    self.baseline = None;
+                }
+                self.setup_note = reason;
             }
         }
     }
@@ -379,5 +410,53 @@ pub(crate) mod tests {
         }));
         assert_eq!(state.baseline, Some(baseline));
         assert!(matches!(state.calibration, Calibration::Done));
+    }
+
+    #[test]
+    fn a_refused_calibration_shows_why_and_an_uncertain_call_invites_one() {
+        let mut state = UiState::default();
+        state.calibration.start(0.0);
+        state.apply(Update::Posture(PostureEvent::BaselineRefused {
+            t_ms: 10_000.0,
+            reason: "you moved during calibration: CVA spread 13.3°".into(),
+        }));
+        assert_eq!(state.calibration, Calibration::Refused);
+        let status = crate::ui::calibration::baseline_status_text(&state);
+        assert!(status.starts_with("No baseline"), "{status}");
+        assert_eq!(
+            state.calibration_refused.as_deref(),
+            Some("you moved during calibration: CVA spread 13.3°")
+        );
+        let mut update = analysed(1, 11_000.0, PostureState::Upright, 41.0);
+        if let Update::Analysed(a) = &mut update {
+            a.sample.call = Some(Call::Uncertain);
+        }
+        state.apply(Update::Posture(PostureEvent::Uncertain {
+            t_ms: 11_000.0,
+            reason: "posture uncertain without a personal baseline".into(),
+        }));
+        state.apply(update);
+        let (text, hover) = crate::ui::status::call_text(&state).expect("a call");
+        assert!(
+            text.starts_with("Uncertain — calibrate (no baseline"),
+            "{text}"
+        );
+        assert_eq!(
+            hover.as_deref(),
+            Some("posture uncertain without a personal baseline")
+        );
+        let mut update = analysed(2, 11_500.0, PostureState::Upright, 56.0);
+        if let Update::Analysed(a) = &mut update {
+            a.sample.call = Some(Call::Upright);
+        }
+        state.apply(update);
+        assert_eq!(state.uncertain_note, None);
+        assert_eq!(
+            crate::ui::status::call_text(&state),
+            Some((
+                "Head upright now (no baseline — calibrate for a personal reference)".into(),
+                None
+            ))
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! and the source. The mini mode shows the same badge and timer.
 
 use crate::pipeline::SourceStatus;
-use crate::posture::PostureState;
+use crate::posture::{Call, PostureState};
 
 use super::state::UiState;
 use super::theme;
@@ -53,6 +53,28 @@ pub fn source_text(status: &SourceStatus) -> String {
     }
 }
 
+/// The newest frame's forward-head call in words, with what it was measured against; the
+/// hover text says why an uncertain call is uncertain. `None` before the first judged frame.
+pub fn call_text(state: &UiState) -> Option<(String, Option<String>)> {
+    let sample = &state.latest.as_ref()?.sample;
+    let call = sample.call?;
+    let text = match call {
+        Call::Forward => "Head forward now".to_owned(),
+        Call::Upright => "Head upright now".to_owned(),
+        Call::Uncertain => "Uncertain — calibrate".to_owned(),
+    };
+    let text = format!("{text} ({})", sample.baseline.describe());
+    let hover = match call {
+        Call::Uncertain => Some(state.uncertain_note.clone().unwrap_or_else(|| {
+            "Without your own baseline only a clearly forward or clearly upright head is \
+             called; calibrate sitting upright, and no alert comes from an uncertain call."
+                .to_owned()
+        })),
+        Call::Forward | Call::Upright => None,
+    };
+    Some((text, hover))
+}
+
 /// The posture state as a coloured badge.
 pub fn state_badge_ui(ui: &mut egui::Ui, state: PostureState) {
     let text = egui::RichText::new(state_text(state))
@@ -74,6 +96,13 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
         } else {
             state_badge_ui(ui, state.posture_state());
             ui.label(timer_text(state));
+            if let Some((text, hover)) = call_text(state) {
+                ui.separator();
+                let label = ui.label(text);
+                if let Some(hover) = hover {
+                    label.on_hover_text(hover);
+                }
+            }
         }
         ui.separator();
         ui.label(format!("Alerts this session: {}", state.alert_count));
@@ -110,5 +139,6 @@ mod tests {
     #[test]
     fn timer_waits_for_a_frame() {
         assert_eq!(timer_text(&UiState::default()), "for --:--");
+        assert_eq!(call_text(&UiState::default()), None);
     }
 }

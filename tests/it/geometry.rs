@@ -190,6 +190,7 @@ proptest! {
 }
 
 mod engine;
+mod front;
 mod media;
 
 fn any_view() -> impl Strategy<Value = Option<ViewClass>> {

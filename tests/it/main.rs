@@ -7,6 +7,7 @@ mod desktop;
 mod doctor;
 mod geometry;
 mod hostile;
+mod judge;
 mod monitor;
 mod pose;
 mod posture;
@@ -15,3 +16,19 @@ mod records;
 mod repo;
 mod store;
 mod ui;
+
+/// The project's shared media folder: `../shared/media` beside the clone (CI), or beside the
+/// worktree folder (`../../shared/media`, the team's layout).
+pub fn shared_media() -> Result<std::path::PathBuf, String> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for up in ["../shared/media", "../../shared/media"] {
+        let dir = root.join(up);
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+    }
+    Err(format!(
+        "no shared media beside {}: put ../shared/media next to the clone",
+        root.display()
+    ))
+}

@@ -90,7 +90,7 @@ fn slump_then_upright_enters_forward_head_and_returns() {
         upright_again.len(),
         1,
         "no return to upright after the slump (the upright still must read above \
-         cva_min_deg + cva_exit_margin_deg in video mode): {events:?}"
+         cva_forward_below_deg + cva_exit_margin_deg in video mode): {events:?}"
     );
     assert!(
         (21.0..=33.0).contains(&upright_again[0]),

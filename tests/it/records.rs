@@ -98,7 +98,7 @@ pub fn synthetic_session(seconds: u32) -> (Vec<PostureSample>, Vec<PostureEvent>
             }),
             state,
             confidence: 0.9,
-            front_signals: None,
+            ..PostureSample::default()
         });
     }
     (samples, events)

@@ -26,7 +26,7 @@ fn sample(seq: u64, t_ms: f64) -> PostureSample {
         rula_trunk: Some(2),
         state: PostureState::Upright,
         confidence: 0.85,
-        front_signals: None,
+        ..PostureSample::default()
     }
 }
 

@@ -87,7 +87,7 @@ fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Analysed {
         rula_trunk: Some(2),
         state,
         confidence: 0.9,
-        front_signals: None,
+        ..PostureSample::default()
     };
     Analysed {
         frame,

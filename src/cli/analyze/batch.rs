@@ -165,7 +165,7 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
         session,
         db,
     } = running;
-    let analysed = record(&started.updates, &writer, bar, None, None);
+    let analysed = record(&started.updates, Some(&writer), bar, None, None);
     drop(started);
     let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");

@@ -102,7 +102,10 @@ fn real_images_views_and_cva_order() -> Result<(), Box<dyn std::error::Error>> {
         }
         // The forward pictures are judged forward head by the default rule.
         for f in forward {
-            assert!(cva[f] < PostureConfig::default().cva_min_deg, "{f}");
+            assert!(
+                cva[f] < PostureConfig::default().cva_forward_below_deg,
+                "{f}"
+            );
         }
     }
     Ok(())
@@ -180,11 +183,11 @@ fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
     let min_up = upright.iter().copied().fold(f64::INFINITY, f64::min);
     let max_fw = forward.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     assert!(
-        min_up > PostureConfig::default().cva_min_deg + 10.0,
+        min_up > PostureConfig::default().cva_forward_below_deg + 10.0,
         "{upright:?}"
     );
     assert!(
-        max_fw < PostureConfig::default().cva_min_deg - 10.0,
+        max_fw < PostureConfig::default().cva_forward_below_deg - 10.0,
         "{forward:?}"
     );
     Ok(())

@@ -113,7 +113,10 @@ fn bad_values_in_the_settings_files_cost_only_those_fields() {
     .unwrap();
     let setup = WindowSetup::load(&options);
     let defaults = plumbline::posture::PostureConfig::default();
-    assert!((setup.posture.cva_min_deg - 30.0).abs() < 1e-9, "kept");
+    assert!(
+        (setup.posture.cva_forward_below_deg - 30.0).abs() < 1e-9,
+        "kept"
+    );
     assert!((setup.posture.analysis_rate_fps - defaults.analysis_rate_fps).abs() < 1e-9);
     assert!((setup.posture.onset_delay_s - defaults.onset_delay_s).abs() < 1e-9);
     assert_eq!(setup.settings.subject, "P3");
