@@ -125,6 +125,7 @@ mod tests {
     fn the_advice_follows_the_judged_forward_head_not_the_context_bands() {
         let mut summary = SessionSummary::default();
         summary.view_seconds.insert(View::SideLeft, 60);
+        summary.present_s = 60.0;
         // Half the time below 45.5° (a context band) but never judged forward: no advice
         // about the head.
         summary.cva_bands = BandShares {
