@@ -117,6 +117,14 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     // The same builder as the window's calibration; a photo hold needs one photo.
     let rules = BaselineRules::from_config(&PostureConfig::default());
     let rules = if stills { rules.for_photos() } else { rules };
+    // A follow-up records the posture as it is: a forward head is a finding, not a refusal.
+    let rules = match role {
+        VisitRole::Baseline => rules,
+        VisitRole::FollowUp => BaselineRules {
+            min_cva_deg: f64::NEG_INFINITY,
+            ..rules
+        },
+    };
     let mut builder = BaselineBuilder::new(rules);
     for sample in &samples {
         builder.push_sample(sample);

@@ -182,10 +182,7 @@ impl Store {
             let tx = conn.transaction()?;
             tx.execute("DELETE FROM samples WHERE session_id = ?1", [session.0])?;
             tx.execute("DELETE FROM events WHERE session_id = ?1", [session.0])?;
-            tx.execute(
-                "UPDATE baselines SET session_id = NULL WHERE session_id = ?1",
-                [session.0],
-            )?;
+            tx.execute("DELETE FROM holds WHERE session_id = ?1", [session.0])?;
             tx.execute("DELETE FROM sessions WHERE id = ?1", [session.0])?;
             tx.commit()
         };

@@ -188,13 +188,10 @@ fn photos_make_a_baseline_and_failed_holds_store_nothing() -> Result<(), Box<dyn
 
     let photos = dir.path().join("photos");
     std::fs::create_dir(&photos)?;
-    for (index, name) in [
-        UPRIGHT_STILL,
-        "tests/data/side_sit_upright_01.jpg",
-        UPRIGHT_STILL,
-    ]
-    .iter()
-    .enumerate()
+    // One view: a baseline refuses photos of more than one (the one-view rule).
+    for (index, name) in [UPRIGHT_STILL, UPRIGHT_STILL, UPRIGHT_STILL]
+        .iter()
+        .enumerate()
     {
         std::fs::copy(root.join(name), photos.join(format!("{index}.jpg")))?;
     }

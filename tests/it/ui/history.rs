@@ -62,8 +62,10 @@ fn settle_app(harness: &mut Harness<'static, App>) {
 }
 
 fn history_harness(history: History) -> Harness<'static, History> {
+    // The panel's first frames settle the theme and fonts before its content (a few steps).
     Harness::builder()
         .with_size([900.0, 900.0])
+        .with_max_steps(16)
         .build_ui_state(history::ui, history)
 }
 
@@ -359,7 +361,9 @@ fn damaged_database_does_not_stop_the_headless_monitor() {
     std::fs::write(&db, b"definitely not SQLite").unwrap();
     let output = headless(&clip, &db);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    // Monitoring went on; the unsaved samples are counted and make the exit status 1.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("were not saved"), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("\"state\":\"forward_head\""),
@@ -391,7 +395,9 @@ fn locked_database_does_not_stop_the_headless_monitor() {
         .unwrap();
     let output = headless(&clip, &db);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    // Monitoring went on; the unsaved samples are counted and make the exit status 1.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("were not saved"), "{stderr}");
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("\"state\":\"forward_head\""),
         "events printed"

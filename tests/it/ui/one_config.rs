@@ -103,7 +103,7 @@ fn bad_values_in_the_settings_files_cost_only_those_fields() {
     let config = options.config_path.clone().unwrap();
     std::fs::write(
         &config,
-        "analysis_rate_fps = nan\nonset_delay_s = -5.0\ncva_min_deg = 30.0\n",
+        "analysis_rate_fps = nan\nonset_delay_s = -5.0\ncva_forward_below_deg = 30.0\n",
     )
     .unwrap();
     std::fs::write(
