@@ -152,13 +152,16 @@ impl NeckContour {
 /// ```
 /// use nalgebra::Point2;
 /// use plumbline::geometry::{Facing, SideChain};
-/// use plumbline::geometry::silhouette::posterior_contour;
-/// // A person facing +x whose back is the line x = -10.
+/// use plumbline::geometry::silhouette::{ContourRejected, posterior_contour};
+/// // A person facing +x whose back is the straight line x = -10: no neck notch, so the
+/// // contour is refused (hair or a hood hides the neck; the landmark C7 is used instead).
 /// let chain = SideChain { ear: Point2::new(5.0, 70.0), shoulder: Point2::new(0.0, 50.0),
 ///     hip: Point2::new(0.0, 0.0), knee: None };
-/// let c = posterior_contour(&chain, Facing::ImageRight, |p| if p.x > -10.0 { 1.0 } else { 0.0 })
-///     .unwrap();
-/// assert!((c.points[0].x + 10.0).abs() <= 0.5 && (c.points[0].y - 50.0).abs() < 1e-9);
+/// let straight = |p: Point2<f64>| if p.x > -10.0 { 1.0 } else { 0.0 };
+/// assert!(matches!(
+///     posterior_contour(&chain, Facing::ImageRight, straight),
+///     Err(ContourRejected::NoNeck(_))
+/// ));
 /// ```
 pub fn posterior_contour(
     chain: &SideChain,

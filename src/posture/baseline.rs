@@ -365,14 +365,20 @@ pub const BASELINE_FILE_FORMAT: &str = "plumbline-baseline";
 /// photos (whose spread is then between photos, not within a steady posture).
 ///
 /// ```
-/// use plumbline::posture::{Baseline, baseline::BaselineFile};
-/// let file = BaselineFile::new(Baseline::default(), true);
+/// use plumbline::posture::{Baseline, Metric, MetricStats, View, baseline::BaselineFile};
+/// let mut baseline = Baseline { view: View::SideLeft, ..Baseline::default() };
+/// baseline.metrics.insert(Metric::Cva, MetricStats { mean: 48.0, sd: 0.0, n: 1 });
+/// let file = BaselineFile::new(baseline, true);
 /// let json = file.to_json().unwrap();
 /// assert!(json.starts_with("{\n  \"format\": \"plumbline-baseline\",\n  \"version\": 1"));
 /// assert_eq!(BaselineFile::from_json(&json).unwrap(), file);
-/// // A bare baseline (as a calibration event holds it) reads as well.
-/// let bare = BaselineFile::from_json(r#"{"view":"side-left","metrics":{}}"#).unwrap();
+/// // A bare baseline (as a calibration event holds it) reads as well; an empty one does not.
+/// let bare = BaselineFile::from_json(
+///     r#"{"view":"side-left","metrics":{"cva_deg":{"mean":48.0,"sd":1.0,"n":30}}}"#,
+/// )
+/// .unwrap();
 /// assert!(!bare.photos);
+/// assert!(BaselineFile::from_json(r#"{"view":"side-left","metrics":{}}"#).is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BaselineFile {
