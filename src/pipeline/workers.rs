@@ -76,7 +76,7 @@ fn send_or_stop<T>(tx: &Sender<T>, mut value: T, stop: &StopFlag) -> bool {
 /// Opens a source; called again to reopen it after a pause.
 pub(super) type Opener<'a> = dyn FnMut() -> Result<Box<dyn FrameSource>, CaptureError> + 'a;
 
-/// Why [`CaptureWorker::pump`] returned.
+/// Why `CaptureWorker::pump_carried` returned.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Pumped {
     /// The source ended or failed, the pose thread is gone, or the pipeline stops.
@@ -228,7 +228,7 @@ impl CaptureWorker {
         self.pump_carried(source, &mut Continuity::default());
     }
 
-    /// [`Self::pump`], renumbering frames through `continuity`; returns early when a pause
+    /// `pump` (tests), renumbering frames through `continuity`; returns early when a pause
     /// is asked for.
     fn pump_carried(&self, source: &mut dyn FrameSource, continuity: &mut Continuity) -> Pumped {
         self.status(SourceStatus::Running(source.describe()));
