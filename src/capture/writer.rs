@@ -80,18 +80,7 @@ impl VideoWriter {
     /// Creates `path` for `width` x `height` images at `fps` frames per second with MPEG-4
     /// Part 2. Odd sizes are scaled down to the next even size, which YUV 4:2:0 needs.
     pub fn create(path: &Path, width: u32, height: u32, fps: u32) -> Result<Self, CaptureError> {
-        let fps = fps.max(1) as i32;
-        Self::create_with(
-            path,
-            width,
-            height,
-            &VideoSettings {
-                rate: (fps, 1),
-                codec: Codec::Mpeg4,
-                creation_time: None,
-                b_frames: 0,
-            },
-        )
+        Self::create_with_b_frames(path, width, height, fps, 0)
     }
 
     /// As [`VideoWriter::create`], with up to `b_frames` B-frames between reference frames.

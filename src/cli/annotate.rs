@@ -261,20 +261,9 @@ fn partial_path(out: &Path) -> PathBuf {
 
 /// Creates (or empties) `path` readable and writable by its owner only, so the video FFmpeg
 /// writes into it is private from the first byte.
-pub(super) fn create_private(path: &Path) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot make {} private", path.display()))?;
-    }
+fn create_private(path: &Path) -> anyhow::Result<()> {
+    crate::store::private::create_private(path)
+        .with_context(|| format!("cannot create {} as a private file", path.display()))?;
     Ok(())
 }
 

@@ -18,15 +18,14 @@ use anyhow::Context as _;
 
 use super::Global;
 use super::analyze::{RunOptions, progress_bar, record, start_pipeline};
-use super::hold::{HOLD_SECONDS, HoldArgs, record_hold, summary_text};
+use super::hold::{HoldArgs, HoldOptions, record_hold, summary_text};
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::pipeline::{Analyser as _, BlazePoseAnalyser};
-use crate::pose::{Mode, ModelChoice, PoseConfig, PoseEngine};
+use crate::pose::{Mode, PoseConfig, PoseEngine};
 use crate::posture::baseline::BaselineFile;
 use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureConfig, PostureJudge};
 use crate::report::{Block, Document};
 use crate::store::VisitRole;
-use crate::store::visits::STANDARD_HOLD_S;
 
 /// Arguments of `plumbline baseline`.
 #[derive(Debug, clap::Args)]
@@ -45,31 +44,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    #[arg(
-        long,
-        default_value_t = STANDARD_HOLD_S,
-        allow_negative_numbers = true,
-        value_parser = hold_seconds,
-        help = HOLD_SECONDS.help("Seconds of source time to record (photos: every photo counts)"),
-    )]
-    pub seconds: f64,
-
-    /// The session database (default: the platform data folder).
-    #[arg(long, value_name = "FILE", env = "PLUMBLINE_DB")]
-    pub db: Option<PathBuf>,
-
-    /// The pose model.
-    #[arg(long, value_enum, default_value_t = ModelChoice::default())]
-    pub model: ModelChoice,
-
-    /// Notes stored with the session.
-    #[arg(long)]
-    pub notes: Option<String>,
-}
-
-/// `--seconds`, range-checked by [`HOLD_SECONDS`].
-fn hold_seconds(text: &str) -> Result<f64, String> {
-    HOLD_SECONDS.parse(text)
+    #[command(flatten)]
+    pub options: HoldOptions,
 }
 
 /// Runs the command.
@@ -81,20 +57,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         let hold = HoldArgs {
             subject: subject.clone(),
             source: source.clone(),
-            seconds: args.seconds,
-            db: args.db.clone(),
-            model: args.model,
-            notes: args.notes.clone(),
+            options: args.options.clone(),
         };
         let recorded = record_hold(&hold, VisitRole::Baseline, global)?;
         if let Some(path) = &args.out {
-            let file = BaselineFile::new(recorded.stats.clone(), recorded.stills);
-            write_baseline_file(path, &file)?;
-            eprintln!(
-                "wrote {}: {}",
-                path.display(),
-                super::measure::describe_baseline(&file)
-            );
+            write_baseline_file(
+                path,
+                &BaselineFile::new(recorded.stats.clone(), recorded.stills),
+            )?;
         }
         print!(
             "{}",
@@ -126,13 +96,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         from_recording(spec, args, global)?
     };
     if let Some(path) = &args.out {
-        let file = BaselineFile::new(baseline.clone(), photos);
-        write_baseline_file(path, &file)?;
-        eprintln!(
-            "wrote {}: {}",
-            path.display(),
-            super::measure::describe_baseline(&file)
-        );
+        write_baseline_file(path, &BaselineFile::new(baseline.clone(), photos))?;
     }
     print!("{}", summary(&baseline, frames, photos).text());
     Ok(ExitCode::SUCCESS)
@@ -149,7 +113,7 @@ fn from_photos(
     let dir = crate::models::models_dir(global.models_dir.as_deref())?;
     let pose = PoseConfig {
         mode: Mode::Static,
-        model: args.model,
+        model: args.options.model,
         ..PoseConfig::default()
     };
     let engine = PoseEngine::new(&dir, pose).context("cannot start the pose engine")?;
@@ -184,14 +148,14 @@ fn from_recording(
     global: &Global,
 ) -> anyhow::Result<(Baseline, u32)> {
     let source = args.source.first().cloned().unwrap_or_default();
-    let started = start_pipeline(spec, RunOptions::new(args.model, None), global)?;
-    let bar = progress_bar(&format!("baseline {source}"), Some(args.seconds));
+    let started = start_pipeline(spec, RunOptions::new(args.options.model, None), global)?;
+    let bar = progress_bar(&format!("baseline {source}"), Some(args.options.seconds));
     let mut samples = Vec::new();
     let recorded = record(
         &started.updates,
         None,
         &bar,
-        Some(args.seconds * 1000.0),
+        Some(args.options.seconds * 1000.0),
         Some(&mut samples),
     );
     bar.finish_and_clear();
@@ -201,32 +165,23 @@ fn from_recording(
     for sample in &samples {
         builder.push_sample(sample);
     }
-    let baseline = builder
-        .finish()
-        .map_err(|refused| anyhow::anyhow!("no baseline from {} s: {refused}", args.seconds))?;
+    let baseline = builder.finish().map_err(|refused| {
+        anyhow::anyhow!("no baseline from {} s: {refused}", args.options.seconds)
+    })?;
     Ok((baseline, builder.frames()))
 }
 
-/// Writes `file` as pretty JSON readable by its owner only (a baseline is health data).
+/// Writes `file` as pretty JSON readable by its owner only (a baseline is health data) and
+/// says so on stderr.
 fn write_baseline_file(path: &Path, file: &BaselineFile) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let text = file.to_json()?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let write = || -> std::io::Result<()> {
-        let mut out = options.open(path)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            // An existing file keeps its mode on open: narrow it.
-            out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        out.write_all(text.as_bytes())?;
-        out.flush()
-    };
-    write().with_context(|| format!("cannot write the baseline file {}", path.display()))
+    crate::store::private::write_private(path, file.to_json()?.as_bytes())
+        .with_context(|| format!("cannot write the baseline file {}", path.display()))?;
+    eprintln!(
+        "wrote {}: {}",
+        path.display(),
+        super::measure::describe_baseline(file)
+    );
+    Ok(())
 }
 
 /// The baseline as a small table: mean, SD and n per metric.

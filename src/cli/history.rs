@@ -9,7 +9,9 @@ use anyhow::Context as _;
 
 use super::Global;
 use super::text::{Align, table, wrap};
-use crate::report::history::{change_legend, history_document, visit_lines};
+use crate::report::history::{
+    VisitLine, change_legend, history_document, visit_lines, visit_notes,
+};
 use crate::store::{SessionKind, Store, Visit};
 
 /// Arguments of `plumbline history`.
@@ -55,9 +57,11 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
         store.path().display()
     );
     if let Some(path) = &args.html {
-        super::annotate::create_private(path)?;
-        std::fs::write(path, history_document(subject, &visits).html())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::store::private::write_private(
+            path,
+            history_document(subject, &visits).html().as_bytes(),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("trend: {}", path.display());
     }
     if args.json {
@@ -88,16 +92,7 @@ pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind
     } else {
         let rows: Vec<Vec<String>> = visit_lines(subject, visits)
             .into_iter()
-            .map(|line| {
-                vec![
-                    line.session,
-                    line.date,
-                    line.role.to_owned(),
-                    line.view.to_owned(),
-                    line.cva,
-                    line.change,
-                ]
-            })
+            .map(VisitLine::cells)
             .collect();
         out.push_str(&table(
             &[
@@ -111,23 +106,12 @@ pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind
             &rows,
         ));
         out.push_str(&wrap(&change_legend(), 0));
-        let notes: Vec<String> = visits
-            .iter()
-            .filter_map(|visit| {
-                let note = visit.notes.as_deref()?.trim();
-                (!note.is_empty()).then(|| {
-                    format!(
-                        "{}: {note}",
-                        visit.hold.session.map_or(0, |session| session.0)
-                    )
-                })
-            })
-            .collect();
+        let notes = visit_notes(visits);
         if !notes.is_empty() {
             out.push('\n');
             out.push_str("Notes\n");
-            for note in notes {
-                out.push_str(&wrap(&format!("- session {note}"), 2));
+            for (session, note) in notes {
+                out.push_str(&wrap(&format!("- session {session}: {note}"), 2));
             }
         }
     }

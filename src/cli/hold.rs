@@ -40,6 +40,13 @@ pub struct HoldArgs {
     #[arg(long, value_name = "SOURCE")]
     pub source: String,
 
+    #[command(flatten)]
+    pub options: HoldOptions,
+}
+
+/// How a hold is recorded and where it is stored (shared with `baseline --out`).
+#[derive(Clone, Debug, clap::Args)]
+pub struct HoldOptions {
     #[arg(
         long,
         default_value_t = STANDARD_HOLD_S,
@@ -85,13 +92,13 @@ pub struct Recorded {
 /// Records a hold of `role` and stores it; fails (storing nothing) when the source fails or
 /// too few frames had a measurable posture.
 pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow::Result<Recorded> {
-    HOLD_SECONDS.check(args.seconds)?;
+    HOLD_SECONDS.check(args.options.seconds)?;
     anyhow::ensure!(
         !args.subject.trim().is_empty(),
         "--subject must not be empty"
     );
     // Open the database first: a bad database should not cost the subject a recording.
-    let mut store = Store::open_or_default(args.db.as_deref())?;
+    let mut store = Store::open_or_default(args.options.db.as_deref())?;
     let spec = SourceSpec::parse(&args.source)
         .with_context(|| format!("cannot use {} as a source", args.source))?;
     let source_kind = match spec {
@@ -102,13 +109,13 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     let stills = source_kind == SourceKind::Stills;
     let options = RunOptions {
         stills,
-        ..RunOptions::new(args.model, None)
+        ..RunOptions::new(args.options.model, None)
     };
     let started = start_pipeline(spec, options, global)?;
     let label = format!("{} {}", role.label(), args.subject);
-    let bar = progress_bar(&label, (!stills).then_some(args.seconds));
+    let bar = progress_bar(&label, (!stills).then_some(args.options.seconds));
     // Photos are all used; a video or camera is cut after the hold's length.
-    let limit_ms = (!stills).then_some(args.seconds * 1000.0);
+    let limit_ms = (!stills).then_some(args.options.seconds * 1000.0);
     let collected = collect(&started.updates, &bar, limit_ms);
     bar.finish_and_clear();
     drop(started);
@@ -117,13 +124,9 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     // The same builder as the window's calibration; a photo hold needs one photo.
     let rules = BaselineRules::from_config(&PostureConfig::default());
     let rules = if stills { rules.for_photos() } else { rules };
-    // A follow-up records the posture as it is: a forward head is a finding, not a refusal.
     let rules = match role {
         VisitRole::Baseline => rules,
-        VisitRole::FollowUp => BaselineRules {
-            min_cva_deg: f64::NEG_INFINITY,
-            ..rules
-        },
+        VisitRole::FollowUp => rules.for_follow_up(),
     };
     let mut builder = BaselineBuilder::new(rules);
     for sample in &samples {
@@ -150,8 +153,8 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     };
     let mut new = NewSession::new(kind, args.source.clone());
     new.subject = Some(args.subject.trim().to_owned());
-    new.model = Some(args.model.as_str().to_owned());
-    new.notes.clone_from(&args.notes);
+    new.model = Some(args.options.model.as_str().to_owned());
+    new.notes.clone_from(&args.options.notes);
     new.source_kind = Some(source_kind);
     let hold = Hold {
         session: new,

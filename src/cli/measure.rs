@@ -146,19 +146,7 @@ pub fn load_baseline(path: &Path) -> anyhow::Result<BaselineFile> {
 /// A baseline in a few words: its view, its CVA with spread and n (side view), and where it
 /// came from.
 pub fn describe_baseline(file: &BaselineFile) -> String {
-    let baseline = &file.baseline;
-    let what = match baseline.side_cva() {
-        Some(cva) => format!(
-            "{} view, CVA {:.1} ± {:.1}° (n = {})",
-            baseline.view, cva.mean, cva.sd, cva.n
-        ),
-        None => format!(
-            "{} view, {} measures (n = {})",
-            baseline.view,
-            baseline.metrics.len(),
-            baseline.frames()
-        ),
-    };
+    let what = file.baseline.describe();
     if file.photos {
         format!("{what}, from photos: the ± is between photos, not a steady posture's spread")
     } else {

@@ -274,13 +274,10 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
             format!("{t_s:8.2} s  snoozed until {:.1} s", until_ms / 1000.0)
         }
         PostureEvent::Calibrated { baseline, .. } => {
-            format!("{t_s:8.2} s  calibrated: {}", baseline_summary(baseline))
+            format!("{t_s:8.2} s  calibrated: {}", baseline.describe())
         }
         PostureEvent::Learned { baseline, .. } => {
-            format!(
-                "{t_s:8.2} s  baseline learned: {}",
-                baseline_summary(baseline)
-            )
+            format!("{t_s:8.2} s  baseline learned: {}", baseline.describe())
         }
         PostureEvent::BaselineRefused { reason, .. } => {
             format!("{t_s:8.2} s  calibration refused: {reason}")
@@ -291,22 +288,6 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
             None => format!("{t_s:8.2} s  {}", status.describe()),
         },
     })
-}
-
-/// A baseline in a few words: its view and, in a side view, its CVA with spread and n.
-fn baseline_summary(baseline: &crate::posture::Baseline) -> String {
-    match baseline.side_cva() {
-        Some(cva) => format!(
-            "{} view, CVA {:.1} ± {:.1}° (n = {})",
-            baseline.view, cva.mean, cva.sd, cva.n
-        ),
-        None => format!(
-            "{} view, {} measures (n = {})",
-            baseline.view,
-            baseline.metrics.len(),
-            baseline.frames()
-        ),
-    }
 }
 
 /// Decimals kept in JSON output: angles and times to 0.01, far below what the camera resolves.

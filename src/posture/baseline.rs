@@ -252,6 +252,22 @@ impl Baseline {
         self.get(Metric::Cva).filter(|_| self.view.is_side())
     }
 
+    /// The baseline in a few words: its view and, in a side view, its CVA with spread and n.
+    pub fn describe(&self) -> String {
+        match self.side_cva() {
+            Some(cva) => format!(
+                "{} view, CVA {:.1} ± {:.1}° (n = {})",
+                self.view, cva.mean, cva.sd, cva.n
+            ),
+            None => format!(
+                "{} view, {} measures (n = {})",
+                self.view,
+                self.metrics.len(),
+                self.frames()
+            ),
+        }
+    }
+
     /// Frames (or photos) the baseline rests on: the count of its best-measured metric.
     pub fn frames(&self) -> u32 {
         self.metrics.values().map(|s| s.n).max().unwrap_or(0)
@@ -509,6 +525,16 @@ impl BaselineRules {
             max_head_scale_sd_pct: config.front_index_max_pct,
             min_view_share: MIN_VIEW_SHARE,
             max_crowded_share: MAX_CROWDED_SHARE,
+        }
+    }
+
+    /// The same rules for a follow-up hold, which records the posture as it is: a forward
+    /// head is a finding there, not a reason to refuse.
+    #[must_use]
+    pub fn for_follow_up(self) -> Self {
+        Self {
+            min_cva_deg: f64::NEG_INFINITY,
+            ..self
         }
     }
 

@@ -40,6 +40,32 @@ pub struct VisitLine {
     pub change: String,
 }
 
+impl VisitLine {
+    /// The line's cells in the order of the visit table (session, date, visit, view, CVA,
+    /// change).
+    pub fn cells(self) -> Vec<String> {
+        vec![
+            self.session,
+            self.date,
+            self.role.to_owned(),
+            self.view.to_owned(),
+            self.cva,
+            self.change,
+        ]
+    }
+}
+
+/// The visits' notes, oldest first: the session id (0 when unknown) and the note.
+pub fn visit_notes(visits: &[Visit]) -> Vec<(i64, &str)> {
+    visits
+        .iter()
+        .filter_map(|visit| {
+            let note = visit.notes.as_deref()?.trim();
+            (!note.is_empty()).then(|| (visit.hold.session.map_or(0, |session| session.0), note))
+        })
+        .collect()
+}
+
 /// The CVA of a visit as `mean ± SD (n)`, with `photo(s)` when n counts photos.
 pub fn cva_cell(visit: &Visit) -> String {
     let Some(stats) = visit.hold.baseline.metrics.get(&Metric::Cva) else {
@@ -142,16 +168,7 @@ pub fn history_document(subject: &str, visits: &[Visit]) -> Document {
         });
         let rows = visit_lines(subject, visits)
             .into_iter()
-            .map(|line| {
-                vec![
-                    line.session,
-                    line.date,
-                    line.role.to_owned(),
-                    line.view.to_owned(),
-                    line.cva,
-                    line.change,
-                ]
-            })
+            .map(VisitLine::cells)
             .collect();
         blocks.push(Block::Table {
             head: [
@@ -167,17 +184,9 @@ pub fn history_document(subject: &str, visits: &[Visit]) -> Document {
             rows,
         });
         blocks.push(Block::Note(change_legend()));
-        let notes: Vec<String> = visits
-            .iter()
-            .filter_map(|visit| {
-                let note = visit.notes.as_deref()?.trim();
-                (!note.is_empty()).then(|| {
-                    format!(
-                        "Session {}: {note}",
-                        visit.hold.session.map_or(0, |session| session.0)
-                    )
-                })
-            })
+        let notes: Vec<String> = visit_notes(visits)
+            .into_iter()
+            .map(|(session, note)| format!("Session {session}: {note}"))
             .collect();
         if !notes.is_empty() {
             blocks.push(Block::Heading {

@@ -295,7 +295,7 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, super::private::PRIVATE_MODE);
     match options.open(path) {
         Ok(_) => Ok(()),
         // Not opened here: SQLite names what is wrong with it (permission, read-only, not a

@@ -31,12 +31,7 @@ pub fn restrict(path: &Path) -> std::io::Result<()> {
 /// Writes `bytes` to `path` (replacing it) as a private file: created with
 /// [`PRIVATE_MODE`], or restricted to it before an existing file is overwritten.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    restrict(path)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, PRIVATE_MODE);
-    let mut file = options.open(path)?;
+    let mut file = create_private(path)?;
     file.write_all(bytes)?;
     file.flush()
 }
