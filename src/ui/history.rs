@@ -16,7 +16,7 @@ use crossbeam_channel::{Receiver, TryRecvError};
 
 use crate::posture::PostureState;
 use crate::report::duration_text;
-use crate::report::files::{Output, write_session};
+use crate::report::files::{Output, ReportError, write_session};
 use crate::report::stats::{SessionSummary, summarise};
 use crate::store::{SessionId, SessionInfo, SessionOverview, Store, StoreError};
 
@@ -66,7 +66,7 @@ pub struct Message {
 enum Reply {
     List(Result<Vec<SessionOverview>, String>),
     Opened(Result<Box<Opened>, StoreError>),
-    Written(Result<PathBuf, StoreError>),
+    Written(Result<PathBuf, ReportError>),
 }
 
 /// The panel's state.
@@ -168,7 +168,11 @@ impl History {
         }
         let id = opened.info.id;
         self.spawn(move |store| {
-            Reply::Written(store.and_then(|store| write_session(&store, id, output, &dir)))
+            Reply::Written(
+                store
+                    .map_err(ReportError::from)
+                    .and_then(|store| write_session(&store, id, output, &dir)),
+            )
         });
     }
 
@@ -251,7 +255,7 @@ fn opened(store: &Store, id: SessionId) -> Result<Opened, StoreError> {
     })
 }
 
-fn error(err: &StoreError) -> Message {
+fn error(err: &dyn std::fmt::Display) -> Message {
     Message {
         text: err.to_string(),
         error: true,
