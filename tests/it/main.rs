@@ -9,6 +9,7 @@ mod geometry;
 mod hostile;
 mod judge;
 mod monitor;
+mod person;
 mod pose;
 mod posture;
 mod privacy;
