@@ -342,8 +342,11 @@ fn bad_rate_is_refused() {
 fn a_bad_desktop_setting_in_the_config_file_is_refused_with_its_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, "onset_delay_s = 5.0\n[desktop]\nreminder_minutes = 999\n")
-        .expect("write the config");
+    std::fs::write(
+        &config,
+        "onset_delay_s = 5.0\n[desktop]\nreminder_minutes = 999\n",
+    )
+    .expect("write the config");
     let output = plumbline(&[
         "monitor",
         "--source",

@@ -365,7 +365,9 @@ fn onset_delay_change_is_sent_at_once_and_saved() {
     );
     let delay = harness.state().posture.onset_delay_s;
     assert!(delay > 30.0);
-    let saved = plumbline::config::Config::load(&path, true).unwrap().posture;
+    let saved = plumbline::config::Config::load(&path, true)
+        .unwrap()
+        .posture;
     assert!((saved.onset_delay_s - delay).abs() < 1e-9, "{saved:?}");
 }
 
@@ -393,7 +395,11 @@ fn desktop_settings_are_saved_in_the_one_config_file_and_applied_at_once() {
         ..Settings::default()
     };
     let app = App::new(update_rx, control_tx, settings)
-        .with_config(config, Some(path.clone()), Default::default())
+        .with_config(
+            config,
+            Some(path.clone()),
+            plumbline::posture::config::Overrides::default(),
+        )
         .with_desktop(quiet_desktop());
     let mut harness = window_harness(app);
     harness.run();
