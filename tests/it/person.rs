@@ -180,7 +180,9 @@ fn hidden_hips_lose_their_measures_and_hips_in_view_keep_them() {
         .expect("the media folder")
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .filter(|name| {
-            let picture = name.ends_with(".jpg") || name.ends_with(".png");
+            let picture = Path::new(name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("png"));
             picture
                 && (name.starts_with("side_")
                     || name.starts_with("front_home_sit_")
