@@ -14,6 +14,10 @@ pub const DEFAULT_FOLDER_FPS: f64 = 30.0;
 /// goes by the name: each file is decoded by what its bytes are (`images::load_image`).
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
+/// File extensions taken as videos when a folder is searched for recordings or a file
+/// dialog offers them (lower case); any file FFmpeg can open is read whatever its name.
+pub const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg"];
+
 /// Something that delivers frames one at a time, synchronously.
 ///
 /// Sources are built and used on one thread (the capture thread), so they need not be `Send`.

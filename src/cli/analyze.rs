@@ -12,7 +12,7 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Global;
-use crate::capture::{Pacing, SourceSpec};
+use crate::capture::{Pacing, SourceSpec, VIDEO_EXTENSIONS};
 use crate::pipeline::{
     DEFAULT_ANALYSIS_FPS, MAX_ANALYSIS_FPS, Pipeline, PipelineConfig, RatePolicy, SourceStatus,
     Update,
@@ -23,9 +23,6 @@ use crate::posture::PostureSample;
 use crate::report::files::load_recording;
 use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreWriter};
-
-/// File extensions taken as videos when a folder is given.
-const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg"];
 
 /// How the pipeline runs over a source.
 #[derive(Clone, Copy, Debug, PartialEq)]

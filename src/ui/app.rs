@@ -11,6 +11,7 @@ use crate::pipeline::{Control, ControlError, Failure, FailureKind, SourceStatus,
 
 use super::history::{self, History};
 use super::mini::{self, Layout};
+use super::review::{self, Reviews};
 use super::settings::{self, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
@@ -62,18 +63,21 @@ pub enum Tab {
     ModelView,
     /// Stored sessions.
     History,
+    /// Review mode: a recording opened frame by frame (`super::review`).
+    Review,
     /// Help.
     Help,
 }
 
 impl Tab {
     /// All tabs in bar order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Measures,
         Self::Calibration,
         Self::Settings,
         Self::ModelView,
         Self::History,
+        Self::Review,
         Self::Help,
     ];
 
@@ -85,6 +89,7 @@ impl Tab {
             Self::Settings => "Settings",
             Self::ModelView => "What the model sees",
             Self::History => "Sessions",
+            Self::Review => "Review a recording",
             Self::Help => "Help",
         }
     }
@@ -122,6 +127,8 @@ pub struct App {
     pub store_message: Option<String>,
     /// The session history panel.
     pub history: History,
+    /// Recordings opened for review.
+    pub reviews: Reviews,
     /// Tray, desktop notifications and screen lock (`None`: not connected).
     desktop: Option<DesktopLink>,
     /// The last autostart error, shown in Settings.
@@ -164,6 +171,7 @@ impl App {
             recorder: None,
             store_message: None,
             history: History::new(None),
+            reviews: Reviews::default(),
             desktop: None,
             desktop_message: None,
             hidden: false,
@@ -241,6 +249,18 @@ impl App {
         self.config_path = path;
     }
 
+    /// Reviews recordings with the landmark model of the preferences from `models_dir`;
+    /// opens `path` in review mode first, when given (`plumbline --review PATH`).
+    #[must_use]
+    pub fn with_reviews(mut self, models_dir: Option<PathBuf>, path: Option<PathBuf>) -> Self {
+        self.reviews = Reviews::new(models_dir, self.settings.model);
+        if let Some(path) = path {
+            self.reviews.request_open(path);
+            self.tab = Tab::Review;
+        }
+        self
+    }
+
     /// Closes the window after `after` (smoke tests, demos).
     #[must_use]
     pub fn with_exit_after(mut self, after: Option<Duration>) -> Self {
@@ -310,6 +330,7 @@ impl App {
         }
         self.react(ctx);
         self.background_step(ctx);
+        self.reviews.logic(ctx);
         // Hidden or minimised: nothing is drawn, so nothing is uploaded either.
         if self.is_shown(ctx) {
             self.upload_texture(ctx);
@@ -469,6 +490,11 @@ impl App {
             });
         });
         self.set_layout(ui.ctx(), next_layout);
+        if self.tab == Tab::Review {
+            // Review mode does not need the live source: shown even when it failed.
+            review::window_ui(ui, &mut self.reviews);
+            return;
+        }
         if let Some(problem) = self.state.problem() {
             egui::CentralPanel::default().show(ui, |ui| problem::ui(ui, &problem));
             return;
@@ -531,6 +557,8 @@ impl App {
                 }
             }
             Tab::History => history::ui(ui, &mut self.history),
+            // Drawn by `review::window_ui` instead of the live panels.
+            Tab::Review => {}
             Tab::ModelView => {
                 let estimate = self
                     .state

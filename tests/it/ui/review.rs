@@ -1,0 +1,190 @@
+//! Review mode in the window (`egui_kittest`, the real model on a clip encoded from real
+//! stills): the recording is analysed once, then paused, stepped one frame at a time and
+//! seeked by a click on the plot, with the plot's cursor on the shown frame.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+use plumbline::ui::review::{self, Progress, Review};
+use plumbline::ui::{App, Settings, Tab};
+
+use crate::clips::{CLIP_FPS, SLUMP_STILL, UPRIGHT_STILL, recording};
+
+/// A window (no live source) that opens `path` in review mode.
+fn review_harness(path: PathBuf) -> Harness<'static, App> {
+    let (update_tx, update_rx) = crossbeam_channel::bounded(1);
+    let (control_tx, _control_rx) = crossbeam_channel::bounded(16);
+    let settings = Settings {
+        red_flags_acknowledged: true,
+        ..Settings::default()
+    };
+    let app = App::new(update_rx, control_tx, settings)
+        .with_pipeline(Box::new(update_tx))
+        .with_reviews(None, Some(path));
+    assert_eq!(app.tab, Tab::Review);
+    Harness::builder()
+        .with_size([1280.0, 900.0])
+        .build_ui_state(
+            |ui, app: &mut App| {
+                app.logic_step(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        )
+}
+
+fn current(harness: &Harness<'_, App>) -> &Review {
+    harness.state().reviews.current().expect("a recording is open")
+}
+
+/// Repaints until `done` holds (the analysis and the frame decoder run on their threads).
+fn wait_for(
+    harness: &mut Harness<'_, App>,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&Review) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if harness.state().reviews.current().is_some_and(&done) {
+            // One more repaint so the panels and the plot draw what is now shown.
+            harness.step();
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out waiting for {what}: {:?} {:?}",
+            harness.state().reviews.current(),
+            harness.state().reviews.message
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn shown_seq(review: &Review) -> Option<u64> {
+    review.shown().map(|shown| shown.frame.seq)
+}
+
+/// Waits until frame `seq` is shown, then checks that the plot's cursor is at its time and
+/// the side panel names it.
+fn expect_shown(harness: &mut Harness<'_, App>, seq: u64) {
+    wait_for(harness, Duration::from_secs(30), &format!("frame {seq}"), |r| {
+        shown_seq(r) == Some(seq)
+    });
+    let review = current(harness);
+    let frame = &review.frames()[seq as usize];
+    let shown = review.shown().expect("shown");
+    assert_eq!(shown.frame.seq, frame.seq);
+    assert!((shown.frame.t_ms - frame.t_ms).abs() < 1.0, "{shown:?}");
+    assert_eq!(shown.sample.seq, seq, "the values are the shown frame's");
+    assert_eq!(review.plot_cursor_s(), Some(shown.frame.t_ms / 1000.0));
+    let text = review::frame_text(shown);
+    harness.get_by_label(&text);
+}
+
+#[test]
+fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cursor_on_the_frame()
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = recording(
+        &dir.path().join("review.mkv"),
+        &[(UPRIGHT_STILL, 2), (SLUMP_STILL, 2)],
+    );
+    let frames_in_clip = (4 * CLIP_FPS) as usize;
+    let mut harness = review_harness(clip.clone());
+    wait_for(
+        &mut harness,
+        Duration::from_secs(300),
+        "the analysis",
+        |r| matches!(r.progress(), Progress::Done | Progress::Failed(_)),
+    );
+    let review = current(&harness);
+    assert_eq!(review.progress(), Progress::Done);
+    assert_eq!(review.frames().len(), frames_in_clip, "every frame analysed");
+    let seqs: Vec<u64> = review.frames().iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, (0..frames_in_clip as u64).collect::<Vec<_>>());
+    assert!(
+        review.frames().iter().any(|f| f.sample.metrics.cva_deg.is_some()),
+        "the model measured the man"
+    );
+    harness.get_by_label(&format!(
+        "Analysed once: {frames_in_clip} frames (the model does not run again while you review)"
+    ));
+
+    // Paused on the first frame, with its values beside it.
+    assert!(!review.is_playing());
+    expect_shown(&mut harness, 0);
+    harness.get_by_label("Craniovertebral angle (CVA)");
+
+    // One frame forward, twice, and one back: the frame number moves by exactly one.
+    for (button, seq) in [
+        (review::NEXT_FRAME, 1),
+        (review::NEXT_FRAME, 2),
+        (review::PREVIOUS_FRAME, 1),
+    ] {
+        harness.get_by_label(button).click();
+        expect_shown(&mut harness, seq);
+        assert_eq!(current(&harness).cursor_frame().map(|f| f.seq), Some(seq));
+    }
+
+    // A click on the plot at frame 12's time seeks there, back again at frame 3's.
+    for seq in [12_u64, 3] {
+        let t_s = current(&harness).frames()[seq as usize].t_ms / 1000.0;
+        let pos = current(&harness).plot_position(t_s).expect("the plot is drawn");
+        harness.hover_at(pos);
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::default(),
+            });
+        }
+        expect_shown(&mut harness, seq);
+    }
+
+    // Play at 4x runs on from the cursor; pause stops on a frame that is then shown.
+    harness.get_by_label(&review::speed_text(4.0)).click();
+    harness.get_by_label(review::PLAY).click();
+    wait_for(&mut harness, Duration::from_secs(30), "playback", |r| {
+        shown_seq(r).is_some_and(|seq| seq > 4)
+    });
+    if current(&harness).is_playing() {
+        harness.get_by_label(review::PAUSE).click();
+        harness.step();
+    }
+    assert!(!current(&harness).is_playing());
+    let paused_at = current(&harness).cursor_frame().expect("cursor").seq;
+    expect_shown(&mut harness, paused_at);
+
+    // Seeking, stepping and playing never ran the model again, and opening the unchanged
+    // file again reuses its analysis.
+    harness.state_mut().reviews.request_open(clip);
+    harness.step();
+    let app = harness.state();
+    assert_eq!(app.reviews.analyses_started(), 1);
+    let review = current(&harness);
+    assert_eq!(review.analysed_frames(), frames_in_clip as u64);
+    assert!(review.decoded_frames() >= 5, "frames were decoded for display");
+}
+
+#[test]
+fn a_missing_file_is_refused_with_a_message_and_its_path_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nothing-here.mp4");
+    let mut harness = review_harness(missing.clone());
+    harness.step();
+    harness.step();
+    let app = harness.state();
+    assert!(app.reviews.current().is_none());
+    assert_eq!(app.reviews.analyses_started(), 0);
+    let message = app.reviews.message.clone().expect("a message");
+    assert!(message.contains("nothing-here.mp4"), "{message}");
+    harness.get_by_label(&message);
+    // The form stays usable: the typed path is there to correct.
+    assert_eq!(app.reviews.path_text, missing.display().to_string());
+}
