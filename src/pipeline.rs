@@ -390,6 +390,18 @@ pub struct AnalysisOptions {
     pub stills: bool,
 }
 
+impl AnalysisOptions {
+    /// `model` at `fps` (`None`: every frame) with the machine's cores for one pipeline.
+    pub fn new(model: ModelChoice, fps: Option<f64>) -> Self {
+        Self {
+            model,
+            fps,
+            intra_threads: crate::pose::threads::machine_threads(),
+            stills: false,
+        }
+    }
+}
+
 /// The analysis interval shared by the pose thread (writer) and the capture thread (reader).
 #[derive(Clone, Debug, Default)]
 struct SharedInterval(Arc<AtomicU64>);

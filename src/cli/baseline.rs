@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Global;
-use super::analyze::{RunOptions, progress_bar, record, start_pipeline};
+use super::run::{RunOptions, progress_bar, record, start_pipeline};
 use super::hold::{HoldArgs, HoldOptions, record_hold, summary_text};
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::pipeline::{Analyser as _, BlazePoseAnalyser};

@@ -12,6 +12,7 @@ mod hold;
 mod measure;
 mod monitor;
 mod pose;
+mod run;
 mod text;
 mod window;
 

@@ -14,7 +14,7 @@ use crate::capture::SourceSpec;
 use crate::pipeline::{
     AnalysisOptions, Failure, FailureKind, Pipeline, PipelineConfig, SourceStatus, Update,
 };
-use crate::pose::{ModelChoice, PoseConfig, PoseEstimate};
+use crate::pose::{ModelChoice, PoseEstimate};
 use crate::posture::{PostureEvent, PostureSample};
 
 /// How often the collector wakes the window while results come in.
@@ -110,13 +110,8 @@ impl Analysis {
             analysed: 0,
         }));
         let cancel = Arc::new(AtomicBool::new(false));
-        let options = AnalysisOptions {
-            model,
-            // Every frame: a step moves one frame of the recording, and each has its values.
-            fps: None,
-            intra_threads: PoseConfig::default().intra_threads,
-            stills: false,
-        };
+        // Every frame: a step moves one frame of the recording, and each has its values.
+        let options = AnalysisOptions::new(model, None);
         let config = PipelineConfig::analysis(spec, models_dir, options);
         let collector = Collector {
             shared: Arc::clone(&shared),
