@@ -114,6 +114,17 @@ impl SourceSpec {
     pub fn is_recording(&self) -> bool {
         !matches!(self, Self::Camera(_))
     }
+
+    /// The length a video file announces, seconds (`None` for other sources, and for a
+    /// file that cannot be opened: opening it for real says why).
+    pub fn announced_duration_s(&self) -> Option<f64> {
+        match self {
+            Self::Video(path) => super::video::VideoSource::open(path, Pacing::AsFastAsPossible)
+                .ok()
+                .and_then(|video| video.announced_duration_s()),
+            _ => None,
+        }
+    }
 }
 
 impl FromStr for SourceSpec {

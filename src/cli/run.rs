@@ -89,18 +89,6 @@ pub(super) fn record(
     Ok(analysed)
 }
 
-/// The length a video file announces, seconds (`None` for other sources).
-pub(super) fn announced_duration_s(spec: &SourceSpec) -> Option<f64> {
-    match spec {
-        SourceSpec::Video(path) => {
-            crate::capture::video::VideoSource::open(path, Pacing::AsFastAsPossible)
-                .ok()
-                .and_then(|video| video.announced_duration_s())
-        }
-        _ => None,
-    }
-}
-
 /// A running pipeline and what is known about its source.
 pub(super) struct Started {
     /// The pipeline's updates; they end when the source ends.
@@ -118,7 +106,7 @@ pub(super) fn start_pipeline(
     options: RunOptions,
     global: &Global,
 ) -> anyhow::Result<Started> {
-    let duration_s = announced_duration_s(&spec);
+    let duration_s = spec.announced_duration_s();
     let config = PipelineConfig::analysis(spec, global.models_dir.clone(), options);
     let (pipeline, updates) = Pipeline::start(config)?;
     Ok(Started {

@@ -18,7 +18,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::capture::SourceSpec;
 use crate::cli::Global;
 use crate::cli::run::{
-    RunOptions, Started, announced_duration_s, progress_bar, record, start_pipeline,
+    RunOptions, Started, progress_bar, record, start_pipeline,
 };
 use crate::posture::PostureSample;
 use crate::store::{NewSession, SessionId, Store, StoreWriter};
@@ -219,7 +219,7 @@ pub fn analyse_all(
         .map(|input| {
             SourceSpec::parse(&input.to_string_lossy())
                 .ok()
-                .and_then(|spec| announced_duration_s(&spec))
+                .and_then(|spec| spec.announced_duration_s())
         })
         .collect();
     let mut batch = Batch {

@@ -94,15 +94,7 @@ impl Analysis {
         model: ModelChoice,
         wake: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
-        let duration_s = match &spec {
-            SourceSpec::Video(path) => crate::capture::video::VideoSource::open(
-                path,
-                crate::capture::Pacing::AsFastAsPossible,
-            )
-            .ok()
-            .and_then(|video| video.announced_duration_s()),
-            _ => None,
-        };
+        let duration_s = spec.announced_duration_s();
         let shared = Arc::new(Mutex::new(Shared {
             frames: Vec::new(),
             events: Vec::new(),

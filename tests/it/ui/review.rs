@@ -15,8 +15,8 @@ use crate::clips::{CLIP_FPS, SLUMP_STILL, UPRIGHT_STILL, recording};
 
 /// A window (no live source) that opens `path` in review mode.
 fn review_harness(path: PathBuf) -> Harness<'static, App> {
-    let (update_tx, update_rx) = crossbeam_channel::bounded(1);
-    let (control_tx, _control_rx) = crossbeam_channel::bounded(16);
+    let (update_tx, update_rx) = crossbeam_channel::bounded::<plumbline::pipeline::Update>(1);
+    let (control_tx, _control_rx) = crossbeam_channel::bounded::<plumbline::pipeline::Control>(16);
     let settings = Settings {
         red_flags_acknowledged: true,
         ..Settings::default()
@@ -147,8 +147,8 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
         expect_shown(&mut harness, seq);
     }
 
-    // Play at 4x runs on from the cursor; pause stops on a frame that is then shown.
-    harness.get_by_label(&review::speed_text(4.0)).click();
+    // Play at 0.5x runs on from the cursor; pause stops on a frame that is then shown.
+    harness.get_by_label(&review::speed_text(0.5)).click();
     harness.get_by_label(review::PLAY).click();
     wait_for(&mut harness, Duration::from_secs(30), "playback", |r| {
         shown_seq(r).is_some_and(|seq| seq > 4)
