@@ -454,12 +454,22 @@ impl Reviews {
             let ctx = ctx.clone();
             self.wake = Some(Arc::new(move || ctx.request_repaint()));
         }
-        if let Some(dialog) = &self.dialog
-            && let Ok(answer) = dialog.try_recv()
-        {
-            self.dialog = None;
-            if let Some(path) = answer {
-                self.requested = Some(path);
+        if let Some(dialog) = &self.dialog {
+            match dialog.try_recv() {
+                Ok(answer) => {
+                    self.dialog = None;
+                    // `None`: cancelled, or no dialog could be shown.
+                    if let Some(path) = answer {
+                        self.requested = Some(path);
+                    }
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => {}
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    self.dialog = None;
+                    self.message = Some(
+                        "the file dialog failed; type or paste the path instead".to_owned(),
+                    );
+                }
             }
         }
         if let Some(path) = self.requested.take() {
@@ -714,8 +724,10 @@ pub fn frame_text(shown: &Analysed) -> String {
 
 /// Play/pause, frame steps, speed and the seek bar; Space and the arrow keys too.
 fn controls_ui(ui: &mut egui::Ui, review: &mut Review) {
-    let typing = ui.ctx().egui_wants_keyboard_input();
-    if !typing {
+    // Keys drive the review only while no widget has the keyboard (a focused button takes
+    // Space itself, a text field the arrows).
+    let focused = ui.ctx().memory(|memory| memory.focused().is_some());
+    if !focused {
         let (space, left, right) = ui.input(|input| {
             (
                 input.key_pressed(egui::Key::Space),

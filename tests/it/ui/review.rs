@@ -81,7 +81,12 @@ fn expect_shown(harness: &mut Harness<'_, App>, seq: u64) {
     assert_eq!(shown.frame.seq, frame.seq);
     assert!((shown.frame.t_ms - frame.t_ms).abs() < 1.0, "{shown:?}");
     assert_eq!(shown.sample.seq, seq, "the values are the shown frame's");
-    assert_eq!(review.plot_cursor_s(), Some(shown.frame.t_ms / 1000.0));
+    let cursor_s = review.plot_cursor_s().expect("the plot drew its cursor");
+    assert!(
+        (cursor_s - shown.frame.t_ms / 1000.0).abs() < 1e-9,
+        "plot cursor at {cursor_s} s, frame at {} ms",
+        shown.frame.t_ms
+    );
     let text = review::frame_text(shown);
     harness.get_by_label(&text);
 }
