@@ -75,8 +75,12 @@ pub struct PostureConfig {
     /// so the default is 53°. Range [`Self::CVA_UPRIGHT_ABOVE_DEG`], and not below
     /// `cva_forward_below_deg`.
     pub cva_upright_above_deg: f64,
-    /// Side view: forward head when the CVA is this far below the user's baseline (5°, about
-    /// the photogrammetric minimal detectable change). Range [`Self::CVA_BELOW_BASELINE_DEG`].
+    /// Side view: forward head when the CVA is this far below the user's baseline. 10° is
+    /// plumbline's own minimal detectable change of one frame against a baseline (frame SD
+    /// 4.1° over 23 s of steady upright sitting, MDC95 = 1.96·√2·SD = 11.3°; of a one-second
+    /// mean 9.6°), measured on one person and checked on another (docs/GEOMETRY.md §6); the
+    /// clinicians' photogrammetric MDC (5°) is smaller than the per-frame noise of a video
+    /// estimate. Range [`Self::CVA_BELOW_BASELINE_DEG`].
     pub cva_below_baseline_deg: f64,
     /// Side view: to leave forward head the CVA must clear the thresholds by this margin.
     /// Range [`Self::CVA_EXIT_MARGIN_DEG`].
@@ -160,7 +164,7 @@ impl Default for PostureConfig {
         Self {
             cva_forward_below_deg: 25.0,
             cva_upright_above_deg: 53.0,
-            cva_below_baseline_deg: 5.0,
+            cva_below_baseline_deg: 10.0,
             cva_exit_margin_deg: 2.0,
             cva_max_sd_deg: 10.0,
             baseline_max_cva_sd_deg: 5.0,

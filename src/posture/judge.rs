@@ -875,7 +875,9 @@ mod tests {
         let (s, _) = judge.update(seq, t, Some(&side(0.0)));
         assert_eq!(s.call, Some(Call::Upright), "{s:?}");
         assert_eq!(s.baseline, BaselineStatus::Calibrated);
-        // A small protraction that stays far above 25° but drops more than 5° below baseline.
+        // A small protraction that stays far above 25° but drops more than the baseline rule's
+        // margin below the baseline.
+        let drop = config().cva_below_baseline_deg;
         let mut dx = 0.0;
         let cva = loop {
             dx += 1.0;
@@ -884,15 +886,15 @@ mod tests {
             t += 100.0;
             let cva = s.metrics.cva_deg.expect("side view");
             if s.call == Some(Call::Forward) {
-                // Forward exactly once the drop passes 5° (1 px steps move it < 1°).
+                // Forward exactly once the drop passes the margin (1 px steps move it < 1°).
                 assert!(
-                    (base.mean - 6.0..base.mean - 5.0).contains(&cva),
+                    (base.mean - drop - 1.0..base.mean - drop).contains(&cva),
                     "{cva} vs {base:?}"
                 );
                 break cva;
             }
             assert_eq!(s.call, Some(Call::Upright), "{s:?}");
-            assert!(cva >= base.mean - 5.0, "{cva} vs {base:?}");
+            assert!(cva >= base.mean - drop, "{cva} vs {base:?}");
         };
         assert!(
             cva > PostureConfig::default().cva_forward_below_deg + 15.0,

@@ -306,10 +306,10 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
             "upright second {second} flagged: {line:?}"
         );
     }
-    // Regression guard at the measured level (docs/MONITOR.md explains the rest: his CVA
-    // reads 25-37° in some "upright" seconds, with his trunk leaning forward or his hands at
-    // his back).
-    assert!(flagged.len() <= 12, "{flagged:?}");
+    // Regression guard at the measured level (docs/GEOMETRY.md §6 explains the rest: in the
+    // flagged "upright" seconds he bends far forward (6-7 s) or drops his head (12, 24,
+    // 29-30 s); with the clinicians' 5° margin instead of plumbline's own 10° it was 11).
+    assert!(flagged.len() <= 6, "{flagged:?}");
     // Sustained slumps alert only through the persistence machine (30 s onset): none here.
     assert!(
         !events
