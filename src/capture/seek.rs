@@ -66,8 +66,7 @@ mod tests {
     }
 
     #[test]
-    fn a_video_gives_any_frame_again_forward_backward_and_after_its_end() -> anyhow::Result<()>
-    {
+    fn a_video_gives_any_frame_again_forward_backward_and_after_its_end() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         // A key frame every 20 frames (2 s): going back needs a real seek and a decode forward.
         let path = write_video(&dir.path().join("clip.mkv"), &clip(30), 10)?;
@@ -113,7 +112,10 @@ mod tests {
         assert!((frame.t_ms - 200.0).abs() < 1e-9);
         assert!(source.frame_at(3, 300.0).is_err());
         let camera = SeekableSource::open(&SourceSpec::parse("camera:0")?).expect_err("camera");
-        assert!(camera.to_string().contains("review needs a recording"), "{camera}");
+        assert!(
+            camera.to_string().contains("review needs a recording"),
+            "{camera}"
+        );
         Ok(())
     }
 }

@@ -10,15 +10,14 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Global;
-use crate::capture::VIDEO_EXTENSIONS;
 use super::run::{RunOptions, default_jobs, intra_threads_per_job};
+use crate::capture::VIDEO_EXTENSIONS;
 use crate::pipeline::{DEFAULT_ANALYSIS_FPS, MAX_ANALYSIS_FPS};
 use crate::pose::ModelChoice;
-use crate::report::files::load_recording;
 use crate::report::export::{FrameRecording, write_frames_csv};
+use crate::report::files::load_recording;
 use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store};
-
 
 /// The analysis rate on the command line: frames per second of source time, or every frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -233,9 +232,10 @@ fn write_frames(path: &Path, finished: &[(&PathBuf, batch::Finished)]) -> anyhow
     let names: Vec<String> = finished
         .iter()
         .map(|(input, _)| {
-            input
-                .file_name()
-                .map_or_else(|| input.display().to_string(), |name| name.to_string_lossy().into_owned())
+            input.file_name().map_or_else(
+                || input.display().to_string(),
+                |name| name.to_string_lossy().into_owned(),
+            )
         })
         .collect();
     let recordings: Vec<FrameRecording<'_>> = finished

@@ -144,7 +144,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let config = PoseConfig {
         model: args.model,
         mode,
-        intra_threads: args.threads.unwrap_or_else(crate::pose::threads::machine_threads),
+        intra_threads: args
+            .threads
+            .unwrap_or_else(crate::pose::threads::machine_threads),
         // A single image gains nothing from a choice made over many frames.
         adaptive_threads: args.threads.is_none() && stream,
         memory_arena: true,

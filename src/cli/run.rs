@@ -7,10 +7,9 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Global;
-use crate::capture::{Pacing, SourceSpec};
-use crate::pipeline::{Pipeline, PipelineConfig, RatePolicy, SourceStatus, Update};
-use crate::pose::{ModelChoice, PoseConfig};
-use crate::posture::{PostureConfig, PostureSample};
+use crate::capture::SourceSpec;
+use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
+use crate::posture::PostureSample;
 use crate::store::StoreWriter;
 
 /// The default number of pipelines run at once: one per core.

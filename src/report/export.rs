@@ -142,7 +142,8 @@ fn event_cells(t_ms: f64, event: &PostureEvent) -> Vec<String> {
             ..
         } => (cva, index) = (*cva_deg, *forward_head_index),
         PostureEvent::Snoozed { until_ms, .. } => until = Some(*until_ms),
-        PostureEvent::Calibrated { baseline: b, .. } | PostureEvent::Learned { baseline: b, .. } => {
+        PostureEvent::Calibrated { baseline: b, .. }
+        | PostureEvent::Learned { baseline: b, .. } => {
             baseline = Some(b);
         }
         PostureEvent::BaselineRefused { reason: why, .. }
@@ -369,8 +370,8 @@ mod tests {
     }
 
     #[test]
-    fn events_csv_has_one_flat_column_per_field_and_no_json() -> Result<(), Box<dyn std::error::Error>>
-    {
+    fn events_csv_has_one_flat_column_per_field_and_no_json()
+    -> Result<(), Box<dyn std::error::Error>> {
         use crate::posture::{Baseline, BaselineStatus, MetricStats, PostureState};
         let mut baseline = Baseline {
             view: View::SideLeft,
@@ -438,7 +439,10 @@ mod tests {
         for (row, event) in table.iter().zip(&events) {
             assert_eq!(row.len(), header.len(), "{row:?}");
             assert_eq!(row[column("kind")], event.kind());
-            assert!(row.iter().all(|cell| !cell.contains('{')), "no JSON: {row:?}");
+            assert!(
+                row.iter().all(|cell| !cell.contains('{')),
+                "no JSON: {row:?}"
+            );
         }
         assert_eq!(table[0][column("from")], "upright");
         assert_eq!(table[0][column("state")], "at_risk");

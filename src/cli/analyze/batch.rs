@@ -17,9 +17,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::capture::SourceSpec;
 use crate::cli::Global;
-use crate::cli::run::{
-    RunOptions, Started, progress_bar, record, start_pipeline,
-};
+use crate::cli::run::{RunOptions, Started, progress_bar, record, start_pipeline};
 use crate::posture::PostureSample;
 use crate::store::{NewSession, SessionId, Store, StoreWriter};
 

@@ -299,8 +299,11 @@ impl Review {
     /// Per repaint: new results, playback, the shown frame and its texture.
     fn logic(&mut self, ctx: &egui::Context) {
         let news = self.analysis.poll();
-        self.history
-            .extend(news.frames.iter().map(|frame| HistoryPoint::from_sample(&frame.sample)));
+        self.history.extend(
+            news.frames
+                .iter()
+                .map(|frame| HistoryPoint::from_sample(&frame.sample)),
+        );
         self.frames.extend(news.frames);
         self.events.extend(news.events);
         if let Some(playback) = self.playing {
@@ -330,13 +333,19 @@ impl Review {
         let Some(target) = self.frames.get(self.cursor) else {
             return;
         };
-        if self.shown.as_ref().is_some_and(|shown| shown.frame.seq == target.seq) {
+        if self
+            .shown
+            .as_ref()
+            .is_some_and(|shown| shown.frame.seq == target.seq)
+        {
             return;
         }
         let frame = match server.get(target.seq, target.t_ms) {
             Some(frame) => Some(frame),
             None if self.playing.is_some() => server.newest_up_to(target.seq).filter(|frame| {
-                self.shown.as_ref().is_none_or(|shown| frame.seq > shown.frame.seq)
+                self.shown
+                    .as_ref()
+                    .is_none_or(|shown| frame.seq > shown.frame.seq)
             }),
             None => None,
         };
@@ -370,7 +379,8 @@ impl Review {
         match &mut self.texture {
             Some(texture) => texture.set(pixels, egui::TextureOptions::LINEAR),
             None => {
-                self.texture = Some(ctx.load_texture("review", pixels, egui::TextureOptions::LINEAR));
+                self.texture =
+                    Some(ctx.load_texture("review", pixels, egui::TextureOptions::LINEAR));
             }
         }
         self.texture_seq = Some(shown.frame.seq);
@@ -466,9 +476,8 @@ impl Reviews {
                 Err(crossbeam_channel::TryRecvError::Empty) => {}
                 Err(crossbeam_channel::TryRecvError::Disconnected) => {
                     self.dialog = None;
-                    self.message = Some(
-                        "the file dialog failed; type or paste the path instead".to_owned(),
-                    );
+                    self.message =
+                        Some("the file dialog failed; type or paste the path instead".to_owned());
                 }
             }
         }
@@ -513,7 +522,8 @@ impl Reviews {
         };
         // An older analysis of the same path (the file changed) is dropped, and beyond
         // KEEP_RECORDINGS the oldest.
-        self.opened.retain(|review| review.identity.path != identity.path);
+        self.opened
+            .retain(|review| review.identity.path != identity.path);
         if self.opened.len() >= KEEP_RECORDINGS {
             self.opened.remove(0);
         }
@@ -594,7 +604,12 @@ pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
         if let Some(err) = &review.frame_error {
             ui.colored_label(theme::CAUTION, err);
         }
-        video::ui(ui, review.shown.as_ref(), review.texture.as_ref(), Overlay::Skeleton);
+        video::ui(
+            ui,
+            review.shown.as_ref(),
+            review.texture.as_ref(),
+            Overlay::Skeleton,
+        );
     });
 }
 
@@ -616,10 +631,16 @@ fn open_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
             reviews.requested = Some(PathBuf::from(reviews.path_text.trim()));
         }
         let idle = reviews.dialog.is_none();
-        if ui.add_enabled(idle, egui::Button::new(CHOOSE_FILE)).clicked() {
+        if ui
+            .add_enabled(idle, egui::Button::new(CHOOSE_FILE))
+            .clicked()
+        {
             reviews.choose(false);
         }
-        if ui.add_enabled(idle, egui::Button::new(CHOOSE_FOLDER)).clicked() {
+        if ui
+            .add_enabled(idle, egui::Button::new(CHOOSE_FOLDER))
+            .clicked()
+        {
             reviews.choose(true);
         }
     });
@@ -770,11 +791,7 @@ fn controls_ui(ui: &mut egui::Ui, review: &mut Review) {
         ui.label("Speed");
         for speed in SPEEDS {
             let selected = (review.speed - speed).abs() < 1e-9;
-            if ui
-                .selectable_label(selected, speed_text(speed))
-                .clicked()
-                && !selected
-            {
+            if ui.selectable_label(selected, speed_text(speed)).clicked() && !selected {
                 // One of SPEEDS: always accepted.
                 let _ = review.set_speed(speed);
             }
@@ -824,10 +841,7 @@ pub fn speed_text(speed: f64) -> String {
 /// The whole recording's plot with a cursor on the shown frame; a click seeks.
 fn plot_ui(ui: &mut egui::Ui, review: &mut Review) {
     ui.label(plot::caption(&review.history));
-    let cursor_s = review
-        .shown
-        .as_ref()
-        .map(|shown| shown.frame.t_ms / 1000.0);
+    let cursor_s = review.shown.as_ref().map(|shown| shown.frame.t_ms / 1000.0);
     let end_s = review
         .analysis
         .duration_s()
@@ -845,11 +859,7 @@ fn plot_ui(ui: &mut egui::Ui, review: &mut Review) {
         .show(ui, |plot_ui| {
             plot::draw_series(plot_ui, history);
             if let Some(t_s) = cursor_s {
-                plot_ui.vline(
-                    VLine::new("Shown frame", t_s)
-                        .color(theme::CVA)
-                        .width(2.0),
-                );
+                plot_ui.vline(VLine::new("Shown frame", t_s).color(theme::CVA).width(2.0));
             }
         });
     review.plot_cursor_s = cursor_s;

@@ -331,7 +331,11 @@ fn parallel_analysis_stores_the_same_sessions_in_argument_order()
     assert_eq!(order, ["a-long.mp4", "b-short.mp4", "c-mid.mp4"]);
     let stored: u32 = a
         .iter()
-        .map(|session| serial.samples(session.id).map(|rows| rows.iter().map(|r| r.frames).sum::<u32>()))
+        .map(|session| {
+            serial
+                .samples(session.id)
+                .map(|rows| rows.iter().map(|r| r.frames).sum::<u32>())
+        })
         .sum::<Result<u32, _>>()?;
     assert_eq!(names.len(), stored as usize, "one row per analysed frame");
     Ok(())

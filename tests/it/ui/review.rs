@@ -36,8 +36,12 @@ fn review_harness(path: PathBuf) -> Harness<'static, App> {
         )
 }
 
-fn current(harness: &Harness<'_, App>) -> &Review {
-    harness.state().reviews.current().expect("a recording is open")
+fn current<'h>(harness: &'h Harness<'_, App>) -> &'h Review {
+    harness
+        .state()
+        .reviews
+        .current()
+        .expect("a recording is open")
 }
 
 /// Repaints until `done` holds (the analysis and the frame decoder run on their threads).
@@ -72,9 +76,12 @@ fn shown_seq(review: &Review) -> Option<u64> {
 /// Waits until frame `seq` is shown, then checks that the plot's cursor is at its time and
 /// the side panel names it.
 fn expect_shown(harness: &mut Harness<'_, App>, seq: u64) {
-    wait_for(harness, Duration::from_secs(30), &format!("frame {seq}"), |r| {
-        shown_seq(r) == Some(seq)
-    });
+    wait_for(
+        harness,
+        Duration::from_secs(30),
+        &format!("frame {seq}"),
+        |r| shown_seq(r) == Some(seq),
+    );
     let review = current(harness);
     let frame = &review.frames()[seq as usize];
     let shown = review.shown().expect("shown");
@@ -92,8 +99,7 @@ fn expect_shown(harness: &mut Harness<'_, App>, seq: u64) {
 }
 
 #[test]
-fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cursor_on_the_frame()
-{
+fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cursor_on_the_frame() {
     let dir = tempfile::tempdir().expect("temp dir");
     let clip = recording(
         &dir.path().join("review.mkv"),
@@ -103,17 +109,24 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
     let mut harness = review_harness(clip.clone());
     wait_for(
         &mut harness,
-        Duration::from_secs(300),
+        Duration::from_mins(5),
         "the analysis",
         |r| matches!(r.progress(), Progress::Done | Progress::Failed(_)),
     );
     let review = current(&harness);
     assert_eq!(review.progress(), Progress::Done);
-    assert_eq!(review.frames().len(), frames_in_clip, "every frame analysed");
+    assert_eq!(
+        review.frames().len(),
+        frames_in_clip,
+        "every frame analysed"
+    );
     let seqs: Vec<u64> = review.frames().iter().map(|f| f.seq).collect();
     assert_eq!(seqs, (0..frames_in_clip as u64).collect::<Vec<_>>());
     assert!(
-        review.frames().iter().any(|f| f.sample.metrics.cva_deg.is_some()),
+        review
+            .frames()
+            .iter()
+            .any(|f| f.sample.metrics.cva_deg.is_some()),
         "the model measured the man"
     );
     harness.get_by_label(&format!(
@@ -139,7 +152,9 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
     // A click on the plot at frame 12's time seeks there, back again at frame 3's.
     for seq in [12_u64, 3] {
         let t_s = current(&harness).frames()[seq as usize].t_ms / 1000.0;
-        let pos = current(&harness).plot_position(t_s).expect("the plot is drawn");
+        let pos = current(&harness)
+            .plot_position(t_s)
+            .expect("the plot is drawn");
         harness.hover_at(pos);
         for pressed in [true, false] {
             harness.event(egui::Event::PointerButton {
@@ -174,7 +189,10 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
     assert_eq!(app.reviews.analyses_started(), 1);
     let review = current(&harness);
     assert_eq!(review.analysed_frames(), frames_in_clip as u64);
-    assert!(review.decoded_frames() >= 5, "frames were decoded for display");
+    assert!(
+        review.decoded_frames() >= 5,
+        "frames were decoded for display"
+    );
 }
 
 #[test]
