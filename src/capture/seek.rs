@@ -97,6 +97,33 @@ mod tests {
     }
 
     #[test]
+    fn a_video_with_b_frames_gives_the_frame_asked_for() -> anyhow::Result<()> {
+        use crate::capture::writer::VideoWriter;
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("b.mkv");
+        let mut writer = VideoWriter::create_with_b_frames(&path, 64, 48, 30, 2)?;
+        for image in &clip(30) {
+            writer.push(image)?;
+        }
+        writer.finish()?;
+        let mut expected = Vec::new();
+        let mut reader = VideoSource::open(&path, Pacing::AsFastAsPossible)?;
+        while let Some(frame) = reader.next_frame()? {
+            expected.push((frame.seq, frame.t_ms, red(&frame)));
+        }
+        assert_eq!(expected.len(), 30);
+        let mut source = SeekableSource::open(&SourceSpec::Video(path))?;
+        // Backwards and forwards across the reordered (B) frames.
+        for index in [29_usize, 13, 14, 15, 2, 1, 0, 22] {
+            let (seq, t_ms, colour) = expected[index];
+            let frame = source.frame_at(seq, t_ms)?;
+            assert!((frame.t_ms - t_ms).abs() < 1.0, "{} vs {t_ms}", frame.t_ms);
+            assert!((red(&frame) - colour).abs() <= 4, "frame {index}");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn a_folder_gives_its_pictures_by_number_and_a_camera_is_refused() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         for (i, image) in clip(3).iter().enumerate() {

@@ -181,10 +181,22 @@ struct Collector {
 impl Collector {
     fn run(self, config: PipelineConfig) {
         let outcome = self.collect(config);
-        lock(&self.shared).progress = match outcome {
-            Ok(()) => Progress::Done,
-            Err(failure) => Progress::Failed(failure),
-        };
+        if self.cancel.load(Ordering::SeqCst) {
+            // The review was closed: nobody reads the outcome.
+            return;
+        }
+        let mut shared = lock(&self.shared);
+        match outcome {
+            Ok(()) => {
+                tracing::info!("review: every frame analysed ({} frames)", shared.analysed);
+                shared.progress = Progress::Done;
+            }
+            Err(failure) => {
+                tracing::warn!("review: the analysis stopped: {failure}");
+                shared.progress = Progress::Failed(failure);
+            }
+        }
+        drop(shared);
         (self.wake)();
     }
 

@@ -107,12 +107,9 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
     );
     let frames_in_clip = (4 * CLIP_FPS) as usize;
     let mut harness = review_harness(clip.clone());
-    wait_for(
-        &mut harness,
-        Duration::from_mins(5),
-        "the analysis",
-        |r| matches!(r.progress(), Progress::Done | Progress::Failed(_)),
-    );
+    wait_for(&mut harness, Duration::from_mins(5), "the analysis", |r| {
+        matches!(r.progress(), Progress::Done | Progress::Failed(_))
+    });
     let review = current(&harness);
     assert_eq!(review.progress(), Progress::Done);
     assert_eq!(
@@ -210,4 +207,40 @@ fn a_missing_file_is_refused_with_a_message_and_its_path_kept() {
     harness.get_by_label(&message);
     // The form stays usable: the typed path is there to correct.
     assert_eq!(app.reviews.path_text, missing.display().to_string());
+}
+
+/// `plumbline --review CLIP` under Xvfb: the window opens on the review, runs its analysis and
+/// closes cleanly; without `--source` it opens no camera and records no session.
+#[test]
+fn the_review_flag_opens_the_window_on_the_recording_without_a_live_session() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = recording(&dir.path().join("review.mkv"), &[(UPRIGHT_STILL, 1)]);
+    let settings = dir.path().join("window.toml");
+    std::fs::write(&settings, "red_flags_acknowledged = true\n").expect("settings file");
+    let db = dir.path().join("s.sqlite");
+    let xvfb = std::env::var("DISPLAY").is_err().then(super::start_xvfb);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"));
+    command
+        .arg("--review")
+        .arg(&clip)
+        .args(["--exit-after-seconds", "4", "--window-settings"])
+        .arg(&settings)
+        .env("PLUMBLINE_DB", &db)
+        .env("PLUMBLINE_LOG", "plumbline=info,warn")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("PLUMBLINE_NO_RECORD");
+    if let Some(xvfb) = &xvfb {
+        command.env("DISPLAY", &xvfb.display);
+    }
+    let output = command.output().expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "window failed: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("camera"), "no camera was opened: {stderr}");
+    assert!(
+        stderr.contains("review: every frame analysed (4 frames)"),
+        "the review ran: {stderr}"
+    );
+    assert!(!db.exists(), "review mode records no session");
 }
