@@ -52,14 +52,8 @@ impl SeekableSource {
 mod tests {
     use super::*;
     use crate::capture::FrameSource as _;
+    use crate::capture::video::tests::clip;
     use crate::capture::writer::write_video;
-
-    /// Frames whose red channel encodes the frame number.
-    fn clip(frames: u32) -> Vec<image::RgbImage> {
-        (0..frames)
-            .map(|i| image::RgbImage::from_pixel(64, 48, image::Rgb([(i * 8) as u8, 128, 60])))
-            .collect()
-    }
 
     fn red(frame: &Frame) -> i32 {
         i32::from(frame.image.get_pixel(32, 24).0[0])

@@ -536,12 +536,12 @@ impl FrameSource for VideoSource {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::capture::writer::write_video;
 
     /// Solid-colour frames whose red channel encodes the frame number.
-    fn clip(frames: u32) -> Vec<image::RgbImage> {
+    pub(crate) fn clip(frames: u32) -> Vec<image::RgbImage> {
         (0..frames)
             .map(|i| image::RgbImage::from_pixel(64, 48, image::Rgb([(i * 8) as u8, 128, 60])))
             .collect()

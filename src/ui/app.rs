@@ -30,9 +30,6 @@ pub const DISMISS: &str = "Dismiss";
 /// Shown while recording was asked for but samples are not being saved.
 pub const NOT_SAVING: &str = "Samples are not being saved";
 
-/// Texture filtering for the video.
-const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
-
 /// Where the window's requests go: a channel in tests, the running pipeline in the app.
 pub trait ControlSink: Send {
     /// Hands `control` over without blocking the UI for long; the error says why it was not
@@ -435,15 +432,7 @@ impl App {
         if self.texture_seq == Some(analysed.frame.seq) {
             return;
         }
-        let image = &analysed.frame.image;
-        let pixels = egui::ColorImage::from_rgb(
-            [image.width() as usize, image.height() as usize],
-            image.as_raw(),
-        );
-        match &mut self.texture {
-            Some(texture) => texture.set(pixels, VIDEO_TEXTURE),
-            None => self.texture = Some(ctx.load_texture("video", pixels, VIDEO_TEXTURE)),
-        }
+        video::upload(ctx, &mut self.texture, "video", &analysed.frame.image);
         self.texture_seq = Some(analysed.frame.seq);
         self.texture_uploads += 1;
     }

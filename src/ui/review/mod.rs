@@ -371,18 +371,7 @@ impl Review {
         if self.texture_seq == Some(shown.frame.seq) {
             return;
         }
-        let image = &shown.frame.image;
-        let pixels = egui::ColorImage::from_rgb(
-            [image.width() as usize, image.height() as usize],
-            image.as_raw(),
-        );
-        match &mut self.texture {
-            Some(texture) => texture.set(pixels, egui::TextureOptions::LINEAR),
-            None => {
-                self.texture =
-                    Some(ctx.load_texture("review", pixels, egui::TextureOptions::LINEAR));
-            }
-        }
+        video::upload(ctx, &mut self.texture, "review", &shown.frame.image);
         self.texture_seq = Some(shown.frame.seq);
     }
 }
