@@ -5,31 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use plumbline::posture::PostureState;
-use plumbline::store::Store;
+use crate::{path_str, plumbline, root, text};
+
+use ::plumbline::posture::PostureState;
+use ::plumbline::store::Store;
 
 /// A side-view photo of a man sitting upright (MIT, tests/data/NOTICE).
 const SIDE_PHOTO: &str = "tests/data/side_sit_upright_01.jpg";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn plumbline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .args(args)
-        .env("PLUMBLINE_NO_RECORD", "1")
-        .output()
-        .expect("the plumbline binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
-}
 
 fn json_lines(output: &Output) -> Vec<serde_json::Value> {
     text(&output.stdout)
@@ -160,7 +142,7 @@ fn an_empty_picture_between_two_of_a_person_is_no_person_and_no_time_in_posture(
             .all(|(i, s)| i == 1 || s.has_person()),
         "{by_second:?}"
     );
-    let summary = plumbline::report::stats::summarise(&rows, &[]);
+    let summary = ::plumbline::report::stats::summarise(&rows, &[]);
     assert!((summary.duration_s - 4.0).abs() < 1e-9, "{summary:?}");
     assert!((summary.present_s - 3.0).abs() < 1e-9, "{summary:?}");
 }
