@@ -16,9 +16,6 @@ use super::{Command, Desktop, Notice, PauseLength, TrayState, TrayStatus};
 /// unless the state changes.
 const TOOLTIP_REFRESH: Duration = Duration::from_secs(5);
 
-/// Frame gaps longer than this do not count as forward-head time (the judge's default).
-const MAX_COUNTED_GAP_MS: f64 = 2_000.0;
-
 /// The companion's settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CompanionConfig {
@@ -96,9 +93,8 @@ pub struct Companion {
     posture: PostureState,
     cva_deg: Option<f64>,
     forward_head_index: Option<f64>,
-    /// Forward-head time seen by this process, ms (today's total from the store later).
-    forward_ms: f64,
-    last_t_ms: Option<f64>,
+    /// The "today" line of the tooltip (`report::today`, given by the consumer).
+    today: String,
     tray_sent: Option<(TrayStatus, Instant)>,
     /// Whether the missing notification server was logged (once).
     told_no_server: bool,
@@ -130,8 +126,7 @@ impl Companion {
             posture: PostureState::Upright,
             cva_deg: None,
             forward_head_index: None,
-            forward_ms: 0.0,
-            last_t_ms: None,
+            today: String::new(),
             tray_sent: None,
             told_no_server: false,
         };
@@ -154,9 +149,13 @@ impl Companion {
         self.user_pause.is_some()
     }
 
-    /// Forward-head minutes seen so far.
-    pub fn forward_head_minutes(&self) -> f64 {
-        self.forward_ms / 60_000.0
+    /// Sets the tooltip's "today" line (today's forward-head minutes, alerts and monitored
+    /// time, from `report::today`); the tray learns it with the next refresh.
+    pub fn set_today(&mut self, line: &str, now: Instant) {
+        if self.today != line {
+            line.clone_into(&mut self.today);
+            self.refresh_tray(now);
+        }
     }
 
     /// What the tray shows now.
@@ -189,10 +188,11 @@ impl Companion {
         TrayStatus {
             state,
             title,
-            body: format!(
-                "{measure}\nForward head today: {:.0} min",
-                self.forward_head_minutes()
-            ),
+            body: if self.today.is_empty() {
+                measure
+            } else {
+                format!("{measure}\n{}", self.today)
+            },
             paused: self.user_pause.is_some(),
         }
     }
@@ -203,12 +203,6 @@ impl Companion {
         match update {
             Update::Analysed(analysed) => {
                 let sample = &analysed.sample;
-                if let Some(last) = self.last_t_ms
-                    && sample.state == PostureState::ForwardHead
-                {
-                    self.forward_ms += (sample.t_ms - last).clamp(0.0, MAX_COUNTED_GAP_MS);
-                }
-                self.last_t_ms = Some(sample.t_ms);
                 self.posture = sample.state;
                 self.cva_deg = sample.metrics.cva_deg;
                 self.forward_head_index = sample.metrics.forward_head_index;
@@ -216,7 +210,7 @@ impl Companion {
                     self.notifier
                         .on_frame(sample.t_ms, self.cva_deg, self.forward_head_index);
                 reaction.merge(self.apply(decisions));
-                let present = sample.state != PostureState::Away;
+                let present = sample.state.is_present();
                 if let Some(notice) = self.movement.on_frame(sample.t_ms, present) {
                     reaction.merge(self.show(&notice));
                 }
@@ -537,18 +531,26 @@ mod tests {
     }
 
     #[test]
-    fn forward_head_minutes_count_frame_gaps_up_to_two_seconds() {
-        let (mut c, _) = companion(true);
+    fn the_tooltip_shows_the_measure_and_the_today_line_it_is_given() {
+        let (mut c, log) = companion(true);
         let now = Instant::now();
         c.observe(&frame(0.0, PostureState::ForwardHead), now);
-        c.observe(&frame(60_000.0, PostureState::ForwardHead), now);
-        for i in 1..=120 {
-            c.observe(
-                &frame(60_000.0 + f64::from(i) * 500.0, PostureState::ForwardHead),
-                now,
-            );
-        }
-        assert!((c.forward_head_minutes() - 62.0 / 60.0).abs() < 1e-9);
+        let later = now + TOOLTIP_REFRESH;
+        c.set_today(
+            "Today: forward head 12 min · 3 alerts · monitored 1 h 02 min",
+            later,
+        );
+        let body = c.tray_status().body;
+        assert!(body.starts_with("CVA "), "{body}");
+        assert!(body.ends_with("\nToday: forward head 12 min · 3 alerts · monitored 1 h 02 min"));
+        let sent = log
+            .lock()
+            .unwrap()
+            .trays
+            .last()
+            .cloned()
+            .expect("a tray update");
+        assert_eq!(sent.body, body, "a new today line reaches the tray");
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
     let (mut condition_s, mut state_s) = (0.0, 0.0);
     for row in rows {
         *summary.view_seconds.entry(row.view).or_default() += 1;
-        if row.state != PostureState::Away {
+        if row.state.is_present() {
             summary.present_s += 1.0;
             condition_s += row.forward_head_fraction.unwrap_or(0.0);
             if row.state == PostureState::ForwardHead {

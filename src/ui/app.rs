@@ -1,6 +1,9 @@
 //! The window: an `eframe::App` that drains the pipeline's updates in `logic`, re-uploads the
 //! video texture only when a new frame arrived, draws in `ui`, and sends the controls the
-//! panels asked for.
+//! panels asked for. It repaints only when woken: by the pipeline after each update (its
+//! `on_update` callback), by a desktop command, by a finished database read, by input, or at
+//! a time something is due (a timed pause's end, the calibration countdown, `--exit-after`);
+//! never on a fixed idle timer.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -19,9 +22,7 @@ use crate::desktop::{DesktopLink, Reaction};
 use crate::pipeline::Recorder;
 use crate::posture::PostureConfig;
 use crate::posture::config::Overrides;
-
-/// How often the window repaints without news, so timers and countdowns move.
-const IDLE_REPAINT: Duration = Duration::from_millis(500);
+use crate::report::today::{self, Today};
 
 /// Label of the button that hides the recorder's message.
 pub const DISMISS: &str = "Dismiss";
@@ -122,6 +123,12 @@ pub struct App {
     pub store_message: Option<String>,
     /// The session history panel.
     pub history: History,
+    /// Today's forward-head time, alerts and monitored time (header and tray tooltip).
+    today: Today,
+    /// How many times `logic_step` ran (one per repaint; tests check the window idles).
+    steps: u64,
+    /// Steps since (and including) the last one that brought an update, and when it came.
+    since_update: (u64, Option<Instant>),
     /// Tray, desktop notifications and screen lock (`None`: not connected).
     desktop: Option<DesktopLink>,
     /// The last autostart error, shown in Settings.
@@ -164,6 +171,9 @@ impl App {
             recorder: None,
             store_message: None,
             history: History::new(None),
+            today: Today::new(None, PostureConfig::default().max_frame_gap_s),
+            steps: 0,
+            since_update: (0, None),
             desktop: None,
             desktop_message: None,
             hidden: false,
@@ -191,6 +201,7 @@ impl App {
     pub fn with_recorder(mut self, mut recorder: Recorder) -> Self {
         recorder.set_subject(self.settings.subject().map(str::to_owned));
         self.history = History::new(recorder.path().map(Path::to_path_buf));
+        self.today = self.new_today();
         self.store_message = recorder.take_message();
         self.recorder = Some(recorder);
         self
@@ -201,7 +212,24 @@ impl App {
     #[must_use]
     pub fn with_database(mut self, db: Option<PathBuf>) -> Self {
         self.history = History::new(db);
+        self.today = self.new_today();
         self
+    }
+
+    /// Today's totals over the history's database with the judge's frame-gap limit.
+    fn new_today(&self) -> Today {
+        Today::new(self.history.db.clone(), self.posture.max_frame_gap_s)
+    }
+
+    /// The header's "today" line: today's forward-head minutes, alerts and monitored time
+    /// (stored sessions plus this one), as the tray tooltip shows it.
+    pub fn today_text(&self) -> String {
+        today::text(&self.today.totals(self.is_recording()))
+    }
+
+    /// How many times the per-frame work ran (once per repaint).
+    pub fn logic_steps(&self) -> u64 {
+        self.steps
     }
 
     /// Whether samples are being saved.
@@ -233,6 +261,7 @@ impl App {
         self.posture = posture;
         self.config_path = path;
         self.overrides = overrides;
+        self.today = self.new_today();
         self
     }
 
@@ -270,6 +299,7 @@ impl App {
         loop {
             match self.updates.try_recv() {
                 Ok(update) => {
+                    self.since_update = (0, Some(Instant::now()));
                     if let Some(recorder) = &mut self.recorder {
                         recorder.record(&update);
                         if let Some(message) = recorder.take_message() {
@@ -279,6 +309,14 @@ impl App {
                     if let Some(desktop) = &mut self.desktop {
                         let reaction = desktop.companion.observe(&update, Instant::now());
                         self.pending.merge(reaction);
+                    }
+                    match &update {
+                        Update::Analysed(analysed) => self
+                            .today
+                            .tally
+                            .on_sample(analysed.sample.t_ms, analysed.sample.state),
+                        Update::Posture(event) => self.today.tally.on_event(event),
+                        Update::Source(_) | Update::Failed(_) => {}
                     }
                     self.state.apply(update);
                 }
@@ -303,10 +341,24 @@ impl App {
 
     /// The per-frame work before drawing: drain updates, refresh the texture, advance timers.
     pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.steps += 1;
         self.drain();
+        self.since_update.0 += 1;
+        let now = Instant::now();
+        if !self.today.has_wake() {
+            let ctx = ctx.clone();
+            self.today
+                .set_wake(std::sync::Arc::new(move || ctx.request_repaint()));
+        }
+        self.today.poll(now);
+        let today_line = self.today_text();
         if let Some(desktop) = &mut self.desktop {
-            let reaction = desktop.poll(Instant::now());
+            desktop.companion.set_today(&today_line, now);
+            let reaction = desktop.poll(now);
             self.pending.merge(reaction);
+            if let Some(wait) = desktop.companion.next_tick(now) {
+                ctx.request_repaint_after(wait);
+            }
         }
         self.react(ctx);
         self.background_step(ctx);
@@ -321,10 +373,9 @@ impl App {
                 self.quitting = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             } else {
-                ctx.request_repaint_after((exit_at - now).min(IDLE_REPAINT));
+                ctx.request_repaint_after(exit_at - now);
             }
         }
-        ctx.request_repaint_after(IDLE_REPAINT);
     }
 
     /// Whether the window is on screen (not hidden in the tray, not minimised or occluded).
@@ -456,6 +507,7 @@ impl App {
         let mut next_layout = Layout::Full;
         egui::Panel::top("status_bar").show(ui, |ui| {
             status::ui(ui, &mut self.state);
+            ui.label(self.today_text());
             self.config_notice_ui(ui);
             self.store_message_ui(ui);
             ui.horizontal(|ui| {
@@ -638,5 +690,19 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // What the idle test reads (PLUMBLINE_LOG=plumbline=info): a window without news
+        // does not repaint.
+        let (steps, idle_for) = self.since_update;
+        tracing::info!(
+            "window closed after {} repaints and {} texture uploads; {} repaints in the {:.1} s \
+             since the last update",
+            self.steps,
+            self.texture_uploads,
+            steps.saturating_sub(1),
+            idle_for.map_or(0.0, |at| at.elapsed().as_secs_f64()),
+        );
     }
 }
