@@ -127,8 +127,8 @@ pub struct App {
     today: Today,
     /// How many times `logic_step` ran (one per repaint; tests check the window idles).
     steps: u64,
-    /// Steps since (and including) the last one that brought an update, and when it came.
-    since_update: (u64, Option<Instant>),
+    /// When `logic_step` last ran, and the longest time between two runs (the idle test).
+    rest: (Option<Instant>, Duration),
     /// Tray, desktop notifications and screen lock (`None`: not connected).
     desktop: Option<DesktopLink>,
     /// The last autostart error, shown in Settings.
@@ -173,7 +173,7 @@ impl App {
             history: History::new(None),
             today: Today::new(None, PostureConfig::default().max_frame_gap_s),
             steps: 0,
-            since_update: (0, None),
+            rest: (None, Duration::ZERO),
             desktop: None,
             desktop_message: None,
             hidden: false,
@@ -299,7 +299,6 @@ impl App {
         loop {
             match self.updates.try_recv() {
                 Ok(update) => {
-                    self.since_update = (0, Some(Instant::now()));
                     if let Some(recorder) = &mut self.recorder {
                         recorder.record(&update);
                         if let Some(message) = recorder.take_message() {
@@ -342,9 +341,13 @@ impl App {
     /// The per-frame work before drawing: drain updates, refresh the texture, advance timers.
     pub fn logic_step(&mut self, ctx: &egui::Context) {
         self.steps += 1;
-        self.drain();
-        self.since_update.0 += 1;
         let now = Instant::now();
+        if let Some(last) = self.rest.0 {
+            self.rest.1 = self.rest.1.max(now - last);
+        }
+        self.rest.0 = Some(now);
+        tracing::trace!("repaint: {:?}", ctx.repaint_causes());
+        self.drain();
         if !self.today.has_wake() {
             let ctx = ctx.clone();
             self.today
@@ -694,15 +697,12 @@ impl eframe::App for App {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         // What the idle test reads (PLUMBLINE_LOG=plumbline=info): a window without news
-        // does not repaint.
-        let (steps, idle_for) = self.since_update;
+        // does not repaint, so it rests for as long as nothing happens.
         tracing::info!(
-            "window closed after {} repaints and {} texture uploads; {} repaints in the {:.1} s \
-             since the last update",
+            "window closed after {} repaints and {} texture uploads; longest rest {:.1} s",
             self.steps,
             self.texture_uploads,
-            steps.saturating_sub(1),
-            idle_for.map_or(0.0, |at| at.elapsed().as_secs_f64()),
+            self.rest.1.as_secs_f64(),
         );
     }
 }

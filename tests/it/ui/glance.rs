@@ -120,7 +120,12 @@ fn header_and_chart_show_today_and_the_last_seven_days_from_the_database() {
     // This (unsaved) session adds 2 s of forward head and an alert to what is stored.
     for (seq, t_ms) in [0.0, 1000.0, 2000.0].into_iter().enumerate() {
         updates_tx
-            .send(frame_update(seq as u64, t_ms, PostureState::ForwardHead, 20.0))
+            .send(frame_update(
+                seq as u64,
+                t_ms,
+                PostureState::ForwardHead,
+                20.0,
+            ))
             .expect("the window takes updates");
     }
     updates_tx
@@ -179,7 +184,7 @@ fn the_window_repaints_for_updates_and_rests_without_them() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("s.sqlite");
     let (stderr, _) = run_window(
-        6,
+        8,
         &[
             ("PLUMBLINE_DB", db.to_str().expect("UTF-8")),
             ("PLUMBLINE_LOG", "plumbline=info,warn"),
@@ -189,17 +194,17 @@ fn the_window_repaints_for_updates_and_rests_without_them() {
         .lines()
         .find(|line| line.contains("window closed after"))
         .unwrap_or_else(|| panic!("no closing line in {stderr}"));
-    let numbers: Vec<f64> = line
+    let (_, counts) = line.split_once("window closed after").expect("found above");
+    let numbers: Vec<f64> = counts
         .split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .filter_map(|word| word.trim_matches('.').parse().ok())
         .collect();
-    let [repaints, uploads, idle_repaints, idle_s] = numbers[..] else {
+    let [repaints, uploads, rest_s] = numbers[..] else {
         panic!("unexpected closing line {line}");
     };
-    assert!(uploads >= 1.0, "a frame arrived and was drawn: {line}");
-    assert!(repaints > idle_repaints, "{line}");
-    assert!(idle_s >= 2.0, "the source ended seconds before the exit: {line}");
-    // The old idle timer repainted twice a second; now only the exit (and a finished
-    // database read) may wake the idle window.
-    assert!(idle_repaints <= 3.0, "{line}");
+    // Woken by the updates: the frame was drawn (its texture uploaded).
+    assert!(uploads >= 1.0 && repaints >= 2.0, "{line}");
+    // The source ends within the first seconds; the old idle timer then still repainted
+    // twice a second (longest rest 0.5 s), now the window rests until the exit.
+    assert!(rest_s >= 2.0, "{line}");
 }
