@@ -180,6 +180,33 @@ where
     (config, problems)
 }
 
+/// The numeric TOML keys of `value` that have no range among `numbers`, and the ranges that
+/// name no numeric key (both empty when every number has exactly one range, named like its
+/// key; switches and text have none). For the tests of each configuration struct.
+#[cfg(test)]
+pub(crate) fn unmatched_ranges<T: Serialize>(
+    value: &T,
+    numbers: &[(Bounds, f64)],
+) -> (Vec<String>, Vec<&'static str>) {
+    let table = toml::Table::try_from(value).unwrap_or_default();
+    let keys: Vec<String> = table
+        .iter()
+        .filter(|(_, value)| value.is_float() || value.is_integer())
+        .map(|(key, _)| key.clone())
+        .collect();
+    let names: Vec<&'static str> = numbers.iter().map(|(bounds, _)| bounds.name).collect();
+    (
+        keys.iter()
+            .filter(|key| !names.contains(&key.as_str()))
+            .cloned()
+            .collect(),
+        names
+            .into_iter()
+            .filter(|name| !keys.iter().any(|key| key == name))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -15,6 +15,9 @@
 //!   sessions.
 //! - [`pipeline`]: the threads and channels that connect the above, and the recorder that
 //!   stores a running pipeline's numbers.
+//! - [`desktop`]: the desk companion (tray, notifications, pause on screen lock).
+//! - [`config`]: the one configuration file of the window and the monitor (the judge's
+//!   [`posture::PostureConfig`] and the companion's [`desktop::CompanionConfig`]).
 //! - [`ui`]: the egui overlay.
 //! - [`cli`]: the command-line front end that `main.rs` calls.
 //!
@@ -27,6 +30,7 @@
 pub mod bounds;
 pub mod capture;
 pub mod cli;
+pub mod config;
 pub mod desktop;
 pub mod geometry;
 pub mod models;

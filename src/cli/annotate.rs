@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context as _;
 
 use super::Global;
-use super::analyze::{RunOptions, progress_bar, start_pipeline};
+use super::run::{RunOptions, progress_bar, start_pipeline};
 use crate::capture::writer::{Codec, VideoSettings, VideoWriter};
 use crate::capture::{Pacing, SourceSpec};
 use crate::pipeline::{SourceStatus, Update};

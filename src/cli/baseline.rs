@@ -17,8 +17,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Global;
-use super::analyze::{RunOptions, progress_bar, record, start_pipeline};
 use super::hold::{HoldArgs, HoldOptions, record_hold, summary_text};
+use super::run::{RunOptions, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::pipeline::{Analyser as _, BlazePoseAnalyser};
 use crate::pose::{Mode, PoseConfig, PoseEngine};

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use super::Global;
-use super::analyze::{RunOptions, progress_bar, start_pipeline};
+use super::run::{RunOptions, progress_bar, start_pipeline};
 use super::text::{Align, table, wrap};
 use crate::bounds::Bounds;
 use crate::capture::SourceSpec;

@@ -51,7 +51,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Posture thresholds and delays (TOML, the fields of `PostureConfig`).
+    /// Posture thresholds and delays: the monitor's configuration file (its `[desktop]`
+    /// table does not apply here).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -123,7 +124,7 @@ impl Line {
 
 fn posture_config(args: &Args, independent: bool) -> anyhow::Result<PostureConfig> {
     let mut config = match &args.config {
-        Some(path) => PostureConfig::load(path, true)?,
+        Some(path) => crate::config::Config::load(path, true)?.posture,
         None => PostureConfig::default(),
     };
     if let Some(s) = args.onset_delay {

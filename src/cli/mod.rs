@@ -12,6 +12,7 @@ mod hold;
 mod measure;
 mod monitor;
 mod pose;
+mod run;
 mod text;
 mod window;
 
@@ -21,6 +22,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::bounds::Bounds;
+use crate::config::{Config, ConfigError};
 use crate::pose::ModelChoice;
 use crate::posture::PostureConfig;
 use crate::posture::config::Overrides;
@@ -41,8 +43,8 @@ pub struct Global {
 /// (`plumbline`) and `plumbline monitor`. The ranges come from [`PostureConfig`].
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct ConfigArgs {
-    /// The monitor's configuration (TOML, the fields of `PostureConfig`; default: config.toml
-    /// in the platform config folder, which the window's settings edit).
+    /// The monitor's configuration (TOML: the judge's keys and a `[desktop]` table; default:
+    /// config.toml in the platform config folder, which the window's settings edit).
     #[arg(long, value_name = "FILE", env = "PLUMBLINE_CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -71,11 +73,11 @@ impl ConfigArgs {
     /// The configuration for the command line, read strictly: the `--config` file (which must
     /// exist) or the default file (if there is one), then the one-run overrides. A bad value
     /// is an error naming the file, the field and its range.
-    pub fn load_strict(&self) -> Result<PostureConfig, crate::posture::config::ConfigError> {
-        let config = match (&self.config, crate::posture::config::default_path()) {
-            (Some(path), _) => PostureConfig::load(path, true)?,
-            (None, Some(path)) => PostureConfig::load(&path, false)?,
-            (None, None) => PostureConfig::default(),
+    pub fn load_strict(&self) -> Result<Config, ConfigError> {
+        let config = match (&self.config, crate::config::default_path()) {
+            (Some(path), _) => Config::load(path, true)?,
+            (None, Some(path)) => Config::load(&path, false)?,
+            (None, None) => Config::default(),
         };
         Ok(config.with_overrides(self.overrides()))
     }
@@ -261,7 +263,7 @@ mod tests {
             anyhow::bail!("not the monitor command");
         };
         let spec = crate::capture::SourceSpec::parse("clip.mp4")?;
-        let posture = args.config.load_strict()?;
+        let posture = args.config.load_strict()?.posture;
         let headless_pipeline = monitor::pipeline_config(&args, &window.global, spec, posture);
         Ok((
             format!("{window_pipeline:?}"),

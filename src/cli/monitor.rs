@@ -22,6 +22,7 @@ use anyhow::Context as _;
 
 use super::{ConfigArgs, Global};
 use crate::capture::SourceSpec;
+use crate::config::Config;
 use crate::pipeline::Recorder;
 use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
@@ -91,9 +92,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
-    let posture = args.config.load_strict()?;
-    let config = pipeline_config(args, global, spec, posture.clone());
-    run_headless(args, config, &posture, source)
+    let config = args.config.load_strict()?;
+    let pipeline = pipeline_config(args, global, spec, config.posture.clone());
+    run_headless(args, pipeline, &config, source)
 }
 
 /// The pipeline settings for the headless monitor with the monitor's configuration `posture`
@@ -115,11 +116,11 @@ pub(super) fn pipeline_config(
 
 fn run_headless(
     args: &Args,
-    config: PipelineConfig,
-    posture: &PostureConfig,
+    pipeline: PipelineConfig,
+    config: &Config,
     source: &str,
 ) -> anyhow::Result<ExitCode> {
-    let (pipeline, updates) = Pipeline::start(config)?;
+    let (pipeline, updates) = Pipeline::start(pipeline)?;
     // Started after the pipeline, so a source that cannot be opened leaves no empty session.
     let mut recorder = if args.record.no_record {
         Recorder::disabled(args.record.db.clone())
@@ -147,10 +148,7 @@ fn run_headless(
     let mut out = std::io::stdout().lock();
     let mut failure = None;
     let mut desk = args.desktop.then(|| {
-        crate::desktop::DesktopLink::connect(
-            crate::desktop::CompanionConfig::default(),
-            Box::new(|| {}),
-        )
+        crate::desktop::DesktopLink::connect(config.desktop, &config.posture, Box::new(|| {}))
     });
     // The tray tooltip's "today" line (stored sessions plus this one).
     let mut today = crate::report::today::Today::new(
@@ -158,9 +156,9 @@ fn run_headless(
             .path()
             .map(std::path::Path::to_path_buf)
             .or_else(|| args.record.db.clone()),
-        posture.max_frame_gap_s,
+        config.posture.max_frame_gap_s,
     );
-    let calibration_s = posture.calibration_s;
+    let calibration_s = config.posture.calibration_s;
     let stop = pipeline.stop_flag();
     let mut react = |reaction: crate::desktop::Reaction| {
         apply_headless(&pipeline, &stop, reaction, calibration_s);

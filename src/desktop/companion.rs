@@ -5,23 +5,33 @@
 
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
+use crate::bounds::{Bounds, RangeError};
 use crate::pipeline::{Control, PauseReason, SourceStatus, Update};
-use crate::posture::PostureState;
+use crate::posture::{PostureConfig, PostureState};
 
 use super::movement::MovementReminder;
-use super::notifier::{Decision, EpisodeNotifier, NotifierConfig, SNOOZE_MINUTES};
+use super::notifier::{Decision, EpisodeNotifier, NotifierConfig};
 use super::{Command, Desktop, Notice, PauseLength, TrayState, TrayStatus};
 
 /// The tooltip's numbers change with every frame; the tray is told at most this often
 /// unless the state changes.
 const TOOLTIP_REFRESH: Duration = Duration::from_secs(5);
 
-/// The companion's settings.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The desk companion's own settings: the `[desktop]` table of the monitor's configuration
+/// file (the one file the window's Settings edit and `monitor --headless --desktop` reads;
+/// docs/MONITOR.md). What it shares with the judge (the snooze length) it reads from
+/// [`PostureConfig`]. Each number's range is the associated
+/// constant of the same name in capitals.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CompanionConfig {
-    /// The notification policy.
-    pub notifier: NotifierConfig,
-    /// Minutes of presence before the movement reminder (0: off, the default).
+    /// Minutes a forward-head episode must last after its notification before one gentle
+    /// reminder (0: no reminder). Range [`Self::REMINDER_MINUTES`].
+    pub reminder_minutes: f64,
+    /// Minutes of continuous presence before the movement reminder (0: off, the default).
+    /// Range [`Self::MOVEMENT_MINUTES`].
     pub movement_minutes: f64,
     /// Pause (and release the camera) while the screen is locked.
     pub pause_on_lock: bool,
@@ -30,10 +40,33 @@ pub struct CompanionConfig {
 impl Default for CompanionConfig {
     fn default() -> Self {
         Self {
-            notifier: NotifierConfig::default(),
+            reminder_minutes: 10.0,
             movement_minutes: 0.0,
             pause_on_lock: true,
         }
+    }
+}
+
+impl CompanionConfig {
+    /// Range of [`Self::reminder_minutes`] (0 turns the reminder off).
+    pub const REMINDER_MINUTES: Bounds = Bounds::new("reminder_minutes", 0.0, 240.0, "min");
+    /// Range of [`Self::movement_minutes`] (0 turns the movement reminder off).
+    pub const MOVEMENT_MINUTES: Bounds = Bounds::new("movement_minutes", 0.0, 480.0, "min");
+
+    /// Every number of the settings with its range.
+    pub fn numbers(&self) -> [(Bounds, f64); 2] {
+        [
+            (Self::REMINDER_MINUTES, self.reminder_minutes),
+            (Self::MOVEMENT_MINUTES, self.movement_minutes),
+        ]
+    }
+
+    /// Every value outside its range (named by its key inside the table).
+    pub fn out_of_range(&self) -> Vec<RangeError> {
+        self.numbers()
+            .into_iter()
+            .filter_map(|(bounds, value)| bounds.check(value).err())
+            .collect()
     }
 }
 
@@ -81,9 +114,12 @@ enum UserPause {
 /// The desk companion (see the module docs).
 pub struct Companion {
     desktop: Box<dyn Desktop>,
+    config: CompanionConfig,
     notifier: EpisodeNotifier,
     movement: MovementReminder,
-    pause_on_lock: bool,
+    /// Length of the snooze that the tray and the notification ask for (the judge's
+    /// `snooze_s`), minutes.
+    snooze_minutes: f64,
     /// A pause from the tray, if one is on.
     user_pause: Option<UserPause>,
     locked: bool,
@@ -112,13 +148,19 @@ impl std::fmt::Debug for Companion {
 }
 
 impl Companion {
-    /// A companion that drives `desktop`.
-    pub fn new(desktop: Box<dyn Desktop>, config: CompanionConfig) -> Self {
+    /// A companion that drives `desktop` with its own settings `config` and the judge's
+    /// snooze length from `posture`.
+    pub fn new(
+        desktop: Box<dyn Desktop>,
+        config: CompanionConfig,
+        posture: &PostureConfig,
+    ) -> Self {
         let mut companion = Self {
             desktop,
-            notifier: EpisodeNotifier::new(config.notifier),
+            config,
+            notifier: EpisodeNotifier::new(NotifierConfig::new(&config, posture)),
             movement: MovementReminder::new(config.movement_minutes),
-            pause_on_lock: config.pause_on_lock,
+            snooze_minutes: posture.snooze_s / 60.0,
             user_pause: None,
             locked: false,
             applied: None,
@@ -132,6 +174,30 @@ impl Companion {
         };
         companion.refresh_tray(Instant::now());
         companion
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> CompanionConfig {
+        self.config
+    }
+
+    /// Takes new settings (the window's Settings changed): reminders, pause on lock, and the
+    /// judge's snooze length. An episode or a presence stretch under way
+    /// goes on; a changed pause-on-lock applies at once.
+    pub fn configure(
+        &mut self,
+        config: CompanionConfig,
+        posture: &PostureConfig,
+        now: Instant,
+    ) -> Reaction {
+        self.config = config;
+        self.notifier
+            .set_config(NotifierConfig::new(&config, posture));
+        self.movement.set_minutes(config.movement_minutes);
+        self.snooze_minutes = posture.snooze_s / 60.0;
+        let reaction = self.apply_pause();
+        self.refresh_tray(now);
+        reaction
     }
 
     /// Whether a tray icon is up (closing the window may keep monitoring).
@@ -247,7 +313,7 @@ impl Companion {
                 reaction.open_window = true;
             }
             Command::Snooze => reaction.controls.push(Control::Snooze {
-                minutes: f64::from(SNOOZE_MINUTES),
+                minutes: self.snooze_minutes,
             }),
             Command::Quit => reaction.quit = true,
             Command::ScreenLocked => self.locked = true,
@@ -281,7 +347,7 @@ impl Companion {
 
     /// Asks the pipeline for the pause that the lock and the user want, when it changed.
     fn apply_pause(&mut self) -> Reaction {
-        let wanted = if self.locked && self.pause_on_lock {
+        let wanted = if self.locked && self.config.pause_on_lock {
             Some(PauseReason::ScreenLocked)
         } else if self.user_pause.is_some() {
             Some(PauseReason::User)
@@ -401,7 +467,11 @@ mod tests {
             server,
         };
         (
-            Companion::new(Box::new(desktop), CompanionConfig::default()),
+            Companion::new(
+                Box::new(desktop),
+                CompanionConfig::default(),
+                &PostureConfig::default(),
+            ),
             log,
         )
     }
@@ -551,6 +621,74 @@ mod tests {
             .cloned()
             .expect("a tray update");
         assert_eq!(sent.body, body, "a new today line reaches the tray");
+    }
+
+    #[test]
+    fn snooze_and_lock_follow_the_configuration() {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let desktop = Scripted {
+            log: log.clone(),
+            server: true,
+        };
+        let posture = PostureConfig {
+            snooze_s: 120.0,
+            ..PostureConfig::default()
+        };
+        let config = CompanionConfig {
+            pause_on_lock: false,
+            ..CompanionConfig::default()
+        };
+        let mut c = Companion::new(Box::new(desktop), config, &posture);
+        assert_eq!(c.config(), config);
+        let now = Instant::now();
+        assert_eq!(
+            c.command(Command::Snooze, now).controls,
+            vec![Control::Snooze { minutes: 2.0 }]
+        );
+        assert!(c.command(Command::ScreenLocked, now).controls.is_empty());
+        // The notification's Snooze button names the configured length.
+        let alert = Update::Posture(PostureEvent::Alert {
+            t_ms: 10_000.0,
+            cva_deg: Some(18.0),
+            forward_head_index: None,
+        });
+        c.observe(&alert, now);
+        let notice = log.lock().unwrap().notices[0].clone();
+        assert_eq!(
+            crate::desktop::NoticeAction::Snooze.label(notice.snooze_minutes),
+            "Snooze 2 min"
+        );
+        // Turned on while locked (the window's Settings): the pause applies at once.
+        let r = c.configure(CompanionConfig::default(), &PostureConfig::default(), now);
+        assert_eq!(
+            r.controls,
+            vec![Control::PauseSource(PauseReason::ScreenLocked)]
+        );
+        assert_eq!(
+            c.command(Command::Snooze, now).controls,
+            vec![Control::Snooze { minutes: 15.0 }]
+        );
+    }
+
+    #[test]
+    fn defaults_are_inside_their_ranges_and_every_number_has_one() {
+        let config = CompanionConfig::default();
+        assert_eq!(config.out_of_range(), Vec::new());
+        let (without_range, without_key) =
+            crate::bounds::unmatched_ranges(&config, &config.numbers());
+        assert!(without_range.is_empty(), "{without_range:?}");
+        assert!(without_key.is_empty(), "{without_key:?}");
+        let bad = CompanionConfig {
+            reminder_minutes: 999.0,
+            movement_minutes: f64::NAN,
+            pause_on_lock: true,
+        };
+        let messages: Vec<String> = bad.out_of_range().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages[0],
+            "reminder_minutes = 999 is out of range: 0 to 240 min"
+        );
+        assert!(messages[1].contains("0 to 480 min"), "{messages:?}");
     }
 
     #[test]

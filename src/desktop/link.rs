@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, select};
 
 use crate::pipeline::Update;
+use crate::posture::PostureConfig;
 
 use super::{Command, Companion, CompanionConfig, Reaction};
 
@@ -29,13 +30,18 @@ impl std::fmt::Debug for DesktopLink {
 }
 
 impl DesktopLink {
-    /// Connects to the desktop (tray, notifications, lock); `wake` is called after each
+    /// Connects to the desktop (tray, notifications, lock) with the companion's settings
+    /// `config` and the judge's `posture` ([`Companion::new`]); `wake` is called after each
     /// command (the window passes `ctx.request_repaint`).
-    pub fn connect(config: CompanionConfig, wake: Box<dyn Fn() + Send + Sync>) -> Self {
+    pub fn connect(
+        config: CompanionConfig,
+        posture: &PostureConfig,
+        wake: Box<dyn Fn() + Send + Sync>,
+    ) -> Self {
         let (tx, commands) = crossbeam_channel::bounded(super::COMMAND_CAPACITY);
         let desktop = super::connect(tx, wake);
         Self {
-            companion: Companion::new(desktop, config),
+            companion: Companion::new(desktop, config, posture),
             commands,
         }
     }

@@ -47,7 +47,7 @@ pub enum Command {
     Resume,
     /// Start a calibration (the user sits upright).
     Calibrate,
-    /// Snooze the current warning ([`notifier::SNOOZE_MINUTES`]).
+    /// Snooze the current warning (for the configuration's `snooze_s`).
     Snooze,
     /// Quit plumbline.
     Quit,
@@ -147,7 +147,7 @@ pub enum NoticeKind {
 /// A button on a notification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoticeAction {
-    /// "Snooze 15 min".
+    /// "Snooze 15 min" (the configuration's `snooze_s`).
     Snooze,
     /// "Open" the window.
     Open,
@@ -162,10 +162,10 @@ impl NoticeAction {
         }
     }
 
-    /// The button text.
-    pub fn label(self) -> String {
+    /// The button text; the Snooze button names `snooze_minutes` ([`Notice::snooze_minutes`]).
+    pub fn label(self, snooze_minutes: f64) -> String {
         match self {
-            Self::Snooze => notifier::snooze_label(f64::from(notifier::SNOOZE_MINUTES)),
+            Self::Snooze => notifier::snooze_label(snooze_minutes),
             Self::Open => "Open".to_owned(),
         }
     }
@@ -199,6 +199,9 @@ pub struct Notice {
     pub body: String,
     /// The buttons.
     pub actions: Vec<NoticeAction>,
+    /// Length of the snooze its Snooze button asks for, minutes (the configuration's
+    /// `snooze_s`; unused without that button).
+    pub snooze_minutes: f64,
 }
 
 /// Why a desktop service could not be used.

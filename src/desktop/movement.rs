@@ -10,9 +10,6 @@ use super::{Notice, NoticeAction, NoticeKind};
 /// Away this long (or no frames this long) counts as a break, seconds.
 pub const BREAK_SECONDS: f64 = 60.0;
 
-/// Allowed range of the reminder's minutes of presence (0: off).
-pub const MINUTES_RANGE: std::ops::RangeInclusive<f64> = 0.0..=480.0;
-
 /// The reminder's notification.
 pub fn notice(minutes: f64) -> Notice {
     Notice {
@@ -23,6 +20,7 @@ pub fn notice(minutes: f64) -> Notice {
              look into the distance for a minute."
         ),
         actions: vec![NoticeAction::Open],
+        snooze_minutes: 0.0,
     }
 }
 
@@ -45,6 +43,11 @@ impl MovementReminder {
             minutes,
             ..Self::default()
         }
+    }
+
+    /// Takes a new number of minutes (0: off); a presence stretch under way goes on.
+    pub fn set_minutes(&mut self, minutes: f64) {
+        self.minutes = minutes;
     }
 
     /// Whether the reminder is on.

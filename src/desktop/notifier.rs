@@ -5,18 +5,9 @@
 //! Pure: fed by the pipeline's posture events and frames, on the source clock, so it is
 //! tested with scripted times and no sleeping.
 
-use crate::posture::{PostureEvent, PostureState};
+use crate::posture::{PostureConfig, PostureEvent, PostureState};
 
-use super::{Notice, NoticeAction, NoticeKind};
-
-/// Minutes of the snooze offered on the notification and in the tray.
-pub const SNOOZE_MINUTES: u32 = 15;
-
-/// Default wait, after the first notification, before the gentle reminder (minutes).
-pub const DEFAULT_REMINDER_MINUTES: f64 = 10.0;
-
-/// Allowed range of the reminder wait, minutes (0 turns the reminder off).
-pub const REMINDER_MINUTES_RANGE: std::ops::RangeInclusive<f64> = 0.0..=240.0;
+use super::{CompanionConfig, Notice, NoticeAction, NoticeKind};
 
 /// The suggestion of the first notification (also the window's warning).
 pub const SUGGESTION: &str = "Bring your head back over your shoulders: sit back, lengthen the \
@@ -40,8 +31,12 @@ pub fn measured_text(cva_deg: Option<f64>, forward_head_index: Option<f64>) -> S
     }
 }
 
-/// The first notification of an episode.
-pub fn first_notice(cva_deg: Option<f64>, forward_head_index: Option<f64>) -> Notice {
+/// The first notification of an episode; its Snooze button asks for `snooze_minutes`.
+pub fn first_notice(
+    cva_deg: Option<f64>,
+    forward_head_index: Option<f64>,
+    snooze_minutes: f64,
+) -> Notice {
     Notice {
         kind: NoticeKind::ForwardHead,
         summary: "Forward head posture".to_owned(),
@@ -50,11 +45,16 @@ pub fn first_notice(cva_deg: Option<f64>, forward_head_index: Option<f64>) -> No
             measured_text(cva_deg, forward_head_index)
         ),
         actions: vec![NoticeAction::Snooze, NoticeAction::Open],
+        snooze_minutes,
     }
 }
 
-/// The gentle reminder of a long episode.
-pub fn reminder_notice(cva_deg: Option<f64>, forward_head_index: Option<f64>) -> Notice {
+/// The gentle reminder of a long episode; its Snooze button asks for `snooze_minutes`.
+pub fn reminder_notice(
+    cva_deg: Option<f64>,
+    forward_head_index: Option<f64>,
+    snooze_minutes: f64,
+) -> Notice {
     Notice {
         kind: NoticeKind::ForwardHead,
         summary: "Still leaning forward".to_owned(),
@@ -63,6 +63,7 @@ pub fn reminder_notice(cva_deg: Option<f64>, forward_head_index: Option<f64>) ->
             measured_text(cva_deg, forward_head_index)
         ),
         actions: vec![NoticeAction::Snooze, NoticeAction::Open],
+        snooze_minutes,
     }
 }
 
@@ -75,18 +76,29 @@ pub enum Decision {
     Withdraw(NoticeKind),
 }
 
-/// The settings of the notifier.
+/// The settings of the notifier, taken from the configuration file.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NotifierConfig {
-    /// Minutes after the first notification before the gentle reminder (0: no reminder).
+    /// Minutes after the first notification before the gentle reminder (0: no reminder),
+    /// [`CompanionConfig::reminder_minutes`].
     pub reminder_minutes: f64,
+    /// Length of the snooze the notifications offer, minutes ([`PostureConfig::snooze_s`]).
+    pub snooze_minutes: f64,
+}
+
+impl NotifierConfig {
+    /// The notifier's part of the companion's settings and the judge's configuration.
+    pub fn new(companion: &CompanionConfig, posture: &PostureConfig) -> Self {
+        Self {
+            reminder_minutes: companion.reminder_minutes,
+            snooze_minutes: posture.snooze_s / 60.0,
+        }
+    }
 }
 
 impl Default for NotifierConfig {
     fn default() -> Self {
-        Self {
-            reminder_minutes: DEFAULT_REMINDER_MINUTES,
-        }
+        Self::new(&CompanionConfig::default(), &PostureConfig::default())
     }
 }
 
@@ -119,6 +131,11 @@ impl EpisodeNotifier {
         }
     }
 
+    /// Takes new settings; an episode under way keeps its state.
+    pub fn set_config(&mut self, config: NotifierConfig) {
+        self.config = config;
+    }
+
     /// Whether a notification is meant to be up.
     pub fn showing(&self) -> bool {
         self.episode.is_some_and(|e| e.notified)
@@ -142,6 +159,7 @@ impl EpisodeNotifier {
                     return vec![Decision::Notify(first_notice(
                         *cva_deg,
                         *forward_head_index,
+                        self.config.snooze_minutes,
                     ))];
                 }
                 Vec::new()
@@ -190,6 +208,7 @@ impl EpisodeNotifier {
         vec![Decision::Notify(reminder_notice(
             cva_deg,
             forward_head_index,
+            self.config.snooze_minutes,
         ))]
     }
 
@@ -290,6 +309,7 @@ mod tests {
     fn the_gentle_reminder_comes_once_after_the_configured_while() {
         let mut n = EpisodeNotifier::new(NotifierConfig {
             reminder_minutes: 2.0,
+            ..NotifierConfig::default()
         });
         n.on_event(&alert(10.0));
         assert!(
@@ -311,6 +331,7 @@ mod tests {
     fn a_zero_reminder_wait_means_no_reminder() {
         let mut n = EpisodeNotifier::new(NotifierConfig {
             reminder_minutes: 0.0,
+            ..NotifierConfig::default()
         });
         n.on_event(&alert(0.0));
         assert!(notices(&frames(&mut n, 0.5, 3_600.0)).is_empty());
@@ -320,6 +341,7 @@ mod tests {
     fn nothing_while_snoozed_or_paused() {
         let mut n = EpisodeNotifier::new(NotifierConfig {
             reminder_minutes: 1.0,
+            ..NotifierConfig::default()
         });
         n.on_event(&alert(0.0));
         // Snoozing ends the episode and withdraws the notification.
@@ -359,7 +381,7 @@ mod tests {
 
     #[test]
     fn front_view_notices_name_the_index() {
-        let notice = first_notice(None, Some(12.4));
+        let notice = first_notice(None, Some(12.4), 15.0);
         assert!(notice.body.contains("index +12 %"), "{}", notice.body);
         assert_eq!(measured_text(None, None), "");
     }

@@ -59,24 +59,6 @@ impl CvaModel {
         user_offset_rad: 0.0,
     };
 
-    /// The same model with a per-user offset, chosen so that `measured_rad` (the model's CVA
-    /// in a reference posture) reads `reference_rad` (for example a therapist's
-    /// photogrammetric CVA of the same posture).
-    ///
-    /// # Examples
-    /// ```
-    /// use plumbline::geometry::cva::CvaModel;
-    /// let m = CvaModel::default().calibrated(0.80, 0.85);
-    /// assert!((m.user_offset_rad - 0.05).abs() < 1e-12);
-    /// ```
-    #[must_use]
-    pub fn calibrated(self, measured_rad: f64, reference_rad: f64) -> Self {
-        Self {
-            user_offset_rad: self.user_offset_rad + (reference_rad - measured_rad),
-            ..self
-        }
-    }
-
     /// The estimated C7 position in the y-up frame.
     ///
     /// # Examples

@@ -1,19 +1,18 @@
 //! Every threshold, delay and rate of the monitor in one serde struct, [`PostureConfig`]:
-//! the one configuration that the window and `plumbline monitor` read (one file in the
-//! platform config folder, [`default_path`]), with the allowed range of each field written
-//! next to it as a [`Bounds`] that the TOML check, the command-line flags and the window's
-//! sliders share. Defaults and their sources: docs/GEOMETRY.md §6; ranges: docs/MONITOR.md.
+//! the top-level keys of the one configuration file that the window and `plumbline monitor`
+//! read (the file itself, with the desk companion's `[desktop]` table, is `crate::config`),
+//! with the allowed range of each field written next to it as a [`Bounds`] that the TOML
+//! check, the command-line flags and the window's sliders share. Defaults and their sources:
+//! docs/GEOMETRY.md §6; ranges: docs/MONITOR.md.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bounds::{Bounds, FieldProblem, RangeError};
+use crate::bounds::{Bounds, RangeError};
 
-/// File name of the configuration inside the platform config folder.
-pub const CONFIG_FILE: &str = "config.toml";
-
-/// Errors reading or writing a [`PostureConfig`].
+/// Errors reading or writing the monitor's configuration (a [`PostureConfig`], or the whole
+/// file through `crate::config::Config`).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The TOML text does not parse as a posture configuration.
@@ -49,12 +48,6 @@ pub enum ConfigError {
         /// What is wrong, with the field and its range.
         reason: String,
     },
-}
-
-/// The configuration file in the platform config folder (`None` without a home folder).
-pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "plumbline")
-        .map(|dirs| dirs.config_dir().join(CONFIG_FILE))
 }
 
 /// Thresholds, delays and analysis rates of the monitor. Angles in degrees, times in seconds.
@@ -167,7 +160,7 @@ impl Default for PostureConfig {
             cva_below_baseline_deg: 10.0,
             cva_exit_margin_deg: 2.0,
             cva_max_sd_deg: 10.0,
-            baseline_max_cva_sd_deg: 5.0,
+            baseline_max_cva_sd_deg: super::CVA_MDC_DEG,
             auto_baseline: true,
             learn_s: 120.0,
             learn_stretch_s: 20.0,
@@ -343,61 +336,6 @@ impl PostureConfig {
     pub fn to_toml(&self) -> Result<String, ConfigError> {
         Ok(toml::to_string_pretty(self)?)
     }
-
-    /// Reads the file at `path` strictly (command line): any bad field is an error naming the
-    /// file, the field and its range. A missing file gives the defaults unless `must_exist`.
-    pub fn load(path: &Path, must_exist: bool) -> Result<Self, ConfigError> {
-        let Some(text) = read_optional(path, must_exist)? else {
-            return Ok(Self::default());
-        };
-        let file_error = |reason: String| ConfigError::File {
-            path: path.to_owned(),
-            reason,
-        };
-        let config: Self =
-            toml::from_str(&text).map_err(|err| file_error(err.message().trim().to_owned()))?;
-        // Every bad field at once, so one edit fixes the file.
-        let bad: Vec<String> = config
-            .out_of_range()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        if bad.is_empty() {
-            Ok(config)
-        } else {
-            Err(file_error(bad.join("; ")))
-        }
-    }
-
-    /// Reads the file at `path` field by field (the window): a bad field keeps its default
-    /// and is reported, the other fields are kept. A missing file gives the defaults; a file
-    /// that is not TOML at all gives the defaults and one problem for the whole file.
-    pub fn load_fieldwise(path: &Path) -> Result<(Self, Vec<FieldProblem>), ConfigError> {
-        let Some(text) = read_optional(path, false)? else {
-            return Ok((Self::default(), Vec::new()));
-        };
-        Ok(
-            crate::bounds::read_fieldwise(&text, Self::out_of_range).unwrap_or_else(|err| {
-                let problem = FieldProblem {
-                    field: "(whole file)".to_owned(),
-                    reason: err.message().trim().to_owned(),
-                };
-                (Self::default(), vec![problem])
-            }),
-        )
-    }
-
-    /// Writes the configuration to `path`, creating its folder.
-    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let save_error = |source| ConfigError::Save {
-            path: path.to_owned(),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(save_error)?;
-        }
-        std::fs::write(path, self.to_toml()?).map_err(save_error)
-    }
 }
 
 /// Values the command line sets for one run (`--onset-delay`, `--rate`), already checked
@@ -421,18 +359,6 @@ impl PostureConfig {
             self.analysis_rate_fps = rate;
         }
         self
-    }
-}
-
-/// The text of `path`; `None` when it does not exist and need not.
-fn read_optional(path: &Path, must_exist: bool) -> Result<Option<String>, ConfigError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !must_exist => Ok(None),
-        Err(source) => Err(ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        }),
     }
 }
 
@@ -497,23 +423,15 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_inside_their_ranges_and_every_field_has_one() -> Result<(), ConfigError> {
+    fn defaults_are_inside_their_ranges_and_every_field_has_one() {
         let config = PostureConfig::default();
         assert_eq!(config.out_of_range(), Vec::new());
         // Every numeric TOML key has exactly one range, named like the key (switches have
         // none).
-        let text = config.to_toml()?;
-        let table: toml::Table = text.parse().map_err(ConfigError::Parse)?;
-        let mut keys: Vec<&str> = table
-            .iter()
-            .filter(|(_, value)| !value.is_bool())
-            .map(|(key, _)| key.as_str())
-            .collect();
-        let mut named: Vec<&str> = config.numbers().iter().map(|(b, _)| b.name).collect();
-        keys.sort_unstable();
-        named.sort_unstable();
-        assert_eq!(keys, named);
-        Ok(())
+        let (without_range, without_key) =
+            crate::bounds::unmatched_ranges(&config, &config.numbers());
+        assert!(without_range.is_empty(), "{without_range:?}");
+        assert!(without_key.is_empty(), "{without_key:?}");
     }
 
     #[test]
@@ -534,48 +452,5 @@ mod tests {
                 "{message}"
             );
         }
-    }
-
-    #[test]
-    fn files_are_read_strictly_or_field_by_field() -> Result<(), ConfigError> {
-        let dir = tempfile::tempdir().map_err(|source| ConfigError::Read {
-            path: "tempdir".into(),
-            source,
-        })?;
-        let path = dir.path().join("nested").join(CONFIG_FILE);
-        assert_eq!(PostureConfig::load(&path, false)?, PostureConfig::default());
-        assert!(matches!(
-            PostureConfig::load(&path, true),
-            Err(ConfigError::Read { .. })
-        ));
-        let config = PostureConfig {
-            onset_delay_s: 90.0,
-            ..PostureConfig::default()
-        };
-        config.save(&path)?;
-        assert_eq!(PostureConfig::load(&path, true)?, config);
-
-        let bad = "onset_delay_s = 12.0\nanalysis_rate_fps = nan\nsnooze_s = -5.0\n";
-        std::fs::write(&path, bad).map_err(|source| ConfigError::Save {
-            path: path.clone(),
-            source,
-        })?;
-        let message = PostureConfig::load(&path, true)
-            .expect_err("strict")
-            .to_string();
-        assert!(message.contains("analysis_rate_fps"), "{message}");
-        assert!(message.contains("0.2 to 30 fps"), "{message}");
-        assert!(message.ends_with(CONFIG_FILE), "{message}");
-        let (config, problems) = PostureConfig::load_fieldwise(&path)?;
-        assert!(
-            (config.onset_delay_s - 12.0).abs() < 1e-12,
-            "the good field is kept"
-        );
-        let defaults = PostureConfig::default();
-        assert!((config.analysis_rate_fps - defaults.analysis_rate_fps).abs() < 1e-12);
-        assert!((config.snooze_s - defaults.snooze_s).abs() < 1e-12);
-        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["analysis_rate_fps", "snooze_s"]);
-        Ok(())
     }
 }

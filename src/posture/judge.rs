@@ -151,13 +151,6 @@ impl PostureJudge {
         self
     }
 
-    /// The same judge with a per-user C7 model (for example a calibrated offset).
-    #[must_use]
-    pub fn with_model(mut self, model: CvaModel) -> Self {
-        self.model = model;
-        self
-    }
-
     /// Replaces the baseline with an explicit one (a calibration, a stored baseline or a
     /// baseline file): it overrides a learned one and stops the learning.
     pub fn set_baseline(&mut self, baseline: Baseline) {

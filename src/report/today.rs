@@ -51,6 +51,11 @@ impl Tally {
         }
     }
 
+    /// Counts frame gaps up to `max_gap_s` from now on (the configuration changed).
+    pub fn set_max_gap_s(&mut self, max_gap_s: f64) {
+        self.max_gap_ms = max_gap_s * 1000.0;
+    }
+
     /// Counts the time since the previous analysed frame in the state of this one.
     pub fn on_sample(&mut self, t_ms: f64, state: PostureState) {
         if let Some(last) = self.last_t_ms {

@@ -18,7 +18,8 @@ use super::settings::{self, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
 use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
-use crate::desktop::{DesktopLink, Reaction};
+use crate::config::Config;
+use crate::desktop::{CompanionConfig, DesktopLink, Reaction};
 use crate::pipeline::Recorder;
 use crate::posture::PostureConfig;
 use crate::posture::config::Overrides;
@@ -101,6 +102,9 @@ pub struct App {
     settings_path: Option<PathBuf>,
     /// The monitor's configuration as saved (the settings panel edits it).
     pub posture: PostureConfig,
+    /// The desk companion's settings as saved, the `[desktop]` table of the same file (the
+    /// settings panel edits them).
+    pub desktop_config: CompanionConfig,
     /// Where the configuration is saved (`None`: not saved).
     config_path: Option<PathBuf>,
     /// Values the command line set for this run only (shown, never saved).
@@ -157,6 +161,7 @@ impl App {
             settings,
             settings_path: None,
             posture: PostureConfig::default(),
+            desktop_config: CompanionConfig::default(),
             config_path: None,
             overrides: Overrides::default(),
             config_notice: None,
@@ -184,11 +189,24 @@ impl App {
         }
     }
 
-    /// Uses the desktop through `link`: tray, notifications, pause on screen lock.
+    /// Uses the desktop through `link`: tray, notifications, pause on screen lock, with the
+    /// window's configuration.
     #[must_use]
     pub fn with_desktop(mut self, link: DesktopLink) -> Self {
         self.desktop = Some(link);
+        self.configure_desktop();
         self
+    }
+
+    /// Hands the configuration to the desk companion (its reaction is carried out at the next
+    /// logic step).
+    fn configure_desktop(&mut self) {
+        if let Some(link) = &mut self.desktop {
+            let reaction =
+                link.companion
+                    .configure(self.desktop_config, &self.posture, Instant::now());
+            self.pending.merge(reaction);
+        }
     }
 
     /// The desktop link, if connected.
@@ -252,16 +270,18 @@ impl App {
     /// The monitor's configuration the panel edits, saved to `path`, and the command line's
     /// values for this run.
     #[must_use]
-    pub fn with_posture(
+    pub fn with_config(
         mut self,
-        posture: PostureConfig,
+        config: Config,
         path: Option<PathBuf>,
         overrides: Overrides,
     ) -> Self {
-        self.posture = posture;
+        self.posture = config.posture;
+        self.desktop_config = config.desktop;
         self.config_path = path;
         self.overrides = overrides;
         self.today = self.new_today();
+        self.configure_desktop();
         self
     }
 
@@ -446,7 +466,10 @@ impl App {
         if reaction.calibrate {
             self.tab = Tab::Calibration;
             self.set_layout(ctx, Layout::Full);
-            self.state.calibration.start(ctx.input(|input| input.time));
+            let now_s = ctx.input(|input| input.time);
+            self.state
+                .calibration
+                .start(now_s, self.posture.calibration_s);
         }
         if reaction.attention {
             ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
@@ -555,12 +578,13 @@ impl App {
     fn side_ui(&mut self, ui: &mut egui::Ui) {
         match self.tab {
             Tab::Measures => metrics::ui(ui, &self.state),
-            Tab::Calibration => calibration::ui(ui, &mut self.state),
+            Tab::Calibration => calibration::ui(ui, &mut self.state, self.posture.calibration_s),
             Tab::Settings => {
                 let change = settings::ui(
                     ui,
                     &mut self.settings,
                     &mut self.posture,
+                    &mut self.desktop_config,
                     &mut self.state.outbox,
                 );
                 if change.preferences {
@@ -569,7 +593,7 @@ impl App {
                     }
                     self.save_settings();
                 }
-                if change.posture {
+                if change.config {
                     // A value changed here replaces the command line's for this run.
                     for control in &self.state.outbox {
                         match control {
@@ -578,7 +602,9 @@ impl App {
                             _ => {}
                         }
                     }
-                    self.save_posture();
+                    self.save_config();
+                    self.configure_desktop();
+                    self.today.tally.set_max_gap_s(self.posture.max_frame_gap_s);
                 }
                 self.overrides_ui(ui);
                 if let Some(link) = &mut self.desktop {
@@ -667,9 +693,14 @@ impl App {
         }
     }
 
-    fn save_posture(&mut self) {
+    /// Saves the configuration file: the judge's keys and the `[desktop]` table.
+    fn save_config(&mut self) {
+        let config = Config {
+            posture: self.posture.clone(),
+            desktop: self.desktop_config,
+        };
         if let Some(path) = &self.config_path
-            && let Err(err) = self.posture.save(path)
+            && let Err(err) = config.save(path)
         {
             tracing::warn!("{err:#}");
             self.config_notice = Some(err.to_string());

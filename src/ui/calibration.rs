@@ -1,5 +1,6 @@
 //! The calibration flow: ask the user to sit upright, count down, ask the pipeline to record a
-//! baseline ([`Control::Calibrate`]), and show the baseline that comes back.
+//! baseline ([`Control::Calibrate`]) for the configuration's `calibration_s` (the same length
+//! as `monitor --headless`), and show the baseline that comes back.
 //!
 //! The flow is a small state machine on the window's clock (`egui` input time, seconds), so it
 //! is tested with scripted times and never sleeps.
@@ -11,9 +12,6 @@ use super::state::UiState;
 
 /// Seconds the user gets to sit upright before recording starts.
 pub const COUNTDOWN_SECONDS: f64 = 5.0;
-
-/// Seconds of upright sitting the baseline is recorded over.
-pub const RECORD_SECONDS: f64 = 10.0;
 
 /// Extra seconds to wait for the pipeline's baseline before giving up.
 pub const REPLY_GRACE_SECONDS: f64 = 10.0;
@@ -28,11 +26,15 @@ pub enum Calibration {
     Countdown {
         /// Window time at which recording starts, seconds.
         starts_at_s: f64,
+        /// Seconds the baseline will be recorded over.
+        seconds: f64,
     },
     /// The pipeline is recording.
     Recording {
         /// Window time at which recording started, seconds.
         since_s: f64,
+        /// Seconds the baseline is recorded over.
+        seconds: f64,
     },
     /// A baseline arrived.
     Done,
@@ -43,24 +45,30 @@ pub enum Calibration {
 }
 
 impl Calibration {
-    /// Starts the countdown at window time `now_s`.
-    pub fn start(&mut self, now_s: f64) {
+    /// Starts the countdown at window time `now_s` for a baseline of `seconds` (the
+    /// configuration's `calibration_s`).
+    pub fn start(&mut self, now_s: f64, seconds: f64) {
         *self = Self::Countdown {
             starts_at_s: now_s + COUNTDOWN_SECONDS,
+            seconds,
         };
     }
 
     /// Advances the flow to `now_s`; returns the control to send when recording starts.
     pub fn tick(&mut self, now_s: f64) -> Option<Control> {
         match *self {
-            Self::Countdown { starts_at_s } if now_s >= starts_at_s => {
-                *self = Self::Recording { since_s: now_s };
-                Some(Control::Calibrate {
-                    seconds: RECORD_SECONDS,
-                })
+            Self::Countdown {
+                starts_at_s,
+                seconds,
+            } if now_s >= starts_at_s => {
+                *self = Self::Recording {
+                    since_s: now_s,
+                    seconds,
+                };
+                Some(Control::Calibrate { seconds })
             }
-            Self::Recording { since_s }
-                if now_s - since_s > RECORD_SECONDS + REPLY_GRACE_SECONDS =>
+            Self::Recording { since_s, seconds }
+                if now_s - since_s > seconds + REPLY_GRACE_SECONDS =>
             {
                 *self = Self::TimedOut;
                 None
@@ -97,8 +105,9 @@ pub fn advance(ctx: &egui::Context, state: &mut UiState) {
     }
 }
 
-/// Draws the calibration panel.
-pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
+/// Draws the calibration panel; a calibration records `seconds` (the configuration's
+/// `calibration_s`).
+pub fn ui(ui: &mut egui::Ui, state: &mut UiState, seconds: f64) {
     let now_s = ui.input(|input| input.time);
     ui.heading("Calibration");
     match state.calibration {
@@ -118,10 +127,10 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
             }
             if ui.button("Start calibration").clicked() {
                 state.calibration_refused = None;
-                state.calibration.start(now_s);
+                state.calibration.start(now_s, seconds);
             }
         }
-        Calibration::Countdown { starts_at_s } => {
+        Calibration::Countdown { starts_at_s, .. } => {
             ui.label("Sit upright now and keep still.");
             let left_s = (starts_at_s - now_s).max(0.0).ceil();
             ui.label(format!("Recording starts in {left_s:.0} s"));
@@ -129,9 +138,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
                 state.calibration = Calibration::Idle;
             }
         }
-        Calibration::Recording { since_s } => {
+        Calibration::Recording { since_s, seconds } => {
             ui.label("Recording your baseline: keep sitting upright.");
-            let done = ((now_s - since_s) / RECORD_SECONDS).clamp(0.0, 1.0) as f32;
+            let done = ((now_s - since_s) / seconds).clamp(0.0, 1.0) as f32;
             ui.add(egui::ProgressBar::new(done).text("Recording baseline"));
         }
     }
@@ -199,13 +208,11 @@ mod tests {
     #[test]
     fn countdown_then_one_calibrate_control() {
         let mut flow = Calibration::default();
-        flow.start(100.0);
+        flow.start(100.0, 12.0);
         assert_eq!(flow.tick(101.0), None);
         assert_eq!(
             flow.tick(100.0 + COUNTDOWN_SECONDS),
-            Some(Control::Calibrate {
-                seconds: RECORD_SECONDS
-            })
+            Some(Control::Calibrate { seconds: 12.0 })
         );
         assert!(matches!(flow, Calibration::Recording { .. }));
         assert_eq!(flow.tick(106.0), None, "the control is sent once");
@@ -216,10 +223,13 @@ mod tests {
 
     #[test]
     fn gives_up_when_no_baseline_returns() {
-        let mut flow = Calibration::Recording { since_s: 0.0 };
-        assert_eq!(flow.tick(RECORD_SECONDS), None);
+        let mut flow = Calibration::Recording {
+            since_s: 0.0,
+            seconds: 10.0,
+        };
+        assert_eq!(flow.tick(10.0), None);
         assert!(flow.is_running());
-        flow.tick(RECORD_SECONDS + REPLY_GRACE_SECONDS + 0.1);
+        flow.tick(10.0 + REPLY_GRACE_SECONDS + 0.1);
         assert_eq!(flow, Calibration::TimedOut);
     }
 }

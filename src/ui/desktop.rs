@@ -40,7 +40,11 @@ mod tests {
 
     #[test]
     fn without_a_backend_the_toggle_says_why_it_did_nothing() {
-        let mut companion = Companion::new(Box::new(NoDesktop), CompanionConfig::default());
+        let mut companion = Companion::new(
+            Box::new(NoDesktop),
+            CompanionConfig::default(),
+            &crate::posture::PostureConfig::default(),
+        );
         let mut message = None;
         let mut harness = Harness::new_ui(|ui| super::ui(ui, &mut companion, &mut message));
         harness.get_by_label(NO_TRAY);

@@ -10,7 +10,8 @@
 //! frames) and lists stored sessions in the [`history`] panel.
 //!
 //! It reads the same monitor configuration as `plumbline monitor --headless` (`config.toml`,
-//! [`PostureConfig`]) and builds its pipeline with the same [`PipelineConfig::live`]; its
+//! [`Config`]: the judge's [`PostureConfig`] and the desk companion's [`CompanionConfig`])
+//! and builds its pipeline with the same [`PipelineConfig::live`]; its
 //! own preferences file (`window.toml`, [`Settings`]) holds only what the analysis never
 //! reads. Both files are read field by field: a bad value keeps its default and the window
 //! says which file and field.
@@ -45,6 +46,7 @@ pub use state::{ActiveAlert, HistoryPoint, UiState};
 
 use crate::bounds::FieldProblem;
 use crate::capture::SourceSpec;
+use crate::config::Config;
 use crate::desktop::{CompanionConfig, DesktopLink};
 use crate::pipeline::Recorder;
 use crate::pipeline::recorder::monitor_session;
@@ -118,6 +120,8 @@ pub struct WindowSetup {
     pub settings: Settings,
     /// The monitor's configuration as saved (without the one-run overrides).
     pub posture: PostureConfig,
+    /// The desk companion's settings (the configuration file's `[desktop]` table).
+    pub desktop: CompanionConfig,
     /// Where the preferences are saved (`None`: not saved).
     pub settings_path: Option<PathBuf>,
     /// Where the configuration is saved (`None`: not saved).
@@ -139,7 +143,7 @@ impl WindowSetup {
         let config_path = options
             .config_path
             .clone()
-            .or_else(crate::posture::config::default_path);
+            .or_else(crate::config::default_path);
         let mut notes = Vec::new();
         let mut loaded = settings::Loaded::default();
         if let Some(path) = &settings_path {
@@ -149,12 +153,12 @@ impl WindowSetup {
             }
             note_problems(&mut notes, path, &loaded.problems);
         }
-        let mut posture = PostureConfig::default();
+        let mut config = Config::default();
         let config_existed = config_path.as_deref().is_some_and(std::path::Path::exists);
         if let Some(path) = &config_path {
-            match PostureConfig::load_fieldwise(path) {
+            match Config::load_fieldwise(path) {
                 Ok((found, problems)) => {
-                    posture = found;
+                    config = found;
                     note_problems(&mut notes, path, &problems);
                 }
                 Err(err) => notes.push(format!("{err}; using the default configuration")),
@@ -163,7 +167,7 @@ impl WindowSetup {
         if let (false, Some(settings_file)) = (loaded.moved.is_empty(), &settings_path) {
             notes.push(move_old_values(
                 &loaded.moved,
-                &mut posture,
+                &mut config,
                 settings_file,
                 config_path.as_deref().filter(|_| !config_existed),
             ));
@@ -173,7 +177,8 @@ impl WindowSetup {
         }
         Self {
             settings: loaded.settings,
-            posture,
+            posture: config.posture,
+            desktop: config.desktop,
             settings_path,
             config_path,
             notice: (!notes.is_empty()).then(|| notes.join("\n")),
@@ -194,12 +199,12 @@ fn note_problems(notes: &mut Vec<String>, path: &std::path::Path, problems: &[Fi
     ));
 }
 
-/// Moves the posture values of an old `window.toml` into `posture` and saves it at
+/// Moves the posture values of an old `window.toml` into `config` and saves it at
 /// `new_config` (`None`: a configuration file exists already, so nothing is moved); removes
 /// the old keys from the preferences file. Returns what the user should know.
 fn move_old_values(
     moved: &[settings::Moved],
-    posture: &mut PostureConfig,
+    config: &mut Config,
     settings_file: &std::path::Path,
     new_config: Option<&std::path::Path>,
 ) -> String {
@@ -212,7 +217,7 @@ fn move_old_values(
             left.push(described);
             continue;
         }
-        match set_field(posture, item.field, item.value) {
+        match set_field(&mut config.posture, item.field, item.value) {
             Ok(()) => taken.push(format!("{} = {}", item.field, item.value)),
             Err(reason) => left.push(format!("{described} ({reason})")),
         }
@@ -225,7 +230,7 @@ fn move_old_values(
     if let Some(path) = new_config {
         if !taken.is_empty() {
             note.push(format!("Moved to {}: {}.", path.display(), list(taken)));
-            if let Err(err) = posture.save(path) {
+            if let Err(err) = config.save(path) {
                 note.push(format!("They could not be saved there: {err}."));
             }
         }
@@ -285,10 +290,11 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
             let repaint = Box::new(move || ctx.request_repaint());
+            let (desktop_config, posture) = (setup.desktop, setup.posture.clone());
             let app = start_app(&source, setup, &options, repaint);
             let ctx = cc.egui_ctx.clone();
             let wake = Box::new(move || ctx.request_repaint());
-            let desktop = DesktopLink::connect(CompanionConfig::default(), wake);
+            let desktop = DesktopLink::connect(desktop_config, &posture, wake);
             Ok(Box::new(
                 app.with_exit_after(options.exit_after)
                     .with_desktop(desktop)
@@ -320,6 +326,7 @@ pub fn start_app(
     let WindowSetup {
         settings,
         posture,
+        desktop,
         settings_path,
         config_path,
         notice,
@@ -337,9 +344,10 @@ pub fn start_app(
         }
         Err(failure) => failed_app(failure, settings).with_database(options.db.clone()),
     };
+    let config = Config { posture, desktop };
     let mut app =
         app.with_settings_path(settings_path)
-            .with_posture(posture, config_path, options.overrides);
+            .with_config(config, config_path, options.overrides);
     app.config_notice = notice;
     app
 }
@@ -384,7 +392,7 @@ mod tests {
     fn options_in(dir: &std::path::Path) -> WindowOptions {
         WindowOptions {
             settings_path: Some(dir.join(settings::SETTINGS_FILE)),
-            config_path: Some(dir.join(crate::posture::config::CONFIG_FILE)),
+            config_path: Some(dir.join(crate::config::CONFIG_FILE)),
             ..WindowOptions::default()
         }
     }
@@ -418,7 +426,7 @@ mod tests {
             (setup.posture.cva_forward_below_deg - defaults.cva_forward_below_deg).abs() < 1e-9
         );
         assert!((setup.posture.analysis_rate_fps - defaults.analysis_rate_fps).abs() < 1e-9);
-        assert_eq!(PostureConfig::load(&config, true)?, setup.posture);
+        assert_eq!(Config::load(&config, true)?.posture, setup.posture);
         // Said once: the old keys are gone, the preferences stay.
         let again = WindowSetup::load(&options);
         assert_eq!(again.notice, None);
@@ -436,7 +444,11 @@ mod tests {
             onset_delay_s: 12.0,
             ..PostureConfig::default()
         };
-        saved.save(&config)?;
+        Config {
+            posture: saved.clone(),
+            ..Config::default()
+        }
+        .save(&config)?;
         std::fs::write(
             options.settings_path.as_ref().expect("set"),
             OLD_WINDOW_TOML,
@@ -445,7 +457,7 @@ mod tests {
         let notice = setup.notice.expect("the user is told");
         assert!(notice.contains("ignored"), "{notice}");
         assert_eq!(setup.posture, saved);
-        assert_eq!(PostureConfig::load(&config, true)?, saved);
+        assert_eq!(Config::load(&config, true)?.posture, saved);
         Ok(())
     }
 }

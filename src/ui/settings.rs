@@ -1,17 +1,21 @@
 //! The window's own preferences ([`Settings`], `window.toml` in the platform config folder:
 //! source, landmark model, subject code, the notice read) and the settings panel.
 //!
-//! The panel is a view of two things: these preferences, and the monitor's
-//! [`PostureConfig`] (`config.toml`, the file `plumbline monitor --headless` reads too), whose
-//! fields it edits under their own names and within their own ranges. Nothing the judge or
-//! the analysis reads is kept here. Onset delay and analysis rate go to the pipeline at once
-//! as [`Control`] messages; source, model and thresholds apply at the next start.
+//! The panel is a view of two things: these preferences, and the monitor's configuration
+//! file (`config.toml`, `crate::config::Config`, the file `plumbline monitor --headless`
+//! reads too): the judge's [`PostureConfig`] and the desk companion's [`CompanionConfig`]
+//! (its `[desktop]` table), whose fields it edits under their own names and within their own
+//! ranges. Nothing the judge, the companion or the analysis reads is kept here. Onset delay
+//! and analysis rate go to the pipeline at once as [`Control`] messages, the companion's
+//! settings and the snooze length to the companion at once; source, model and thresholds
+//! apply at the next start.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::bounds::{Bounds, FieldProblem};
+use crate::desktop::CompanionConfig;
 use crate::pipeline::Control;
 use crate::pose::ModelChoice;
 use crate::posture::PostureConfig;
@@ -23,6 +27,15 @@ pub const SETTINGS_FILE: &str = "window.toml";
 
 /// Label of the subject field.
 pub const SUBJECT: &str = "Subject code (optional)";
+
+/// Label of the gentle reminder's wait ([`CompanionConfig::reminder_minutes`]).
+pub const REMINDER: &str = "Reminder after (0: none)";
+
+/// Label of the movement reminder ([`CompanionConfig::movement_minutes`]).
+pub const MOVEMENT: &str = "Movement reminder after (0: off)";
+
+/// Label of the pause-on-lock switch ([`CompanionConfig::pause_on_lock`]).
+pub const PAUSE_ON_LOCK: &str = "Pause while the screen is locked";
 
 /// Menu text of a landmark model.
 pub fn model_label(model: ModelChoice) -> &'static str {
@@ -198,8 +211,8 @@ pub fn drop_old_keys(path: &Path) -> Result<(), UiError> {
 pub struct Change {
     /// The window preferences (`window.toml`).
     pub preferences: bool,
-    /// The monitor's configuration (`config.toml`).
-    pub posture: bool,
+    /// The monitor's configuration (`config.toml`: `posture` or `desktop`).
+    pub config: bool,
 }
 
 /// Draws the settings panel; pushes live changes into `outbox`.
@@ -207,6 +220,7 @@ pub fn ui(
     ui: &mut egui::Ui,
     settings: &mut Settings,
     posture: &mut PostureConfig,
+    desktop: &mut CompanionConfig,
     outbox: &mut Vec<Control>,
 ) -> Change {
     let mut change = Change::default();
@@ -235,14 +249,14 @@ pub fn ui(
                 .labelled_by(label.id);
             ui.end_row();
 
-            change.posture |= drag_row(
+            change.config |= drag_row(
                 ui,
                 "CVA threshold (next start)",
                 &mut posture.cva_forward_below_deg,
                 PostureConfig::CVA_FORWARD_BELOW_DEG,
                 Shown::AsStored,
             );
-            change.posture |= drag_row(
+            change.config |= drag_row(
                 ui,
                 "Drop below baseline (next start)",
                 &mut posture.cva_below_baseline_deg,
@@ -257,7 +271,7 @@ pub fn ui(
                 Shown::AsStored,
             ) {
                 outbox.push(Control::SetOnsetDelay(posture.onset_delay_s));
-                change.posture = true;
+                change.config = true;
             }
             if drag_row(
                 ui,
@@ -267,16 +281,35 @@ pub fn ui(
                 Shown::AsStored,
             ) {
                 outbox.push(Control::SetRate(posture.analysis_rate_fps));
-                change.posture = true;
+                change.config = true;
             }
             // Shown in minutes, stored in seconds: the same field, another unit.
-            change.posture |= drag_row(
+            change.config |= drag_row(
                 ui,
                 "Snooze length",
                 &mut posture.snooze_s,
                 PostureConfig::SNOOZE_S,
                 Shown::Minutes,
             );
+            change.config |= drag_row(
+                ui,
+                REMINDER,
+                &mut desktop.reminder_minutes,
+                CompanionConfig::REMINDER_MINUTES,
+                Shown::AsStored,
+            );
+            change.config |= drag_row(
+                ui,
+                MOVEMENT,
+                &mut desktop.movement_minutes,
+                CompanionConfig::MOVEMENT_MINUTES,
+                Shown::AsStored,
+            );
+            ui.label("");
+            change.config |= ui
+                .checkbox(&mut desktop.pause_on_lock, PAUSE_ON_LOCK)
+                .changed();
+            ui.end_row();
 
             let label = ui.label(SUBJECT);
             change.preferences |= ui

@@ -415,7 +415,7 @@ pub(crate) mod tests {
     #[test]
     fn a_refused_calibration_shows_why_and_an_uncertain_call_invites_one() {
         let mut state = UiState::default();
-        state.calibration.start(0.0);
+        state.calibration.start(0.0, 10.0);
         state.apply(Update::Posture(PostureEvent::BaselineRefused {
             t_ms: 10_000.0,
             reason: "you moved during calibration: CVA spread 13.3°".into(),

@@ -580,3 +580,51 @@ fn without_notification_server_or_tray_the_log_says_why() {
     assert!(stderr.contains("no notification server"), "{stderr}");
     assert!(stderr.contains("no tray"), "{stderr}");
 }
+
+#[test]
+fn the_configuration_file_reaches_the_companion() {
+    // The `[desktop]` table and the judge's snooze length, in the one configuration file: the
+    // notification offers the configured snooze and its button snoozes that long, and with
+    // `pause_on_lock = false` a screen lock leaves the source open.
+    let desktop = Desktop::start(true);
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("camera.mkv"), &[(SLUMP_STILL, 30)]);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "snooze_s = 120.0\n[desktop]\npause_on_lock = false\nreminder_minutes = 0.0\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let monitor = Monitor::start(
+        &desktop.bus,
+        &clip,
+        &["--onset-delay", "2", "--config", config],
+    );
+    monitor.wait_event("alert", Duration::from_secs(30));
+    eventually(Duration::from_secs(5), "the notification", || {
+        !desktop.notifications.lock().unwrap().is_empty()
+    });
+    let notice = desktop.notifications.lock().unwrap()[0].clone();
+    assert!(
+        notice.actions.iter().any(|a| a == "Snooze 2 min"),
+        "{:?}",
+        notice.actions
+    );
+    desktop.click_notification_action(notice.id, "snooze");
+    let snoozed = monitor.wait_event("snoozed", Duration::from_secs(10));
+    let minutes = (snoozed["until_ms"].as_f64().unwrap_or_default() / 1000.0
+        - snoozed["t_s"].as_f64().unwrap_or_default())
+        / 60.0;
+    assert!((minutes - 2.0).abs() < 0.1, "{snoozed}");
+
+    let pid = monitor.child.id();
+    assert!(holds_open(pid, &clip));
+    desktop.set_locked(true);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        holds_open(pid, &clip),
+        "pause_on_lock = false keeps the source open; stderr:\n{}",
+        monitor.stderr()
+    );
+}

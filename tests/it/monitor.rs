@@ -337,3 +337,30 @@ fn bad_rate_is_refused() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("--rate"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_bad_desktop_setting_in_the_config_file_is_refused_with_its_range() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "onset_delay_s = 5.0\n[desktop]\nreminder_minutes = 999\n",
+    )
+    .expect("write the config");
+    let output = plumbline(&[
+        "monitor",
+        "--source",
+        "x.mp4",
+        "--headless",
+        "--desktop",
+        "--config",
+        config.to_str().expect("temp paths are UTF-8"),
+    ]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains("desktop.reminder_minutes = 999 is out of range: 0 to 240 min"),
+        "{err}"
+    );
+    assert!(err.contains("config.toml"), "{err}");
+}

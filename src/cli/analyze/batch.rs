@@ -15,9 +15,11 @@ use std::time::Duration;
 use crossbeam_channel::RecvTimeoutError;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{RunOptions, Started, progress_bar, record, start_pipeline};
 use crate::capture::SourceSpec;
 use crate::cli::Global;
+use crate::cli::run::{
+    RunOptions, Started, announced_duration_s, progress_bar, record, start_pipeline,
+};
 use crate::store::{NewSession, SessionId, Store, StoreWriter};
 
 /// Largest `--jobs`: more pipelines than this only add memory (each loads its own models).
@@ -28,17 +30,6 @@ const OVERALL_TICK: Duration = Duration::from_millis(200);
 
 /// What became of one recording: its session and analysed frames, or why it failed.
 pub type Outcome = anyhow::Result<(SessionId, u64)>;
-
-/// The default number of recordings analysed at once: one per core.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-}
-
-/// ONNX Runtime intra-op threads for each of `jobs` pipelines: the cores shared out, at
-/// least one.
-pub fn intra_threads_per_job(jobs: usize) -> usize {
-    (default_jobs() / jobs.max(1)).clamp(1, crate::cli::pose::default_intra_threads())
-}
 
 /// Checks a `--jobs` value.
 pub fn check_jobs(jobs: usize) -> anyhow::Result<usize> {
@@ -202,7 +193,7 @@ pub fn analyse_all(
         .map(|input| {
             SourceSpec::parse(&input.to_string_lossy())
                 .ok()
-                .and_then(|spec| super::announced_duration_s(&spec))
+                .and_then(|spec| announced_duration_s(&spec))
         })
         .collect();
     let mut batch = Batch {
@@ -305,13 +296,5 @@ mod tests {
             let message = check_jobs(bad).map(|_| ()).unwrap_err().to_string();
             assert!(message.contains("between 1 and 64"), "{message}");
         }
-    }
-
-    #[test]
-    fn cores_are_shared_out_among_jobs() {
-        let cores = default_jobs();
-        assert_eq!(intra_threads_per_job(1), cores.min(4));
-        assert_eq!(intra_threads_per_job(cores), 1);
-        assert_eq!(intra_threads_per_job(cores * 4), 1, "at least one thread");
     }
 }

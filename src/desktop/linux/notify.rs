@@ -66,11 +66,11 @@ impl Notifier {
         let mut actions: Vec<String> = Vec::new();
         for action in &notice.actions {
             actions.push(action.key().to_owned());
-            actions.push(action.label());
+            actions.push(action.label(notice.snooze_minutes));
         }
         // A click on the notification itself opens the window.
         actions.push("default".to_owned());
-        actions.push(NoticeAction::Open.label());
+        actions.push(NoticeAction::Open.label(notice.snooze_minutes));
         let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
         hints.insert("urgency", Value::U8(URGENCY_NORMAL));
         hints.insert("desktop-entry", Value::from(APP_ID));

@@ -48,7 +48,11 @@ fn background_harness() -> (
         ..Settings::default()
     };
     let link = DesktopLink::new(
-        Companion::new(Box::new(TrayOnly), CompanionConfig::default()),
+        Companion::new(
+            Box::new(TrayOnly),
+            CompanionConfig::default(),
+            &plumbline::posture::PostureConfig::default(),
+        ),
         command_rx,
     );
     let app = App::new(update_rx, control_tx, settings)

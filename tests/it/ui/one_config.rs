@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable as _;
 
+use plumbline::desktop::CompanionConfig;
 use plumbline::pipeline::SourceStatus;
 use plumbline::posture::PostureState;
 use plumbline::ui::{self, WindowOptions, WindowSetup};
@@ -148,4 +149,41 @@ fn bad_values_in_the_settings_files_cost_only_those_fields() {
     // Nothing was rewritten: the user's file still holds what they wrote.
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("nan"), "{text}");
+}
+
+#[test]
+fn the_desktop_table_is_read_key_by_key_and_reaches_the_companion() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = options_in(dir.path());
+    std::fs::create_dir_all(dir.path().join("plumbline")).unwrap();
+    let config = options.config_path.clone().unwrap();
+    std::fs::write(
+        &config,
+        "snooze_s = 120.0\n[desktop]\nreminder_minutes = 999\nmovement_minutes = 45.0\n\
+         pause_on_lock = false\n",
+    )
+    .unwrap();
+    let setup = WindowSetup::load(&options);
+    let notice = setup.notice.clone().expect("a notice");
+    for expected in ["config.toml", "desktop.reminder_minutes", "0 to 240 min"] {
+        assert!(notice.contains(expected), "{expected}: {notice}");
+    }
+    // The bad key keeps its default, the good ones are kept.
+    let expected = CompanionConfig {
+        reminder_minutes: CompanionConfig::default().reminder_minutes,
+        movement_minutes: 45.0,
+        pause_on_lock: false,
+    };
+    assert_eq!(setup.desktop, expected);
+    assert!((setup.posture.snooze_s - 120.0).abs() < 1e-9);
+
+    // The window's start-up path hands them to its desk companion.
+    let missing = dir.path().join("no-such-clip.mp4");
+    let app = ui::start_app(missing.to_str().unwrap(), setup, &options, Box::new(|| {}))
+        .with_desktop(super::quiet_desktop());
+    let companion = &app.desktop().expect("connected").companion;
+    assert_eq!(companion.config(), expected);
+    // Nothing was rewritten: the user's file still holds what they wrote.
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("999"), "{text}");
 }

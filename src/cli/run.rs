@@ -1,0 +1,192 @@
+//! Running the real pipeline for a command: the options of a run ([`RunOptions`]), starting
+//! it over a source ([`start_pipeline`]), a progress bar over the source time and moving its
+//! updates into the store ([`record`]). Shared by `analyze`, `annotate`, `baseline`,
+//! `follow-up` and the other hold commands.
+
+use crossbeam_channel::Receiver;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Global;
+use crate::capture::{Pacing, SourceSpec};
+use crate::pipeline::{Pipeline, PipelineConfig, RatePolicy, SourceStatus, Update};
+use crate::pose::{ModelChoice, PoseConfig};
+use crate::posture::{PostureConfig, PostureSample};
+use crate::store::StoreWriter;
+
+/// The default number of pipelines run at once: one per core.
+pub(super) fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// ONNX Runtime intra-op threads for each of `jobs` pipelines: the cores shared out, at
+/// least one.
+pub(super) fn intra_threads_per_job(jobs: usize) -> usize {
+    (default_jobs() / jobs.max(1)).clamp(1, crate::cli::pose::default_intra_threads())
+}
+
+/// How the pipeline runs over a source.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct RunOptions {
+    /// The landmark model.
+    pub model: ModelChoice,
+    /// Frames analysed per second of source time; `None` for every frame.
+    pub fps: Option<f64>,
+    /// ONNX Runtime intra-op threads of the pose engine.
+    pub intra_threads: usize,
+    /// The frames are independent still photos: the pose engine detects on each (no tracking
+    /// or smoothing across photos) and the view is taken from each photo alone.
+    pub stills: bool,
+}
+
+impl RunOptions {
+    /// `model` at `fps` with the cores of the machine for one pipeline.
+    pub fn new(model: ModelChoice, fps: Option<f64>) -> Self {
+        Self {
+            model,
+            fps,
+            intra_threads: intra_threads_per_job(1),
+            stills: false,
+        }
+    }
+}
+
+/// A progress bar on stderr over the source time, hidden when stderr is not a terminal.
+pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar {
+    let bar = match duration_s {
+        Some(seconds) => ProgressBar::new((seconds * 1000.0).max(1.0) as u64),
+        None => ProgressBar::no_length(),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    let template = if duration_s.is_some() {
+        "{msg} [{bar:30}] {percent}% ({elapsed} elapsed, {eta} left)"
+    } else {
+        "{msg} {spinner} {elapsed}"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(label.to_owned());
+    bar
+}
+
+/// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
+/// has passed since the first analysed frame); keeps the samples in `kept` when given.
+pub(super) fn record(
+    updates: &Receiver<Update>,
+    writer: Option<&StoreWriter>,
+    bar: &ProgressBar,
+    limit_ms: Option<f64>,
+    mut kept: Option<&mut Vec<PostureSample>>,
+) -> anyhow::Result<u64> {
+    let mut analysed = 0_u64;
+    let mut first_ms: Option<f64> = None;
+    for update in updates {
+        if let Update::Analysed(analysed_frame) = &update {
+            let t_ms = analysed_frame.sample.t_ms;
+            let start = *first_ms.get_or_insert(t_ms);
+            if limit_ms.is_some_and(|limit| t_ms - start >= limit) {
+                break;
+            }
+        }
+        if let Some(writer) = writer {
+            crate::pipeline::recorder::send_update(writer, &update)?;
+        }
+        match update {
+            Update::Analysed(analysed_frame) => {
+                let sample = &analysed_frame.sample;
+                bar.set_position(sample.t_ms.max(0.0) as u64);
+                if let Some(kept) = kept.as_deref_mut() {
+                    kept.push(sample.clone());
+                }
+                analysed += 1;
+            }
+            Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
+                anyhow::bail!("{reason}")
+            }
+            // The pose thread may still deliver queued frames after the source ended: read
+            // until the channel disconnects.
+            Update::Posture(_) | Update::Source(_) => {}
+        }
+    }
+    Ok(analysed)
+}
+
+/// The length a video file announces, seconds (`None` for other sources).
+pub(super) fn announced_duration_s(spec: &SourceSpec) -> Option<f64> {
+    match spec {
+        SourceSpec::Video(path) => {
+            crate::capture::video::VideoSource::open(path, Pacing::AsFastAsPossible)
+                .ok()
+                .and_then(|video| video.announced_duration_s())
+        }
+        _ => None,
+    }
+}
+
+/// A running pipeline and what is known about its source.
+pub(super) struct Started {
+    /// The pipeline's updates; they end when the source ends.
+    pub updates: Receiver<Update>,
+    /// The announced length of the recording, seconds.
+    pub duration_s: Option<f64>,
+    /// The running threads; dropping this stops them.
+    _pipeline: Pipeline,
+}
+
+/// Starts the real pipeline (BlazePose and the posture judge) over `spec`: recordings in
+/// analysis mode (as fast as they decode, no frame dropped), cameras live.
+pub(super) fn start_pipeline(
+    spec: SourceSpec,
+    options: RunOptions,
+    global: &Global,
+) -> anyhow::Result<Started> {
+    let recording = spec.is_recording();
+    let duration_s = announced_duration_s(&spec);
+    let pose = PoseConfig {
+        model: options.model,
+        intra_threads: options.intra_threads,
+        // Recordings run as fast as they decode: choose the faster thread layout while
+        // running and keep ONNX Runtime's arena (a live source is paced and stays light).
+        adaptive_threads: recording,
+        memory_arena: recording,
+        mode: if options.stills {
+            crate::pose::Mode::Static
+        } else {
+            crate::pose::Mode::Video
+        },
+        ..PoseConfig::default()
+    };
+    let models_dir = global.models_dir.clone();
+    let mut posture = PostureConfig::default();
+    if options.stills {
+        posture.view_switch_frames = 1;
+    }
+    let config = if recording {
+        PipelineConfig::recording(spec, models_dir, pose, posture)
+    } else {
+        PipelineConfig::live(spec, models_dir, pose, posture)
+    }
+    .with_rate(RatePolicy {
+        fps: options.fps,
+        at_risk_fps: None,
+    });
+    let (pipeline, updates) = Pipeline::start(config)?;
+    Ok(Started {
+        updates,
+        duration_s,
+        _pipeline: pipeline,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cores_are_shared_out_among_jobs() {
+        let cores = default_jobs();
+        assert_eq!(intra_threads_per_job(1), cores.min(4));
+        assert_eq!(intra_threads_per_job(cores), 1);
+        assert_eq!(intra_threads_per_job(cores * 4), 1, "at least one thread");
+    }
+}
