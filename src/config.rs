@@ -27,10 +27,15 @@ pub const CONFIG_FILE: &str = "config.toml";
 /// The TOML table that holds [`CompanionConfig`].
 pub const DESKTOP_TABLE: &str = "desktop";
 
+/// plumbline's folder in the platform config folder (`~/.config/plumbline` on Linux), which
+/// holds this file and the window's own preferences; `None` without a home folder.
+pub fn folder() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "plumbline").map(|dirs| dirs.config_dir().to_owned())
+}
+
 /// The configuration file in the platform config folder (`None` without a home folder).
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "plumbline")
-        .map(|dirs| dirs.config_dir().join(CONFIG_FILE))
+    folder().map(|dir| dir.join(CONFIG_FILE))
 }
 
 /// Everything in the configuration file.

@@ -168,25 +168,27 @@ fn video_check() -> Check {
     }
 }
 
+/// The folders the configuration and the session database are read from: the same paths
+/// `config` and `store` use, not a second guess at them.
 fn folder_checks() -> Vec<Check> {
-    let Some(dirs) = directories::ProjectDirs::from("", "", "plumbline") else {
+    let data = crate::store::default_path()
+        .ok()
+        .and_then(|db| db.parent().map(std::path::Path::to_path_buf));
+    let (Some(config), Some(data)) = (crate::config::folder(), data) else {
         return vec![Check {
             what: "config and data folders".into(),
             outcome: Outcome::Failed("no home directory: set HOME".into()),
         }];
     };
-    [
-        ("config folder", dirs.config_dir()),
-        ("data folder", dirs.data_dir()),
-    ]
-    .into_iter()
-    .map(|(what, path)| Check {
-        what: what.into(),
-        outcome: Outcome::Ok(if path.exists() {
-            path.display().to_string()
-        } else {
-            format!("{} (created on first use)", path.display())
-        }),
-    })
-    .collect()
+    [("config folder", config), ("data folder", data)]
+        .into_iter()
+        .map(|(what, path)| Check {
+            what: what.into(),
+            outcome: Outcome::Ok(if path.exists() {
+                path.display().to_string()
+            } else {
+                format!("{} (created on first use)", path.display())
+            }),
+        })
+        .collect()
 }

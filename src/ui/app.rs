@@ -14,6 +14,7 @@ use crate::pipeline::{Control, ControlError, Failure, FailureKind, SourceStatus,
 
 use super::history::{self, History};
 use super::mini::{self, Layout};
+use super::review::{self, Reviews};
 use super::settings::{self, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
@@ -30,9 +31,6 @@ pub const DISMISS: &str = "Dismiss";
 
 /// Shown while recording was asked for but samples are not being saved.
 pub const NOT_SAVING: &str = "Samples are not being saved";
-
-/// Texture filtering for the video.
-const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
 
 /// Where the window's requests go: a channel in tests, the running pipeline in the app.
 pub trait ControlSink: Send {
@@ -64,18 +62,21 @@ pub enum Tab {
     ModelView,
     /// Stored sessions.
     History,
+    /// Review mode: a recording opened frame by frame (`super::review`).
+    Review,
     /// Help.
     Help,
 }
 
 impl Tab {
     /// All tabs in bar order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Measures,
         Self::Calibration,
         Self::Settings,
         Self::ModelView,
         Self::History,
+        Self::Review,
         Self::Help,
     ];
 
@@ -87,6 +88,7 @@ impl Tab {
             Self::Settings => "Settings",
             Self::ModelView => "What the model sees",
             Self::History => "Sessions",
+            Self::Review => "Review a recording",
             Self::Help => "Help",
         }
     }
@@ -133,6 +135,8 @@ pub struct App {
     steps: u64,
     /// When `logic_step` last ran, and the longest time between two runs (the idle test).
     rest: (Option<Instant>, Duration),
+    /// Recordings opened for review.
+    pub reviews: Reviews,
     /// Tray, desktop notifications and screen lock (`None`: not connected).
     desktop: Option<DesktopLink>,
     /// The last autostart error, shown in Settings.
@@ -179,6 +183,7 @@ impl App {
             today: Today::new(None, PostureConfig::default().max_frame_gap_s),
             steps: 0,
             rest: (None, Duration::ZERO),
+            reviews: Reviews::default(),
             desktop: None,
             desktop_message: None,
             hidden: false,
@@ -290,6 +295,18 @@ impl App {
         self.config_path = path;
     }
 
+    /// Reviews recordings with the landmark model of the preferences from `models_dir`;
+    /// opens `path` in review mode first, when given (`plumbline --review PATH`).
+    #[must_use]
+    pub fn with_reviews(mut self, models_dir: Option<PathBuf>, path: Option<PathBuf>) -> Self {
+        self.reviews = Reviews::new(models_dir, self.settings.model);
+        if let Some(path) = path {
+            self.reviews.request_open(path);
+            self.tab = Tab::Review;
+        }
+        self
+    }
+
     /// Closes the window after `after` (smoke tests, demos).
     #[must_use]
     pub fn with_exit_after(mut self, after: Option<Duration>) -> Self {
@@ -385,6 +402,7 @@ impl App {
         }
         self.react(ctx);
         self.background_step(ctx);
+        self.reviews.logic(ctx);
         // Hidden or minimised: nothing is drawn, so nothing is uploaded either.
         if self.is_shown(ctx) {
             self.upload_texture(ctx);
@@ -491,15 +509,7 @@ impl App {
         if self.texture_seq == Some(analysed.frame.seq) {
             return;
         }
-        let image = &analysed.frame.image;
-        let pixels = egui::ColorImage::from_rgb(
-            [image.width() as usize, image.height() as usize],
-            image.as_raw(),
-        );
-        match &mut self.texture {
-            Some(texture) => texture.set(pixels, VIDEO_TEXTURE),
-            None => self.texture = Some(ctx.load_texture("video", pixels, VIDEO_TEXTURE)),
-        }
+        video::upload(ctx, &mut self.texture, "video", &analysed.frame.image);
         self.texture_seq = Some(analysed.frame.seq);
         self.texture_uploads += 1;
     }
@@ -547,6 +557,11 @@ impl App {
             });
         });
         self.set_layout(ui.ctx(), next_layout);
+        if self.tab == Tab::Review {
+            // Review mode does not need the live source: shown even when it failed.
+            review::window_ui(ui, &mut self.reviews);
+            return;
+        }
         if let Some(problem) = self.state.problem() {
             egui::CentralPanel::default().show(ui, |ui| problem::ui(ui, &problem));
             return;
@@ -612,6 +627,8 @@ impl App {
                 }
             }
             Tab::History => history::ui(ui, &mut self.history),
+            // Drawn by `review::window_ui` instead of the live panels.
+            Tab::Review => {}
             Tab::ModelView => {
                 let estimate = self
                     .state

@@ -114,8 +114,7 @@ impl Settings {
 
     /// The preferences file in the platform config directory (`None` without a home folder).
     pub fn default_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "plumbline")
-            .map(|dirs| dirs.config_dir().join(SETTINGS_FILE))
+        crate::config::folder().map(|dir| dir.join(SETTINGS_FILE))
     }
 
     /// Reads the preferences from `path` field by field: a missing file gives the defaults, a

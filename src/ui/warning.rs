@@ -5,14 +5,11 @@
 use super::state::{ActiveAlert, UiState};
 use super::theme;
 use crate::desktop::notifier;
+/// The label of the snooze button: the same words as the notification's button.
+pub use crate::desktop::notifier::snooze_label;
 
 /// The overlay's window title, also its accessible name.
 pub const TITLE: &str = "Forward head posture";
-
-/// The label of the snooze button.
-pub fn snooze_label(minutes: f64) -> String {
-    notifier::snooze_label(minutes)
-}
 
 /// The main sentence of the warning.
 pub fn message(alert: &ActiveAlert) -> String {

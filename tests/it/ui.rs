@@ -6,6 +6,7 @@ mod background;
 mod glance;
 mod history;
 mod one_config;
+mod review;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
