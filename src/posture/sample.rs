@@ -141,7 +141,7 @@ impl PostureState {
 }
 
 /// The forward-head call of one frame: the three-way answer every surface shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Call {
     /// Forward head: clearly forward without a baseline, or past the drop from the person's
@@ -156,6 +156,14 @@ pub enum Call {
 }
 
 impl Call {
+    /// Every call, in declaration order.
+    pub const ALL: [Self; 3] = [Self::Forward, Self::Upright, Self::Uncertain];
+
+    /// The call stored as `name` ([`Self::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|call| call.name() == name)
+    }
+
     /// The stored name (as serialised): `forward`, `upright`, `uncertain`.
     pub const fn name(self) -> &'static str {
         match self {

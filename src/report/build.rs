@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::capture::RecordingDate;
-use crate::posture::{Metric, PostureEvent, View};
+use crate::posture::{Call, Metric, PostureEvent, View};
 use crate::store::{EventRow, SecondRow, SessionInfo, SourceKind, StoredBaseline};
 
 use super::document::{Block, Document};
@@ -415,6 +415,32 @@ fn rula_section(blocks: &mut Vec<Block>, summary: &SessionSummary) {
     ));
 }
 
+/// Each second's forward-head call and how sure the CVA was, in words; `None` for sessions
+/// stored without calls (before schema version 4).
+fn calls_text(summary: &SessionSummary) -> Option<String> {
+    if summary.call_seconds.is_empty() {
+        return None;
+    }
+    let calls: Vec<String> = Call::ALL
+        .into_iter()
+        .map(|call| {
+            let seconds = summary.call_seconds.get(&call).copied().unwrap_or(0);
+            format!("{} {}", call.describe(), duration_text(seconds as f64))
+        })
+        .collect();
+    let sure = summary.cva_sd_deg.map_or_else(String::new, |sd| {
+        format!(
+            " Each CVA carries a ± (one SD of its error on people the model never saw): \
+             {sd:.1}° on average here; a CVA less sure than the configured bound is called \
+             uncertain and raises no alert."
+        )
+    });
+    Some(format!(
+        "Calls per second (each second's most frequent call): {}.{sure}",
+        calls.join(", ")
+    ))
+}
+
 fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
     blocks.push(Block::Heading {
         level: 3,
@@ -430,6 +456,9 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
         exposure_text(summary, summary.forward_head_condition_s),
         summary.alerts
     )));
+    if let Some(text) = calls_text(summary) {
+        blocks.push(Block::Paragraph(text));
+    }
     if summary.present_s > 0.0 && summary.present_s < MIN_RATE_PERIOD_S {
         blocks.push(Block::Note(format!(
             "The person was present for {} here, less than {:.0} minutes: times are given in \

@@ -78,6 +78,11 @@ fn cells(row: &SecondRow) -> Vec<Cell> {
             Cell::Real(Some(metric.valid)),
         ]);
     }
+    cells.extend([
+        Cell::Real(row.cva_sd_deg),
+        row.call
+            .map_or(Cell::Real(None), |call| Cell::Text(call.name())),
+    ]);
     cells
 }
 
@@ -315,6 +320,6 @@ mod tests {
             crate::store::aggregate::aggregate_all(&[crate::posture::PostureSample::default()])
                 .remove(0);
         assert_eq!(cells(&row).len(), sample_columns().len());
-        assert_eq!(sample_columns().len(), 8 + 8 * 4);
+        assert_eq!(sample_columns().len(), 8 + 8 * 4 + 2);
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::posture::{
-    Baseline, Metric, MetricStats, PostureEvent, PostureState, RunningStats, Trend, View,
+    Baseline, Call, Metric, MetricStats, PostureEvent, PostureState, RunningStats, Trend, View,
 };
 
 use crate::store::{EventRow, SecondRow};
@@ -82,6 +82,12 @@ pub struct SessionSummary {
     pub alerts: u32,
     /// Seconds per view.
     pub view_seconds: BTreeMap<View, u64>,
+    /// Mean ± of the CVA over the seconds that have one (one SD of the estimate's error on
+    /// people the model never saw, degrees); `None` without a side-view CVA and for sessions
+    /// stored before schema version 4.
+    pub cva_sd_deg: Option<f64>,
+    /// Seconds per forward-head call (each second's most frequent call).
+    pub call_seconds: BTreeMap<Call, u64>,
 }
 
 impl SessionSummary {
@@ -111,8 +117,15 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
     let mut neck_angle = [RunningStats::default(); 4];
     let mut trunk_angle = [RunningStats::default(); 4];
     let (mut condition_s, mut state_s) = (0.0, 0.0);
+    let mut cva_sd = RunningStats::default();
     for row in rows {
         *summary.view_seconds.entry(row.view).or_default() += 1;
+        if let Some(sd) = row.cva_sd_deg {
+            cva_sd.add(sd);
+        }
+        if let Some(call) = row.call {
+            *summary.call_seconds.entry(call).or_default() += 1;
+        }
         if row.state != PostureState::Away {
             summary.present_s += 1.0;
             condition_s += row.forward_head_fraction.unwrap_or(0.0);
@@ -156,6 +169,7 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
     summary.neck_flexion_by_score = neck_angle.map(|w| w.stats().map(|s| s.mean));
     summary.trunk_inclination_by_score = trunk_angle.map(|w| w.stats().map(|s| s.mean));
     summary.forward_head_condition_s = condition_s;
+    summary.cva_sd_deg = cva_sd.stats().map(|stats| stats.mean);
     summary.forward_head_state_s = state_s;
     summary.alerts = events
         .iter()

@@ -8,7 +8,8 @@ use crate::posture::{Baseline, Metric, PostureEvent};
 
 use super::aggregate::{MetricSecond, SecondRow};
 use super::rows::{
-    EventRow, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, parse_state, parse_view,
+    EventRow, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, parse_call, parse_state,
+    parse_view,
 };
 use super::{Store, StoreError};
 
@@ -237,6 +238,10 @@ pub(super) fn insert_rows_and_events(
                 metric.valid.into(),
             ]);
         }
+        values.extend([
+            row.cva_sd_deg.into(),
+            row.call.map(|call| call.name().to_owned()).into(),
+        ]);
         insert_row.execute(rusqlite::params_from_iter(values))?;
     }
     let mut insert_event = conn.prepare_cached(
@@ -280,6 +285,9 @@ pub(super) fn insert_hold(
     Ok(())
 }
 
+/// The sample columns appended after the metrics (schema version 4).
+const SAMPLE_TAIL: [&str; 2] = ["cva_sd_deg", "call"];
+
 /// The sample columns in table order (after `session_id`); also the CSV header.
 pub fn sample_columns() -> Vec<String> {
     let mut columns: Vec<String> = [
@@ -299,6 +307,7 @@ pub fn sample_columns() -> Vec<String> {
             columns.push(format!("{}_{part}", metric.key()));
         }
     }
+    columns.extend(SAMPLE_TAIL.map(String::from));
     columns
 }
 
@@ -387,6 +396,8 @@ type SampleHead = (
 struct RawSample {
     head: SampleHead,
     metrics: [MetricSecond; Metric::COUNT],
+    cva_sd_deg: Option<f64>,
+    call: Option<String>,
 }
 
 impl RawSample {
@@ -401,7 +412,10 @@ impl RawSample {
                 valid: row.get(base + 3)?,
             };
         }
+        let tail = 8 + Metric::COUNT * 4;
         Ok(Self {
+            cva_sd_deg: row.get(tail)?,
+            call: row.get(tail + 1)?,
             head: (
                 row.get(0)?,
                 row.get(1)?,
@@ -429,6 +443,8 @@ impl RawSample {
             rula_trunk,
             confidence_mean: confidence,
             metrics: self.metrics,
+            cva_sd_deg: self.cva_sd_deg,
+            call: self.call.as_deref().map(parse_call).transpose()?,
         })
     }
 }
@@ -436,7 +452,7 @@ impl RawSample {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{PostureSample, PostureState, View};
+    use crate::posture::{Call, PostureSample, PostureState, View};
     use crate::store::aggregate::aggregate_all;
     use crate::store::rows::SessionKind;
 
@@ -454,10 +470,17 @@ mod tests {
                 view: View::SideRight,
                 state: PostureState::Upright,
                 confidence: 0.9,
+                cva_sd_deg: Some(4.5),
+                call: Some(if i % 3 == 0 {
+                    Call::Forward
+                } else {
+                    Call::Upright
+                }),
                 ..PostureSample::default()
             })
             .collect();
         let rows = aggregate_all(&samples);
+        assert_eq!(rows[0].call, Some(Call::Upright));
         let events = [PostureEvent::Alert {
             t_ms: 1500.0,
             cva_deg: Some(41.5),

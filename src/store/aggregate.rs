@@ -2,7 +2,7 @@
 //! time: mean, minimum, maximum and valid fraction of each metric, with the dominant view, state
 //! and RULA scores. One row per second keeps an eight-hour day near 30 000 rows.
 
-use crate::posture::{Metric, PostureSample, PostureState, View};
+use crate::posture::{Call, Metric, PostureSample, PostureState, View};
 
 /// One metric over one second.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -38,6 +38,13 @@ pub struct SecondRow {
     pub confidence_mean: f64,
     /// Per-metric aggregates in [`Metric::ALL`] order.
     pub metrics: [MetricSecond; Metric::COUNT],
+    /// Mean ± of the second's CVAs (one SD of the estimate's error on people the model never
+    /// saw, `PostureSample::cva_sd_deg`), degrees; `None` without a side-view CVA (and in
+    /// seconds stored before schema version 4).
+    pub cva_sd_deg: Option<f64>,
+    /// The most frequent forward-head call of the second's frames (`None` when no frame had
+    /// one, and in seconds stored before schema version 4).
+    pub call: Option<Call>,
 }
 
 impl SecondRow {
@@ -109,6 +116,8 @@ struct Accum {
     rula_trunk: Tally<u8>,
     confidence_sum: f64,
     metrics: [MetricAccum; Metric::COUNT],
+    cva_sd: MetricAccum,
+    calls: Tally<Call>,
 }
 
 impl Accum {
@@ -128,6 +137,13 @@ impl Accum {
         }
         if sample.confidence.is_finite() {
             self.confidence_sum += f64::from(sample.confidence.clamp(0.0, 1.0));
+        }
+        if let Some(sd) = sample.cva_sd_deg.filter(|sd| sd.is_finite()) {
+            self.cva_sd.sum += sd;
+            self.cva_sd.n += 1;
+        }
+        if let Some(call) = sample.call {
+            self.calls.add(call);
         }
         for (metric, value) in sample.metrics.values() {
             let accum = &mut self.metrics[metric.index()];
@@ -163,6 +179,8 @@ impl Accum {
             rula_trunk: self.rula_trunk.mode(),
             confidence_mean: self.confidence_sum / frames,
             metrics,
+            cva_sd_deg: (self.cva_sd.n > 0).then(|| self.cva_sd.sum / f64::from(self.cva_sd.n)),
+            call: self.calls.mode(),
         }
     }
 }
@@ -289,6 +307,26 @@ mod tests {
         assert_eq!(first.rula_neck, Some(2));
         assert_eq!(rows[1].t_s, 1);
         assert_eq!(rows[1].metric(Metric::HipAngle).mean, None);
+    }
+
+    #[test]
+    fn a_second_keeps_the_mean_plus_minus_and_its_most_frequent_call() {
+        let with = |t_ms: f64, sd: Option<f64>, call: Option<Call>| PostureSample {
+            cva_sd_deg: sd,
+            call,
+            ..sample(t_ms, Some(40.0), PostureState::Upright)
+        };
+        let rows = aggregate_all(&[
+            with(0.0, Some(4.0), Some(Call::Forward)),
+            with(250.0, Some(6.0), Some(Call::Uncertain)),
+            with(500.0, None, Some(Call::Uncertain)),
+            with(750.0, Some(f64::NAN), None),
+            with(1000.0, None, None),
+        ]);
+        assert_eq!(rows[0].cva_sd_deg, Some(5.0));
+        assert_eq!(rows[0].call, Some(Call::Uncertain));
+        assert_eq!(rows[1].cva_sd_deg, None);
+        assert_eq!(rows[1].call, None);
     }
 
     #[test]

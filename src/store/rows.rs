@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::posture::{Baseline, PostureEvent, PostureState, View};
+use crate::posture::{Baseline, Call, PostureEvent, PostureState, View};
 
 use super::StoreError;
 
@@ -254,6 +254,11 @@ impl Visit {
 /// Parses a stored view name ([`View::name`]).
 pub fn parse_view(text: &str) -> Result<View, StoreError> {
     View::from_name(text).ok_or_else(|| invalid("view", text))
+}
+
+/// Parses a stored forward-head call ([`Call::name`]).
+pub fn parse_call(text: &str) -> Result<Call, StoreError> {
+    Call::from_name(text).ok_or_else(|| invalid("call", text))
 }
 
 /// Parses a stored state name ([`PostureState::name`]).

@@ -161,8 +161,16 @@ CREATE INDEX holds_by_subject ON holds(subject_id, recorded_at);
 ALTER TABLE sessions ADD COLUMN source_kind TEXT;
 ";
 
+/// Version 4: each stored second carries the CVA's ± (mean over the second) and the most
+/// frequent forward-head call; older seconds keep NULL there. Appended columns, so the sample
+/// columns' order (and the CSV header) only grows at the end.
+const V3_TO_V4: &str = "
+ALTER TABLE samples ADD COLUMN cva_sd_deg REAL;
+ALTER TABLE samples ADD COLUMN call TEXT;
+";
+
 /// The migration steps; step `i` moves the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V1_TO_V2, V2_TO_V3];
+const MIGRATIONS: &[&str] = &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4];
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -214,7 +222,7 @@ mod tests {
     fn fresh_database_reaches_current_version() -> rusqlite::Result<()> {
         let mut conn = Connection::open_in_memory()?;
         let migrated = migrate(&mut conn)?.expect("not newer");
-        assert_eq!(migrated, Migrated { from: 0, to: 3 });
+        assert_eq!(migrated, Migrated { from: 0, to: 4 });
         assert_eq!(version(&conn)?, CURRENT_VERSION);
         // The v2 column exists.
         conn.execute(
@@ -243,6 +251,32 @@ mod tests {
     }
 
     #[test]
+    fn v3_seconds_keep_their_values_and_get_no_call() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        for step in &MIGRATIONS[..3] {
+            conn.execute_batch(step)?;
+        }
+        conn.pragma_update(None, "user_version", 3)?;
+        conn.execute_batch(
+            "INSERT INTO sessions (kind, started_at, source) VALUES ('monitor', 't', 'camera:0');
+             INSERT INTO samples (session_id, t_s, frames, view, state, confidence_mean,
+                 cva_deg_mean, cva_deg_valid, neck_flexion_deg_valid,
+                 trunk_inclination_deg_valid, hip_angle_deg_valid, shoulder_tilt_deg_valid,
+                 pelvic_obliquity_deg_valid, head_tilt_deg_valid, forward_head_index_valid)
+                 VALUES (1, 7, 10, 'side-left', 'upright', 0.9, 47.5, 1, 0, 0, 0, 0, 0, 0, 0);",
+        )?;
+        let migrated = migrate(&mut conn)?.expect("not newer");
+        assert_eq!(migrated.from, 3);
+        let kept: (f64, Option<f64>, Option<String>) = conn.query_row(
+            "SELECT cva_deg_mean, cva_sd_deg, call FROM samples WHERE t_s = 7",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?;
+        assert_eq!(kept, (47.5, None, None));
+        Ok(())
+    }
+
+    #[test]
     fn v2_database_keeps_its_baselines_as_holds() -> rusqlite::Result<()> {
         let mut conn = Connection::open_in_memory()?;
         conn.execute_batch(V1)?;
@@ -256,7 +290,13 @@ mod tests {
                  VALUES (1, 1, 'cva_deg', 'side-left', 48.5, 1.5, 300, 't');",
         )?;
         let migrated = migrate(&mut conn)?.expect("not newer");
-        assert_eq!(migrated, Migrated { from: 2, to: 3 });
+        assert_eq!(
+            migrated,
+            Migrated {
+                from: 2,
+                to: CURRENT_VERSION
+            }
+        );
         let kept: (i64, String, String, f64, Option<String>, Option<String>) = conn.query_row(
             "SELECT h.id, h.kind, h.metric, h.mean, s.notes, s.source_kind FROM holds h \
              JOIN sessions s ON s.id = h.session_id",

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use plumbline::capture::{Pacing, SourceSpec};
+use plumbline::posture::Call;
 use plumbline::store::{SessionKind, Store};
 
 use crate::clips::{SLUMP_STILL as FORWARD_STILL, UPRIGHT_STILL, recording as clip};
@@ -115,12 +116,25 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
         before > during + 5.0,
         "upright CVA {before:.1} vs forward {during:.1}"
     );
+    // Each stored second keeps how sure its CVA was and the judge's call (schema v4).
+    for row in rows.iter().filter(|r| r.metrics[0].mean.is_some()) {
+        let sd = row.cva_sd_deg.expect("a CVA carries its ±");
+        assert!((1.0..20.0).contains(&sd), "{sd}");
+        assert!(row.call.is_some(), "second {}", row.t_s);
+    }
+    for row in rows.iter().filter(|r| (5..10).contains(&r.t_s)) {
+        assert_eq!(row.call, Some(Call::Forward), "slumped second {}", row.t_s);
+    }
     drop(store);
 
     let html = std::fs::read_to_string(&report)?;
     assert!(html.matches("<svg").count() >= 2);
     assert!(!html.contains("http"));
     assert!(html.contains("Compared with the baseline"));
+    assert!(
+        html.contains("Calls per second"),
+        "the report gives the calls"
+    );
     // A report a client can be handed: the fields given, the clip's own date (this clip carries
     // no date tag, so its file time, labelled so), and no rate per hour from 14 seconds.
     assert!(html.contains("<title>Workstation assessment</title>"));
