@@ -34,7 +34,7 @@ pub use failure::{ControlError, Failure, FailureKind, StartError};
 pub use recorder::Recorder;
 
 use crate::capture::{Frame, Pacing, SourceSpec};
-use crate::pose::{PoseConfig, PoseEstimate};
+use crate::pose::{ModelChoice, PoseConfig, PoseEstimate};
 use crate::posture::{PostureConfig, PostureEvent, PostureSample, PostureState};
 
 /// Capacity of the update channel to the consumer.
@@ -328,6 +328,39 @@ impl PipelineConfig {
         config
     }
 
+    /// The analysis of a recording as `analyze`, `baseline` and the window's review mode run
+    /// it: the one place their choices become a pipeline, so the same recording gives the same
+    /// numbers in each. Recordings are analysed as fast as they decode (the faster thread
+    /// layout chosen while running, ONNX Runtime's arena kept) with the default
+    /// [`PostureConfig`]; a camera stays live.
+    pub fn analysis(
+        source: SourceSpec,
+        models_dir: Option<PathBuf>,
+        options: AnalysisOptions,
+    ) -> Self {
+        let recording = source.is_recording();
+        let pose = PoseConfig {
+            model: options.model,
+            intra_threads: options.intra_threads,
+            adaptive_threads: recording,
+            memory_arena: recording,
+            mode: if options.stills {
+                crate::pose::Mode::Static
+            } else {
+                crate::pose::Mode::Video
+            },
+            ..PoseConfig::default()
+        };
+        let mut posture = PostureConfig::default();
+        if options.stills {
+            posture.view_switch_frames = 1;
+        }
+        Self::recording(source, models_dir, pose, posture).with_rate(RatePolicy {
+            fps: options.fps,
+            at_risk_fps: None,
+        })
+    }
+
     /// The same pipeline at another analysis rate.
     #[must_use]
     pub fn with_rate(mut self, rate: RatePolicy) -> Self {
@@ -340,6 +373,32 @@ impl PipelineConfig {
     pub fn with_on_update(mut self, on_update: Box<dyn Fn() + Send>) -> Self {
         self.on_update = Some(on_update);
         self
+    }
+}
+
+/// How a recording is analysed ([`PipelineConfig::analysis`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AnalysisOptions {
+    /// The landmark model.
+    pub model: ModelChoice,
+    /// Frames analysed per second of source time; `None` for every frame.
+    pub fps: Option<f64>,
+    /// ONNX Runtime intra-op threads of the pose engine.
+    pub intra_threads: usize,
+    /// The frames are independent still photos: the pose engine detects on each (no tracking
+    /// or smoothing across photos) and the view is taken from each photo alone.
+    pub stills: bool,
+}
+
+impl AnalysisOptions {
+    /// `model` at `fps` (`None`: every frame) with the machine's cores for one pipeline.
+    pub fn new(model: ModelChoice, fps: Option<f64>) -> Self {
+        Self {
+            model,
+            fps,
+            intra_threads: crate::pose::threads::machine_threads(),
+            stills: false,
+        }
     }
 }
 

@@ -88,6 +88,19 @@ pub enum CaptureError {
         reason: String,
     },
 
+    /// Review mode asked for a frame the recording does not have (it changed or was cut
+    /// since it was analysed).
+    #[error(
+        "no frame at {at_s:.3} s in {} (was the file changed since it was analysed? open it again)",
+        path.display()
+    )]
+    NoFrameAt {
+        /// The recording.
+        path: PathBuf,
+        /// Where the frame was expected, seconds of the recording's clock.
+        at_s: f64,
+    },
+
     /// The file is a container without a video stream.
     #[error("the file has no video stream: {}", path.display())]
     NoVideoStream {

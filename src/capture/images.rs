@@ -139,6 +139,19 @@ impl ImageSource {
         }
     }
 
+    /// The image `seq` of the list again (review mode), at its time on the source clock.
+    pub fn frame_at(&self, seq: u64) -> Result<Frame, CaptureError> {
+        let path = usize::try_from(seq)
+            .ok()
+            .and_then(|index| self.paths.get(index))
+            .ok_or_else(|| CaptureError::NoFrameAt {
+                path: self.origin.clone(),
+                at_s: seq as f64 * self.interval_ms / 1000.0,
+            })?;
+        let image = load_image(path)?;
+        Ok(Frame::new(seq, seq as f64 * self.interval_ms, image))
+    }
+
     /// Images of the folder skipped so far because they could not be read.
     pub fn skipped(&self) -> usize {
         self.skipped

@@ -11,6 +11,7 @@ mod frame;
 pub mod images;
 pub mod latest;
 pub mod reconnect;
+pub mod seek;
 mod source;
 pub mod video;
 pub mod writer;
@@ -20,5 +21,5 @@ pub use error::CaptureError;
 pub use frame::Frame;
 pub use source::{
     CameraSpec, DEFAULT_FOLDER_FPS, FrameSource, IMAGE_EXTENSIONS, Pacer, Pacing, SourceSpec,
-    has_image_extension, open,
+    VIDEO_EXTENSIONS, has_image_extension, open,
 };

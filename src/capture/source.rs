@@ -14,6 +14,10 @@ pub const DEFAULT_FOLDER_FPS: f64 = 30.0;
 /// goes by the name: each file is decoded by what its bytes are (`images::load_image`).
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
+/// File extensions taken as videos when a folder is searched for recordings or a file
+/// dialog offers them (lower case); any file FFmpeg can open is read whatever its name.
+pub const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg"];
+
 /// Something that delivers frames one at a time, synchronously.
 ///
 /// Sources are built and used on one thread (the capture thread), so they need not be `Send`.
@@ -109,6 +113,17 @@ impl SourceSpec {
     /// Whether the source is a recording (file, image, folder) rather than a live camera.
     pub fn is_recording(&self) -> bool {
         !matches!(self, Self::Camera(_))
+    }
+
+    /// The length a video file announces, seconds (`None` for other sources, and for a
+    /// file that cannot be opened: opening it for real says why).
+    pub fn announced_duration_s(&self) -> Option<f64> {
+        match self {
+            Self::Video(path) => super::video::VideoSource::open(path, Pacing::AsFastAsPossible)
+                .ok()
+                .and_then(|video| video.announced_duration_s()),
+            _ => None,
+        }
     }
 }
 

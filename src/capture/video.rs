@@ -42,6 +42,10 @@ pub const MAX_BAD_PACKETS_IN_A_ROW: u32 = 25;
 /// A packet must be this much earlier than the next due time to be skipped in the decoder.
 const SKIP_MARGIN_MS: f64 = 1.0;
 
+/// How far ahead of the last frame read [`VideoSource::frame_at`] decodes on instead of
+/// seeking, milliseconds (a seek costs the frames from the key frame on).
+const READ_ON_REACH_MS: f64 = 500.0;
+
 /// Frame rate assumed when the stream does not declare one.
 const FALLBACK_FPS: f64 = 30.0;
 
@@ -214,6 +218,82 @@ impl VideoSource {
     /// before the RGB conversion); for comparisons.
     pub fn set_skip_undue(&mut self, skip: bool) {
         self.skip_undue = skip;
+    }
+
+    /// Decodes the frame presented at `t_ms` again (review mode) and labels it `seq`: reads
+    /// on when it lies just ahead of the last frame read (stepping forward), otherwise seeks
+    /// to the key frame at or before it and decodes forward from there. Only that frame is
+    /// converted to RGB. [`CaptureError::NoFrameAt`] when the file has no frame within half a
+    /// frame interval of `t_ms`.
+    pub fn frame_at(&mut self, seq: u64, t_ms: f64) -> Result<Frame, CaptureError> {
+        let half_ms = self.frame_interval_ms / 2.0;
+        let just_ahead = !self.finished
+            && self.last_t_ms.is_some_and(|last| {
+                last < t_ms - half_ms && t_ms - last <= READ_ON_REACH_MS.max(half_ms * 4.0)
+            });
+        if !just_ahead {
+            self.seek_before(t_ms)?;
+        }
+        let missing = |source: &Self| CaptureError::NoFrameAt {
+            path: source.path.clone(),
+            at_s: t_ms / 1000.0,
+        };
+        loop {
+            match self.decoder.receive_frame(&mut self.decoded) {
+                Ok(()) => {
+                    self.decoded_frames += 1;
+                    let frame_ms = match self.decoded_ts() {
+                        Some(ts) => self.ts_ms(ts),
+                        None => self
+                            .last_t_ms
+                            .map_or(0.0, |last| last + self.frame_interval_ms),
+                    };
+                    self.last_t_ms = Some(frame_ms);
+                    if frame_ms < t_ms - half_ms {
+                        continue;
+                    }
+                    if frame_ms > t_ms + half_ms {
+                        return Err(missing(self));
+                    }
+                    let image = self.rgb_image()?;
+                    return Ok(Frame::new(seq, frame_ms, image));
+                }
+                Err(ffmpeg::Error::Eof) => {
+                    self.finished = true;
+                    return Err(missing(self));
+                }
+                Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::util::error::EAGAIN => {
+                    if self.input_done {
+                        self.finished = true;
+                        return Err(missing(self));
+                    }
+                    self.feed()?;
+                }
+                Err(err) => self.bad_packet(err)?,
+            }
+        }
+    }
+
+    /// Moves the demuxer to the key frame at or before `t_ms` and empties the decoder.
+    fn seek_before(&mut self, t_ms: f64) -> Result<(), CaptureError> {
+        let start_us = self.start_ts as f64 * f64::from(self.time_base) * 1e6;
+        let target_us = (start_us + t_ms.max(0.0) * 1000.0).round() as i64;
+        self.input
+            .seek(target_us, ..target_us.saturating_add(1))
+            .map_err(CaptureError::ffmpeg("seeking in the video"))?;
+        self.decoder.flush();
+        if self.skipping {
+            self.decoder.skip_frame(Discard::Default);
+            self.skipping = false;
+        }
+        self.skip_sent.clear();
+        self.input_done = false;
+        self.finished = false;
+        self.read_error = None;
+        self.bad_packets_in_a_row = 0;
+        self.last_t_ms = None;
+        self.last_delivered_ms = None;
+        Ok(())
     }
 
     /// Time of a time stamp in stream units, milliseconds from the stream's start.
@@ -456,12 +536,12 @@ impl FrameSource for VideoSource {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::capture::writer::write_video;
 
     /// Solid-colour frames whose red channel encodes the frame number.
-    fn clip(frames: u32) -> Vec<image::RgbImage> {
+    pub(crate) fn clip(frames: u32) -> Vec<image::RgbImage> {
         (0..frames)
             .map(|i| image::RgbImage::from_pixel(64, 48, image::Rgb([(i * 8) as u8, 128, 60])))
             .collect()

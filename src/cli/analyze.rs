@@ -11,14 +11,13 @@ use anyhow::Context as _;
 
 use super::Global;
 use super::run::{RunOptions, default_jobs, intra_threads_per_job};
+use crate::capture::VIDEO_EXTENSIONS;
 use crate::pipeline::{DEFAULT_ANALYSIS_FPS, MAX_ANALYSIS_FPS};
 use crate::pose::ModelChoice;
+use crate::report::export::{FrameRecording, write_frames_csv};
 use crate::report::files::load_recording;
 use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store};
-
-/// File extensions taken as videos when a folder is given.
-const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "m4v", "mkv", "avi", "webm", "mpg"];
 
 /// The analysis rate on the command line: frames per second of source time, or every frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,6 +129,12 @@ pub struct Args {
     /// Who made the assessment.
     #[arg(long, value_name = "TEXT", value_parser = header_text)]
     pub assessor: Option<String>,
+
+    /// Also write every analysed frame as CSV into FILE (one file for all recordings, with a
+    /// `recording` column; readable only by you): time, state, view and the measures valid
+    /// in the recordings' views (docs/RECORDS.md).
+    #[arg(long, value_name = "FILE")]
+    pub frames_csv: Option<PathBuf>,
 }
 
 /// Longest `--title`, `--client`, `--site` or `--assessor`, characters.
@@ -172,17 +177,26 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         new.subject.clone_from(&args.subject);
         new
     };
-    let outcomes = batch::analyse_all(&mut store, &recordings, jobs, &new_session, options, global);
-    let mut ids = Vec::new();
+    let outcomes = batch::analyse_all(
+        &mut store,
+        &recordings,
+        jobs,
+        &new_session,
+        options,
+        args.frames_csv.is_some(),
+        global,
+    );
+    let mut finished = Vec::new();
     let mut failures = Vec::new();
     // One bad recording does not cost the others their report.
     for (input, outcome) in recordings.iter().zip(outcomes) {
         match outcome {
-            Ok((session, _)) => ids.push(session),
+            Ok(done) => finished.push((input, done)),
             Err(_) => failures.push(input.display().to_string()),
         }
     }
-    anyhow::ensure!(!ids.is_empty(), "no recording could be analysed");
+    anyhow::ensure!(!finished.is_empty(), "no recording could be analysed");
+    let ids: Vec<SessionId> = finished.iter().map(|(_, done)| done.session).collect();
     let header = ReportHeader {
         title: args.title.clone(),
         client: args.client.clone(),
@@ -199,12 +213,44 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         args.report.display(),
         store.path().display()
     );
+    // After the report: a frames file that cannot be written costs nothing else.
+    if let Some(path) = &args.frames_csv {
+        write_frames(path, &finished)?;
+        eprintln!("every analysed frame: {}", path.display());
+    }
     if failures.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("not analysed: {}", failures.join(", "));
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// Writes the frames of the analysed recordings into one CSV file, readable only by the user
+/// (`store::private`); each recording is named by its file name.
+fn write_frames(path: &Path, finished: &[(&PathBuf, batch::Finished)]) -> anyhow::Result<()> {
+    let names: Vec<String> = finished
+        .iter()
+        .map(|(input, _)| {
+            input.file_name().map_or_else(
+                || input.display().to_string(),
+                |name| name.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let recordings: Vec<FrameRecording<'_>> = finished
+        .iter()
+        .zip(&names)
+        .map(|((_, done), name)| FrameRecording {
+            session: done.session,
+            recording: name,
+            samples: &done.samples,
+        })
+        .collect();
+    let mut csv = Vec::new();
+    write_frames_csv(&mut csv, &recordings)?;
+    crate::store::private::write_private(path, &csv)
+        .with_context(|| format!("cannot write the frames CSV {}", path.display()))
 }
 
 /// Reads the stored sessions back (with the subject's baseline) for the report.

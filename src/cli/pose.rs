@@ -55,14 +55,6 @@ fn parse_threads(text: &str) -> Result<usize, String> {
     super::threads(text).map(|n| n as usize)
 }
 
-/// The default number of intra-op threads: the machine's cores, at most four (these networks
-/// gain little beyond).
-pub(super) fn default_intra_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(4)
-}
-
 /// One output line.
 #[derive(Serialize)]
 struct Line {
@@ -152,7 +144,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let config = PoseConfig {
         model: args.model,
         mode,
-        intra_threads: args.threads.unwrap_or_else(default_intra_threads),
+        intra_threads: args
+            .threads
+            .unwrap_or_else(crate::pose::threads::machine_threads),
         // A single image gains nothing from a choice made over many frames.
         adaptive_threads: args.threads.is_none() && stream,
         memory_arena: true,

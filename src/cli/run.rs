@@ -7,10 +7,9 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Global;
-use crate::capture::{Pacing, SourceSpec};
-use crate::pipeline::{Pipeline, PipelineConfig, RatePolicy, SourceStatus, Update};
-use crate::pose::{ModelChoice, PoseConfig};
-use crate::posture::{PostureConfig, PostureSample};
+use crate::capture::SourceSpec;
+use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
+use crate::posture::PostureSample;
 use crate::store::StoreWriter;
 
 /// The default number of pipelines run at once: one per core.
@@ -21,34 +20,12 @@ pub(super) fn default_jobs() -> usize {
 /// ONNX Runtime intra-op threads for each of `jobs` pipelines: the cores shared out, at
 /// least one.
 pub(super) fn intra_threads_per_job(jobs: usize) -> usize {
-    (default_jobs() / jobs.max(1)).clamp(1, crate::cli::pose::default_intra_threads())
+    (default_jobs() / jobs.max(1)).clamp(1, crate::pose::threads::machine_threads())
 }
 
-/// How the pipeline runs over a source.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct RunOptions {
-    /// The landmark model.
-    pub model: ModelChoice,
-    /// Frames analysed per second of source time; `None` for every frame.
-    pub fps: Option<f64>,
-    /// ONNX Runtime intra-op threads of the pose engine.
-    pub intra_threads: usize,
-    /// The frames are independent still photos: the pose engine detects on each (no tracking
-    /// or smoothing across photos) and the view is taken from each photo alone.
-    pub stills: bool,
-}
-
-impl RunOptions {
-    /// `model` at `fps` with the cores of the machine for one pipeline.
-    pub fn new(model: ModelChoice, fps: Option<f64>) -> Self {
-        Self {
-            model,
-            fps,
-            intra_threads: intra_threads_per_job(1),
-            stills: false,
-        }
-    }
-}
+/// How the pipeline runs over a source: the pipeline's [`AnalysisOptions`], which the
+/// window's review mode uses too.
+pub(super) use crate::pipeline::AnalysisOptions as RunOptions;
 
 /// A progress bar on stderr over the source time, hidden when stderr is not a terminal.
 pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar {
@@ -111,18 +88,6 @@ pub(super) fn record(
     Ok(analysed)
 }
 
-/// The length a video file announces, seconds (`None` for other sources).
-pub(super) fn announced_duration_s(spec: &SourceSpec) -> Option<f64> {
-    match spec {
-        SourceSpec::Video(path) => {
-            crate::capture::video::VideoSource::open(path, Pacing::AsFastAsPossible)
-                .ok()
-                .and_then(|video| video.announced_duration_s())
-        }
-        _ => None,
-    }
-}
-
 /// A running pipeline and what is known about its source.
 pub(super) struct Started {
     /// The pipeline's updates; they end when the source ends.
@@ -140,36 +105,8 @@ pub(super) fn start_pipeline(
     options: RunOptions,
     global: &Global,
 ) -> anyhow::Result<Started> {
-    let recording = spec.is_recording();
-    let duration_s = announced_duration_s(&spec);
-    let pose = PoseConfig {
-        model: options.model,
-        intra_threads: options.intra_threads,
-        // Recordings run as fast as they decode: choose the faster thread layout while
-        // running and keep ONNX Runtime's arena (a live source is paced and stays light).
-        adaptive_threads: recording,
-        memory_arena: recording,
-        mode: if options.stills {
-            crate::pose::Mode::Static
-        } else {
-            crate::pose::Mode::Video
-        },
-        ..PoseConfig::default()
-    };
-    let models_dir = global.models_dir.clone();
-    let mut posture = PostureConfig::default();
-    if options.stills {
-        posture.view_switch_frames = 1;
-    }
-    let config = if recording {
-        PipelineConfig::recording(spec, models_dir, pose, posture)
-    } else {
-        PipelineConfig::live(spec, models_dir, pose, posture)
-    }
-    .with_rate(RatePolicy {
-        fps: options.fps,
-        at_risk_fps: None,
-    });
+    let duration_s = spec.announced_duration_s();
+    let config = PipelineConfig::analysis(spec, global.models_dir.clone(), options);
     let (pipeline, updates) = Pipeline::start(config)?;
     Ok(Started {
         updates,

@@ -35,6 +35,12 @@ pub struct Args {
     #[arg(long)]
     pub background: bool,
 
+    /// Open this recording (a video, a picture or a folder of pictures) in review mode:
+    /// analysed once, then paused, stepped frame by frame and seeked in the window. The
+    /// window's "Review a recording" tab opens others.
+    #[arg(long, value_name = "VIDEO|FOLDER|FILE")]
+    pub review: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub record: RecordArgs,
 }
@@ -72,5 +78,6 @@ pub fn options(args: &Args, config: &ConfigArgs, global: &Global) -> crate::ui::
         db: args.record.db.clone(),
         record: !args.record.no_record,
         background: args.background,
+        review: args.review.clone(),
     }
 }

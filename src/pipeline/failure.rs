@@ -125,6 +125,7 @@ fn capture_kind(err: &CaptureError) -> FailureKind {
         CaptureError::BadSpec { .. }
         | CaptureError::Undecodable { .. }
         | CaptureError::NoVideoStream { .. }
+        | CaptureError::NoFrameAt { .. }
         | CaptureError::Truncated { .. }
         | CaptureError::Corrupt { .. }
         | CaptureError::EmptyFolder { .. }

@@ -34,6 +34,14 @@ pub const MAX_EXPLOIT_RUNS: usize = 1600;
 /// Another layout must be this much faster (as a fraction) to take over.
 pub const SWITCH_MARGIN: f64 = 0.05;
 
+/// Intra-op threads for a pipeline that has the machine to itself: its cores, at most four
+/// (these networks gain little beyond).
+pub fn machine_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(4)
+}
+
 /// The session layouts a network gets: with more than one intra-op thread in `asked` and
 /// `adaptive`, the spinning pool, the same pool without spinning and one thread, in that order
 /// (all with `asked`'s arena setting); otherwise exactly `asked` with the spinning pool (an

@@ -11,8 +11,9 @@ use crate::posture::{Metric, PostureEvent, PostureSample, View};
 use crate::store::access::sample_columns;
 use crate::store::{EventRow, SecondRow, SessionId, SessionInfo};
 
-/// Header of the events CSV (the alert's values are named after their metrics).
-pub const EVENT_COLUMNS: [&str; 8] = [
+/// The events CSV's columns ahead of the baseline's statistics: one column per field an
+/// event carries (the alert's values are named after their metrics), never JSON in a cell.
+pub const EVENT_FIELDS: [&str; 10] = [
     "t_ms",
     "kind",
     "from",
@@ -20,8 +21,22 @@ pub const EVENT_COLUMNS: [&str; 8] = [
     Metric::Cva.key(),
     Metric::ForwardHeadIndex.key(),
     "until_ms",
-    "detail",
+    "reason",
+    "baseline_view",
+    "baseline_frames",
 ];
+
+/// Header of the events CSV: [`EVENT_FIELDS`], then `baseline_<metric>_mean` and
+/// `baseline_<metric>_sd` for every metric in registry order (filled for `calibrated` and
+/// `learned`, whose event carries the baseline).
+pub fn event_columns() -> Vec<String> {
+    let mut columns: Vec<String> = EVENT_FIELDS.iter().map(|c| (*c).to_owned()).collect();
+    for metric in Metric::ALL {
+        columns.push(format!("baseline_{}_mean", metric.key()));
+        columns.push(format!("baseline_{}_sd", metric.key()));
+    }
+    columns
+}
 
 /// Decimals written for real numbers in CSV (angles to a thousandth of a degree).
 const CSV_DECIMALS: usize = 3;
@@ -105,40 +120,67 @@ pub fn write_samples_csv(out: &mut dyn Write, rows: &[SecondRow]) -> std::io::Re
     Ok(())
 }
 
-/// Writes the events as CSV with a header line; `detail` holds the whole event as JSON.
+/// The cells of one event in [`event_columns`] order, empty where the event has no such
+/// field.
+fn event_cells(t_ms: f64, event: &PostureEvent) -> Vec<String> {
+    let real = |value: Option<f64>| Cell::Real(value).csv();
+    let (mut from, mut state, mut cva, mut index, mut until) = ("", "", None, None, None);
+    let (mut reason, mut baseline) = (None, None);
+    match event {
+        PostureEvent::State {
+            from: before,
+            state: after,
+            ..
+        } => (from, state) = (before.name(), after.name()),
+        PostureEvent::Baseline {
+            from: before,
+            status,
+            reason: why,
+            ..
+        } => {
+            (from, state) = (before.name(), status.name());
+            reason = why.as_deref();
+        }
+        PostureEvent::Alert {
+            cva_deg,
+            forward_head_index,
+            ..
+        } => (cva, index) = (*cva_deg, *forward_head_index),
+        PostureEvent::Snoozed { until_ms, .. } => until = Some(*until_ms),
+        PostureEvent::Calibrated { baseline: b, .. }
+        | PostureEvent::Learned { baseline: b, .. } => {
+            baseline = Some(b);
+        }
+        PostureEvent::BaselineRefused { reason: why, .. }
+        | PostureEvent::Uncertain { reason: why, .. } => reason = Some(why.as_str()),
+    }
+    let mut cells = vec![
+        real(Some(t_ms)),
+        event.kind().to_owned(),
+        from.to_owned(),
+        state.to_owned(),
+        real(cva),
+        real(index),
+        real(until),
+        reason.map_or_else(String::new, csv_field),
+        baseline.map_or_else(String::new, |b| b.view.name().to_owned()),
+        baseline
+            .and_then(|b| b.metrics.values().map(|stats| stats.n).max())
+            .map_or_else(String::new, |n| n.to_string()),
+    ];
+    for metric in Metric::ALL {
+        let stats = baseline.and_then(|b| b.get(metric));
+        cells.push(real(stats.map(|s| s.mean)));
+        cells.push(real(stats.map(|s| s.sd)));
+    }
+    cells
+}
+
+/// Writes the events as CSV with a header line ([`event_columns`]): flat columns, no JSON.
 pub fn write_events_csv(out: &mut dyn Write, events: &[EventRow]) -> std::io::Result<()> {
-    writeln!(out, "{}", EVENT_COLUMNS.join(","))?;
+    writeln!(out, "{}", event_columns().join(","))?;
     for row in events {
-        let real = |value: Option<f64>| Cell::Real(value).csv();
-        let kind = row.event.kind();
-        let (from, state, cva, index, until) = match &row.event {
-            PostureEvent::State { from, state, .. } => {
-                (from.name(), state.name(), None, None, None)
-            }
-            PostureEvent::Baseline { from, status, .. } => {
-                (from.name(), status.name(), None, None, None)
-            }
-            PostureEvent::Alert {
-                cva_deg,
-                forward_head_index,
-                ..
-            } => ("", "", *cva_deg, *forward_head_index, None),
-            PostureEvent::Snoozed { until_ms, .. } => ("", "", None, None, Some(*until_ms)),
-            PostureEvent::Calibrated { .. }
-            | PostureEvent::Learned { .. }
-            | PostureEvent::BaselineRefused { .. }
-            | PostureEvent::Uncertain { .. } => ("", "", None, None, None),
-        };
-        let detail = serde_json::to_string(&row.event).map_err(std::io::Error::other)?;
-        writeln!(
-            out,
-            "{},{kind},{from},{state},{},{},{},{}",
-            real(Some(row.t_ms)),
-            real(cva),
-            real(index),
-            real(until),
-            csv_field(&detail)
-        )?;
+        writeln!(out, "{}", event_cells(row.t_ms, &row.event).join(","))?;
     }
     Ok(())
 }
@@ -311,6 +353,115 @@ mod tests {
             Some(&Metric::ShoulderTilt)
         );
         assert_eq!(measures_for_views([View::Unknown]).len(), Metric::COUNT);
+        Ok(())
+    }
+
+    /// Splits one CSV line into its fields (RFC 4180 quoting).
+    fn split_csv(line: &str) -> Vec<String> {
+        let mut fields = vec![String::new()];
+        let (mut quoted, mut chars) = (false, line.chars().peekable());
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    fields.last_mut().expect("one field").push('"');
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => fields.push(String::new()),
+                (c, _) => fields.last_mut().expect("one field").push(c),
+            }
+        }
+        fields
+    }
+
+    #[test]
+    fn events_csv_has_one_flat_column_per_field_and_no_json()
+    -> Result<(), Box<dyn std::error::Error>> {
+        use crate::posture::{Baseline, BaselineStatus, MetricStats, PostureState};
+        let mut baseline = Baseline {
+            view: View::SideLeft,
+            ..Baseline::default()
+        };
+        baseline.metrics.insert(
+            Metric::Cva,
+            MetricStats {
+                mean: 48.5,
+                sd: 1.25,
+                n: 120,
+            },
+        );
+        let events = [
+            PostureEvent::State {
+                t_ms: 1000.0,
+                from: PostureState::Upright,
+                state: PostureState::AtRisk,
+            },
+            PostureEvent::Alert {
+                t_ms: 2000.0,
+                cva_deg: Some(21.5),
+                forward_head_index: None,
+            },
+            PostureEvent::Snoozed {
+                t_ms: 3000.0,
+                until_ms: 903_000.0,
+            },
+            PostureEvent::Learned {
+                t_ms: 4000.0,
+                baseline,
+            },
+            PostureEvent::BaselineRefused {
+                t_ms: 5000.0,
+                reason: "you moved, \"a lot\"".into(),
+            },
+            PostureEvent::Baseline {
+                t_ms: 6000.0,
+                from: BaselineStatus::Learned,
+                status: BaselineStatus::SetupChanged,
+                reason: Some("the camera moved".into()),
+            },
+            PostureEvent::Uncertain {
+                t_ms: 7000.0,
+                reason: "no baseline".into(),
+            },
+        ];
+        let rows: Vec<EventRow> = events
+            .iter()
+            .map(|event| EventRow {
+                t_ms: event.t_ms(),
+                event: event.clone(),
+            })
+            .collect();
+        let mut csv = Vec::new();
+        write_events_csv(&mut csv, &rows)?;
+        let text = String::from_utf8(csv)?;
+        let lines: Vec<&str> = text.lines().collect();
+        let header = event_columns();
+        assert_eq!(lines[0], header.join(","));
+        assert_eq!(header.len(), EVENT_FIELDS.len() + 2 * Metric::COUNT);
+        assert_eq!(lines.len(), 1 + events.len());
+        let column = |name: &str| header.iter().position(|c| c == name).expect(name);
+        let table: Vec<Vec<String>> = lines[1..].iter().map(|l| split_csv(l)).collect();
+        for (row, event) in table.iter().zip(&events) {
+            assert_eq!(row.len(), header.len(), "{row:?}");
+            assert_eq!(row[column("kind")], event.kind());
+            assert!(
+                row.iter().all(|cell| !cell.contains('{')),
+                "no JSON: {row:?}"
+            );
+        }
+        assert_eq!(table[0][column("from")], "upright");
+        assert_eq!(table[0][column("state")], "at_risk");
+        assert_eq!(table[1][column("cva_deg")], "21.500");
+        assert_eq!(table[2][column("until_ms")], "903000.000");
+        assert_eq!(table[3][column("baseline_view")], "side-left");
+        assert_eq!(table[3][column("baseline_frames")], "120");
+        assert_eq!(table[3][column("baseline_cva_deg_mean")], "48.500");
+        assert_eq!(table[3][column("baseline_cva_deg_sd")], "1.250");
+        assert_eq!(table[3][column("baseline_hip_angle_deg_mean")], "");
+        assert_eq!(table[4][column("reason")], "you moved, \"a lot\"");
+        assert_eq!(table[5][column("state")], "setup_changed");
+        assert_eq!(table[5][column("reason")], "the camera moved");
+        assert_eq!(table[6][column("reason")], "no baseline");
         Ok(())
     }
 

@@ -11,6 +11,7 @@ use crate::pipeline::{Control, ControlError, Failure, FailureKind, SourceStatus,
 
 use super::history::{self, History};
 use super::mini::{self, Layout};
+use super::review::{self, Reviews};
 use super::settings::{self, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
@@ -29,9 +30,6 @@ pub const DISMISS: &str = "Dismiss";
 
 /// Shown while recording was asked for but samples are not being saved.
 pub const NOT_SAVING: &str = "Samples are not being saved";
-
-/// Texture filtering for the video.
-const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
 
 /// Where the window's requests go: a channel in tests, the running pipeline in the app.
 pub trait ControlSink: Send {
@@ -63,18 +61,21 @@ pub enum Tab {
     ModelView,
     /// Stored sessions.
     History,
+    /// Review mode: a recording opened frame by frame (`super::review`).
+    Review,
     /// Help.
     Help,
 }
 
 impl Tab {
     /// All tabs in bar order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Measures,
         Self::Calibration,
         Self::Settings,
         Self::ModelView,
         Self::History,
+        Self::Review,
         Self::Help,
     ];
 
@@ -86,6 +87,7 @@ impl Tab {
             Self::Settings => "Settings",
             Self::ModelView => "What the model sees",
             Self::History => "Sessions",
+            Self::Review => "Review a recording",
             Self::Help => "Help",
         }
     }
@@ -126,6 +128,8 @@ pub struct App {
     pub store_message: Option<String>,
     /// The session history panel.
     pub history: History,
+    /// Recordings opened for review.
+    pub reviews: Reviews,
     /// Tray, desktop notifications and screen lock (`None`: not connected).
     desktop: Option<DesktopLink>,
     /// The last autostart error, shown in Settings.
@@ -169,6 +173,7 @@ impl App {
             recorder: None,
             store_message: None,
             history: History::new(None),
+            reviews: Reviews::default(),
             desktop: None,
             desktop_message: None,
             hidden: false,
@@ -261,6 +266,18 @@ impl App {
         self.config_path = path;
     }
 
+    /// Reviews recordings with the landmark model of the preferences from `models_dir`;
+    /// opens `path` in review mode first, when given (`plumbline --review PATH`).
+    #[must_use]
+    pub fn with_reviews(mut self, models_dir: Option<PathBuf>, path: Option<PathBuf>) -> Self {
+        self.reviews = Reviews::new(models_dir, self.settings.model);
+        if let Some(path) = path {
+            self.reviews.request_open(path);
+            self.tab = Tab::Review;
+        }
+        self
+    }
+
     /// Closes the window after `after` (smoke tests, demos).
     #[must_use]
     pub fn with_exit_after(mut self, after: Option<Duration>) -> Self {
@@ -330,6 +347,7 @@ impl App {
         }
         self.react(ctx);
         self.background_step(ctx);
+        self.reviews.logic(ctx);
         // Hidden or minimised: nothing is drawn, so nothing is uploaded either.
         if self.is_shown(ctx) {
             self.upload_texture(ctx);
@@ -437,15 +455,7 @@ impl App {
         if self.texture_seq == Some(analysed.frame.seq) {
             return;
         }
-        let image = &analysed.frame.image;
-        let pixels = egui::ColorImage::from_rgb(
-            [image.width() as usize, image.height() as usize],
-            image.as_raw(),
-        );
-        match &mut self.texture {
-            Some(texture) => texture.set(pixels, VIDEO_TEXTURE),
-            None => self.texture = Some(ctx.load_texture("video", pixels, VIDEO_TEXTURE)),
-        }
+        video::upload(ctx, &mut self.texture, "video", &analysed.frame.image);
         self.texture_seq = Some(analysed.frame.seq);
         self.texture_uploads += 1;
     }
@@ -492,6 +502,11 @@ impl App {
             });
         });
         self.set_layout(ui.ctx(), next_layout);
+        if self.tab == Tab::Review {
+            // Review mode does not need the live source: shown even when it failed.
+            review::window_ui(ui, &mut self.reviews);
+            return;
+        }
         if let Some(problem) = self.state.problem() {
             egui::CentralPanel::default().show(ui, |ui| problem::ui(ui, &problem));
             return;
@@ -556,6 +571,8 @@ impl App {
                 }
             }
             Tab::History => history::ui(ui, &mut self.history),
+            // Drawn by `review::window_ui` instead of the live panels.
+            Tab::Review => {}
             Tab::ModelView => {
                 let estimate = self
                     .state

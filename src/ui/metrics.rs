@@ -53,9 +53,24 @@ pub fn ui(ui: &mut egui::Ui, state: &UiState) {
         ui.label("Waiting for the first analysed frame.");
         return;
     };
-    let sample = &analysed.sample;
+    frame_ui(
+        ui,
+        &analysed.sample,
+        analysed.estimate.skeleton.is_some(),
+        state.baseline.as_ref(),
+    );
+}
+
+/// The measures of one analysed frame (`person`: the pose engine found someone), against
+/// `baseline`; the live panel and review mode's side panel both draw this.
+pub fn frame_ui(
+    ui: &mut egui::Ui,
+    sample: &PostureSample,
+    person: bool,
+    baseline: Option<&Baseline>,
+) {
     ui.label(view_text(sample.view));
-    if analysed.estimate.skeleton.is_some() {
+    if person {
         ui.label(format!(
             "Landmark confidence {:.0} %",
             sample.confidence * 100.0
@@ -84,7 +99,7 @@ pub fn ui(ui: &mut egui::Ui, state: &UiState) {
                     ui.label(value);
                 }
                 ui.label(metric.valid_in().describe());
-                ui.label(delta_text(metric, sample, state.baseline.as_ref()));
+                ui.label(delta_text(metric, sample, baseline));
                 ui.end_row();
             }
         });

@@ -26,6 +26,7 @@ pub mod mini;
 pub mod model_view;
 pub mod plot;
 pub mod problem;
+pub mod review;
 pub mod settings;
 mod state;
 pub mod status;
@@ -104,6 +105,15 @@ pub struct WindowOptions {
     pub record: bool,
     /// Start hidden in the tray (`--background`, the autostart entry).
     pub background: bool,
+    /// A recording to open in review mode at start (`--review`).
+    pub review: Option<PathBuf>,
+}
+
+impl WindowOptions {
+    /// Whether the window only reviews: `--review` without a `--source` opens no camera.
+    fn review_only(&self, source: Option<&str>) -> bool {
+        self.review.is_some() && source.is_none()
+    }
 }
 
 impl ControlSink for Pipeline {
@@ -273,6 +283,7 @@ fn set_field(posture: &mut PostureConfig, name: &str, value: f64) -> Result<(), 
 /// start, the window still opens and shows what to do.
 pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Result<ExitCode> {
     let setup = WindowSetup::load(options);
+    let review_only = options.review_only(source);
     let source = source.map_or_else(|| setup.settings.source.clone(), str::to_owned);
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -291,7 +302,11 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
             let ctx = cc.egui_ctx.clone();
             let repaint = Box::new(move || ctx.request_repaint());
             let (desktop_config, posture) = (setup.desktop, setup.posture.clone());
-            let app = start_app(&source, setup, &options, repaint);
+            let app = if review_only {
+                review_app(setup, &options)
+            } else {
+                start_app(&source, setup, &options, repaint)
+            };
             let ctx = cc.egui_ctx.clone();
             let wake = Box::new(move || ctx.request_repaint());
             let desktop = DesktopLink::connect(desktop_config, &posture, wake);
@@ -345,9 +360,10 @@ pub fn start_app(
         Err(failure) => failed_app(failure, settings).with_database(options.db.clone()),
     };
     let config = Config { posture, desktop };
-    let mut app =
-        app.with_settings_path(settings_path)
-            .with_config(config, config_path, options.overrides);
+    let mut app = app
+        .with_settings_path(settings_path)
+        .with_config(config, config_path, options.overrides)
+        .with_reviews(options.models_dir.clone(), options.review.clone());
     app.config_notice = notice;
     app
 }
@@ -373,6 +389,28 @@ pub fn pipeline_config(
         pose,
         posture,
     ))
+}
+
+/// A window for review mode only: no live source (no camera light, nothing recorded).
+pub fn review_app(setup: WindowSetup, options: &WindowOptions) -> App {
+    let (update_tx, update_rx) = crossbeam_channel::bounded(1);
+    let (control_tx, _control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
+    let mut app = App::new(update_rx, control_tx, setup.settings)
+        // Kept so the window does not report a vanished pipeline.
+        .with_pipeline(Box::new(update_tx))
+        .with_database(options.db.clone())
+        .with_settings_path(setup.settings_path)
+        .with_config(
+            Config {
+                posture: setup.posture,
+                desktop: setup.desktop,
+            },
+            setup.config_path,
+            options.overrides,
+        )
+        .with_reviews(options.models_dir.clone(), options.review.clone());
+    app.config_notice = setup.notice;
+    app
 }
 
 /// A window without a pipeline that shows why it could not start.

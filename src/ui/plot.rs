@@ -60,28 +60,47 @@ pub fn runs(
     out
 }
 
+/// The head series' name and how to read it from a point.
+fn head_reader(head: HeadSeries) -> (&'static str, fn(&HistoryPoint) -> Option<f64>) {
+    match head {
+        HeadSeries::Cva => (CVA_SERIES, |p| p.cva_deg),
+        HeadSeries::ForwardHeadIndex => (INDEX_SERIES, |p| p.forward_head_index),
+    }
+}
+
+/// The plot's caption (also its accessible summary).
+pub fn caption(history: &[HistoryPoint]) -> String {
+    let (head_name, _) = head_reader(head_series(history));
+    format!("{head_name} and {HIP_SERIES} over time (s)")
+}
+
+/// The plot with the head measure and the hip angle of `history`, gaps left open; the live
+/// plot and review mode's plot (which adds its cursor) both start from this.
+pub fn posture_plot<'a>(id: &str) -> Plot<'a> {
+    Plot::new(id)
+        .legend(Legend::default())
+        .x_axis_label("time (s)")
+        .allow_scroll(false)
+}
+
+/// Draws the head measure and the hip angle of `history` into a plot.
+pub fn draw_series(plot_ui: &mut egui_plot::PlotUi<'_>, history: &[HistoryPoint]) {
+    let (head_name, read_head) = head_reader(head_series(history));
+    for run in runs(history, read_head) {
+        plot_ui.line(Line::new(head_name, PlotPoints::from(run)).color(theme::PLOT_HEAD));
+    }
+    for run in runs(history, |p| p.hip_angle_deg) {
+        plot_ui.line(Line::new(HIP_SERIES, PlotPoints::from(run)).color(theme::PLOT_HIP));
+    }
+}
+
 /// Draws the plot.
 pub fn ui(ui: &mut egui::Ui, state: &UiState) {
     let history: Vec<HistoryPoint> = state.history.iter().copied().collect();
-    let head = head_series(&history);
-    let (head_name, read_head): (&str, fn(&HistoryPoint) -> Option<f64>) = match head {
-        HeadSeries::Cva => (CVA_SERIES, |p| p.cva_deg),
-        HeadSeries::ForwardHeadIndex => (INDEX_SERIES, |p| p.forward_head_index),
-    };
-    ui.label(format!("{head_name} and {HIP_SERIES} over time (s)"));
-    Plot::new("posture_plot")
-        .legend(Legend::default())
-        .x_axis_label("time (s)")
+    ui.label(caption(&history));
+    posture_plot("posture_plot")
         .height(ui.available_height().max(120.0))
-        .allow_scroll(false)
-        .show(ui, |plot_ui| {
-            for run in runs(&history, read_head) {
-                plot_ui.line(Line::new(head_name, PlotPoints::from(run)).color(theme::PLOT_HEAD));
-            }
-            for run in runs(&history, |p| p.hip_angle_deg) {
-                plot_ui.line(Line::new(HIP_SERIES, PlotPoints::from(run)).color(theme::PLOT_HIP));
-            }
-        });
+        .show(ui, |plot_ui| draw_series(plot_ui, &history));
 }
 
 #[cfg(test)]

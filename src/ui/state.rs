@@ -6,7 +6,9 @@
 use std::collections::VecDeque;
 
 use crate::pipeline::{Analysed, Control, Failure, SourceStatus, Update};
-use crate::posture::{Baseline, BaselineStatus, Call, PostureEvent, PostureState, View};
+use crate::posture::{
+    Baseline, BaselineStatus, Call, PostureEvent, PostureSample, PostureState, View,
+};
 
 use super::calibration::Calibration;
 use super::problem::Problem;
@@ -30,6 +32,19 @@ pub struct HistoryPoint {
     pub forward_head_index: Option<f64>,
     /// Shoulder-hip-knee angle in degrees (side view).
     pub hip_angle_deg: Option<f64>,
+}
+
+impl HistoryPoint {
+    /// The plotted values of one analysed frame.
+    pub fn from_sample(sample: &PostureSample) -> Self {
+        Self {
+            t_s: sample.t_ms / 1000.0,
+            view: sample.view,
+            cva_deg: sample.metrics.cva_deg,
+            forward_head_index: sample.metrics.forward_head_index,
+            hip_angle_deg: sample.metrics.hip_angle_deg,
+        }
+    }
 }
 
 /// The warning shown after a [`PostureEvent::Alert`], until the posture recovers or the user
@@ -121,13 +136,7 @@ impl UiState {
         if matches!(sample.call, Some(Call::Forward | Call::Upright)) {
             self.uncertain_note = None;
         }
-        let point = HistoryPoint {
-            t_s: sample.t_ms / 1000.0,
-            view: sample.view,
-            cva_deg: sample.metrics.cva_deg,
-            forward_head_index: sample.metrics.forward_head_index,
-            hip_angle_deg: sample.metrics.hip_angle_deg,
-        };
+        let point = HistoryPoint::from_sample(sample);
         // A source that restarts (a replayed folder looping) must not draw a line backwards.
         if self.history.back().is_some_and(|last| last.t_s > point.t_s) {
             self.history.clear();

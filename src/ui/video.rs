@@ -61,6 +61,27 @@ pub fn caption(analysed: &Analysed) -> String {
     format!("Frame {} · {view} · {person}{cva}", analysed.frame.seq)
 }
 
+/// Puts `image` into `texture`, creating it as `name` on first use (the live video and review
+/// mode's frame).
+pub fn upload(
+    ctx: &egui::Context,
+    texture: &mut Option<egui::TextureHandle>,
+    name: &str,
+    image: &image::RgbImage,
+) {
+    let pixels = egui::ColorImage::from_rgb(
+        [image.width() as usize, image.height() as usize],
+        image.as_raw(),
+    );
+    match texture {
+        Some(texture) => texture.set(pixels, VIDEO_TEXTURE),
+        None => *texture = Some(ctx.load_texture(name, pixels, VIDEO_TEXTURE)),
+    }
+}
+
+/// Texture filtering for the video.
+const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
+
 /// Draws the video panel; `texture` holds the pixels of `state.latest`.
 pub fn ui(
     ui: &mut egui::Ui,

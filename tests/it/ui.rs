@@ -5,6 +5,7 @@
 mod background;
 mod history;
 mod one_config;
+mod review;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

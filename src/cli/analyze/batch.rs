@@ -17,9 +17,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::capture::SourceSpec;
 use crate::cli::Global;
-use crate::cli::run::{
-    RunOptions, Started, announced_duration_s, progress_bar, record, start_pipeline,
-};
+use crate::cli::run::{RunOptions, Started, progress_bar, record, start_pipeline};
+use crate::posture::PostureSample;
 use crate::store::{NewSession, SessionId, Store, StoreWriter};
 
 /// Largest `--jobs`: more pipelines than this only add memory (each loads its own models).
@@ -28,8 +27,20 @@ pub const MAX_JOBS: usize = 64;
 /// How often the overall bar sums the per-file bars.
 const OVERALL_TICK: Duration = Duration::from_millis(200);
 
-/// What became of one recording: its session and analysed frames, or why it failed.
-pub type Outcome = anyhow::Result<(SessionId, u64)>;
+/// A recording analysed into its session.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its session.
+    pub session: SessionId,
+    /// Frames analysed.
+    pub analysed: u64,
+    /// Every analysed frame's sample, when they were asked for (`--frames-csv`); empty
+    /// otherwise.
+    pub samples: Vec<PostureSample>,
+}
+
+/// What became of one recording, or why it failed.
+pub type Outcome = anyhow::Result<Finished>;
 
 /// Checks a `--jobs` value.
 pub fn check_jobs(jobs: usize) -> anyhow::Result<usize> {
@@ -124,6 +135,8 @@ struct Running {
     session: SessionId,
     /// The database, to remove the session again when nothing of the recording was stored.
     db: PathBuf,
+    /// Whether every frame's sample is handed back.
+    keep_samples: bool,
 }
 
 /// Starts the pipeline of `input`, then creates its session (so a file that cannot be
@@ -133,6 +146,7 @@ fn start_one(
     new: &NewSession,
     input: &Path,
     options: RunOptions,
+    keep_samples: bool,
     global: &Global,
 ) -> anyhow::Result<Running> {
     let spec = SourceSpec::parse(&input.to_string_lossy())?;
@@ -145,6 +159,7 @@ fn start_one(
         writer,
         session,
         db: store.path().to_owned(),
+        keep_samples,
     })
 }
 
@@ -155,8 +170,11 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
         writer,
         session,
         db,
+        keep_samples,
     } = running;
-    let analysed = record(&started.updates, Some(&writer), bar, None, None);
+    let mut samples = Vec::new();
+    let kept = keep_samples.then_some(&mut samples);
+    let analysed = record(&started.updates, Some(&writer), bar, None, kept);
     drop(started);
     let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");
@@ -169,17 +187,23 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
         anyhow::bail!("no frame of it could be analysed");
     }
     // Frames stored before a failure stay in the session; the error still reaches the user.
-    Ok((session, analysed?))
+    Ok(Finished {
+        session,
+        analysed: analysed?,
+        samples,
+    })
 }
 
 /// Analyses `recordings` with up to `jobs` at a time into new sessions (`new_session` names
-/// each one) and returns one outcome per recording, in argument order.
+/// each one) and returns one outcome per recording, in argument order, with every frame's
+/// sample when `keep_samples`.
 pub fn analyse_all(
     store: &mut Store,
     recordings: &[PathBuf],
     jobs: usize,
     new_session: &dyn Fn(&Path) -> NewSession,
     options: RunOptions,
+    keep_samples: bool,
     global: &Global,
 ) -> Vec<Outcome> {
     let count = recordings.len();
@@ -193,7 +217,7 @@ pub fn analyse_all(
         .map(|input| {
             SourceSpec::parse(&input.to_string_lossy())
                 .ok()
-                .and_then(|spec| announced_duration_s(&spec))
+                .and_then(|spec| spec.announced_duration_s())
         })
         .collect();
     let mut batch = Batch {
@@ -206,7 +230,14 @@ pub fn analyse_all(
     std::thread::scope(|scope| {
         for (index, input) in recordings.iter().enumerate() {
             batch.collect(&done_rx, jobs.max(1) - 1);
-            match start_one(store, &new_session(input), input, options, global) {
+            match start_one(
+                store,
+                &new_session(input),
+                input,
+                options,
+                keep_samples,
+                global,
+            ) {
                 Ok(job) => {
                     let bar = batch
                         .progress
@@ -277,8 +308,11 @@ impl Batch {
 /// The line printed when a recording is done.
 fn result_line(label: &str, outcome: &Outcome) -> String {
     match outcome {
-        Ok((session, analysed)) => {
-            format!("{label}: {analysed} frames analysed, session {session}")
+        Ok(finished) => {
+            format!(
+                "{label}: {} frames analysed, session {}",
+                finished.analysed, finished.session
+            )
         }
         Err(err) => format!("{label}: cannot analyse it: {err:#}"),
     }

@@ -292,6 +292,8 @@ fn parallel_analysis_stores_the_same_sessions_in_argument_order()
         ];
         let report = dir.path().join(format!("jobs{jobs}.html"));
         args.extend(["--report", utf8(&report)]);
+        let frames = dir.path().join(format!("jobs{jobs}.csv"));
+        args.extend(["--frames-csv", utf8(&frames)]);
         args.extend(inputs.iter().map(|path| utf8(path)));
         plumbline(&args);
         Ok(Store::open(&db)?)
@@ -316,5 +318,39 @@ fn parallel_analysis_stores_the_same_sessions_in_argument_order()
         );
         assert_eq!(serial.events(one.id)?, parallel.events(other.id)?);
     }
+    // `--frames-csv`: one private file, one row per analysed frame, the recordings in
+    // argument order and named by their files, the same whatever --jobs is.
+    let frames = std::fs::read_to_string(dir.path().join("jobs1.csv"))?;
+    assert_eq!(
+        frames,
+        std::fs::read_to_string(dir.path().join("jobs3.csv"))?
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.path().join("jobs1.csv"))?.permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "health data is private");
+    let mut lines = frames.lines();
+    let header = lines.next().ok_or("a header")?;
+    assert!(
+        header.starts_with("session,recording,t_ms,frame,view,state,"),
+        "{header}"
+    );
+    assert!(header.contains("cva_deg") && !header.contains("shoulder_tilt_deg"));
+    let names: Vec<&str> = lines
+        .clone()
+        .map(|line| line.split(',').nth(1).unwrap_or_default())
+        .collect();
+    let mut order = names.clone();
+    order.dedup();
+    assert_eq!(order, ["a-long.mp4", "b-short.mp4", "c-mid.mp4"]);
+    let stored: u32 = a
+        .iter()
+        .map(|session| {
+            serial
+                .samples(session.id)
+                .map(|rows| rows.iter().map(|r| r.frames).sum::<u32>())
+        })
+        .sum::<Result<u32, _>>()?;
+    assert_eq!(names.len(), stored as usize, "one row per analysed frame");
     Ok(())
 }

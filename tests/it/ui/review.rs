@@ -1,0 +1,246 @@
+//! Review mode in the window (`egui_kittest`, the real model on a clip encoded from real
+//! stills): the recording is analysed once, then paused, stepped one frame at a time and
+//! seeked by a click on the plot, with the plot's cursor on the shown frame.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+use plumbline::ui::review::{self, Progress, Review};
+use plumbline::ui::{App, Settings, Tab};
+
+use crate::clips::{CLIP_FPS, SLUMP_STILL, UPRIGHT_STILL, recording};
+
+/// A window (no live source) that opens `path` in review mode.
+fn review_harness(path: PathBuf) -> Harness<'static, App> {
+    let (update_tx, update_rx) = crossbeam_channel::bounded::<plumbline::pipeline::Update>(1);
+    let (control_tx, _control_rx) = crossbeam_channel::bounded::<plumbline::pipeline::Control>(16);
+    let settings = Settings {
+        red_flags_acknowledged: true,
+        ..Settings::default()
+    };
+    let app = App::new(update_rx, control_tx, settings)
+        .with_pipeline(Box::new(update_tx))
+        .with_reviews(None, Some(path));
+    assert_eq!(app.tab, Tab::Review);
+    Harness::builder()
+        .with_size([1280.0, 900.0])
+        .build_ui_state(
+            |ui, app: &mut App| {
+                app.logic_step(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        )
+}
+
+fn current<'h>(harness: &'h Harness<'_, App>) -> &'h Review {
+    harness
+        .state()
+        .reviews
+        .current()
+        .expect("a recording is open")
+}
+
+/// Repaints until `done` holds (the analysis and the frame decoder run on their threads).
+fn wait_for(
+    harness: &mut Harness<'_, App>,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&Review) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if harness.state().reviews.current().is_some_and(&done) {
+            // One more repaint so the panels and the plot draw what is now shown.
+            harness.step();
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out waiting for {what}: {:?} {:?}",
+            harness.state().reviews.current(),
+            harness.state().reviews.message
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn shown_seq(review: &Review) -> Option<u64> {
+    review.shown().map(|shown| shown.frame.seq)
+}
+
+/// Waits until frame `seq` is shown, then checks that the plot's cursor is at its time and
+/// the side panel names it.
+fn expect_shown(harness: &mut Harness<'_, App>, seq: u64) {
+    wait_for(
+        harness,
+        Duration::from_secs(30),
+        &format!("frame {seq}"),
+        |r| shown_seq(r) == Some(seq),
+    );
+    let review = current(harness);
+    let frame = &review.frames()[seq as usize];
+    let shown = review.shown().expect("shown");
+    assert_eq!(shown.frame.seq, frame.seq);
+    assert!((shown.frame.t_ms - frame.t_ms).abs() < 1.0, "{shown:?}");
+    assert_eq!(shown.sample.seq, seq, "the values are the shown frame's");
+    let cursor_s = review.plot_cursor_s().expect("the plot drew its cursor");
+    assert!(
+        (cursor_s - shown.frame.t_ms / 1000.0).abs() < 1e-9,
+        "plot cursor at {cursor_s} s, frame at {} ms",
+        shown.frame.t_ms
+    );
+    let text = review::frame_text(shown);
+    harness.get_by_label(&text);
+}
+
+#[test]
+fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cursor_on_the_frame() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = recording(
+        &dir.path().join("review.mkv"),
+        &[(UPRIGHT_STILL, 2), (SLUMP_STILL, 2)],
+    );
+    let frames_in_clip = (4 * CLIP_FPS) as usize;
+    let mut harness = review_harness(clip.clone());
+    wait_for(&mut harness, Duration::from_mins(5), "the analysis", |r| {
+        matches!(r.progress(), Progress::Done | Progress::Failed(_))
+    });
+    let review = current(&harness);
+    assert_eq!(review.progress(), Progress::Done);
+    assert_eq!(
+        review.frames().len(),
+        frames_in_clip,
+        "every frame analysed"
+    );
+    let seqs: Vec<u64> = review.frames().iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, (0..frames_in_clip as u64).collect::<Vec<_>>());
+    assert!(
+        review
+            .frames()
+            .iter()
+            .any(|f| f.sample.metrics.cva_deg.is_some()),
+        "the model measured the man"
+    );
+    harness.get_by_label(&format!(
+        "Analysed once: {frames_in_clip} frames (the model does not run again while you review)"
+    ));
+
+    // Paused on the first frame, with its values beside it.
+    assert!(!review.is_playing());
+    expect_shown(&mut harness, 0);
+    harness.get_by_label("Craniovertebral angle (CVA)");
+
+    // One frame forward, twice, and one back: the frame number moves by exactly one.
+    for (button, seq) in [
+        (review::NEXT_FRAME, 1),
+        (review::NEXT_FRAME, 2),
+        (review::PREVIOUS_FRAME, 1),
+    ] {
+        harness.get_by_label(button).click();
+        expect_shown(&mut harness, seq);
+        assert_eq!(current(&harness).cursor_frame().map(|f| f.seq), Some(seq));
+    }
+
+    // A click on the plot at frame 12's time seeks there, back again at frame 3's.
+    for seq in [12_u64, 3] {
+        let t_s = current(&harness).frames()[seq as usize].t_ms / 1000.0;
+        let pos = current(&harness)
+            .plot_position(t_s)
+            .expect("the plot is drawn");
+        harness.hover_at(pos);
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::default(),
+            });
+        }
+        expect_shown(&mut harness, seq);
+    }
+
+    // Play at 0.5x runs on from the cursor; pause stops on a frame that is then shown.
+    harness.get_by_label(&review::speed_text(0.5)).click();
+    harness.get_by_label(review::PLAY).click();
+    wait_for(&mut harness, Duration::from_secs(30), "playback", |r| {
+        shown_seq(r).is_some_and(|seq| seq > 4)
+    });
+    if current(&harness).is_playing() {
+        harness.get_by_label(review::PAUSE).click();
+        harness.step();
+    }
+    assert!(!current(&harness).is_playing());
+    let paused_at = current(&harness).cursor_frame().expect("cursor").seq;
+    expect_shown(&mut harness, paused_at);
+
+    // Seeking, stepping and playing never ran the model again, and opening the unchanged
+    // file again reuses its analysis.
+    harness.state_mut().reviews.request_open(clip);
+    harness.step();
+    let app = harness.state();
+    assert_eq!(app.reviews.analyses_started(), 1);
+    let review = current(&harness);
+    assert_eq!(review.analysed_frames(), frames_in_clip as u64);
+    assert!(
+        review.decoded_frames() >= 5,
+        "frames were decoded for display"
+    );
+}
+
+#[test]
+fn a_missing_file_is_refused_with_a_message_and_its_path_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nothing-here.mp4");
+    let mut harness = review_harness(missing.clone());
+    harness.step();
+    harness.step();
+    let app = harness.state();
+    assert!(app.reviews.current().is_none());
+    assert_eq!(app.reviews.analyses_started(), 0);
+    let message = app.reviews.message.clone().expect("a message");
+    assert!(message.contains("nothing-here.mp4"), "{message}");
+    harness.get_by_label(&message);
+    // The form stays usable: the typed path is there to correct.
+    assert_eq!(app.reviews.path_text, missing.display().to_string());
+}
+
+/// `plumbline --review CLIP` under Xvfb: the window opens on the review, runs its analysis and
+/// closes cleanly; without `--source` it opens no camera and records no session.
+#[test]
+fn the_review_flag_opens_the_window_on_the_recording_without_a_live_session() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = recording(&dir.path().join("review.mkv"), &[(UPRIGHT_STILL, 1)]);
+    let settings = dir.path().join("window.toml");
+    std::fs::write(&settings, "red_flags_acknowledged = true\n").expect("settings file");
+    let db = dir.path().join("s.sqlite");
+    let xvfb = std::env::var("DISPLAY").is_err().then(super::start_xvfb);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"));
+    command
+        .arg("--review")
+        .arg(&clip)
+        .args(["--exit-after-seconds", "4", "--window-settings"])
+        .arg(&settings)
+        .env("PLUMBLINE_DB", &db)
+        .env("PLUMBLINE_LOG", "plumbline=info,warn")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("PLUMBLINE_NO_RECORD");
+    if let Some(xvfb) = &xvfb {
+        command.env("DISPLAY", &xvfb.display);
+    }
+    let output = command.output().expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "window failed: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("camera"), "no camera was opened: {stderr}");
+    assert!(
+        stderr.contains("review: every frame analysed (4 frames)"),
+        "the review ran: {stderr}"
+    );
+    assert!(!db.exists(), "review mode records no session");
+}
