@@ -552,6 +552,8 @@ impl BaselineRules {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BaselineRefused {
     /// No frame showed the person from the side or the front.
+    // This text is stored (the refusal event's JSON in existing databases): it keeps its
+    // spelling.
     #[error(
         "no usable frame in {frames} analysed: nobody was seen from the side or the front; sit \
          in the picture, side-on for the CVA or facing the camera for the front view"
@@ -762,7 +764,7 @@ impl BaselineBuilder {
     /// Adds an analysed sample; samples without a person (`no_person`, `away`) are left
     /// out.
     pub fn push_sample(&mut self, sample: &PostureSample) {
-        if sample.state.has_person() {
+        if sample.state.is_present() {
             self.push_frame(&BaselineFrame {
                 view: sample.view,
                 metrics: sample.metrics,

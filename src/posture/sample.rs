@@ -140,10 +140,11 @@ impl PostureState {
         }
     }
 
-    /// Whether the state says a person was in the picture: false for `no_person` and
-    /// `away`. The one test that baselines, time in posture, the tray and the movement
-    /// reminder use to leave the frames without a person out.
-    pub const fn has_person(self) -> bool {
+    /// Whether a person is being monitored in this state: every state but `no_person` and
+    /// `away`. The one rule for "time present" / "monitored time" (session summaries, today's
+    /// totals in SQL, baselines, the tray, the movement reminder); paused time has no samples
+    /// at all.
+    pub const fn is_present(self) -> bool {
         !matches!(self, Self::NoPerson | Self::Away)
     }
 

@@ -161,7 +161,7 @@ impl StateMachine {
             }
             Presence::Present => {
                 self.absent_ms = 0.0;
-                if !self.state.has_person() {
+                if !self.state.is_present() {
                     let back = self.judged;
                     self.set(t_ms, back, &mut events);
                     // The frame that brings the person back adds no time.

@@ -182,7 +182,7 @@ pub fn draw_cva(
 /// time in the recording.
 pub fn draw_banner(canvas: &mut Canvas<'_>, sample: &PostureSample, person: bool, scale: Scale) {
     let margin = (scale.text * 0.5).round();
-    let state = if person || !sample.state.has_person() {
+    let state = if person || !sample.state.is_present() {
         sample.state
     } else {
         PostureState::Away

@@ -59,7 +59,7 @@ pub struct SessionSummary {
     /// Length from the first to the last stored second, seconds.
     pub duration_s: f64,
     /// Seconds in which a person was present (state neither `no_person` nor `away`:
-    /// [`PostureState::has_person`]).
+    /// [`PostureState::is_present`]).
     pub present_s: f64,
     /// Statistics of the per-second means, per metric.
     pub metrics: BTreeMap<Metric, MetricStats>,
@@ -127,7 +127,7 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
         if let Some(call) = row.call {
             *summary.call_seconds.entry(call).or_default() += 1;
         }
-        if row.state.has_person() {
+        if row.state.is_present() {
             summary.present_s += 1.0;
             condition_s += row.forward_head_fraction.unwrap_or(0.0);
             if row.state == PostureState::ForwardHead {

@@ -139,7 +139,7 @@ fn an_empty_picture_between_two_of_a_person_is_no_person_and_no_time_in_posture(
         by_second
             .iter()
             .enumerate()
-            .all(|(i, s)| i == 1 || s.has_person()),
+            .all(|(i, s)| i == 1 || s.is_present()),
         "{by_second:?}"
     );
     let summary = ::plumbline::report::stats::summarise(&rows, &[]);
