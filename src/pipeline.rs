@@ -220,6 +220,9 @@ pub enum AnalyserSpec {
         /// Thresholds and delays of the judge (boxed: the configuration is large next to a
         /// factory).
         posture: Box<PostureConfig>,
+        /// Every frame goes into a baseline or follow-up hold built outside the judge
+        /// (`PostureJudge::for_baseline`): the people are counted as for a calibration.
+        hold: bool,
     },
     /// Any other analyser (tests script one).
     Custom(AnalyserFactory),
@@ -233,7 +236,8 @@ impl AnalyserSpec {
                 models_dir,
                 pose,
                 posture,
-            } => blazepose_factory(models_dir, pose, *posture),
+                hold,
+            } => blazepose_factory(models_dir, pose, *posture, hold),
             Self::Custom(factory) => factory,
         }
     }
@@ -246,11 +250,13 @@ impl std::fmt::Debug for AnalyserSpec {
                 models_dir,
                 pose,
                 posture,
+                hold,
             } => f
                 .debug_struct("BlazePose")
                 .field("models_dir", models_dir)
                 .field("pose", pose)
                 .field("posture", posture)
+                .field("hold", hold)
                 .finish(),
             Self::Custom(_) => f.write_str("Custom"),
         }
@@ -305,6 +311,7 @@ impl PipelineConfig {
                 models_dir,
                 pose,
                 posture: Box::new(posture),
+                hold: false,
             },
             on_update: None,
         }
@@ -355,10 +362,14 @@ impl PipelineConfig {
         if options.stills {
             posture.view_switch_frames = 1;
         }
-        Self::recording(source, models_dir, pose, posture).with_rate(RatePolicy {
+        let mut config = Self::recording(source, models_dir, pose, posture).with_rate(RatePolicy {
             fps: options.fps,
             at_risk_fps: None,
-        })
+        });
+        if let AnalyserSpec::BlazePose { hold, .. } = &mut config.analyser {
+            *hold = options.hold;
+        }
+        config
     }
 
     /// The same pipeline at another analysis rate.
@@ -388,6 +399,9 @@ pub struct AnalysisOptions {
     /// The frames are independent still photos: the pose engine detects on each (no tracking
     /// or smoothing across photos) and the view is taken from each photo alone.
     pub stills: bool,
+    /// The frames go into a baseline or follow-up hold (`plumbline baseline`, `follow-up`):
+    /// the people are counted as often as during a calibration.
+    pub hold: bool,
 }
 
 impl AnalysisOptions {
@@ -398,6 +412,7 @@ impl AnalysisOptions {
             fps,
             intra_threads: crate::pose::threads::machine_threads(),
             stills: false,
+            hold: false,
         }
     }
 }

@@ -148,7 +148,11 @@ fn from_recording(
     global: &Global,
 ) -> anyhow::Result<(Baseline, u32)> {
     let source = args.source.first().cloned().unwrap_or_default();
-    let started = start_pipeline(spec, RunOptions::new(args.options.model, None), global)?;
+    let options = RunOptions {
+        hold: true,
+        ..RunOptions::new(args.options.model, None)
+    };
+    let started = start_pipeline(spec, options, global)?;
     let bar = progress_bar(&format!("baseline {source}"), Some(args.options.seconds));
     let mut samples = Vec::new();
     let recorded = record(

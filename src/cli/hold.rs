@@ -109,6 +109,7 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     let stills = source_kind == SourceKind::Stills;
     let options = RunOptions {
         stills,
+        hold: true,
         ..RunOptions::new(args.options.model, None)
     };
     let started = start_pipeline(spec, options, global)?;

@@ -181,14 +181,19 @@ pub fn recount_people(
     Ok(estimate.people_detected)
 }
 
-/// A factory for [`BlazePoseAnalyser`]; the models load on the pose thread.
+/// A factory for [`BlazePoseAnalyser`]; the models load on the pose thread. With `hold`
+/// every frame goes into a baseline built outside the judge ([`PostureJudge::for_baseline`]).
 pub fn blazepose_factory(
     models_dir: Option<PathBuf>,
     pose: PoseConfig,
     posture: PostureConfig,
+    hold: bool,
 ) -> AnalyserFactory {
     Box::new(move || {
-        let analyser = BlazePoseAnalyser::new(models_dir.as_deref(), pose, posture)?;
+        let mut analyser = BlazePoseAnalyser::new(models_dir.as_deref(), pose, posture)?;
+        if hold {
+            analyser.judge = analyser.judge.for_baseline();
+        }
         Ok(Box::new(analyser) as Box<dyn Analyser>)
     })
 }
