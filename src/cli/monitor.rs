@@ -150,6 +150,14 @@ fn run_headless(
     let mut desk = args.desktop.then(|| {
         crate::desktop::DesktopLink::connect(config.desktop, &config.posture, Box::new(|| {}))
     });
+    // The tray tooltip's "today" line (stored sessions plus this one).
+    let mut today = crate::report::today::Today::new(
+        recorder
+            .path()
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| args.record.db.clone()),
+        config.posture.max_frame_gap_s,
+    );
     let calibration_s = config.posture.calibration_s;
     let stop = pipeline.stop_flag();
     let mut react = |reaction: crate::desktop::Reaction| {
@@ -162,6 +170,19 @@ fn run_headless(
         recorder.record(&update);
         if let Some(message) = recorder.take_message() {
             eprintln!("{message}");
+        }
+        if let Some(desk) = &mut desk {
+            match &update {
+                Update::Analysed(analysed) => today
+                    .tally
+                    .on_sample(analysed.sample.t_ms, analysed.sample.state),
+                Update::Posture(event) => today.tally.on_event(event),
+                Update::Source(_) | Update::Failed(_) => {}
+            }
+            let now = std::time::Instant::now();
+            today.poll(now);
+            let line = crate::report::today::text(&today.totals(recorder.is_saving()));
+            desk.companion.set_today(&line, now);
         }
         match update {
             Update::Posture(event) => {

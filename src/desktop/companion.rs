@@ -21,8 +21,8 @@ const TOOLTIP_REFRESH: Duration = Duration::from_secs(5);
 
 /// The desk companion's own settings: the `[desktop]` table of the monitor's configuration
 /// file (the one file the window's Settings edit and `monitor --headless --desktop` reads;
-/// docs/MONITOR.md). What it shares with the judge (the snooze length, the longest counted
-/// frame gap) it reads from [`PostureConfig`]. Each number's range is the associated
+/// docs/MONITOR.md). What it shares with the judge (the snooze length) it reads from
+/// [`PostureConfig`]. Each number's range is the associated
 /// constant of the same name in capitals.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -120,9 +120,6 @@ pub struct Companion {
     /// Length of the snooze that the tray and the notification ask for (the judge's
     /// `snooze_s`), minutes.
     snooze_minutes: f64,
-    /// Frame gaps longer than this count only this much as forward-head time (the judge's
-    /// `max_frame_gap_s`), ms.
-    max_gap_ms: f64,
     /// A pause from the tray, if one is on.
     user_pause: Option<UserPause>,
     locked: bool,
@@ -132,9 +129,8 @@ pub struct Companion {
     posture: PostureState,
     cva_deg: Option<f64>,
     forward_head_index: Option<f64>,
-    /// Forward-head time seen by this process, ms (today's total from the store later).
-    forward_ms: f64,
-    last_t_ms: Option<f64>,
+    /// The "today" line of the tooltip (`report::today`, given by the consumer).
+    today: String,
     tray_sent: Option<(TrayStatus, Instant)>,
     /// Whether the missing notification server was logged (once).
     told_no_server: bool,
@@ -153,7 +149,7 @@ impl std::fmt::Debug for Companion {
 
 impl Companion {
     /// A companion that drives `desktop` with its own settings `config` and the judge's
-    /// snooze length and frame-gap limit from `posture`.
+    /// snooze length from `posture`.
     pub fn new(
         desktop: Box<dyn Desktop>,
         config: CompanionConfig,
@@ -165,7 +161,6 @@ impl Companion {
             notifier: EpisodeNotifier::new(NotifierConfig::new(&config, posture)),
             movement: MovementReminder::new(config.movement_minutes),
             snooze_minutes: posture.snooze_s / 60.0,
-            max_gap_ms: posture.max_frame_gap_s * 1000.0,
             user_pause: None,
             locked: false,
             applied: None,
@@ -173,8 +168,7 @@ impl Companion {
             posture: PostureState::Upright,
             cva_deg: None,
             forward_head_index: None,
-            forward_ms: 0.0,
-            last_t_ms: None,
+            today: String::new(),
             tray_sent: None,
             told_no_server: false,
         };
@@ -188,7 +182,7 @@ impl Companion {
     }
 
     /// Takes new settings (the window's Settings changed): reminders, pause on lock, and the
-    /// judge's snooze length and frame-gap limit. An episode or a presence stretch under way
+    /// judge's snooze length. An episode or a presence stretch under way
     /// goes on; a changed pause-on-lock applies at once.
     pub fn configure(
         &mut self,
@@ -201,7 +195,6 @@ impl Companion {
             .set_config(NotifierConfig::new(&config, posture));
         self.movement.set_minutes(config.movement_minutes);
         self.snooze_minutes = posture.snooze_s / 60.0;
-        self.max_gap_ms = posture.max_frame_gap_s * 1000.0;
         let reaction = self.apply_pause();
         self.refresh_tray(now);
         reaction
@@ -222,9 +215,13 @@ impl Companion {
         self.user_pause.is_some()
     }
 
-    /// Forward-head minutes seen so far.
-    pub fn forward_head_minutes(&self) -> f64 {
-        self.forward_ms / 60_000.0
+    /// Sets the tooltip's "today" line (today's forward-head minutes, alerts and monitored
+    /// time, from `report::today`); the tray learns it with the next refresh.
+    pub fn set_today(&mut self, line: &str, now: Instant) {
+        if self.today != line {
+            line.clone_into(&mut self.today);
+            self.refresh_tray(now);
+        }
     }
 
     /// What the tray shows now.
@@ -257,10 +254,11 @@ impl Companion {
         TrayStatus {
             state,
             title,
-            body: format!(
-                "{measure}\nForward head today: {:.0} min",
-                self.forward_head_minutes()
-            ),
+            body: if self.today.is_empty() {
+                measure
+            } else {
+                format!("{measure}\n{}", self.today)
+            },
             paused: self.user_pause.is_some(),
         }
     }
@@ -271,12 +269,6 @@ impl Companion {
         match update {
             Update::Analysed(analysed) => {
                 let sample = &analysed.sample;
-                if let Some(last) = self.last_t_ms
-                    && sample.state == PostureState::ForwardHead
-                {
-                    self.forward_ms += (sample.t_ms - last).clamp(0.0, self.max_gap_ms);
-                }
-                self.last_t_ms = Some(sample.t_ms);
                 self.posture = sample.state;
                 self.cva_deg = sample.metrics.cva_deg;
                 self.forward_head_index = sample.metrics.forward_head_index;
@@ -284,7 +276,7 @@ impl Companion {
                     self.notifier
                         .on_frame(sample.t_ms, self.cva_deg, self.forward_head_index);
                 reaction.merge(self.apply(decisions));
-                let present = sample.state != PostureState::Away;
+                let present = sample.state.is_present();
                 if let Some(notice) = self.movement.on_frame(sample.t_ms, present) {
                     reaction.merge(self.show(&notice));
                 }
@@ -609,22 +601,30 @@ mod tests {
     }
 
     #[test]
-    fn forward_head_minutes_count_frame_gaps_up_to_two_seconds() {
-        let (mut c, _) = companion(true);
+    fn the_tooltip_shows_the_measure_and_the_today_line_it_is_given() {
+        let (mut c, log) = companion(true);
         let now = Instant::now();
         c.observe(&frame(0.0, PostureState::ForwardHead), now);
-        c.observe(&frame(60_000.0, PostureState::ForwardHead), now);
-        for i in 1..=120 {
-            c.observe(
-                &frame(60_000.0 + f64::from(i) * 500.0, PostureState::ForwardHead),
-                now,
-            );
-        }
-        assert!((c.forward_head_minutes() - 62.0 / 60.0).abs() < 1e-9);
+        let later = now + TOOLTIP_REFRESH;
+        c.set_today(
+            "Today: forward head 12 min · 3 alerts · monitored 1 h 02 min",
+            later,
+        );
+        let body = c.tray_status().body;
+        assert!(body.starts_with("CVA "), "{body}");
+        assert!(body.ends_with("\nToday: forward head 12 min · 3 alerts · monitored 1 h 02 min"));
+        let sent = log
+            .lock()
+            .unwrap()
+            .trays
+            .last()
+            .cloned()
+            .expect("a tray update");
+        assert_eq!(sent.body, body, "a new today line reaches the tray");
     }
 
     #[test]
-    fn snooze_gap_and_lock_follow_the_configuration() {
+    fn snooze_and_lock_follow_the_configuration() {
         let log = Arc::new(Mutex::new(Log::default()));
         let desktop = Scripted {
             log: log.clone(),
@@ -632,7 +632,6 @@ mod tests {
         };
         let posture = PostureConfig {
             snooze_s: 120.0,
-            max_frame_gap_s: 5.0,
             ..PostureConfig::default()
         };
         let config = CompanionConfig {
@@ -647,10 +646,6 @@ mod tests {
             vec![Control::Snooze { minutes: 2.0 }]
         );
         assert!(c.command(Command::ScreenLocked, now).controls.is_empty());
-        // A 10 s gap counts 5 s (max_frame_gap_s), not the default 2 s.
-        c.observe(&frame(0.0, PostureState::ForwardHead), now);
-        c.observe(&frame(10_000.0, PostureState::ForwardHead), now);
-        assert!((c.forward_head_minutes() - 5.0 / 60.0).abs() < 1e-9);
         // The notification's Snooze button names the configured length.
         let alert = Update::Posture(PostureEvent::Alert {
             t_ms: 10_000.0,

@@ -134,6 +134,13 @@ impl PostureState {
         }
     }
 
+    /// Whether a person is being monitored in this state: every state but `away`. The one
+    /// rule for "time present" / "monitored time" (session summaries, today's totals in SQL,
+    /// the movement reminder); paused time has no samples at all.
+    pub const fn is_present(self) -> bool {
+        !matches!(self, Self::Away)
+    }
+
     /// The state stored as `name`.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|state| state.name() == name)

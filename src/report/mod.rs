@@ -12,6 +12,8 @@
 //!   plain text.
 //! - [`export`]: CSV and JSON with the column names documented in `docs/RECORDS.md`.
 //! - [`files`]: writes a stored session's export or report into a folder (the window's history).
+//! - [`today`]: today's forward-head time, alerts and monitored time (stored sessions plus the
+//!   running one), for the tray tooltip, the window's header and the Sessions tab's chart.
 //!
 //! The module reads the store and the posture types; nothing below it (store, posture,
 //! pipeline) depends on it.
@@ -26,6 +28,7 @@ pub mod progress;
 pub mod stats;
 mod suggest;
 pub mod svg;
+pub mod today;
 
 pub use build::{DEFAULT_TITLE, Recording, ReportHeader, build, comparison_table, duration_text};
 pub use document::{Block, Document, capitalised};

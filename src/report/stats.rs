@@ -126,7 +126,7 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
         if let Some(call) = row.call {
             *summary.call_seconds.entry(call).or_default() += 1;
         }
-        if row.state != PostureState::Away {
+        if row.state.is_present() {
             summary.present_s += 1.0;
             condition_s += row.forward_head_fraction.unwrap_or(0.0);
             if row.state == PostureState::ForwardHead {

@@ -7,7 +7,8 @@
 //!   migrates the schema ([`schema`]).
 //! - [`Aggregator`] folds per-frame [`PostureSample`](crate::posture::PostureSample)s into
 //!   per-second [`SecondRow`]s (mean, min, max, valid fraction per metric).
-//! - [`Store::session_overviews`] lists sessions with their aggregates computed by SQLite.
+//! - [`Store::session_overviews`] lists sessions with their aggregates computed by SQLite;
+//!   [`Store::daily_totals`] sums the live monitoring sessions per local calendar day.
 //! - [`visits`]: standard holds (baselines and follow-ups) saved in one transaction, the
 //!   subject's visits, and which baseline a follow-up is compared with.
 //! - [`StoreWriter`] is the writer thread: bounded channel in, batched transactions out, a
@@ -15,6 +16,7 @@
 
 pub mod access;
 pub mod aggregate;
+pub mod daily;
 mod db;
 mod error;
 pub mod overview;
@@ -25,6 +27,7 @@ pub mod visits;
 pub mod writer;
 
 pub use aggregate::{Aggregator, MetricSecond, SecondRow};
+pub use daily::DayTotals;
 pub use db::{DEFAULT_BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use overview::SessionOverview;

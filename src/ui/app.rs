@@ -1,6 +1,9 @@
 //! The window: an `eframe::App` that drains the pipeline's updates in `logic`, re-uploads the
 //! video texture only when a new frame arrived, draws in `ui`, and sends the controls the
-//! panels asked for.
+//! panels asked for. It repaints only when woken: by the pipeline after each update (its
+//! `on_update` callback), by a desktop command, by a finished database read, by input, or at
+//! a time something is due (a timed pause's end, the calibration countdown, `--exit-after`);
+//! never on a fixed idle timer.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -21,9 +24,7 @@ use crate::desktop::{CompanionConfig, DesktopLink, Reaction};
 use crate::pipeline::Recorder;
 use crate::posture::PostureConfig;
 use crate::posture::config::Overrides;
-
-/// How often the window repaints without news, so timers and countdowns move.
-const IDLE_REPAINT: Duration = Duration::from_millis(500);
+use crate::report::today::{self, Today};
 
 /// Label of the button that hides the recorder's message.
 pub const DISMISS: &str = "Dismiss";
@@ -128,6 +129,12 @@ pub struct App {
     pub store_message: Option<String>,
     /// The session history panel.
     pub history: History,
+    /// Today's forward-head time, alerts and monitored time (header and tray tooltip).
+    today: Today,
+    /// How many times `logic_step` ran (one per repaint; tests check the window idles).
+    steps: u64,
+    /// When `logic_step` last ran, and the longest time between two runs (the idle test).
+    rest: (Option<Instant>, Duration),
     /// Recordings opened for review.
     pub reviews: Reviews,
     /// Tray, desktop notifications and screen lock (`None`: not connected).
@@ -173,6 +180,9 @@ impl App {
             recorder: None,
             store_message: None,
             history: History::new(None),
+            today: Today::new(None, PostureConfig::default().max_frame_gap_s),
+            steps: 0,
+            rest: (None, Duration::ZERO),
             reviews: Reviews::default(),
             desktop: None,
             desktop_message: None,
@@ -214,6 +224,7 @@ impl App {
     pub fn with_recorder(mut self, mut recorder: Recorder) -> Self {
         recorder.set_subject(self.settings.subject().map(str::to_owned));
         self.history = History::new(recorder.path().map(Path::to_path_buf));
+        self.today = self.new_today();
         self.store_message = recorder.take_message();
         self.recorder = Some(recorder);
         self
@@ -224,7 +235,24 @@ impl App {
     #[must_use]
     pub fn with_database(mut self, db: Option<PathBuf>) -> Self {
         self.history = History::new(db);
+        self.today = self.new_today();
         self
+    }
+
+    /// Today's totals over the history's database with the judge's frame-gap limit.
+    fn new_today(&self) -> Today {
+        Today::new(self.history.db.clone(), self.posture.max_frame_gap_s)
+    }
+
+    /// The header's "today" line: today's forward-head minutes, alerts and monitored time
+    /// (stored sessions plus this one), as the tray tooltip shows it.
+    pub fn today_text(&self) -> String {
+        today::text(&self.today.totals(self.is_recording()))
+    }
+
+    /// How many times the per-frame work ran (once per repaint).
+    pub fn logic_steps(&self) -> u64 {
+        self.steps
     }
 
     /// Whether samples are being saved.
@@ -257,6 +285,7 @@ impl App {
         self.desktop_config = config.desktop;
         self.config_path = path;
         self.overrides = overrides;
+        self.today = self.new_today();
         self.configure_desktop();
         self
     }
@@ -317,6 +346,14 @@ impl App {
                         let reaction = desktop.companion.observe(&update, Instant::now());
                         self.pending.merge(reaction);
                     }
+                    match &update {
+                        Update::Analysed(analysed) => self
+                            .today
+                            .tally
+                            .on_sample(analysed.sample.t_ms, analysed.sample.state),
+                        Update::Posture(event) => self.today.tally.on_event(event),
+                        Update::Source(_) | Update::Failed(_) => {}
+                    }
                     self.state.apply(update);
                 }
                 Err(TryRecvError::Empty) => break,
@@ -340,10 +377,28 @@ impl App {
 
     /// The per-frame work before drawing: drain updates, refresh the texture, advance timers.
     pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.steps += 1;
+        let now = Instant::now();
+        if let Some(last) = self.rest.0 {
+            self.rest.1 = self.rest.1.max(now - last);
+        }
+        self.rest.0 = Some(now);
+        tracing::trace!("repaint: {:?}", ctx.repaint_causes());
         self.drain();
+        if !self.today.has_wake() {
+            let ctx = ctx.clone();
+            self.today
+                .set_wake(std::sync::Arc::new(move || ctx.request_repaint()));
+        }
+        self.today.poll(now);
+        let today_line = self.today_text();
         if let Some(desktop) = &mut self.desktop {
-            let reaction = desktop.poll(Instant::now());
+            desktop.companion.set_today(&today_line, now);
+            let reaction = desktop.poll(now);
             self.pending.merge(reaction);
+            if let Some(wait) = desktop.companion.next_tick(now) {
+                ctx.request_repaint_after(wait);
+            }
         }
         self.react(ctx);
         self.background_step(ctx);
@@ -359,10 +414,9 @@ impl App {
                 self.quitting = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             } else {
-                ctx.request_repaint_after((exit_at - now).min(IDLE_REPAINT));
+                ctx.request_repaint_after(exit_at - now);
             }
         }
-        ctx.request_repaint_after(IDLE_REPAINT);
     }
 
     /// Whether the window is on screen (not hidden in the tray, not minimised or occluded).
@@ -489,6 +543,7 @@ impl App {
         let mut next_layout = Layout::Full;
         egui::Panel::top("status_bar").show(ui, |ui| {
             status::ui(ui, &mut self.state);
+            ui.label(self.today_text());
             self.config_notice_ui(ui);
             self.store_message_ui(ui);
             ui.horizontal(|ui| {
@@ -564,6 +619,7 @@ impl App {
                     }
                     self.save_config();
                     self.configure_desktop();
+                    self.today.tally.set_max_gap_s(self.posture.max_frame_gap_s);
                 }
                 self.overrides_ui(ui);
                 if let Some(link) = &mut self.desktop {
@@ -685,5 +741,16 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // What the idle test reads (PLUMBLINE_LOG=plumbline=info): a window without news
+        // does not repaint, so it rests for as long as nothing happens.
+        tracing::info!(
+            "window closed after {} repaints and {} texture uploads; longest rest {:.1} s",
+            self.steps,
+            self.texture_uploads,
+            self.rest.1.as_secs_f64(),
+        );
     }
 }

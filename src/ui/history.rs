@@ -6,8 +6,10 @@
 //! Every database read and file write runs on a short-lived thread with its own connection, so
 //! a long session, a slow disk or a database locked by the recorder never stalls the window:
 //! the panel says it is reading, and the thread asks for a repaint when it is done. The list
-//! is one SQL query ([`Store::session_overviews`]) rather than every session's rows. Errors
-//! (locked, damaged, missing) are shown as the store's messages, which say what to do.
+//! is one SQL query ([`Store::session_overviews`]) rather than every session's rows; so is the
+//! 7-day chart above it (forward-head and monitored minutes per local day, empty days as zero,
+//! [`Store::daily_totals`]). Errors (locked, damaged, missing) are shown as the store's
+//! messages, which say what to do.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -18,7 +20,8 @@ use crate::posture::PostureState;
 use crate::report::duration_text;
 use crate::report::files::{Output, write_session};
 use crate::report::stats::{SessionSummary, summarise};
-use crate::store::{SessionId, SessionInfo, SessionOverview, Store, StoreError};
+use crate::report::today::CHART_DAYS;
+use crate::store::{DayTotals, SessionId, SessionInfo, SessionOverview, Store, StoreError};
 
 use super::status::state_text;
 use super::theme;
@@ -37,6 +40,12 @@ pub const EXPORT_JSON: &str = "Export JSON";
 
 /// Label of the report button.
 pub const WRITE_REPORT: &str = "Write report";
+
+/// Name of the chart's forward-head series (its legend entry).
+pub const CHART_FORWARD: &str = "Forward head (min)";
+
+/// Name of the chart's monitored-time series.
+pub const CHART_MONITORED: &str = "Monitored (min)";
 
 /// Shown while a read or write is running.
 pub const WORKING: &str = "Reading the database…";
@@ -65,6 +74,7 @@ pub struct Message {
 #[derive(Debug)]
 enum Reply {
     List(Result<Vec<SessionOverview>, String>),
+    Days(Result<Vec<DayTotals>, String>),
     Opened(Result<Box<Opened>, StoreError>),
     Written(Result<PathBuf, StoreError>),
 }
@@ -78,6 +88,8 @@ pub struct History {
     pub out_dir: String,
     /// The list, once loaded, newest first (`Err`: what to do).
     pub list: Option<Result<Vec<SessionOverview>, String>>,
+    /// The chart's days, oldest first, the last one today (`Err`: what to do).
+    pub days: Option<Result<Vec<DayTotals>, String>>,
     /// The opened session.
     pub opened: Option<Opened>,
     /// The result of the last export or report.
@@ -131,8 +143,15 @@ impl History {
         }
     }
 
-    /// Reads the session list again (newest first), in the background.
+    /// Reads the session list again (newest first) and the chart's days, in the background.
     pub fn refresh(&mut self) {
+        self.spawn(|store| {
+            Reply::Days(
+                store
+                    .and_then(|store| store.daily_totals(None, CHART_DAYS))
+                    .map_err(|err| err.to_string()),
+            )
+        });
         self.spawn(|store| {
             Reply::List(
                 store
@@ -214,6 +233,7 @@ impl History {
     fn apply(&mut self, reply: Reply) {
         match reply {
             Reply::List(list) => self.list = Some(list),
+            Reply::Days(days) => self.days = Some(days),
             Reply::Opened(Ok(opened)) => {
                 self.opened = Some(*opened);
                 self.message = None;
@@ -290,6 +310,9 @@ pub fn ui(ui: &mut egui::Ui, history: &mut History) {
         // The job wakes the window when it is done; this is only a safety net.
         ui.ctx().request_repaint_after(Duration::from_millis(250));
     }
+    if let Some(Ok(days)) = &history.days {
+        chart_ui(ui, days);
+    }
     let mut open = None;
     match &history.list {
         Some(Ok(lines)) if lines.is_empty() => {
@@ -321,6 +344,49 @@ pub fn ui(ui: &mut egui::Ui, history: &mut History) {
         };
         ui.colored_label(colour, &message.text);
     }
+}
+
+/// The last days as bars: monitored and forward-head minutes side by side per day.
+fn chart_ui(ui: &mut egui::Ui, days: &[DayTotals]) {
+    use egui_plot::{Bar, BarChart, Legend, Plot};
+    let bars = |offset: f64, value: fn(&DayTotals) -> u64| -> Vec<Bar> {
+        days.iter()
+            .enumerate()
+            .map(|(i, day)| {
+                Bar::new(i as f64 + offset, value(day) as f64 / 60.0)
+                    .width(0.4)
+                    .name(&day.day)
+            })
+            .collect()
+    };
+    let monitored =
+        BarChart::new(CHART_MONITORED, bars(-0.2, |day| day.monitored_s)).color(theme::GOOD);
+    let forward =
+        BarChart::new(CHART_FORWARD, bars(0.2, |day| day.forward_head_s)).color(theme::ALERT);
+    let labels: Vec<String> = days
+        .iter()
+        .map(|day| day.day.get(5..).unwrap_or(&day.day).to_owned())
+        .collect();
+    ui.label(format!("Last {} days (local time)", days.len()));
+    Plot::new("days_chart")
+        .height(140.0)
+        .legend(Legend::default())
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .y_axis_label("min")
+        .x_axis_formatter(move |mark, _| {
+            let index = mark.value.round();
+            if (mark.value - index).abs() > 1e-6 || index < 0.0 {
+                return String::new();
+            }
+            labels.get(index as usize).cloned().unwrap_or_default()
+        })
+        .show(ui, |plot_ui| {
+            plot_ui.bar_chart(monitored);
+            plot_ui.bar_chart(forward);
+        });
 }
 
 fn list_ui(ui: &mut egui::Ui, lines: &[SessionOverview], open: &mut Option<SessionId>) {

@@ -510,10 +510,13 @@ fn tray_notification_lock_and_menu_over_a_private_session_bus() {
             notice.actions
         );
     }
-    // The tray shows forward head: red icon, state in the tooltip.
+    // The tray shows forward head: red icon, state and today's line (report::today) in the
+    // tooltip.
     eventually(Duration::from_secs(10), "tray in forward head", || {
         let tooltip: ToolTip = desktop.tray_property(&item, "ToolTip").try_into().unwrap();
-        tooltip.2.contains("forward head") && tooltip.3.contains("Forward head today")
+        tooltip.2.contains("forward head")
+            && tooltip.3.contains("Today: forward head")
+            && tooltip.3.contains("monitored")
     });
     let pixmaps: Vec<(i32, i32, Vec<u8>)> = desktop
         .tray_property(&item, "IconPixmap")

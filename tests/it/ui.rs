@@ -3,6 +3,7 @@
 //! and a smoke test of the real window under Xvfb.
 
 mod background;
+mod glance;
 mod history;
 mod one_config;
 mod review;

@@ -734,20 +734,23 @@ pub fn frame_text(shown: &Analysed) -> String {
 
 /// Play/pause, frame steps, speed and the seek bar; Space and the arrow keys too.
 fn controls_ui(ui: &mut egui::Ui, review: &mut Review) {
-    // Keys drive the review only while no widget has the keyboard (a focused button takes
-    // Space itself, a text field the arrows).
-    let focused = ui.ctx().memory(|memory| memory.focused().is_some());
-    if !focused {
-        let (space, left, right) = ui.input(|input| {
-            (
-                input.key_pressed(egui::Key::Space),
-                input.key_pressed(egui::Key::ArrowLeft),
-                input.key_pressed(egui::Key::ArrowRight),
-            )
-        });
-        if space {
-            toggle(review);
-        }
+    // Space plays and pauses unless a widget has the keyboard focus (a focused button takes
+    // Space itself); the arrows step unless a text field is being typed in.
+    let (focused, typing) = (
+        ui.ctx().memory(|memory| memory.focused().is_some()),
+        ui.ctx().egui_wants_keyboard_input(),
+    );
+    let (space, left, right) = ui.input(|input| {
+        (
+            input.key_pressed(egui::Key::Space),
+            input.key_pressed(egui::Key::ArrowLeft),
+            input.key_pressed(egui::Key::ArrowRight),
+        )
+    });
+    if space && !focused {
+        toggle(review);
+    }
+    if !typing {
         if left {
             review.step(-1);
         }

@@ -96,6 +96,8 @@ fn expect_shown(harness: &mut Harness<'_, App>, seq: u64) {
     );
     let text = review::frame_text(shown);
     harness.get_by_label(&text);
+    // The skeleton and the CVA are drawn on this frame: its caption says so.
+    harness.get_by_label(&plumbline::ui::video::caption(shown));
 }
 
 #[test]
@@ -145,6 +147,12 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
         expect_shown(&mut harness, seq);
         assert_eq!(current(&harness).cursor_frame().map(|f| f.seq), Some(seq));
     }
+
+    // The arrow keys step too (after a button was clicked).
+    harness.key_press(egui::Key::ArrowRight);
+    expect_shown(&mut harness, 2);
+    harness.key_press(egui::Key::ArrowLeft);
+    expect_shown(&mut harness, 1);
 
     // A click on the plot at frame 12's time seeks there, back again at frame 3's.
     for seq in [12_u64, 3] {
