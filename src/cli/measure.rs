@@ -6,8 +6,8 @@
 //! forward_head, rula_neck, rula_trunk, state, missing`; a metric not valid in the frame's
 //! view is `null` (angles in degrees, the forward-head index in percent change from the
 //! baseline, see `docs/MEASUREMENT.md` §2), and `missing` maps each `null` metric's key to why
-//! it is missing: `no_person`, `wrong_view`, `not_in_frame`, `low_visibility`, `no_baseline`
-//! or `not_measurable` ([`Missing`]). `cva_sd_deg` is the CVA's ± (one SD, degrees); `call` is
+//! it is missing: `no_person`, `wrong_view`, `not_in_frame`, `low_visibility`, `no_baseline`,
+//! `not_measurable` or `hidden` ([`Missing`]). `cva_sd_deg` is the CVA's ± (one SD, degrees); `call` is
 //! the three-way forward-head call (`forward`, `upright`, `uncertain`, `null` when nothing
 //! could be judged) and `baseline` what it was measured against (`none`, `learning`,
 //! `learned`, `calibrated`, `setup_changed`); `forward_head` is `true`/`false` exactly when the
@@ -28,6 +28,7 @@ use super::Global;
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::models;
 use crate::pipeline::{Analyser as _, BlazePoseAnalyser};
+use crate::pose::segmentation::PersonMask;
 use crate::pose::{Mode, PoseConfig, PoseEngine, Skeleton};
 use crate::posture::baseline::BaselineFile;
 use crate::posture::metrics::missing_reasons;
@@ -99,7 +100,12 @@ fn round2(v: Option<f64>) -> Option<f64> {
 }
 
 impl Line {
-    fn new(frame: u64, s: &PostureSample, skeleton: Option<&Skeleton>) -> Self {
+    fn new(
+        frame: u64,
+        s: &PostureSample,
+        skeleton: Option<&Skeleton>,
+        mask: Option<&PersonMask>,
+    ) -> Self {
         let mut metrics = s.metrics;
         for metric in Metric::ALL {
             let value = metric.slot(&mut metrics);
@@ -117,7 +123,7 @@ impl Line {
             rula_neck: s.rula_neck,
             rula_trunk: s.rula_trunk,
             state: s.state,
-            missing: missing_reasons(skeleton, s.view, &s.metrics),
+            missing: missing_reasons(skeleton, mask, s.view, &s.metrics),
         }
     }
 }
@@ -207,7 +213,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             &mut out,
             index,
             &analysis.sample,
-            analysis.estimate.skeleton.as_ref(),
+            (analysis.estimate.skeleton.as_ref(), analyser.mask()),
             args.json,
         )?;
         index += 1;
@@ -220,10 +226,10 @@ fn print_line(
     out: &mut impl std::io::Write,
     index: u64,
     sample: &PostureSample,
-    skeleton: Option<&Skeleton>,
+    (skeleton, mask): (Option<&Skeleton>, Option<&PersonMask>),
     json: bool,
 ) -> anyhow::Result<()> {
-    let line = Line::new(index, sample, skeleton);
+    let line = Line::new(index, sample, skeleton, mask);
     if json {
         serde_json::to_writer(&mut *out, &line)?;
         writeln!(out)?;

@@ -232,9 +232,8 @@ impl Companion {
                 PostureState::AtRisk => TrayState::AtRisk,
                 PostureState::ForwardHead => TrayState::ForwardHead,
                 PostureState::Snoozed => TrayState::Paused,
-                PostureState::Upright | PostureState::Away | PostureState::Calibrating => {
-                    TrayState::Upright
-                }
+                PostureState::Away | PostureState::NoPerson => TrayState::Away,
+                PostureState::Upright | PostureState::Calibrating => TrayState::Upright,
             },
             _ => TrayState::NoCamera,
         };
@@ -528,11 +527,40 @@ mod tests {
         let reaction = c.observe(&alert, now);
         assert_eq!(reaction, Reaction::default());
         c.observe(&frame(1_000.0, PostureState::ForwardHead), now);
-        let log = log.lock().unwrap();
-        assert_eq!(log.notices.len(), 1);
-        let tray = log.trays.last().unwrap();
-        assert_eq!(tray.state, TrayState::ForwardHead);
-        assert!(tray.body.contains("CVA 18°"), "{}", tray.body);
+        {
+            let log = log.lock().unwrap();
+            assert_eq!(log.notices.len(), 1);
+            let tray = log.trays.last().unwrap();
+            assert_eq!(tray.state, TrayState::ForwardHead);
+            assert!(tray.body.contains("CVA 18°"), "{}", tray.body);
+        }
+        // One frame without a person: the tray says so, the notification stays.
+        c.observe(
+            &Update::Posture(PostureEvent::State {
+                t_ms: 1_500.0,
+                from: PostureState::ForwardHead,
+                state: PostureState::NoPerson,
+            }),
+            now,
+        );
+        c.observe(&frame(1_500.0, PostureState::NoPerson), now);
+        {
+            let log = log.lock().unwrap();
+            let tray = log.trays.last().unwrap();
+            assert_eq!(tray.state, TrayState::Away);
+            assert_eq!(tray.title, "plumbline: nobody in view");
+            assert!(log.withdrawn.is_empty(), "{:?}", log.withdrawn);
+        }
+        // Away (nobody for a while) ends the episode.
+        c.observe(
+            &Update::Posture(PostureEvent::State {
+                t_ms: 4_000.0,
+                from: PostureState::NoPerson,
+                state: PostureState::Away,
+            }),
+            now,
+        );
+        assert_eq!(log.lock().unwrap().withdrawn, vec![NoticeKind::ForwardHead]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub fn colour(state: TrayState) -> [u8; 3] {
         TrayState::ForwardHead => [229, 57, 53],
         TrayState::Paused => [144, 164, 174],
         TrayState::NoCamera => [96, 96, 96],
+        TrayState::Away => [207, 216, 220],
     }
 }
 

@@ -87,7 +87,7 @@ impl PauseLength {
 /// The tray icon's state, one colour each.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum TrayState {
-    /// Posture within limits (also away, calibrating).
+    /// Posture within limits (also calibrating).
     #[default]
     Upright,
     /// The forward-head condition holds, not yet for the onset delay.
@@ -98,16 +98,19 @@ pub enum TrayState {
     Paused,
     /// No camera (lost, failed, not opened yet).
     NoCamera,
+    /// Nobody in the picture (`no_person`, `away`): nothing is judged.
+    Away,
 }
 
 impl TrayState {
     /// Every state.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Upright,
         Self::AtRisk,
         Self::ForwardHead,
         Self::Paused,
         Self::NoCamera,
+        Self::Away,
     ];
 
     /// The words for the state (tooltip title).
@@ -118,6 +121,7 @@ impl TrayState {
             Self::ForwardHead => "forward head",
             Self::Paused => "paused",
             Self::NoCamera => "no camera",
+            Self::Away => "nobody in view",
         }
     }
 }

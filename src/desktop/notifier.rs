@@ -166,7 +166,9 @@ impl EpisodeNotifier {
             }
             PostureEvent::State { state, .. } => {
                 self.snoozed = *state == PostureState::Snoozed;
-                if *state == PostureState::ForwardHead {
+                // A frame without a person (a missed detection) does not end the episode;
+                // `away` (nobody for `away_after_s`) does.
+                if matches!(state, PostureState::ForwardHead | PostureState::NoPerson) {
                     return Vec::new();
                 }
                 self.end_episode()

@@ -36,9 +36,12 @@ pub trait Analyser {
 /// Builds the analyser on the pose thread (ONNX sessions are created where they are used).
 pub type AnalyserFactory = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Analyser>> + Send>;
 
-/// While the judge builds a baseline, the detector recounts the people at most this often
-/// (source time, milliseconds): a tracked video runs the detector only when the track is
-/// lost, so without a recount a second person who walks in would go unnoticed.
+/// While the judge builds a baseline, the people are recounted at most this often (source
+/// time, milliseconds): a tracked video runs the detector only when the track is lost, so
+/// without a recount a second person who walks in would go unnoticed. A count runs the
+/// detector on the frame and 9 tiles and the landmark model on each new candidate
+/// ([`PoseEngine::count_people`]): about 0.5 s of CPU (median 0.49 s, dev build, two shared
+/// cores under load; docs/POSE.md "Counting people"), spent only while a baseline is built.
 pub const PEOPLE_RECOUNT_MS: f64 = 1000.0;
 
 /// The real analyser: the BlazePose engine followed by the posture judge.
@@ -87,6 +90,11 @@ impl BlazePoseAnalyser {
     /// The judge (baseline, exposure, configuration).
     pub fn judge(&self) -> &PostureJudge {
         &self.judge
+    }
+
+    /// The person mask of the last analysed frame (`PoseEngine::mask`).
+    pub fn mask(&self) -> Option<&crate::pose::segmentation::PersonMask> {
+        self.engine.mask()
     }
 }
 

@@ -26,13 +26,6 @@ const MIN_SUPPRESSION_IOU: f32 = 0.3;
 /// Default minimum detection score (`min_score_thresh`, Python's `min_detection_confidence`).
 pub const DEFAULT_MIN_DETECTION_SCORE: f32 = 0.5;
 
-/// Lowest score of a detection counted as a person when counting the people in a frame (a
-/// baseline refuses frames with more than one). On the shared media no single-person picture
-/// or clip gives a second detection above 0.34 (`front_webcam_forward_02`), while bystanders
-/// in the street clip reach 0.40-0.48; faces far from the camera often score lower and go
-/// uncounted (docs/POSE.md).
-pub const PEOPLE_MIN_SCORE: f32 = 0.4;
-
 /// An axis-aligned box in normalised coordinates.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct BoxNorm {

@@ -12,11 +12,12 @@
 use std::path::Path;
 
 use super::PoseEstimate;
-use super::detector::{self, DEFAULT_MIN_DETECTION_SCORE, PEOPLE_MIN_SCORE};
+use super::detector::{self, DEFAULT_MIN_DETECTION_SCORE, Detection};
 use super::error::PoseError;
 use super::landmarks::DEFAULT_MIN_PRESENCE;
+use super::landmarks::NormLandmark;
 use super::nets::{DetectorNet, LandmarkNet};
-use super::rect::{ImageSize, NormRect};
+use super::rect::{ImageSize, NormPoint, NormRect};
 use super::segmentation::PersonMask;
 use super::threads;
 use super::tracking::{self, PoseSmoother};
@@ -261,15 +262,60 @@ impl PoseEngine {
         Ok(estimate)
     }
 
-    /// Runs the detector on `frame` only to count the people in it (the tracked person stays
-    /// tracked) and returns the count, which later estimates report as `people_detected`:
-    /// detections that do not overlap (after the detector's own suppression) and score at
-    /// least [`PEOPLE_MIN_SCORE`]. The judge asks for this while it builds a baseline, which
-    /// must be one person's.
+    /// Counts the people in `frame` (the tracked person stays tracked) and returns the count,
+    /// which later estimates report as `people_detected`. The judge asks for this while it
+    /// builds a baseline, which must be one person's.
+    ///
+    /// The detector alone misses people whose face is only a few pixels wide at its 224²
+    /// input (the men beside the first one in `neg_multi_people_01`, at any score), so it
+    /// also runs on a grid of [`COUNT_TILES`]² overlapping tiles, each [`COUNT_TILE_FRACTION`]
+    /// of the frame's sides, where they are larger. Every detection scoring at least the
+    /// detection threshold is then checked by the landmark model on its own ROI, as a track
+    /// is: it counts only when the pose presence passes the tracking threshold and the person
+    /// it finds is not one already counted: its face must lie outside their person mask
+    /// (`_seg` model; without one, the box of their visible landmarks), and most of its own
+    /// mask (without one, its nose) must too. A body part taken for a face in a tile thus
+    /// finds the person it belongs to, not a second one.
     pub fn count_people(&mut self, frame: &Frame) -> Result<usize, PoseError> {
-        let min_score = PEOPLE_MIN_SCORE.min(self.config.min_detection_confidence);
-        let detections = self.detector.detect(&frame.image, min_score)?;
-        self.people_detected = detections.len();
+        let image = frame.image.as_ref();
+        let (width, height) = (image.width(), image.height());
+        let size = ImageSize::new(width, height);
+        let min_score = self.config.min_detection_confidence;
+        let mut candidates = self.detector.detect(image, min_score)?;
+        if width >= COUNT_TILES && height >= COUNT_TILES {
+            for tile in count_tiles(width, height) {
+                let pixels =
+                    image::imageops::crop_imm(image, tile.x, tile.y, tile.width, tile.height)
+                        .to_image();
+                let found = self.detector.detect(&pixels, min_score)?;
+                candidates.extend(found.iter().map(|d| tile.to_frame(d, width, height)));
+            }
+        }
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let mut people: Vec<PersonRegion> = Vec::new();
+        for candidate in &candidates {
+            let face = candidate.face;
+            let centre = (
+                (face.xmin + face.width / 2.0) * size.width,
+                (face.ymin + face.height / 2.0) * size.height,
+            );
+            if people.iter().any(|p| p.contains(centre)) {
+                continue;
+            }
+            let Some(roi) = detector::roi_from_detection(candidate, size) else {
+                continue;
+            };
+            let out = self.landmarks.run(image, &roi)?;
+            if out.presence <= self.config.min_tracking_confidence {
+                continue;
+            }
+            let found = PersonRegion::of(out.mask, &out.landmarks, size);
+            if people.iter().any(|p| found.is_within(p, &roi, size)) {
+                continue;
+            }
+            people.push(found);
+        }
+        self.people_detected = people.len();
         Ok(self.people_detected)
     }
 
@@ -287,5 +333,144 @@ impl PoseEngine {
     fn lose_track(&mut self) {
         self.next_roi = None;
         self.smoother.on_lost();
+    }
+}
+
+/// Tiles per side of the grid that [`PoseEngine::count_people`] also searches.
+pub const COUNT_TILES: u32 = 3;
+
+/// Side of each counting tile as a fraction of the frame's side (3 tiles of 0.45 overlap by
+/// about a fifth, so a face cut by one tile's edge is whole in the next).
+pub const COUNT_TILE_FRACTION: f32 = 0.45;
+
+/// One counting tile, in frame pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Tile {
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+}
+
+impl Tile {
+    /// `detection` (normalised to the tile) in the frame's normalised coordinates.
+    fn to_frame(self, detection: &Detection, width: u32, height: u32) -> Detection {
+        let (w, h) = (width as f32, height as f32);
+        let (tw, th) = (self.width as f32, self.height as f32);
+        let (x0, y0) = (self.x as f32, self.y as f32);
+        let point = |p: NormPoint| NormPoint {
+            x: (x0 + p.x * tw) / w,
+            y: (y0 + p.y * th) / h,
+        };
+        let mut out = *detection;
+        out.face.xmin = (x0 + detection.face.xmin * tw) / w;
+        out.face.ymin = (y0 + detection.face.ymin * th) / h;
+        out.face.width = detection.face.width * tw / w;
+        out.face.height = detection.face.height * th / h;
+        out.keypoints = detection.keypoints.map(point);
+        out
+    }
+}
+
+/// The [`COUNT_TILES`]² overlapping tiles of a `width × height` frame, row by row.
+fn count_tiles(width: u32, height: u32) -> Vec<Tile> {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a fraction of a pixel size"
+    )]
+    let side = |n: u32| ((n as f32 * COUNT_TILE_FRACTION) as u32).max(1);
+    let (tw, th) = (side(width), side(height));
+    let step = COUNT_TILES - 1;
+    (0..COUNT_TILES)
+        .flat_map(|row| {
+            (0..COUNT_TILES).map(move |col| Tile {
+                x: (width - tw) * col / step,
+                y: (height - th) * row / step,
+                width: tw,
+                height: th,
+            })
+        })
+        .collect()
+}
+
+/// Where a counted person is in the frame: their person mask, or without one the box of
+/// their visible landmarks.
+enum PersonRegion {
+    Mask(PersonMask),
+    Box {
+        x0: f32,
+        y0: f32,
+        x1: f32,
+        y1: f32,
+        nose: (f32, f32),
+    },
+}
+
+impl PersonRegion {
+    fn of(mask: Option<PersonMask>, landmarks: &[NormLandmark], size: ImageSize) -> Self {
+        if let Some(mask) = mask {
+            return Self::Mask(mask);
+        }
+        let seen = landmarks
+            .iter()
+            .take(crate::pose::NUM_LANDMARKS)
+            .filter(|l| l.visibility > 0.5);
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for l in seen {
+            let (x, y) = (l.x * size.width, l.y * size.height);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        let nose = landmarks.first().map_or((f32::NAN, f32::NAN), |n| {
+            (n.x * size.width, n.y * size.height)
+        });
+        Self::Box {
+            x0,
+            y0,
+            x1,
+            y1,
+            nose,
+        }
+    }
+
+    /// Whether this newly found person is `other` again: with both masks, when more than
+    /// half of this one's person pixels in its ROI (`roi`, sampled on a 24 × 24 grid of its
+    /// bounding box) are `other`'s too; otherwise when this one's nose is inside `other`.
+    fn is_within(&self, other: &Self, roi: &NormRect, size: ImageSize) -> bool {
+        const GRID: usize = 24;
+        match self {
+            Self::Mask(mine) => {
+                let half_w = 0.5
+                    * (roi.width * size.width * roi.rotation.cos().abs()
+                        + roi.height * size.height * roi.rotation.sin().abs());
+                let half_h = 0.5
+                    * (roi.width * size.width * roi.rotation.sin().abs()
+                        + roi.height * size.height * roi.rotation.cos().abs());
+                let (cx, cy) = (roi.x_center * size.width, roi.y_center * size.height);
+                let (mut person, mut shared) = (0_u32, 0_u32);
+                for row in 0..GRID {
+                    for col in 0..GRID {
+                        let x = cx - half_w + (col as f32 + 0.5) * 2.0 * half_w / GRID as f32;
+                        let y = cy - half_h + (row as f32 + 0.5) * 2.0 * half_h / GRID as f32;
+                        if mine.probability(x, y) > 0.5 {
+                            person += 1;
+                            shared += u32::from(other.contains((x, y)));
+                        }
+                    }
+                }
+                person > 0 && 2 * shared > person
+            }
+            Self::Box { nose, .. } => other.contains(*nose),
+        }
+    }
+
+    /// Whether the frame pixel `(x, y)` belongs to this person.
+    fn contains(&self, (x, y): (f32, f32)) -> bool {
+        match self {
+            Self::Mask(mask) => mask.probability(x, y) > 0.5,
+            Self::Box { x0, y0, x1, y1, .. } => {
+                (*x0..=*x1).contains(&x) && (*y0..=*y1).contains(&y)
+            }
+        }
     }
 }

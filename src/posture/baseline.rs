@@ -21,7 +21,7 @@ use crate::geometry::front::FrontFeatures;
 
 use super::config::PostureConfig;
 use super::metric::{Metric, Reference};
-use super::{Metrics, PostureSample, PostureState, View};
+use super::{Metrics, PostureSample, View};
 
 /// Mean, spread and count of one metric over a calibration or a session.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -564,10 +564,12 @@ pub enum BaselineRefused {
     },
     /// Too many frames showed more than one person.
     #[error(
-        "more than one person in the picture in {crowded} of {frames} frames: a baseline is \
-         one person's own; calibrate alone in the picture"
+        "{people} people in the picture (in {crowded} of {frames} frames): a baseline needs \
+         one person; calibrate alone in the picture"
     )]
     MoreThanOnePerson {
+        /// The most people seen in one frame.
+        people: usize,
         /// Frames with more than one person.
         crowded: u32,
         /// Frames with a person.
@@ -685,6 +687,8 @@ pub struct BaselineBuilder {
     frames: u32,
     /// Frames with more than one person (left out).
     crowded: u32,
+    /// The most people seen in one frame.
+    most_people: usize,
     /// Frames with a person in an oblique view.
     oblique: u32,
     views: [ViewStats; BASELINE_VIEWS.len()],
@@ -719,8 +723,9 @@ impl BaselineBuilder {
     /// person is counted and left out.
     pub fn push_frame(&mut self, frame: &BaselineFrame) {
         self.frames += 1;
-        if frame.people.is_some_and(|people| people > 1) {
+        if let Some(people) = frame.people.filter(|people| *people > 1) {
             self.crowded += 1;
+            self.most_people = self.most_people.max(people);
             return;
         }
         if frame.view == View::Oblique {
@@ -756,9 +761,10 @@ impl BaselineBuilder {
         }
     }
 
-    /// Adds an analysed sample; samples while nobody is there (`away`) are left out.
+    /// Adds an analysed sample; samples without a person (`no_person`, `away`) are left
+    /// out.
     pub fn push_sample(&mut self, sample: &PostureSample) {
-        if sample.state != PostureState::Away {
+        if sample.state.is_present() {
             self.push_frame(&BaselineFrame {
                 view: sample.view,
                 metrics: sample.metrics,
@@ -773,6 +779,7 @@ impl BaselineBuilder {
     pub fn merge(&mut self, other: &Self) {
         self.frames += other.frames;
         self.crowded += other.crowded;
+        self.most_people = self.most_people.max(other.most_people);
         self.oblique += other.oblique;
         for (a, b) in self.views.iter_mut().zip(&other.views) {
             a.merge(b);
@@ -794,6 +801,7 @@ impl BaselineBuilder {
             f64::from(self.crowded) / f64::from((with_person + self.crowded).max(1));
         if self.crowded > 0 && (in_views == 0 || crowded_share > rules.max_crowded_share) {
             return Err(BaselineRefused::MoreThanOnePerson {
+                people: self.most_people,
                 crowded: self.crowded,
                 frames: with_person + self.crowded,
             });
@@ -910,6 +918,7 @@ impl BaselineRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::posture::PostureState;
 
     fn cva(value: f64) -> Metrics {
         Metrics {
@@ -1029,8 +1038,48 @@ mod tests {
         assert!(builder.finish().is_ok());
     }
 
+    /// One photo with two people gives no baseline and the refusal says how many there were;
+    /// a long hold keeps a few crowded frames out and still gives one.
     #[test]
-    fn away_samples_are_left_out() {
+    fn frames_with_more_than_one_person_are_refused_with_the_count() {
+        let rules = BaselineRules::default().for_photos();
+        let crowded = |people| BaselineFrame {
+            view: View::SideLeft,
+            metrics: cva(50.0),
+            people: Some(people),
+            ..BaselineFrame::default()
+        };
+        let mut builder = BaselineBuilder::new(rules);
+        builder.push_frame(&crowded(2));
+        let refused = builder.finish().expect_err("two people");
+        assert!(matches!(
+            refused,
+            BaselineRefused::MoreThanOnePerson { people: 2, .. }
+        ));
+        assert!(
+            refused.to_string().starts_with(
+                "2 people in the picture (in 1 of 1 frames): a baseline needs one person"
+            ),
+            "{refused}"
+        );
+        let mut builder = BaselineBuilder::new(BaselineRules::default());
+        for _ in 0..20 {
+            builder.push_frame(&crowded(1));
+        }
+        builder.push_frame(&crowded(4));
+        assert!(
+            builder.finish().is_ok(),
+            "1 crowded frame of 21 is left out"
+        );
+        for _ in 0..5 {
+            builder.push_frame(&crowded(3));
+        }
+        let refused = builder.finish().expect_err("6 of 26 crowded");
+        assert!(refused.to_string().starts_with("4 people"), "{refused}");
+    }
+
+    #[test]
+    fn samples_without_a_person_are_left_out() {
         let mut builder = BaselineBuilder::new(BaselineRules {
             min_frames: 1,
             ..BaselineRules::default()
@@ -1042,6 +1091,11 @@ mod tests {
             ..PostureSample::default()
         };
         builder.push_sample(&sample);
+        builder.push_sample(&PostureSample {
+            state: PostureState::NoPerson,
+            ..sample
+        });
+        assert_eq!(builder.frames(), 0);
         assert!(builder.finish().is_err());
         builder.push_sample(&PostureSample {
             state: PostureState::Upright,

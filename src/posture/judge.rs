@@ -28,7 +28,8 @@ use super::config::PostureConfig;
 use super::exposure::ExposureMeter;
 use super::learn::Learner;
 use super::metrics::{
-    FrameMeasures, body_from_skeleton, front_world_from_skeleton, measure, setup_features,
+    FrameMeasures, body_from_skeleton, drop_hidden, front_world_from_skeleton, measure,
+    setup_features,
 };
 use super::rula::{RulaTolerance, neck_score, trunk_score};
 use super::state::{Condition, Presence, StateMachine};
@@ -401,7 +402,7 @@ impl PostureJudge {
             let body = body_from_skeleton(s);
             let world = front_world_from_skeleton(s);
             let class = self.views.update(&body);
-            let m = measure(
+            let mut m = measure(
                 &body,
                 world.as_ref(),
                 class,
@@ -409,10 +410,13 @@ impl PostureJudge {
                 self.front.as_ref(),
                 input.mask,
             );
+            let view = View::from(class);
+            if let Some(mask) = input.mask {
+                drop_hidden(&mut m.metrics, s, mask, view);
+            }
             if let Some(reason) = m.c7_fallback {
                 tracing::debug!(seq = input.seq, %reason, "silhouette C7 refused, landmark C7 used");
             }
-            let view = View::from(class);
             let setup = input
                 .frame_size
                 .and_then(|(w, h)| setup_features(&body, view, w, h));

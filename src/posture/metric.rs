@@ -232,11 +232,15 @@ pub enum Missing {
     NoBaseline,
     /// Its landmarks were seen but the geometry could not be used (coincident points).
     NotMeasurable,
+    /// A joint it measures lies in the picture, but outside the person mask: hidden behind
+    /// something (hips behind a desk or table), its place only guessed by the model
+    /// (`posture::metrics::seen`).
+    Hidden,
 }
 
 impl Missing {
     /// The name in JSON: `no_person`, `wrong_view`, `not_in_frame`, `low_visibility`,
-    /// `no_baseline`, `not_measurable`.
+    /// `no_baseline`, `not_measurable`, `hidden`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::NoPerson => "no_person",
@@ -245,6 +249,7 @@ impl Missing {
             Self::LowVisibility => "low_visibility",
             Self::NoBaseline => "no_baseline",
             Self::NotMeasurable => "not_measurable",
+            Self::Hidden => "hidden",
         }
     }
 }
@@ -419,6 +424,19 @@ impl Metric {
                 L::RightShoulder,
             ],
         }
+    }
+
+    /// The landmarks whose place the value describes, among [`landmarks`](Self::landmarks):
+    /// a hidden one removes the metric (`posture::metrics::seen`). The CVA and the neck
+    /// flexion use the hip only to orient the trunk, so a hip hidden behind a desk leaves
+    /// them (with the model's guess of the hip) and removes the trunk and hip measures.
+    pub fn measured_at(self, view: View) -> impl Iterator<Item = LandmarkIndex> {
+        use LandmarkIndex as L;
+        let orients_only = matches!(self, Self::Cva | Self::NeckFlexion);
+        self.landmarks(view)
+            .iter()
+            .copied()
+            .filter(move |l| !(orients_only && matches!(l, L::LeftHip | L::RightHip)))
     }
 
     /// The view as a table cell: `side`, `front`, `front, hips visible`.

@@ -57,8 +57,25 @@ pub struct FrameMeasures {
     pub cva_sd_deg: Option<f64>,
 }
 
-/// Whether a landmark is seen: inside the picture, clear of its edge, and not occluded. The
-/// one rule every measure and every [`Missing`] reason follows.
+/// Below this person-mask probability at a joint centre, the joint is hidden (the mask's own
+/// decision boundary: a pixel is "person" above one half).
+pub const MIN_PERSON_PROBABILITY: f32 = 0.5;
+
+/// The landmarks that lie inside the body (joint centres), where the person mask must be
+/// "person" when they are really seen. Landmarks on the outline (nose, eyes, ears) are not
+/// checked: half of their neighbourhood is background by construction.
+const JOINT_CENTRES: [LandmarkIndex; 6] = [
+    LandmarkIndex::LeftShoulder,
+    LandmarkIndex::RightShoulder,
+    LandmarkIndex::LeftHip,
+    LandmarkIndex::RightHip,
+    LandmarkIndex::LeftKnee,
+    LandmarkIndex::RightKnee,
+];
+
+/// Whether a landmark is seen: inside the picture, clear of its edge, not occluded, and (a
+/// joint centre, with the person mask) on the person. The one rule every measure and every
+/// [`Missing`] reason follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Seen {
     /// In the picture and confidently seen.
@@ -68,10 +85,16 @@ pub enum Seen {
     NotInFrame,
     /// In the picture, but its visibility is below [`MIN_VISIBILITY`] (occluded).
     LowVisibility,
+    /// A joint centre in the picture, with visibility and presence passing, but outside the
+    /// person mask (probability below [`MIN_PERSON_PROBABILITY`] at its place): behind a desk
+    /// or a table, its place guessed. The model calls such hips "visible" (0.9 and more on
+    /// the shared desk pictures, docs/GEOMETRY.md §4.1).
+    Hidden,
 }
 
-/// Whether the landmark `index` of `skeleton` is [`Seen`].
-pub fn seen(skeleton: &Skeleton, index: LandmarkIndex) -> Seen {
+/// Whether the landmark `index` of `skeleton` is [`Seen`]; `mask` is the engine's person
+/// mask of the same frame (`None`: no hidden check).
+pub fn seen(skeleton: &Skeleton, mask: Option<&PersonMask>, index: LandmarkIndex) -> Seen {
     let l = skeleton.at(index);
     let (x, y) = (f64::from(l.x_px), f64::from(l.y_px));
     if !x.is_finite() || !y.is_finite() || f64::from(l.presence) < MIN_VISIBILITY {
@@ -85,26 +108,49 @@ pub fn seen(skeleton: &Skeleton, index: LandmarkIndex) -> Seen {
         }
     }
     if f64::from(l.visibility) < MIN_VISIBILITY {
-        Seen::LowVisibility
-    } else {
-        Seen::Yes
+        return Seen::LowVisibility;
+    }
+    match mask {
+        Some(mask)
+            if JOINT_CENTRES.contains(&index)
+                && mask.probability(l.x_px, l.y_px) < MIN_PERSON_PROBABILITY =>
+        {
+            Seen::Hidden
+        }
+        _ => Seen::Yes,
+    }
+}
+
+/// Removes from `metrics` every value that rests on a hidden joint ([`Seen::Hidden`] at one
+/// of [`Metric::measured_at`]) of `skeleton` in `view`.
+pub fn drop_hidden(metrics: &mut Metrics, skeleton: &Skeleton, mask: &PersonMask, view: View) {
+    for metric in Metric::ALL {
+        let hidden = metric
+            .measured_at(view)
+            .any(|i| seen(skeleton, Some(mask), i) == Seen::Hidden);
+        if hidden {
+            *metric.slot(metrics) = None;
+        }
     }
 }
 
 /// The landmark for the geometry: `None` when it is not in the picture, so no measure is
-/// made from a point the model placed at the edge of a cut-off body part.
+/// made from a point the model placed at the edge of a cut-off body part. (A hidden joint is
+/// given: it still orients the trunk; [`drop_hidden`] removes the measures of it.)
 fn keypoint(skeleton: &Skeleton, index: LandmarkIndex) -> Option<Keypoint> {
     let l = skeleton.at(index);
-    (seen(skeleton, index) != Seen::NotInFrame).then(|| Keypoint {
+    (seen(skeleton, None, index) != Seen::NotInFrame).then(|| Keypoint {
         pos: point_y_up(f64::from(l.x_px), f64::from(l.y_px)),
         visibility: f64::from(l.visibility),
     })
 }
 
 /// Why each metric without a value in `metrics` has none, for a frame in `view` with
-/// `skeleton` (`None`: nobody found). Uses the same [`seen`] rule as the measures.
+/// `skeleton` (`None`: nobody found) and the engine's person `mask`. Uses the same [`seen`]
+/// rule as the measures.
 pub fn missing_reasons(
     skeleton: Option<&Skeleton>,
+    mask: Option<&PersonMask>,
     view: View,
     metrics: &Metrics,
 ) -> BTreeMap<Metric, Missing> {
@@ -118,19 +164,26 @@ pub fn missing_reasons(
             if !metric.valid_in().covers(view) {
                 return (metric, Missing::WrongView);
             }
-            let landmarks = metric.landmarks(view).iter().map(|i| seen(skeleton, *i));
+            let landmarks = metric
+                .landmarks(view)
+                .iter()
+                .map(|i| seen(skeleton, None, *i));
             let worst = landmarks.fold(Seen::Yes, |worst, s| match (worst, s) {
                 (Seen::NotInFrame, _) | (_, Seen::NotInFrame) => Seen::NotInFrame,
                 (Seen::LowVisibility, _) | (_, Seen::LowVisibility) => Seen::LowVisibility,
-                (Seen::Yes, Seen::Yes) => Seen::Yes,
+                _ => Seen::Yes,
             });
+            let hidden = metric
+                .measured_at(view)
+                .any(|i| seen(skeleton, mask, i) == Seen::Hidden);
             let reason = match worst {
                 Seen::NotInFrame => Missing::NotInFrame,
                 Seen::LowVisibility => Missing::LowVisibility,
-                Seen::Yes if metric.reference() == Reference::RelativeToBaseline => {
+                Seen::Yes | Seen::Hidden if hidden => Missing::Hidden,
+                Seen::Yes | Seen::Hidden if metric.reference() == Reference::RelativeToBaseline => {
                     Missing::NoBaseline
                 }
-                Seen::Yes => Missing::NotMeasurable,
+                Seen::Yes | Seen::Hidden => Missing::NotMeasurable,
             };
             (metric, reason)
         })
@@ -433,25 +486,25 @@ mod tests {
     fn a_landmark_at_the_edge_of_the_picture_is_not_seen() {
         use LandmarkIndex as L;
         let mut s = front_skeleton();
-        assert_eq!(seen(&s, L::LeftEar), Seen::Yes);
+        assert_eq!(seen(&s, None, L::LeftEar), Seen::Yes);
         // 3 % of 480 px is 14.4 px: 10 px from the top edge is at the edge.
         s.landmarks[L::LeftEar as usize].y_px = 10.0;
-        assert_eq!(seen(&s, L::LeftEar), Seen::NotInFrame);
+        assert_eq!(seen(&s, None, L::LeftEar), Seen::NotInFrame);
         s.landmarks[L::LeftEar as usize].y_px = 20.0;
-        assert_eq!(seen(&s, L::LeftEar), Seen::Yes);
+        assert_eq!(seen(&s, None, L::LeftEar), Seen::Yes);
         s.landmarks[L::LeftEar as usize].x_px = 635.0;
-        assert_eq!(seen(&s, L::LeftEar), Seen::NotInFrame);
+        assert_eq!(seen(&s, None, L::LeftEar), Seen::NotInFrame);
         s.landmarks[L::LeftEar as usize].x_px = 355.0;
         s.landmarks[L::LeftEar as usize].presence = 0.3;
-        assert_eq!(seen(&s, L::LeftEar), Seen::NotInFrame);
+        assert_eq!(seen(&s, None, L::LeftEar), Seen::NotInFrame);
         s.landmarks[L::LeftEar as usize].presence = 0.95;
         s.landmarks[L::LeftEar as usize].visibility = 0.3;
-        assert_eq!(seen(&s, L::LeftEar), Seen::LowVisibility);
+        assert_eq!(seen(&s, None, L::LeftEar), Seen::LowVisibility);
         // Without a frame only presence and visibility count.
         let mut scripted = front_skeleton();
         scripted.frame = None;
         scripted.landmarks[L::LeftEar as usize].y_px = 1.0;
-        assert_eq!(seen(&scripted, L::LeftEar), Seen::Yes);
+        assert_eq!(seen(&scripted, None, L::LeftEar), Seen::Yes);
     }
 
     #[test]
@@ -460,7 +513,7 @@ mod tests {
         let whole = front_skeleton();
         let metrics = front_metrics(&whole);
         assert!(metrics.head_tilt_deg.is_some() && metrics.shoulder_tilt_deg.is_some());
-        let reasons = missing_reasons(Some(&whole), View::Front, &metrics);
+        let reasons = missing_reasons(Some(&whole), None, View::Front, &metrics);
         assert_eq!(reasons[&Metric::Cva], Missing::WrongView);
         assert_eq!(reasons[&Metric::ForwardHeadIndex], Missing::NoBaseline);
         assert!(!reasons.contains_key(&Metric::HeadTilt));
@@ -478,7 +531,7 @@ mod tests {
             metrics.shoulder_tilt_deg.is_some(),
             "the shoulders are in view"
         );
-        let reasons = missing_reasons(Some(&cut), View::Front, &metrics);
+        let reasons = missing_reasons(Some(&cut), None, View::Front, &metrics);
         assert_eq!(reasons[&Metric::HeadTilt], Missing::NotInFrame);
         assert_eq!(reasons[&Metric::PelvicObliquity], Missing::LowVisibility);
         assert_eq!(
@@ -486,9 +539,70 @@ mod tests {
             "not_in_frame"
         );
 
-        let nobody = missing_reasons(None, View::Unknown, &Metrics::default());
+        let nobody = missing_reasons(None, None, View::Unknown, &Metrics::default());
         assert_eq!(nobody.len(), Metric::COUNT);
         assert!(nobody.values().all(|r| *r == Missing::NoPerson));
+    }
+
+    /// A person mask that is "person" in the top half of a 640x480 frame only (the body
+    /// above a table edge at row 240).
+    fn mask_above_row_240() -> PersonMask {
+        use crate::pose::rect::{ImageSize, NormRect, Padding};
+        use crate::pose::segmentation::MASK_SIDE;
+        let logits: Vec<f32> = (0..MASK_SIDE * MASK_SIDE)
+            .map(|i| {
+                if i / MASK_SIDE < MASK_SIDE / 2 {
+                    10.0
+                } else {
+                    -10.0
+                }
+            })
+            .collect();
+        let roi = NormRect {
+            x_center: 0.5,
+            y_center: 0.5,
+            width: 1.0,
+            height: 1.0,
+            rotation: 0.0,
+        };
+        PersonMask::from_logits(&logits, roi, Padding::default(), ImageSize::new(640, 480))
+            .expect("a 256x256 mask")
+    }
+
+    /// Hips in the picture and "visible" to the model but outside the person mask (behind a
+    /// table) are hidden: no pelvic obliquity, with the reason; the shoulders above the
+    /// table keep their tilt; without a mask nothing is hidden.
+    #[test]
+    fn hips_outside_the_person_mask_are_hidden() {
+        use LandmarkIndex as L;
+        let s = front_skeleton();
+        let mask = mask_above_row_240();
+        assert_eq!(seen(&s, Some(&mask), L::LeftHip), Seen::Hidden);
+        assert_eq!(seen(&s, Some(&mask), L::LeftShoulder), Seen::Yes);
+        assert_eq!(
+            seen(&s, Some(&mask), L::LeftEar),
+            Seen::Yes,
+            "outline: not checked"
+        );
+        assert_eq!(seen(&s, None, L::LeftHip), Seen::Yes);
+        let mut metrics = front_metrics(&s);
+        assert!(metrics.pelvic_obliquity_deg.is_some());
+        drop_hidden(&mut metrics, &s, &mask, View::Front);
+        assert_eq!(metrics.pelvic_obliquity_deg, None);
+        assert!(metrics.shoulder_tilt_deg.is_some() && metrics.head_tilt_deg.is_some());
+        let reasons = missing_reasons(Some(&s), Some(&mask), View::Front, &metrics);
+        assert_eq!(reasons[&Metric::PelvicObliquity], Missing::Hidden);
+        assert_eq!(
+            serde_json::to_value(reasons).expect("json")["pelvic_obliquity_deg"],
+            "hidden"
+        );
+        // A side view: the hidden hip removes the trunk measures, not the CVA.
+        let side: Vec<_> = Metric::Cva.measured_at(View::SideLeft).collect();
+        assert_eq!(side, [L::LeftEar, L::LeftShoulder]);
+        let trunk: Vec<_> = Metric::TrunkInclination
+            .measured_at(View::SideLeft)
+            .collect();
+        assert!(trunk.contains(&L::LeftHip));
     }
 
     /// The registry's landmark lists and the geometry agree: taking any listed landmark out
@@ -547,7 +661,7 @@ mod tests {
                     let metrics = run(&cut);
                     assert_eq!(metrics.get(metric), None, "{metric} without {landmark:?}");
                     assert_eq!(
-                        missing_reasons(Some(&cut), view, &metrics)[&metric],
+                        missing_reasons(Some(&cut), None, view, &metrics)[&metric],
                         Missing::NotInFrame,
                         "{metric} without {landmark:?}"
                     );

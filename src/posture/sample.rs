@@ -102,27 +102,32 @@ pub enum PostureState {
     AtRisk,
     /// The condition has persisted: the user is warned.
     ForwardHead,
-    /// Nobody is in front of the camera: timers pause.
+    /// Nobody is in front of the camera for `away_after_s`: timers pause.
     Away,
     /// Recording the user's baseline.
     Calibrating,
     /// Warnings are snoozed.
     Snoozed,
+    /// Nobody in this frame (the detector found no one, or the landmark model's presence
+    /// was below its threshold), not yet for `away_after_s`: never judged, timers paused.
+    /// Added after the others, so older databases never hold it.
+    NoPerson,
 }
 
 impl PostureState {
     /// Every state.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Upright,
         Self::AtRisk,
         Self::ForwardHead,
         Self::Away,
         Self::Calibrating,
         Self::Snoozed,
+        Self::NoPerson,
     ];
 
     /// The stored name (as serialised): `upright`, `at_risk`, `forward_head`, `away`,
-    /// `calibrating`, `snoozed`.
+    /// `calibrating`, `snoozed`, `no_person`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Upright => "upright",
@@ -131,14 +136,16 @@ impl PostureState {
             Self::Away => "away",
             Self::Calibrating => "calibrating",
             Self::Snoozed => "snoozed",
+            Self::NoPerson => "no_person",
         }
     }
 
-    /// Whether a person is being monitored in this state: every state but `away`. The one
-    /// rule for "time present" / "monitored time" (session summaries, today's totals in SQL,
-    /// the movement reminder); paused time has no samples at all.
+    /// Whether a person is being monitored in this state: every state but `no_person` and
+    /// `away`. The one rule for "time present" / "monitored time" (session summaries, today's
+    /// totals in SQL, baselines, the tray, the movement reminder); paused time has no samples
+    /// at all.
     pub const fn is_present(self) -> bool {
-        !matches!(self, Self::Away)
+        !matches!(self, Self::NoPerson | Self::Away)
     }
 
     /// The state stored as `name`.

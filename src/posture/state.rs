@@ -6,7 +6,8 @@
 //! upright ────────▶ at_risk ─────────────────────▶ forward_head ─────────────────▶ upright
 //!    ▲                 │ good for at_risk_grace          (alert once per episode)
 //!    └─────────────────┘
-//! any ── nobody for away_after ──▶ away ── person back ──▶ the state before (timers kept)
+//! any ── nobody in a frame ──▶ no_person ── nobody for away_after ──▶ away
+//! no_person / away ── person back ──▶ the state before (timers kept, not running meanwhile)
 //! any ── snooze ──▶ snoozed ── until ──▶ upright
 //! any ── calibrate ──▶ calibrating ── done ──▶ upright
 //! ```
@@ -150,14 +151,17 @@ impl StateMachine {
         match presence {
             Presence::Absent => {
                 self.absent_ms += dt;
-                if self.absent_ms >= config.away_after_s * 1000.0 {
-                    self.set(t_ms, PostureState::Away, &mut events);
-                }
+                let state = if self.absent_ms >= config.away_after_s * 1000.0 {
+                    PostureState::Away
+                } else {
+                    PostureState::NoPerson
+                };
+                self.set(t_ms, state, &mut events);
                 return events;
             }
             Presence::Present => {
                 self.absent_ms = 0.0;
-                if self.state == PostureState::Away {
+                if !self.state.is_present() {
                     let back = self.judged;
                     self.set(t_ms, back, &mut events);
                     // The frame that brings the person back adds no time.
@@ -320,6 +324,57 @@ mod tests {
         assert_eq!(m.state(), PostureState::AtRisk);
         run(&mut m, 104.0, 105.0, Presence::Present, Condition::Bad);
         assert_eq!(m.state(), PostureState::ForwardHead);
+    }
+
+    /// A frame without a person is `no_person` at once, never the judged state; after
+    /// `away_after_s` (1 s here) it is `away`; the person's return restores the judged state
+    /// with the onset timer where it stood, and nothing is judged meanwhile.
+    #[test]
+    fn a_frame_without_a_person_is_no_person_then_away() {
+        let mut m = StateMachine::new();
+        let cfg = config();
+        let e = m.update(0.0, Presence::Absent, Condition::Unknown, &cfg);
+        assert_eq!(m.state(), PostureState::NoPerson, "the very first frame");
+        assert_eq!(e.len(), 1, "{e:?}");
+        run(&mut m, 0.5, 0.5, Presence::Present, Condition::Good);
+        assert_eq!(m.state(), PostureState::Upright);
+        run(&mut m, 1.0, 6.0, Presence::Present, Condition::Bad);
+        assert_eq!(m.state(), PostureState::AtRisk);
+        let e = run(&mut m, 6.5, 6.5, Presence::Absent, Condition::Unknown);
+        assert_eq!(m.state(), PostureState::NoPerson);
+        assert!(
+            matches!(
+                e[..],
+                [PostureEvent::State {
+                    from: PostureState::AtRisk,
+                    state: PostureState::NoPerson,
+                    ..
+                }]
+            ),
+            "{e:?}"
+        );
+        run(&mut m, 7.0, 7.0, Presence::Absent, Condition::Unknown);
+        assert_eq!(m.state(), PostureState::Away, "1 s without a person");
+        run(&mut m, 7.5, 7.5, Presence::Present, Condition::Bad);
+        assert_eq!(m.state(), PostureState::AtRisk, "back to the judged state");
+        // 5 s of bad before the gap plus 5 s after reach the 10 s onset, not earlier.
+        let e = run(&mut m, 8.0, 12.0, Presence::Present, Condition::Bad);
+        assert_eq!((m.state(), alerts(&e)), (PostureState::AtRisk, 0));
+        let e = run(&mut m, 12.5, 13.0, Presence::Present, Condition::Bad);
+        assert_eq!((m.state(), alerts(&e)), (PostureState::ForwardHead, 1));
+        // A one-frame dropout in forward head neither ends the episode nor alerts again.
+        run(&mut m, 13.5, 13.5, Presence::Absent, Condition::Unknown);
+        assert_eq!(m.state(), PostureState::NoPerson);
+        let e = run(&mut m, 14.0, 20.0, Presence::Present, Condition::Bad);
+        assert_eq!((m.state(), alerts(&e)), (PostureState::ForwardHead, 0));
+        // With away_after_s = 0 a frame without a person is away at once.
+        let mut m = StateMachine::new();
+        let at_once = PostureConfig {
+            away_after_s: 0.0,
+            ..config()
+        };
+        m.update(0.0, Presence::Absent, Condition::Unknown, &at_once);
+        assert_eq!(m.state(), PostureState::Away);
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub fn state_banner(state: PostureState) -> &'static str {
         PostureState::AtRisk => "HEAD FORWARD",
         PostureState::ForwardHead => "FORWARD HEAD (persistent)",
         PostureState::Away => "NOBODY IN VIEW",
+        PostureState::NoPerson => "NO PERSON FOUND",
         PostureState::Calibrating => "CALIBRATING",
         PostureState::Snoozed => "SNOOZED",
     }
@@ -181,7 +182,7 @@ pub fn draw_cva(
 /// time in the recording.
 pub fn draw_banner(canvas: &mut Canvas<'_>, sample: &PostureSample, person: bool, scale: Scale) {
     let margin = (scale.text * 0.5).round();
-    let state = if person {
+    let state = if person || !sample.state.is_present() {
         sample.state
     } else {
         PostureState::Away

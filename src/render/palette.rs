@@ -14,7 +14,7 @@ pub const CAUTION: [u8; 3] = [255, 179, 0];
 /// The condition has persisted: the user is warned.
 pub const ALERT: [u8; 3] = [229, 57, 53];
 
-/// Inactive states (away, snoozed).
+/// Inactive states (no person, away, snoozed).
 pub const MUTED: [u8; 3] = [144, 164, 174];
 
 /// Calibration in progress.
@@ -50,7 +50,7 @@ pub fn state_rgb(state: PostureState) -> [u8; 3] {
         PostureState::Upright => GOOD,
         PostureState::AtRisk => CAUTION,
         PostureState::ForwardHead => ALERT,
-        PostureState::Away | PostureState::Snoozed => MUTED,
+        PostureState::Away | PostureState::NoPerson | PostureState::Snoozed => MUTED,
         PostureState::Calibrating => CALIBRATING,
     }
 }

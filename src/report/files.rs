@@ -33,6 +33,29 @@ pub fn load_recording(store: &Store, id: SessionId) -> Result<Recording, StoreEr
     })
 }
 
+/// Why a session could not be written to a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Reading the session from the database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An export or report file (or its folder) cannot be written.
+    #[error(
+        "cannot write {}; check that the folder exists and is writable, or choose another folder",
+        path.display()
+    )]
+    WriteFile {
+        /// The file (or folder) that could not be written.
+        path: PathBuf,
+        /// The operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Encoding the session as JSON failed.
+    #[error("cannot encode the session as JSON")]
+    Json(#[from] serde_json::Error),
+}
+
 /// What to write about a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -62,7 +85,7 @@ pub fn write_session(
     id: SessionId,
     output: Output,
     dir: &Path,
-) -> Result<PathBuf, StoreError> {
+) -> Result<PathBuf, ReportError> {
     let path = dir.join(output.file_name(id));
     let bytes = match output {
         Output::SamplesCsv => {
@@ -88,8 +111,8 @@ pub fn write_session(
     Ok(path)
 }
 
-fn write_error(path: &Path, source: std::io::Error) -> StoreError {
-    StoreError::WriteFile {
+fn write_error(path: &Path, source: std::io::Error) -> ReportError {
+    ReportError::WriteFile {
         path: path.to_path_buf(),
         source,
     }
@@ -119,6 +142,7 @@ mod tests {
         let blocked = dir.path().join("file");
         std::fs::write(&blocked, b"")?;
         let err = write_session(&store, id, Output::Json, &blocked).expect_err("not a folder");
+        assert!(matches!(err, ReportError::WriteFile { .. }), "{err:?}");
         assert!(err.to_string().contains("choose another folder"), "{err}");
         Ok(())
     }

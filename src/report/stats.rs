@@ -58,7 +58,8 @@ pub struct BandShares {
 pub struct SessionSummary {
     /// Length from the first to the last stored second, seconds.
     pub duration_s: f64,
-    /// Seconds in which a person was present (state not `away`).
+    /// Seconds in which a person was present (state neither `no_person` nor `away`:
+    /// [`PostureState::is_present`]).
     pub present_s: f64,
     /// Statistics of the per-second means, per metric.
     pub metrics: BTreeMap<Metric, MetricStats>,
@@ -323,6 +324,31 @@ mod tests {
         assert_eq!(long.minutes_per_hour(300.0), Some(15.0));
         assert!((summary.metrics[&Metric::Cva].mean - 47.75).abs() < 1e-12);
         assert_eq!(summary.view_seconds[&View::SideLeft], 4);
+    }
+
+    /// Seconds whose frames had nobody in them (`no_person`, as the judge marks them: no
+    /// metric, no call) count neither as time present nor as time in any posture.
+    #[test]
+    fn seconds_without_a_person_are_not_time_in_posture() {
+        let mut samples = Vec::new();
+        samples.extend(second(0, 50.0, PostureState::Upright, 1));
+        samples.extend(second(1, 30.0, PostureState::ForwardHead, 3));
+        samples.extend((0..5).map(|i| PostureSample {
+            t_ms: 2000.0 + f64::from(i) * 100.0,
+            state: PostureState::NoPerson,
+            ..PostureSample::default()
+        }));
+        samples.extend(second(3, 50.0, PostureState::Upright, 1));
+        let rows = aggregate_all(&samples);
+        assert_eq!(rows[2].state, PostureState::NoPerson);
+        let summary = summarise(&rows, &[]);
+        assert!((summary.duration_s - 4.0).abs() < 1e-12);
+        assert!((summary.present_s - 3.0).abs() < 1e-12);
+        assert!((summary.forward_head_state_s - 1.0).abs() < 1e-12);
+        let share = summary.share_of_present(summary.forward_head_state_s);
+        assert!((share.expect("present") - 1.0 / 3.0).abs() < 1e-12);
+        assert!((summary.cva_bands.fractions.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((summary.metrics[&Metric::Cva].mean - 130.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -158,19 +158,6 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
-    /// An export or report file cannot be written.
-    #[error(
-        "cannot write {}; check that the folder exists and is writable, or choose another folder",
-        path.display()
-    )]
-    WriteFile {
-        /// The file (or folder) that could not be written.
-        path: PathBuf,
-        /// The operating-system error.
-        #[source]
-        source: std::io::Error,
-    },
-
     /// Any other SQLite error on the database file.
     #[error("database error ({source}): {}", path.display())]
     Database {

@@ -18,7 +18,7 @@ use crossbeam_channel::{Receiver, TryRecvError};
 
 use crate::posture::PostureState;
 use crate::report::duration_text;
-use crate::report::files::{Output, write_session};
+use crate::report::files::{Output, ReportError, write_session};
 use crate::report::stats::{SessionSummary, summarise};
 use crate::report::today::CHART_DAYS;
 use crate::store::{DayTotals, SessionId, SessionInfo, SessionOverview, Store, StoreError};
@@ -76,7 +76,7 @@ enum Reply {
     List(Result<Vec<SessionOverview>, String>),
     Days(Result<Vec<DayTotals>, String>),
     Opened(Result<Box<Opened>, StoreError>),
-    Written(Result<PathBuf, StoreError>),
+    Written(Result<PathBuf, ReportError>),
 }
 
 /// The panel's state.
@@ -187,7 +187,11 @@ impl History {
         }
         let id = opened.info.id;
         self.spawn(move |store| {
-            Reply::Written(store.and_then(|store| write_session(&store, id, output, &dir)))
+            Reply::Written(
+                store
+                    .map_err(ReportError::from)
+                    .and_then(|store| write_session(&store, id, output, &dir)),
+            )
         });
     }
 
@@ -271,7 +275,7 @@ fn opened(store: &Store, id: SessionId) -> Result<Opened, StoreError> {
     })
 }
 
-fn error(err: &StoreError) -> Message {
+fn error(err: &dyn std::fmt::Display) -> Message {
     Message {
         text: err.to_string(),
         error: true,

@@ -157,7 +157,9 @@ impl UiState {
         match event {
             PostureEvent::State { t_ms, state, .. } => {
                 self.state_since_ms = Some(t_ms);
-                if state != PostureState::ForwardHead {
+                // A frame without a person keeps the alert on screen: only `away` (nobody
+                // for a while) or another judged state ends it.
+                if !matches!(state, PostureState::ForwardHead | PostureState::NoPerson) {
                     self.alert = None;
                 }
                 if state != PostureState::Snoozed {

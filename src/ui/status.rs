@@ -17,6 +17,7 @@ pub fn state_text(state: PostureState) -> &'static str {
         PostureState::AtRisk => "Head forward (not yet persistent)",
         PostureState::ForwardHead => "Forward head: persistent",
         PostureState::Away => "Away: nobody in view",
+        PostureState::NoPerson => "No person found in this frame",
         PostureState::Calibrating => "Calibrating",
         PostureState::Snoozed => "Snoozed",
     }

@@ -6,30 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::{path_str, plumbline, root, text};
+
 use image::ImageEncoder as _;
 
 /// A side-view photo of a man sitting upright (MIT, tests/data/NOTICE).
 const SIDE_PHOTO: &str = "tests/data/side_sit_upright_01.jpg";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn plumbline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .args(args)
-        .env("PLUMBLINE_NO_RECORD", "1")
-        .output()
-        .expect("the plumbline binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
-}
 
 /// The JSON lines of `plumbline measure --json FILE`.
 fn measure(file: &Path) -> Vec<serde_json::Value> {

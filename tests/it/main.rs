@@ -9,6 +9,7 @@ mod geometry;
 mod hostile;
 mod judge;
 mod monitor;
+mod person;
 mod pose;
 mod posture;
 mod privacy;
@@ -31,4 +32,29 @@ pub fn shared_media() -> Result<std::path::PathBuf, String> {
         "no shared media beside {}: put ../shared/media next to the clone",
         root.display()
     ))
+}
+
+/// The repository's root folder.
+pub fn root() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the plumbline binary with `args`, recording nothing (tests/it/ui.rs tests the
+/// recording).
+pub fn plumbline(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .env("PLUMBLINE_NO_RECORD", "1")
+        .output()
+        .expect("the plumbline binary runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A temporary path as `&str` (they are UTF-8).
+pub fn path_str(path: &std::path::Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
 }

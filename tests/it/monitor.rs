@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use crate::clips::{SLUMP_STILL, UPRIGHT_STILL, recording};
+use crate::plumbline;
 
 /// The JSON lines of stdout.
 fn events(output: &Output) -> Vec<serde_json::Value> {
@@ -22,15 +23,6 @@ fn entered(events: &[serde_json::Value], state: &str) -> Vec<f64> {
         .filter(|e| e["event"] == "state" && e["state"] == state)
         .map(|e| e["t_s"].as_f64().expect("t_s is a number"))
         .collect()
-}
-
-/// Runs the binary with `args`, recording nothing (tests/it/ui.rs tests the recording).
-fn plumbline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .args(args)
-        .env("PLUMBLINE_NO_RECORD", "1")
-        .output()
-        .expect("the plumbline binary runs")
 }
 
 fn stderr(output: &Output) -> String {
