@@ -44,6 +44,12 @@ pub type AnalyzerFactory = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Analyzer>>
 /// cores under load; docs/POSE.md "Counting people"), spent only while a baseline is built.
 pub const PEOPLE_RECOUNT_MS: f64 = 1000.0;
 
+/// The recount interval while only the automatic baseline is learned (the first
+/// `learn_s` of every monitor start): a steady stretch lasts `learn_stretch_s` (20 s by
+/// default), so a second person who stays in the picture is still counted several times per
+/// stretch, at a fifth of the cost of [`PEOPLE_RECOUNT_MS`] for a desk worker's companion.
+pub const PEOPLE_RECOUNT_LEARNING_MS: f64 = 5000.0;
+
 /// The real analyzer: the BlazePose engine followed by the posture judge.
 pub struct BlazePoseAnalyzer {
     engine: PoseEngine,
@@ -152,8 +158,9 @@ impl Analyzer for BlazePoseAnalyzer {
 
 /// The people in `frame`: while the judge builds a baseline, a detector count
 /// ([`PoseEngine::count_people`], which also sees people scoring below the tracking threshold)
-/// at most every [`PEOPLE_RECOUNT_MS`] of source time, and for every still photo (all at
-/// t = 0); otherwise the estimate's own count.
+/// at most every [`PEOPLE_RECOUNT_MS`] of source time ([`PEOPLE_RECOUNT_LEARNING_MS`] while
+/// only the automatic baseline is learned), and for every still photo (all at t = 0);
+/// otherwise the estimate's own count.
 pub fn recount_people(
     engine: &mut PoseEngine,
     judge: &PostureJudge,
@@ -161,8 +168,12 @@ pub fn recount_people(
     estimate: &PoseEstimate,
     last_count_ms: &mut Option<f64>,
 ) -> anyhow::Result<usize> {
-    let due = last_count_ms
-        .is_none_or(|last| frame.t_ms - last >= PEOPLE_RECOUNT_MS || frame.t_ms <= last);
+    let every = if judge.is_only_learning() {
+        PEOPLE_RECOUNT_LEARNING_MS
+    } else {
+        PEOPLE_RECOUNT_MS
+    };
+    let due = last_count_ms.is_none_or(|last| frame.t_ms - last >= every || frame.t_ms <= last);
     if judge.is_building_baseline() && estimate.skeleton.is_some() && due {
         *last_count_ms = Some(frame.t_ms);
         return Ok(engine.count_people(frame)?);

@@ -178,6 +178,12 @@ impl PostureJudge {
         self.recorder.is_some() || self.learner.is_some() || self.for_baseline
     }
 
+    /// Whether the only baseline being built is the automatic one (no calibration, not
+    /// `plumbline baseline`): the people may then be counted less often.
+    pub fn is_only_learning(&self) -> bool {
+        self.learner.is_some() && self.recorder.is_none() && !self.for_baseline
+    }
+
     /// The same judge for frames that all go into a baseline outside it (`plumbline
     /// baseline`): [`is_building_baseline`](Self::is_building_baseline) stays true, so the
     /// people in every frame are counted.
