@@ -2,21 +2,21 @@
 //!
 //! ```text
 //!  capture thread ──frames──▶ pose thread ──Update (bounded 64)──▶ consumer (window, headless)
-//!   FrameSource     latest-wins   Analyser      ▲
+//!   FrameSource     latest-wins   Analyzer      ▲
 //!   (opened here)   slot (live)   (built here)  └─ Control (bounded 16) from the consumer
 //!                   or bounded 4, blocking (analysis: no frame dropped)
 //! ```
 //!
 //! The capture thread opens the source itself (a camera stays on the thread that built it)
 //! and skips frames closer than the analysis interval on the source clock, so a 30 fps camera
-//! analysed at 2 fps converts only 2 frames a second. The pose thread builds the
-//! [`Analyser`] itself (the ONNX sessions stay on it), applies [`Control`] messages, and
+//! analyzed at 2 fps converts only 2 frames a second. The pose thread builds the
+//! [`Analyzer`] itself (the ONNX sessions stay on it), applies [`Control`] messages, and
 //! speeds the rate up while the posture is at risk.
 //!
 //! The message types below are the contract between the pipeline and the window
 //! (`ui`), the headless monitor and the [`recorder`], which stores their numbers.
 
-mod analyser;
+mod analyzer;
 mod failure;
 pub mod recorder;
 mod workers;
@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
-pub use analyser::{Analyser, AnalyserFactory, Analysis, BlazePoseAnalyser, blazepose_factory};
+pub use analyzer::{Analysis, Analyzer, AnalyzerFactory, BlazePoseAnalyzer, blazepose_factory};
 pub use failure::{ControlError, Failure, FailureKind, StartError};
 pub use recorder::Recorder;
 
@@ -59,10 +59,10 @@ pub const MAX_ANALYSIS_FPS: f64 = 1000.0;
 /// How often blocked threads look at the stop flag.
 const STOP_POLL: Duration = Duration::from_millis(100);
 
-/// One analysed frame, as the UI shows it.
+/// One analyzed frame, as the UI shows it.
 #[derive(Clone, Debug)]
-pub struct Analysed {
-    /// The frame the pose thread analysed (shared pixels).
+pub struct Analyzed {
+    /// The frame the pose thread analyzed (shared pixels).
     pub frame: Frame,
     /// What the pose engine found.
     pub estimate: PoseEstimate,
@@ -121,8 +121,8 @@ impl PauseReason {
 /// What the pipeline tells its consumers (window, headless printer).
 #[derive(Clone, Debug)]
 pub enum Update {
-    /// A frame was analysed.
-    Analysed(Box<Analysed>),
+    /// A frame was analyzed.
+    Analyzed(Box<Analyzed>),
     /// The source's state changed.
     Source(SourceStatus),
     /// The posture machine reported an event.
@@ -150,7 +150,7 @@ pub enum Control {
     SetOnsetDelay(f64),
     /// Change the analysis rate (frames per second).
     SetRate(f64),
-    /// Stop analysing and close the source (a camera is released: its light goes off).
+    /// Stop analyzing and close the source (a camera is released: its light goes off).
     PauseSource(PauseReason),
     /// Reopen the source after [`Control::PauseSource`].
     ResumeSource,
@@ -162,14 +162,14 @@ pub enum Delivery {
     /// One slot, newest frame wins: a slow model drops stale frames (live monitoring).
     #[default]
     LatestWins,
-    /// A small blocking queue: every selected frame is analysed (analysis of recordings).
+    /// A small blocking queue: every selected frame is analyzed (analysis of recordings).
     Lossless,
 }
 
-/// How many frames per second of source time are analysed.
+/// How many frames per second of source time are analyzed.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RatePolicy {
-    /// Normal rate; `None` analyses every frame the source delivers.
+    /// Normal rate; `None` analyzes every frame the source delivers.
     pub fps: Option<f64>,
     /// Rate while the posture is at risk; `None` keeps `fps`.
     pub at_risk_fps: Option<f64>,
@@ -198,7 +198,7 @@ impl RatePolicy {
         at_risk_fps: None,
     };
 
-    /// Minimum source-time spacing of analysed frames in `state`, milliseconds.
+    /// Minimum source-time spacing of analyzed frames in `state`, milliseconds.
     pub fn interval_ms(&self, state: PostureState) -> f64 {
         let fps = match (state, self.at_risk_fps) {
             (PostureState::AtRisk, Some(fast)) => Some(self.fps.map_or(fast, |f| f.max(fast))),
@@ -209,8 +209,8 @@ impl RatePolicy {
     }
 }
 
-/// What analyses the frames on the pose thread.
-pub enum AnalyserSpec {
+/// What analyzes the frames on the pose thread.
+pub enum AnalyzerSpec {
     /// The BlazePose engine and the posture judge, built on the pose thread.
     BlazePose {
         /// Folder with the ONNX models (`None`: the installation's `models/`).
@@ -224,13 +224,13 @@ pub enum AnalyserSpec {
         /// (`PostureJudge::for_baseline`): the people are counted as for a calibration.
         hold: bool,
     },
-    /// Any other analyser (tests script one).
-    Custom(AnalyserFactory),
+    /// Any other analyzer (tests script one).
+    Custom(AnalyzerFactory),
 }
 
-impl AnalyserSpec {
-    /// The factory that builds this analyser on the pose thread.
-    fn into_factory(self) -> AnalyserFactory {
+impl AnalyzerSpec {
+    /// The factory that builds this analyzer on the pose thread.
+    fn into_factory(self) -> AnalyzerFactory {
         match self {
             Self::BlazePose {
                 models_dir,
@@ -243,7 +243,7 @@ impl AnalyserSpec {
     }
 }
 
-impl std::fmt::Debug for AnalyserSpec {
+impl std::fmt::Debug for AnalyzerSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::BlazePose {
@@ -275,8 +275,8 @@ pub struct PipelineConfig {
     pub delivery: Delivery,
     /// Analysis rate.
     pub rate: RatePolicy,
-    /// What analyses the frames.
-    pub analyser: AnalyserSpec,
+    /// What analyzes the frames.
+    pub analyzer: AnalyzerSpec,
     /// Called after each update is sent (the window passes `ctx.request_repaint`).
     pub on_update: Option<Box<dyn Fn() + Send>>,
 }
@@ -288,7 +288,7 @@ impl std::fmt::Debug for PipelineConfig {
             .field("pacing", &self.pacing)
             .field("delivery", &self.delivery)
             .field("rate", &self.rate)
-            .field("analyser", &self.analyser)
+            .field("analyzer", &self.analyzer)
             .finish_non_exhaustive()
     }
 }
@@ -307,7 +307,7 @@ impl PipelineConfig {
             pacing: Pacing::RealTime,
             delivery: Delivery::LatestWins,
             rate: RatePolicy::monitor(&posture),
-            analyser: AnalyserSpec::BlazePose {
+            analyzer: AnalyzerSpec::BlazePose {
                 models_dir,
                 pose,
                 posture: Box::new(posture),
@@ -337,7 +337,7 @@ impl PipelineConfig {
 
     /// The analysis of a recording as `analyze`, `baseline` and the window's review mode run
     /// it: the one place their choices become a pipeline, so the same recording gives the same
-    /// numbers in each. Recordings are analysed as fast as they decode (the faster thread
+    /// numbers in each. Recordings are analyzed as fast as they decode (the faster thread
     /// layout chosen while running, ONNX Runtime's arena kept) with the default
     /// [`PostureConfig`]; a camera stays live.
     pub fn analysis(
@@ -366,7 +366,7 @@ impl PipelineConfig {
             fps: options.fps,
             at_risk_fps: None,
         });
-        if let AnalyserSpec::BlazePose { hold, .. } = &mut config.analyser {
+        if let AnalyzerSpec::BlazePose { hold, .. } = &mut config.analyzer {
             *hold = options.hold;
         }
         config
@@ -387,12 +387,12 @@ impl PipelineConfig {
     }
 }
 
-/// How a recording is analysed ([`PipelineConfig::analysis`]).
+/// How a recording is analyzed ([`PipelineConfig::analysis`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AnalysisOptions {
     /// The landmark model.
     pub model: ModelChoice,
-    /// Frames analysed per second of source time; `None` for every frame.
+    /// Frames analyzed per second of source time; `None` for every frame.
     pub fps: Option<f64>,
     /// ONNX Runtime intra-op threads of the pose engine.
     pub intra_threads: usize,
@@ -490,7 +490,7 @@ impl std::fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
-    /// Builds the analyser and opens the source on their own threads, waits until both are
+    /// Builds the analyzer and opens the source on their own threads, waits until both are
     /// ready (so a missing runtime, camera or file is an error here), and starts the flow.
     /// The receiver yields [`Update`]s until the source ends or the pipeline stops; then it
     /// disconnects.
@@ -519,7 +519,7 @@ impl Pipeline {
             stop: stop.clone(),
             on_update: config.on_update,
         };
-        let factory = config.analyser.into_factory();
+        let factory = config.analyzer.into_factory();
         pipeline.spawn("pose", move || pose.run(factory, &pose_ready_tx))?;
 
         let (source_ready_tx, source_ready_rx) = crossbeam_channel::bounded(1);

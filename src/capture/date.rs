@@ -1,6 +1,6 @@
 //! When a recording was made: the container's `creation_time` tag (what cameras and phones
 //! write), else the file's modification time, labelled as such because copying a file can
-//! change it. A report dates a recording by this, not by when it was analysed.
+//! change it. A report dates a recording by this, not by when it was analyzed.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -89,9 +89,9 @@ pub enum CaptureError {
     },
 
     /// Review mode asked for a frame the recording does not have (it changed or was cut
-    /// since it was analysed).
+    /// since it was analyzed).
     #[error(
-        "no frame at {at_s:.3} s in {} (was the file changed since it was analysed? open it again)",
+        "no frame at {at_s:.3} s in {} (was the file changed since it was analyzed? open it again)",
         path.display()
     )]
     NoFrameAt {

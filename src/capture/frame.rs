@@ -10,7 +10,7 @@ pub struct Frame {
     /// Time on the source's own clock in milliseconds (video time for files, monotonic time
     /// since start for cameras).
     pub t_ms: f64,
-    /// The pixels, shared so the UI can show the frame the pose thread analysed.
+    /// The pixels, shared so the UI can show the frame the pose thread analyzed.
     pub image: Arc<image::RgbImage>,
 }
 

@@ -41,7 +41,7 @@ pub enum Pacing {
     /// Sleep so that frames come out on the source's clock (a recording behaves like a camera).
     #[default]
     RealTime,
-    /// No sleeping: for analysing files.
+    /// No sleeping: for analyzing files.
     AsFastAsPossible,
 }
 

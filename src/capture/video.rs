@@ -12,7 +12,7 @@
 //! - More than [`MAX_BAD_PACKETS_IN_A_ROW`] undecodable packets in a row end the source with
 //!   [`CaptureError::Corrupt`]; isolated bad packets are skipped with a warning.
 //!
-//! # Analysing fewer frames than the source has
+//! # Analyzing fewer frames than the source has
 //! With a minimum interval ([`FrameSource::set_min_interval_ms`]) frames closer than that to
 //! the last delivered one are dropped before the RGB conversion. A packet whose presentation
 //! time is before the next due time cannot be delivered (frames come out in presentation

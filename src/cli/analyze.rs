@@ -95,7 +95,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ModelChoice::default())]
     pub model: ModelChoice,
 
-    /// Frames analysed per second of video, or `all` for every frame. Posture changes
+    /// Frames analyzed per second of video, or `all` for every frame. Posture changes
     /// slowly; frames between are skipped before colour conversion (docs/RECORDS.md).
     #[arg(
         long,
@@ -106,7 +106,7 @@ pub struct Args {
     )]
     pub rate: Rate,
 
-    /// Recordings analysed at once (default: one per core).
+    /// Recordings analyzed at once (default: one per core).
     #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
@@ -130,7 +130,7 @@ pub struct Args {
     #[arg(long, value_name = "TEXT", value_parser = header_text)]
     pub assessor: Option<String>,
 
-    /// Also write every analysed frame as CSV into FILE (one file for all recordings, with a
+    /// Also write every analyzed frame as CSV into FILE (one file for all recordings, with a
     /// `recording` column; readable only by you): time, state, view and the measures valid
     /// in the recordings' views (docs/RECORDS.md).
     #[arg(long, value_name = "FILE")]
@@ -177,7 +177,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         new.subject.clone_from(&args.subject);
         new
     };
-    let outcomes = batch::analyse_all(
+    let outcomes = batch::analyze_all(
         &mut store,
         &recordings,
         jobs,
@@ -195,7 +195,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             Err(_) => failures.push(input.display().to_string()),
         }
     }
-    anyhow::ensure!(!finished.is_empty(), "no recording could be analysed");
+    anyhow::ensure!(!finished.is_empty(), "no recording could be analyzed");
     let ids: Vec<SessionId> = finished.iter().map(|(_, done)| done.session).collect();
     let header = ReportHeader {
         title: args.title.clone(),
@@ -216,17 +216,17 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     // After the report: a frames file that cannot be written costs nothing else.
     if let Some(path) = &args.frames_csv {
         write_frames(path, &finished)?;
-        eprintln!("every analysed frame: {}", path.display());
+        eprintln!("every analyzed frame: {}", path.display());
     }
     if failures.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("not analysed: {}", failures.join(", "));
+        eprintln!("not analyzed: {}", failures.join(", "));
         Ok(ExitCode::FAILURE)
     }
 }
 
-/// Writes the frames of the analysed recordings into one CSV file, readable only by the user
+/// Writes the frames of the analyzed recordings into one CSV file, readable only by the user
 /// (`store::private`); each recording is named by its file name.
 fn write_frames(path: &Path, finished: &[(&PathBuf, batch::Finished)]) -> anyhow::Result<()> {
     let names: Vec<String> = finished

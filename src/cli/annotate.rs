@@ -149,21 +149,21 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             anyhow::bail!("interrupted; {} was not written", args.out.display());
         }
         match update {
-            Update::Analysed(analysed) => {
-                let seq = analysed.frame.seq;
+            Update::Analyzed(analyzed) => {
+                let seq = analyzed.frame.seq;
                 missing += seq.saturating_sub(expected_seq);
                 expected_seq = seq + 1;
-                let mut image = (*analysed.frame.image).clone();
-                match annotator.annotate(&mut image, &analysed.estimate, &analysed.sample) {
+                let mut image = (*analyzed.frame.image).clone();
+                match annotator.annotate(&mut image, &analyzed.estimate, &analyzed.sample) {
                     FaceOutcome::Blurred => faces.blurred += 1,
                     FaceOutcome::Held => faces.held += 1,
                     FaceOutcome::NoneFound => faces.none += 1,
                     FaceOutcome::Off => {}
                 }
                 writer
-                    .push_at(&image, analysed.frame.t_ms)
+                    .push_at(&image, analyzed.frame.t_ms)
                     .with_context(|| format!("cannot write {}", args.out.display()))?;
-                bar.set_position(analysed.frame.t_ms.max(0.0) as u64);
+                bar.set_position(analyzed.frame.t_ms.max(0.0) as u64);
             }
             Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
                 anyhow::bail!("{reason}; {} was not written", args.out.display())
@@ -189,7 +189,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     eprintln!("{}", summary(&args.out, frames, rate, &faces, args.no_blur));
     if missing > 0 {
         eprintln!(
-            "{missing} frames could not be analysed and are missing from {}",
+            "{missing} frames could not be analyzed and are missing from {}",
             args.out.display()
         );
         return Ok(ExitCode::FAILURE);

@@ -20,7 +20,7 @@ use super::Global;
 use super::hold::{HoldArgs, HoldOptions, record_hold, summary_text};
 use super::run::{RunOptions, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
-use crate::pipeline::{Analyser as _, BlazePoseAnalyser};
+use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::{Mode, PoseConfig, PoseEngine};
 use crate::posture::baseline::BaselineFile;
 use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureConfig, PostureJudge};
@@ -120,7 +120,7 @@ fn from_photos(
     let judge = PostureJudge::new(config)
         .for_independent_frames()
         .for_baseline();
-    let mut analyser = BlazePoseAnalyser::from_parts(engine, judge);
+    let mut analyzer = BlazePoseAnalyzer::from_parts(engine, judge);
     for (spec, text) in specs.iter().zip(&args.source) {
         let mut source = capture::open(spec, Pacing::AsFastAsPossible)
             .with_context(|| format!("cannot open {text}"))?;
@@ -128,8 +128,8 @@ fn from_photos(
             .next_frame()
             .with_context(|| format!("reading {text}"))?
         {
-            let analysis = analyser
-                .analyse(&frame)
+            let analysis = analyzer
+                .analyze(&frame)
                 .with_context(|| format!("pose estimation failed on {text}"))?;
             builder.push_sample(&analysis.sample);
         }

@@ -125,7 +125,7 @@ fn model_checks(global: &Global) -> Vec<Check> {
 fn camera_check() -> Check {
     let outcome = match nokhwa::query(nokhwa::utils::ApiBackend::Auto) {
         Ok(cameras) if cameras.is_empty() => Outcome::Note(
-            "no camera found (fine for analysing recordings; the monitor needs one)".into(),
+            "no camera found (fine for analyzing recordings; the monitor needs one)".into(),
         ),
         Ok(cameras) => Outcome::Ok(
             cameras

@@ -1,6 +1,6 @@
 //! The standard hold shared by `plumbline baseline` and `plumbline follow-up`: the subject sits
 //! still (upright for a baseline, as usual for a follow-up is the therapist's choice; the
-//! procedure is the same) while the real pipeline analyses every frame for a few seconds, or
+//! procedure is the same) while the real pipeline analyzes every frame for a few seconds, or
 //! every photo of an image or a folder of images.
 //!
 //! Nothing is written until the hold has succeeded: the session, its per-second rows, its
@@ -83,7 +83,7 @@ pub struct Recorded {
     pub session: SessionId,
     /// Its per-frame statistics.
     pub stats: Baseline,
-    /// Analysed frames (photos for stills), including those without a person.
+    /// Analyzed frames (photos for stills), including those without a person.
     pub frames: usize,
     /// Whether the source was still photos.
     pub stills: bool,
@@ -175,7 +175,7 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
 }
 
 /// Collects the samples and events of the pipeline until it ends, or until `limit_ms` of
-/// source time has passed since the first analysed frame.
+/// source time has passed since the first analyzed frame.
 fn collect(
     updates: &crossbeam_channel::Receiver<Update>,
     bar: &indicatif::ProgressBar,
@@ -185,8 +185,8 @@ fn collect(
     let mut events = Vec::new();
     for update in updates {
         match update {
-            Update::Analysed(analysed) => {
-                let sample = analysed.sample;
+            Update::Analyzed(analyzed) => {
+                let sample = analyzed.sample;
                 let start = samples.first().map_or(sample.t_ms, |first| first.t_ms);
                 if limit_ms.is_some_and(|limit| sample.t_ms - start >= limit) {
                     break;
@@ -214,7 +214,7 @@ pub fn summary_text(title: &str, recorded: &Recorded) -> String {
     let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
     out.push_str(&wrap(
         &format!(
-            "Session {}, {} view, {counted} analysed.",
+            "Session {}, {} view, {counted} analyzed.",
             recorded.session,
             recorded.stats.view.name(),
         ),

@@ -27,7 +27,7 @@ use serde::Serialize;
 use super::Global;
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::models;
-use crate::pipeline::{Analyser as _, BlazePoseAnalyser};
+use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::segmentation::PersonMask;
 use crate::pose::{Mode, PoseConfig, PoseEngine, Skeleton};
 use crate::posture::baseline::BaselineFile;
@@ -190,7 +190,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         ..PoseConfig::default()
     };
     let engine = PoseEngine::new(&dir, pose_config).context("cannot start the pose engine")?;
-    let mut analyser = BlazePoseAnalyser::from_parts(engine, judge);
+    let mut analyzer = BlazePoseAnalyzer::from_parts(engine, judge);
     let mut source = capture::open(&spec, Pacing::AsFastAsPossible)
         .with_context(|| format!("cannot open {}", args.input))?;
     let stdout = std::io::stdout();
@@ -206,14 +206,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             }
             Err(err) => return Err(err).with_context(|| format!("reading {}", args.input)),
         };
-        let analysis = analyser
-            .analyse(&frame)
+        let analysis = analyzer
+            .analyze(&frame)
             .with_context(|| format!("pose estimation failed on frame {index}"))?;
         print_line(
             &mut out,
             index,
             &analysis.sample,
-            (analysis.estimate.skeleton.as_ref(), analyser.mask()),
+            (analysis.estimate.skeleton.as_ref(), analyzer.mask()),
             args.json,
         )?;
         index += 1;

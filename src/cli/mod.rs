@@ -64,7 +64,7 @@ pub struct ConfigArgs {
         allow_negative_numbers = true,
         value_parser = analysis_rate,
         help = PostureConfig::ANALYSIS_RATE_FPS
-            .help("Frames analysed per second of source time, for this run"),
+            .help("Frames analyzed per second of source time, for this run"),
     )]
     pub rate: Option<f64>,
 }
@@ -168,7 +168,7 @@ enum Command {
     History(history::Args),
     /// Export a stored session as CSV or JSON.
     Export(export::Args),
-    /// Analyse recordings into sessions and an HTML report.
+    /// Analyze recordings into sessions and an HTML report.
     Analyze(analyze::Args),
     /// Write a video with skeleton, CVA and posture state drawn on it, faces blurred.
     Annotate(annotate::Args),

@@ -60,7 +60,7 @@ pub struct Args {
     #[command(flatten)]
     pub config: ConfigArgs,
 
-    /// Analyse a recording as fast as possible instead of in real time (no frame dropped).
+    /// Analyze a recording as fast as possible instead of in real time (no frame dropped).
     #[arg(long)]
     pub fast: bool,
 
@@ -173,9 +173,9 @@ fn run_headless(
         }
         if let Some(desk) = &mut desk {
             match &update {
-                Update::Analysed(analysed) => today
+                Update::Analyzed(analyzed) => today
                     .tally
-                    .on_sample(analysed.sample.t_ms, analysed.sample.state),
+                    .on_sample(analyzed.sample.t_ms, analyzed.sample.state),
                 Update::Posture(event) => today.tally.on_event(event),
                 Update::Source(_) | Update::Failed(_) => {}
             }
@@ -200,7 +200,7 @@ fn run_headless(
             }) => eprintln!("camera lost ({reason}); retry {attempt} in {retry_in_s:.1} s"),
             Update::Source(SourceStatus::Paused(reason)) => eprintln!("{}", reason.text()),
             Update::Source(status) => tracing::info!("source: {status:?}"),
-            Update::Analysed(_) => {}
+            Update::Analyzed(_) => {}
         }
     }
     drop(pipeline);
@@ -226,7 +226,7 @@ fn run_headless(
     }
     if lost > 0 {
         anyhow::bail!(
-            "{lost} analysed samples were not saved to the session database {}",
+            "{lost} analyzed samples were not saved to the session database {}",
             db.as_deref().unwrap_or("(none found)")
         );
     }

@@ -87,7 +87,7 @@ impl Line {
     }
 }
 
-/// Frames decoded ahead of the pose engine (the decode thread runs while a frame is analysed).
+/// Frames decoded ahead of the pose engine (the decode thread runs while a frame is analyzed).
 const DECODE_AHEAD: usize = 2;
 
 /// Starts a named thread that opens `spec` and sends its frames (or the error that ended it)

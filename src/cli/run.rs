@@ -47,7 +47,7 @@ pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar 
 }
 
 /// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
-/// has passed since the first analysed frame); keeps the samples in `kept` when given.
+/// has passed since the first analyzed frame); keeps the samples in `kept` when given.
 pub(super) fn record(
     updates: &Receiver<Update>,
     writer: Option<&StoreWriter>,
@@ -55,11 +55,11 @@ pub(super) fn record(
     limit_ms: Option<f64>,
     mut kept: Option<&mut Vec<PostureSample>>,
 ) -> anyhow::Result<u64> {
-    let mut analysed = 0_u64;
+    let mut analyzed = 0_u64;
     let mut first_ms: Option<f64> = None;
     for update in updates {
-        if let Update::Analysed(analysed_frame) = &update {
-            let t_ms = analysed_frame.sample.t_ms;
+        if let Update::Analyzed(analyzed_frame) = &update {
+            let t_ms = analyzed_frame.sample.t_ms;
             let start = *first_ms.get_or_insert(t_ms);
             if limit_ms.is_some_and(|limit| t_ms - start >= limit) {
                 break;
@@ -69,13 +69,13 @@ pub(super) fn record(
             crate::pipeline::recorder::send_update(writer, &update)?;
         }
         match update {
-            Update::Analysed(analysed_frame) => {
-                let sample = &analysed_frame.sample;
+            Update::Analyzed(analyzed_frame) => {
+                let sample = &analyzed_frame.sample;
                 bar.set_position(sample.t_ms.max(0.0) as u64);
                 if let Some(kept) = kept.as_deref_mut() {
                     kept.push(sample.clone());
                 }
-                analysed += 1;
+                analyzed += 1;
             }
             Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
                 anyhow::bail!("{reason}")
@@ -85,7 +85,7 @@ pub(super) fn record(
             Update::Posture(_) | Update::Source(_) => {}
         }
     }
-    Ok(analysed)
+    Ok(analyzed)
 }
 
 /// A running pipeline and what is known about its source.

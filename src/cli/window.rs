@@ -36,7 +36,7 @@ pub struct Args {
     pub background: bool,
 
     /// Open this recording (a video, a picture or a folder of pictures) in review mode:
-    /// analysed once, then paused, stepped frame by frame and seeked in the window. The
+    /// analyzed once, then paused, stepped frame by frame and seeked in the window. The
     /// window's "Review a recording" tab opens others.
     #[arg(long, value_name = "VIDEO|FOLDER|FILE")]
     pub review: Option<std::path::PathBuf>,

@@ -266,8 +266,8 @@ impl Companion {
     pub fn observe(&mut self, update: &Update, now: Instant) -> Reaction {
         let mut reaction = Reaction::default();
         match update {
-            Update::Analysed(analysed) => {
-                let sample = &analysed.sample;
+            Update::Analyzed(analyzed) => {
+                let sample = &analyzed.sample;
                 self.posture = sample.state;
                 self.cva_deg = sample.metrics.cva_deg;
                 self.forward_head_index = sample.metrics.forward_head_index;
@@ -475,9 +475,9 @@ mod tests {
         )
     }
 
-    /// An analysed blank frame at `t_ms` in `state` with a CVA of 18°.
+    /// An analyzed blank frame at `t_ms` in `state` with a CVA of 18°.
     fn frame(t_ms: f64, state: PostureState) -> Update {
-        use crate::pipeline::Analysed;
+        use crate::pipeline::Analyzed;
         use crate::pose::PoseEstimate;
         use crate::posture::{Metrics, PostureSample};
         let frame = crate::capture::Frame::new(1, t_ms, image::RgbImage::new(1, 1));
@@ -501,7 +501,7 @@ mod tests {
             },
             ..PostureSample::default()
         };
-        Update::Analysed(Box::new(Analysed {
+        Update::Analyzed(Box::new(Analyzed {
             frame,
             estimate,
             sample,

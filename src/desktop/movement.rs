@@ -55,7 +55,7 @@ impl MovementReminder {
         self.minutes > 0.0
     }
 
-    /// Feeds one analysed frame at source time `t_ms`; returns the reminder when it is due.
+    /// Feeds one analyzed frame at source time `t_ms`; returns the reminder when it is due.
     pub fn on_frame(&mut self, t_ms: f64, present: bool) -> Option<Notice> {
         if !self.enabled() {
             return None;

@@ -188,7 +188,7 @@ impl EpisodeNotifier {
         }
     }
 
-    /// Folds an analysed frame in: the reminder is due on the source clock.
+    /// Folds an analyzed frame in: the reminder is due on the source clock.
     pub fn on_frame(
         &mut self,
         t_ms: f64,

@@ -29,7 +29,7 @@ pub enum FailureKind {
     BadSource,
     /// A setting is out of its range or a configuration file cannot be used.
     Settings,
-    /// Frames could not be analysed (the pose engine failed on many frames in a row).
+    /// Frames could not be analyzed (the pose engine failed on many frames in a row).
     Analysis,
     /// Anything else: a thread that could not start or ended without a message.
     Internal,
@@ -156,7 +156,7 @@ pub enum StartError {
     /// The source cannot be opened (missing file, no camera, undecodable video, ...).
     #[error("cannot open the source: {0}")]
     Source(Failure),
-    /// The analyser (runtime, models, posture settings) cannot be built.
+    /// The analyzer (runtime, models, posture settings) cannot be built.
     #[error("cannot start the pose engine: {0}")]
     Engine(Failure),
     /// A worker thread could not be spawned.

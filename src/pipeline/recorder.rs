@@ -2,7 +2,7 @@
 //! `baseline`, the headless monitor and the window.
 //!
 //! [`send_update`] hands the numbers of an update to the store's writer thread: the
-//! [`PostureSample`](crate::posture::PostureSample) of an analysed frame and posture events.
+//! [`PostureSample`](crate::posture::PostureSample) of an analyzed frame and posture events.
 //! Frames (pixels) are never passed on, so nothing of the picture reaches the disk.
 //!
 //! [`Recorder`] wraps it for the live monitor, where saving is secondary to monitoring: it never
@@ -21,11 +21,11 @@ use crate::store::{NewSession, SessionId, SessionKind, Store, StoreError, StoreW
 use super::Update;
 
 /// Hands the stored part of `update` to `writer` (blocking while its channel is full): the
-/// posture sample of an analysed frame, never the frame, and posture events. Source status and
+/// posture sample of an analyzed frame, never the frame, and posture events. Source status and
 /// failures are not stored; returns whether something was sent.
 pub fn send_update(writer: &StoreWriter, update: &Update) -> Result<bool, StoreError> {
     match update {
-        Update::Analysed(analysed) => writer.send_sample(&analysed.sample).map(|()| true),
+        Update::Analyzed(analyzed) => writer.send_sample(&analyzed.sample).map(|()| true),
         Update::Posture(event) => writer.send_event(event).map(|()| true),
         Update::Source(_) | Update::Failed(_) => Ok(false),
     }
@@ -34,7 +34,7 @@ pub fn send_update(writer: &StoreWriter, update: &Update) -> Result<bool, StoreE
 /// The writer message for `update`, if it carries something to store.
 fn message(update: &Update) -> Option<WriteMsg> {
     match update {
-        Update::Analysed(analysed) => Some(WriteMsg::Sample(Box::new(analysed.sample.clone()))),
+        Update::Analyzed(analyzed) => Some(WriteMsg::Sample(Box::new(analyzed.sample.clone()))),
         Update::Posture(event) => Some(WriteMsg::Event(event.clone())),
         Update::Source(_) | Update::Failed(_) => None,
     }
@@ -57,7 +57,7 @@ pub struct Recorder {
     dropped: u64,
     /// Whether saving was asked for (not `--no-record`).
     requested: bool,
-    /// Analysed samples not saved because the database could not be used.
+    /// Analyzed samples not saved because the database could not be used.
     lost: u64,
 }
 
@@ -116,7 +116,7 @@ impl Recorder {
         }
     }
 
-    /// Analysed samples that were to be saved but never reached the database writer (the
+    /// Analyzed samples that were to be saved but never reached the database writer (the
     /// database could not be opened, the writer stopped, or it was behind).
     pub fn lost(&self) -> u64 {
         self.lost + self.dropped

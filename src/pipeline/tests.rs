@@ -1,4 +1,4 @@
-//! Thread topology tests with a scripted analyser on real encoded files.
+//! Thread topology tests with a scripted analyzer on real encoded files.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -27,8 +27,8 @@ struct Scripted {
     delay: Duration,
 }
 
-impl Analyser for Scripted {
-    fn analyse(&mut self, frame: &Frame) -> anyhow::Result<Analysis> {
+impl Analyzer for Scripted {
+    fn analyze(&mut self, frame: &Frame) -> anyhow::Result<Analysis> {
         std::thread::sleep(self.delay);
         self.seen.lock().unwrap().push((frame.seq, frame.t_ms));
         let forward = frame.image.get_pixel(16, 16).0[0] > 128;
@@ -83,16 +83,16 @@ impl Analyser for Scripted {
 type Seen = Arc<Mutex<Vec<(u64, f64)>>>;
 type Controls = Arc<Mutex<Vec<(Control, f64)>>>;
 
-fn scripted(delay: Duration) -> (AnalyserFactory, Seen, Controls) {
+fn scripted(delay: Duration) -> (AnalyzerFactory, Seen, Controls) {
     let seen = Seen::default();
     let controls = Controls::default();
-    let analyser = Scripted {
+    let analyzer = Scripted {
         seen: seen.clone(),
         controls: controls.clone(),
         state: PostureState::Upright,
         delay,
     };
-    let factory: AnalyserFactory = Box::new(move || Ok(Box::new(analyser) as Box<dyn Analyser>));
+    let factory: AnalyzerFactory = Box::new(move || Ok(Box::new(analyzer) as Box<dyn Analyzer>));
     (factory, seen, controls)
 }
 
@@ -100,14 +100,14 @@ fn config(
     path: &Path,
     delivery: Delivery,
     rate: RatePolicy,
-    factory: AnalyserFactory,
+    factory: AnalyzerFactory,
 ) -> PipelineConfig {
     PipelineConfig {
         source: SourceSpec::Video(path.into()),
         pacing: Pacing::AsFastAsPossible,
         delivery,
         rate,
-        analyser: AnalyserSpec::Custom(factory),
+        analyzer: AnalyzerSpec::Custom(factory),
         on_update: None,
     }
 }
@@ -122,7 +122,7 @@ fn collect(updates: &Receiver<Update>) -> Vec<Update> {
 }
 
 #[test]
-fn lossless_analyses_every_frame_in_order_and_disconnects_at_the_end() {
+fn lossless_analyzes_every_frame_in_order_and_disconnects_at_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mkv");
     write_clip(&path, &[false; 30], 10);
@@ -189,7 +189,7 @@ fn rate_selects_frames_by_source_time_and_speeds_up_at_risk() {
 }
 
 #[test]
-fn latest_wins_drops_stale_frames_for_a_slow_analyser() {
+fn latest_wins_drops_stale_frames_for_a_slow_analyzer() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mkv");
     write_clip(&path, &[false; 40], 40);
@@ -207,13 +207,13 @@ fn latest_wins_drops_stale_frames_for_a_slow_analyser() {
     let seqs: Vec<u64> = seen.lock().unwrap().iter().map(|s| s.0).collect();
     assert!(
         seqs.len() < 30,
-        "a 60 ms analyser cannot see all 40 frames of 1 s: {seqs:?}"
+        "a 60 ms analyzer cannot see all 40 frames of 1 s: {seqs:?}"
     );
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
 }
 
 #[test]
-fn controls_reach_the_analyser_and_rate_is_changed() {
+fn controls_reach_the_analyzer_and_rate_is_changed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mkv");
     write_clip(&path, &[false; 50], 10);
@@ -221,8 +221,8 @@ fn controls_reach_the_analyser_and_rate_is_changed() {
     let mut cfg = config(&path, Delivery::Lossless, RatePolicy::EVERY_FRAME, factory);
     cfg.pacing = Pacing::RealTime;
     let (pipeline, updates) = Pipeline::start(cfg).unwrap();
-    // Wait for the first analysed frame, then snooze and slow down to 1 fps.
-    while !matches!(updates.recv().unwrap(), Update::Analysed(_)) {}
+    // Wait for the first analyzed frame, then snooze and slow down to 1 fps.
+    while !matches!(updates.recv().unwrap(), Update::Analyzed(_)) {}
     pipeline.control(Control::Snooze { minutes: 1.0 }).unwrap();
     pipeline.control(Control::SetRate(1.0)).unwrap();
     let all = collect(&updates);
@@ -251,7 +251,7 @@ fn controls_reach_the_analyser_and_rate_is_changed() {
 }
 
 #[test]
-fn start_fails_clearly_for_missing_file_and_broken_analyser() {
+fn start_fails_clearly_for_missing_file_and_broken_analyzer() {
     let dir = tempfile::tempdir().unwrap();
     let (factory, _, _) = scripted(Duration::ZERO);
     let missing = dir.path().join("missing.mp4");
@@ -271,7 +271,7 @@ fn start_fails_clearly_for_missing_file_and_broken_analyser() {
 
     let path = dir.path().join("clip.mkv");
     write_clip(&path, &[false; 5], 10);
-    let broken: AnalyserFactory = Box::new(|| {
+    let broken: AnalyzerFactory = Box::new(|| {
         Err(crate::runtime::RuntimeError::NotFound {
             searched: "nowhere".into(),
         })?
@@ -282,7 +282,7 @@ fn start_fails_clearly_for_missing_file_and_broken_analyser() {
         RatePolicy::EVERY_FRAME,
         broken,
     ))
-    .expect_err("broken analyser");
+    .expect_err("broken analyzer");
     assert!(
         format!("{err:#}").contains("ONNX Runtime not found"),
         "{err:#}"
@@ -299,7 +299,7 @@ fn drop_stops_a_long_real_time_source_quickly() {
     let mut cfg = config(&path, Delivery::LatestWins, RatePolicy::default(), factory);
     cfg.pacing = Pacing::RealTime;
     let (pipeline, updates) = Pipeline::start(cfg).unwrap();
-    while !matches!(updates.recv().unwrap(), Update::Analysed(_)) {}
+    while !matches!(updates.recv().unwrap(), Update::Analyzed(_)) {}
     let start = Instant::now();
     drop(pipeline);
     assert!(
@@ -412,7 +412,7 @@ fn capture_reports_reconnects_once_per_attempt_and_running_when_back() {
 }
 
 #[test]
-fn lossless_never_drops_analysed_updates_for_a_slow_consumer() {
+fn lossless_never_drops_analyzed_updates_for_a_slow_consumer() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mkv");
     // More frames than the update channel holds.
@@ -429,8 +429,8 @@ fn lossless_never_drops_analysed_updates_for_a_slow_consumer() {
     std::thread::sleep(Duration::from_millis(300));
     let mut seqs = Vec::new();
     while let Ok(update) = updates.recv_timeout(Duration::from_secs(20)) {
-        if let Update::Analysed(analysed) = update {
-            seqs.push(analysed.sample.seq);
+        if let Update::Analyzed(analyzed) = update {
+            seqs.push(analyzed.sample.seq);
         }
     }
     drop(pipeline);
@@ -460,9 +460,9 @@ fn wait_for(updates: &Receiver<Update>, what: &str, wanted: impl Fn(&Update) -> 
     panic!("no {what} within 10 s");
 }
 
-fn analysed_at(update: &Update) -> (u64, f64) {
+fn analyzed_at(update: &Update) -> (u64, f64) {
     match update {
-        Update::Analysed(a) => (a.frame.seq, a.frame.t_ms),
+        Update::Analyzed(a) => (a.frame.seq, a.frame.t_ms),
         other => panic!("not a frame: {other:?}"),
     }
 }
@@ -477,9 +477,9 @@ fn pause_closes_the_source_and_resume_reopens_it_with_the_clock_going_on() {
     let mut cfg = config(&path, Delivery::LatestWins, RatePolicy::default(), factory);
     cfg.pacing = Pacing::RealTime;
     let (pipeline, updates) = Pipeline::start(cfg).unwrap();
-    let is_frame = |u: &Update| matches!(u, Update::Analysed(_));
+    let is_frame = |u: &Update| matches!(u, Update::Analyzed(_));
     wait_for(&updates, "first frame", is_frame);
-    let before = analysed_at(&wait_for(&updates, "second frame", is_frame));
+    let before = analyzed_at(&wait_for(&updates, "second frame", is_frame));
     assert!(holds_open(&path), "the running source reads the file");
 
     pipeline
@@ -492,7 +492,7 @@ fn pause_closes_the_source_and_resume_reopens_it_with_the_clock_going_on() {
         )
     });
     assert!(!holds_open(&path), "a paused source is closed");
-    // Nothing is analysed while paused (a frame already in flight may still arrive).
+    // Nothing is analyzed while paused (a frame already in flight may still arrive).
     std::thread::sleep(Duration::from_millis(300));
     updates.try_iter().for_each(drop);
     std::thread::sleep(Duration::from_millis(700));
@@ -503,7 +503,7 @@ fn pause_closes_the_source_and_resume_reopens_it_with_the_clock_going_on() {
     wait_for(&updates, "running again", |u| {
         matches!(u, Update::Source(SourceStatus::Running(_)))
     });
-    let after = analysed_at(&wait_for(&updates, "a frame after the resume", is_frame));
+    let after = analyzed_at(&wait_for(&updates, "a frame after the resume", is_frame));
     assert!(holds_open(&path), "the source is open again");
     assert!(
         after.0 > before.0,

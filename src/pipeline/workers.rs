@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, select};
 
 use super::{
-    Analysed, AnalyserFactory, Analysis, Control, Delivery, Failure, PauseReason, RatePolicy,
+    Analysis, Analyzed, AnalyzerFactory, Control, Delivery, Failure, PauseReason, RatePolicy,
     STOP_POLL, SharedInterval, SharedPause, SourceStatus, StopFlag, Update,
 };
 use crate::capture::latest::{self, LatestReceiver, LatestSender, Sent};
@@ -319,11 +319,11 @@ enum Flow {
 }
 
 impl PoseWorker {
-    /// Builds the analyser here (its sessions stay on this thread), reports readiness, then
-    /// analyses frames and applies controls until the frames end or the pipeline stops.
-    pub fn run(mut self, factory: AnalyserFactory, ready: &Sender<Result<(), Failure>>) {
-        let mut analyser = match factory() {
-            Ok(analyser) => analyser,
+    /// Builds the analyzer here (its sessions stay on this thread), reports readiness, then
+    /// analyzes frames and applies controls until the frames end or the pipeline stops.
+    pub fn run(mut self, factory: AnalyzerFactory, ready: &Sender<Result<(), Failure>>) {
+        let mut analyzer = match factory() {
+            Ok(analyzer) => analyzer,
             Err(err) => {
                 let _ = ready.send(Err(Failure::from_anyhow(&err)));
                 return;
@@ -334,11 +334,11 @@ impl PoseWorker {
         while !self.stop.is_stopped() {
             let flow = select! {
                 recv(self.frames.receiver()) -> frame => match frame {
-                    Ok(captured) => self.on_frame(analyser.as_mut(), &captured, &mut state),
-                    Err(_) => Flow::Stop, // the source ended and every frame was analysed
+                    Ok(captured) => self.on_frame(analyzer.as_mut(), &captured, &mut state),
+                    Err(_) => Flow::Stop, // the source ended and every frame was analyzed
                 },
                 recv(self.controls) -> control => match control {
-                    Ok(control) => self.on_control(analyser.as_mut(), &control, &state),
+                    Ok(control) => self.on_control(analyzer.as_mut(), &control, &state),
                     Err(_) => Flow::Continue,
                 },
                 default(STOP_POLL) => Flow::Continue,
@@ -352,12 +352,12 @@ impl PoseWorker {
 
     fn on_frame(
         &mut self,
-        analyser: &mut dyn super::Analyser,
+        analyzer: &mut dyn super::Analyzer,
         captured: &Captured,
         state: &mut FrameState,
     ) -> Flow {
         let frame = &captured.frame;
-        match analyser.analyse(frame) {
+        match analyzer.analyze(frame) {
             Ok(analysis) => {
                 state
                     .latencies_ms
@@ -371,7 +371,7 @@ impl PoseWorker {
             Err(err) => {
                 state.failed_in_a_row += 1;
                 if state.failed_in_a_row == 1 {
-                    tracing::warn!("frame {} could not be analysed: {err:#}", frame.seq);
+                    tracing::warn!("frame {} could not be analyzed: {err:#}", frame.seq);
                 }
                 if state.failed_in_a_row < MAX_FAILED_FRAMES_IN_A_ROW {
                     return Flow::Continue;
@@ -385,15 +385,15 @@ impl PoseWorker {
         }
     }
 
-    /// Sends the analysed frame (live: dropped when the consumer lags; analysis: waits) and
+    /// Sends the analyzed frame (live: dropped when the consumer lags; analysis: waits) and
     /// the events (never dropped: a blocked send waits).
     fn publish(&self, frame: &Frame, analysis: Analysis) -> Flow {
-        let analysed = Analysed {
+        let analyzed = Analyzed {
             frame: frame.clone(),
             estimate: analysis.estimate,
             sample: analysis.sample,
         };
-        let update = Update::Analysed(Box::new(analysed));
+        let update = Update::Analyzed(Box::new(analyzed));
         match self.frames {
             // Analysis: every sample reaches the consumer (it may be saving them).
             FrameStream::Lossless(_) => {
@@ -423,7 +423,7 @@ impl PoseWorker {
 
     fn on_control(
         &mut self,
-        analyser: &mut dyn super::Analyser,
+        analyzer: &mut dyn super::Analyzer,
         control: &Control,
         state: &FrameState,
     ) -> Flow {
@@ -448,7 +448,7 @@ impl PoseWorker {
             }
             return Flow::Continue;
         }
-        for event in analyser.control(control, state.last_t_ms) {
+        for event in analyzer.control(control, state.last_t_ms) {
             if !send_or_stop(&self.updates, Update::Posture(event), &self.stop) {
                 return Flow::Stop;
             }
@@ -460,22 +460,22 @@ impl PoseWorker {
 /// What the pose thread remembers between frames.
 #[derive(Default)]
 struct FrameState {
-    /// Source time of the last analysed frame (controls take effect at this time).
+    /// Source time of the last analyzed frame (controls take effect at this time).
     last_t_ms: f64,
     failed_in_a_row: u32,
-    /// Capture-to-result time of every analysed frame (8 bytes a frame: 230 KB a day at 2 fps).
+    /// Capture-to-result time of every analyzed frame (8 bytes a frame: 230 KB a day at 2 fps).
     latencies_ms: Vec<f64>,
 }
 
 impl FrameState {
-    /// Logs how many frames were analysed and the capture-to-result latency
+    /// Logs how many frames were analyzed and the capture-to-result latency
     /// (`scripts/bench-monitor` reads this line).
     fn log_summary(&mut self) {
         let Some(summary) = latency_summary(&mut self.latencies_ms) else {
             return;
         };
         tracing::info!(
-            "analysed {} frames; capture-to-result latency ms: median {:.1}, p95 {:.1}, max {:.1}",
+            "analyzed {} frames; capture-to-result latency ms: median {:.1}, p95 {:.1}, max {:.1}",
             summary.frames,
             summary.median_ms,
             summary.p95_ms,

@@ -150,9 +150,9 @@ impl Skeleton {
 /// What the pose engine found in one frame.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoseEstimate {
-    /// Sequence number of the analysed frame.
+    /// Sequence number of the analyzed frame.
     pub seq: u64,
-    /// Source time of the analysed frame in milliseconds.
+    /// Source time of the analyzed frame in milliseconds.
     pub t_ms: f64,
     /// Frame width in pixels.
     pub width: u32,

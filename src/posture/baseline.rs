@@ -761,7 +761,7 @@ impl BaselineBuilder {
         }
     }
 
-    /// Adds an analysed sample; samples without a person (`no_person`, `away`) are left
+    /// Adds an analyzed sample; samples without a person (`no_person`, `away`) are left
     /// out.
     pub fn push_sample(&mut self, sample: &PostureSample) {
         if sample.state.is_present() {

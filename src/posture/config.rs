@@ -144,10 +144,10 @@ pub struct PostureConfig {
     /// Consecutive frames a new camera view must hold before it is taken (1: no hysteresis,
     /// for independent still images). Range [`Self::VIEW_SWITCH_FRAMES`].
     pub view_switch_frames: u32,
-    /// Frames analysed per second of source time while monitoring (window and `monitor`).
+    /// Frames analyzed per second of source time while monitoring (window and `monitor`).
     /// Range [`Self::ANALYSIS_RATE_FPS`].
     pub analysis_rate_fps: f64,
-    /// Frames analysed per second while the posture is at risk, so the onset is timed more
+    /// Frames analyzed per second while the posture is at risk, so the onset is timed more
     /// finely (never below `analysis_rate_fps`). Range [`Self::AT_RISK_RATE_FPS`].
     pub at_risk_rate_fps: f64,
 }

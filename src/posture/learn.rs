@@ -27,7 +27,7 @@ use super::metric::Metric;
 /// candidate for the automatic baseline.
 pub const MAX_RECLINE_DEG: f64 = 10.0;
 
-/// Fewest analysed frames per second of stretch for a candidate (the monitor analyses 2 per
+/// Fewest analyzed frames per second of stretch for a candidate (the monitor analyzes 2 per
 /// second): a stretch with gaps is not sustained.
 const MIN_FRAMES_PER_SECOND: f64 = 1.0;
 

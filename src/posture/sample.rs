@@ -255,10 +255,10 @@ impl BaselineStatus {
     }
 }
 
-/// One analysed frame.
+/// One analyzed frame.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PostureSample {
-    /// Sequence number of the analysed frame.
+    /// Sequence number of the analyzed frame.
     pub seq: u64,
     /// Source time in milliseconds.
     pub t_ms: f64,

@@ -152,7 +152,7 @@ pub fn build(recordings: &[Recording], header: &ReportHeader) -> Document {
         .map(|recording| summarise(&recording.rows, &recording.events))
         .collect();
     blocks.push(Block::Paragraph(format!(
-        "{} recording{} analysed. Each measure carries its unit, the camera view it is valid in, \
+        "{} recording{} analyzed. Each measure carries its unit, the camera view it is valid in, \
          and whether it is absolute or relative to the person's own baseline.",
         recordings.len(),
         if recordings.len() == 1 { "" } else { "s" }
@@ -253,7 +253,7 @@ fn recording_section(
         ),
     }));
     blocks.push(Block::Paragraph(format!(
-        "Session {} ({}), stored {}; {} analysed, person present {}; dominant view {}; pose model {}{}.",
+        "Session {} ({}), stored {}; {} analyzed, person present {}; dominant view {}; pose model {}{}.",
         info.id,
         info.kind.as_str(),
         short_utc(&info.started_at),
@@ -265,7 +265,7 @@ fn recording_section(
     )));
     if recording.rows.is_empty() {
         blocks.push(Block::Note(
-            "No samples were stored for this recording: no person was analysed.".into(),
+            "No samples were stored for this recording: no person was analyzed.".into(),
         ));
         return;
     }

@@ -200,14 +200,14 @@ pub const FRAME_COLUMNS: [&str; 10] = [
     "confidence",
 ];
 
-/// The frames of one analysed recording, for the per-frame CSV.
+/// The frames of one analyzed recording, for the per-frame CSV.
 #[derive(Clone, Copy, Debug)]
 pub struct FrameRecording<'a> {
     /// Its stored session.
     pub session: SessionId,
     /// Its name (the file name).
     pub recording: &'a str,
-    /// Every analysed frame, in order.
+    /// Every analyzed frame, in order.
     pub samples: &'a [PostureSample],
 }
 
@@ -227,7 +227,7 @@ pub fn measures_for_views(views: impl IntoIterator<Item = View>) -> Vec<Metric> 
     }
 }
 
-/// Writes every analysed frame of `recordings` as CSV with a header line: [`FRAME_COLUMNS`],
+/// Writes every analyzed frame of `recordings` as CSV with a header line: [`FRAME_COLUMNS`],
 /// then one column per measure valid in the views seen (named by the metric key, e.g.
 /// `cva_deg`). Empty cells mean "not measured in this frame".
 pub fn write_frames_csv(

@@ -27,7 +27,7 @@ pub const REREAD: Duration = Duration::from_secs(30);
 /// Days of the Sessions tab's chart (today included).
 pub const CHART_DAYS: u32 = 7;
 
-/// What the running session counted, from its analysed frames and events.
+/// What the running session counted, from its analyzed frames and events.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Tally {
     /// Time with somebody present, ms.
@@ -56,7 +56,7 @@ impl Tally {
         self.max_gap_ms = max_gap_s * 1000.0;
     }
 
-    /// Counts the time since the previous analysed frame in the state of this one.
+    /// Counts the time since the previous analyzed frame in the state of this one.
     pub fn on_sample(&mut self, t_ms: f64, state: PostureState) {
         if let Some(last) = self.last_t_ms {
             let gap = (t_ms - last).clamp(0.0, self.max_gap_ms);

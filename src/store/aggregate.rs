@@ -22,7 +22,7 @@ pub struct MetricSecond {
 pub struct SecondRow {
     /// Second of source time (`floor(t_ms / 1000)`).
     pub t_s: i64,
-    /// Number of analysed frames in this second.
+    /// Number of analyzed frames in this second.
     pub frames: u32,
     /// The most frequent view.
     pub view: View,

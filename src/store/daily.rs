@@ -164,7 +164,7 @@ mod tests {
             &seconds(0, 30, PostureState::Snoozed),
             &[],
         )?;
-        // Recordings analysed today are not the user's day; nor is anything after it.
+        // Recordings analyzed today are not the user's day; nor is anything after it.
         session(
             &mut store,
             SessionKind::Analysis,

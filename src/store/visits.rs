@@ -2,7 +2,7 @@
 //! baseline a follow-up is compared with.
 //!
 //! A *hold* is the standard recording of `plumbline baseline` and `plumbline follow-up`: the
-//! subject sits still for a few seconds and every analysed frame counts, so both sides of a
+//! subject sits still for a few seconds and every analyzed frame counts, so both sides of a
 //! comparison are per-frame statistics of the same procedure. Both live in the `holds` table,
 //! told apart by `kind` (the window's calibrations with a subject set are baselines too), and
 //! are kept forever, never replaced.

@@ -39,7 +39,7 @@ pub const FINAL_RETRIES: u32 = 3;
 /// A message for the writer.
 #[derive(Clone, Debug)]
 pub enum WriteMsg {
-    /// One analysed frame.
+    /// One analyzed frame.
     Sample(Box<PostureSample>),
     /// An event of the posture machine.
     Event(PostureEvent),

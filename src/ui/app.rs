@@ -347,10 +347,10 @@ impl App {
                         self.pending.merge(reaction);
                     }
                     match &update {
-                        Update::Analysed(analysed) => self
+                        Update::Analyzed(analyzed) => self
                             .today
                             .tally
-                            .on_sample(analysed.sample.t_ms, analysed.sample.state),
+                            .on_sample(analyzed.sample.t_ms, analyzed.sample.state),
                         Update::Posture(event) => self.today.tally.on_event(event),
                         Update::Source(_) | Update::Failed(_) => {}
                     }
@@ -503,14 +503,14 @@ impl App {
     }
 
     fn upload_texture(&mut self, ctx: &egui::Context) {
-        let Some(analysed) = &self.state.latest else {
+        let Some(analyzed) = &self.state.latest else {
             return;
         };
-        if self.texture_seq == Some(analysed.frame.seq) {
+        if self.texture_seq == Some(analyzed.frame.seq) {
             return;
         }
-        video::upload(ctx, &mut self.texture, "video", &analysed.frame.image);
-        self.texture_seq = Some(analysed.frame.seq);
+        video::upload(ctx, &mut self.texture, "video", &analyzed.frame.image);
+        self.texture_seq = Some(analyzed.frame.seq);
         self.texture_uploads += 1;
     }
 
@@ -634,7 +634,7 @@ impl App {
                     .state
                     .latest
                     .as_ref()
-                    .map(|analysed| &analysed.estimate);
+                    .map(|analyzed| &analyzed.estimate);
                 model_view::ui(ui, estimate);
             }
             Tab::Help => help::ui(ui),

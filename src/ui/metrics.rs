@@ -49,19 +49,19 @@ pub fn view_text(view: View) -> &'static str {
 /// Draws the metrics panel.
 pub fn ui(ui: &mut egui::Ui, state: &UiState) {
     ui.heading("Measures");
-    let Some(analysed) = &state.latest else {
-        ui.label("Waiting for the first analysed frame.");
+    let Some(analyzed) = &state.latest else {
+        ui.label("Waiting for the first analyzed frame.");
         return;
     };
     frame_ui(
         ui,
-        &analysed.sample,
-        analysed.estimate.skeleton.is_some(),
+        &analyzed.sample,
+        analyzed.estimate.skeleton.is_some(),
         state.baseline.as_ref(),
     );
 }
 
-/// The measures of one analysed frame (`person`: the pose engine found someone), against
+/// The measures of one analyzed frame (`person`: the pose engine found someone), against
 /// `baseline`; the live panel and review mode's side panel both draw this.
 pub fn frame_ui(
     ui: &mut egui::Ui,

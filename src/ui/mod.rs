@@ -320,7 +320,7 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
     .map_err(|err| anyhow::anyhow!("{err}"))
     .context(
         "cannot open the window (is a display available?). Without a window, monitor with \
-         `plumbline monitor --headless --source camera:0|VIDEO`, or analyse a recording with \
+         `plumbline monitor --headless --source camera:0|VIDEO`, or analyze a recording with \
          `plumbline analyze VIDEO --report report.html`",
     )?;
     Ok(ExitCode::SUCCESS)

@@ -72,7 +72,7 @@ pub fn detector_text(estimate: &PoseEstimate) -> String {
 pub fn ui(ui: &mut egui::Ui, estimate: Option<&PoseEstimate>) {
     ui.heading("What the model sees");
     let Some(estimate) = estimate else {
-        ui.label("No frame analysed yet.");
+        ui.label("No frame analyzed yet.");
         return;
     };
     ui.label(detector_text(estimate));

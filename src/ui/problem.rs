@@ -68,7 +68,7 @@ impl Problem {
         match self {
             Self::NoCamera(_) => {
                 "Connect a webcam and check that no other program is using it, then restart \
-                 plumbline. To analyse a recording instead, start it with \
+                 plumbline. To analyze a recording instead, start it with \
                  `plumbline --source <video file or image folder>`."
             }
             Self::CameraLost { .. } => {

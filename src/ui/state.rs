@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use crate::pipeline::{Analysed, Control, Failure, SourceStatus, Update};
+use crate::pipeline::{Analyzed, Control, Failure, SourceStatus, Update};
 use crate::posture::{
     Baseline, BaselineStatus, Call, PostureEvent, PostureSample, PostureState, View,
 };
@@ -35,7 +35,7 @@ pub struct HistoryPoint {
 }
 
 impl HistoryPoint {
-    /// The plotted values of one analysed frame.
+    /// The plotted values of one analyzed frame.
     pub fn from_sample(sample: &PostureSample) -> Self {
         Self {
             t_s: sample.t_ms / 1000.0,
@@ -62,8 +62,8 @@ pub struct ActiveAlert {
 /// The window's model of the pipeline, fed by [`UiState::apply`].
 #[derive(Debug)]
 pub struct UiState {
-    /// The newest analysed frame.
-    pub latest: Option<Box<Analysed>>,
+    /// The newest analyzed frame.
+    pub latest: Option<Box<Analyzed>>,
     /// The state of the frame source.
     pub source: SourceStatus,
     /// Set when a worker failed for good (`Update::Failed`).
@@ -121,15 +121,15 @@ impl UiState {
     /// Folds one pipeline message into the state.
     pub fn apply(&mut self, update: Update) {
         match update {
-            Update::Analysed(analysed) => self.apply_analysed(analysed),
+            Update::Analyzed(analyzed) => self.apply_analyzed(analyzed),
             Update::Source(status) => self.source = status,
             Update::Posture(event) => self.apply_event(event),
             Update::Failed(message) => self.failure = Some(message),
         }
     }
 
-    fn apply_analysed(&mut self, analysed: Box<Analysed>) {
-        let sample = &analysed.sample;
+    fn apply_analyzed(&mut self, analyzed: Box<Analyzed>) {
+        let sample = &analyzed.sample;
         if self.state_since_ms.is_none() {
             self.state_since_ms = Some(sample.t_ms);
         }
@@ -150,7 +150,7 @@ impl UiState {
         {
             self.history.pop_front();
         }
-        self.latest = Some(analysed);
+        self.latest = Some(analyzed);
     }
 
     fn apply_event(&mut self, event: PostureEvent) {
@@ -216,16 +216,16 @@ impl UiState {
         self.outbox.push(Control::Resume);
     }
 
-    /// Sequence number of the newest analysed frame.
+    /// Sequence number of the newest analyzed frame.
     pub fn latest_seq(&self) -> Option<u64> {
-        self.latest.as_ref().map(|analysed| analysed.frame.seq)
+        self.latest.as_ref().map(|analyzed| analyzed.frame.seq)
     }
 
     /// The posture state of the newest frame (`Away` before the first frame).
     pub fn posture_state(&self) -> PostureState {
         self.latest
             .as_ref()
-            .map_or(PostureState::Away, |analysed| analysed.sample.state)
+            .map_or(PostureState::Away, |analyzed| analyzed.sample.state)
     }
 
     /// Seconds the current posture state has lasted, on the source clock.
@@ -276,8 +276,8 @@ pub(crate) mod tests {
     use crate::pose::PoseEstimate;
     use crate::posture::{Metrics, PostureSample};
 
-    /// An analysed blank frame at `t_ms` in `state` with a side-view CVA.
-    pub(crate) fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
+    /// An analyzed blank frame at `t_ms` in `state` with a side-view CVA.
+    pub(crate) fn analyzed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
         let frame = Frame::new(seq, t_ms, image::RgbImage::new(4, 3));
         let estimate = PoseEstimate {
             seq,
@@ -302,7 +302,7 @@ pub(crate) mod tests {
             state,
             ..PostureSample::default()
         };
-        Update::Analysed(Box::new(Analysed {
+        Update::Analyzed(Box::new(Analyzed {
             frame,
             estimate,
             sample,
@@ -326,8 +326,8 @@ pub(crate) mod tests {
         let mut state = UiState::default();
         assert_eq!(state.latest_seq(), None);
         assert_eq!(state.posture_state(), PostureState::Away);
-        state.apply(analysed(1, 0.0, PostureState::Upright, 50.0));
-        state.apply(analysed(2, 100.0, PostureState::AtRisk, 44.0));
+        state.apply(analyzed(1, 0.0, PostureState::Upright, 50.0));
+        state.apply(analyzed(2, 100.0, PostureState::AtRisk, 44.0));
         assert_eq!(state.latest_seq(), Some(2));
         assert_eq!(state.posture_state(), PostureState::AtRisk);
         assert_eq!(state.history.len(), 2);
@@ -336,7 +336,7 @@ pub(crate) mod tests {
     #[test]
     fn alert_shows_until_snoozed_and_snooze_sends_control() {
         let mut state = UiState::default();
-        state.apply(analysed(1, 0.0, PostureState::ForwardHead, 41.0));
+        state.apply(analyzed(1, 0.0, PostureState::ForwardHead, 41.0));
         state.apply(alert(0.0));
         assert!(state.alert_visible());
         assert_eq!(state.alert_count, 1);
@@ -367,7 +367,7 @@ pub(crate) mod tests {
             PostureState::Upright,
             PostureState::AtRisk,
         ));
-        state.apply(analysed(9, 9_500.0, PostureState::AtRisk, 44.0));
+        state.apply(analyzed(9, 9_500.0, PostureState::AtRisk, 44.0));
         let elapsed = state.state_elapsed_s().expect("a frame arrived");
         assert!((elapsed - 7.5).abs() < 1e-9, "{elapsed}");
     }
@@ -377,12 +377,12 @@ pub(crate) mod tests {
         let mut state = UiState::default();
         for i in 0..400_u32 {
             let t_ms = f64::from(i) * 1_000.0;
-            state.apply(analysed(u64::from(i), t_ms, PostureState::Upright, 50.0));
+            state.apply(analyzed(u64::from(i), t_ms, PostureState::Upright, 50.0));
         }
         let first = state.history.front().expect("points").t_s;
         let last = state.history.back().expect("points").t_s;
         assert!(last - first <= HISTORY_SECONDS, "{first}..{last}");
-        state.apply(analysed(0, 0.0, PostureState::Upright, 50.0));
+        state.apply(analyzed(0, 0.0, PostureState::Upright, 50.0));
         assert_eq!(state.history.len(), 1);
     }
 
@@ -438,8 +438,8 @@ pub(crate) mod tests {
             state.calibration_refused.as_deref(),
             Some("you moved during calibration: CVA spread 13.3°")
         );
-        let mut update = analysed(1, 11_000.0, PostureState::Upright, 41.0);
-        if let Update::Analysed(a) = &mut update {
+        let mut update = analyzed(1, 11_000.0, PostureState::Upright, 41.0);
+        if let Update::Analyzed(a) = &mut update {
             a.sample.call = Some(Call::Uncertain);
         }
         state.apply(Update::Posture(PostureEvent::Uncertain {
@@ -456,8 +456,8 @@ pub(crate) mod tests {
             hover.as_deref(),
             Some("posture uncertain without a personal baseline")
         );
-        let mut update = analysed(2, 11_500.0, PostureState::Upright, 56.0);
-        if let Update::Analysed(a) = &mut update {
+        let mut update = analyzed(2, 11_500.0, PostureState::Upright, 56.0);
+        if let Update::Analyzed(a) = &mut update {
             a.sample.call = Some(Call::Upright);
         }
         state.apply(update);

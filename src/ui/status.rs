@@ -8,7 +8,7 @@ use super::state::UiState;
 use super::theme;
 
 /// The status line while an error screen is up.
-pub const NOT_ANALYSING: &str = "Not analysing";
+pub const NOT_ANALYZING: &str = "Not analyzing";
 
 /// Words for a posture state.
 pub fn state_text(state: PostureState) -> &'static str {
@@ -93,7 +93,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
     ui.horizontal_wrapped(|ui| {
         if state.problem().is_some() {
             // The error screen below says why; a posture badge would be stale.
-            ui.colored_label(theme::ERROR, NOT_ANALYSING);
+            ui.colored_label(theme::ERROR, NOT_ANALYZING);
         } else {
             state_badge_ui(ui, state.posture_state());
             ui.label(timer_text(state));

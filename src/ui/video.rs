@@ -1,4 +1,4 @@
-//! The video panel: the analysed frame with the skeleton over it, the CVA drawn at the neck
+//! The video panel: the analyzed frame with the skeleton over it, the CVA drawn at the neck
 //! with its value, and a badge naming the camera view.
 //!
 //! Drawing works in two spaces: landmarks arrive in frame pixels and are mapped into the panel
@@ -7,7 +7,7 @@
 use egui::emath::RectTransform;
 use egui::{Pos2, Rect, Stroke, Vec2};
 
-use crate::pipeline::Analysed;
+use crate::pipeline::Analyzed;
 use crate::pose::Skeleton;
 use crate::posture::View;
 use crate::render::overlay::{BONES, CVA_REFERENCE_LENGTH, MIN_DRAW_VISIBILITY};
@@ -46,19 +46,19 @@ pub fn cva_anchor(skeleton: &Skeleton, view: View) -> Option<(Pos2, Pos2)> {
 }
 
 /// The caption under the video (also its accessible summary).
-pub fn caption(analysed: &Analysed) -> String {
-    let view = view_text(analysed.sample.view);
-    let person = if analysed.estimate.skeleton.is_some() {
+pub fn caption(analyzed: &Analyzed) -> String {
+    let view = view_text(analyzed.sample.view);
+    let person = if analyzed.estimate.skeleton.is_some() {
         "person tracked"
     } else {
         "nobody found"
     };
-    let cva = analysed
+    let cva = analyzed
         .sample
         .metrics
         .cva_deg
         .map_or_else(String::new, |cva| format!(" · CVA {cva:.1}° at the neck"));
-    format!("Frame {} · {view} · {person}{cva}", analysed.frame.seq)
+    format!("Frame {} · {view} · {person}{cva}", analyzed.frame.seq)
 }
 
 /// Puts `image` into `texture`, creating it as `name` on first use (the live video and review
@@ -85,19 +85,19 @@ const VIDEO_TEXTURE: egui::TextureOptions = egui::TextureOptions::LINEAR;
 /// Draws the video panel; `texture` holds the pixels of `state.latest`.
 pub fn ui(
     ui: &mut egui::Ui,
-    analysed: Option<&Analysed>,
+    analyzed: Option<&Analyzed>,
     texture: Option<&egui::TextureHandle>,
     overlay: Overlay,
 ) {
-    let Some(analysed) = analysed else {
+    let Some(analyzed) = analyzed else {
         ui.centered_and_justified(|ui| ui.label("Waiting for the first frame…"));
         return;
     };
     let image_size = Vec2::new(
-        analysed.frame.width() as f32,
-        analysed.frame.height() as f32,
+        analyzed.frame.width() as f32,
+        analyzed.frame.height() as f32,
     );
-    ui.label(caption(analysed));
+    ui.label(caption(analyzed));
     let available = ui.available_rect_before_wrap();
     let Some(video_rect) = fit_rect(image_size, available) else {
         ui.label("The frame is empty.");
@@ -113,14 +113,14 @@ pub fn ui(
         RectTransform::from_to(Rect::from_min_size(Pos2::ZERO, image_size), video_rect);
     match overlay {
         Overlay::Skeleton => {
-            if let Some(skeleton) = &analysed.estimate.skeleton {
+            if let Some(skeleton) = &analyzed.estimate.skeleton {
                 skeleton_ui(&painter, &ui_from_image, skeleton, MIN_DRAW_VISIBILITY);
-                cva_ui(&painter, &ui_from_image, skeleton, analysed);
+                cva_ui(&painter, &ui_from_image, skeleton, analyzed);
             }
         }
-        Overlay::ModelView => model_view::paint(&painter, &ui_from_image, &analysed.estimate),
+        Overlay::ModelView => model_view::paint(&painter, &ui_from_image, &analyzed.estimate),
     }
-    let badge = egui::RichText::new(view_text(analysed.sample.view))
+    let badge = egui::RichText::new(view_text(analyzed.sample.view))
         .background_color(theme::LABEL_BACKGROUND)
         .color(egui::Color32::WHITE);
     let badge_rect = Rect::from_min_size(video_rect.min + Vec2::splat(8.0), Vec2::new(320.0, 24.0));
@@ -160,12 +160,12 @@ fn cva_ui(
     painter: &egui::Painter,
     ui_from_image: &RectTransform,
     skeleton: &Skeleton,
-    analysed: &Analysed,
+    analyzed: &Analyzed,
 ) {
-    let Some(cva_deg) = analysed.sample.metrics.cva_deg else {
+    let Some(cva_deg) = analyzed.sample.metrics.cva_deg else {
         return;
     };
-    let Some((ear_in_image, shoulder_in_image)) = cva_anchor(skeleton, analysed.sample.view) else {
+    let Some((ear_in_image, shoulder_in_image)) = cva_anchor(skeleton, analyzed.sample.view) else {
         return;
     };
     let ear = ui_from_image.transform_pos(ear_in_image);

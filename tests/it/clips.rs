@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use plumbline::capture::writer::VideoWriter;
 
-/// Frame rate of the encoded clips (the monitor analyses 2-4 of them a second).
+/// Frame rate of the encoded clips (the monitor analyzes 2-4 of them a second).
 pub(crate) const CLIP_FPS: u32 = 4;
 
 /// The same man, side view facing left, in the same room: slumped with the head forward,

@@ -141,7 +141,7 @@ fn a_zero_byte_image_is_skipped_with_a_warning_and_the_rest_measured() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout).lines().count(), 2);
 
-    // The monitor over the folder (a 30 fps image sequence, every image analysed): the bad
+    // The monitor over the folder (a 30 fps image sequence, every image analyzed): the bad
     // member named once, the good ones stored.
     let db = dir.path().join("s.sqlite");
     let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))

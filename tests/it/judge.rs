@@ -128,7 +128,7 @@ fn a_baseline_file_from_one_upright_photo_flags_the_same_mans_forward_photos() -
     Ok(())
 }
 
-/// One analysed frame kept for replaying through several judges.
+/// One analyzed frame kept for replaying through several judges.
 struct Kept {
     seq: u64,
     t_ms: f64,
@@ -139,7 +139,7 @@ struct Kept {
 }
 
 /// Every `every`-th frame of `path` through the live engine (video mode, person mask).
-fn analyse_clip(path: &Path, every: u64) -> Result<Vec<Kept>, Box<dyn std::error::Error>> {
+fn analyze_clip(path: &Path, every: u64) -> Result<Vec<Kept>, Box<dyn std::error::Error>> {
     let dir = models::models_dir(None)?;
     let mut engine = PoseEngine::new(
         &dir,
@@ -209,7 +209,7 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
     // video_side_sit_01 (../shared/media/SOURCES.md): slumped ~0-4 s and ~10-12 s, upright
     // ~4-10 s and 12-14 s, leaning forward 14-16 s, upright from 16 s on. Every 3rd frame
     // (10 per second).
-    let frames = analyse_clip(&shared_media()?.join("video_side_sit_01.mp4"), 3)?;
+    let frames = analyze_clip(&shared_media()?.join("video_side_sit_01.mp4"), 3)?;
     let config = PostureConfig {
         auto_baseline: false,
         ..PostureConfig::default()

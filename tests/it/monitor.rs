@@ -164,7 +164,7 @@ fn truncated_recording_reports_the_damage_after_its_frames() {
         err.contains("truncated") && err.contains("cut.mkv"),
         "{err}"
     );
-    // The frames before the cut were analysed: the slump was seen.
+    // The frames before the cut were analyzed: the slump was seen.
     assert_eq!(entered(&events(&output), "forward_head").len(), 1, "{err}");
 }
 

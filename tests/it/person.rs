@@ -67,7 +67,7 @@ fn a_picture_with_nobody_is_no_person_not_upright() {
 }
 
 /// The monitor over a folder: 1 s of a person, 1 s of an empty picture, 2 s of the person
-/// again (a 30 fps sequence analysed at 2 fps). The empty second is `no_person` in the
+/// again (a 30 fps sequence analyzed at 2 fps). The empty second is `no_person` in the
 /// events and in the stored seconds, and it is no time in posture.
 #[test]
 fn an_empty_picture_between_two_of_a_person_is_no_person_and_no_time_in_posture() {

@@ -18,7 +18,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 use plumbline::capture::Frame;
-use plumbline::pipeline::{Analysed, Control, Failure, FailureKind, SourceStatus, Update};
+use plumbline::pipeline::{Analyzed, Control, Failure, FailureKind, SourceStatus, Update};
 use plumbline::pose::{
     Landmark, LandmarkIndex, NUM_LANDMARKS, PoseEstimate, Roi, Skeleton, WorldLandmark,
 };
@@ -50,8 +50,8 @@ fn side_skeleton() -> Skeleton {
     }
 }
 
-/// An analysed 160x200 frame in `state` with a side-view CVA of `cva`.
-fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Analysed {
+/// An analyzed 160x200 frame in `state` with a side-view CVA of `cva`.
+fn analyzed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Analyzed {
     let frame = Frame::new(
         seq,
         t_ms,
@@ -91,7 +91,7 @@ fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Analysed {
         confidence: 0.9,
         ..PostureSample::default()
     };
-    Analysed {
+    Analyzed {
         frame,
         estimate,
         sample,
@@ -99,7 +99,7 @@ fn analysed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Analysed {
 }
 
 fn frame_update(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
-    Update::Analysed(Box::new(analysed(seq, t_ms, state, cva)))
+    Update::Analyzed(Box::new(analyzed(seq, t_ms, state, cva)))
 }
 
 fn baseline() -> Baseline {
@@ -435,7 +435,7 @@ fn error_screens_say_what_to_do() {
         .unwrap();
     harness.run();
     harness.get_by_label("No camera");
-    harness.get_by_label(ui::status::NOT_ANALYSING);
+    harness.get_by_label(ui::status::NOT_ANALYZING);
     assert!(harness.query_by_label("Away: nobody in view").is_none());
     harness.get_by_label_contains("Connect a webcam");
 

@@ -27,14 +27,14 @@ pub const MAX_JOBS: usize = 64;
 /// How often the overall bar sums the per-file bars.
 const OVERALL_TICK: Duration = Duration::from_millis(200);
 
-/// A recording analysed into its session.
+/// A recording analyzed into its session.
 #[derive(Debug)]
 pub struct Finished {
     /// Its session.
     pub session: SessionId,
-    /// Frames analysed.
-    pub analysed: u64,
-    /// Every analysed frame's sample, when they were asked for (`--frames-csv`); empty
+    /// Frames analyzed.
+    pub analyzed: u64,
+    /// Every analyzed frame's sample, when they were asked for (`--frames-csv`); empty
     /// otherwise.
     pub samples: Vec<PostureSample>,
 }
@@ -174,30 +174,30 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
     } = running;
     let mut samples = Vec::new();
     let kept = keep_samples.then_some(&mut samples);
-    let analysed = record(&started.updates, Some(&writer), bar, None, kept);
+    let analyzed = record(&started.updates, Some(&writer), bar, None, kept);
     drop(started);
     let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");
     if report.samples == 0 {
-        // Nothing of the recording was analysed: no empty session stays behind.
+        // Nothing of the recording was analyzed: no empty session stays behind.
         if let Err(err) = Store::open(&db).and_then(|mut store| store.discard_session(session)) {
             tracing::warn!("the empty session {session} could not be removed: {err}");
         }
-        analysed?;
-        anyhow::bail!("no frame of it could be analysed");
+        analyzed?;
+        anyhow::bail!("no frame of it could be analyzed");
     }
     // Frames stored before a failure stay in the session; the error still reaches the user.
     Ok(Finished {
         session,
-        analysed: analysed?,
+        analyzed: analyzed?,
         samples,
     })
 }
 
-/// Analyses `recordings` with up to `jobs` at a time into new sessions (`new_session` names
+/// Analyzes `recordings` with up to `jobs` at a time into new sessions (`new_session` names
 /// each one) and returns one outcome per recording, in argument order, with every frame's
 /// sample when `keep_samples`.
-pub fn analyse_all(
+pub fn analyze_all(
     store: &mut Store,
     recordings: &[PathBuf],
     jobs: usize,
@@ -270,7 +270,7 @@ pub fn analyse_all(
         .collect()
 }
 
-/// The state of [`analyse_all`] on the calling thread.
+/// The state of [`analyze_all`] on the calling thread.
 struct Batch {
     progress: Progress,
     labels: Vec<String>,
@@ -310,11 +310,11 @@ fn result_line(label: &str, outcome: &Outcome) -> String {
     match outcome {
         Ok(finished) => {
             format!(
-                "{label}: {} frames analysed, session {}",
-                finished.analysed, finished.session
+                "{label}: {} frames analyzed, session {}",
+                finished.analyzed, finished.session
             )
         }
-        Err(err) => format!("{label}: cannot analyse it: {err:#}"),
+        Err(err) => format!("{label}: cannot analyze it: {err:#}"),
     }
 }
 

@@ -43,7 +43,7 @@ pub enum Progress {
     Starting,
     /// Frames come in.
     Running,
-    /// Every frame is analysed.
+    /// Every frame is analyzed.
     Done,
     /// The analysis stopped; frames found before stay.
     Failed(Failure),
@@ -55,8 +55,8 @@ struct Shared {
     frames: Vec<ReviewFrame>,
     events: Vec<PostureEvent>,
     progress: Progress,
-    /// Frames the pipeline analysed, all told.
-    analysed: u64,
+    /// Frames the pipeline analyzed, all told.
+    analyzed: u64,
 }
 
 /// One running or finished analysis; dropping it stops the pipeline.
@@ -79,14 +79,14 @@ impl std::fmt::Debug for Analysis {
 /// New results since the last poll.
 #[derive(Debug, Default)]
 pub struct News {
-    /// Newly analysed frames, in order.
+    /// Newly analyzed frames, in order.
     pub frames: Vec<ReviewFrame>,
     /// New posture events.
     pub events: Vec<PostureEvent>,
 }
 
 impl Analysis {
-    /// Starts analysing `spec` with the landmark `model` (every frame); `wake` is called
+    /// Starts analyzing `spec` with the landmark `model` (every frame); `wake` is called
     /// when results arrive (the window passes `ctx.request_repaint`).
     pub fn start(
         spec: SourceSpec,
@@ -99,7 +99,7 @@ impl Analysis {
             frames: Vec::new(),
             events: Vec::new(),
             progress: Progress::Starting,
-            analysed: 0,
+            analyzed: 0,
         }));
         let cancel = Arc::new(AtomicBool::new(false));
         // Every frame: a step moves one frame of the recording, and each has its values.
@@ -145,9 +145,9 @@ impl Analysis {
         lock(&self.shared).progress.clone()
     }
 
-    /// Frames the pose engine analysed for this review, all told (each exactly once).
-    pub fn analysed_frames(&self) -> u64 {
-        lock(&self.shared).analysed
+    /// Frames the pose engine analyzed for this review, all told (each exactly once).
+    pub fn analyzed_frames(&self) -> u64 {
+        lock(&self.shared).analyzed
     }
 
     /// The recording's announced length, seconds (videos that announce one).
@@ -188,7 +188,7 @@ impl Collector {
         let mut shared = lock(&self.shared);
         match outcome {
             Ok(()) => {
-                tracing::info!("review: every frame analysed ({} frames)", shared.analysed);
+                tracing::info!("review: every frame analyzed ({} frames)", shared.analyzed);
                 shared.progress = Progress::Done;
             }
             Err(failure) => {
@@ -214,15 +214,15 @@ impl Collector {
                 Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             };
             match update {
-                Update::Analysed(analysed) => {
-                    let analysed = *analysed;
+                Update::Analyzed(analyzed) => {
+                    let analyzed = *analyzed;
                     let mut shared = lock(&self.shared);
-                    shared.analysed += 1;
+                    shared.analyzed += 1;
                     shared.frames.push(ReviewFrame {
-                        seq: analysed.frame.seq,
-                        t_ms: analysed.frame.t_ms,
-                        estimate: analysed.estimate,
-                        sample: analysed.sample,
+                        seq: analyzed.frame.seq,
+                        t_ms: analyzed.frame.t_ms,
+                        estimate: analyzed.estimate,
+                        sample: analyzed.sample,
                     });
                 }
                 Update::Posture(event) => lock(&self.shared).events.push(event),

@@ -1,5 +1,5 @@
 //! Review mode: a recording (video file, image or folder of pictures) opened in the window,
-//! analysed once and then played, paused, stepped frame by frame and seeked, with the
+//! analyzed once and then played, paused, stepped frame by frame and seeked, with the
 //! skeleton and CVA on the shown frame, the time plot of the whole recording under it (a
 //! cursor on the shown frame; a click seeks) and the shown frame's values beside it.
 //!
@@ -26,7 +26,7 @@ pub use analysis::{Analysis, Progress, ReviewFrame};
 pub use frames::{CACHE_FRAMES, FrameServer};
 
 use crate::capture::{IMAGE_EXTENSIONS, SourceSpec, VIDEO_EXTENSIONS};
-use crate::pipeline::Analysed;
+use crate::pipeline::Analyzed;
 use crate::pose::ModelChoice;
 use crate::posture::{Baseline, PostureEvent};
 
@@ -58,10 +58,10 @@ pub const PATH_FIELD: &str = "Recording: a video file, a picture or a folder of 
 /// Label of the button that closes the shown recording.
 pub const CLOSE: &str = "Close this recording";
 
-/// Recordings the window keeps analysed (opening one more forgets the oldest).
+/// Recordings the window keeps analyzed (opening one more forgets the oldest).
 pub const KEEP_RECORDINGS: usize = 4;
 
-/// A file as it was when it was analysed: a changed file is analysed again.
+/// A file as it was when it was analyzed: a changed file is analyzed again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct FileIdentity {
     path: PathBuf,
@@ -102,7 +102,7 @@ pub struct Review {
     /// Why frames cannot be shown, if they cannot.
     frame_error: Option<String>,
     /// The frame on screen with its analysis.
-    shown: Option<Analysed>,
+    shown: Option<Analyzed>,
     texture: Option<egui::TextureHandle>,
     /// The frame in `texture`.
     texture_seq: Option<u64>,
@@ -158,7 +158,7 @@ impl Review {
         &self.identity.path
     }
 
-    /// Analysed frames so far.
+    /// Analyzed frames so far.
     pub fn frames(&self) -> &[ReviewFrame] {
         &self.frames
     }
@@ -168,10 +168,10 @@ impl Review {
         self.analysis.progress()
     }
 
-    /// Frames the pose engine analysed for this recording, all told: each frame once,
+    /// Frames the pose engine analyzed for this recording, all told: each frame once,
     /// however often it is shown.
-    pub fn analysed_frames(&self) -> u64 {
-        self.analysis.analysed_frames()
+    pub fn analyzed_frames(&self) -> u64 {
+        self.analysis.analyzed_frames()
     }
 
     /// Frames decoded for display so far.
@@ -185,7 +185,7 @@ impl Review {
     }
 
     /// The frame on screen, with its analysis.
-    pub fn shown(&self) -> Option<&Analysed> {
+    pub fn shown(&self) -> Option<&Analyzed> {
         self.shown.as_ref()
     }
 
@@ -258,7 +258,7 @@ impl Review {
         self.restart_clock();
     }
 
-    /// Moves the cursor to the analysed frame nearest to `t_s` seconds.
+    /// Moves the cursor to the analyzed frame nearest to `t_s` seconds.
     pub fn seek_time(&mut self, t_s: f64) {
         let t_ms = t_s * 1000.0;
         let after = self.frames.partition_point(|frame| frame.t_ms < t_ms);
@@ -357,7 +357,7 @@ impl Review {
         };
         let found = &self.frames[index];
         self.frame_error = None;
-        self.shown = Some(Analysed {
+        self.shown = Some(Analyzed {
             frame,
             estimate: found.estimate.clone(),
             sample: found.sample.clone(),
@@ -410,7 +410,7 @@ impl Default for Reviews {
 }
 
 impl Reviews {
-    /// Reviews analysed with the landmark `model` from `models_dir` (`None`: the
+    /// Reviews analyzed with the landmark `model` from `models_dir` (`None`: the
     /// installation's models).
     pub fn new(models_dir: Option<PathBuf>, model: ModelChoice) -> Self {
         Self {
@@ -442,7 +442,7 @@ impl Reviews {
         self.opened.last_mut()
     }
 
-    /// Analyses started in this window (an unchanged file opened again starts none).
+    /// Analyzes started in this window (an unchanged file opened again starts none).
     pub fn analyses_started(&self) -> u64 {
         self.analyses_started
     }
@@ -646,7 +646,7 @@ fn open_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
         ui.colored_label(theme::CAUTION, message);
     }
     if reviews.opened.len() > 1 {
-        ui.label("Opened in this window (analysed once, kept until the window closes):");
+        ui.label("Opened in this window (analyzed once, kept until the window closes):");
         let mut switch = None;
         for (index, review) in reviews.opened.iter().enumerate().rev().skip(1) {
             let name = review.path().display().to_string();
@@ -671,15 +671,15 @@ fn values_ui(ui: &mut egui::Ui, review: &Review) {
             ui.label("Loading the model and opening the recording…");
         }
         Progress::Running => {
-            let analysed_s = review.frames.last().map_or(0.0, |f| f.t_ms / 1000.0);
+            let analyzed_s = review.frames.last().map_or(0.0, |f| f.t_ms / 1000.0);
             let text = format!(
-                "Analysing every frame: {} frames, {analysed_s:.1} s so far",
+                "Analyzing every frame: {} frames, {analyzed_s:.1} s so far",
                 review.frames.len()
             );
             match review.analysis.duration_s().filter(|d| *d > 0.0) {
                 Some(duration) => {
                     ui.add(
-                        egui::ProgressBar::new((analysed_s / duration).clamp(0.0, 1.0) as f32)
+                        egui::ProgressBar::new((analyzed_s / duration).clamp(0.0, 1.0) as f32)
                             .text(text),
                     );
                 }
@@ -690,7 +690,7 @@ fn values_ui(ui: &mut egui::Ui, review: &Review) {
         }
         Progress::Done => {
             ui.label(format!(
-                "Analysed once: {} frames (the model does not run again while you review)",
+                "Analyzed once: {} frames (the model does not run again while you review)",
                 review.frames.len()
             ));
         }
@@ -724,7 +724,7 @@ fn values_ui(ui: &mut egui::Ui, review: &Review) {
 }
 
 /// "Frame 12 at 0.400 s" (also the accessible name of the line).
-pub fn frame_text(shown: &Analysed) -> String {
+pub fn frame_text(shown: &Analyzed) -> String {
     format!(
         "Frame {} at {:.3} s",
         shown.frame.seq,

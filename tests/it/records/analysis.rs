@@ -185,7 +185,7 @@ fn a_bad_recording_fails_alone_and_leaves_no_empty_session()
         .output()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "a failed recording fails the run");
-    assert!(stderr.contains("b-bad.mp4: cannot analyse it"), "{stderr}");
+    assert!(stderr.contains("b-bad.mp4: cannot analyze it"), "{stderr}");
     let store = Store::open(&db)?;
     let sessions = store.sessions(None)?;
     assert_eq!(sessions.len(), 1, "only the good recording has a session");
@@ -318,7 +318,7 @@ fn parallel_analysis_stores_the_same_sessions_in_argument_order()
         );
         assert_eq!(serial.events(one.id)?, parallel.events(other.id)?);
     }
-    // `--frames-csv`: one private file, one row per analysed frame, the recordings in
+    // `--frames-csv`: one private file, one row per analyzed frame, the recordings in
     // argument order and named by their files, the same whatever --jobs is.
     let frames = std::fs::read_to_string(dir.path().join("jobs1.csv"))?;
     assert_eq!(
@@ -351,6 +351,6 @@ fn parallel_analysis_stores_the_same_sessions_in_argument_order()
                 .map(|rows| rows.iter().map(|r| r.frames).sum::<u32>())
         })
         .sum::<Result<u32, _>>()?;
-    assert_eq!(names.len(), stored as usize, "one row per analysed frame");
+    assert_eq!(names.len(), stored as usize, "one row per analyzed frame");
     Ok(())
 }

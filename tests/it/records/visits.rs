@@ -184,7 +184,7 @@ fn photos_make_a_baseline_and_failed_holds_store_nothing() -> Result<(), Box<dyn
     let text = hold("baseline", "P2", &one, &db);
     assert!(text.contains("n (photos)"), "{text}");
     assert!(text.contains("Photos give no spread"), "{text}");
-    assert!(text.contains("1 photo analysed"), "{text}");
+    assert!(text.contains("1 photo analyzed"), "{text}");
 
     let photos = dir.path().join("photos");
     std::fs::create_dir(&photos)?;
@@ -196,7 +196,7 @@ fn photos_make_a_baseline_and_failed_holds_store_nothing() -> Result<(), Box<dyn
         std::fs::copy(root.join(name), photos.join(format!("{index}.jpg")))?;
     }
     let text = hold("baseline", "P2", &photos, &db);
-    assert!(text.contains("3 photos analysed"), "{text}");
+    assert!(text.contains("3 photos analyzed"), "{text}");
 
     // Nobody in the picture: the hold fails and leaves no session.
     let blank = image::RgbImage::from_pixel(360, 640, image::Rgb([90, 90, 90]));

@@ -65,7 +65,7 @@ fn stored(
 }
 
 /// Today: 4 min upright, 2 min forward head, 1 min away, 2 alerts (two sessions); two days
-/// ago 10 min upright; a recording analysed today (not the user's day) and a session older
+/// ago 10 min upright; a recording analyzed today (not the user's day) and a session older
 /// than the chart.
 fn database(dir: &Path) -> PathBuf {
     let path = dir.join("s.sqlite");
@@ -180,7 +180,7 @@ fn header_and_chart_show_today_and_the_last_seven_days_from_the_database() {
 
 #[test]
 fn the_window_repaints_for_updates_and_rests_without_them() {
-    // Two still images: two analysed frames, the source ends, then nothing new for seconds.
+    // Two still images: two analyzed frames, the source ends, then nothing new for seconds.
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("s.sqlite");
     let (stderr, _) = run_window(

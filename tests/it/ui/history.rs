@@ -263,7 +263,7 @@ fn window_records_its_session_and_stores_the_calibration_baseline() {
                 .iter()
                 .map(|r| r.frames)
                 .sum();
-            assert_eq!(frames, 25, "every analysed frame reached the store");
+            assert_eq!(frames, 25, "every analyzed frame reached the store");
             break;
         }
         assert!(Instant::now() < deadline, "not committed: {sessions:?}");
@@ -343,7 +343,7 @@ fn headless_monitor_records_one_session_with_samples() {
     assert_eq!(session.seconds, 5, "one row per second of the 5 s clip");
     let rows = store.samples(session.id).unwrap();
     let frames: u32 = rows.iter().map(|row| row.frames).sum();
-    // 2-4 frames analysed per second of video.
+    // 2-4 frames analyzed per second of video.
     assert!((10..=20).contains(&frames), "{frames} frames stored");
     let printed = String::from_utf8_lossy(&output.stdout).lines().count();
     assert_eq!(

@@ -79,7 +79,7 @@ fn window_and_headless_reach_the_same_state_with_default_settings() {
         std::thread::sleep(Duration::from_millis(100));
         app.drain();
     }
-    // The pose thread analyses what is left, then the channel closes.
+    // The pose thread analyzes what is left, then the channel closes.
     std::thread::sleep(Duration::from_secs(1));
     app.drain();
     assert_eq!(app.state.problem(), None);

@@ -1,5 +1,5 @@
 //! Review mode in the window (`egui_kittest`, the real model on a clip encoded from real
-//! stills): the recording is analysed once, then paused, stepped one frame at a time and
+//! stills): the recording is analyzed once, then paused, stepped one frame at a time and
 //! seeked by a click on the plot, with the plot's cursor on the shown frame.
 
 use std::path::PathBuf;
@@ -101,7 +101,7 @@ fn expect_shown(harness: &mut Harness<'_, App>, seq: u64) {
 }
 
 #[test]
-fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cursor_on_the_frame() {
+fn a_recording_is_analyzed_once_then_paused_stepped_and_seeked_with_the_plot_cursor_on_the_frame() {
     let dir = tempfile::tempdir().expect("temp dir");
     let clip = recording(
         &dir.path().join("review.mkv"),
@@ -117,7 +117,7 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
     assert_eq!(
         review.frames().len(),
         frames_in_clip,
-        "every frame analysed"
+        "every frame analyzed"
     );
     let seqs: Vec<u64> = review.frames().iter().map(|f| f.seq).collect();
     assert_eq!(seqs, (0..frames_in_clip as u64).collect::<Vec<_>>());
@@ -129,7 +129,7 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
         "the model measured the man"
     );
     harness.get_by_label(&format!(
-        "Analysed once: {frames_in_clip} frames (the model does not run again while you review)"
+        "Analyzed once: {frames_in_clip} frames (the model does not run again while you review)"
     ));
 
     // Paused on the first frame, with its values beside it.
@@ -193,7 +193,7 @@ fn a_recording_is_analysed_once_then_paused_stepped_and_seeked_with_the_plot_cur
     let app = harness.state();
     assert_eq!(app.reviews.analyses_started(), 1);
     let review = current(&harness);
-    assert_eq!(review.analysed_frames(), frames_in_clip as u64);
+    assert_eq!(review.analyzed_frames(), frames_in_clip as u64);
     assert!(
         review.decoded_frames() >= 5,
         "frames were decoded for display"
@@ -247,7 +247,7 @@ fn the_review_flag_opens_the_window_on_the_recording_without_a_live_session() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("camera"), "no camera was opened: {stderr}");
     assert!(
-        stderr.contains("review: every frame analysed (4 frames)"),
+        stderr.contains("review: every frame analyzed (4 frames)"),
         "the review ran: {stderr}"
     );
     assert!(!db.exists(), "review mode records no session");

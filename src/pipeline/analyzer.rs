@@ -1,5 +1,5 @@
 //! The per-frame work of the pose thread behind one trait, so the threads can be tested with
-//! a scripted analyser and run with the real BlazePose engine and posture judge.
+//! a scripted analyzer and run with the real BlazePose engine and posture judge.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ use crate::posture::{JudgeInput, PostureConfig, PostureEvent, PostureJudge, Post
 
 use super::Control;
 
-/// The result of analysing one frame.
+/// The result of analyzing one frame.
 #[derive(Clone, Debug)]
 pub struct Analysis {
     /// What the pose engine found.
@@ -23,18 +23,18 @@ pub struct Analysis {
 }
 
 /// Pose estimation plus posture judgement, one frame at a time. Lives on the pose thread.
-pub trait Analyser {
-    /// Analyses one frame. An error concerns this frame only; the pipeline logs it and
+pub trait Analyzer {
+    /// Analyzes one frame. An error concerns this frame only; the pipeline logs it and
     /// gives up after many in a row.
-    fn analyse(&mut self, frame: &Frame) -> anyhow::Result<Analysis>;
+    fn analyze(&mut self, frame: &Frame) -> anyhow::Result<Analysis>;
 
     /// Applies a control message at source time `t_ms` (snooze, calibrate, onset delay);
     /// returns the events it causes. `Control::SetRate` is handled by the pipeline.
     fn control(&mut self, control: &Control, t_ms: f64) -> Vec<PostureEvent>;
 }
 
-/// Builds the analyser on the pose thread (ONNX sessions are created where they are used).
-pub type AnalyserFactory = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Analyser>> + Send>;
+/// Builds the analyzer on the pose thread (ONNX sessions are created where they are used).
+pub type AnalyzerFactory = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Analyzer>> + Send>;
 
 /// While the judge builds a baseline, the people are recounted at most this often (source
 /// time, milliseconds): a tracked video runs the detector only when the track is lost, so
@@ -50,22 +50,22 @@ pub const PEOPLE_RECOUNT_MS: f64 = 1000.0;
 /// stretch, at a fifth of the cost of [`PEOPLE_RECOUNT_MS`] for a desk worker's companion.
 pub const PEOPLE_RECOUNT_LEARNING_MS: f64 = 5000.0;
 
-/// The real analyser: the BlazePose engine followed by the posture judge.
-pub struct BlazePoseAnalyser {
+/// The real analyzer: the BlazePose engine followed by the posture judge.
+pub struct BlazePoseAnalyzer {
     engine: PoseEngine,
     judge: PostureJudge,
     last_count_ms: Option<f64>,
 }
 
-impl std::fmt::Debug for BlazePoseAnalyser {
+impl std::fmt::Debug for BlazePoseAnalyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlazePoseAnalyser")
+        f.debug_struct("BlazePoseAnalyzer")
             .field("posture", self.judge.config())
             .finish_non_exhaustive()
     }
 }
 
-impl BlazePoseAnalyser {
+impl BlazePoseAnalyzer {
     /// Loads the models from `models_dir` (default: the installation's `models/`) and sets up
     /// the judge; fails with the runtime's or the models' own message.
     pub fn new(
@@ -83,7 +83,7 @@ impl BlazePoseAnalyser {
         })
     }
 
-    /// An analyser of an engine and a judge set up by the caller (a baseline, independent
+    /// An analyzer of an engine and a judge set up by the caller (a baseline, independent
     /// photos): `plumbline measure` and `plumbline baseline` run frames through it directly.
     pub fn from_parts(engine: PoseEngine, judge: PostureJudge) -> Self {
         Self {
@@ -98,14 +98,14 @@ impl BlazePoseAnalyser {
         &self.judge
     }
 
-    /// The person mask of the last analysed frame (`PoseEngine::mask`).
+    /// The person mask of the last analyzed frame (`PoseEngine::mask`).
     pub fn mask(&self) -> Option<&crate::pose::segmentation::PersonMask> {
         self.engine.mask()
     }
 }
 
-impl Analyser for BlazePoseAnalyser {
-    fn analyse(&mut self, frame: &Frame) -> anyhow::Result<Analysis> {
+impl Analyzer for BlazePoseAnalyzer {
+    fn analyze(&mut self, frame: &Frame) -> anyhow::Result<Analysis> {
         let mut estimate = self.engine.estimate(frame)?;
         estimate.people_detected = recount_people(
             &mut self.engine,
@@ -181,19 +181,19 @@ pub fn recount_people(
     Ok(estimate.people_detected)
 }
 
-/// A factory for [`BlazePoseAnalyser`]; the models load on the pose thread. With `hold`
+/// A factory for [`BlazePoseAnalyzer`]; the models load on the pose thread. With `hold`
 /// every frame goes into a baseline built outside the judge ([`PostureJudge::for_baseline`]).
 pub fn blazepose_factory(
     models_dir: Option<PathBuf>,
     pose: PoseConfig,
     posture: PostureConfig,
     hold: bool,
-) -> AnalyserFactory {
+) -> AnalyzerFactory {
     Box::new(move || {
-        let mut analyser = BlazePoseAnalyser::new(models_dir.as_deref(), pose, posture)?;
+        let mut analyzer = BlazePoseAnalyzer::new(models_dir.as_deref(), pose, posture)?;
         if hold {
-            analyser.judge = analyser.judge.for_baseline();
+            analyzer.judge = analyzer.judge.for_baseline();
         }
-        Ok(Box::new(analyser) as Box<dyn Analyser>)
+        Ok(Box::new(analyzer) as Box<dyn Analyzer>)
     })
 }
