@@ -555,7 +555,7 @@ pub enum BaselineRefused {
     // This text is stored (the refusal event's JSON in existing databases): it keeps its
     // spelling.
     #[error(
-        "no usable frame in {frames} analysed: nobody was seen from the side or the front; sit \
+        "no usable frame in {frames} analyzed: nobody was seen from the side or the front; sit \
          in the picture, side-on for the CVA or facing the camera for the front view"
     )]
     NoUsableView {
