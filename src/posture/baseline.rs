@@ -552,8 +552,8 @@ impl BaselineRules {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BaselineRefused {
     /// No frame showed the person from the side or the front.
-    // This text is stored (the refusal event's JSON in existing databases): it keeps its
-    // spelling.
+    // The text goes into stored refusal events as free text; nothing reads it back, and
+    // rows stored before keep the old spelling ("analysed").
     #[error(
         "no usable frame in {frames} analyzed: nobody was seen from the side or the front; sit \
          in the picture, side-on for the CVA or facing the camera for the front view"
