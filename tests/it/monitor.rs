@@ -181,12 +181,29 @@ fn ctrl_c_stops_a_live_run_promptly_with_exit_130() {
             "--json",
             "--no-record",
         ])
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Let the models load and a few frames play, then interrupt as a terminal would.
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Let the models load and the first frame come out (the signal handler is installed
+    // before the pipeline starts), then interrupt as a terminal would. The output is drained
+    // to the end so a full pipe never holds the process.
+    let stdout = child.stdout.take().unwrap();
+    let (first, got_first) = crossbeam_channel::bounded(1);
+    let drain = std::thread::Builder::new()
+        .name("drain".into())
+        .spawn(move || {
+            use std::io::BufRead as _;
+            for (index, _) in std::io::BufReader::new(stdout).lines().enumerate() {
+                if index == 0 {
+                    let _ = first.send(());
+                }
+            }
+        })
+        .unwrap();
+    got_first
+        .recv_timeout(std::time::Duration::from_mins(2))
+        .expect("a first analysed frame");
     let sent = Instant::now();
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -195,6 +212,7 @@ fn ctrl_c_stops_a_live_run_promptly_with_exit_130() {
     assert!(kill.success());
     let status = child.wait().unwrap();
     let took = sent.elapsed().as_secs_f64();
+    drain.join().unwrap();
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert!(took < 2.0, "stopping took {took} s");
 }
