@@ -268,7 +268,7 @@ impl PoseEngine {
     ///
     /// The detector alone misses people whose face is only a few pixels wide at its 224²
     /// input (the men beside the first one in `neg_multi_people_01`, at any score), so it
-    /// also runs on a grid of [`COUNT_TILES`]² overlapping tiles, each [`COUNT_TILE_FRACTION`]
+    /// also runs on a grid of `COUNT_TILES`² overlapping tiles, each `COUNT_TILE_FRACTION`
     /// of the frame's sides, where they are larger. Every detection scoring at least the
     /// detection threshold is then checked by the landmark model on its own ROI, as a track
     /// is: it counts only when the pose presence passes the tracking threshold and the person
