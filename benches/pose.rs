@@ -54,6 +54,22 @@ fn preprocessing(c: &mut Criterion) {
                 b.iter(|| landmark.crop_into(black_box(img), &person, &mut lm_buf));
             },
         );
+        // A seated person seen from the side: the square ROI reaches past the top and bottom
+        // of the frame, so a third of the crop is replicated border.
+        let seated = Roi {
+            x_center_px: w as f32 * 0.45,
+            y_center_px: h as f32 * 0.55,
+            width_px: h as f32 * 1.3,
+            height_px: h as f32 * 1.3,
+            rotation_rad: 0.1,
+        };
+        group.bench_with_input(
+            BenchmarkId::new("landmark_256_edge", format!("{w}x{h}")),
+            &image,
+            |b, img| {
+                b.iter(|| landmark.crop_into(black_box(img), &seated, &mut lm_buf));
+            },
+        );
     }
     group.finish();
 }

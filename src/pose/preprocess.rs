@@ -161,10 +161,11 @@ impl Cropper {
 
     /// Samples `roi` (frame pixels, rotated) of `image` into `out`, row-major HWC RGB.
     ///
-    /// Each row is done in chunks of `CHUNK` pixels: first all fixed-point source positions
-    /// (the same `f64` expressions per pixel as OpenCV, with the row term hoisted), then the
-    /// pixels whose four taps lie inside the image in a branch-free loop, then the rest with
-    /// the border rule.
+    /// The source rectangle is first read once into the cache ([`warm_source`]). Each row is
+    /// then done in chunks of `CHUNK` pixels: first all fixed-point source positions (the same
+    /// `f64` expressions per pixel as OpenCV, with the row term hoisted), then the pixels whose
+    /// four taps lie inside the image in a branch-free loop, then the rest with the border rule
+    /// (clamped taps, no branch per tap).
     ///
     /// # Panics
     /// When `out.len()` is not [`Self::tensor_len`]; callers own a buffer of that size.
@@ -182,6 +183,7 @@ impl Cropper {
             height: image.height() as i32,
             stride: image.width() as usize * 3,
         };
+        warm_source(&source, &map, side);
         let mut fixed_x = [0_i32; CHUNK];
         let mut fixed_y = [0_i32; CHUNK];
         for (v, row) in out.chunks_exact_mut(side * 3).enumerate() {
@@ -249,49 +251,85 @@ impl Cropper {
     }
 
     /// One output pixel with at least one tap outside the image, under the border rule.
+    ///
+    /// Every tap reads the clamped (replicated) pixel; under the zero border the weight of a
+    /// tap outside the image is 0 instead. The integer sum is then OpenCV's, without a branch
+    /// per tap and channel.
     fn sample_border(&self, source: &Source<'_>, fixed_x: i32, fixed_y: i32, px: &mut [f32]) {
         let ax = fixed_x & (INTER_TAB_SIZE - 1);
         let ay = fixed_y & (INTER_TAB_SIZE - 1);
-        let weights = WEIGHTS[(ay * INTER_TAB_SIZE + ax) as usize];
+        let mut weights = WEIGHTS[(ay * INTER_TAB_SIZE + ax) as usize];
         let (sx, sy) = (fixed_x >> INTER_BITS, fixed_y >> INTER_BITS);
-        let (width, height, stride) = (source.width, source.height, source.stride);
-        let corners = [
-            self.border_index(sx, sy, width, height, stride),
-            self.border_index(sx + 1, sy, width, height, stride),
-            self.border_index(sx, sy + 1, width, height, stride),
-            self.border_index(sx + 1, sy + 1, width, height, stride),
-        ];
+        let (width, height) = (source.width, source.height);
+        if self.spec.border == Border::Zero {
+            let x_in = |x: i32| i32::from((0..width).contains(&x));
+            let y_in = |y: i32| i32::from((0..height).contains(&y));
+            let (left, right, top, bottom) = (x_in(sx), x_in(sx + 1), y_in(sy), y_in(sy + 1));
+            weights[0] *= left & top;
+            weights[1] *= right & top;
+            weights[2] *= left & bottom;
+            weights[3] *= right & bottom;
+        }
+        let column = |x: i32| x.clamp(0, width - 1) as usize * 3;
+        let row = |y: i32| y.clamp(0, height - 1) as usize * source.stride;
+        let (x0, x1, y0, y1) = (column(sx), column(sx + 1), row(sy), row(sy + 1));
+        let tap = |i: usize| -> [u8; 3] {
+            source.raw[i..i + 3]
+                .try_into()
+                .expect("three bytes are three bytes")
+        };
+        let taps = [tap(y0 + x0), tap(y0 + x1), tap(y1 + x0), tap(y1 + x1)];
         for (c, value) in px.iter_mut().enumerate() {
-            let mut sum = 0_i32;
-            for (corner, weight) in corners.iter().zip(weights) {
-                if let Some(i) = corner {
-                    sum += i32::from(source.raw[i + c]) * weight;
-                }
-            }
+            let sum = i32::from(taps[0][c]) * weights[0]
+                + i32::from(taps[1][c]) * weights[1]
+                + i32::from(taps[2][c]) * weights[2]
+                + i32::from(taps[3][c]) * weights[3];
             *value = self.lut[((sum + ROUND_HALF) >> WEIGHT_BITS) as usize & 0xff];
         }
     }
+}
 
-    /// Byte index of pixel (x, y) under the border rule; `None` for a zero-border pixel.
-    fn border_index(
-        &self,
-        x: i32,
-        y: i32,
-        width: i32,
-        height: i32,
-        stride: usize,
-    ) -> Option<usize> {
-        let (x, y) = match self.spec.border {
-            Border::Zero => {
-                if x < 0 || y < 0 || x >= width || y >= height {
-                    return None;
-                }
-                (x, y)
-            }
-            Border::Replicate => (x.clamp(0, width - 1), y.clamp(0, height - 1)),
-        };
-        Some(y as usize * stride + x as usize * 3)
+/// Bytes per cache line (x86-64 and most ARM cores).
+const CACHE_LINE: usize = 64;
+
+/// Reads one byte of every cache line of the source rows and columns the crop will sample.
+///
+/// A frame comes from the decoding thread and is cold when the crop starts. The sampling loop
+/// visits it along the rotated rows of the ROI, and each of its loads waits for the one before
+/// (the next tap's address is computed from the map): it stalls on every new cache line. These
+/// reads are independent of each other, so the core has many of them in flight; afterwards the
+/// sampling loop finds the frame in its cache. On a 640×360 frame this halved the crop's time
+/// (docs/PARITY.md §4.2). It reads, never writes: the crop's values do not change.
+fn warm_source(source: &Source<'_>, map: &TensorToImage, side: usize) {
+    let s = side as f64;
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (u, v) in [(0.0, 0.0), (s, 0.0), (0.0, s), (s, s)] {
+        let (x, y) = map.apply(u, v);
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
     }
+    if ![x0, x1, y0, y1].iter().all(|c| c.is_finite()) || source.width < 1 || source.height < 1 {
+        return;
+    }
+    // One pixel more on every side covers the bilinear taps; `as usize` saturates at 0.
+    let column = |x: f64| ((x.max(0.0) as usize).min(source.width as usize - 1)) * 3;
+    let row = |y: f64| (y.max(0.0) as usize).min(source.height as usize - 1);
+    let (first_byte, end_byte) = (column(x0 - 1.0), column(x1 + 2.0) + 3);
+    let (first_row, last_row) = (row(y0 - 1.0), row(y1 + 2.0));
+    let mut acc = 0_u8;
+    for line in source
+        .raw
+        .chunks_exact(source.stride)
+        .take(last_row + 1)
+        .skip(first_row)
+    {
+        for byte in line[first_byte..end_byte].iter().step_by(CACHE_LINE) {
+            acc ^= byte;
+        }
+    }
+    std::hint::black_box(acc);
 }
 
 /// The affine map from tensor pixel (u, v) to source pixel, i.e. the inverse of the
@@ -375,8 +413,7 @@ impl TensorToImage {
         }
     }
 
-    /// Source position of tensor point (u, v) in pixels (for tests and for the inverse maps).
-    #[cfg(test)]
+    /// Source position of tensor point (u, v) in pixels.
     fn apply(&self, u: f64, v: f64) -> (f64, f64) {
         let m = &self.m;
         (m[0] * u + m[1] * v + m[2], m[3] * u + m[4] * v + m[5])
