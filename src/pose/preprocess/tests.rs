@@ -254,7 +254,14 @@ fn crop_matches_reference_bit_for_bit() {
             ..LANDMARK_CROP
         },
     ];
-    for (width, height, seed) in [(97, 61, 7), (640, 360, 11), (33, 200, 3)] {
+    // A 1x1 and a 2x1 image: no interior at all, and the cache warm-up's smallest rectangle.
+    for (width, height, seed) in [
+        (97, 61, 7),
+        (640, 360, 11),
+        (33, 200, 3),
+        (1, 1, 5),
+        (2, 1, 9),
+    ] {
         let image = noise(width, height, seed);
         for spec in specs {
             let cropper = Cropper::new(spec);
