@@ -161,7 +161,7 @@ impl Cropper {
 
     /// Samples `roi` (frame pixels, rotated) of `image` into `out`, row-major HWC RGB.
     ///
-    /// The source rectangle is first read once into the cache ([`warm_source`]). Each row is
+    /// The source rectangle is first read once into the cache (`warm_source`). Each row is
     /// then done in chunks of `CHUNK` pixels: first all fixed-point source positions (the same
     /// `f64` expressions per pixel as OpenCV, with the row term hoisted), then the pixels whose
     /// four taps lie inside the image in a branch-free loop, then the rest with the border rule
