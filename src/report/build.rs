@@ -582,6 +582,17 @@ fn stills_section(blocks: &mut Vec<Block>, stills: &Stills) {
     }
 }
 
+/// A time in the recording to a tenth of a second: `2.8 s`, `3 min 05.2 s`.
+fn moment_text(seconds: f64) -> String {
+    let tenths = (seconds.max(0.0) * 10.0).round() as u64;
+    let (minutes, tenths) = (tenths / 600, tenths % 600);
+    if minutes == 0 {
+        format!("{}.{} s", tenths / 10, tenths % 10)
+    } else {
+        format!("{minutes} min {:02}.{} s", tenths / 10, tenths % 10)
+    }
+}
+
 /// What a still shows, in words: which moment, its time, the second's measure and state.
 fn still_caption(still: &Still) -> String {
     let lowest = (still.extreme == Extreme::Worst)
@@ -592,7 +603,7 @@ fn still_caption(still: &Still) -> String {
         "{} moment: the judged second with the {how} {measure}, at {} of the recording: {measure} \
          {} (mean of that second), state {}.{}",
         capitalised(still.extreme.word()),
-        duration_text(still.t_ms / 1000.0),
+        moment_text(still.t_ms / 1000.0),
         still.metric.format(still.value),
         still.state.describe().to_lowercase(),
         if still.blurred {
@@ -683,6 +694,8 @@ mod tests {
         };
         assert_eq!(exposure_text(&long, 300.0), "15.0 min per hour present");
         assert_eq!(exposure_cell(&long, 300.0), "15.0 min/h");
+        assert_eq!(moment_text(2.75), "2.8 s");
+        assert_eq!(moment_text(61.5), "1 min 01.5 s");
         assert_eq!(
             exposure_text(&SessionSummary::default(), 0.0),
             "nobody was present"
@@ -772,7 +785,7 @@ mod tests {
         assert!(html.contains("1. a.mp4: Forward head: persistent 50.0% of the time present"));
         assert_eq!(html.matches("data:image/jpeg;base64,").count(), 1);
         assert!(html.contains(
-            "Worst moment: the judged second with the lowest CVA, at 1 min 02 s of the \
+            "Worst moment: the judged second with the lowest CVA, at 1 min 01.5 s of the \
              recording: CVA 36.0° (mean of that second), state forward head: persistent. Face \
              blurred."
         ));
