@@ -125,16 +125,16 @@ pub fn state_class(state: PostureState) -> String {
 /// The fill of each posture state in the plots: the colours of the window and the annotated
 /// video (`render::palette`), so a state looks the same everywhere.
 fn state_css() -> String {
-    PostureState::ALL
-        .into_iter()
-        .map(|state| {
-            let [r, g, b] = palette::state_rgb(state);
-            format!(
-                "svg .{} {{ fill: #{r:02x}{g:02x}{b:02x}; }}\n",
-                state_class(state)
-            )
-        })
-        .collect()
+    let mut css = String::new();
+    for state in PostureState::ALL {
+        let [r, g, b] = palette::state_rgb(state);
+        let _ = writeln!(
+            css,
+            "svg .{} {{ fill: #{r:02x}{g:02x}{b:02x}; }}",
+            state_class(state)
+        );
+    }
+    css
 }
 
 /// `text` with its first letter upper case, for a name at the start of a sentence or a table

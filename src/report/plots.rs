@@ -468,16 +468,7 @@ pub fn recordings_compared(recordings: &[ComparedRecording]) -> String {
         "Share of the time present in each state (%)",
     );
     let bottom = TOP + ROW * recordings.len() as f64;
-    for tick in bars.ticks(5) {
-        let px = bars.px(tick);
-        svg.line((px, TOP - 4.0), (px, bottom), "grid");
-        svg.text(
-            (px, bottom + 14.0),
-            Anchor::Middle,
-            "label",
-            &format!("{tick:.0}"),
-        );
-    }
+    vertical_grid(&mut svg, &bars, 5, (TOP - 4.0, bottom));
     // The measure panels share the space right of the bars, one per measure shown.
     let (left, right) = (500.0, WIDTH - RIGHT);
     let gap = 24.0;
@@ -520,16 +511,7 @@ pub fn recordings_compared(recordings: &[ComparedRecording]) -> String {
                 metric.unit().symbol()
             ),
         );
-        for tick in x.ticks(4) {
-            let px = x.px(tick);
-            svg.line((px, TOP - 4.0), (px, bottom), "grid");
-            svg.text(
-                (px, bottom + 14.0),
-                Anchor::Middle,
-                "label",
-                &format!("{tick:.0}"),
-            );
-        }
+        vertical_grid(&mut svg, x, 4, (TOP - 4.0, bottom));
     }
     for (index, recording) in recordings.iter().enumerate() {
         let y0 = TOP + ROW * index as f64;
@@ -641,6 +623,21 @@ pub fn recordings_compared(recordings: &[ComparedRecording]) -> String {
         }
     }
     svg.finish("The recordings compared: time in each state and the head measure")
+}
+
+/// Vertical grid lines at about `count` round values of `x` from `top` to `bottom`, labelled
+/// under the bottom.
+fn vertical_grid(svg: &mut Svg, x: &Scale, count: usize, (top, bottom): (f64, f64)) {
+    for tick in x.ticks(count) {
+        let px = x.px(tick);
+        svg.line((px, top), (px, bottom), "grid");
+        svg.text(
+            (px, bottom + 14.0),
+            Anchor::Middle,
+            "label",
+            &format!("{tick:.0}"),
+        );
+    }
 }
 
 /// Lays legend entries (class, text) out in lines between `left` and `right`: the x of each.

@@ -109,7 +109,7 @@ impl StillPicker {
     /// Adds the next analyzed frame.
     pub fn push(&mut self, estimate: &PoseEstimate, sample: &PostureSample) {
         if let Some(row) = self.aggregator.push(sample) {
-            self.close(row);
+            self.close(&row);
         }
         if estimate.skeleton.is_some() {
             self.second.push((estimate.clone(), sample.clone()));
@@ -119,14 +119,14 @@ impl StillPicker {
     /// Closes the last second and answers the moments found.
     pub fn finish(mut self) -> Moments {
         if let Some(row) = self.aggregator.finish() {
-            self.close(row);
+            self.close(&row);
         }
         self.moments
     }
 
     /// Weighs a completed second against the worst and best so far (the first of equal
     /// seconds stays).
-    fn close(&mut self, row: SecondRow) {
+    fn close(&mut self, row: &SecondRow) {
         let frames = std::mem::take(&mut self.second);
         if !(row.state.is_present() && row.state.is_judged()) {
             return;
