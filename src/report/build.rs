@@ -12,7 +12,7 @@ use super::plots::{self, ComparedRecording};
 use super::stats::{
     CVA_BANDS, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, mdc_for, summarise,
 };
-use super::stills::{Extreme, Still, Stills};
+use super::stills::{Extreme, Still, Stills, head_measure};
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
 
 /// RULA neck score meanings (McAtamney & Corlett 1993).
@@ -263,16 +263,6 @@ fn compared(recordings: &[Recording], summaries: &[SessionSummary]) -> Vec<Compa
             }
         })
         .collect()
-}
-
-/// The head measure of a recording seen mostly in `view`: the forward-head index in a front
-/// view, the CVA otherwise.
-fn head_measure(view: Option<View>) -> Metric {
-    if view == Some(View::Front) {
-        Metric::ForwardHeadIndex
-    } else {
-        Metric::Cva
-    }
 }
 
 fn recording_section(

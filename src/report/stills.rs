@@ -66,6 +66,16 @@ pub struct Moment {
     pub second: SecondRow,
 }
 
+/// The head measure of a recording seen mostly in `view`, by which the report compares
+/// recordings and picks stills: the forward-head index in a front view, the CVA otherwise.
+pub fn head_measure(view: Option<View>) -> Metric {
+    if view == Some(View::Front) {
+        Metric::ForwardHeadIndex
+    } else {
+        Metric::Cva
+    }
+}
+
 /// The worst and best moment per head measure of one recording.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Moments {
@@ -74,11 +84,11 @@ pub struct Moments {
 }
 
 impl Moments {
-    /// The measure the stills of a recording seen mostly in `view` are chosen by (the
-    /// forward-head index in a front view, else the CVA; the other one when the recording
-    /// has no judged second with it), with its worst and best moment.
+    /// The measure the stills of a recording seen mostly in `view` are chosen by
+    /// ([`head_measure`]; the other one when the recording has no judged second with it),
+    /// with its worst and best moment.
     pub fn for_view(&self, view: Option<View>) -> Option<(Metric, [(Extreme, &Moment); 2])> {
-        let preferred = usize::from(view == Some(View::Front));
+        let preferred = usize::from(MEASURES[1] == head_measure(view));
         [preferred, 1 - preferred].into_iter().find_map(|index| {
             let (Some(worst), Some(best)) = &self.found[index] else {
                 return None;
