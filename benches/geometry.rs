@@ -115,8 +115,8 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// The cost of the silhouette C7: the `_seg` landmark model against the plain one on the
-/// same ROI (models and runtime from the source tree), and the contour scan.
+/// The cost of the silhouette C7: the landmark model with its segmentation head against
+/// without on the same ROI (models and runtime from the source tree), and the contour scan.
 fn silhouette(c: &mut Criterion) {
     use plumbline::geometry::silhouette::posterior_contour;
     use plumbline::models::{self, ModelKind};
@@ -140,13 +140,19 @@ fn silhouette(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("landmark_model");
     group.sample_size(20);
-    for kind in [ModelKind::LandmarkFull, ModelKind::LandmarkFullSeg] {
-        let Ok(mut net) = LandmarkNet::open(&dir, kind, 1) else {
-            eprintln!("{kind:?} does not open (runtime missing?): skipped");
-            return;
-        };
-        group.bench_function(kind.name(), |b| {
-            b.iter(|| net.run(&image, &roi).expect("runs"));
+    let Ok(mut net) = LandmarkNet::open(
+        &dir,
+        ModelKind::LandmarkFull,
+        Some(ModelKind::LandmarkFullSegHead),
+        1,
+    ) else {
+        eprintln!("the landmark model does not open (runtime missing?): skipped");
+        return;
+    };
+    for mask in [false, true] {
+        let name = if mask { "with_mask" } else { "without_mask" };
+        group.bench_function(name, |b| {
+            b.iter(|| net.run(&image, &roi, mask).expect("runs"));
         });
     }
     group.finish();

@@ -131,9 +131,10 @@ fn landmark_inference(c: &mut Criterion) {
         ("full", ModelKind::LandmarkFull),
     ] {
         for threads in [1, 2] {
-            let mut net = LandmarkNet::open(&dir, kind, threads).expect("landmark model opens");
+            let mut net =
+                LandmarkNet::open(&dir, kind, None, threads).expect("landmark model opens");
             group.bench_function(BenchmarkId::new(name, format!("{threads}threads")), |b| {
-                b.iter(|| net.run(black_box(&image), &roi).expect("runs"));
+                b.iter(|| net.run(black_box(&image), &roi, false).expect("runs"));
             });
         }
     }

@@ -1,6 +1,6 @@
 //! Regenerates `tests/data/annotations/neck_contours.json`: the posterior neck contour
 //! (`geometry::silhouette`, traced without the neck-notch check, with its notch) of every
-//! annotated side view, from the `_seg` full model in
+//! annotated side view, from the full model with its segmentation head in
 //! static mode. The images are read from the media folder given as the first argument
 //! (default `/work/shared/media`); only derived points are stored, no pixels.
 //!

@@ -10,10 +10,12 @@ from pathlib import Path
 # (stem, committed?, purpose), in manifest order
 FILES = [
     ("pose_detection", True, "person detector (224x224, [-1, 1])"),
-    ("pose_landmark_lite", True, "landmarks, complexity 0, segmentation output pruned"),
-    ("pose_landmark_full", True, "landmarks, complexity 1, segmentation output pruned"),
-    ("pose_landmark_lite_seg", True, "landmarks, complexity 0, with segmentation (silhouette)"),
-    ("pose_landmark_full_seg", True, "landmarks, complexity 1, with segmentation (silhouette)"),
+    ("pose_landmark_lite", True, "landmarks, complexity 0, without the segmentation head; "
+     "outputs the head's two input features"),
+    ("pose_landmark_full", True, "landmarks, complexity 1, without the segmentation head; "
+     "outputs the head's two input features"),
+    ("pose_landmark_lite_seghead", True, "segmentation head of lite: features -> person mask"),
+    ("pose_landmark_full_seghead", True, "segmentation head of full: features -> person mask"),
     ("pose_landmark_heavy", False, "landmarks, complexity 2, pruned (`--heavy`, not committed)"),
     ("pose_landmark_heavy_seg", False, "landmarks, complexity 2, with segmentation (`--heavy`)"),
 ]
@@ -96,8 +98,8 @@ def _check_table(results: dict) -> list[str]:
 
 
 def _speed_table(results: dict) -> list[str]:
-    rows = ["| model | with segmentation: median (min) ms | pruned: median (min) ms | ratio of medians "
-            "| pruned vs _seg max abs diff |", "|---|---|---|---|---|"]
+    rows = ["| model | with segmentation: median (min) ms | without: median (min) ms | ratio of medians "
+            "| max abs diff |", "|---|---|---|---|---|"]
     for stem, info in results["models"].items():
         if "ms_pruned" in info:
             rows.append(f"| {stem} | {info['ms_seg']:.2f} ({info['min_ms_seg']:.2f}) | "
@@ -151,9 +153,13 @@ size, input and output names and shapes before use.
 
 All tensors are float32 NHWC with batch 1, RGB. Detector input in [-1, 1], landmark input in
 [0, 1]. Landmark outputs: `Identity` 39 x (x, y, z, visibility logit, presence logit) in crop
-pixels, `Identity_1` pose flag (probability), `Identity_2` segmentation logits (only in the
-`_seg` files), `Identity_3` 64x64x39 heatmap logits (needed for refinement), `Identity_4`
-39 x (x, y, z) world landmarks in metres (rows 0-32 only are meaningful).
+pixels, `Identity_1` pose flag (probability), `Identity_3` 64x64x39 heatmap logits (needed for
+refinement), `Identity_4` 39 x (x, y, z) world landmarks in metres (rows 0-32 only are
+meaningful), and for lite and full `seg_features_128` / `seg_features_64`, the two tensors
+the segmentation head reads. The head (`*_seghead.onnx`) turns them into `Identity_2`,
+the segmentation logits; the body and the head together compute exactly what the
+original graph computes, and the head runs only when a person mask is wanted (it costs
+about as much as the rest of the model).
 
 **Heavy** (`pose_landmark_heavy*.onnx`, ~55 MB each) is not committed: run
 `scripts/convert-models --heavy`. tf2onnx output is not byte-reproducible, so the manifest
@@ -176,13 +182,15 @@ loader maps bytes 0..2962288 to that name).
 **Modifications** (Apache-2.0 section 4(b)): converted from TFLite to ONNX (opset {OPSET});
 in the detector the {rewrite['DENSIFY']} DENSIFY and {rewrite['DEQUANTIZE']} DEQUANTIZE ops
 were replaced by the float32 constants they compute ({rewrite['kept']} ops left), because
-tf2onnx crashes on the sparse tensors; from the landmark models without `_seg` the
-segmentation output `Identity_2` and the nodes that only feed it were removed ({pruned}).
+tf2onnx crashes on the sparse tensors; the lite and full landmark graphs were split into a
+body (every node the landmark outputs need, plus two outputs for the segmentation head's
+inputs) and the segmentation head (the nodes that only feed `Identity_2`); heavy keeps a
+copy with the segmentation output and the nodes that only feed it removed ({pruned}).
 
 ## Regenerating
 
 ```
-scripts/convert-models            # detector, lite, full (+ _seg), manifest.toml, README.md
+scripts/convert-models            # detector, lite, full (+ _seghead), manifest.toml, README.md
 scripts/convert-models --heavy    # heavy only; leaves the committed files alone
 scripts/convert-models --all      # both, README includes heavy's check
 ```
@@ -207,11 +215,13 @@ The crops do show a person: {context(results)}.
 
 {chr(10).join(_check_table(results))}
 
-## Pruning speed
+## Speed without the segmentation head
 
 ONNX Runtime {results['tools']['onnxruntime']} (Python), 1 intra-op thread, median of
 interleaved runs on one check image on a shared 2-core machine (noisy; read the ratio).
-The pruned and `_seg` outputs are compared on all check images.
+"without" is the body (lite, full) or the pruned copy (heavy); "with" is the whole graph.
+The last column compares their common outputs (and, for lite and full, the head's mask) on all
+check images.
 
 {chr(10).join(_speed_table(results))}
 """

@@ -28,16 +28,16 @@ const FIX_HEAVY: &str = "produce it with `scripts/convert-models --heavy`";
 pub enum ModelKind {
     /// BlazePose detector (224×224 input).
     Detector,
-    /// Landmark model, lite, segmentation output pruned.
+    /// Landmark model, lite, without the segmentation head; also outputs the head's inputs.
     LandmarkLite,
-    /// Landmark model, full, segmentation output pruned.
+    /// Landmark model, full, without the segmentation head; also outputs the head's inputs.
     LandmarkFull,
     /// Landmark model, heavy (made on demand, not committed).
     LandmarkHeavy,
-    /// Landmark model, lite, with the segmentation output.
-    LandmarkLiteSeg,
-    /// Landmark model, full, with the segmentation output.
-    LandmarkFullSeg,
+    /// The segmentation head of the lite landmark model: its features → the person mask.
+    LandmarkLiteSegHead,
+    /// The segmentation head of the full landmark model: its features → the person mask.
+    LandmarkFullSegHead,
 }
 
 impl ModelKind {
@@ -47,8 +47,8 @@ impl ModelKind {
         Self::LandmarkLite,
         Self::LandmarkFull,
         Self::LandmarkHeavy,
-        Self::LandmarkLiteSeg,
-        Self::LandmarkFullSeg,
+        Self::LandmarkLiteSegHead,
+        Self::LandmarkFullSegHead,
     ];
 
     /// The manifest name (the file stem).
@@ -58,8 +58,8 @@ impl ModelKind {
             Self::LandmarkLite => "pose_landmark_lite",
             Self::LandmarkFull => "pose_landmark_full",
             Self::LandmarkHeavy => "pose_landmark_heavy",
-            Self::LandmarkLiteSeg => "pose_landmark_lite_seg",
-            Self::LandmarkFullSeg => "pose_landmark_full_seg",
+            Self::LandmarkLiteSegHead => "pose_landmark_lite_seghead",
+            Self::LandmarkFullSegHead => "pose_landmark_full_seghead",
         }
     }
 
@@ -259,8 +259,8 @@ pub struct SessionOptions {
     /// Whether the intra-op pool's threads spin while they wait for work: the quickest hand-over
     /// when their cores are free, CPU taken from everything else when not.
     pub spinning: bool,
-    /// ONNX Runtime's CPU memory arena and memory pattern: a few per cent less CPU per run, a
-    /// few MB more resident memory (the monitor leaves them off, docs/MONITOR.md).
+    /// ONNX Runtime's CPU memory arena: buffers kept between runs instead of mapped and
+    /// faulted in again each time (`PoseConfig::memory_arena`).
     pub arena: bool,
 }
 
@@ -319,7 +319,9 @@ pub fn open_sessions(
                 .with_arena_allocator(layout.arena)
                 .build()])
             .map_err(|e| invalid(e.to_string()))?
-            .with_memory_pattern(layout.arena)
+            // The memory pattern (one block planned for all of a run's buffers) took the
+            // monitor's peak memory from 148 to 168 MB at the same CPU (docs/MONITOR.md).
+            .with_memory_pattern(false)
             .map_err(|e| invalid(e.to_string()))?
             .with_prepacked_weights(&prepacked)
             .map_err(|e| invalid(e.to_string()))?

@@ -302,6 +302,11 @@ impl PipelineConfig {
         pose: PoseConfig,
         posture: PostureConfig,
     ) -> Self {
+        // Watched for hours a few times a second: a fresh person mask every 2 s is enough.
+        let pose = PoseConfig {
+            mask_every_ms: crate::pose::LIVE_MASK_EVERY_MS,
+            ..pose
+        };
         Self {
             source,
             pacing: Pacing::RealTime,
@@ -331,6 +336,10 @@ impl PipelineConfig {
         if recorded {
             config.pacing = Pacing::AsFastAsPossible;
             config.delivery = Delivery::Lossless;
+            // A recording is analyzed once for a report: a fresh mask on every frame.
+            if let AnalyzerSpec::BlazePose { pose, .. } = &mut config.analyzer {
+                pose.mask_every_ms = 0.0;
+            }
         }
         config
     }
@@ -350,7 +359,6 @@ impl PipelineConfig {
             model: options.model,
             intra_threads: options.intra_threads,
             adaptive_threads: recording,
-            memory_arena: recording,
             mode: if options.stills {
                 crate::pose::Mode::Static
             } else {

@@ -16,6 +16,7 @@ use crate::pipeline::{DEFAULT_ANALYSIS_FPS, MAX_ANALYSIS_FPS};
 use crate::pose::ModelChoice;
 use crate::report::export::{FrameRecording, write_frames_csv};
 use crate::report::files::load_recording;
+use crate::report::stills::take_all;
 use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store};
 
@@ -135,6 +136,17 @@ pub struct Args {
     /// in the recordings' views (docs/RECORDS.md).
     #[arg(long, value_name = "FILE")]
     pub frames_csv: Option<PathBuf>,
+
+    /// Put a picture of each recording's worst and best moment into the report (the
+    /// judged second with the lowest and the highest CVA, or forward-head index in a front
+    /// view), drawn on like `annotate` and with the face blurred. Off by default: the report
+    /// then holds no image.
+    #[arg(long)]
+    pub stills: bool,
+
+    /// With --stills: keep the faces in the pictures as they are (blurred by default).
+    #[arg(long, requires = "stills")]
+    pub no_blur: bool,
 }
 
 /// Longest `--title`, `--client`, `--site` or `--assessor`, characters.
@@ -183,7 +195,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         jobs,
         &new_session,
         options,
-        args.frames_csv.is_some(),
+        batch::Kept {
+            samples: args.frames_csv.is_some(),
+            stills: args.stills,
+        },
         global,
     );
     let mut finished = Vec::new();
@@ -204,7 +219,21 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         assessor: args.assessor.clone(),
         prepared: crate::capture::date::utc_now(),
     };
-    let document = build(&load_recordings(&store, &ids)?, &header);
+    let mut recordings_read = load_recordings(&store, &ids)?;
+    if args.stills {
+        // Read from the recordings again now: one that is gone or unreadable gets a note in
+        // place of its pictures, the report is still written.
+        for (recording, (_, done)) in recordings_read.iter_mut().zip(&finished) {
+            let moments = done.moments.clone().unwrap_or_default();
+            recording.stills = Some(take_all(
+                &recording.info.source,
+                &moments,
+                recording.info.view,
+                !args.no_blur,
+            ));
+        }
+    }
+    let document = build(&recordings_read, &header);
     crate::store::private::write_private(&args.report, document.html().as_bytes())
         .with_context(|| format!("cannot write the report {}", args.report.display()))?;
     eprintln!(

@@ -18,7 +18,7 @@ use anyhow::Context as _;
 
 use super::Global;
 use super::hold::{HoldArgs, HoldOptions, record_hold, summary_text};
-use super::run::{RunOptions, progress_bar, record, start_pipeline};
+use super::run::{Keep, RunOptions, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::{Mode, PoseConfig, PoseEngine};
@@ -160,7 +160,10 @@ fn from_recording(
         None,
         &bar,
         Some(args.options.seconds * 1000.0),
-        Some(&mut samples),
+        Keep {
+            samples: Some(&mut samples),
+            ..Keep::default()
+        },
     );
     bar.finish_and_clear();
     drop(started);

@@ -10,6 +10,7 @@ use super::Global;
 use crate::capture::SourceSpec;
 use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
 use crate::posture::PostureSample;
+use crate::report::stills::StillPicker;
 use crate::store::StoreWriter;
 
 /// The default number of pipelines run at once: one per core.
@@ -46,14 +47,23 @@ pub(super) fn progress_bar(label: &str, duration_s: Option<f64>) -> ProgressBar 
     bar
 }
 
+/// What [`record`] keeps of the analyzed frames besides storing them.
+#[derive(Debug, Default)]
+pub(super) struct Keep<'a> {
+    /// Every sample, in order.
+    pub samples: Option<&'a mut Vec<PostureSample>>,
+    /// The candidates for the report's stills (`analyze --stills`).
+    pub stills: Option<&'a mut StillPicker>,
+}
+
 /// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
-/// has passed since the first analyzed frame); keeps the samples in `kept` when given.
+/// has passed since the first analyzed frame); keeps what `keep` asks for.
 pub(super) fn record(
     updates: &Receiver<Update>,
     writer: Option<&StoreWriter>,
     bar: &ProgressBar,
     limit_ms: Option<f64>,
-    mut kept: Option<&mut Vec<PostureSample>>,
+    mut keep: Keep<'_>,
 ) -> anyhow::Result<u64> {
     let mut analyzed = 0_u64;
     let mut first_ms: Option<f64> = None;
@@ -72,8 +82,11 @@ pub(super) fn record(
             Update::Analyzed(analyzed_frame) => {
                 let sample = &analyzed_frame.sample;
                 bar.set_position(sample.t_ms.max(0.0) as u64);
-                if let Some(kept) = kept.as_deref_mut() {
+                if let Some(kept) = keep.samples.as_deref_mut() {
                     kept.push(sample.clone());
+                }
+                if let Some(picker) = keep.stills.as_deref_mut() {
+                    picker.push(&analyzed_frame.estimate, sample);
                 }
                 analyzed += 1;
             }

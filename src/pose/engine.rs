@@ -19,6 +19,7 @@ use super::landmarks::NormLandmark;
 use super::nets::{DetectorNet, LandmarkNet};
 use super::rect::{ImageSize, NormPoint, NormRect};
 use super::segmentation::PersonMask;
+use super::skeleton::LandmarkIndex;
 use super::threads;
 use super::tracking::{self, PoseSmoother};
 use crate::capture::Frame;
@@ -60,13 +61,13 @@ impl ModelChoice {
         }
     }
 
-    /// The model file of this choice with the segmentation output kept (`_seg`); heavy has
-    /// no `_seg` file and stays without a mask.
-    pub fn kind_with_segmentation(self) -> ModelKind {
+    /// The segmentation head of this choice's model (it makes the person mask from the
+    /// model's features); heavy has none and stays without a mask.
+    pub fn segmentation_head(self) -> Option<ModelKind> {
         match self {
-            Self::Lite => ModelKind::LandmarkLiteSeg,
-            Self::Full => ModelKind::LandmarkFullSeg,
-            Self::Heavy => ModelKind::LandmarkHeavy,
+            Self::Lite => Some(ModelKind::LandmarkLiteSegHead),
+            Self::Full => Some(ModelKind::LandmarkFullSegHead),
+            Self::Heavy => None,
         }
     }
 }
@@ -95,17 +96,81 @@ pub struct PoseConfig {
     /// the results are the same. For whole files (`plumbline pose`, `analyze`); off means
     /// exactly `intra_threads` with ONNX Runtime's spinning pool.
     pub adaptive_threads: bool,
-    /// ONNX Runtime's CPU memory arena ([`crate::models::SessionOptions::arena`]): a little
-    /// faster, a little more memory; off for the monitor.
+    /// ONNX Runtime's CPU memory arena ([`crate::models::SessionOptions::arena`]): on by
+    /// default; without it every run maps and faults in its buffers again (the monitor
+    /// measured 4 % more CPU and a higher peak memory without it, docs/MONITOR.md).
     pub memory_arena: bool,
     /// Minimum detector score (inclusive).
     pub min_detection_confidence: f32,
     /// Minimum pose-presence probability (strictly greater) for a frame to have landmarks.
     pub min_tracking_confidence: f32,
-    /// Run the `_seg` landmark model and keep the person mask ([`PoseEngine::mask`]); on by
-    /// default because the CVA's silhouette C7 needs it (docs/GEOMETRY.md §3.4). The
-    /// landmarks are the same as without it.
+    /// Run the landmark model's segmentation head and keep the person mask
+    /// ([`PoseEngine::mask`]); on by default because the CVA's silhouette C7 needs it
+    /// (docs/GEOMETRY.md §3.4). The landmarks are the same as without it.
     pub segmentation: bool,
+    /// A fresh person mask at most this often (source time, ms); on the frames between,
+    /// the last fresh mask moved with the person's neck landmarks. The head costs about
+    /// as much as the rest of the landmark model, and a desk worker's silhouette changes
+    /// slowly. 0: a fresh mask on every frame (the default; recordings and photos);
+    /// the live monitor uses [`LIVE_MASK_EVERY_MS`].
+    pub mask_every_ms: f64,
+}
+
+/// The live monitor's [`PoseConfig::mask_every_ms`]: a fresh mask every 2 s of source time
+/// (every 4th frame at the default 2 analyses/s). Measured against fresh masks on every
+/// frame in docs/MONITOR.md ("Figures").
+pub const LIVE_MASK_EVERY_MS: f64 = 2000.0;
+
+/// A carried mask is made fresh as soon as the head moved against the shoulders by more
+/// than this fraction of the ear-to-shoulder distance since the mask was made: the carried
+/// mask only follows a movement of the whole upper body, not a change of posture.
+pub const MASK_REFRESH_SHAPE_CHANGE: f32 = 0.05;
+
+/// A fresh person mask kept to be carried to the next frames.
+#[derive(Clone, Debug)]
+struct CarriedMask {
+    mask: PersonMask,
+    /// The neck of the frame the mask was made on.
+    neck: Neck,
+    t_ms: f64,
+}
+
+/// Where the neck is and how the head sits on the shoulders, in pixels.
+#[derive(Clone, Copy, Debug)]
+struct Neck {
+    /// The mean of both ears and both shoulders: the region the silhouette C7 is sought in,
+    /// which a carried mask follows.
+    centre: (f32, f32),
+    /// Mean ear minus mean shoulder.
+    head: (f32, f32),
+}
+
+impl Neck {
+    fn of(landmarks: &[NormLandmark], size: ImageSize) -> Self {
+        let mean = |a: LandmarkIndex, b: LandmarkIndex| {
+            let (a, b) = (landmarks[a as usize], landmarks[b as usize]);
+            (
+                f32::midpoint(a.x, b.x) * size.width,
+                f32::midpoint(a.y, b.y) * size.height,
+            )
+        };
+        let ears = mean(LandmarkIndex::LeftEar, LandmarkIndex::RightEar);
+        let shoulders = mean(LandmarkIndex::LeftShoulder, LandmarkIndex::RightShoulder);
+        Self {
+            centre: (
+                f32::midpoint(ears.0, shoulders.0),
+                f32::midpoint(ears.1, shoulders.1),
+            ),
+            head: (ears.0 - shoulders.0, ears.1 - shoulders.1),
+        }
+    }
+
+    /// How far the head moved against the shoulders since `then`, as a fraction of the
+    /// ear-to-shoulder distance then.
+    fn shape_change(&self, then: &Self) -> f32 {
+        let length = then.head.0.hypot(then.head.1).max(1.0);
+        (self.head.0 - then.head.0).hypot(self.head.1 - then.head.1) / length
+    }
 }
 
 impl PoseConfig {
@@ -126,10 +191,11 @@ impl Default for PoseConfig {
             mode: Mode::default(),
             intra_threads: 1,
             adaptive_threads: false,
-            memory_arena: false,
+            memory_arena: true,
             min_detection_confidence: DEFAULT_MIN_DETECTION_SCORE,
             min_tracking_confidence: DEFAULT_MIN_PRESENCE,
             segmentation: true,
+            mask_every_ms: 0.0,
         }
     }
 }
@@ -148,6 +214,10 @@ pub struct PoseEngine {
     smoother: PoseSmoother,
     /// The person mask of the last frame with a pose (segmentation on).
     mask: Option<PersonMask>,
+    /// The last fresh mask, while `mask_every_ms` > 0 and the person stays tracked.
+    carried: Option<CarriedMask>,
+    /// Frames whose mask the segmentation head made (not carried).
+    fresh_masks: u64,
 }
 
 impl PoseEngine {
@@ -159,12 +229,11 @@ impl PoseEngine {
             Mode::Static => DetectorNet::open_with(models_dir, &layouts)?,
             Mode::Video => DetectorNet::open_with(models_dir, &[threads::occasional(&layouts)])?,
         };
-        let kind = if config.segmentation {
-            config.model.kind_with_segmentation()
-        } else {
-            config.model.kind()
-        };
-        let landmarks = LandmarkNet::open_with(models_dir, kind, &layouts)?;
+        let head = config
+            .segmentation
+            .then(|| config.model.segmentation_head())
+            .flatten();
+        let landmarks = LandmarkNet::open_with(models_dir, config.model.kind(), head, &layouts)?;
         Ok(Self {
             config,
             detector,
@@ -174,6 +243,8 @@ impl PoseEngine {
             people_detected: 0,
             smoother: PoseSmoother::default(),
             mask: None,
+            carried: None,
+            fresh_masks: 0,
         })
     }
 
@@ -197,6 +268,13 @@ impl PoseEngine {
         self.people_detected = 0;
         self.smoother = PoseSmoother::default();
         self.mask = None;
+        self.carried = None;
+    }
+
+    /// How many frames so far had a mask made by the segmentation head (the others had none
+    /// or a carried one).
+    pub fn fresh_masks(&self) -> u64 {
+        self.fresh_masks
     }
 
     /// The person mask of the last [`estimate`](Self::estimate) call, `None` without
@@ -241,7 +319,25 @@ impl PoseEngine {
             self.lose_track();
             return Ok(estimate);
         };
-        let mut out = self.landmarks.run(&frame.image, &roi)?;
+        let carried = match &self.carried {
+            Some(c) if !detector_ran && frame.t_ms >= c.t_ms => Some((c.neck, frame.t_ms - c.t_ms)),
+            _ => None,
+        };
+        let every = self.config.mask_every_ms;
+        let mut out = self.landmarks.run_with(&frame.image, &roi, |landmarks| {
+            // A fresh mask unless a recent one can follow this frame: same track, younger than
+            // `mask_every_ms`, and the head still sits on the shoulders as it did then.
+            carried.is_none_or(|(then, age_ms)| {
+                every <= 0.0
+                    || age_ms >= every
+                    || Neck::of(landmarks, size).shape_change(&then) > MASK_REFRESH_SHAPE_CHANGE
+            })
+        })?;
+        if out.mask.is_some() {
+            self.fresh_masks += 1;
+        }
+        // The carried mask follows the landmarks of the model's crop, as the mask does.
+        let neck = Neck::of(&out.landmarks, size);
         if out.presence <= self.config.min_tracking_confidence {
             self.lose_track();
             return Ok(estimate);
@@ -252,7 +348,7 @@ impl PoseEngine {
                 .apply(t_ns, size, &mut out.landmarks, &mut out.world);
             self.next_roi = tracking::roi_from_aux(&out.landmarks, size);
         }
-        self.mask = out.mask.take();
+        self.mask = self.mask_for(out.mask.take(), neck, frame.t_ms);
         estimate.skeleton = Some(tracking::skeleton(
             &out.landmarks,
             &out.world,
@@ -273,7 +369,7 @@ impl PoseEngine {
     /// detection threshold is then checked by the landmark model on its own ROI, as a track
     /// is: it counts only when the pose presence passes the tracking threshold and the person
     /// it finds is not one already counted: its face must lie outside their person mask
-    /// (`_seg` model; without one, the box of their visible landmarks), and most of its own
+    /// (segmentation head; without one, the box of their visible landmarks), and most of its own
     /// mask (without one, its nose) must too. A body part taken for a face in a tile thus
     /// finds the person it belongs to, not a second one.
     pub fn count_people(&mut self, frame: &Frame) -> Result<usize, PoseError> {
@@ -305,7 +401,7 @@ impl PoseEngine {
             let Some(roi) = detector::roi_from_detection(candidate, size) else {
                 continue;
             };
-            let out = self.landmarks.run(image, &roi)?;
+            let out = self.landmarks.run(image, &roi, true)?;
             if out.presence <= self.config.min_tracking_confidence {
                 continue;
             }
@@ -333,6 +429,29 @@ impl PoseEngine {
     fn lose_track(&mut self) {
         self.next_roi = None;
         self.smoother.on_lost();
+        self.carried = None;
+    }
+
+    /// The mask of this frame: `fresh` when the head ran (kept to be carried while
+    /// `mask_every_ms` > 0), else the carried mask moved with the neck point.
+    fn mask_for(&mut self, fresh: Option<PersonMask>, neck: Neck, t_ms: f64) -> Option<PersonMask> {
+        match fresh {
+            Some(mask) if self.config.mask_every_ms > 0.0 => {
+                self.carried = Some(CarriedMask {
+                    mask: mask.clone(),
+                    neck,
+                    t_ms,
+                });
+                Some(mask)
+            }
+            Some(mask) => Some(mask),
+            None => self.carried.as_ref().map(|c| {
+                c.mask.shifted(
+                    neck.centre.0 - c.neck.centre.0,
+                    neck.centre.1 - c.neck.centre.1,
+                )
+            }),
+        }
     }
 }
 

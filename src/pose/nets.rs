@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use image::RgbImage;
-use ort::session::{Session, SessionOutputs};
+use ort::session::{Session, SessionInputs, SessionOutputs};
 use ort::value::Tensor;
 
 use super::anchors::{self, Anchor, NUM_ANCHORS};
@@ -18,7 +18,7 @@ use super::landmarks::{
 use super::preprocess::{Cropper, DETECTOR_CROP, LANDMARK_CROP};
 use super::rect::{ImageSize, NormRect, Padding, pad_to_square, whole_image_roi};
 use super::segmentation::{MASK_SIDE, PersonMask};
-use super::threads::Chooser;
+use super::threads::{self, Chooser};
 use super::{NUM_LANDMARKS, WorldLandmark};
 use crate::models::{self, ModelKind, SessionOptions};
 
@@ -70,8 +70,16 @@ impl Runner {
         })
     }
 
-    /// Runs the network on `input` with the layout the chooser picks.
+    /// Runs the network on `input` (its one input, [`INPUT`]) with the layout the chooser picks.
     fn run(&mut self, input: &Tensor<f32>) -> Result<SessionOutputs<'_>, ort::Error> {
+        self.run_inputs(ort::inputs![INPUT => input])
+    }
+
+    /// Runs the network on named `inputs` with the layout the chooser picks.
+    fn run_inputs<'s, 'i, 'v: 'i, const N: usize>(
+        &'s mut self,
+        inputs: impl Into<SessionInputs<'i, 'v, N>>,
+    ) -> Result<SessionOutputs<'s>, ort::Error> {
         let now = Instant::now();
         if let (Some((layout, started)), Timing::UntilNextRun) = (self.last.take(), self.timing) {
             self.chooser
@@ -81,7 +89,7 @@ impl Runner {
         if self.timing == Timing::UntilNextRun {
             self.last = Some((layout, now));
         }
-        let outputs = self.sessions[layout].run(ort::inputs![INPUT => input]);
+        let outputs = self.sessions[layout].run(inputs);
         if self.timing == Timing::RunOnly {
             self.chooser
                 .record(layout, now.elapsed().as_secs_f64() * 1000.0);
@@ -200,34 +208,50 @@ pub struct LandmarkOutput {
     pub landmarks: [NormLandmark; KEPT_LANDMARKS],
     /// World landmarks 0..33 in metres, rotated into the frame's orientation.
     pub world: [WorldLandmark; NUM_LANDMARKS],
-    /// The person mask, only from a `_seg` model.
+    /// The person mask, when it was asked for and the model has a segmentation head.
     pub mask: Option<PersonMask>,
 }
 
-/// The landmark model: rotated ROI cropped to 256×256 → landmarks in the frame.
+/// The two tensors the segmentation head reads from the landmark model (the models'
+/// `seg_features_128` and `seg_features_64` outputs, models/README.md).
+const SEG_FEATURES: [&str; 2] = ["seg_features_128", "seg_features_64"];
+
+/// The landmark model: rotated ROI cropped to 256×256 → landmarks in the frame, and with
+/// its segmentation head (run only when asked) the person mask.
 pub struct LandmarkNet {
     runner: Runner,
+    /// The segmentation head: the body's two feature outputs → the mask logits `Identity_2`.
+    head: Option<Runner>,
     cropper: Cropper,
     input: Tensor<f32>,
     name: &'static str,
-    /// Whether the model has the segmentation output `Identity_2`.
-    segmentation: bool,
 }
 
 impl LandmarkNet {
-    /// Loads and verifies landmark model `kind` from `dir`.
-    pub fn open(dir: &Path, kind: ModelKind, intra_threads: usize) -> Result<Self, PoseError> {
-        Self::open_with(dir, kind, &[SessionOptions::threads(intra_threads)])
+    /// Loads and verifies landmark model `kind` from `dir`, and its segmentation head
+    /// `head` when given.
+    pub fn open(
+        dir: &Path,
+        kind: ModelKind,
+        head: Option<ModelKind>,
+        intra_threads: usize,
+    ) -> Result<Self, PoseError> {
+        Self::open_with(dir, kind, head, &[SessionOptions::threads(intra_threads)])
     }
 
     /// Loads and verifies landmark model `kind` from `dir` with one session per thread
-    /// layout.
+    /// layout, and its segmentation head `head` (one session, [`threads::occasional`]: it
+    /// runs only when a mask is asked for).
     pub fn open_with(
         dir: &Path,
         kind: ModelKind,
+        head: Option<ModelKind>,
         layouts: &[SessionOptions],
     ) -> Result<Self, PoseError> {
         let runner = Runner::open(dir, kind, layouts, Timing::UntilNextRun)?;
+        let head = head
+            .map(|head| Runner::open(dir, head, &[threads::occasional(layouts)], Timing::RunOnly))
+            .transpose()?;
         let cropper = Cropper::new(LANDMARK_CROP);
         let name = kind.name();
         let input = input_tensor(&cropper).map_err(|source| PoseError::Inference {
@@ -236,13 +260,10 @@ impl LandmarkNet {
         })?;
         Ok(Self {
             runner,
+            head,
             cropper,
             input,
             name,
-            segmentation: matches!(
-                kind,
-                ModelKind::LandmarkLiteSeg | ModelKind::LandmarkFullSeg
-            ),
         })
     }
 
@@ -265,8 +286,30 @@ impl LandmarkNet {
         padding
     }
 
-    /// Runs the landmark model on `roi` of `image`.
-    pub fn run(&mut self, image: &RgbImage, roi: &NormRect) -> Result<LandmarkOutput, PoseError> {
+    /// Whether the model has a segmentation head (a mask can be asked for).
+    pub fn has_segmentation(&self) -> bool {
+        self.head.is_some()
+    }
+
+    /// Runs the landmark model on `roi` of `image`, and with `mask` (and a head) the
+    /// segmentation head on its features.
+    pub fn run(
+        &mut self,
+        image: &RgbImage,
+        roi: &NormRect,
+        mask: bool,
+    ) -> Result<LandmarkOutput, PoseError> {
+        self.run_with(image, roi, |_| mask)
+    }
+
+    /// [`run`](Self::run), asking `mask` with this frame's landmarks (in the frame,
+    /// unsmoothed) whether the segmentation head should run too.
+    pub fn run_with(
+        &mut self,
+        image: &RgbImage,
+        roi: &NormRect,
+        mask: impl FnOnce(&[NormLandmark]) -> bool,
+    ) -> Result<LandmarkOutput, PoseError> {
         let padding = self.preprocess(image, roi);
         let model = self.name;
         let outputs = self
@@ -292,17 +335,32 @@ impl LandmarkNet {
             "Identity_4",
             MODEL_LANDMARKS * WORLD_VALUES,
         )?;
-        let mask = if self.segmentation {
-            let logits = output(&outputs, model, "Identity_2", MASK_SIDE * MASK_SIDE)?;
-            let size = ImageSize::new(image.width(), image.height());
-            PersonMask::from_logits(logits, *roi, padding, size)
-        } else {
-            None
-        };
         let mut lms = [NormLandmark::default(); KEPT_LANDMARKS];
         landmarks::decode(raw, &mut lms);
         landmarks::refine_from_heatmap(&mut lms, heatmap, HEATMAP_KERNEL_SIZE);
         landmarks::project_to_image(&mut lms, roi, padding);
+        let mask = match &mut self.head {
+            Some(head) if mask(&lms) => {
+                let feature = |name: &'static str| {
+                    outputs.get(name).ok_or_else(|| PoseError::Output {
+                        model,
+                        output: name,
+                        detail: "missing".to_owned(),
+                    })
+                };
+                let inputs = ort::inputs![
+                    SEG_FEATURES[0] => feature(SEG_FEATURES[0])?,
+                    SEG_FEATURES[1] => feature(SEG_FEATURES[1])?,
+                ];
+                let head_outputs = head
+                    .run_inputs(inputs)
+                    .map_err(|source| PoseError::Inference { model, source })?;
+                let logits = output(&head_outputs, model, "Identity_2", MASK_SIDE * MASK_SIDE)?;
+                let size = ImageSize::new(image.width(), image.height());
+                PersonMask::from_logits(logits, *roi, padding, size)
+            }
+            _ => None,
+        };
         let mut world = [WorldLandmark::default(); NUM_LANDMARKS];
         landmarks::decode_world(world_raw, roi.rotation, &mut world);
         Ok(LandmarkOutput {

@@ -100,6 +100,16 @@ impl PersonMask {
         top * (1.0 - fy) + bottom * fy
     }
 
+    /// The same mask moved by (`dx`, `dy`) frame pixels: a recent mask carried to a frame
+    /// whose person moved that far (`PoseConfig::mask_every_ms`).
+    #[must_use]
+    pub fn shifted(&self, dx: f32, dy: f32) -> Self {
+        let mut moved = self.clone();
+        moved.roi.x_center += dx / self.size.width;
+        moved.roi.y_center += dy / self.size.height;
+        moved
+    }
+
     /// Fraction of the crop that is person (probability above one half): a sanity figure.
     pub fn person_fraction(&self) -> f32 {
         let n = self.probs.iter().filter(|&&p| p > 0.5).count();
@@ -123,6 +133,28 @@ mod tests {
             })
             .collect();
         PersonMask::from_logits(&logits, roi, Padding::default(), size).expect("256x256")
+    }
+
+    #[test]
+    fn a_shifted_mask_moves_by_the_pixels_given() {
+        let size = ImageSize::new(400, 200);
+        let roi = NormRect {
+            x_center: 0.5,
+            y_center: 0.5,
+            width: 0.25,
+            height: 0.5,
+            rotation: 0.3,
+        };
+        let m = square_mask(roi, size);
+        let moved = m.shifted(37.0, -12.0);
+        for (x, y) in [(170.0, 100.0), (200.0, 80.0), (230.0, 120.0), (185.0, 95.0)] {
+            let want = m.probability(x, y);
+            let got = moved.probability(x + 37.0, y - 12.0);
+            assert!((want - got).abs() < 1e-4, "({x}, {y}): {want} vs {got}");
+        }
+        // And it is not the same mask: the boundary moved.
+        assert!(m.probability(215.0, 100.0) < 0.01);
+        assert!(moved.probability(215.0, 100.0) > 0.99);
     }
 
     #[test]

@@ -91,8 +91,11 @@ pub struct Metrics {
     pub forward_head_index: Option<f64>,
 }
 
-/// The states of the persistence machine.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The states of the persistence machine, ordered as declared (the judge's order:
+/// [`PostureState::ALL`]).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PostureState {
     /// Posture within limits.
@@ -146,6 +149,26 @@ impl PostureState {
     /// at all.
     pub const fn is_present(self) -> bool {
         !matches!(self, Self::NoPerson | Self::Away)
+    }
+
+    /// Whether this is the judge's verdict on a person present: upright, at risk or forward
+    /// head (not calibrating, snoozed, away or nobody found). The one rule for "judged
+    /// seconds" (the report's stills).
+    pub const fn is_judged(self) -> bool {
+        matches!(self, Self::Upright | Self::AtRisk | Self::ForwardHead)
+    }
+
+    /// Words for people (the window's status line and history, the report).
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Upright => "Upright",
+            Self::AtRisk => "Head forward (not yet persistent)",
+            Self::ForwardHead => "Forward head: persistent",
+            Self::Away => "Away: nobody in view",
+            Self::NoPerson => "No person found in this frame",
+            Self::Calibrating => "Calibrating",
+            Self::Snoozed => "Snoozed",
+        }
     }
 
     /// The state stored as `name`.

@@ -4,12 +4,15 @@
 use std::path::Path;
 
 use crate::capture::RecordingDate;
-use crate::posture::{Call, Metric, PostureEvent, View};
+use crate::posture::{Call, Direction, Metric, PostureEvent, View};
 use crate::store::{EventRow, SecondRow, SessionInfo, SourceKind, StoredBaseline};
 
-use super::document::{Block, Document};
-use super::plots;
-use super::stats::{CVA_BANDS, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, summarise};
+use super::document::{Block, Document, capitalised};
+use super::plots::{self, ComparedRecording};
+use super::stats::{
+    CVA_BANDS, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, mdc_for, summarise,
+};
+use super::stills::{Extreme, Still, Stills, head_measure};
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
 
 /// RULA neck score meanings (McAtamney & Corlett 1993).
@@ -41,6 +44,8 @@ pub struct Recording {
     pub baseline: Option<StoredBaseline>,
     /// When the recording was made (a file's own date), `None` for a live camera.
     pub recorded: Option<RecordingDate>,
+    /// Its worst and best moment as pictures, when asked for (`analyze --stills`).
+    pub stills: Option<Stills>,
 }
 
 /// The title when none is given.
@@ -223,6 +228,41 @@ fn summary_section(
         .to_vec(),
         rows,
     });
+    blocks.push(Block::Figure {
+        caption: "The recordings side by side. Left: share of the time the person was present in \
+                  each state, as plumbline judged it (the colours of the window and the annotated \
+                  video). Right: the head measure of each recording's view (CVA, or the \
+                  forward-head index in a front view) as mean ± SD of its 1-s means; shaded, the \
+                  baseline's mean ± the minimal detectable change when the recording is compared \
+                  with a baseline."
+            .into(),
+        svg: plots::recordings_compared(&compared(recordings, summaries)),
+    });
+}
+
+/// What the comparison chart shows of each recording: the summary's own numbers.
+fn compared(recordings: &[Recording], summaries: &[SessionSummary]) -> Vec<ComparedRecording> {
+    recordings
+        .iter()
+        .zip(summaries)
+        .enumerate()
+        .map(|(index, (recording, summary))| {
+            let metric = head_measure(recording.info.view);
+            let measure = summary.metrics.get(&metric).map(|stats| (metric, *stats));
+            let mdc_band = recording.baseline.as_ref().and_then(|stored| {
+                let base = stored.baseline.metrics.get(&metric)?;
+                let mdc = mdc_for(metric, base).value;
+                Some((base.mean - mdc, base.mean + mdc))
+            });
+            ComparedRecording {
+                label: format!("{}. {}", index + 1, source_name(&recording.info)),
+                present_s: summary.present_s,
+                states: summary.present_state_shares(),
+                measure: measure.filter(|_| summary.present_s > 0.0),
+                mdc_band: mdc_band.filter(|_| measure.is_some()),
+            }
+        })
+        .collect()
 }
 
 fn recording_section(
@@ -280,6 +320,9 @@ fn recording_section(
     cva_section(blocks, recording, summary);
     rula_section(blocks, summary);
     exposure_section(blocks, recording, summary);
+    if let Some(stills) = &recording.stills {
+        stills_section(blocks, stills);
+    }
     let comparisons = recording
         .baseline
         .as_ref()
@@ -500,6 +543,67 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
     }
 }
 
+/// The worst and best moment as pictures, each with its time, measure and state underneath
+/// (or why there is no picture).
+fn stills_section(blocks: &mut Vec<Block>, stills: &Stills) {
+    blocks.push(Block::Heading {
+        level: 3,
+        text: "The worst and the best moment".into(),
+    });
+    let Stills::Taken(stills) = stills else {
+        blocks.push(Block::Paragraph(
+            "No still: no second was judged with a head measure (CVA or forward-head index)."
+                .into(),
+        ));
+        return;
+    };
+    for still in stills {
+        let caption = still_caption(still);
+        match &still.jpeg {
+            Ok(jpeg) => blocks.push(Block::Image {
+                alt: format!("{} moment, drawn on", capitalised(still.extreme.word())),
+                caption,
+                jpeg: jpeg.clone(),
+            }),
+            Err(reason) => blocks.push(Block::Note(format!(
+                "{caption} No picture: {reason}. The rest of the report is complete."
+            ))),
+        }
+    }
+}
+
+/// A time in the recording to a tenth of a second: `2.8 s`, `3 min 05.2 s`.
+fn moment_text(seconds: f64) -> String {
+    let tenths = (seconds.max(0.0) * 10.0).round() as u64;
+    let (minutes, tenths) = (tenths / 600, tenths % 600);
+    if minutes == 0 {
+        format!("{}.{} s", tenths / 10, tenths % 10)
+    } else {
+        format!("{minutes} min {:02}.{} s", tenths / 10, tenths % 10)
+    }
+}
+
+/// What a still shows, in words: which moment, its time, the second's measure and state.
+fn still_caption(still: &Still) -> String {
+    let lowest = (still.extreme == Extreme::Worst)
+        == (still.metric.direction() == Direction::HigherIsBetter);
+    let how = if lowest { "lowest" } else { "highest" };
+    let measure = still.metric.short_label();
+    format!(
+        "{} moment: the judged second with the {how} {measure}, at {} of the recording: {measure} \
+         {} (mean of that second), state {}.{}",
+        capitalised(still.extreme.word()),
+        moment_text(still.t_ms / 1000.0),
+        still.metric.format(still.value),
+        still.state.describe().to_lowercase(),
+        if still.blurred {
+            " Face blurred."
+        } else {
+            " Face not blurred (--no-blur)."
+        }
+    )
+}
+
 /// The baseline comparison table, with the MDC used for each metric.
 pub fn comparison_table(comparisons: &[Comparison]) -> Block {
     let rows = comparisons
@@ -580,10 +684,110 @@ mod tests {
         };
         assert_eq!(exposure_text(&long, 300.0), "15.0 min per hour present");
         assert_eq!(exposure_cell(&long, 300.0), "15.0 min/h");
+        assert_eq!(moment_text(2.75), "2.8 s");
+        assert_eq!(moment_text(61.5), "1 min 01.5 s");
         assert_eq!(
             exposure_text(&SessionSummary::default(), 0.0),
             "nobody was present"
         );
+    }
+
+    fn recording(source: &str, cvas: &[f64], stills: Option<Stills>) -> Recording {
+        use crate::posture::{Metrics, PostureSample, PostureState};
+        let samples: Vec<PostureSample> = cvas
+            .iter()
+            .enumerate()
+            .map(|(t_s, cva)| PostureSample {
+                t_ms: t_s as f64 * 1000.0,
+                view: View::SideLeft,
+                metrics: Metrics {
+                    cva_deg: Some(*cva),
+                    ..Metrics::default()
+                },
+                state: if *cva < 40.0 {
+                    PostureState::ForwardHead
+                } else {
+                    PostureState::Upright
+                },
+                ..PostureSample::default()
+            })
+            .collect();
+        Recording {
+            info: SessionInfo {
+                id: crate::store::SessionId(1),
+                kind: crate::store::SessionKind::Analysis,
+                subject: None,
+                started_at: "2026-12-05T09:00:00.000Z".into(),
+                ended_at: None,
+                source: format!("/videos/{source}"),
+                source_kind: Some(SourceKind::Video),
+                model: Some("lite".into()),
+                view: Some(View::SideLeft),
+                notes: None,
+                seconds: cvas.len() as u64,
+            },
+            rows: crate::store::aggregate::aggregate_all(&samples),
+            events: Vec::new(),
+            baseline: None,
+            recorded: None,
+            stills,
+        }
+    }
+
+    #[test]
+    fn several_recordings_are_compared_in_a_chart_and_stills_say_what_they_show() {
+        let still = |extreme, value, jpeg| Still {
+            extreme,
+            metric: Metric::Cva,
+            value,
+            state: crate::posture::PostureState::ForwardHead,
+            t_ms: 61_500.0,
+            jpeg,
+            blurred: true,
+        };
+        let stills = Stills::Taken(vec![
+            still(Extreme::Worst, 36.04, Ok(b"jpeg".to_vec())),
+            still(
+                Extreme::Best,
+                50.0,
+                Err("/videos/b.mp4 is no longer there".into()),
+            ),
+        ]);
+        let both = build(
+            &[
+                recording("a.mp4", &[50.0, 36.0, 36.0, 50.0], None),
+                recording("b.mp4", &[48.0, 49.0], Some(stills)),
+            ],
+            &ReportHeader::default(),
+        );
+        let html = both.html();
+        assert_eq!(
+            html.matches("aria-label=\"The recordings compared").count(),
+            1
+        );
+        let a = html
+            .find("1. a.mp4: Upright 50.0% of the time present")
+            .expect("a");
+        let b = html
+            .find("2. b.mp4: Upright 100.0% of the time present")
+            .expect("b");
+        assert!(a < b, "argument order");
+        assert!(html.contains("1. a.mp4: Forward head: persistent 50.0% of the time present"));
+        assert_eq!(html.matches("data:image/jpeg;base64,").count(), 1);
+        assert!(html.contains(
+            "Worst moment: the judged second with the lowest CVA, at 1 min 01.5 s of the \
+             recording: CVA 36.0° (mean of that second), state forward head: persistent. Face \
+             blurred."
+        ));
+        assert!(html.contains("No picture: /videos/b.mp4 is no longer there."));
+        // One recording: no comparison, and no stills unless asked for.
+        let one = build(
+            &[recording("a.mp4", &[50.0], None)],
+            &ReportHeader::default(),
+        )
+        .html();
+        assert!(!one.contains("The recordings compared"));
+        assert!(!one.contains("data:image") && !one.contains("worst and the best moment"));
     }
 
     #[test]

@@ -4,6 +4,9 @@
 
 use std::fmt::Write as _;
 
+use crate::posture::PostureState;
+use crate::render::palette;
+
 use super::svg::escape;
 
 /// One piece of the report.
@@ -36,6 +39,16 @@ pub enum Block {
         /// The inline `<svg>` element.
         svg: String,
     },
+    /// A picture embedded in the page as a JPEG data URI (the report's stills: no separate
+    /// image file), with its caption.
+    Image {
+        /// The caption.
+        caption: String,
+        /// The short text that stands for the picture (`alt`).
+        alt: String,
+        /// The JPEG file's bytes.
+        jpeg: Vec<u8>,
+    },
     /// Labelled values, one per line (who the report is for, by whom, when).
     Fields(Vec<(String, String)>),
     /// Start a new printed page here (before each recording after the first).
@@ -51,7 +64,8 @@ pub struct Document {
     pub blocks: Vec<Block>,
 }
 
-/// The stylesheet; the colours of the report live here and nowhere else.
+/// The stylesheet; the colours of the report live here and nowhere else, apart from the
+/// posture states' (`render::palette`, through [`state_class`]).
 const CSS: &str = "
 body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d232b;
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
@@ -67,7 +81,11 @@ dl.fields dt { font-weight: 600; } dl.fields dd { margin: 0; }
 .note { border-left: 4px solid #c77d00; background: #fff6e5; padding: .5rem .8rem; margin: .8rem 0; }
 figure { margin: 1rem 0; break-inside: avoid; }
 figcaption { font-size: .85rem; color: #4a5563; }
-svg { max-width: 100%; height: auto; font: 11px system-ui, sans-serif; }
+svg { max-width: 100%; height: auto; font: 11px system-ui, sans-serif;
+      print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+img.still { display: block; max-width: 100%; height: auto; border: 1px solid #c5ccd4; }
+figure.stills { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure.stills > div { flex: 1 1 18rem; }
 svg .axis { stroke: #4a5563; stroke-width: 1; }
 svg .grid { stroke: #dde2e7; stroke-width: .6; }
 svg .label { fill: #4a5563; }
@@ -82,6 +100,7 @@ svg .cutoff { stroke: #b03a2e; stroke-width: 1; stroke-dasharray: 4 3; }
 svg .alert { stroke: #b03a2e; stroke-width: 1.2; }
 svg .fh-state { fill: #e8a39a; }
 svg .bar { fill: #1f5fa8; }
+svg .on-bar { fill: #1d232b; font-weight: 600; }
 svg .score1 { fill: #9dd3ae; } svg .score2 { fill: #f2d17c; }
 svg .score3 { fill: #eea36b; } svg .score4 { fill: #d8665a; }
 svg .mdc-band { fill: #d3eedc; }
@@ -97,6 +116,26 @@ svg .swatch-trunk { fill: #2e8a57; } svg .swatch-alert { fill: #b03a2e; }
   table, .note { break-inside: avoid; }
 }
 ";
+
+/// The CSS class of a posture state's colour in the plots (`state-upright`, ...).
+pub fn state_class(state: PostureState) -> String {
+    format!("state-{}", state.name())
+}
+
+/// The fill of each posture state in the plots: the colours of the window and the annotated
+/// video (`render::palette`), so a state looks the same everywhere.
+fn state_css() -> String {
+    let mut css = String::new();
+    for state in PostureState::ALL {
+        let [r, g, b] = palette::state_rgb(state);
+        let _ = writeln!(
+            css,
+            "svg .{} {{ fill: #{r:02x}{g:02x}{b:02x}; }}",
+            state_class(state)
+        );
+    }
+    css
+}
 
 /// `text` with its first letter upper case, for a name at the start of a sentence or a table
 /// row (`Metric::short_label` is lower case for running text).
@@ -115,8 +154,9 @@ impl Document {
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-            escape(&self.title)
+             <title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n",
+            escape(&self.title),
+            state_css()
         );
         let _ = writeln!(out, "<h1>{}</h1>", escape(&self.title));
         for block in &self.blocks {
@@ -193,6 +233,16 @@ fn block_html(out: &mut String, block: &Block) {
                 escape(caption)
             );
         }
+        Block::Image { caption, alt, jpeg } => {
+            let _ = writeln!(
+                out,
+                "<figure>\n<img class=\"still\" alt=\"{}\" src=\"data:image/jpeg;base64,{}\">\n\
+                 <figcaption>{}</figcaption>\n</figure>",
+                escape(alt),
+                base64(jpeg),
+                escape(caption)
+            );
+        }
         Block::Fields(fields) => {
             out.push_str("<dl class=\"fields\">\n");
             for (label, value) in fields {
@@ -250,6 +300,9 @@ fn block_text(out: &mut String, block: &Block) {
         Block::Figure { caption, .. } => {
             let _ = writeln!(out, "[plot] {caption}");
         }
+        Block::Image { caption, .. } => {
+            let _ = writeln!(out, "[still] {caption}");
+        }
         Block::Fields(fields) => {
             let width = fields
                 .iter()
@@ -269,9 +322,68 @@ fn block_text(out: &mut String, block: &Block) {
     }
 }
 
+/// `bytes` in standard Base64 (RFC 4648, with padding), for data URIs.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for (index, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if index <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> shift & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0xfd]), "//79");
+    }
+
+    #[test]
+    fn images_are_embedded_and_states_have_their_palette_colours() {
+        let document = Document {
+            title: "t".into(),
+            blocks: vec![Block::Image {
+                caption: "worst <moment>".into(),
+                alt: "still".into(),
+                jpeg: b"foo".to_vec(),
+            }],
+        };
+        let html = document.html();
+        assert!(
+            html.contains("src=\"data:image/jpeg;base64,Zm9v\""),
+            "{html}"
+        );
+        assert!(html.contains("worst &lt;moment&gt;"));
+        // #4caf50 is palette::GOOD.
+        assert!(html.contains("svg .state-upright { fill: #4caf50; }"));
+        assert!(document.text().contains("[still] worst <moment>"));
+    }
 
     #[test]
     fn capitalised_changes_only_the_first_letter() {

@@ -30,6 +30,7 @@ pub fn load_recording(store: &Store, id: SessionId) -> Result<Recording, StoreEr
         info,
         baseline,
         recorded,
+        stills: None,
     })
 }
 

@@ -10,6 +10,8 @@
 //! - [`build()`] turns recordings into a [`Document`] (one section per recording, plots from
 //!   [`svg`], suggestions, the caveats once at the end), rendered as self-contained HTML or as
 //!   plain text.
+//! - [`stills`]: with `analyze --stills`, a picture of the worst and the best judged second
+//!   of each recording (overlay drawn, face blurred), embedded in the HTML as JPEG.
 //! - [`export`]: CSV and JSON with the column names documented in `docs/RECORDS.md`.
 //! - [`files`]: writes a stored session's export or report into a folder (the window's history).
 //! - [`today`]: today's forward-head time, alerts and monitored time (stored sessions plus the
@@ -26,6 +28,7 @@ pub mod history;
 mod plots;
 pub mod progress;
 pub mod stats;
+pub mod stills;
 mod suggest;
 pub mod svg;
 pub mod today;

@@ -1,7 +1,7 @@
 //! The report's plots, drawn with [`Svg`]: CVA and the pelvis/trunk proxies on one time axis,
 //! the CVA distribution against the context bands, and time per RULA score.
 
-use crate::posture::{CVA_MDC_DEG, Metric, PostureEvent, PostureState};
+use crate::posture::{CVA_MDC_DEG, Metric, MetricStats, PostureEvent, PostureState};
 use crate::store::{EventRow, SecondRow, Visit, VisitRole};
 
 use super::stats::{BandShares, SessionSummary};
@@ -403,6 +403,265 @@ pub fn visit_trend(visits: &[Visit]) -> String {
     svg.finish("CVA per visit with spread and the minimal detectable change band")
 }
 
+/// One recording in the comparison chart ([`recordings_compared`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparedRecording {
+    /// Its name (`1. desk.mp4`).
+    pub label: String,
+    /// Seconds present.
+    pub present_s: f64,
+    /// Share of the time present per state with its seconds, in the judge's order
+    /// ([`SessionSummary::present_state_shares`]).
+    pub states: Vec<(PostureState, f64, u64)>,
+    /// The head measure of its view (CVA, or the forward-head index in a front view) as
+    /// mean ± SD of its per-second means.
+    pub measure: Option<(Metric, MetricStats)>,
+    /// The baseline's mean ± the measure's MDC, when the recording is compared with a
+    /// baseline that has the measure.
+    pub mdc_band: Option<(f64, f64)>,
+}
+
+/// Longest recording name drawn; longer ones are cut with an ellipsis (the table has them
+/// whole).
+const MAX_LABEL_CHARS: usize = 26;
+
+/// The recordings side by side, one row each in the order given: a stacked bar of the time
+/// present in each state (the judge's order and colours, in shares: no rate per hour), and
+/// the head measure's mean ± SD with the MDC band around the baseline when there is one.
+pub fn recordings_compared(recordings: &[ComparedRecording]) -> String {
+    const ROW: f64 = 46.0;
+    const TOP: f64 = 34.0;
+    let mut measures: Vec<Metric> = recordings
+        .iter()
+        .filter_map(|recording| recording.measure.map(|(metric, _)| metric))
+        .collect();
+    measures.sort();
+    measures.dedup();
+    let bars = Scale::new(0.0, 100.0, 172.0, 470.0);
+    let legend_y = TOP + ROW * recordings.len() as f64 + 34.0;
+    let legend_states: Vec<PostureState> = PostureState::ALL
+        .into_iter()
+        .filter(|state| {
+            recordings
+                .iter()
+                .any(|r| r.states.iter().any(|(s, _, _)| s == state))
+        })
+        .collect();
+    let banded = recordings.iter().any(|r| r.mdc_band.is_some());
+    let legend: Vec<(String, &str)> = legend_states
+        .iter()
+        .map(|state| (super::document::state_class(*state), state.describe()))
+        .chain(banded.then(|| {
+            (
+                "mdc-band".to_owned(),
+                "baseline ± minimal detectable change",
+            )
+        }))
+        .collect();
+    let legend_lines = legend_rows(&legend, LEFT, WIDTH - RIGHT);
+    let height = legend_y + 18.0 * legend_lines.len() as f64;
+    let mut svg = Svg::new(WIDTH, height);
+    svg.text(
+        (bars.px0, 16.0),
+        Anchor::Start,
+        "title",
+        "Share of the time present in each state (%)",
+    );
+    let bottom = TOP + ROW * recordings.len() as f64;
+    vertical_grid(&mut svg, &bars, 5, (TOP - 4.0, bottom));
+    // The measure panels share the space right of the bars, one per measure shown.
+    let (left, right) = (500.0, WIDTH - RIGHT);
+    let gap = 24.0;
+    let panel_width =
+        (right - left - gap * (measures.len().max(1) - 1) as f64) / measures.len().max(1) as f64;
+    let panels: Vec<(Metric, Scale)> = measures
+        .iter()
+        .enumerate()
+        .map(|(index, metric)| {
+            let x0 = left + index as f64 * (panel_width + gap);
+            let (lo, hi) = recordings
+                .iter()
+                .filter_map(|r| r.measure.filter(|(m, _)| m == metric).map(|m| (r, m.1)))
+                .fold(
+                    (f64::INFINITY, f64::NEG_INFINITY),
+                    |(lo, hi), (recording, stats)| {
+                        let (band_lo, band_hi) =
+                            recording.mdc_band.unwrap_or((stats.mean, stats.mean));
+                        (
+                            lo.min(stats.mean - stats.sd).min(band_lo),
+                            hi.max(stats.mean + stats.sd).max(band_hi),
+                        )
+                    },
+                );
+            let pad = ((hi - lo) * 0.08).max(1.0);
+            (
+                *metric,
+                Scale::new((lo - pad).floor(), (hi + pad).ceil(), x0, x0 + panel_width),
+            )
+        })
+        .collect();
+    for (metric, x) in &panels {
+        svg.text(
+            (x.px0, 16.0),
+            Anchor::Start,
+            "title",
+            &format!(
+                "{} ({}), mean ± SD",
+                super::document::capitalised(metric.short_label()),
+                metric.unit().symbol()
+            ),
+        );
+        vertical_grid(&mut svg, x, 4, (TOP - 4.0, bottom));
+    }
+    for (index, recording) in recordings.iter().enumerate() {
+        let y0 = TOP + ROW * index as f64;
+        let label: String = if recording.label.chars().count() > MAX_LABEL_CHARS {
+            let cut: String = recording.label.chars().take(MAX_LABEL_CHARS - 1).collect();
+            format!("{cut}…")
+        } else {
+            recording.label.clone()
+        };
+        svg.text((bars.px0 - 6.0, y0 + 16.0), Anchor::End, "title", &label);
+        svg.text(
+            (bars.px0 - 6.0, y0 + 30.0),
+            Anchor::End,
+            "label",
+            &format!("present {}", super::duration_text(recording.present_s)),
+        );
+        if recording.states.is_empty() {
+            svg.text(
+                (bars.px0 + 4.0, y0 + 20.0),
+                Anchor::Start,
+                "label",
+                "nobody was present",
+            );
+        }
+        let mut start = 0.0;
+        for (state, share, seconds) in &recording.states {
+            let width = share * 100.0;
+            svg.rect(
+                (bars.px(start), y0 + 4.0),
+                (bars.px(start + width) - bars.px(start), 26.0),
+                &super::document::state_class(*state),
+                Some(&format!(
+                    "{}: {} {width:.1}% of the time present ({})",
+                    recording.label,
+                    state.describe(),
+                    super::duration_text(*seconds as f64)
+                )),
+            );
+            if width >= 8.0 {
+                svg.text(
+                    (bars.px(start + width / 2.0), y0 + 21.0),
+                    Anchor::Middle,
+                    "on-bar",
+                    &format!("{width:.0}%"),
+                );
+            }
+            start += width;
+        }
+        let Some((metric, stats)) = recording.measure else {
+            if let Some((_, x)) = panels.first() {
+                svg.text(
+                    (x.px0, y0 + 20.0),
+                    Anchor::Start,
+                    "label",
+                    "no head measure",
+                );
+            }
+            continue;
+        };
+        let Some((_, x)) = panels.iter().find(|(m, _)| *m == metric) else {
+            continue;
+        };
+        if let Some((lo, hi)) = recording.mdc_band {
+            svg.rect(
+                (x.px(lo), y0 + 2.0),
+                (x.px(hi) - x.px(lo), 30.0),
+                "mdc-band",
+                Some(&format!(
+                    "{}: baseline {} ± minimal detectable change ({} to {})",
+                    recording.label,
+                    metric.format(f64::midpoint(lo, hi)),
+                    metric.format(lo),
+                    metric.format(hi)
+                )),
+            );
+        }
+        let (py, px) = (y0 + 14.0, x.px(stats.mean));
+        if stats.sd > 0.0 {
+            svg.line(
+                (x.px(stats.mean - stats.sd), py),
+                (x.px(stats.mean + stats.sd), py),
+                "sd-bar",
+            );
+        }
+        svg.rect(
+            (px - 4.0, py - 4.0),
+            (8.0, 8.0),
+            "visit-follow-up",
+            Some(&format!(
+                "{}: {} {} ± {:.1}",
+                recording.label,
+                metric.short_label(),
+                metric.format(stats.mean),
+                stats.sd
+            )),
+        );
+        svg.text(
+            (px, y0 + 30.0),
+            Anchor::Middle,
+            "label",
+            &format!("{} ± {:.1}", metric.format(stats.mean), stats.sd),
+        );
+    }
+    for (line, items) in legend_lines.iter().enumerate() {
+        let y = legend_y + 18.0 * line as f64;
+        for (x, class, text) in items {
+            svg.rect((*x, y - 9.0), (10.0, 10.0), class, None);
+            svg.text((x + 14.0, y), Anchor::Start, "label", text);
+        }
+    }
+    svg.finish("The recordings compared: time in each state and the head measure")
+}
+
+/// Vertical grid lines at about `count` round values of `x` from `top` to `bottom`, labelled
+/// under the bottom.
+fn vertical_grid(svg: &mut Svg, x: &Scale, count: usize, (top, bottom): (f64, f64)) {
+    for tick in x.ticks(count) {
+        let px = x.px(tick);
+        svg.line((px, top), (px, bottom), "grid");
+        svg.text(
+            (px, bottom + 14.0),
+            Anchor::Middle,
+            "label",
+            &format!("{tick:.0}"),
+        );
+    }
+}
+
+/// Lays legend entries (class, text) out in lines between `left` and `right`: the x of each.
+fn legend_rows<'a>(
+    entries: &'a [(String, &'a str)],
+    left: f64,
+    right: f64,
+) -> Vec<Vec<(f64, &'a str, &'a str)>> {
+    let mut lines: Vec<Vec<(f64, &str, &str)>> = Vec::new();
+    let mut x = left;
+    for (class, text) in entries {
+        let width = 30.0 + text.chars().count() as f64 * 6.0;
+        if lines.is_empty() || (x + width > right && x > left) {
+            lines.push(Vec::new());
+            x = left;
+        }
+        if let Some(line) = lines.last_mut() {
+            line.push((x, class.as_str(), text));
+        }
+        x += width;
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +687,85 @@ mod tests {
         let short = series(&rows[..5], Metric::Cva);
         assert!(short[0].is_none() && short[1].is_some());
         assert!(timeline(&rows, &[]).contains("<polyline"));
+    }
+
+    #[test]
+    fn the_comparison_has_one_bar_per_recording_in_order_with_its_shares() {
+        let recording =
+            |label: &str, states: Vec<(PostureState, f64, u64)>, mean: f64| ComparedRecording {
+                label: label.into(),
+                present_s: states.iter().map(|(_, _, s)| *s as f64).sum(),
+                states,
+                measure: Some((
+                    Metric::Cva,
+                    MetricStats {
+                        mean,
+                        sd: 3.0,
+                        n: 20,
+                    },
+                )),
+                mdc_band: None,
+            };
+        let mut second = recording("2. b.mp4", vec![(PostureState::Upright, 1.0, 12)], 48.0);
+        second.mdc_band = Some((45.0, 55.0));
+        let front = ComparedRecording {
+            label: "3. a very long recording name from a phone.mp4".into(),
+            present_s: 0.0,
+            states: Vec::new(),
+            measure: Some((
+                Metric::ForwardHeadIndex,
+                MetricStats {
+                    mean: 4.0,
+                    sd: 0.0,
+                    n: 1,
+                },
+            )),
+            mdc_band: None,
+        };
+        let svg = recordings_compared(&[
+            recording(
+                "1. a.mp4",
+                vec![
+                    (PostureState::Upright, 0.75, 30),
+                    (PostureState::ForwardHead, 0.25, 10),
+                ],
+                41.0,
+            ),
+            second,
+            front,
+        ]);
+        let titles: Vec<&str> = svg
+            .split("<title>")
+            .skip(2)
+            .filter_map(|part| part.split("</title>").next())
+            .filter(|title| title.contains("of the time present"))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "1. a.mp4: Upright 75.0% of the time present (30 s)",
+                "1. a.mp4: Forward head: persistent 25.0% of the time present (10 s)",
+                "2. b.mp4: Upright 100.0% of the time present (12 s)",
+            ]
+        );
+        assert_eq!(
+            svg.matches("class=\"state-upright\"").count(),
+            2 + 1,
+            "two bars, legend"
+        );
+        assert_eq!(
+            svg.matches("class=\"mdc-band\"").count(),
+            1 + 1,
+            "one band, legend"
+        );
+        assert!(svg.contains("CVA (°), mean ± SD") && svg.contains("Forward-head index (%)"));
+        assert!(svg.contains("41.0° ± 3.0") && svg.contains("4.0 % ± 0.0"));
+        assert!(svg.contains("nobody was present") && svg.contains("present 40 s"));
+        assert!(
+            svg.contains(">3. a very long recording …<"),
+            "cut to 26 characters"
+        );
+        assert!(!svg.contains("min/h") && !svg.contains("per hour"));
     }
 
     #[test]

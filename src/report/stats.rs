@@ -89,12 +89,31 @@ pub struct SessionSummary {
     pub cva_sd_deg: Option<f64>,
     /// Seconds per forward-head call (each second's most frequent call).
     pub call_seconds: BTreeMap<Call, u64>,
+    /// Seconds per posture state (each second's most frequent state), every state seen.
+    pub state_seconds: BTreeMap<PostureState, u64>,
 }
 
 impl SessionSummary {
     /// `seconds` as a share of the time present; `None` when nobody was present.
     pub fn share_of_present(&self, seconds: f64) -> Option<f64> {
         (self.present_s > 0.0).then(|| seconds / self.present_s)
+    }
+
+    /// The share of the time present spent in each present state, in the judge's order
+    /// ([`PostureState::ALL`]), with its seconds; states never seen are left out, so the
+    /// shares sum to 1 (empty when nobody was present).
+    pub fn present_state_shares(&self) -> Vec<(PostureState, f64, u64)> {
+        if self.present_s <= 0.0 {
+            return Vec::new();
+        }
+        PostureState::ALL
+            .into_iter()
+            .filter(|state| state.is_present())
+            .filter_map(|state| {
+                let seconds = self.state_seconds.get(&state).copied().filter(|s| *s > 0)?;
+                Some((state, seconds as f64 / self.present_s, seconds))
+            })
+            .collect()
     }
 
     /// `seconds` as minutes per hour present, only when the person was present for at least
@@ -121,6 +140,7 @@ pub fn summarise(rows: &[SecondRow], events: &[EventRow]) -> SessionSummary {
     let mut cva_sd = RunningStats::default();
     for row in rows {
         *summary.view_seconds.entry(row.view).or_default() += 1;
+        *summary.state_seconds.entry(row.state).or_default() += 1;
         if let Some(sd) = row.cva_sd_deg {
             cva_sd.add(sd);
         }
@@ -324,6 +344,15 @@ mod tests {
         assert_eq!(long.minutes_per_hour(300.0), Some(15.0));
         assert!((summary.metrics[&Metric::Cva].mean - 47.75).abs() < 1e-12);
         assert_eq!(summary.view_seconds[&View::SideLeft], 4);
+        // Shares of the time present per state, in the judge's order; away is not present.
+        assert_eq!(
+            summary.present_state_shares(),
+            [
+                (PostureState::Upright, 2.0 / 3.0, 2),
+                (PostureState::ForwardHead, 1.0 / 3.0, 1)
+            ]
+        );
+        assert!(SessionSummary::default().present_state_shares().is_empty());
     }
 
     /// Seconds whose frames had nobody in them (`no_person`, as the judge marks them: no

@@ -10,17 +10,9 @@ use super::theme;
 /// The status line while an error screen is up.
 pub const NOT_ANALYZING: &str = "Not analyzing";
 
-/// Words for a posture state.
+/// Words for a posture state ([`PostureState::describe`]).
 pub fn state_text(state: PostureState) -> &'static str {
-    match state {
-        PostureState::Upright => "Upright",
-        PostureState::AtRisk => "Head forward (not yet persistent)",
-        PostureState::ForwardHead => "Forward head: persistent",
-        PostureState::Away => "Away: nobody in view",
-        PostureState::NoPerson => "No person found in this frame",
-        PostureState::Calibrating => "Calibrating",
-        PostureState::Snoozed => "Snoozed",
-    }
+    state.describe()
 }
 
 /// Formats seconds as `m:ss` (or `h:mm:ss` past an hour).

@@ -475,3 +475,54 @@ fn thread_layouts_give_identical_landmarks() {
         assert_eq!(one.mask(), chosen.mask(), "mask of frame {i}");
     }
 }
+
+#[test]
+fn the_live_engine_makes_a_fresh_mask_only_every_so_often_and_carries_it_between() {
+    // A still person, analyzed every 500 ms as the live monitor does: the segmentation head
+    // runs on the first frame and again once the mask is LIVE_MASK_EVERY_MS old; every frame
+    // in between still has a mask (the carried one), where a fresh mask would be.
+    let dir = models::models_dir(None).expect("models");
+    let mut live = PoseEngine::new(
+        &dir,
+        PoseConfig {
+            mask_every_ms: plumbline::pose::LIVE_MASK_EVERY_MS,
+            ..PoseConfig::default()
+        },
+    )
+    .expect("engine");
+    let mut fresh = PoseEngine::new(&dir, PoseConfig::default()).expect("engine");
+    let image = image::open(data("side_sit_upright_02.jpg"))
+        .expect("test image decodes")
+        .to_rgb8();
+    for i in 0..7_u32 {
+        let f = Frame::new(u64::from(i), f64::from(i) * 500.0, image.clone());
+        assert!(live.estimate(&f).expect("runs").skeleton.is_some());
+        assert!(fresh.estimate(&f).expect("runs").skeleton.is_some());
+        let (carried, made) = (live.mask().expect("a mask"), fresh.mask().expect("a mask"));
+        // The same person region: at the neck's height the two masks agree.
+        let (w, h) = made.frame_size();
+        let (mut agree, mut total) = (0, 0);
+        for y in (0..h as u32).step_by(8) {
+            for x in (0..w as u32).step_by(8) {
+                let (a, b) = (
+                    carried.probability(x as f32, y as f32),
+                    made.probability(x as f32, y as f32),
+                );
+                total += 1;
+                agree += u32::from((a > 0.5) == (b > 0.5));
+            }
+        }
+        assert!(
+            f64::from(agree) >= 0.98 * f64::from(total),
+            "frame {i}: {agree} of {total}"
+        );
+    }
+    // Fresh at 0 ms and 2000 ms (and not at 500-1500, 2500, 3000), unless the tracked
+    // landmarks moved the head against the shoulders by more than the refresh limit.
+    assert_eq!(fresh.fresh_masks(), 7);
+    assert!(
+        (2..=3).contains(&live.fresh_masks()),
+        "{} fresh masks",
+        live.fresh_masks()
+    );
+}

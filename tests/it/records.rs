@@ -4,6 +4,7 @@
 
 mod analysis;
 mod annotate;
+mod stills;
 mod visits;
 
 use std::process::Command;
@@ -218,6 +219,7 @@ fn report_text_snapshot_with_baseline() -> Result<(), Box<dyn std::error::Error>
             utc: "2026-11-30T14:05:00Z".into(),
             basis: DateBasis::Container,
         }),
+        stills: None,
     };
     let header = ReportHeader {
         title: Some("Workstation assessment".into()),
@@ -271,6 +273,7 @@ fn html_report_has_inline_plots_and_no_remote_resources() -> Result<(), Box<dyn 
                 events: store.events(*id)?,
                 baseline: None,
                 recorded: None,
+                stills: None,
             })
         })
         .collect::<Result<_, _>>()?;

@@ -236,8 +236,9 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "posture" => &["pose", "geometry", "bounds"],
         "store" => &["posture"],
         "render" => &["pose", "posture"],
-        // `capture` only for a recording's own date (`capture::date`).
-        "report" => &["store", "posture", "capture"],
+        // `capture` for a recording's own date (`capture::date`) and, with `render` and
+        // `pose`, for the stills (`report::stills`: a frame decoded again and drawn on).
+        "report" => &["store", "posture", "capture", "render", "pose"],
         "pipeline" => &[
             "capture", "runtime", "models", "pose", "posture", "store", "bounds",
         ],

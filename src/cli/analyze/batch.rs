@@ -17,8 +17,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::capture::SourceSpec;
 use crate::cli::Global;
-use crate::cli::run::{RunOptions, Started, progress_bar, record, start_pipeline};
+use crate::cli::run::{Keep, RunOptions, Started, progress_bar, record, start_pipeline};
 use crate::posture::PostureSample;
+use crate::report::stills::{Moments, StillPicker};
 use crate::store::{NewSession, SessionId, Store, StoreWriter};
 
 /// Largest `--jobs`: more pipelines than this only add memory (each loads its own models).
@@ -37,6 +38,17 @@ pub struct Finished {
     /// Every analyzed frame's sample, when they were asked for (`--frames-csv`); empty
     /// otherwise.
     pub samples: Vec<PostureSample>,
+    /// The worst and best moments, when stills were asked for (`--stills`).
+    pub moments: Option<Moments>,
+}
+
+/// What is kept of each recording's frames besides its session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Kept {
+    /// Every frame's sample (`--frames-csv`).
+    pub samples: bool,
+    /// The candidates for stills (`--stills`).
+    pub stills: bool,
 }
 
 /// What became of one recording, or why it failed.
@@ -135,8 +147,8 @@ struct Running {
     session: SessionId,
     /// The database, to remove the session again when nothing of the recording was stored.
     db: PathBuf,
-    /// Whether every frame's sample is handed back.
-    keep_samples: bool,
+    /// What is handed back besides the session.
+    kept: Kept,
 }
 
 /// Starts the pipeline of `input`, then creates its session (so a file that cannot be
@@ -146,7 +158,7 @@ fn start_one(
     new: &NewSession,
     input: &Path,
     options: RunOptions,
-    keep_samples: bool,
+    kept: Kept,
     global: &Global,
 ) -> anyhow::Result<Running> {
     let spec = SourceSpec::parse(&input.to_string_lossy())?;
@@ -159,7 +171,7 @@ fn start_one(
         writer,
         session,
         db: store.path().to_owned(),
-        keep_samples,
+        kept,
     })
 }
 
@@ -170,11 +182,15 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
         writer,
         session,
         db,
-        keep_samples,
+        kept,
     } = running;
     let mut samples = Vec::new();
-    let kept = keep_samples.then_some(&mut samples);
-    let analyzed = record(&started.updates, Some(&writer), bar, None, kept);
+    let mut picker = kept.stills.then(StillPicker::new);
+    let keep = Keep {
+        samples: kept.samples.then_some(&mut samples),
+        stills: picker.as_mut(),
+    };
+    let analyzed = record(&started.updates, Some(&writer), bar, None, keep);
     drop(started);
     let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");
@@ -191,19 +207,20 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
         session,
         analyzed: analyzed?,
         samples,
+        moments: picker.map(StillPicker::finish),
     })
 }
 
 /// Analyzes `recordings` with up to `jobs` at a time into new sessions (`new_session` names
-/// each one) and returns one outcome per recording, in argument order, with every frame's
-/// sample when `keep_samples`.
+/// each one) and returns one outcome per recording, in argument order, with what `kept`
+/// asks for.
 pub fn analyze_all(
     store: &mut Store,
     recordings: &[PathBuf],
     jobs: usize,
     new_session: &dyn Fn(&Path) -> NewSession,
     options: RunOptions,
-    keep_samples: bool,
+    kept: Kept,
     global: &Global,
 ) -> Vec<Outcome> {
     let count = recordings.len();
@@ -230,14 +247,7 @@ pub fn analyze_all(
     std::thread::scope(|scope| {
         for (index, input) in recordings.iter().enumerate() {
             batch.collect(&done_rx, jobs.max(1) - 1);
-            match start_one(
-                store,
-                &new_session(input),
-                input,
-                options,
-                keep_samples,
-                global,
-            ) {
+            match start_one(store, &new_session(input), input, options, kept, global) {
                 Ok(job) => {
                     let bar = batch
                         .progress
