@@ -10,6 +10,8 @@
 //! - [`build()`] turns recordings into a [`Document`] (one section per recording, plots from
 //!   [`svg`], suggestions, the caveats once at the end), rendered as self-contained HTML or as
 //!   plain text.
+//! - [`header`]: the fields of a report's header a person types (title, client, site,
+//!   assessor), their names and the rule for their text.
 //! - [`export`]: CSV and JSON with the column names documented in `docs/RECORDS.md`.
 //! - [`files`]: writes a stored session's export or report into a folder (the window's history).
 //! - [`today`]: today's forward-head time, alerts and monitored time (stored sessions plus the
@@ -22,6 +24,7 @@ mod build;
 mod document;
 pub mod export;
 pub mod files;
+pub mod header;
 pub mod history;
 mod plots;
 pub mod progress;
