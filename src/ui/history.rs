@@ -466,9 +466,33 @@ fn message_ui(ui: &mut egui::Ui, history: &History) {
     }
 }
 
+/// A plot with a legend that does not zoom or pan, whose whole x values are categories named
+/// by `labels` (the 7-day chart's days, the trend's visits).
+fn category_plot(
+    id: &'static str,
+    height: f32,
+    y_label: &'static str,
+    labels: Vec<String>,
+) -> egui_plot::Plot<'static> {
+    egui_plot::Plot::new(id)
+        .height(height)
+        .legend(egui_plot::Legend::default())
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .y_axis_label(y_label)
+        .x_axis_formatter(move |mark, _| {
+            let index = mark.value.round();
+            if (mark.value - index).abs() > 1e-6 || index < 0.0 {
+                return String::new();
+            }
+            labels.get(index as usize).cloned().unwrap_or_default()
+        })
+}
+
 /// The last days as bars: monitored and forward-head minutes side by side per day.
 fn chart_ui(ui: &mut egui::Ui, days: &[DayTotals]) {
-    use egui_plot::{Bar, BarChart, Legend, Plot};
+    use egui_plot::{Bar, BarChart};
     let bars = |offset: f64, value: fn(&DayTotals) -> u64| -> Vec<Bar> {
         days.iter()
             .enumerate()
@@ -488,21 +512,8 @@ fn chart_ui(ui: &mut egui::Ui, days: &[DayTotals]) {
         .map(|day| day.day.get(5..).unwrap_or(&day.day).to_owned())
         .collect();
     ui.label(format!("Last {} days (local time)", days.len()));
-    Plot::new("days_chart")
-        .height(140.0)
-        .legend(Legend::default())
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
+    category_plot("days_chart", 140.0, "min", labels)
         .include_y(0.0)
-        .y_axis_label("min")
-        .x_axis_formatter(move |mark, _| {
-            let index = mark.value.round();
-            if (mark.value - index).abs() > 1e-6 || index < 0.0 {
-                return String::new();
-            }
-            labels.get(index as usize).cloned().unwrap_or_default()
-        })
         .show(ui, |plot_ui| {
             plot_ui.bar_chart(monitored);
             plot_ui.bar_chart(forward);
@@ -617,7 +628,7 @@ fn visits_ui(ui: &mut egui::Ui, history: &mut History) {
 /// The trend of [`VisitTrend`] with `egui_plot`: each baseline's MDC band, the ± 1 SD bars,
 /// the means joined by a line, baselines and follow-ups as their own series.
 fn trend_ui(ui: &mut egui::Ui, trend: &VisitTrend) {
-    use egui_plot::{Legend, Line, MarkerShape, Plot, Points, Polygon};
+    use egui_plot::{Line, MarkerShape, Points, Polygon};
     let labels: Vec<String> = trend
         .labels
         .iter()
@@ -625,22 +636,9 @@ fn trend_ui(ui: &mut egui::Ui, trend: &VisitTrend) {
         .collect();
     let last = trend.labels.len().max(1) as f64 - 0.5;
     let baseline_colour = ui.visuals().strong_text_color();
-    Plot::new("visit_trend")
-        .height(180.0)
-        .legend(Legend::default())
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
+    category_plot("visit_trend", 180.0, "CVA (°)", labels)
         .include_x(-0.5)
         .include_x(last)
-        .y_axis_label("CVA (°)")
-        .x_axis_formatter(move |mark, _| {
-            let index = mark.value.round();
-            if (mark.value - index).abs() > 1e-6 || index < 0.0 {
-                return String::new();
-            }
-            labels.get(index as usize).cloned().unwrap_or_default()
-        })
         .show(ui, |plot_ui| {
             for (i, band) in trend.bands.iter().enumerate() {
                 let (left, right) = (band.from as f64 - 0.5, band.to as f64 - 0.5);
@@ -789,49 +787,15 @@ fn opened_ui(ui: &mut egui::Ui, history: &mut History) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{Baseline, Metric, MetricStats, PostureSample, View};
-    use crate::store::aggregate::aggregate_all;
     use crate::store::{Hold, NewSession, SessionKind};
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable as _;
 
-    /// A standard hold of subject P1: 10 s of side-view seconds, CVA `cva` ± 1.0 over 100
-    /// frames, with `notes`.
+    /// A standard hold of subject P1 (10 s, CVA `cva` ± 1.0 over 100 frames) with `notes`.
     fn hold(role: VisitRole, cva: f64, notes: &str) -> Hold {
-        let kind = match role {
-            VisitRole::Baseline => SessionKind::Baseline,
-            VisitRole::FollowUp => SessionKind::FollowUp,
-        };
-        let mut session = NewSession::new(kind, "hold.mp4");
-        session.subject = Some("P1".into());
-        session.notes = Some(notes.into());
-        let samples: Vec<PostureSample> = (0..100_u32)
-            .map(|i| PostureSample {
-                seq: u64::from(i),
-                t_ms: f64::from(i) * 100.0,
-                view: View::SideLeft,
-                ..PostureSample::default()
-            })
-            .collect();
-        Hold {
-            session,
-            role,
-            rows: aggregate_all(&samples),
-            events: Vec::new(),
-            stats: Baseline {
-                view: View::SideLeft,
-                metrics: [(
-                    Metric::Cva,
-                    MetricStats {
-                        mean: cva,
-                        sd: 1.0,
-                        n: 100,
-                    },
-                )]
-                .into(),
-                ..Baseline::default()
-            },
-        }
+        let mut hold = crate::store::visits::test_hold(role, cva, 10);
+        hold.session.notes = Some(notes.into());
+        hold
     }
 
     /// A database with P1's baseline (session 1), P1's follow-up (session 2) and a monitor
@@ -864,14 +828,13 @@ mod tests {
             .build_ui_state(ui, history)
     }
 
-    /// Runs the panel until its background reads and writes are done.
+    /// Draws the panel and takes the answers of its background jobs, three rounds (a click,
+    /// its read, a read that one starts).
     fn settle(harness: &mut Harness<'static, History>) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        harness.run();
-        while harness.state().is_busy() {
-            assert!(Instant::now() < deadline, "the history panel stayed busy");
-            std::thread::sleep(Duration::from_millis(10));
+        for _ in 0..3 {
             harness.run();
+            let done = harness.state_mut().wait(Duration::from_secs(20));
+            assert!(done, "the history panel stayed busy");
         }
         harness.run();
     }
