@@ -70,9 +70,6 @@ pub const REPORT_HEADER: &str = "Report header (optional, kept until the window 
 /// Label of the button that hides a subject's visits.
 pub const HIDE_VISITS: &str = "Hide visits";
 
-/// Name of the visit trend's line through the means (its legend entry).
-pub const TREND_MEAN: &str = "CVA mean";
-
 /// Longest notes shown in the list (the whole text on hover), characters.
 pub const NOTE_PREVIEW_CHARS: usize = 60;
 
@@ -473,10 +470,11 @@ fn category_plot(
     height: f32,
     y_label: &'static str,
     labels: Vec<String>,
+    legend: egui_plot::Legend,
 ) -> egui_plot::Plot<'static> {
     egui_plot::Plot::new(id)
         .height(height)
-        .legend(egui_plot::Legend::default())
+        .legend(legend)
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
@@ -512,12 +510,18 @@ fn chart_ui(ui: &mut egui::Ui, days: &[DayTotals]) {
         .map(|day| day.day.get(5..).unwrap_or(&day.day).to_owned())
         .collect();
     ui.label(format!("Last {} days (local time)", days.len()));
-    category_plot("days_chart", 140.0, "min", labels)
-        .include_y(0.0)
-        .show(ui, |plot_ui| {
-            plot_ui.bar_chart(monitored);
-            plot_ui.bar_chart(forward);
-        });
+    category_plot(
+        "days_chart",
+        140.0,
+        "min",
+        labels,
+        egui_plot::Legend::default(),
+    )
+    .include_y(0.0)
+    .show(ui, |plot_ui| {
+        plot_ui.bar_chart(monitored);
+        plot_ui.bar_chart(forward);
+    });
 }
 
 /// What was clicked in the list.
@@ -636,7 +640,13 @@ fn trend_ui(ui: &mut egui::Ui, trend: &VisitTrend) {
         .collect();
     let last = trend.labels.len().max(1) as f64 - 0.5;
     let baseline_colour = ui.visuals().strong_text_color();
-    category_plot("visit_trend", 180.0, "CVA (°)", labels)
+    // Small and see-through, at the bottom right: where a trend that improves leaves room.
+    let legend = egui_plot::Legend::default()
+        .text_style(egui::TextStyle::Small)
+        .background_alpha(0.6)
+        .follow_insertion_order(true)
+        .position(egui_plot::Corner::RightBottom);
+    category_plot("visit_trend", 200.0, "CVA (°)", labels, legend)
         .include_x(-0.5)
         .include_x(last)
         .show(ui, |plot_ui| {
@@ -671,7 +681,8 @@ fn trend_ui(ui: &mut egui::Ui, trend: &VisitTrend) {
                 .iter()
                 .map(|point| [point.index as f64, point.mean])
                 .collect();
-            plot_ui.line(Line::new(TREND_MEAN, means).color(theme::PLOT_HIP));
+            // Unnamed: the line only joins the visits' dots (no legend entry of its own).
+            plot_ui.line(Line::new("", means).color(theme::PLOT_HIP).id("trend_mean"));
             for (role, shape, colour) in [
                 (VisitRole::Baseline, MarkerShape::Square, baseline_colour),
                 (VisitRole::FollowUp, MarkerShape::Circle, theme::PLOT_HIP),
@@ -865,7 +876,14 @@ mod tests {
         harness.get_by_label(&visits_title("P1"));
         // The trend's series (the legend) and the visit table, both visits in it.
         harness.get_by_label(&mdc_band_name());
-        harness.get_by_label(TREND_MEAN);
+        for role in [VisitRole::Baseline, VisitRole::FollowUp] {
+            // In the list, in the visit table, and the trend's series of its dots.
+            assert_eq!(
+                harness.query_all_by_label(role.label()).count(),
+                3,
+                "{role:?}"
+            );
+        }
         harness.get_by_label(SD_BAR);
         harness.get_by_label("50.0 ± 1.0 (100)");
         harness.get_by_label("46.0 ± 1.0 (100)");
