@@ -978,6 +978,16 @@ mod tests {
     }
 
     #[test]
+    fn notes_show_their_first_line_cut_to_the_preview_length() {
+        assert_eq!(note_preview("  pain 2/10 "), "pain 2/10");
+        assert_eq!(note_preview("pain 2/10\nsecond line"), "pain 2/10…");
+        let long = "x".repeat(NOTE_PREVIEW_CHARS + 5);
+        let preview = note_preview(&long);
+        assert_eq!(preview.chars().count(), NOTE_PREVIEW_CHARS + 1);
+        assert!(preview.ends_with('…'));
+    }
+
+    #[test]
     fn missing_database_lists_nothing_and_says_what_to_do() {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut history = History::new(Some(dir.path().join("none.sqlite")));
