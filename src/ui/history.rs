@@ -181,8 +181,12 @@ impl History {
         }
     }
 
-    /// Reads the session list again (newest first) and the chart's days, in the background.
+    /// Reads the session list again (newest first), the chart's days and the shown subject's
+    /// visits, in the background.
     pub fn refresh(&mut self) {
+        if let Some(code) = self.subject.as_ref().map(|shown| shown.code.clone()) {
+            self.show_subject(&code);
+        }
         self.spawn(|store| {
             Reply::Days(
                 store
@@ -897,6 +901,17 @@ mod tests {
             points,
             [(VisitRole::Baseline, 50.0), (VisitRole::FollowUp, 46.0)]
         );
+
+        // A visit stored meanwhile shows after a refresh.
+        std::thread::sleep(Duration::from_millis(5));
+        let db = harness.state().db.clone().expect("a database");
+        Store::open(&db)
+            .and_then(|mut store| store.save_hold(&hold(VisitRole::FollowUp, 52.0, "later")))
+            .expect("a second follow-up");
+        harness.get_by_label(REFRESH).click();
+        settle(&mut harness);
+        harness.get_by_label("52.0 ± 1.0 (100)");
+        harness.get_by_label("Session 4: later");
 
         // Hidden, then shown again by opening one of the subject's sessions.
         harness.get_by_label(HIDE_VISITS).click();
