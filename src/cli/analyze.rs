@@ -16,6 +16,7 @@ use crate::pipeline::{DEFAULT_ANALYSIS_FPS, MAX_ANALYSIS_FPS};
 use crate::pose::ModelChoice;
 use crate::report::export::{FrameRecording, write_frames_csv};
 use crate::report::files::load_recording;
+use crate::report::header::header_text;
 use crate::report::stills::take_all;
 use crate::report::{Recording, ReportHeader, build};
 use crate::store::{NewSession, SessionId, SessionKind, Store};
@@ -147,24 +148,6 @@ pub struct Args {
     /// With --stills: keep the faces in the pictures as they are (blurred by default).
     #[arg(long, requires = "stills")]
     pub no_blur: bool,
-}
-
-/// Longest `--title`, `--client`, `--site` or `--assessor`, characters.
-pub const MAX_HEADER_CHARS: usize = 200;
-
-/// A report header field: 1 to [`MAX_HEADER_CHARS`] characters, one line.
-fn header_text(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    let chars = text.chars().count();
-    if chars == 0 || chars > MAX_HEADER_CHARS {
-        return Err(format!(
-            "must be 1 to {MAX_HEADER_CHARS} characters, got {chars}"
-        ));
-    }
-    if text.chars().any(char::is_control) {
-        return Err("must be one line of text (no line breaks or control characters)".into());
-    }
-    Ok(text.to_owned())
 }
 
 /// The default of `--rate` (the value is justified in docs/RECORDS.md).
@@ -361,22 +344,5 @@ mod tests {
         );
         assert!(expand_inputs(&[dir.path().join("missing.mp4")]).is_err());
         Ok(())
-    }
-
-    #[test]
-    fn header_fields_are_one_line_of_up_to_200_characters() {
-        assert_eq!(header_text("  Acme Ltd ").as_deref(), Ok("Acme Ltd"));
-        assert_eq!(header_text(&"é".repeat(200)).map(|t| t.len()), Ok(400));
-        let too_long = header_text(&"x".repeat(201)).expect_err("too long");
-        assert!(
-            too_long.contains("1 to 200 characters, got 201"),
-            "{too_long}"
-        );
-        assert!(header_text("   ").is_err());
-        assert!(
-            header_text("two\nlines")
-                .expect_err("control")
-                .contains("one line")
-        );
     }
 }

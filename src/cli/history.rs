@@ -10,7 +10,8 @@ use anyhow::Context as _;
 use super::Global;
 use super::text::{Align, table, wrap};
 use crate::report::history::{
-    VisitLine, change_legend, history_document, visit_lines, visit_notes,
+    NO_VISITS, VISIT_COLUMNS, VisitLine, change_legend, history_document, visit_lines, visit_notes,
+    visits_title,
 };
 use crate::store::{SessionKind, Store, Visit};
 
@@ -82,29 +83,25 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<ExitCode> {
 
 /// The history as text that fits 100 columns.
 pub fn history_text(subject: &str, visits: &[Visit], others: &[(i64, SessionKind)]) -> String {
-    let title = format!("Visits of subject {subject}");
+    let title = visits_title(subject);
     let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
     if visits.is_empty() {
-        out.push_str(&wrap(
-            "No baseline or follow-up yet: `plumbline baseline` records the first.",
-            0,
-        ));
+        out.push_str(&wrap(NO_VISITS, 0));
     } else {
         let rows: Vec<Vec<String>> = visit_lines(subject, visits)
             .into_iter()
             .map(VisitLine::cells)
             .collect();
-        out.push_str(&table(
-            &[
-                ("Session", Align::Right),
-                ("Date (UTC)", Align::Left),
-                ("Visit", Align::Left),
-                ("View", Align::Left),
-                ("CVA ° (n)", Align::Right),
-                ("CVA change", Align::Left),
-            ],
-            &rows,
-        ));
+        let aligns = [
+            Align::Right,
+            Align::Left,
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Left,
+        ];
+        let columns: Vec<(&str, Align)> = VISIT_COLUMNS.into_iter().zip(aligns).collect();
+        out.push_str(&table(&columns, &rows));
         out.push_str(&wrap(&change_legend(), 0));
         let notes = visit_notes(visits);
         if !notes.is_empty() {

@@ -8,6 +8,7 @@ use crate::posture::{Call, Direction, Metric, PostureEvent, View};
 use crate::store::{EventRow, SecondRow, SessionInfo, SourceKind, StoredBaseline};
 
 use super::document::{Block, Document, capitalised};
+use super::header::HeaderField;
 use super::plots::{self, ComparedRecording};
 use super::stats::{
     CVA_BANDS, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, mdc_for, summarise,
@@ -68,14 +69,12 @@ pub struct ReportHeader {
 
 impl ReportHeader {
     fn fields(&self, recordings: usize) -> Vec<(String, String)> {
-        let mut fields: Vec<(String, String)> = [
-            ("Client", &self.client),
-            ("Site", &self.site),
-            ("Assessor", &self.assessor),
-        ]
-        .into_iter()
-        .filter_map(|(label, value)| Some((label.to_owned(), value.clone()?)))
-        .collect();
+        // The title heads the page; the other typed fields are listed.
+        let mut fields: Vec<(String, String)> = HeaderField::ALL
+            .into_iter()
+            .filter(|field| *field != HeaderField::Title)
+            .filter_map(|field| Some((field.label().to_owned(), self.get(field)?.to_owned())))
+            .collect();
         if let Some(prepared) = &self.prepared {
             fields.push((
                 "Report written".into(),

@@ -79,13 +79,14 @@ impl Output {
     }
 }
 
-/// Writes `output` of session `id` into the folder `dir` (created when missing); returns the
-/// file written.
+/// Writes `output` of session `id` into the folder `dir` (created when missing), a report
+/// under `header`; returns the file written.
 pub fn write_session(
     store: &Store,
     id: SessionId,
     output: Output,
     dir: &Path,
+    header: &ReportHeader,
 ) -> Result<PathBuf, ReportError> {
     let path = dir.join(output.file_name(id));
     let bytes = match output {
@@ -102,7 +103,7 @@ pub fn write_session(
             json.push(b'\n');
             json
         }
-        Output::Report => build(&[load_recording(store, id)?], &ReportHeader::default())
+        Output::Report => build(&[load_recording(store, id)?], header)
             .html()
             .into_bytes(),
     };
@@ -133,16 +134,24 @@ mod tests {
         let rows = crate::store::aggregate::aggregate_all(&[PostureSample::default()]);
         store.write_batch(id, &rows, &[])?;
         let out = dir.path().join("exports");
-        let csv = write_session(&store, id, Output::SamplesCsv, &out)?;
+        let none = ReportHeader::default();
+        let csv = write_session(&store, id, Output::SamplesCsv, &out, &none)?;
         assert!(std::fs::read_to_string(&csv)?.starts_with("t_s,frames,view,state,"));
-        let json = write_session(&store, id, Output::Json, &out)?;
+        let json = write_session(&store, id, Output::Json, &out, &none)?;
         let value: serde_json::Value = serde_json::from_slice(&std::fs::read(json)?)?;
         assert_eq!(value["session"]["source"], "camera:0");
-        let html = write_session(&store, id, Output::Report, &out)?;
-        assert!(std::fs::read_to_string(html)?.starts_with("<!DOCTYPE html>"));
+        let header = ReportHeader {
+            client: Some("Acme Ltd".into()),
+            ..ReportHeader::default()
+        };
+        let html =
+            std::fs::read_to_string(write_session(&store, id, Output::Report, &out, &header)?)?;
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains("Acme Ltd"));
         let blocked = dir.path().join("file");
         std::fs::write(&blocked, b"")?;
-        let err = write_session(&store, id, Output::Json, &blocked).expect_err("not a folder");
+        let err =
+            write_session(&store, id, Output::Json, &blocked, &none).expect_err("not a folder");
         assert!(matches!(err, ReportError::WriteFile { .. }), "{err:?}");
         assert!(err.to_string().contains("choose another folder"), "{err}");
         Ok(())

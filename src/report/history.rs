@@ -145,6 +145,142 @@ pub fn change_legend() -> String {
     )
 }
 
+/// The heading of a subject's visits (the HTML page's title, the text table's, the window's).
+pub fn visits_title(subject: &str) -> String {
+    format!("Visits of subject {subject}")
+}
+
+/// Said when a subject has no visit yet.
+pub const NO_VISITS: &str = "No baseline or follow-up yet: `plumbline baseline` records the first.";
+
+/// The heads of the visit table, in [`VisitLine::cells`] order.
+pub const VISIT_COLUMNS: [&str; 6] = [
+    "Session",
+    "Date (UTC)",
+    "Visit",
+    "View",
+    "CVA ° (n)",
+    "CVA change",
+];
+
+/// The name of the trend's spread bars (the window's legend).
+pub const SD_BAR: &str = "± 1 SD";
+
+/// The name of the trend's band (the window's legend).
+pub fn mdc_band_name() -> String {
+    format!("baseline ± {CVA_MDC_DEG}° (MDC)")
+}
+
+/// What the trend shows, whatever draws it (the HTML figure, the window's Sessions tab).
+pub fn trend_caption() -> String {
+    format!(
+        "CVA per visit, oldest first: dot = mean of the hold, bar = ± 1 SD (a hold from one \
+         photo has no bar). Band: each baseline's mean ± {CVA_MDC_DEG}°, the minimal detectable \
+         change, until the next baseline. A follow-up inside the band is within measurement \
+         error."
+    )
+}
+
+/// One visit's CVA on the trend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendPoint {
+    /// Its place on the trend: the visit's index, oldest first.
+    pub index: usize,
+    /// Baseline or follow-up.
+    pub role: VisitRole,
+    /// Mean CVA of the hold, degrees.
+    pub mean: f64,
+    /// Its SD, degrees; 0 when fewer than two values (a single photo has no spread).
+    pub sd: f64,
+}
+
+/// A baseline's band of mean ± [`CVA_MDC_DEG`], from the baseline to the next one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MdcBand {
+    /// The baseline's index.
+    pub from: usize,
+    /// The next baseline's index, or the number of visits.
+    pub to: usize,
+    /// The baseline's mean CVA, degrees.
+    pub mean: f64,
+}
+
+impl MdcBand {
+    /// Lower edge, degrees.
+    pub fn low(&self) -> f64 {
+        self.mean - CVA_MDC_DEG
+    }
+
+    /// Upper edge, degrees.
+    pub fn high(&self) -> f64 {
+        self.mean + CVA_MDC_DEG
+    }
+}
+
+/// The CVA trend of a subject's visits: what `history --html` and the window draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitTrend {
+    /// Each visit's day (`YYYY-MM-DD` UTC) and role, oldest first: the axis labels.
+    pub labels: Vec<(String, VisitRole)>,
+    /// The visits with a CVA.
+    pub points: Vec<TrendPoint>,
+    /// Each baseline's MDC band.
+    pub bands: Vec<MdcBand>,
+}
+
+impl VisitTrend {
+    /// The trend of `visits` (oldest first).
+    pub fn of(visits: &[Visit]) -> Self {
+        let points: Vec<TrendPoint> = visits
+            .iter()
+            .enumerate()
+            .filter_map(|(index, visit)| {
+                let stats = visit.hold.baseline.metrics.get(&Metric::Cva)?;
+                Some(TrendPoint {
+                    index,
+                    role: visit.role,
+                    mean: stats.mean,
+                    sd: if stats.n >= 2 { stats.sd } else { 0.0 },
+                })
+            })
+            .collect();
+        let bands = points
+            .iter()
+            .filter(|point| point.role == VisitRole::Baseline)
+            .map(|point| MdcBand {
+                from: point.index,
+                to: visits[point.index + 1..]
+                    .iter()
+                    .position(|later| later.role == VisitRole::Baseline)
+                    .map_or(visits.len(), |offset| point.index + 1 + offset),
+                mean: point.mean,
+            })
+            .collect();
+        Self {
+            labels: visits
+                .iter()
+                .map(|visit| {
+                    let day = visit.hold.recorded_at.get(..10).unwrap_or("");
+                    (day.to_owned(), visit.role)
+                })
+                .collect(),
+            points,
+            bands,
+        }
+    }
+
+    /// The lowest and highest CVA drawn (the means ± SD and the bands), when any.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        let lows = self.points.iter().map(|point| point.mean - point.sd);
+        let highs = self.points.iter().map(|point| point.mean + point.sd);
+        let lows = lows.chain(self.bands.iter().map(MdcBand::low));
+        let highs = highs.chain(self.bands.iter().map(MdcBand::high));
+        let lo = lows.fold(f64::INFINITY, f64::min);
+        let hi = highs.fold(f64::NEG_INFINITY, f64::max);
+        lo.is_finite().then_some((lo, hi))
+    }
+}
+
 /// The subject's visits as a report: the CVA trend with its spread and the MDC band, the
 /// visit table, and the notes.
 pub fn history_document(subject: &str, visits: &[Visit]) -> Document {
@@ -153,34 +289,21 @@ pub fn history_document(subject: &str, visits: &[Visit]) -> Document {
         ("Visits".into(), visits.len().to_string()),
     ])];
     if visits.is_empty() {
-        blocks.push(Block::Paragraph(
-            "No baseline or follow-up yet: `plumbline baseline` records the first.".into(),
-        ));
+        blocks.push(Block::Paragraph(NO_VISITS.into()));
     } else {
         blocks.push(Block::Figure {
             caption: format!(
-                "CVA per visit, oldest first: dot = mean of the hold, bar = ± 1 SD (a hold from \
-                 one photo has no bar); baselines dark, follow-ups blue. Green band: each \
-                 baseline's mean ± {CVA_MDC_DEG}°, the minimal detectable change, until the next \
-                 baseline. A follow-up inside the band is within measurement error."
+                "{} Baselines dark, follow-ups blue, the band green.",
+                trend_caption()
             ),
-            svg: plots::visit_trend(visits),
+            svg: plots::visit_trend(&VisitTrend::of(visits)),
         });
         let rows = visit_lines(subject, visits)
             .into_iter()
             .map(VisitLine::cells)
             .collect();
         blocks.push(Block::Table {
-            head: [
-                "Session",
-                "Date (UTC)",
-                "Visit",
-                "View",
-                "CVA ° (n)",
-                "CVA change",
-            ]
-            .map(String::from)
-            .to_vec(),
+            head: VISIT_COLUMNS.map(String::from).to_vec(),
             rows,
         });
         blocks.push(Block::Note(change_legend()));
@@ -197,7 +320,7 @@ pub fn history_document(subject: &str, visits: &[Visit]) -> Document {
         }
     }
     Document {
-        title: format!("Visits of subject {subject}"),
+        title: visits_title(subject),
         blocks,
     }
 }

@@ -12,6 +12,8 @@
 //!   plain text.
 //! - [`stills`]: with `analyze --stills`, a picture of the worst and the best judged second
 //!   of each recording (overlay drawn, face blurred), embedded in the HTML as JPEG.
+//! - [`header`]: the fields of a report's header a person types (title, client, site,
+//!   assessor), their names and the rule for their text.
 //! - [`export`]: CSV and JSON with the column names documented in `docs/RECORDS.md`.
 //! - [`files`]: writes a stored session's export or report into a folder (the window's history).
 //! - [`today`]: today's forward-head time, alerts and monitored time (stored sessions plus the
@@ -24,6 +26,7 @@ mod build;
 mod document;
 pub mod export;
 pub mod files;
+pub mod header;
 pub mod history;
 mod plots;
 pub mod progress;

@@ -2,8 +2,9 @@
 //! the CVA distribution against the context bands, and time per RULA score.
 
 use crate::posture::{CVA_MDC_DEG, Metric, MetricStats, PostureEvent, PostureState};
-use crate::store::{EventRow, SecondRow, Visit, VisitRole};
+use crate::store::{EventRow, SecondRow, VisitRole};
 
+use super::history::VisitTrend;
 use super::stats::{BandShares, SessionSummary};
 use super::svg::{Anchor, Scale, Svg};
 
@@ -309,49 +310,27 @@ pub fn rula_bars(summary: &SessionSummary) -> String {
 
 /// CVA of each visit in order: mean with a ± 1 SD bar, baselines and follow-ups told apart,
 /// and a band of the baseline's mean ± the CVA's MDC from each baseline to the next.
-pub fn visit_trend(visits: &[Visit]) -> String {
+pub fn visit_trend(trend: &VisitTrend) -> String {
     let mut svg = Svg::new(WIDTH, 260.0);
-    let cva: Vec<Option<(f64, f64)>> = visits
-        .iter()
-        .map(|visit| {
-            let stats = visit.hold.baseline.metrics.get(&Metric::Cva)?;
-            Some((stats.mean, if stats.n >= 2 { stats.sd } else { 0.0 }))
-        })
-        .collect();
-    let mut lo = f64::INFINITY;
-    let mut hi = f64::NEG_INFINITY;
-    for (visit, value) in visits.iter().zip(&cva) {
-        let Some((mean, sd)) = value else { continue };
-        let reach = if visit.role == VisitRole::Baseline {
-            sd.max(CVA_MDC_DEG)
-        } else {
-            *sd
-        };
-        lo = lo.min(mean - reach);
-        hi = hi.max(mean + reach);
-    }
-    if !lo.is_finite() {
-        (lo, hi) = (40.0, 55.0);
-    }
-    let x = Scale::new(-0.5, visits.len().max(1) as f64 - 0.5, LEFT, WIDTH - RIGHT);
+    let (lo, hi) = trend.range().unwrap_or((40.0, 55.0));
+    let x = Scale::new(
+        -0.5,
+        trend.labels.len().max(1) as f64 - 0.5,
+        LEFT,
+        WIDTH - RIGHT,
+    );
     let y = Scale::new((lo - 1.0).floor(), (hi + 1.0).ceil(), 220.0, 24.0);
     // The MDC band of each baseline, until the next baseline.
-    for (index, visit) in visits.iter().enumerate() {
-        let (VisitRole::Baseline, Some((mean, _))) = (visit.role, cva[index]) else {
-            continue;
-        };
-        let end = visits[index + 1..]
-            .iter()
-            .position(|later| later.role == VisitRole::Baseline)
-            .map_or(visits.len(), |offset| index + 1 + offset);
-        let (left, right) = (x.px(index as f64 - 0.5), x.px(end as f64 - 0.5));
-        let (top, bottom) = (y.px(mean + CVA_MDC_DEG), y.px(mean - CVA_MDC_DEG));
+    for band in &trend.bands {
+        let (left, right) = (x.px(band.from as f64 - 0.5), x.px(band.to as f64 - 0.5));
+        let (top, bottom) = (y.px(band.high()), y.px(band.low()));
         svg.rect(
             (left, top),
             (right - left, bottom - top),
             "mdc-band",
             Some(&format!(
-                "baseline {mean:.1}° ± {CVA_MDC_DEG}° (minimal detectable change)"
+                "baseline {:.1}° ± {CVA_MDC_DEG}° (minimal detectable change)",
+                band.mean
             )),
         );
     }
@@ -373,31 +352,33 @@ pub fn visit_trend(visits: &[Visit]) -> String {
         "title",
         "CVA (°) per visit",
     );
-    let mut line = Vec::new();
-    for (index, (visit, value)) in visits.iter().zip(&cva).enumerate() {
+    for (index, (date, role)) in trend.labels.iter().enumerate() {
         let px = x.px(index as f64);
-        let date = visit.hold.recorded_at.get(..10).unwrap_or("");
-        let role = match visit.role {
-            VisitRole::Baseline => "baseline",
-            VisitRole::FollowUp => "follow-up",
-        };
         svg.text((px, y.px0 + 16.0), Anchor::Middle, "label", date);
-        svg.text((px, y.px0 + 30.0), Anchor::Middle, "label", role);
-        let Some((mean, sd)) = value else { continue };
-        if *sd > 0.0 {
+        svg.text((px, y.px0 + 30.0), Anchor::Middle, "label", role.label());
+    }
+    let mut line = Vec::new();
+    for point in &trend.points {
+        let px = x.px(point.index as f64);
+        let (mean, sd) = (point.mean, point.sd);
+        if sd > 0.0 {
             svg.line((px, y.px(mean - sd)), (px, y.px(mean + sd)), "sd-bar");
         }
-        let class = match visit.role {
+        let class = match point.role {
             VisitRole::Baseline => "visit-baseline",
             VisitRole::FollowUp => "visit-follow-up",
         };
+        let date = &trend.labels[point.index].0;
         svg.rect(
-            (px - 4.0, y.px(*mean) - 4.0),
+            (px - 4.0, y.px(mean) - 4.0),
             (8.0, 8.0),
             class,
-            Some(&format!("{role} {date}: CVA {mean:.1} ± {sd:.1}°")),
+            Some(&format!(
+                "{} {date}: CVA {mean:.1} ± {sd:.1}°",
+                point.role.label()
+            )),
         );
-        line.push((px, y.px(*mean)));
+        line.push((px, y.px(mean)));
     }
     svg.polyline(&line, "trend");
     svg.finish("CVA per visit with spread and the minimal detectable change band")
@@ -771,7 +752,7 @@ mod tests {
     #[test]
     fn the_visit_trend_has_a_point_per_visit_and_a_band_per_baseline() {
         use crate::posture::{Baseline, MetricStats, View};
-        use crate::store::StoredBaseline;
+        use crate::store::{StoredBaseline, Visit};
         let visit = |role: VisitRole, day: u32, mean: f64, n: u32| Visit {
             role,
             hold: StoredBaseline {
@@ -796,7 +777,15 @@ mod tests {
             visit(VisitRole::Baseline, 15, 47.0, 1),
             visit(VisitRole::FollowUp, 22, 48.0, 300),
         ];
-        let svg = visit_trend(&visits);
+        let trend = VisitTrend::of(&visits);
+        let bands: Vec<(usize, usize)> = trend.bands.iter().map(|b| (b.from, b.to)).collect();
+        assert_eq!(
+            bands,
+            [(0, 2), (2, 4)],
+            "each baseline's band runs to the next"
+        );
+        assert_eq!(trend.range(), Some((42.0, 55.0)));
+        let svg = visit_trend(&trend);
         assert_eq!(svg.matches("class=\"mdc-band\"").count(), 2);
         assert_eq!(svg.matches("class=\"visit-baseline\"").count(), 2);
         assert_eq!(svg.matches("class=\"visit-follow-up\"").count(), 2);

@@ -46,6 +46,14 @@ impl SessionKind {
             SessionKind::FollowUp => "follow_up",
         }
     }
+
+    /// The name shown to people (`follow-up`, as [`VisitRole::label`]).
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionKind::FollowUp => VisitRole::FollowUp.label(),
+            other => other.as_str(),
+        }
+    }
 }
 
 impl FromStr for SessionKind {

@@ -300,49 +300,55 @@ impl Store {
     }
 }
 
+/// A hold of subject P1 from `hold.mp4` (a video): `seconds` of side-view frames at 10 fps,
+/// CVA `cva` ± 1.0 over them (tests of the store and of the window's visits).
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) fn test_hold(role: VisitRole, cva: f64, seconds: u32) -> Hold {
     use crate::posture::{Metric, PostureSample, View};
     use crate::store::aggregate::aggregate_all;
     use crate::store::rows::SourceKind;
-
-    fn hold(role: VisitRole, cva: f64, seconds: u32) -> Hold {
-        let kind = match role {
-            VisitRole::Baseline => SessionKind::Baseline,
-            VisitRole::FollowUp => SessionKind::FollowUp,
-        };
-        let mut session = NewSession::new(kind, "hold.mp4");
-        session.subject = Some("P1".into());
-        session.source_kind = Some(SourceKind::Video);
-        let samples: Vec<PostureSample> = (0..seconds * 10)
-            .map(|i| PostureSample {
-                seq: u64::from(i),
-                t_ms: f64::from(i) * 100.0,
-                view: View::SideLeft,
-                ..PostureSample::default()
-            })
-            .collect();
-        Hold {
-            session,
-            role,
-            rows: aggregate_all(&samples),
-            events: Vec::new(),
-            stats: Baseline {
-                view: View::SideLeft,
-                metrics: [(
-                    Metric::Cva,
-                    MetricStats {
-                        mean: cva,
-                        sd: 1.0,
-                        n: seconds * 10,
-                    },
-                )]
-                .into(),
-                ..Baseline::default()
-            },
-        }
+    let kind = match role {
+        VisitRole::Baseline => SessionKind::Baseline,
+        VisitRole::FollowUp => SessionKind::FollowUp,
+    };
+    let mut session = NewSession::new(kind, "hold.mp4");
+    session.subject = Some("P1".into());
+    session.source_kind = Some(SourceKind::Video);
+    let samples: Vec<PostureSample> = (0..seconds * 10)
+        .map(|i| PostureSample {
+            seq: u64::from(i),
+            t_ms: f64::from(i) * 100.0,
+            view: View::SideLeft,
+            ..PostureSample::default()
+        })
+        .collect();
+    Hold {
+        session,
+        role,
+        rows: aggregate_all(&samples),
+        events: Vec::new(),
+        stats: Baseline {
+            view: View::SideLeft,
+            metrics: [(
+                Metric::Cva,
+                MetricStats {
+                    mean: cva,
+                    sd: 1.0,
+                    n: seconds * 10,
+                },
+            )]
+            .into(),
+            ..Baseline::default()
+        },
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::test_hold as hold;
+    use crate::store::rows::SourceKind;
 
     #[test]
     fn holds_are_kept_in_order_and_pair_forward_in_time() -> Result<(), Box<dyn std::error::Error>>
