@@ -419,6 +419,15 @@ impl App {
         }
     }
 
+    /// Draws the window, but only while it is on screen: hidden in the tray or minimised there
+    /// is nothing to lay out, tessellate or paint (with a software GL that painting cost more
+    /// CPU than the whole analysis, docs/MONITOR.md "Figures").
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        if self.is_shown(ui.ctx()) {
+            self.show(ui);
+        }
+    }
+
     /// Whether the window is on screen (not hidden in the tray, not minimised or occluded).
     pub fn is_shown(&self, ctx: &egui::Context) -> bool {
         !self.hidden && ctx.input(|input| input.viewport().visible()) != Some(false)
@@ -740,7 +749,7 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
+        self.draw(ui);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

@@ -1,8 +1,9 @@
-//! Background mode in the window: hidden in the tray it keeps monitoring but uploads no
-//! texture; the tray's commands reach it (open, pause).
+//! Background mode in the window: hidden in the tray it keeps monitoring but lays out,
+//! paints and uploads nothing; the tray's commands reach it (open, pause).
 
 use crossbeam_channel::{Receiver, Sender};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
 
 use plumbline::desktop::{
     Command, Companion, CompanionConfig, Desktop, DesktopError, DesktopLink, Notice, NoticeKind,
@@ -63,7 +64,7 @@ fn background_harness() -> (
         .build_ui_state(
             |ui, app: &mut App| {
                 app.logic_step(ui.ctx());
-                app.show(ui);
+                app.draw(ui);
             },
             app,
         );
@@ -99,10 +100,15 @@ fn hidden_in_the_tray_it_monitors_without_uploading_and_opens_from_the_tray() {
         0,
         "no texture while hidden"
     );
+    assert!(
+        harness.query_by_label("Settings").is_none(),
+        "nothing laid out while hidden"
+    );
 
     commands.send(Command::OpenWindow).unwrap();
     harness.run();
     assert!(!harness.state().is_hidden());
+    harness.get_by_label("Settings");
     assert_eq!(
         harness.state().texture_uploads(),
         1,
