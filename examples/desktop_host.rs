@@ -14,46 +14,11 @@
 
 use std::collections::HashMap;
 
+#[path = "../tests/support/tray_watcher.rs"]
+mod tray_watcher;
+use tray_watcher::Watcher;
+
 use zbus::zvariant::OwnedValue;
-
-/// The tray host's registry: accepts every item.
-struct Watcher {
-    items: Vec<String>,
-}
-
-#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
-impl Watcher {
-    fn register_status_notifier_item(
-        &mut self,
-        service: String,
-        #[zbus(header)] header: zbus::message::Header<'_>,
-    ) {
-        let name = if service.starts_with('/') {
-            header.sender().map(ToString::to_string).unwrap_or_default()
-        } else {
-            service
-        };
-        eprintln!("desktop_host: tray item {name}");
-        self.items.push(name);
-    }
-
-    fn register_status_notifier_host(&mut self, _service: String) {}
-
-    #[zbus(property)]
-    fn registered_status_notifier_items(&self) -> Vec<String> {
-        self.items.clone()
-    }
-
-    #[zbus(property)]
-    fn is_status_notifier_host_registered(&self) -> bool {
-        true
-    }
-
-    #[zbus(property)]
-    fn protocol_version(&self) -> i32 {
-        0
-    }
-}
 
 /// A notification server that prints what it is asked to show.
 struct Notifications {
@@ -97,7 +62,7 @@ impl Notifications {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _connection = zbus::blocking::connection::Builder::session()?
-        .serve_at("/StatusNotifierWatcher", Watcher { items: Vec::new() })?
+        .serve_at("/StatusNotifierWatcher", Watcher::default())?
         .name("org.kde.StatusNotifierWatcher")?
         .serve_at(
             "/org/freedesktop/Notifications",

@@ -21,6 +21,10 @@
     reason = "the served D-Bus methods have the signatures their interfaces define"
 )]
 
+#[path = "../support/tray_watcher.rs"]
+mod tray_watcher;
+use tray_watcher::Watcher;
+
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -162,45 +166,6 @@ impl NotificationServer {
 
     fn get_server_information(&self) -> (String, String, String, String) {
         ("test".into(), "plumbline".into(), "1".into(), "1.2".into())
-    }
-}
-
-/// A StatusNotifierWatcher (the tray host's registry) that records registrations.
-#[derive(Default)]
-struct Watcher {
-    items: Arc<Mutex<Vec<String>>>,
-}
-
-#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
-impl Watcher {
-    fn register_status_notifier_item(
-        &mut self,
-        service: String,
-        #[zbus(header)] header: zbus::message::Header<'_>,
-    ) {
-        let name = if service.starts_with('/') {
-            header.sender().map(ToString::to_string).unwrap_or_default()
-        } else {
-            service
-        };
-        self.items.lock().unwrap().push(name);
-    }
-
-    fn register_status_notifier_host(&mut self, _service: String) {}
-
-    #[zbus(property)]
-    fn registered_status_notifier_items(&self) -> Vec<String> {
-        self.items.lock().unwrap().clone()
-    }
-
-    #[zbus(property)]
-    fn is_status_notifier_host_registered(&self) -> bool {
-        true
-    }
-
-    #[zbus(property)]
-    fn protocol_version(&self) -> i32 {
-        0
     }
 }
 
