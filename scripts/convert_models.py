@@ -201,6 +201,30 @@ def tf2onnx(src: Path, dst: Path) -> None:
     log(f"tf2onnx {src.name} -> {dst.name} ({time.monotonic() - t0:.1f} s)")
 
 
+def needed_nodes(graph, targets: list[str], name: str) -> tuple[set[int], set[str]]:
+    """Indices of the nodes `targets` need, and every tensor name they read or write."""
+    import onnx
+
+    need, kept = set(targets), set()
+    for i in reversed(range(len(graph.node))):  # ONNX nodes are stored topologically sorted
+        node = graph.node[i]
+        if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
+               for a in node.attribute):
+            die(f"{name}: node {node.name} has a subgraph; the sweep does not handle that")
+        if any(o in need for o in node.output):
+            kept.add(i)
+            need.update(x for x in node.input if x)
+    return kept, need
+
+
+def keep_only(graph, names: set[str]) -> None:
+    """Drop the initializers and value_infos not in `names`."""
+    for container in (graph.initializer, graph.value_info):
+        live = [t for t in container if t.name in names]
+        del container[:]
+        container.extend(live)
+
+
 def prune_output(src: Path, dst: Path, drop: str) -> int:
     """Remove graph output `drop` and every node, initializer and value_info only it needs."""
     import onnx
@@ -212,24 +236,12 @@ def prune_output(src: Path, dst: Path, drop: str) -> int:
     outputs = [o for o in g.output if o.name != drop]
     del g.output[:]
     g.output.extend(outputs)
-
-    needed = {o.name for o in g.output}
-    kept = []
-    for node in reversed(g.node):  # ONNX nodes are stored topologically sorted
-        if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
-               for a in node.attribute):
-            die(f"{src.name}: node {node.name} has a subgraph; the sweep does not handle that")
-        if any(o in needed for o in node.output):
-            kept.append(node)
-            needed.update(i for i in node.input if i)
+    kept, needed = needed_nodes(g, [o.name for o in g.output], src.name)
     removed = len(g.node) - len(kept)
-    kept.reverse()
+    nodes = [g.node[i] for i in sorted(kept)]
     del g.node[:]
-    g.node.extend(kept)
-    for container in (g.initializer, g.value_info):
-        live = [t for t in container if t.name in needed]
-        del container[:]
-        container.extend(live)
+    g.node.extend(nodes)
+    keep_only(g, needed)
     onnx.checker.check_model(model)
     onnx.save(model, str(dst))
     return removed
@@ -254,20 +266,9 @@ def split_segmentation(src: Path, body_path: Path, head_path: Path) -> dict:
     if SEG_OUTPUT not in [o.name for o in g.output]:
         die(f"{src.name} has no output {SEG_OUTPUT}")
 
-    def needed(targets: list[str]) -> tuple[set[int], set[str]]:
-        need, kept = set(targets), set()
-        for i in reversed(range(len(g.node))):  # ONNX nodes are stored topologically sorted
-            node = g.node[i]
-            if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
-                   for a in node.attribute):
-                die(f"{src.name}: node {node.name} has a subgraph; the split does not handle that")
-            if any(o in need for o in node.output):
-                kept.add(i)
-                need.update(x for x in node.input if x)
-        return kept, need
-
-    body_nodes, body_need = needed([o.name for o in g.output if o.name != SEG_OUTPUT])
-    seg_nodes, _ = needed([SEG_OUTPUT])
+    body_nodes, body_need = needed_nodes(
+        g, [o.name for o in g.output if o.name != SEG_OUTPUT], src.name)
+    seg_nodes, _ = needed_nodes(g, [SEG_OUTPUT], src.name)
     head_nodes = sorted(seg_nodes - body_nodes)
     made_by_body = {o for i in body_nodes for o in g.node[i].output}
     cut: list[str] = []
@@ -278,12 +279,6 @@ def split_segmentation(src: Path, body_path: Path, head_path: Path) -> dict:
     features = {c: (f"{SEG_FEATURES_PREFIX}{shapes[c][2]}", shapes[c]) for c in cut}
     if len({n for n, _ in features.values()}) != len(features):
         die(f"{src.name}: two segmentation features of the same height {features}")
-
-    def keep_only(graph, names: set[str]) -> None:
-        for container in (graph.initializer, graph.value_info):
-            live = [t for t in container if t.name in names]
-            del container[:]
-            container.extend(live)
 
     body = onnx.ModelProto()
     body.CopyFrom(model)
