@@ -475,8 +475,14 @@ pub(crate) fn quiet_desktop() -> plumbline::desktop::DesktopLink {
 }
 
 pub(crate) fn window_harness(app: App) -> Harness<'static, App> {
+    // The first frames settle the theme and fonts, and the Sessions tab's scroll areas and
+    // plots take a few more before its content stands (6 steps seen on CI; the history
+    // panel's harness allows the same 16). A window that keeps repainting still fails; the
+    // real window's idle test (`ui::glance::the_window_repaints_for_updates_and_rests_without_them`)
+    // checks the resting itself.
     Harness::builder()
         .with_size([1280.0, 800.0])
+        .with_max_steps(16)
         .build_ui_state(
             |ui, app: &mut App| {
                 app.logic_step(ui.ctx());
