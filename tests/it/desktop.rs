@@ -377,10 +377,7 @@ impl Monitor {
             .env("HOME", home.path())
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("PLUMBLINE_NO_RECORD", "1")
-            .env(
-                "PLUMBLINE_LOG",
-                std::env::var("TEST_PLUMBLINE_LOG").unwrap_or("plumbline=info".into()),
-            )
+            .env("PLUMBLINE_LOG", "plumbline=info")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
