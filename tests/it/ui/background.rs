@@ -77,6 +77,11 @@ fn background_app() -> InTray {
     }
 }
 
+/// Frame `seq` of an upright sitter, two a second.
+fn upright(seq: u64) -> Update {
+    frame_update(seq, seq as f64 * 500.0, PostureState::Upright, 50.0)
+}
+
 fn window_harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
@@ -106,14 +111,7 @@ fn in_the_tray_it_monitors_without_a_window_and_opens_from_the_tray() {
         .spawn(move || {
             for seq in 0..5 {
                 std::thread::sleep(std::time::Duration::from_millis(20));
-                updates
-                    .send(frame_update(
-                        seq,
-                        seq as f64 * 500.0,
-                        PostureState::Upright,
-                        50.0,
-                    ))
-                    .unwrap();
+                updates.send(upright(seq)).unwrap();
                 wake.wake();
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -201,14 +199,7 @@ fn a_minimised_window_lays_out_and_uploads_nothing() {
         .or_default()
         .minimized = Some(true);
     for seq in 0..3 {
-        updates
-            .send(frame_update(
-                seq,
-                seq as f64 * 500.0,
-                PostureState::Upright,
-                50.0,
-            ))
-            .unwrap();
+        updates.send(upright(seq)).unwrap();
         harness.run();
     }
     assert_eq!(
