@@ -11,8 +11,11 @@
 //!   small cache in memory, and never written anywhere.
 //! - A recording is opened from its path (the text field, `plumbline --review PATH`) or with
 //!   the desktop's file dialog (`rfd` over the XDG desktop portal, docs/RECORDS.md).
+//! - A video under review can be exported annotated and anonymised ([`ExportForm`], as
+//!   `plumbline annotate` writes it) on a background thread.
 
 mod analysis;
+mod export;
 mod frames;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +26,10 @@ use crossbeam_channel::Receiver;
 use egui_plot::{PlotPoint, PlotTransform, VLine};
 
 pub use analysis::{Analysis, Progress, ReviewFrame};
+pub use export::{
+    CANCEL_EXPORT, EXPORT, EXPORT_CHOOSE, EXPORT_PATH_FIELD, Export, ExportForm, ExportOutcome,
+    KEEP_FACES, NO_OVERLAY, REPLACE, suggested_path,
+};
 pub use frames::{CACHE_FRAMES, FrameServer};
 
 use crate::capture::{IMAGE_EXTENSIONS, SourceSpec, VIDEO_EXTENSIONS};
@@ -390,6 +397,8 @@ pub struct Reviews {
     dialog: Option<Receiver<Option<PathBuf>>>,
     /// What went wrong when opening, until the next open.
     pub message: Option<String>,
+    /// The annotated-video export of the recording on screen.
+    pub export: ExportForm,
     analyses_started: u64,
     wake: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -421,6 +430,7 @@ impl Reviews {
             requested: None,
             dialog: None,
             message: None,
+            export: ExportForm::default(),
             analyses_started: 0,
             wake: None,
         }
@@ -476,6 +486,20 @@ impl Reviews {
         }
         if let Some(review) = self.opened.last_mut() {
             review.logic(ctx);
+        }
+        if let Some(wake) = &self.wake {
+            let recording = self
+                .opened
+                .last()
+                .map(|review| review.identity.path.clone());
+            self.export.logic(
+                recording.as_deref(),
+                &export::StartWith {
+                    models_dir: &self.models_dir,
+                    model: self.model,
+                    wake,
+                },
+            );
         }
     }
 
@@ -568,7 +592,18 @@ pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 open_ui(ui, reviews);
-                if let Some(review) = reviews.current() {
+                if let (Some(review), Some(wake)) = (reviews.opened.last(), &reviews.wake) {
+                    ui.separator();
+                    export::export_ui(
+                        ui,
+                        &mut reviews.export,
+                        &review.identity.path,
+                        &export::StartWith {
+                            models_dir: &reviews.models_dir,
+                            model: reviews.model,
+                            wake,
+                        },
+                    );
                     ui.separator();
                     values_ui(ui, review);
                 }
