@@ -53,6 +53,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         overwrite: args.overwrite,
         models_dir: global.models_dir.clone(),
         options: RunOptions::new(args.model, None),
+        known: None,
     };
     let prepared = job.prepare().map_err(|err| in_cli_terms(err, &args.out))?;
     for notice in prepared.notices() {

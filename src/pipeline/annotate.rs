@@ -2,7 +2,9 @@
 //! a video written again with the skeleton, the CVA and the posture state drawn on every
 //! frame, and faces blurred unless asked otherwise.
 //!
-//! Every frame goes through the real pipeline once (lossless analysis, as `analyze` does), is
+//! Every frame goes through the real pipeline once (lossless analysis, as `analyze` does; or,
+//! when the window's review already analyzed every frame with the same settings, its results
+//! are taken and the video only decoded again: [`AnnotateJob::known`]), is
 //! drawn on by [`crate::render::Annotator`] and encoded (H.264 when libavcodec has an encoder
 //! for it, else MPEG-4 Part 2, said in [`Prepared::notices`]) at the source's frame rate with
 //! its time stamps, so the output has the source's frame count and rate. Audio is not copied.
@@ -16,12 +18,15 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::{AnalysisOptions, Failure, Pipeline, PipelineConfig, SourceStatus, Update};
 use crate::capture::writer::{Codec, VideoSettings, VideoWriter};
-use crate::capture::{CaptureError, DateBasis, Pacing, SourceSpec};
+use crate::capture::{CaptureError, DateBasis, Frame, Pacing, SourceSpec};
+use crate::pose::PoseEstimate;
+use crate::posture::PostureSample;
 use crate::render::{Annotator, FaceOutcome};
 
 /// Frame rate assumed when a video declares none.
@@ -48,6 +53,24 @@ pub struct AnnotateJob {
     /// How the pipeline analyzes the video (the model; every frame is analyzed whatever
     /// `fps` says, since every frame is written).
     pub options: AnalysisOptions,
+    /// What the same pipeline (`models_dir`, `options`, every frame) already found in each
+    /// frame of `input`, in frame order (review mode keeps this): the video is then only
+    /// decoded and drawn on, and the model does not run again. `None`: the pipeline runs.
+    pub known: Option<Arc<[KnownFrame]>>,
+}
+
+/// What the analysis found in one frame, without its pixels (review mode keeps one per
+/// frame; [`AnnotateJob::known`]).
+#[derive(Clone, Debug)]
+pub struct KnownFrame {
+    /// The frame's number in the recording.
+    pub seq: u64,
+    /// Its time on the recording's clock, milliseconds.
+    pub t_ms: f64,
+    /// What the pose engine found.
+    pub estimate: PoseEstimate,
+    /// The posture judgement.
+    pub sample: PostureSample,
 }
 
 /// Frames by what happened to their face.
@@ -367,8 +390,9 @@ impl Prepared {
         self.frames_total
     }
 
-    /// Runs the pipeline over every frame, draws, encodes, and renames the finished file to
-    /// its name. `progress` is called after each written frame; setting `stop` ends the run
+    /// Runs the pipeline over every frame (or decodes the video and takes the results of
+    /// [`AnnotateJob::known`]), draws, encodes, and renames the finished file to its name.
+    /// `progress` is called after each written frame; setting `stop` ends the run
     /// ([`AnnotateError::Stopped`]) and removes the partial file.
     pub fn run(
         self,
@@ -378,7 +402,7 @@ impl Prepared {
         let Self {
             job,
             spec,
-            mut writer,
+            writer,
             mut partial,
             rate,
             frames_total,
@@ -386,64 +410,32 @@ impl Prepared {
             ..
         } = self;
         let out = job.out.clone();
-        let stopped = || AnnotateError::Stopped { out: out.clone() };
-        let options = AnalysisOptions {
-            fps: None,
-            ..job.options
+        let mut sink = Sink {
+            writer,
+            annotator: Annotator::new(job.blur).with_overlay(job.overlay),
+            faces: FaceCounts::default(),
+            expected_seq: 0,
+            missing: 0,
+            frames_total,
+            out: &out,
+            progress,
         };
-        let config = PipelineConfig::analysis(spec, job.models_dir.clone(), options);
-        let (pipeline, updates) =
-            Pipeline::start(config).map_err(|err| AnnotateError::Pipeline {
-                failure: err.failure(),
-                out: out.clone(),
-            })?;
-        let mut annotator = Annotator::new(job.blur).with_overlay(job.overlay);
-        let mut faces = FaceCounts::default();
-        let mut expected_seq = 0_u64;
-        let mut missing = 0_u64;
-        loop {
-            if stop.load(Ordering::SeqCst) {
-                return Err(stopped());
-            }
-            let update = match updates.recv_timeout(STOP_POLL) {
-                Ok(update) => update,
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        if let Some(known) = &job.known {
+            feed_known(&job.input, &spec, known, &mut sink, stop)?;
+        } else {
+            let options = AnalysisOptions {
+                fps: None,
+                ..job.options
             };
-            match update {
-                Update::Analyzed(analyzed) => {
-                    let seq = analyzed.frame.seq;
-                    missing += seq.saturating_sub(expected_seq);
-                    expected_seq = seq + 1;
-                    let mut image = (*analyzed.frame.image).clone();
-                    match annotator.annotate(&mut image, &analyzed.estimate, &analyzed.sample) {
-                        FaceOutcome::Blurred => faces.blurred += 1,
-                        FaceOutcome::Held => faces.held += 1,
-                        FaceOutcome::NoneFound => faces.none += 1,
-                        FaceOutcome::Off => {}
-                    }
-                    writer
-                        .push_at(&image, analyzed.frame.t_ms)
-                        .map_err(|cause| AnnotateError::Write {
-                            out: out.clone(),
-                            cause,
-                        })?;
-                    progress(&AnnotateProgress {
-                        frames_done: writer.frames(),
-                        frames_total,
-                        t_ms: analyzed.frame.t_ms,
-                    });
-                }
-                Update::Source(SourceStatus::Failed(failure)) | Update::Failed(failure) => {
-                    return Err(AnnotateError::Pipeline {
-                        failure,
-                        out: out.clone(),
-                    });
-                }
-                Update::Posture(_) | Update::Source(_) => {}
-            }
+            let config = PipelineConfig::analysis(spec, job.models_dir.clone(), options);
+            feed_pipeline(config, &mut sink, stop)?;
         }
-        drop(pipeline);
+        let Sink {
+            writer,
+            faces,
+            missing,
+            ..
+        } = sink;
         let frames = writer.frames();
         if frames == 0 {
             return Err(AnnotateError::NoFrames { input: job.input });
@@ -453,7 +445,7 @@ impl Prepared {
             cause,
         })?;
         if stop.load(Ordering::SeqCst) {
-            return Err(stopped());
+            return Err(AnnotateError::Stopped { out });
         }
         // Asked again at the end: a file that appeared meanwhile is not replaced either.
         if !job.overwrite && out.exists() {
@@ -474,6 +466,117 @@ impl Prepared {
             notices,
         })
     }
+}
+
+/// The one place frames are drawn on and encoded, whichever feed they come from.
+struct Sink<'a> {
+    writer: VideoWriter,
+    annotator: Annotator,
+    faces: FaceCounts,
+    /// The frame number expected next; a later one means frames are missing.
+    expected_seq: u64,
+    missing: u64,
+    frames_total: Option<u64>,
+    out: &'a Path,
+    progress: &'a mut dyn FnMut(&AnnotateProgress),
+}
+
+impl Sink<'_> {
+    /// Draws on `frame` what `estimate` and `sample` say of it and encodes it.
+    fn put(
+        &mut self,
+        frame: &Frame,
+        estimate: &PoseEstimate,
+        sample: &PostureSample,
+    ) -> Result<(), AnnotateError> {
+        self.missing += frame.seq.saturating_sub(self.expected_seq);
+        self.expected_seq = frame.seq + 1;
+        let mut image = (*frame.image).clone();
+        match self.annotator.annotate(&mut image, estimate, sample) {
+            FaceOutcome::Blurred => self.faces.blurred += 1,
+            FaceOutcome::Held => self.faces.held += 1,
+            FaceOutcome::NoneFound => self.faces.none += 1,
+            FaceOutcome::Off => {}
+        }
+        self.writer
+            .push_at(&image, frame.t_ms)
+            .map_err(|cause| AnnotateError::Write {
+                out: self.out.to_path_buf(),
+                cause,
+            })?;
+        (self.progress)(&AnnotateProgress {
+            frames_done: self.writer.frames(),
+            frames_total: self.frames_total,
+            t_ms: frame.t_ms,
+        });
+        Ok(())
+    }
+}
+
+/// Every frame through the real pipeline (lossless analysis) into `sink`.
+fn feed_pipeline(
+    config: PipelineConfig,
+    sink: &mut Sink<'_>,
+    stop: &AtomicBool,
+) -> Result<(), AnnotateError> {
+    let out = sink.out.to_path_buf();
+    let (pipeline, updates) = Pipeline::start(config).map_err(|err| AnnotateError::Pipeline {
+        failure: err.failure(),
+        out: out.clone(),
+    })?;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return Err(AnnotateError::Stopped { out });
+        }
+        let update = match updates.recv_timeout(STOP_POLL) {
+            Ok(update) => update,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        };
+        match update {
+            Update::Analyzed(analyzed) => {
+                sink.put(&analyzed.frame, &analyzed.estimate, &analyzed.sample)?;
+            }
+            Update::Source(SourceStatus::Failed(failure)) | Update::Failed(failure) => {
+                return Err(AnnotateError::Pipeline { failure, out });
+            }
+            Update::Posture(_) | Update::Source(_) => {}
+        }
+    }
+    drop(pipeline);
+    Ok(())
+}
+
+/// Every frame decoded again (as the pipeline's capture thread decodes it) into `sink` with
+/// the results `known` holds for it; a frame `known` lacks is missing from the output.
+fn feed_known(
+    input: &Path,
+    spec: &SourceSpec,
+    known: &[KnownFrame],
+    sink: &mut Sink<'_>,
+    stop: &AtomicBool,
+) -> Result<(), AnnotateError> {
+    let open_failed = |cause| AnnotateError::Open {
+        path: input.to_path_buf(),
+        cause,
+    };
+    let mut source = crate::capture::open(spec, Pacing::AsFastAsPossible).map_err(open_failed)?;
+    let mut next = 0;
+    while let Some(frame) = source.next_frame().map_err(open_failed)? {
+        if stop.load(Ordering::SeqCst) {
+            return Err(AnnotateError::Stopped {
+                out: sink.out.to_path_buf(),
+            });
+        }
+        next += known[next..].partition_point(|k| k.seq < frame.seq);
+        if let Some(found) = known.get(next).filter(|k| k.seq == frame.seq) {
+            sink.put(&frame, &found.estimate, &found.sample)?;
+        } else {
+            sink.missing += 1;
+            sink.expected_seq = frame.seq + 1;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses an output that is the input, already exists (unless `overwrite`), is a folder, or
@@ -551,6 +654,124 @@ mod tests {
         Ok(())
     }
 
+    /// A `frames`-frame 64x48 video at 4 fps in `dir`.
+    fn small_video(dir: &Path, frames: u32) -> PathBuf {
+        let path = dir.join("in.mp4");
+        let mut writer = VideoWriter::create(&path, 64, 48, 4).expect("an encoder");
+        for i in 0..frames {
+            let image = image::RgbImage::from_fn(64, 48, |x, y| {
+                image::Rgb([(x * 4) as u8, (y * 5) as u8, (i * 40) as u8])
+            });
+            writer.push(&image).expect("a frame");
+        }
+        writer.finish().expect("a video")
+    }
+
+    fn nobody(seq: u64, t_ms: f64) -> KnownFrame {
+        KnownFrame {
+            seq,
+            t_ms,
+            estimate: PoseEstimate {
+                seq,
+                t_ms,
+                width: 64,
+                height: 48,
+                score: None,
+                people_detected: 0,
+                detector_ran: true,
+                roi: None,
+                skeleton: None,
+            },
+            sample: PostureSample {
+                seq,
+                t_ms,
+                ..PostureSample::default()
+            },
+        }
+    }
+
+    #[test]
+    fn known_results_are_drawn_on_the_decoded_frames_and_a_frame_without_one_is_missing()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let input = small_video(dir.path(), 6);
+        // Frame 2 has no result (the analysis never delivered it).
+        let known: Vec<KnownFrame> = [0_u64, 1, 3, 4, 5]
+            .iter()
+            .map(|&seq| nobody(seq, seq as f64 * 250.0))
+            .collect();
+        let out = dir.path().join("out.mp4");
+        let mut seen = Vec::new();
+        let summary = annotate(
+            AnnotateJob {
+                input,
+                out: out.clone(),
+                blur: true,
+                overlay: true,
+                overwrite: false,
+                // Never loaded: the model does not run.
+                models_dir: Some(dir.path().join("no-models-here")),
+                options: AnalysisOptions::new(crate::pose::ModelChoice::Lite, None),
+                known: Some(Arc::from(known)),
+            },
+            &mut |progress| seen.push(progress.frames_done),
+            &AtomicBool::new(false),
+        )?;
+        assert_eq!(summary.frames, 5);
+        assert_eq!(summary.missing, 1);
+        assert_eq!(seen, [1, 2, 3, 4, 5]);
+        assert_eq!(
+            summary.faces,
+            FaceCounts {
+                blurred: 0,
+                held: 0,
+                none: 5
+            }
+        );
+        assert!(
+            summary
+                .missing_text()
+                .is_some_and(|t| t.starts_with("1 frames"))
+        );
+        assert!(out.is_file());
+        Ok(())
+    }
+
+    #[test]
+    fn a_stop_leaves_neither_the_output_nor_the_partial_file()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let input = small_video(dir.path(), 3);
+        let out = dir.path().join("out.mp4");
+        let stop = AtomicBool::new(false);
+        let err = annotate(
+            AnnotateJob {
+                input,
+                out: out.clone(),
+                blur: true,
+                overlay: true,
+                overwrite: false,
+                models_dir: None,
+                options: AnalysisOptions::new(crate::pose::ModelChoice::Lite, None),
+                known: Some(Arc::from(vec![
+                    nobody(0, 0.0),
+                    nobody(1, 250.0),
+                    nobody(2, 500.0),
+                ])),
+            },
+            &mut |_| stop.store(true, Ordering::SeqCst),
+            &stop,
+        )
+        .expect_err("stopped");
+        assert!(matches!(err, AnnotateError::Stopped { .. }), "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path())?
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name())
+            .collect();
+        assert_eq!(left, ["in.mp4"], "only the input");
+        Ok(())
+    }
+
     #[test]
     fn a_stopped_or_failed_preparation_leaves_no_partial_file()
     -> Result<(), Box<dyn std::error::Error>> {
@@ -566,6 +787,7 @@ mod tests {
             overwrite: false,
             models_dir: None,
             options: AnalysisOptions::new(crate::pose::ModelChoice::Lite, None),
+            known: None,
         };
         let err = job.prepare().expect_err("an undecodable file");
         assert!(matches!(err, AnnotateError::Open { .. }), "{err}");

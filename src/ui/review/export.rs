@@ -24,6 +24,8 @@ use crate::pipeline::annotate::{
 };
 use crate::pose::ModelChoice;
 
+use super::ReviewFrame;
+
 /// Label of the destination field.
 pub const EXPORT_PATH_FIELD: &str = "Annotated video: the file to write";
 /// Label of the button that exports to the typed path.
@@ -79,6 +81,8 @@ struct Shared {
 pub struct Export {
     out: PathBuf,
     blur: bool,
+    /// The review's analysis is drawn with (the model does not run again).
+    reuses_analysis: bool,
     shared: Arc<Mutex<Shared>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -105,6 +109,7 @@ impl Export {
         let stop = Arc::new(AtomicBool::new(false));
         let out = job.out.clone();
         let blur = job.blur;
+        let reuses_analysis = job.known.is_some();
         let thread = {
             let shared = Arc::clone(&shared);
             let stop = Arc::clone(&stop);
@@ -138,10 +143,16 @@ impl Export {
         Ok(Self {
             out,
             blur,
+            reuses_analysis,
             shared,
             stop,
             thread: Some(thread),
         })
+    }
+
+    /// Whether it draws with the review's analysis instead of running the model again.
+    pub fn reuses_analysis(&self) -> bool {
+        self.reuses_analysis
     }
 
     /// Where it writes.
@@ -283,6 +294,9 @@ impl ExportForm {
             overwrite,
             models_dir: with.models_dir.clone(),
             options: AnalysisOptions::new(with.model, None),
+            // The review's analysis is the same pipeline with the same settings: the model
+            // need not run again once it has seen every frame.
+            known: with.known.map(Arc::from),
         };
         self.outcome = None;
         match Export::start(job, Arc::clone(with.wake)) {
@@ -330,10 +344,12 @@ impl ExportForm {
     }
 }
 
-/// What an export needs from the window: the model and the wake-up.
+/// What an export needs from the window: the model, the review's results when it has
+/// analyzed every frame, and the wake-up.
 pub(super) struct StartWith<'a> {
     pub models_dir: &'a Option<PathBuf>,
     pub model: ModelChoice,
+    pub known: Option<&'a [ReviewFrame]>,
     pub wake: &'a Arc<dyn Fn() + Send + Sync>,
 }
 
@@ -448,6 +464,14 @@ pub(super) fn export_ui(
         let fraction = progress.and_then(|p| p.fraction()).unwrap_or(0.0);
         ui.add(egui::ProgressBar::new(fraction).text(text));
         ui.label(format!("Writing {}", export.out().display()));
+        ui.label(
+            egui::RichText::new(if export.reuses_analysis() {
+                "Drawn with the review's analysis: the model does not run again."
+            } else {
+                "Every frame goes through the model (the review's analysis is not complete)."
+            })
+            .weak(),
+        );
         if ui
             .add_enabled(!export.cancelling(), egui::Button::new(CANCEL_EXPORT))
             .clicked()

@@ -175,6 +175,16 @@ impl Review {
         self.analysis.progress()
     }
 
+    /// Every frame's results once the analysis has seen the whole recording and all of them
+    /// were taken in (`None` while it runs, or when it stopped early).
+    pub fn complete_frames(&self) -> Option<&[ReviewFrame]> {
+        // Done is set after the last frame is handed over: with it, the count is final.
+        let complete = self.progress() == Progress::Done
+            && !self.frames.is_empty()
+            && self.frames.len() as u64 == self.analyzed_frames();
+        complete.then_some(self.frames.as_slice())
+    }
+
     /// Frames the pose engine analyzed for this recording, all told: each frame once,
     /// however often it is shown.
     pub fn analyzed_frames(&self) -> u64 {
@@ -488,15 +498,13 @@ impl Reviews {
             review.logic(ctx);
         }
         if let Some(wake) = &self.wake {
-            let recording = self
-                .opened
-                .last()
-                .map(|review| review.identity.path.clone());
+            let current = self.opened.last();
             self.export.logic(
-                recording.as_deref(),
+                current.map(|review| review.identity.path.as_path()),
                 &export::StartWith {
                     models_dir: &self.models_dir,
                     model: self.model,
+                    known: current.and_then(Review::complete_frames),
                     wake,
                 },
             );
@@ -601,6 +609,7 @@ pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
                         &export::StartWith {
                             models_dir: &reviews.models_dir,
                             model: reviews.model,
+                            known: review.complete_frames(),
                             wake,
                         },
                     );

@@ -17,7 +17,8 @@ fn utf8(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }
 
-fn annotate(input: &Path, out: &Path, extra: &[&str]) -> String {
+/// Runs `plumbline annotate INPUT --out OUT --model lite EXTRA...`; returns its stderr.
+pub(crate) fn annotate(input: &Path, out: &Path, extra: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
         .args([
             "annotate",

@@ -289,7 +289,8 @@ fn partial_files(dir: &std::path::Path) -> Vec<std::ffi::OsString> {
         .collect()
 }
 
-/// Review mode exports the annotated video as `plumbline annotate` writes it (the same loop):
+/// Review mode exports the annotated video as `plumbline annotate` writes it (the same loop,
+/// drawn with the review's analysis; the same pictures as the command's):
 /// faces blurred by default, the source's frame count and rate in H.264, mode 0600, no
 /// partial file left; an existing file is not replaced without asking, and Cancel leaves it
 /// as it was.
@@ -321,9 +322,11 @@ fn review_mode_exports_the_annotated_video_with_faces_blurred_and_asks_before_re
 
     harness.get_by_label(review::EXPORT).click();
     harness.step();
+    let running = harness.state().reviews.export.running();
+    assert!(running.is_some(), "the export runs in the background");
     assert!(
-        harness.state().reviews.export.running().is_some(),
-        "the export runs in the background"
+        running.is_some_and(review::Export::reuses_analysis),
+        "the review analyzed every frame: the model does not run again"
     );
     harness.get_by_label(review::CANCEL_EXPORT);
     let outcome = wait_for_export(&mut harness, "the export");
@@ -343,6 +346,14 @@ fn review_mode_exports_the_annotated_video_with_faces_blurred_and_asks_before_re
     assert_eq!(frames.len(), source_frames.len(), "same frame count");
     assert_eq!(rate, source_rate, "same frame rate");
     assert_eq!(codec, "h264");
+    // Drawn exactly as `plumbline annotate` draws it with the model run again.
+    let by_command = dir.path().join("by-command.mp4");
+    crate::records::annotate::annotate(&clip, &by_command, &[]);
+    let (command_frames, _, _) = crate::records::annotate::read_back(&by_command);
+    assert!(
+        command_frames == frames,
+        "the window's export and the command's differ"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
