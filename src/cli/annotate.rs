@@ -41,10 +41,15 @@ pub struct Args {
     /// The pose model.
     #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
     pub model: ModelChoice,
+
+    #[command(flatten)]
+    pub judge: super::JudgeArgs,
 }
 
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    // First: a bad configuration costs nothing, not even a partial file.
+    let posture = args.judge.posture()?;
     let job = AnnotateJob {
         input: args.input.clone(),
         out: args.out.clone(),
@@ -52,7 +57,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         overlay: !args.no_overlay,
         overwrite: args.overwrite,
         models_dir: global.models_dir.clone(),
-        options: RunOptions::new(args.model, None),
+        options: RunOptions::new(args.model, None, posture),
         known: None,
     };
     let prepared = job.prepare().map_err(|err| in_cli_terms(err, &args.out))?;

@@ -50,8 +50,8 @@ pub struct AnnotateJob {
     pub overwrite: bool,
     /// The models' folder (`None`: the installation's).
     pub models_dir: Option<PathBuf>,
-    /// How the pipeline analyzes the video (the model; every frame is analyzed whatever
-    /// `fps` says, since every frame is written).
+    /// How the pipeline analyzes the video (the model, the judge's configuration; every frame
+    /// is analyzed whatever `fps` says, since every frame is written).
     pub options: AnalysisOptions,
     /// What the same pipeline (`models_dir`, `options`, every frame) already found in each
     /// frame of `input`, in frame order (review mode keeps this): the video is then only
@@ -425,7 +425,7 @@ impl Prepared {
         } else {
             let options = AnalysisOptions {
                 fps: None,
-                ..job.options
+                ..job.options.clone()
             };
             let config = PipelineConfig::analysis(spec, job.models_dir.clone(), options);
             feed_pipeline(config, &mut sink, stop)?;
@@ -711,7 +711,11 @@ mod tests {
                 overwrite: false,
                 // Never loaded: the model does not run.
                 models_dir: Some(dir.path().join("no-models-here")),
-                options: AnalysisOptions::new(crate::pose::ModelChoice::Lite, None),
+                options: AnalysisOptions::new(
+                    crate::pose::ModelChoice::Lite,
+                    None,
+                    crate::posture::PostureConfig::default(),
+                ),
                 known: Some(Arc::from(known)),
             },
             &mut |progress| seen.push(progress.frames_done),
@@ -752,7 +756,11 @@ mod tests {
                 overlay: true,
                 overwrite: false,
                 models_dir: None,
-                options: AnalysisOptions::new(crate::pose::ModelChoice::Lite, None),
+                options: AnalysisOptions::new(
+                    crate::pose::ModelChoice::Lite,
+                    None,
+                    crate::posture::PostureConfig::default(),
+                ),
                 known: Some(Arc::from(vec![
                     nobody(0, 0.0),
                     nobody(1, 250.0),
@@ -786,7 +794,11 @@ mod tests {
             overlay: true,
             overwrite: false,
             models_dir: None,
-            options: AnalysisOptions::new(crate::pose::ModelChoice::Lite, None),
+            options: AnalysisOptions::new(
+                crate::pose::ModelChoice::Lite,
+                None,
+                crate::posture::PostureConfig::default(),
+            ),
             known: None,
         };
         let err = job.prepare().expect_err("an undecodable file");

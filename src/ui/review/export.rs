@@ -23,6 +23,7 @@ use crate::pipeline::annotate::{
     AnnotateError, AnnotateJob, AnnotateProgress, AnnotateSummary, annotate,
 };
 use crate::pose::ModelChoice;
+use crate::posture::PostureConfig;
 
 use super::ReviewFrame;
 
@@ -293,7 +294,7 @@ impl ExportForm {
             overlay: !self.no_overlay,
             overwrite,
             models_dir: with.models_dir.clone(),
-            options: AnalysisOptions::new(with.model, None),
+            options: AnalysisOptions::new(with.model, None, with.posture.clone()),
             // The review's analysis is the same pipeline with the same settings: the model
             // need not run again once it has seen every frame.
             known: with.known.map(Arc::from),
@@ -344,11 +345,13 @@ impl ExportForm {
     }
 }
 
-/// What an export needs from the window: the model, the review's results when it has
-/// analyzed every frame, and the wake-up.
+/// What an export needs from the window: the model and the judge's configuration (the
+/// review's), the review's results when it has analyzed every frame, and the wake-up.
 pub(super) struct StartWith<'a> {
     pub models_dir: &'a Option<PathBuf>,
     pub model: ModelChoice,
+    /// The judge's configuration, the review's own (so its results may be reused).
+    pub posture: &'a PostureConfig,
     pub known: Option<&'a [ReviewFrame]>,
     pub wake: &'a Arc<dyn Fn() + Send + Sync>,
 }
