@@ -321,7 +321,7 @@ impl App {
     /// opens `path` in review mode first, when given (`plumbline --review PATH`).
     #[must_use]
     pub fn with_reviews(mut self, models_dir: Option<PathBuf>, path: Option<PathBuf>) -> Self {
-        self.reviews = Reviews::new(models_dir, self.settings.model);
+        self.reviews = Reviews::new(models_dir, self.settings.model, self.posture.clone());
         if let Some(wake) = &self.wake {
             self.reviews.set_wake(wake.callback());
         }
