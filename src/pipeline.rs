@@ -366,7 +366,7 @@ impl PipelineConfig {
             },
             ..PoseConfig::default()
         };
-        let mut posture = PostureConfig::default();
+        let mut posture = options.posture;
         if options.stills {
             posture.view_switch_frames = 1;
         }
@@ -396,7 +396,7 @@ impl PipelineConfig {
 }
 
 /// How a recording is analyzed ([`PipelineConfig::analysis`]).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AnalysisOptions {
     /// The landmark model.
     pub model: ModelChoice,
@@ -410,14 +410,20 @@ pub struct AnalysisOptions {
     /// The frames go into a baseline or follow-up hold (`plumbline baseline`, `follow-up`):
     /// the people are counted as often as during a calibration.
     pub hold: bool,
+    /// The judge's configuration: the user's one configuration file (the CLI's `--config`,
+    /// the window's settings), so recordings are judged by the same thresholds as the
+    /// monitor.
+    pub posture: PostureConfig,
 }
 
 impl AnalysisOptions {
-    /// `model` at `fps` (`None`: every frame) with the machine's cores for one pipeline.
-    pub fn new(model: ModelChoice, fps: Option<f64>) -> Self {
+    /// `model` at `fps` (`None`: every frame) with the machine's cores for one pipeline,
+    /// judged by `posture`.
+    pub fn new(model: ModelChoice, fps: Option<f64>, posture: PostureConfig) -> Self {
         Self {
             model,
             fps,
+            posture,
             intra_threads: crate::pose::threads::machine_threads(),
             stills: false,
             hold: false,

@@ -53,6 +53,9 @@ pub struct Args {
     /// The pose model.
     #[arg(long, value_enum, default_value_t = ModelChoice::Full)]
     pub model: ModelChoice,
+
+    #[command(flatten)]
+    pub judge: super::JudgeArgs,
 }
 
 /// Frames by what happened to their face.
@@ -83,6 +86,8 @@ impl Drop for Partial {
 
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
+    // First: a bad configuration costs nothing, not even a partial file.
+    let posture = args.judge.posture()?;
     let spec = SourceSpec::parse(&args.input.to_string_lossy())?;
     anyhow::ensure!(
         matches!(spec, SourceSpec::Video(_)),
@@ -134,7 +139,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     // simply ends the process, and the hidden partial file stays.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
 
-    let options = RunOptions::new(args.model, None);
+    let options = RunOptions::new(args.model, None, posture);
     let started = start_pipeline(spec, options, global)?;
     let bar = progress_bar(
         &format!("annotate {}", args.input.display()),

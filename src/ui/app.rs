@@ -299,7 +299,7 @@ impl App {
     /// opens `path` in review mode first, when given (`plumbline --review PATH`).
     #[must_use]
     pub fn with_reviews(mut self, models_dir: Option<PathBuf>, path: Option<PathBuf>) -> Self {
-        self.reviews = Reviews::new(models_dir, self.settings.model);
+        self.reviews = Reviews::new(models_dir, self.settings.model, self.posture.clone());
         if let Some(path) = path {
             self.reviews.request_open(path);
             self.tab = Tab::Review;

@@ -406,3 +406,95 @@ fn a_carried_mask_measures_the_cva_like_a_fresh_one_at_the_monitor_rate() -> Tes
     assert!(f64::from(calls.0) >= 0.95 * f64::from(calls.1), "{calls:?}");
     Ok(())
 }
+
+/// `plumbline` with the user's configuration folder at `config_home` (and no
+/// `PLUMBLINE_CONFIG`), as a user who edited the window's settings would run it.
+fn plumbline_configured(config_home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", config_home)
+        .env_remove("PLUMBLINE_CONFIG")
+        .output()
+        .expect("the plumbline binary runs")
+}
+
+/// The one configuration file (the window's settings edit it, the monitor reads it) decides
+/// forward head for every command that judges: `measure` follows it without `--config`, and
+/// `analyze`, `annotate`, `baseline` and `follow-up` refuse a bad value in it with the range
+/// and write nothing.
+#[test]
+fn every_command_judges_by_the_one_configuration_file() -> TestResult {
+    let home = tempfile::tempdir()?;
+    let folder = home.path().join("plumbline");
+    std::fs::create_dir_all(&folder)?;
+    let photo = crate::root().join("tests/data/side_sit_upright_01.jpg");
+    let call = |out: &Output| -> Result<String, Box<dyn std::error::Error>> {
+        assert!(out.status.success(), "{}", stderr(out));
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        Ok(value["call"].as_str().unwrap_or("null").to_owned())
+    };
+    let measure = ["measure", utf8(&photo), "--json"];
+
+    // The defaults: an upright sitter is not called forward.
+    let default_call = call(&plumbline_configured(home.path(), &measure))?;
+    assert_ne!(default_call, "forward");
+    // The user's file moves the absolute threshold above any CVA: now it is.
+    std::fs::write(
+        folder.join("config.toml"),
+        "cva_forward_below_deg = 89.0\ncva_upright_above_deg = 90.0\n",
+    )?;
+    assert_eq!(
+        call(&plumbline_configured(home.path(), &measure))?,
+        "forward"
+    );
+
+    // A bad value in it stops every judging command before it writes anything.
+    std::fs::write(folder.join("config.toml"), "onset_delay_s = -3.0\n")?;
+    let out_dir = tempfile::tempdir()?;
+    let db = out_dir.path().join("sessions.db");
+    let report = out_dir.path().join("report.html");
+    let video = out_dir.path().join("annotated.mp4");
+    let baseline = out_dir.path().join("baseline.json");
+    let clip = shared_media()?.join("video_side_sit_01.mp4");
+    let commands: [Vec<&str>; 5] = [
+        vec!["measure", utf8(&photo)],
+        vec![
+            "analyze",
+            utf8(&photo),
+            "--report",
+            utf8(&report),
+            "--db",
+            utf8(&db),
+        ],
+        vec!["annotate", utf8(&clip), "--out", utf8(&video)],
+        vec![
+            "baseline",
+            "--source",
+            utf8(&photo),
+            "--out",
+            utf8(&baseline),
+        ],
+        vec![
+            "follow-up",
+            "--subject",
+            "P1",
+            "--source",
+            utf8(&photo),
+            "--db",
+            utf8(&db),
+        ],
+    ];
+    for args in &commands {
+        let out = plumbline_configured(home.path(), args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} ran with a bad config");
+        assert!(
+            err.contains("onset_delay_s = -3 is out of range: 0 to 3600 s"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("config.toml"), "{args:?}: {err}");
+    }
+    let left: Vec<_> = std::fs::read_dir(out_dir.path())?.collect();
+    assert!(left.is_empty(), "files were written: {left:?}");
+    Ok(())
+}

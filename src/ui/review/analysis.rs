@@ -14,7 +14,7 @@ use crate::capture::SourceSpec;
 use crate::pipeline::{
     AnalysisOptions, Failure, FailureKind, Pipeline, PipelineConfig, SourceStatus, Update,
 };
-use crate::pose::{ModelChoice, PoseEstimate};
+use crate::pose::PoseEstimate;
 use crate::posture::{PostureEvent, PostureSample};
 
 /// How often the collector wakes the window while results come in.
@@ -86,12 +86,12 @@ pub struct News {
 }
 
 impl Analysis {
-    /// Starts analyzing `spec` with the landmark `model` (every frame); `wake` is called
+    /// Starts analyzing `spec` as `options` say (the window: every frame); `wake` is called
     /// when results arrive (the window passes `ctx.request_repaint`).
     pub fn start(
         spec: SourceSpec,
         models_dir: Option<PathBuf>,
-        model: ModelChoice,
+        options: AnalysisOptions,
         wake: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
         let duration_s = spec.announced_duration_s();
@@ -102,8 +102,6 @@ impl Analysis {
             analyzed: 0,
         }));
         let cancel = Arc::new(AtomicBool::new(false));
-        // Every frame: a step moves one frame of the recording, and each has its values.
-        let options = AnalysisOptions::new(model, None);
         let config = PipelineConfig::analysis(spec, models_dir, options);
         let collector = Collector {
             shared: Arc::clone(&shared),

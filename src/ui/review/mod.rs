@@ -26,9 +26,9 @@ pub use analysis::{Analysis, Progress, ReviewFrame};
 pub use frames::{CACHE_FRAMES, FrameServer};
 
 use crate::capture::{IMAGE_EXTENSIONS, SourceSpec, VIDEO_EXTENSIONS};
-use crate::pipeline::Analyzed;
+use crate::pipeline::{AnalysisOptions, Analyzed};
 use crate::pose::ModelChoice;
-use crate::posture::{Baseline, PostureEvent};
+use crate::posture::{Baseline, PostureConfig, PostureEvent};
 
 use super::state::HistoryPoint;
 use super::video::{self, Overlay};
@@ -126,10 +126,10 @@ impl Review {
         identity: FileIdentity,
         spec: &SourceSpec,
         models_dir: Option<PathBuf>,
-        model: ModelChoice,
+        options: AnalysisOptions,
         wake: &Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
-        let analysis = Analysis::start(spec.clone(), models_dir, model, Arc::clone(wake));
+        let analysis = Analysis::start(spec.clone(), models_dir, options, Arc::clone(wake));
         let (server, frame_error) = match FrameServer::start(spec.clone(), Arc::clone(wake)) {
             Ok(server) => (Some(server), None),
             Err(err) => (None, Some(err)),
@@ -380,6 +380,8 @@ impl Review {
 pub struct Reviews {
     models_dir: Option<PathBuf>,
     model: ModelChoice,
+    /// The judge's configuration (the window's one configuration file).
+    posture: PostureConfig,
     /// Opened recordings, most recently shown last.
     opened: Vec<Review>,
     /// The path field.
@@ -405,17 +407,18 @@ impl std::fmt::Debug for Reviews {
 
 impl Default for Reviews {
     fn default() -> Self {
-        Self::new(None, ModelChoice::default())
+        Self::new(None, ModelChoice::default(), PostureConfig::default())
     }
 }
 
 impl Reviews {
     /// Reviews analyzed with the landmark `model` from `models_dir` (`None`: the
-    /// installation's models).
-    pub fn new(models_dir: Option<PathBuf>, model: ModelChoice) -> Self {
+    /// installation's models) and judged by `posture`.
+    pub fn new(models_dir: Option<PathBuf>, model: ModelChoice, posture: PostureConfig) -> Self {
         Self {
             models_dir,
             model,
+            posture,
             opened: Vec::new(),
             path_text: String::new(),
             requested: None,
@@ -521,7 +524,8 @@ impl Reviews {
             identity,
             &spec,
             self.models_dir.clone(),
-            self.model,
+            // Every frame: a step moves one frame of the recording, and each has its values.
+            AnalysisOptions::new(self.model, None, self.posture.clone()),
             &wake,
         ));
     }
