@@ -13,7 +13,7 @@
 //! candidate: a *reclined slump* (sliding down against the backrest, head ahead of the trunk)
 //! reads high (docs/GEOMETRY.md §3.9), and a reference that reads high would call ordinary
 //! upright sitting forward. Leaning back against a backrest while sitting upright is normal
-//! and is a candidate: upright sitters lean back up to about 15°.
+//! and is a candidate up to that limit (most upright sitters lean back 15° or less).
 //!
 //! After `learn_s` seconds with a person in view the best candidate is adopted; if none passed
 //! by then, the first one that passes later is. Memory is bounded by the stretch: at most
@@ -28,11 +28,12 @@ use super::metric::Metric;
 /// A stretch whose mean trunk inclination leans back by more than this (degrees) is not a
 /// candidate for the automatic baseline.
 ///
-/// Chosen from the annotated side views and the two side clips (docs/GEOMETRY.md §3.9): the
-/// upright sitters lean back up to 15.4° (4 of 13 by more than 10°, and those are measured
-/// as well as the others held out), the reclined slumps that read 9-13° high by 18-20°. 17°
-/// is the middle of that gap; the margin is thin (about 1.5° each side, on 12 people), so a
-/// person sitting upright further back than this gets no automatic baseline (calibrate).
+/// Chosen from the annotated side views and the side clips (docs/GEOMETRY.md §3.9): upright
+/// sitters against a backrest lean back 10-15° in stills (measured as well as the others
+/// held out) and up to 18° in video mode; the reclined slumps, which read 9-13° high, lean
+/// back 18° and more. 17° keeps every reclined slump seen out with about 1° to spare; the
+/// upright sitters leaning back further (2 of 6 backrest stills in video mode) get no
+/// automatic baseline and need a calibration: no baseline is better than one that reads high.
 pub const MAX_RECLINE_DEG: f64 = 17.0;
 
 /// Fewest analyzed frames per second of stretch for a candidate (the monitor analyzes 2 per
