@@ -14,9 +14,12 @@
 //! speeds the rate up while the posture is at risk.
 //!
 //! The message types below are the contract between the pipeline and the window
-//! (`ui`), the headless monitor and the [`recorder`], which stores their numbers.
+//! (`ui`), the headless monitor and the [`recorder`], which stores their numbers. The
+//! [`annotate`] consumer draws on every frame (`render`) and encodes the annotated video
+//! (`plumbline annotate` and the window's review mode).
 
 mod analyzer;
+pub mod annotate;
 mod failure;
 pub mod recorder;
 mod workers;

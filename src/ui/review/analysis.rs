@@ -14,8 +14,7 @@ use crate::capture::SourceSpec;
 use crate::pipeline::{
     AnalysisOptions, Failure, FailureKind, Pipeline, PipelineConfig, SourceStatus, Update,
 };
-use crate::pose::PoseEstimate;
-use crate::posture::{PostureEvent, PostureSample};
+use crate::posture::PostureEvent;
 
 /// How often the collector wakes the window while results come in.
 const WAKE_EVERY: Duration = Duration::from_millis(100);
@@ -23,18 +22,9 @@ const WAKE_EVERY: Duration = Duration::from_millis(100);
 /// How often the collector looks whether the review was closed.
 const CANCEL_POLL: Duration = Duration::from_millis(100);
 
-/// What the analysis found in one frame (its pixels are decoded again when it is shown).
-#[derive(Clone, Debug)]
-pub struct ReviewFrame {
-    /// The frame's number in the recording.
-    pub seq: u64,
-    /// Its time on the recording's clock, milliseconds.
-    pub t_ms: f64,
-    /// What the pose engine found.
-    pub estimate: PoseEstimate,
-    /// The posture judgement.
-    pub sample: PostureSample,
-}
+/// What the analysis found in one frame (its pixels are decoded again when it is shown); the
+/// annotated-video export draws with it too.
+pub use crate::pipeline::annotate::KnownFrame as ReviewFrame;
 
 /// Where the analysis is.
 #[derive(Clone, Debug, PartialEq)]

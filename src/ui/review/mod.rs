@@ -11,8 +11,11 @@
 //!   small cache in memory, and never written anywhere.
 //! - A recording is opened from its path (the text field, `plumbline --review PATH`) or with
 //!   the desktop's file dialog (`rfd` over the XDG desktop portal, docs/RECORDS.md).
+//! - A video under review can be exported annotated and anonymised ([`ExportForm`], as
+//!   `plumbline annotate` writes it) on a background thread.
 
 mod analysis;
+mod export;
 mod frames;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +26,10 @@ use crossbeam_channel::Receiver;
 use egui_plot::{PlotPoint, PlotTransform, VLine};
 
 pub use analysis::{Analysis, Progress, ReviewFrame};
+pub use export::{
+    CANCEL_EXPORT, EXPORT, EXPORT_CHOOSE, EXPORT_PATH_FIELD, Export, ExportForm, ExportOutcome,
+    KEEP_FACES, NO_OVERLAY, REPLACE, suggested_path,
+};
 pub use frames::{CACHE_FRAMES, FrameServer};
 
 use crate::capture::{IMAGE_EXTENSIONS, SourceSpec, VIDEO_EXTENSIONS};
@@ -166,6 +173,16 @@ impl Review {
     /// Where the analysis is.
     pub fn progress(&self) -> Progress {
         self.analysis.progress()
+    }
+
+    /// Every frame's results once the analysis has seen the whole recording and all of them
+    /// were taken in (`None` while it runs, or when it stopped early).
+    pub fn complete_frames(&self) -> Option<&[ReviewFrame]> {
+        // Done is set after the last frame is handed over: with it, the count is final.
+        let complete = self.progress() == Progress::Done
+            && !self.frames.is_empty()
+            && self.frames.len() as u64 == self.analyzed_frames();
+        complete.then_some(self.frames.as_slice())
     }
 
     /// Frames the pose engine analyzed for this recording, all told: each frame once,
@@ -392,6 +409,8 @@ pub struct Reviews {
     dialog: Option<Receiver<Option<PathBuf>>>,
     /// What went wrong when opening, until the next open.
     pub message: Option<String>,
+    /// The annotated-video export of the recording on screen.
+    pub export: ExportForm,
     analyses_started: u64,
     wake: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -424,6 +443,7 @@ impl Reviews {
             requested: None,
             dialog: None,
             message: None,
+            export: ExportForm::default(),
             analyses_started: 0,
             wake: None,
         }
@@ -479,6 +499,19 @@ impl Reviews {
         }
         if let Some(review) = self.opened.last_mut() {
             review.logic(ctx);
+        }
+        if let Some(wake) = &self.wake {
+            let current = self.opened.last();
+            self.export.logic(
+                current.map(|review| review.identity.path.as_path()),
+                &export::StartWith {
+                    models_dir: &self.models_dir,
+                    model: self.model,
+                    posture: &self.posture,
+                    known: current.and_then(Review::complete_frames),
+                    wake,
+                },
+            );
         }
     }
 
@@ -572,7 +605,20 @@ pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 open_ui(ui, reviews);
-                if let Some(review) = reviews.current() {
+                if let (Some(review), Some(wake)) = (reviews.opened.last(), &reviews.wake) {
+                    ui.separator();
+                    export::export_ui(
+                        ui,
+                        &mut reviews.export,
+                        &review.identity.path,
+                        &export::StartWith {
+                            models_dir: &reviews.models_dir,
+                            model: reviews.model,
+                            posture: &reviews.posture,
+                            known: review.complete_frames(),
+                            wake,
+                        },
+                    );
                     ui.separator();
                     values_ui(ui, review);
                 }
