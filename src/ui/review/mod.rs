@@ -449,6 +449,21 @@ impl Reviews {
         }
     }
 
+    /// Wakes through `wake` when results, frames or the file dialog's answer arrive (the
+    /// window's [`crate::ui::Wake`]; without one the first repaint's context is used).
+    pub fn set_wake(&mut self, wake: Arc<dyn Fn() + Send + Sync>) {
+        self.wake = Some(wake);
+    }
+
+    /// The window closed: its textures went with its GL context; the next window uploads
+    /// the shown frames again.
+    pub fn window_closed(&mut self) {
+        for review in &mut self.opened {
+            review.texture = None;
+            review.texture_seq = None;
+        }
+    }
+
     /// Opens `path` at the next repaint.
     pub fn request_open(&mut self, path: PathBuf) {
         self.path_text = path.display().to_string();
