@@ -358,6 +358,9 @@ impl PoseWorker {
         state: &mut FrameState,
     ) -> Flow {
         let frame = &captured.frame;
+        if self.skips_while_calm(frame, state) {
+            return Flow::Continue;
+        }
         match analyzer.analyze(frame) {
             Ok(analysis) => {
                 state
@@ -369,7 +372,7 @@ impl PoseWorker {
                     .calm
                     .update(&analysis.sample, analysis.estimate.skeleton.as_ref());
                 self.interval
-                    .set_ms(self.rate.interval_ms(analysis.sample.state, calm));
+                    .set_ms(self.capture_interval_ms(analysis.sample.state, calm));
                 self.publish(frame, analysis)
             }
             Err(err) => {
@@ -387,6 +390,26 @@ impl PoseWorker {
                 Flow::Stop
             }
         }
+    }
+
+    /// The interval the capture thread selects frames at. Live, the calm rate is applied
+    /// there (the skipped frames are never converted). Analysis mode reads up to
+    /// [`super::LOSSLESS_CAPACITY`] + 1 frames ahead at the interval it was last given, so there
+    /// the capture thread keeps the normal interval and [`Self::skips_while_calm`] keeps the
+    /// calm spacing: when the calm ends, the frames already queued are at the normal spacing,
+    /// and a slump is timed as finely as without the calm rate.
+    fn capture_interval_ms(&self, state: PostureState, calm: bool) -> f64 {
+        let lossless = matches!(self.frames, FrameStream::Lossless(_));
+        self.rate.interval_ms(state, calm && !lossless)
+    }
+
+    /// Analysis mode while calm: whether `frame` comes sooner than the calm interval after the
+    /// last analyzed one (the capture thread's rule, `capture::video`).
+    fn skips_while_calm(&self, frame: &Frame, state: &FrameState) -> bool {
+        matches!(self.frames, FrameStream::Lossless(_))
+            && state.calm.is_calm()
+            && frame.t_ms - state.last_t_ms
+                < self.rate.interval_ms(PostureState::Upright, true) - 1e-6
     }
 
     /// Sends the analyzed frame (live: dropped when the consumer lags; analysis: waits) and
@@ -446,10 +469,8 @@ impl PoseWorker {
         if let Control::SetRate(fps) = control {
             if fps.is_finite() && *fps > 0.0 {
                 self.rate.fps = Some(*fps);
-                self.interval.set_ms(
-                    self.rate
-                        .interval_ms(PostureState::Upright, state.calm.is_calm()),
-                );
+                self.interval
+                    .set_ms(self.capture_interval_ms(PostureState::Upright, state.calm.is_calm()));
             } else {
                 tracing::warn!("ignoring analysis rate {fps}: it must be above 0");
             }
