@@ -62,24 +62,21 @@ impl CalmWatch {
                     .as_ref()
                     .is_none_or(|(_, then)| now.shape_change(then) <= MASK_REFRESH_SHAPE_CHANGE)
             });
-        match (still_upright, neck) {
-            (true, Some(now)) => {
-                let (since, _) = *self.stretch.get_or_insert((sample.t_ms, now));
-                let calm = sample.t_ms - since >= self.after_ms;
-                if calm && !self.calm {
-                    tracing::debug!(t_ms = sample.t_ms, "calm: upright and still, slower rate");
-                }
-                self.calm = calm;
+        if let (true, Some(now)) = (still_upright, neck) {
+            let (since, _) = *self.stretch.get_or_insert((sample.t_ms, now));
+            let calm = sample.t_ms - since >= self.after_ms;
+            if calm && !self.calm {
+                tracing::debug!(t_ms = sample.t_ms, "calm: upright and still, slower rate");
             }
-            _ => {
-                if self.calm {
-                    tracing::debug!(t_ms = sample.t_ms, "calm ended: back to the normal rate");
-                }
-                self.reset();
-                // A frame that is upright but moved starts the next stretch.
-                if let Some(now) = neck.filter(|_| upright_against_a_baseline(sample)) {
-                    self.stretch = Some((sample.t_ms, now));
-                }
+            self.calm = calm;
+        } else {
+            if self.calm {
+                tracing::debug!(t_ms = sample.t_ms, "calm ended: back to the normal rate");
+            }
+            self.reset();
+            // A frame that is upright but moved starts the next stretch.
+            if let Some(now) = neck.filter(|_| upright_against_a_baseline(sample)) {
+                self.stretch = Some((sample.t_ms, now));
             }
         }
         self.calm
