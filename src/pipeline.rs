@@ -14,9 +14,12 @@
 //! speeds the rate up while the posture is at risk.
 //!
 //! The message types below are the contract between the pipeline and the window
-//! (`ui`), the headless monitor and the [`recorder`], which stores their numbers.
+//! (`ui`), the headless monitor and the [`recorder`], which stores their numbers. The
+//! [`annotate`] consumer draws on every frame (`render`) and encodes the annotated video
+//! (`plumbline annotate` and the window's review mode).
 
 mod analyzer;
+pub mod annotate;
 pub mod calm;
 mod failure;
 pub mod recorder;
@@ -387,7 +390,7 @@ impl PipelineConfig {
             },
             ..PoseConfig::default()
         };
-        let mut posture = PostureConfig::default();
+        let mut posture = options.posture;
         if options.stills {
             posture.view_switch_frames = 1;
         }
@@ -415,7 +418,7 @@ impl PipelineConfig {
 }
 
 /// How a recording is analyzed ([`PipelineConfig::analysis`]).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AnalysisOptions {
     /// The landmark model.
     pub model: ModelChoice,
@@ -429,14 +432,20 @@ pub struct AnalysisOptions {
     /// The frames go into a baseline or follow-up hold (`plumbline baseline`, `follow-up`):
     /// the people are counted as often as during a calibration.
     pub hold: bool,
+    /// The judge's configuration: the user's one configuration file (the CLI's `--config`,
+    /// the window's settings), so recordings are judged by the same thresholds as the
+    /// monitor.
+    pub posture: PostureConfig,
 }
 
 impl AnalysisOptions {
-    /// `model` at `fps` (`None`: every frame) with the machine's cores for one pipeline.
-    pub fn new(model: ModelChoice, fps: Option<f64>) -> Self {
+    /// `model` at `fps` (`None`: every frame) with the machine's cores for one pipeline,
+    /// judged by `posture`.
+    pub fn new(model: ModelChoice, fps: Option<f64>, posture: PostureConfig) -> Self {
         Self {
             model,
             fps,
+            posture,
             intra_threads: crate::pose::threads::machine_threads(),
             stills: false,
             hold: false,

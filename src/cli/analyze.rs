@@ -148,6 +148,9 @@ pub struct Args {
     /// With --stills: keep the faces in the pictures as they are (blurred by default).
     #[arg(long, requires = "stills")]
     pub no_blur: bool,
+
+    #[command(flatten)]
+    pub judge: super::JudgeArgs,
 }
 
 /// The default of `--rate` (the value is justified in docs/RECORDS.md).
@@ -163,7 +166,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         .max(1);
     let options = RunOptions {
         intra_threads: intra_threads_per_job(jobs),
-        ..RunOptions::new(args.model, args.rate.fps())
+        ..RunOptions::new(args.model, args.rate.fps(), args.judge.posture()?)
     };
     let mut store = Store::open_or_default(args.db.as_deref())?;
     let new_session = |input: &Path| {
@@ -177,7 +180,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         &recordings,
         jobs,
         &new_session,
-        options,
+        &options,
         batch::Kept {
             samples: args.frames_csv.is_some(),
             stills: args.stills,

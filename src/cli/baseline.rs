@@ -23,7 +23,7 @@ use crate::capture::{self, Pacing, SourceSpec};
 use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::{Mode, PoseConfig, PoseEngine};
 use crate::posture::baseline::BaselineFile;
-use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureConfig, PostureJudge};
+use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureJudge};
 use crate::report::{Block, Document};
 use crate::store::VisitRole;
 
@@ -108,7 +108,7 @@ fn from_photos(
     args: &Args,
     global: &Global,
 ) -> anyhow::Result<(Baseline, u32)> {
-    let config = PostureConfig::default();
+    let config = args.options.judge.posture()?;
     let mut builder = BaselineBuilder::new(BaselineRules::from_config(&config).for_photos());
     let dir = crate::models::models_dir(global.models_dir.as_deref())?;
     let pose = PoseConfig {
@@ -148,9 +148,10 @@ fn from_recording(
     global: &Global,
 ) -> anyhow::Result<(Baseline, u32)> {
     let source = args.source.first().cloned().unwrap_or_default();
+    let posture = args.options.judge.posture()?;
     let options = RunOptions {
         hold: true,
-        ..RunOptions::new(args.options.model, None)
+        ..RunOptions::new(args.options.model, None, posture.clone())
     };
     let started = start_pipeline(spec, options, global)?;
     let bar = progress_bar(&format!("baseline {source}"), Some(args.options.seconds));
@@ -168,7 +169,7 @@ fn from_recording(
     bar.finish_and_clear();
     drop(started);
     recorded?;
-    let mut builder = BaselineBuilder::new(BaselineRules::from_config(&PostureConfig::default()));
+    let mut builder = BaselineBuilder::new(BaselineRules::from_config(&posture));
     for sample in &samples {
         builder.push_sample(sample);
     }

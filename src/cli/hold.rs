@@ -18,9 +18,7 @@ use crate::bounds::Bounds;
 use crate::capture::SourceSpec;
 use crate::pipeline::{SourceStatus, Update};
 use crate::pose::ModelChoice;
-use crate::posture::{
-    Baseline, BaselineBuilder, BaselineRules, PostureConfig, PostureEvent, PostureSample,
-};
+use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureEvent, PostureSample};
 use crate::report::capitalised;
 use crate::store::aggregate::aggregate_all;
 use crate::store::visits::STANDARD_HOLD_S;
@@ -67,6 +65,9 @@ pub struct HoldOptions {
     /// Notes stored with the session.
     #[arg(long)]
     pub notes: Option<String>,
+
+    #[command(flatten)]
+    pub judge: super::JudgeArgs,
 }
 
 /// `--seconds`, range-checked by [`HOLD_SECONDS`].
@@ -97,6 +98,8 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
         !args.subject.trim().is_empty(),
         "--subject must not be empty"
     );
+    // A bad configuration stops the hold before anything is opened or written.
+    let posture = args.options.judge.posture()?;
     // Open the database first: a bad database should not cost the subject a recording.
     let mut store = Store::open_or_default(args.options.db.as_deref())?;
     let spec = SourceSpec::parse(&args.source)
@@ -110,7 +113,7 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     let options = RunOptions {
         stills,
         hold: true,
-        ..RunOptions::new(args.options.model, None)
+        ..RunOptions::new(args.options.model, None, posture.clone())
     };
     let started = start_pipeline(spec, options, global)?;
     let label = format!("{} {}", role.label(), args.subject);
@@ -123,7 +126,7 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     let (samples, events) = collected?;
 
     // The same builder as the window's calibration; a photo hold needs one photo.
-    let rules = BaselineRules::from_config(&PostureConfig::default());
+    let rules = BaselineRules::from_config(&posture);
     let rules = if stills { rules.for_photos() } else { rules };
     let rules = match role {
         VisitRole::Baseline => rules,

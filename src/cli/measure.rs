@@ -52,20 +52,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Posture thresholds and delays: the monitor's configuration file (its `[desktop]`
-    /// table does not apply here).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        allow_negative_numbers = true,
-        value_parser = super::onset_delay,
-        help = PostureConfig::ONSET_DELAY_S
-            .help("How long forward head must persist before the state becomes `forward_head`"),
-    )]
-    pub onset_delay: Option<f64>,
+    #[command(flatten)]
+    pub judge: super::JudgeArgs,
 
     /// Treat the images of a folder as unrelated photos (no tracking, no view hysteresis).
     #[arg(long)]
@@ -129,13 +117,7 @@ impl Line {
 }
 
 fn posture_config(args: &Args, independent: bool) -> anyhow::Result<PostureConfig> {
-    let mut config = match &args.config {
-        Some(path) => crate::config::Config::load(path, true)?.posture,
-        None => PostureConfig::default(),
-    };
-    if let Some(s) = args.onset_delay {
-        config.onset_delay_s = s;
-    }
+    let mut config = args.judge.posture()?;
     if independent {
         config.view_switch_frames = 1;
     }

@@ -39,11 +39,13 @@ pub struct Global {
     pub verbose: u8,
 }
 
-/// The monitor's configuration and its one-run overrides, the same for the window
-/// (`plumbline`) and `plumbline monitor`. The ranges come from [`PostureConfig`].
+/// The judge's configuration for a command: the one configuration file (the window's settings
+/// edit it) and the one-run onset delay. Every command that judges posture reads it, so the
+/// window, `monitor`, `measure`, `analyze`, `annotate`, `baseline` and `follow-up` decide
+/// forward head by the same thresholds. The ranges come from [`PostureConfig`].
 #[derive(Clone, Debug, Default, clap::Args)]
-pub struct ConfigArgs {
-    /// The monitor's configuration (TOML: the judge's keys and a `[desktop]` table; default:
+pub struct JudgeArgs {
+    /// The configuration (TOML: the judge's keys and a `[desktop]` table; default:
     /// config.toml in the platform config folder, which the window's settings edit).
     #[arg(long, value_name = "FILE", env = "PLUMBLINE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -57,6 +59,45 @@ pub struct ConfigArgs {
             .help("Seconds the forward head must persist before the alert, for this run"),
     )]
     pub onset_delay: Option<f64>,
+}
+
+impl JudgeArgs {
+    /// The configuration, read strictly: the `--config` file (which must exist) or the
+    /// default file (if there is one), then `--onset-delay`. A bad value is an error naming
+    /// the file, the field and its range.
+    pub fn load_strict(&self) -> Result<Config, ConfigError> {
+        self.load_with(self.overrides())
+    }
+
+    /// The judge's part of [`Self::load_strict`].
+    pub fn posture(&self) -> Result<PostureConfig, ConfigError> {
+        Ok(self.load_strict()?.posture)
+    }
+
+    fn load_with(&self, overrides: Overrides) -> Result<Config, ConfigError> {
+        let config = match (&self.config, crate::config::default_path()) {
+            (Some(path), _) => Config::load(path, true)?,
+            (None, Some(path)) => Config::load(&path, false)?,
+            (None, None) => Config::default(),
+        };
+        Ok(config.with_overrides(overrides))
+    }
+
+    /// The one-run overrides.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            onset_delay_s: self.onset_delay,
+            analysis_rate_fps: None,
+        }
+    }
+}
+
+/// The monitor's configuration and its one-run overrides, the same for the window
+/// (`plumbline`) and `plumbline monitor`: [`JudgeArgs`] and the live analysis rate.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 
     #[arg(
         long,
@@ -70,23 +111,16 @@ pub struct ConfigArgs {
 }
 
 impl ConfigArgs {
-    /// The configuration for the command line, read strictly: the `--config` file (which must
-    /// exist) or the default file (if there is one), then the one-run overrides. A bad value
-    /// is an error naming the file, the field and its range.
+    /// [`JudgeArgs::load_strict`] with `--rate`.
     pub fn load_strict(&self) -> Result<Config, ConfigError> {
-        let config = match (&self.config, crate::config::default_path()) {
-            (Some(path), _) => Config::load(path, true)?,
-            (None, Some(path)) => Config::load(&path, false)?,
-            (None, None) => Config::default(),
-        };
-        Ok(config.with_overrides(self.overrides()))
+        self.judge.load_with(self.overrides())
     }
 
     /// The one-run overrides.
     pub fn overrides(&self) -> Overrides {
         Overrides {
-            onset_delay_s: self.onset_delay,
             analysis_rate_fps: self.rate,
+            ..self.judge.overrides()
         }
     }
 }
@@ -237,7 +271,7 @@ mod tests {
         }
         let cli = Cli::try_parse_from(["plumbline", "--onset-delay", "0", "--rate", "30"])
             .expect("in range");
-        assert_eq!(cli.config.onset_delay, Some(0.0));
+        assert_eq!(cli.config.judge.onset_delay, Some(0.0));
         assert_eq!(cli.config.rate, Some(30.0));
     }
 

@@ -82,7 +82,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     if !args.headless {
         let options = crate::ui::WindowOptions {
             models_dir: global.models_dir.clone(),
-            config_path: args.config.config.clone(),
+            config_path: args.config.judge.config.clone(),
             overrides: args.config.overrides(),
             db: args.record.db.clone(),
             record: !args.record.no_record,

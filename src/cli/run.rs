@@ -1,7 +1,7 @@
 //! Running the real pipeline for a command: the options of a run ([`RunOptions`]), starting
 //! it over a source ([`start_pipeline`]), a progress bar over the source time and moving its
-//! updates into the store ([`record`]). Shared by `analyze`, `annotate`, `baseline`,
-//! `follow-up` and the other hold commands.
+//! updates into the store ([`record`]). Shared by `analyze`, `baseline`, `follow-up` and the
+//! other hold commands; `annotate` uses the options and the progress bar.
 
 use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

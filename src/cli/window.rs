@@ -72,7 +72,7 @@ pub fn options(args: &Args, config: &ConfigArgs, global: &Global) -> crate::ui::
     crate::ui::WindowOptions {
         models_dir: global.models_dir.clone(),
         settings_path: args.window_settings.clone(),
-        config_path: config.config.clone(),
+        config_path: config.judge.config.clone(),
         overrides: config.overrides(),
         exit_after: args.exit_after_seconds.map(Duration::from_secs_f64),
         db: args.record.db.clone(),

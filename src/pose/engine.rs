@@ -251,6 +251,8 @@ impl PoseEngine {
             .then(|| config.model.segmentation_head())
             .flatten();
         let landmarks = LandmarkNet::open_with(models_dir, config.model.kind(), head, &layouts)?;
+        // What parsing and optimising the models freed would otherwise stay resident.
+        crate::runtime::release_freed_memory();
         Ok(Self {
             config,
             detector,

@@ -1,6 +1,10 @@
-//! The window: an `eframe::App` that drains the pipeline's updates in `logic`, re-uploads the
-//! video texture only when a new frame arrived, draws in `ui`, and sends the controls the
-//! panels asked for. It repaints only when woken: by the pipeline after each update (its
+//! The window's state and its two ways of running. [`App::step`] is the window-independent
+//! work (drain the pipeline's updates into the state, the recorder and the desk companion,
+//! today's totals, timed pauses, `--exit-after`); it runs either in the window's frame loop
+//! ([`App::logic_step`], then the egui part: re-upload the video texture only when a new
+//! frame arrived, draw, send the controls the panels asked for) or, while plumbline lives
+//! only in the tray, in [`App::run_in_tray`] without any window, GL context or event loop.
+//! Either repaints/steps only when woken ([`Wake`]): by the pipeline after each update (its
 //! `on_update` callback), by a desktop command, by a finished database read, by input, or at
 //! a time something is due (a timed pause's end, the calibration countdown, `--exit-after`);
 //! never on a fixed idle timer.
@@ -18,6 +22,7 @@ use super::review::{self, Reviews};
 use super::settings::{self, Settings};
 use super::state::UiState;
 use super::video::{self, Overlay};
+use super::wake::Wake;
 use super::{calibration, help, metrics, model_view, plot, problem, status, theme, warning};
 use crate::config::Config;
 use crate::desktop::{CompanionConfig, DesktopLink, Reaction};
@@ -141,10 +146,12 @@ pub struct App {
     desktop: Option<DesktopLink>,
     /// The last autostart error, shown in Settings.
     desktop_message: Option<String>,
-    /// Hidden in the tray (closed with a tray up, or `--background`).
+    /// Only in the tray: no window (closed with a tray up, or `--background`).
     hidden: bool,
-    /// Hide at the first frame (`--background`).
+    /// Start in the tray (`--background`).
     start_hidden: bool,
+    /// Wakes the window or the tray loop (`None`: tests that drive the app by hand).
+    wake: Option<Wake>,
     /// A close that really quits (tray Quit, `--exit-after-seconds`).
     quitting: bool,
     /// What the desktop asked for, carried out in the next `logic_step` (it needs the context).
@@ -188,6 +195,7 @@ impl App {
             desktop_message: None,
             hidden: false,
             start_hidden: false,
+            wake: None,
             quitting: false,
             pending: Reaction::default(),
             keep_alive: Vec::new(),
@@ -241,7 +249,21 @@ impl App {
 
     /// Today's totals over the history's database with the judge's frame-gap limit.
     fn new_today(&self) -> Today {
-        Today::new(self.history.db.clone(), self.posture.max_frame_gap_s)
+        let mut today = Today::new(self.history.db.clone(), self.posture.max_frame_gap_s);
+        if let Some(wake) = &self.wake {
+            today.set_wake(wake.callback());
+        }
+        today
+    }
+
+    /// Wakes through `wake` when a background read is done (today's totals, a review), so
+    /// the window or, without one, the tray loop takes the result.
+    #[must_use]
+    pub fn with_wake(mut self, wake: Wake) -> Self {
+        self.today.set_wake(wake.callback());
+        self.reviews.set_wake(wake.callback());
+        self.wake = Some(wake);
+        self
     }
 
     /// The header's "today" line: today's forward-head minutes, alerts and monitored time
@@ -299,7 +321,10 @@ impl App {
     /// opens `path` in review mode first, when given (`plumbline --review PATH`).
     #[must_use]
     pub fn with_reviews(mut self, models_dir: Option<PathBuf>, path: Option<PathBuf>) -> Self {
-        self.reviews = Reviews::new(models_dir, self.settings.model);
+        self.reviews = Reviews::new(models_dir, self.settings.model, self.posture.clone());
+        if let Some(wake) = &self.wake {
+            self.reviews.set_wake(wake.callback());
+        }
         if let Some(path) = path {
             self.reviews.request_open(path);
             self.tab = Tab::Review;
@@ -375,48 +400,155 @@ impl App {
         }
     }
 
-    /// The per-frame work before drawing: drain updates, refresh the texture, advance timers.
-    pub fn logic_step(&mut self, ctx: &egui::Context) {
-        self.steps += 1;
-        let now = Instant::now();
-        if let Some(last) = self.rest.0 {
-            self.rest.1 = self.rest.1.max(now - last);
-        }
-        self.rest.0 = Some(now);
-        tracing::trace!("repaint: {:?}", ctx.repaint_causes());
+    /// The work that needs no window: drains the pipeline's updates (recorder, desk companion,
+    /// today's tally, state), takes today's finished read, hands the desktop's commands to the
+    /// companion and the resulting controls to the pipeline, and checks `--exit-after`. What
+    /// only a window can do (show, calibrate, ask for attention) stays pending for
+    /// [`Self::logic_step`]. Returns how long until something is due (a timed pause's end,
+    /// the exit time), `None` when only news can change anything.
+    pub fn step(&mut self, now: Instant) -> Option<Duration> {
         self.drain();
-        if !self.today.has_wake() {
-            let ctx = ctx.clone();
-            self.today
-                .set_wake(std::sync::Arc::new(move || ctx.request_repaint()));
-        }
         self.today.poll(now);
+        let mut wait: Option<Duration> = None;
+        let mut due = |after: Duration| wait = Some(wait.map_or(after, |w| w.min(after)));
         let today_line = self.today_text();
         if let Some(desktop) = &mut self.desktop {
             desktop.companion.set_today(&today_line, now);
             let reaction = desktop.poll(now);
             self.pending.merge(reaction);
-            if let Some(wait) = desktop.companion.next_tick(now) {
-                ctx.request_repaint_after(wait);
+            if let Some(after) = desktop.companion.next_tick(now) {
+                due(after);
             }
+        }
+        self.state
+            .outbox
+            .extend(std::mem::take(&mut self.pending.controls));
+        self.flush();
+        if let Some(exit_at) = self.exit_at {
+            if now >= exit_at {
+                self.quitting = true;
+            } else {
+                due(exit_at - now);
+            }
+        }
+        self.quitting |= self.pending.quit;
+        wait
+    }
+
+    /// The per-frame work before drawing: [`Self::step`], then what needs the window: show,
+    /// calibrate, attention, close to the tray, the review, the texture, the countdown.
+    pub fn logic_step(&mut self, ctx: &egui::Context) {
+        self.steps += 1;
+        let now = Instant::now();
+        if let Some(last) = self.rest.0 {
+            self.rest.1 = self.rest.1.max(now - last);
+        } else {
+            tracing::info!("the window is open");
+        }
+        self.rest.0 = Some(now);
+        tracing::trace!("repaint: {:?}", ctx.repaint_causes());
+        if !self.today.has_wake() {
+            let ctx = ctx.clone();
+            self.today
+                .set_wake(std::sync::Arc::new(move || ctx.request_repaint()));
+        }
+        if let Some(wait) = self.step(now) {
+            ctx.request_repaint_after(wait);
         }
         self.react(ctx);
         self.background_step(ctx);
         self.reviews.logic(ctx);
-        // Hidden or minimised: nothing is drawn, so nothing is uploaded either.
+        // Minimised: nothing is drawn, so nothing is uploaded either.
         if self.is_shown(ctx) {
             self.upload_texture(ctx);
         }
         calibration::advance(ctx, &mut self.state);
-        if let Some(exit_at) = self.exit_at {
-            let now = Instant::now();
-            if now >= exit_at {
-                self.quitting = true;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            } else {
-                ctx.request_repaint_after(exit_at - now);
+        if self.quitting {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    /// What the tray loop does next after one [`Self::step`].
+    pub fn tray_step(&mut self, now: Instant) -> InTray {
+        let wait = self.step(now);
+        if self.quitting {
+            InTray::Quit
+        } else if self.pending.open_window || self.pending.calibrate || self.pending.attention {
+            // Carried out by the window's first logic step (`react`).
+            InTray::OpenWindow
+        } else {
+            InTray::Stay(wait)
+        }
+    }
+
+    /// Monitors with no window at all (only the tray): steps whenever `woken` says there is
+    /// news (an update, a desktop command, a finished read) or something is due, and blocks
+    /// in between. Returns true when the window is asked for (the tray's "Open", a
+    /// notification's "Open", "Calibrate", an alert without a notification server), false
+    /// to quit.
+    pub fn run_in_tray(&mut self, woken: &Receiver<()>) -> bool {
+        self.hidden = true;
+        tracing::info!("monitoring in the tray, no window");
+        loop {
+            match self.tray_step(Instant::now()) {
+                InTray::Quit => return false,
+                InTray::OpenWindow => {
+                    self.hidden = false;
+                    return true;
+                }
+                InTray::Stay(Some(wait)) => {
+                    let _ = woken.recv_timeout(wait);
+                }
+                InTray::Stay(None) => {
+                    if woken.recv().is_err() {
+                        // Nobody can wake the loop any more: only a due time could.
+                        return false;
+                    }
+                }
             }
         }
+    }
+
+    /// Whether `--background` starts in the tray: asked for, and a tray is up (without one
+    /// the window is shown, and the log says why).
+    pub fn starts_in_tray(&self) -> bool {
+        if !self.start_hidden {
+            return false;
+        }
+        let has_tray = self.has_tray();
+        if !has_tray {
+            tracing::warn!("--background needs a tray; showing the window instead");
+        }
+        has_tray
+    }
+
+    /// Whether a tray is up.
+    fn has_tray(&self) -> bool {
+        self.desktop
+            .as_ref()
+            .is_some_and(|d| d.companion.has_tray())
+    }
+
+    /// Whether the window that just closed leaves plumbline in the tray (closed with a tray
+    /// up) rather than quitting.
+    pub fn goes_to_tray(&self) -> bool {
+        self.hidden && !self.quitting
+    }
+
+    /// The window is gone (its GL context and textures with it): forgets what lived there,
+    /// so the next window starts clean.
+    pub fn window_closed(&mut self) {
+        tracing::info!(
+            "window closed after {} repaints and {} texture uploads; longest rest {:.1} s",
+            self.steps,
+            self.texture_uploads,
+            self.rest.1.as_secs_f64(),
+        );
+        self.texture = None;
+        self.texture_seq = None;
+        self.layout = Layout::Full;
+        self.rest.0 = None;
+        self.reviews.window_closed();
     }
 
     /// Draws the window, but only while it is on screen: hidden in the tray or minimised there
@@ -428,37 +560,25 @@ impl App {
         }
     }
 
-    /// Whether the window is on screen (not hidden in the tray, not minimised or occluded).
+    /// Whether the window is on screen (not closing to the tray, not minimised or occluded).
     pub fn is_shown(&self, ctx: &egui::Context) -> bool {
         !self.hidden && ctx.input(|input| input.viewport().visible()) != Some(false)
     }
 
-    /// Whether the window is hidden in the tray.
+    /// Whether plumbline is only in the tray (no window, or the window is closing to it).
     pub fn is_hidden(&self) -> bool {
         self.hidden
     }
 
-    /// Background mode: closing the window hides it in the tray (when there is one) and
-    /// monitoring goes on; `--background` starts hidden.
+    /// Background mode: closing the window with a tray up lets it close (its GL context is
+    /// dropped) and plumbline goes on monitoring in the tray ([`Self::goes_to_tray`]);
+    /// without a tray closing quits.
     fn background_step(&mut self, ctx: &egui::Context) {
-        let has_tray = self
-            .desktop
-            .as_ref()
-            .is_some_and(|d| d.companion.has_tray());
-        if self.start_hidden {
-            self.start_hidden = false;
-            if has_tray {
-                self.hide(ctx);
-            } else {
-                tracing::warn!("--background needs a tray; showing the window instead");
-            }
-        }
         if !ctx.input(|input| input.viewport().close_requested()) || self.quitting {
             return;
         }
-        if has_tray {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.hide(ctx);
+        if self.has_tray() {
+            self.hidden = true;
             tracing::info!(
                 "the window is closed; plumbline keeps monitoring in the tray (Quit there)"
             );
@@ -467,12 +587,8 @@ impl App {
         }
     }
 
-    fn hide(&mut self, ctx: &egui::Context) {
-        self.hidden = true;
-        ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
-    }
-
-    /// Starts hidden in the tray (`--background`); shown instead when there is no tray.
+    /// Starts in the tray without a window (`--background`) when a tray is up
+    /// ([`Self::starts_in_tray`]).
     #[must_use]
     pub fn with_background(mut self, background: bool) -> Self {
         self.start_hidden = background;
@@ -484,7 +600,9 @@ impl App {
     fn react(&mut self, ctx: &egui::Context) {
         let reaction = std::mem::take(&mut self.pending);
         self.state.outbox.extend(reaction.controls);
-        if reaction.open_window || reaction.calibrate {
+        // A window opened for this request is on screen already; one that is up may be
+        // minimised or behind others.
+        if (reaction.open_window || reaction.calibrate) && ctx.cumulative_pass_nr() > 0 {
             self.hidden = false;
             ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
             ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
@@ -503,10 +621,6 @@ impl App {
                 egui::UserAttentionType::Critical,
             ));
             self.set_layout(ctx, Layout::Mini);
-        }
-        if reaction.quit {
-            self.quitting = true;
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.flush();
     }
@@ -743,23 +857,27 @@ impl App {
     }
 }
 
-impl eframe::App for App {
+/// What the tray loop does after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InTray {
+    /// Wait for news, at most this long (`None`: only news).
+    Stay(Option<Duration>),
+    /// Open the window.
+    OpenWindow,
+    /// Quit plumbline.
+    Quit,
+}
+
+/// The app on screen: what `eframe::run_native` runs while the window exists; the app itself
+/// outlives the window (the tray loop runs it in between).
+pub(super) struct OnScreen<'a>(pub(super) &'a mut App);
+
+impl eframe::App for OnScreen<'_> {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.logic_step(ctx);
+        self.0.logic_step(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.draw(ui);
-    }
-
-    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        // What the idle test reads (PLUMBLINE_LOG=plumbline=info): a window without news
-        // does not repaint, so it rests for as long as nothing happens.
-        tracing::info!(
-            "window closed after {} repaints and {} texture uploads; longest rest {:.1} s",
-            self.steps,
-            self.texture_uploads,
-            self.rest.1.as_secs_f64(),
-        );
+        self.0.draw(ui);
     }
 }

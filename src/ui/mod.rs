@@ -32,6 +32,7 @@ mod state;
 pub mod status;
 pub mod theme;
 pub mod video;
+pub mod wake;
 pub mod warning;
 
 use std::path::PathBuf;
@@ -40,10 +41,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-pub use app::{App, ControlSink, DISMISS, NOT_SAVING, Tab};
+pub use app::{App, ControlSink, DISMISS, InTray, NOT_SAVING, Tab};
 pub use problem::Problem;
 pub use settings::Settings;
 pub use state::{ActiveAlert, HistoryPoint, UiState};
+pub use wake::Wake;
 
 use crate::bounds::FieldProblem;
 use crate::capture::SourceSpec;
@@ -281,10 +283,64 @@ fn set_field(posture: &mut PostureConfig, name: &str, value: f64) -> Result<(), 
 /// Opens the window on `source` (`camera:N`, a video file or an image folder; `None`: the
 /// source from the preferences, by default the first camera). When the pipeline cannot
 /// start, the window still opens and shows what to do.
+///
+/// With `--background` and a tray up, no window exists at first: the main thread runs the
+/// tray loop ([`App::run_in_tray`]) until the window is asked for. Closing the window with
+/// a tray up ends its event loop run (the GL context is dropped) and returns to the tray
+/// loop; the same [`App`] goes on throughout. Quit from the tray exits from either.
 pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Result<ExitCode> {
     let setup = WindowSetup::load(options);
     let review_only = options.review_only(source);
     let source = source.map_or_else(|| setup.settings.source.clone(), str::to_owned);
+    let (wake, woken) = Wake::new();
+    let mut build = Some(|| {
+        let (desktop_config, posture) = (setup.desktop, setup.posture.clone());
+        let app = if review_only {
+            review_app(setup, options)
+        } else {
+            let on_update = wake.callback();
+            start_app(&source, setup, options, Box::new(move || on_update()))
+        };
+        let on_command = wake.callback();
+        let desktop =
+            DesktopLink::connect(desktop_config, &posture, Box::new(move || on_command()));
+        app.with_wake(wake.clone())
+            .with_exit_after(options.exit_after)
+            .with_desktop(desktop)
+            .with_background(options.background)
+    });
+    let mut slot: Option<App> = None;
+    if options.background {
+        // The tray must be known before any window: built now.
+        let make = build.take().expect("built once");
+        let app = slot.insert(make());
+        if app.starts_in_tray() && !app.run_in_tray(&woken) {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    loop {
+        let shown = show_window(&mut slot, &mut build, &wake);
+        wake.detach();
+        let Some(app) = slot.as_mut() else {
+            shown?;
+            break;
+        };
+        app.window_closed();
+        shown?;
+        if !app.goes_to_tray() || !app.run_in_tray(&woken) {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the window until it closes, on the app in `slot` (built by `build` at the first
+/// window, so a window that cannot open starts no pipeline and records no session).
+fn show_window(
+    slot: &mut Option<App>,
+    build: &mut Option<impl FnOnce() -> App>,
+    wake: &Wake,
+) -> anyhow::Result<()> {
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(WINDOW_TITLE)
@@ -292,29 +348,17 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
             .with_min_inner_size([mini::MINI_SIZE.x, mini::MINI_SIZE.y]),
         renderer: eframe::Renderer::Glow,
         persist_window: false,
+        // The event loop is kept for the next window after this one closes.
+        run_and_return: true,
         ..eframe::NativeOptions::default()
     };
-    let options = options.clone();
     eframe::run_native(
         WINDOW_TITLE,
         native_options,
         Box::new(move |cc| {
-            let ctx = cc.egui_ctx.clone();
-            let repaint = Box::new(move || ctx.request_repaint());
-            let (desktop_config, posture) = (setup.desktop, setup.posture.clone());
-            let app = if review_only {
-                review_app(setup, &options)
-            } else {
-                start_app(&source, setup, &options, repaint)
-            };
-            let ctx = cc.egui_ctx.clone();
-            let wake = Box::new(move || ctx.request_repaint());
-            let desktop = DesktopLink::connect(desktop_config, &posture, wake);
-            Ok(Box::new(
-                app.with_exit_after(options.exit_after)
-                    .with_desktop(desktop)
-                    .with_background(options.background),
-            ))
+            wake.attach(&cc.egui_ctx);
+            let app = slot.get_or_insert_with(|| build.take().expect("built once")());
+            Ok(Box::new(app::OnScreen(app)))
         }),
     )
     .map_err(|err| anyhow::anyhow!("{err}"))
@@ -322,8 +366,7 @@ pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Resu
         "cannot open the window (is a display available?). Without a window, monitor with \
          `plumbline monitor --headless --source camera:0|VIDEO`, or analyze a recording with \
          `plumbline analyze VIDEO --report report.html`",
-    )?;
-    Ok(ExitCode::SUCCESS)
+    )
 }
 
 /// The window's app on `source`: starts the pipeline and, when asked, the recorder. When the

@@ -358,12 +358,19 @@ struct Monitor {
 
 impl Monitor {
     fn start(bus: &Bus, clip: &Path, extra: &[&str]) -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let stderr = home.path().join("stderr.txt");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_plumbline"));
+        command
             .args(["monitor", "--headless", "--json", "--desktop", "--source"])
             .arg(clip)
-            .args(extra)
+            .args(extra);
+        Self::spawn(bus, command)
+    }
+
+    /// Runs `command` (the plumbline binary with its arguments) on the private bus.
+    fn spawn(bus: &Bus, mut command: Command) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let stderr = home.path().join("stderr.txt");
+        let mut child = command
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             // logind is asked on the "system bus": here the same private bus, without logind.
             .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
@@ -594,5 +601,182 @@ fn the_configuration_file_reaches_the_companion() {
         holds_open(pid, &clip),
         "pause_on_lock = false keeps the source open; stderr:\n{}",
         monitor.stderr()
+    );
+}
+
+/// The viewable top-level windows titled "plumbline" on the X server at `display`.
+fn plumbline_windows(display: &str) -> Vec<u32> {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, MapState};
+    let (conn, screen) = x11rb::connect(Some(display)).unwrap();
+    let root = conn.setup().roots[screen].root;
+    let tree = conn.query_tree(root).unwrap().reply().unwrap();
+    tree.children
+        .into_iter()
+        .filter(|&window| {
+            let viewable = conn
+                .get_window_attributes(window)
+                .unwrap()
+                .reply()
+                .is_ok_and(|attributes| attributes.map_state == MapState::VIEWABLE);
+            let name = conn
+                .get_property(false, window, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 64)
+                .unwrap()
+                .reply()
+                .map(|property| property.value)
+                .unwrap_or_default();
+            viewable && name == plumbline::ui::WINDOW_TITLE.as_bytes()
+        })
+        .collect()
+}
+
+/// Asks `window` to close as a window manager's close button does (`WM_DELETE_WINDOW`).
+fn close_window(display: &str, window: u32) {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask};
+    let (conn, _) = x11rb::connect(Some(display)).unwrap();
+    let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
+    let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+    let event = ClientMessageEvent::new(32, window, protocols, [delete, 0, 0, 0, 0]);
+    conn.send_event(false, window, EventMask::NO_EVENT, event)
+        .unwrap();
+    conn.flush().unwrap();
+}
+
+/// Sends `window` a client message of a type nobody handles: any later X event, as a
+/// desktop sends all the time (pointer, focus, clock), for its client's event loop.
+fn nudge_window(display: &str, window: u32) {
+    use x11rb::connection::Connection as _;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask};
+    let (conn, _) = x11rb::connect(Some(display)).unwrap();
+    let nudge = conn
+        .intern_atom(false, b"_PLUMBLINE_TEST_NUDGE")
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom;
+    let event = ClientMessageEvent::new(32, window, nudge, [0, 0, 0, 0, 0]);
+    // The window may be gone already: the error comes back to this connection, unread.
+    let _ = conn.send_event(false, window, EventMask::NO_EVENT, event);
+    let _ = conn.flush();
+}
+
+/// Whether process `pid` has a GL driver loaded (the window's software GL: Mesa's libGL,
+/// libEGL, its DRI driver, LLVM).
+fn has_gl_loaded(pid: u32) -> bool {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    maps.lines().any(|line| {
+        [
+            "libGL",
+            "libEGL",
+            "_dri.so",
+            "swrast",
+            "libLLVM",
+            "libgallium",
+        ]
+        .iter()
+        .any(|lib| line.contains(lib))
+    })
+}
+
+#[test]
+fn background_mode_has_no_window_until_opened_and_closing_returns_to_the_tray() {
+    let desktop = Desktop::start(true);
+    let xvfb = crate::ui::start_xvfb();
+    let display = xvfb.display.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let clip = recording(&dir.path().join("camera.mkv"), &[(SLUMP_STILL, 120)]);
+    let settings = dir.path().join("window.toml");
+    std::fs::write(&settings, "red_flags_acknowledged = true\n").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plumbline"));
+    command
+        .args(["--background", "--onset-delay", "2", "--source"])
+        .arg(&clip)
+        .arg("--window-settings")
+        .arg(&settings)
+        .env("DISPLAY", display)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env_remove("WAYLAND_DISPLAY");
+    let mut app = Monitor::spawn(&desktop.bus, command);
+    let pid = app.child.id();
+
+    // In the tray, monitoring, and no window: the alert arrives as a notification while the
+    // process has no X window and no GL driver loaded.
+    eventually(Duration::from_secs(30), "tray registration", || {
+        !desktop.tray_items.lock().unwrap().is_empty()
+    });
+    let item = desktop.tray_items.lock().unwrap()[0].clone();
+    eventually(
+        Duration::from_secs(40),
+        "a notification from the tray",
+        || !desktop.notifications.lock().unwrap().is_empty(),
+    );
+    assert!(
+        plumbline_windows(display).is_empty(),
+        "no window in the tray"
+    );
+    assert!(!has_gl_loaded(pid), "no GL driver before the window opens");
+
+    // The tray's "Open" shows the window.
+    desktop.click_menu(&item, plumbline::desktop::linux::tray::labels::OPEN);
+    // Its first frame is drawn (a close before that is not a user's click).
+    eventually(Duration::from_mins(1), "the window opens", || {
+        app.stderr().contains("the window is open")
+    });
+    // eframe maps the window after its first frame.
+    let mut windows = Vec::new();
+    eventually(Duration::from_secs(30), "the window is mapped", || {
+        windows = plumbline_windows(display);
+        !windows.is_empty()
+    });
+    assert_eq!(windows.len(), 1, "{windows:?}");
+    assert!(has_gl_loaded(pid), "the window draws with GL");
+
+    // Closing it returns to the tray: the window is gone, the process monitors on and still
+    // answers the desktop (a screen lock closes the source, unlocking opens it again).
+    close_window(display, windows[0]);
+    let closing = Instant::now();
+    while !plumbline_windows(display).is_empty() {
+        assert!(
+            closing.elapsed() < Duration::from_secs(30),
+            "the window did not close; stderr:\n{}",
+            app.stderr()
+        );
+        // Xvfb has no window manager or pointer sending events. The close message can sit
+        // in the client's X event queue (read there while Mesa's GLX waited for a reply)
+        // until the next event wakes winit's loop: send one, as a desktop would.
+        std::thread::sleep(Duration::from_millis(200));
+        nudge_window(display, windows[0]);
+    }
+    assert!(app.child.try_wait().unwrap().is_none(), "{}", app.stderr());
+    eventually(Duration::from_secs(5), "the recording open", || {
+        holds_open(pid, &clip)
+    });
+    desktop.set_locked(true);
+    eventually(Duration::from_secs(5), "source closed while locked", || {
+        !holds_open(pid, &clip)
+    });
+    desktop.set_locked(false);
+    eventually(
+        Duration::from_secs(5),
+        "source reopened after unlock",
+        || holds_open(pid, &clip),
+    );
+
+    // Quit from the tray ends it (no window open).
+    desktop.click_menu(&item, plumbline::desktop::linux::tray::labels::QUIT);
+    let status = app.wait_exit(Duration::from_secs(15));
+    assert!(status.success(), "{status:?}\n{}", app.stderr());
+    let stderr = app.stderr();
+    assert!(stderr.contains("keeps monitoring in the tray"), "{stderr}");
+    assert_eq!(
+        stderr.matches("window closed after").count(),
+        1,
+        "one window: {stderr}"
+    );
+    assert_eq!(
+        desktop.notifications.lock().unwrap().len(),
+        1,
+        "one notification per episode"
     );
 }

@@ -339,6 +339,45 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
 }
 
 #[test]
+fn a_sitter_leaning_back_against_the_backrest_gets_an_automatic_baseline() -> TestResult {
+    // docs/GEOMETRY.md §3.9: sitting upright against a backrest leans the trunk back 11-18°
+    // in video mode. `side_sit_upright_01` reads about 13° back; the former limit (10°) never
+    // learned it, `posture::learn::MAX_RECLINE_DEG` does.
+    use plumbline::posture::learn::MAX_RECLINE_DEG;
+    let dir = tempfile::tempdir()?;
+    let clip = crate::clips::recording(
+        &dir.path().join("backrest.mp4"),
+        &[("tests/data/side_sit_upright_01.jpg", 14)],
+    );
+    let frames = analyze_clip(&clip, 1)?;
+    let mut judge = PostureJudge::new(PostureConfig {
+        learn_s: 10.0,
+        learn_stretch_s: 5.0,
+        ..PostureConfig::default()
+    });
+    let (samples, _) = replay(&mut judge, &frames);
+    let trunk: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.metrics.trunk_inclination_deg)
+        .collect();
+    let back = -trunk.iter().sum::<f64>() / trunk.len() as f64;
+    assert!(
+        (10.0..MAX_RECLINE_DEG).contains(&back),
+        "leans back {back:.1}°: this clip no longer tests a backrest sitter"
+    );
+    let learned = samples
+        .iter()
+        .find(|s| s.baseline == BaselineStatus::Learned)
+        .ok_or_else(|| format!("no baseline learned (leans back {back:.1}°)"))?;
+    assert!(
+        (9_000.0..=12_000.0).contains(&learned.t_ms),
+        "learned at {} ms",
+        learned.t_ms
+    );
+    Ok(())
+}
+
+#[test]
 fn the_crowded_street_clip_gives_no_baseline() -> TestResult {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("street.json");
@@ -404,5 +443,97 @@ fn a_carried_mask_measures_the_cva_like_a_fresh_one_at_the_monitor_rate() -> Tes
     assert!(n >= 100, "{n} frames with a CVA");
     assert!(mean <= 1.2 && p95 <= 6.0, "mean {mean:.2}°, p95 {p95:.2}°");
     assert!(f64::from(calls.0) >= 0.95 * f64::from(calls.1), "{calls:?}");
+    Ok(())
+}
+
+/// `plumbline` with the user's configuration folder at `config_home` (and no
+/// `PLUMBLINE_CONFIG`), as a user who edited the window's settings would run it.
+fn plumbline_configured(config_home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", config_home)
+        .env_remove("PLUMBLINE_CONFIG")
+        .output()
+        .expect("the plumbline binary runs")
+}
+
+/// The one configuration file (the window's settings edit it, the monitor reads it) decides
+/// forward head for every command that judges: `measure` follows it without `--config`, and
+/// `analyze`, `annotate`, `baseline` and `follow-up` refuse a bad value in it with the range
+/// and write nothing.
+#[test]
+fn every_command_judges_by_the_one_configuration_file() -> TestResult {
+    let home = tempfile::tempdir()?;
+    let folder = home.path().join("plumbline");
+    std::fs::create_dir_all(&folder)?;
+    let photo = crate::root().join("tests/data/side_sit_upright_01.jpg");
+    let call = |out: &Output| -> Result<String, Box<dyn std::error::Error>> {
+        assert!(out.status.success(), "{}", stderr(out));
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        Ok(value["call"].as_str().unwrap_or("null").to_owned())
+    };
+    let measure = ["measure", utf8(&photo), "--json"];
+
+    // The defaults: an upright sitter is not called forward.
+    let default_call = call(&plumbline_configured(home.path(), &measure))?;
+    assert_ne!(default_call, "forward");
+    // The user's file moves the absolute threshold above any CVA: now it is.
+    std::fs::write(
+        folder.join("config.toml"),
+        "cva_forward_below_deg = 89.0\ncva_upright_above_deg = 90.0\n",
+    )?;
+    assert_eq!(
+        call(&plumbline_configured(home.path(), &measure))?,
+        "forward"
+    );
+
+    // A bad value in it stops every judging command before it writes anything.
+    std::fs::write(folder.join("config.toml"), "onset_delay_s = -3.0\n")?;
+    let out_dir = tempfile::tempdir()?;
+    let db = out_dir.path().join("sessions.db");
+    let report = out_dir.path().join("report.html");
+    let video = out_dir.path().join("annotated.mp4");
+    let baseline = out_dir.path().join("baseline.json");
+    let clip = shared_media()?.join("video_side_sit_01.mp4");
+    let commands: [Vec<&str>; 5] = [
+        vec!["measure", utf8(&photo)],
+        vec![
+            "analyze",
+            utf8(&photo),
+            "--report",
+            utf8(&report),
+            "--db",
+            utf8(&db),
+        ],
+        vec!["annotate", utf8(&clip), "--out", utf8(&video)],
+        vec![
+            "baseline",
+            "--source",
+            utf8(&photo),
+            "--out",
+            utf8(&baseline),
+        ],
+        vec![
+            "follow-up",
+            "--subject",
+            "P1",
+            "--source",
+            utf8(&photo),
+            "--db",
+            utf8(&db),
+        ],
+    ];
+    for args in &commands {
+        let out = plumbline_configured(home.path(), args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} ran with a bad config");
+        assert!(
+            err.contains("onset_delay_s = -3 is out of range: 0 to 3600 s"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("config.toml"), "{args:?}: {err}");
+    }
+    let left: Vec<_> = std::fs::read_dir(out_dir.path())?.collect();
+    assert!(left.is_empty(), "files were written: {left:?}");
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! as the real binary.
 
 mod analysis;
-mod annotate;
+pub(crate) mod annotate;
 mod stills;
 mod visits;
 

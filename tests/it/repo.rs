@@ -239,8 +239,10 @@ fn allowed(module: &str) -> &'static [&'static str] {
         // `capture` for a recording's own date (`capture::date`) and, with `render` and
         // `pose`, for the stills (`report::stills`: a frame decoded again and drawn on).
         "report" => &["store", "posture", "capture", "render", "pose"],
+        // `render` for the annotated video (`pipeline::annotate`: the pipeline's frames drawn
+        // on and encoded).
         "pipeline" => &[
-            "capture", "runtime", "models", "pose", "posture", "store", "bounds",
+            "capture", "runtime", "models", "pose", "posture", "store", "render", "bounds",
         ],
         // Its tests build frames and estimates (`capture`, `pose`).
         "desktop" => &["pipeline", "posture", "pose", "capture", "bounds"],

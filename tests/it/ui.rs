@@ -621,9 +621,10 @@ fn snoozed_status_offers_resume() {
 const SMOKE_IMAGES: [&str; 2] = ["side_sit_upright_01.jpg", "side_sit_forward_01.jpg"];
 
 /// A virtual X server that lives as long as this value.
-struct Xvfb {
+pub(crate) struct Xvfb {
     child: Child,
-    display: String,
+    /// Its display, e.g. `:99`.
+    pub(crate) display: String,
 }
 
 impl Drop for Xvfb {
@@ -634,7 +635,7 @@ impl Drop for Xvfb {
 }
 
 /// Starts Xvfb on a free display (it reports the number through `-displayfd`).
-fn start_xvfb() -> Xvfb {
+pub(crate) fn start_xvfb() -> Xvfb {
     use std::io::Read as _;
     let mut child = Command::new("Xvfb")
         .args([

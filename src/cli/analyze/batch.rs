@@ -219,7 +219,7 @@ pub fn analyze_all(
     recordings: &[PathBuf],
     jobs: usize,
     new_session: &dyn Fn(&Path) -> NewSession,
-    options: RunOptions,
+    options: &RunOptions,
     kept: Kept,
     global: &Global,
 ) -> Vec<Outcome> {
@@ -247,7 +247,14 @@ pub fn analyze_all(
     std::thread::scope(|scope| {
         for (index, input) in recordings.iter().enumerate() {
             batch.collect(&done_rx, jobs.max(1) - 1);
-            match start_one(store, &new_session(input), input, options, kept, global) {
+            match start_one(
+                store,
+                &new_session(input),
+                input,
+                options.clone(),
+                kept,
+                global,
+            ) {
                 Ok(job) => {
                     let bar = batch
                         .progress

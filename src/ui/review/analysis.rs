@@ -14,8 +14,7 @@ use crate::capture::SourceSpec;
 use crate::pipeline::{
     AnalysisOptions, Failure, FailureKind, Pipeline, PipelineConfig, SourceStatus, Update,
 };
-use crate::pose::{ModelChoice, PoseEstimate};
-use crate::posture::{PostureEvent, PostureSample};
+use crate::posture::PostureEvent;
 
 /// How often the collector wakes the window while results come in.
 const WAKE_EVERY: Duration = Duration::from_millis(100);
@@ -23,18 +22,9 @@ const WAKE_EVERY: Duration = Duration::from_millis(100);
 /// How often the collector looks whether the review was closed.
 const CANCEL_POLL: Duration = Duration::from_millis(100);
 
-/// What the analysis found in one frame (its pixels are decoded again when it is shown).
-#[derive(Clone, Debug)]
-pub struct ReviewFrame {
-    /// The frame's number in the recording.
-    pub seq: u64,
-    /// Its time on the recording's clock, milliseconds.
-    pub t_ms: f64,
-    /// What the pose engine found.
-    pub estimate: PoseEstimate,
-    /// The posture judgement.
-    pub sample: PostureSample,
-}
+/// What the analysis found in one frame (its pixels are decoded again when it is shown); the
+/// annotated-video export draws with it too.
+pub use crate::pipeline::annotate::KnownFrame as ReviewFrame;
 
 /// Where the analysis is.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,12 +76,12 @@ pub struct News {
 }
 
 impl Analysis {
-    /// Starts analyzing `spec` with the landmark `model` (every frame); `wake` is called
+    /// Starts analyzing `spec` as `options` say (the window: every frame); `wake` is called
     /// when results arrive (the window passes `ctx.request_repaint`).
     pub fn start(
         spec: SourceSpec,
         models_dir: Option<PathBuf>,
-        model: ModelChoice,
+        options: AnalysisOptions,
         wake: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
         let duration_s = spec.announced_duration_s();
@@ -102,8 +92,6 @@ impl Analysis {
             analyzed: 0,
         }));
         let cancel = Arc::new(AtomicBool::new(false));
-        // Every frame: a step moves one frame of the recording, and each has its values.
-        let options = AnalysisOptions::new(model, None);
         let config = PipelineConfig::analysis(spec, models_dir, options);
         let collector = Collector {
             shared: Arc::clone(&shared),

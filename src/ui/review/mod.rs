@@ -11,8 +11,11 @@
 //!   small cache in memory, and never written anywhere.
 //! - A recording is opened from its path (the text field, `plumbline --review PATH`) or with
 //!   the desktop's file dialog (`rfd` over the XDG desktop portal, docs/RECORDS.md).
+//! - A video under review can be exported annotated and anonymised ([`ExportForm`], as
+//!   `plumbline annotate` writes it) on a background thread.
 
 mod analysis;
+mod export;
 mod frames;
 
 use std::path::{Path, PathBuf};
@@ -23,12 +26,16 @@ use crossbeam_channel::Receiver;
 use egui_plot::{PlotPoint, PlotTransform, VLine};
 
 pub use analysis::{Analysis, Progress, ReviewFrame};
+pub use export::{
+    CANCEL_EXPORT, EXPORT, EXPORT_CHOOSE, EXPORT_PATH_FIELD, Export, ExportForm, ExportOutcome,
+    KEEP_FACES, NO_OVERLAY, REPLACE, suggested_path,
+};
 pub use frames::{CACHE_FRAMES, FrameServer};
 
 use crate::capture::{IMAGE_EXTENSIONS, SourceSpec, VIDEO_EXTENSIONS};
-use crate::pipeline::Analyzed;
+use crate::pipeline::{AnalysisOptions, Analyzed};
 use crate::pose::ModelChoice;
-use crate::posture::{Baseline, PostureEvent};
+use crate::posture::{Baseline, PostureConfig, PostureEvent};
 
 use super::state::HistoryPoint;
 use super::video::{self, Overlay};
@@ -126,10 +133,10 @@ impl Review {
         identity: FileIdentity,
         spec: &SourceSpec,
         models_dir: Option<PathBuf>,
-        model: ModelChoice,
+        options: AnalysisOptions,
         wake: &Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
-        let analysis = Analysis::start(spec.clone(), models_dir, model, Arc::clone(wake));
+        let analysis = Analysis::start(spec.clone(), models_dir, options, Arc::clone(wake));
         let (server, frame_error) = match FrameServer::start(spec.clone(), Arc::clone(wake)) {
             Ok(server) => (Some(server), None),
             Err(err) => (None, Some(err)),
@@ -166,6 +173,16 @@ impl Review {
     /// Where the analysis is.
     pub fn progress(&self) -> Progress {
         self.analysis.progress()
+    }
+
+    /// Every frame's results once the analysis has seen the whole recording and all of them
+    /// were taken in (`None` while it runs, or when it stopped early).
+    pub fn complete_frames(&self) -> Option<&[ReviewFrame]> {
+        // Done is set after the last frame is handed over: with it, the count is final.
+        let complete = self.progress() == Progress::Done
+            && !self.frames.is_empty()
+            && self.frames.len() as u64 == self.analyzed_frames();
+        complete.then_some(self.frames.as_slice())
     }
 
     /// Frames the pose engine analyzed for this recording, all told: each frame once,
@@ -380,6 +397,8 @@ impl Review {
 pub struct Reviews {
     models_dir: Option<PathBuf>,
     model: ModelChoice,
+    /// The judge's configuration (the window's one configuration file).
+    posture: PostureConfig,
     /// Opened recordings, most recently shown last.
     opened: Vec<Review>,
     /// The path field.
@@ -390,6 +409,8 @@ pub struct Reviews {
     dialog: Option<Receiver<Option<PathBuf>>>,
     /// What went wrong when opening, until the next open.
     pub message: Option<String>,
+    /// The annotated-video export of the recording on screen.
+    pub export: ExportForm,
     analyses_started: u64,
     wake: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -405,24 +426,41 @@ impl std::fmt::Debug for Reviews {
 
 impl Default for Reviews {
     fn default() -> Self {
-        Self::new(None, ModelChoice::default())
+        Self::new(None, ModelChoice::default(), PostureConfig::default())
     }
 }
 
 impl Reviews {
     /// Reviews analyzed with the landmark `model` from `models_dir` (`None`: the
-    /// installation's models).
-    pub fn new(models_dir: Option<PathBuf>, model: ModelChoice) -> Self {
+    /// installation's models) and judged by `posture`.
+    pub fn new(models_dir: Option<PathBuf>, model: ModelChoice, posture: PostureConfig) -> Self {
         Self {
             models_dir,
             model,
+            posture,
             opened: Vec::new(),
             path_text: String::new(),
             requested: None,
             dialog: None,
             message: None,
+            export: ExportForm::default(),
             analyses_started: 0,
             wake: None,
+        }
+    }
+
+    /// Wakes through `wake` when results, frames or the file dialog's answer arrive (the
+    /// window's [`crate::ui::Wake`]; without one the first repaint's context is used).
+    pub fn set_wake(&mut self, wake: Arc<dyn Fn() + Send + Sync>) {
+        self.wake = Some(wake);
+    }
+
+    /// The window closed: its textures went with its GL context; the next window uploads
+    /// the shown frames again.
+    pub fn window_closed(&mut self) {
+        for review in &mut self.opened {
+            review.texture = None;
+            review.texture_seq = None;
         }
     }
 
@@ -477,6 +515,19 @@ impl Reviews {
         if let Some(review) = self.opened.last_mut() {
             review.logic(ctx);
         }
+        if let Some(wake) = &self.wake {
+            let current = self.opened.last();
+            self.export.logic(
+                current.map(|review| review.identity.path.as_path()),
+                &export::StartWith {
+                    models_dir: &self.models_dir,
+                    model: self.model,
+                    posture: &self.posture,
+                    known: current.and_then(Review::complete_frames),
+                    wake,
+                },
+            );
+        }
     }
 
     /// Opens `path`: the analysis kept from before when the file is unchanged, a new one
@@ -521,7 +572,8 @@ impl Reviews {
             identity,
             &spec,
             self.models_dir.clone(),
-            self.model,
+            // Every frame: a step moves one frame of the recording, and each has its values.
+            AnalysisOptions::new(self.model, None, self.posture.clone()),
             &wake,
         ));
     }
@@ -568,7 +620,20 @@ pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 open_ui(ui, reviews);
-                if let Some(review) = reviews.current() {
+                if let (Some(review), Some(wake)) = (reviews.opened.last(), &reviews.wake) {
+                    ui.separator();
+                    export::export_ui(
+                        ui,
+                        &mut reviews.export,
+                        &review.identity.path,
+                        &export::StartWith {
+                            models_dir: &reviews.models_dir,
+                            model: reviews.model,
+                            posture: &reviews.posture,
+                            known: review.complete_frames(),
+                            wake,
+                        },
+                    );
                     ui.separator();
                     values_ui(ui, review);
                 }

@@ -17,7 +17,8 @@ fn utf8(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }
 
-fn annotate(input: &Path, out: &Path, extra: &[&str]) -> String {
+/// Runs `plumbline annotate INPUT --out OUT --model lite EXTRA...`; returns its stderr.
+pub(crate) fn annotate(input: &Path, out: &Path, extra: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
         .args([
             "annotate",
@@ -36,7 +37,7 @@ fn annotate(input: &Path, out: &Path, extra: &[&str]) -> String {
 }
 
 /// Every frame of `path`, with the source's declared rate and codec.
-fn read_back(path: &Path) -> (Vec<image::RgbImage>, Option<(i32, i32)>, String) {
+pub(crate) fn read_back(path: &Path) -> (Vec<image::RgbImage>, Option<(i32, i32)>, String) {
     let mut source = VideoSource::open(path, Pacing::AsFastAsPossible).expect("opens");
     let rate = source.frame_rate();
     let codec = source.codec_name();
@@ -74,55 +75,7 @@ fn annotated_video_keeps_count_and_rate_and_blurs_the_face()
     assert_eq!(plain_frames.len(), source_frames.len());
     assert_ne!(frames[0], plain_frames[0], "the default output is drawn on");
 
-    // Where the face is, from the pose engine on the source's first frame.
-    let engine_dir = models::models_dir(None)?;
-    let mut engine = PoseEngine::new(
-        &engine_dir,
-        PoseConfig {
-            model: ModelChoice::Lite,
-            mode: Mode::Static,
-            ..PoseConfig::default()
-        },
-    )?;
-    let first = plumbline::capture::Frame::new(0, 0.0, source_frames[0].clone());
-    let skeleton = engine.estimate(&first)?.skeleton.ok_or("a person")?;
-    let face = face_box(&skeleton).ok_or("a face region")?;
-    let (w, h) = (source_frames[0].width(), source_frames[0].height());
-    let (x0, y0, x1, y1) = face.pixels(w, h).ok_or("face inside the frame")?;
-    // Measure the inner 70% of the face box: the blurred box follows the tracked landmarks,
-    // which sit a few pixels from this single-photo estimate, and the edge between pixelated
-    // blocks and the sharp surroundings is detail too. The state banner and time label (top
-    // left, drawn over everything: they are the annotation) reach about h/7 down; measure the
-    // face below them.
-    let (inset_x, inset_y) = ((x1 - x0) * 15 / 100, (y1 - y0) * 15 / 100);
-    let face_rect = (
-        x0 + inset_x,
-        (y0 + inset_y).max(h * 3 / 20),
-        x1 - inset_x,
-        y1 - inset_y,
-    );
-    assert!(
-        face_rect.3 > face_rect.1 + 20,
-        "face below the banner: {face_rect:?}"
-    );
-    // The bottom third (chair, legs) is far from the face.
-    let away = (0, h * 2 / 3, w, h);
-    for (index, (blurred, sharp)) in plain_frames.iter().zip(&sharp_frames).enumerate() {
-        let (face_sharp, face_blurred) = (detail(sharp, face_rect), detail(blurred, face_rect));
-        assert!(
-            face_blurred * 10.0 < face_sharp,
-            "frame {index}: face detail {face_sharp:.1} → {face_blurred:.1}"
-        );
-        let (away_sharp, away_blurred) = (detail(sharp, away), detail(blurred, away));
-        assert!(
-            away_sharp > 5.0,
-            "frame {index}: the away region has detail"
-        );
-        assert!(
-            (away_blurred / away_sharp - 1.0).abs() < 0.2,
-            "frame {index}: detail away from the face {away_sharp:.1} vs {away_blurred:.1}"
-        );
-    }
+    assert_face_blurred(&plain_frames, &sharp_frames, face_rect(&source_frames[0])?);
 
     // The output is private, nothing half-written is left, and an existing file is kept.
     #[cfg(unix)]
@@ -144,4 +97,72 @@ fn annotated_video_keeps_count_and_rate_and_blurs_the_face()
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"));
     Ok(())
+}
+
+/// Each of `blurred` (drawn on nothing) has lost more than nine tenths of the fine detail of
+/// the same frame of `sharp` inside `face_rect`, while the bottom third of the picture (chair,
+/// legs: far from the face) keeps its detail.
+pub(crate) fn assert_face_blurred(
+    blurred: &[image::RgbImage],
+    sharp: &[image::RgbImage],
+    face_rect: (u32, u32, u32, u32),
+) {
+    assert_eq!(blurred.len(), sharp.len());
+    let (w, h) = sharp[0].dimensions();
+    let away = (0, h * 2 / 3, w, h);
+    for (index, (blurred, sharp)) in blurred.iter().zip(sharp).enumerate() {
+        let (face_sharp, face_blurred) = (detail(sharp, face_rect), detail(blurred, face_rect));
+        assert!(
+            face_blurred * 10.0 < face_sharp,
+            "frame {index}: face detail {face_sharp:.1} → {face_blurred:.1}"
+        );
+        let (away_sharp, away_blurred) = (detail(sharp, away), detail(blurred, away));
+        assert!(
+            away_sharp > 5.0,
+            "frame {index}: the away region has detail"
+        );
+        assert!(
+            (away_blurred / away_sharp - 1.0).abs() < 0.2,
+            "frame {index}: detail away from the face {away_sharp:.1} vs {away_blurred:.1}"
+        );
+    }
+}
+
+/// The region to measure the blur in: the inner part of the face box the pose engine finds
+/// on `source` (a sharp frame of the clip), below the state banner.
+pub(crate) fn face_rect(
+    source: &image::RgbImage,
+) -> Result<(u32, u32, u32, u32), Box<dyn std::error::Error>> {
+    // Where the face is, from the pose engine on the source's first frame.
+    let engine_dir = models::models_dir(None)?;
+    let mut engine = PoseEngine::new(
+        &engine_dir,
+        PoseConfig {
+            model: ModelChoice::Lite,
+            mode: Mode::Static,
+            ..PoseConfig::default()
+        },
+    )?;
+    let first = plumbline::capture::Frame::new(0, 0.0, source.clone());
+    let skeleton = engine.estimate(&first)?.skeleton.ok_or("a person")?;
+    let face = face_box(&skeleton).ok_or("a face region")?;
+    let (w, h) = source.dimensions();
+    let (x0, y0, x1, y1) = face.pixels(w, h).ok_or("face inside the frame")?;
+    // Measure the inner 70% of the face box: the blurred box follows the tracked landmarks,
+    // which sit a few pixels from this single-photo estimate, and the edge between pixelated
+    // blocks and the sharp surroundings is detail too. The state banner and time label (top
+    // left, drawn over everything: they are the annotation) reach about h/7 down; measure the
+    // face below them.
+    let (inset_x, inset_y) = ((x1 - x0) * 15 / 100, (y1 - y0) * 15 / 100);
+    let face_rect = (
+        x0 + inset_x,
+        (y0 + inset_y).max(h * 3 / 20),
+        x1 - inset_x,
+        y1 - inset_y,
+    );
+    assert!(
+        face_rect.3 > face_rect.1 + 20,
+        "face below the banner: {face_rect:?}"
+    );
+    Ok(face_rect)
 }

@@ -1,5 +1,6 @@
-//! Background mode in the window: hidden in the tray it keeps monitoring but lays out,
-//! paints and uploads nothing; the tray's commands reach it (open, pause).
+//! Background mode: in the tray there is no window at all (`App::run_in_tray` steps the app
+//! without an egui context), monitoring goes on, the tray's commands reach it (open, pause,
+//! quit); a minimised window lays out, paints and uploads nothing.
 
 use crossbeam_channel::{Receiver, Sender};
 use egui_kittest::Harness;
@@ -11,7 +12,7 @@ use plumbline::desktop::{
 };
 use plumbline::pipeline::{Control, PauseReason, Update};
 use plumbline::posture::PostureState;
-use plumbline::ui::{App, Settings};
+use plumbline::ui::{App, Settings, Wake};
 
 use super::frame_update;
 
@@ -35,15 +36,21 @@ impl Desktop for TrayOnly {
     }
 }
 
-fn background_harness() -> (
-    Harness<'static, App>,
-    Sender<Update>,
-    Receiver<Control>,
-    Sender<Command>,
-) {
+/// An app started with `--background` on a desktop with a tray, and its channels.
+struct InTray {
+    app: App,
+    updates: Sender<Update>,
+    controls: Receiver<Control>,
+    commands: Sender<Command>,
+    wake: Wake,
+    woken: Receiver<()>,
+}
+
+fn background_app() -> InTray {
     let (update_tx, update_rx) = crossbeam_channel::bounded(64);
     let (control_tx, control_rx) = crossbeam_channel::bounded(64);
     let (command_tx, command_rx) = crossbeam_channel::bounded(plumbline::desktop::COMMAND_CAPACITY);
+    let (wake, woken) = Wake::new();
     let settings = Settings {
         red_flags_acknowledged: true,
         ..Settings::default()
@@ -57,9 +64,26 @@ fn background_harness() -> (
         command_rx,
     );
     let app = App::new(update_rx, control_tx, settings)
+        .with_wake(wake.clone())
         .with_desktop(link)
         .with_background(true);
-    let harness = Harness::builder()
+    InTray {
+        app,
+        updates: update_tx,
+        controls: control_rx,
+        commands: command_tx,
+        wake,
+        woken,
+    }
+}
+
+/// Frame `seq` of an upright sitter, two a second.
+fn upright(seq: u64) -> Update {
+    frame_update(seq, seq as f64 * 500.0, PostureState::Upright, 50.0)
+}
+
+fn window_harness(app: App) -> Harness<'static, App> {
+    Harness::builder()
         .with_size([1280.0, 800.0])
         .build_ui_state(
             |ui, app: &mut App| {
@@ -67,47 +91,47 @@ fn background_harness() -> (
                 app.draw(ui);
             },
             app,
-        );
-    (harness, update_tx, control_rx, command_tx)
+        )
 }
 
 #[test]
-fn hidden_in_the_tray_it_monitors_without_uploading_and_opens_from_the_tray() {
-    let (mut harness, updates, controls, commands) = background_harness();
-    harness.run();
+fn in_the_tray_it_monitors_without_a_window_and_opens_from_the_tray() {
+    let InTray {
+        mut app,
+        updates,
+        controls,
+        commands,
+        wake,
+        woken,
+    } = background_app();
+    assert!(app.starts_in_tray(), "--background with a tray up");
+    // What the pipeline and the tray do from their threads: send, then wake.
+    let feeder = std::thread::Builder::new()
+        .name("feeder".into())
+        .spawn(move || {
+            for seq in 0..5 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                updates.send(upright(seq)).unwrap();
+                wake.wake();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            commands.send(Command::OpenWindow).unwrap();
+            wake.wake();
+            (updates, commands)
+        })
+        .unwrap();
     assert!(
-        harness.state().is_hidden(),
-        "--background starts in the tray"
+        app.run_in_tray(&woken),
+        "the tray's Open asks for the window"
     );
-    for seq in 0..5 {
-        updates
-            .send(frame_update(
-                seq,
-                seq as f64 * 500.0,
-                PostureState::Upright,
-                50.0,
-            ))
-            .unwrap();
-        harness.run();
-    }
-    assert_eq!(
-        harness.state().state.latest_seq(),
-        Some(4),
-        "still monitoring"
-    );
-    assert_eq!(
-        harness.state().texture_uploads(),
-        0,
-        "no texture while hidden"
-    );
-    assert!(
-        harness.query_by_label("Settings").is_none(),
-        "nothing laid out while hidden"
-    );
+    let (_updates, commands) = feeder.join().unwrap();
+    assert_eq!(app.state.latest_seq(), Some(4), "monitored in the tray");
+    assert_eq!(app.logic_steps(), 0, "no window step in the tray");
+    assert_eq!(app.texture_uploads(), 0, "no texture without a window");
+    assert!(!app.is_hidden());
 
-    commands.send(Command::OpenWindow).unwrap();
+    let mut harness = window_harness(app);
     harness.run();
-    assert!(!harness.state().is_hidden());
     harness.get_by_label("Settings");
     assert_eq!(
         harness.state().texture_uploads(),
@@ -122,5 +146,94 @@ fn hidden_in_the_tray_it_monitors_without_uploading_and_opens_from_the_tray() {
     assert_eq!(
         controls.try_iter().collect::<Vec<_>>(),
         vec![Control::PauseSource(PauseReason::User)]
+    );
+}
+
+#[test]
+fn in_the_tray_commands_reach_the_pipeline_and_quit_ends_the_loop() {
+    let InTray {
+        mut app,
+        controls,
+        commands,
+        wake,
+        woken,
+        ..
+    } = background_app();
+    commands
+        .send(Command::Pause(PauseLength::UntilResumed))
+        .unwrap();
+    commands.send(Command::Quit).unwrap();
+    wake.wake();
+    assert!(!app.run_in_tray(&woken), "Quit from the tray ends it");
+    assert_eq!(
+        controls.try_iter().collect::<Vec<_>>(),
+        vec![Control::PauseSource(PauseReason::User)]
+    );
+}
+
+#[test]
+fn the_tray_loop_waits_for_a_due_time_without_news() {
+    // `--exit-after` is due with nobody waking the loop: it blocks until then, not longer.
+    let InTray { app, woken, .. } = background_app();
+    let mut app = app.with_exit_after(Some(std::time::Duration::from_millis(300)));
+    let started = std::time::Instant::now();
+    assert!(!app.run_in_tray(&woken));
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(300) && took < std::time::Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(app.logic_steps(), 0);
+}
+
+#[test]
+fn a_minimised_window_lays_out_and_uploads_nothing() {
+    let InTray { app, updates, .. } = background_app();
+    let mut harness = window_harness(app);
+    harness.run();
+    harness.get_by_label("Settings");
+    harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .minimized = Some(true);
+    for seq in 0..3 {
+        updates.send(upright(seq)).unwrap();
+        harness.run();
+    }
+    assert_eq!(
+        harness.state().state.latest_seq(),
+        Some(2),
+        "still monitoring"
+    );
+    assert_eq!(
+        harness.state().texture_uploads(),
+        0,
+        "no texture while minimised"
+    );
+    assert!(
+        harness.query_by_label("Settings").is_none(),
+        "nothing laid out while minimised"
+    );
+}
+
+#[test]
+fn closing_the_window_with_a_tray_up_goes_to_the_tray() {
+    let InTray { app, .. } = background_app();
+    let mut harness = window_harness(app);
+    harness.run();
+    assert!(!harness.state().goes_to_tray());
+    harness
+        .input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    harness.step();
+    assert!(
+        harness.state().goes_to_tray(),
+        "the window closes and monitoring goes on in the tray"
     );
 }

@@ -8,18 +8,24 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use plumbline::ui::review::{self, Progress, Review};
+use plumbline::pose::ModelChoice;
+use plumbline::ui::review::{self, ExportOutcome, Progress, Review};
 use plumbline::ui::{App, Settings, Tab};
 
 use crate::clips::{CLIP_FPS, SLUMP_STILL, UPRIGHT_STILL, recording};
 
 /// A window (no live source) that opens `path` in review mode.
 fn review_harness(path: PathBuf) -> Harness<'static, App> {
+    review_harness_with(path, Settings::default())
+}
+
+/// As [`review_harness`], with the window's preferences `settings`.
+fn review_harness_with(path: PathBuf, settings: Settings) -> Harness<'static, App> {
     let (update_tx, update_rx) = crossbeam_channel::bounded::<plumbline::pipeline::Update>(1);
     let (control_tx, _control_rx) = crossbeam_channel::bounded::<plumbline::pipeline::Control>(16);
     let settings = Settings {
         red_flags_acknowledged: true,
-        ..Settings::default()
+        ..settings
     };
     let app = App::new(update_rx, control_tx, settings)
         .with_pipeline(Box::new(update_tx))
@@ -251,4 +257,166 @@ fn the_review_flag_opens_the_window_on_the_recording_without_a_live_session() {
         "the review ran: {stderr}"
     );
     assert!(!db.exists(), "review mode records no session");
+}
+
+/// Repaints until the export form has no export running and says how the last one ended.
+fn wait_for_export(harness: &mut Harness<'_, App>, what: &str) -> ExportOutcome {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        let form = &harness.state().reviews.export;
+        if form.running().is_none()
+            && let Some(outcome) = form.outcome.clone()
+        {
+            harness.step();
+            return outcome;
+        }
+        assert!(
+            start.elapsed() < Duration::from_mins(3),
+            "timed out waiting for {what}: {:?}",
+            harness.state().reviews.export
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn partial_files(dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .expect("readable dir")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name())
+        .filter(|name| name.to_string_lossy().contains("partial"))
+        .collect()
+}
+
+/// Review mode exports the annotated video as `plumbline annotate` writes it (the same loop,
+/// drawn with the review's analysis; the same pictures as the command's):
+/// faces blurred by default, the source's frame count and rate in H.264, mode 0600, no
+/// partial file left; an existing file is not replaced without asking, and Cancel leaves it
+/// as it was.
+#[test]
+fn review_mode_exports_the_annotated_video_with_faces_blurred_and_asks_before_replacing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = recording(&dir.path().join("visit.mkv"), &[(UPRIGHT_STILL, 2)]);
+    let (source_frames, source_rate, _) = crate::records::annotate::read_back(&clip);
+    assert_eq!(source_frames.len() as u32, 2 * CLIP_FPS);
+    let mut harness = review_harness_with(
+        clip.clone(),
+        Settings {
+            model: ModelChoice::Lite,
+            ..Settings::default()
+        },
+    );
+    wait_for(&mut harness, Duration::from_mins(3), "the analysis", |r| {
+        matches!(r.progress(), Progress::Done | Progress::Failed(_))
+    });
+
+    // The destination is suggested beside the recording; faces are blurred unless asked.
+    let canonical = std::fs::canonicalize(&clip).expect("the clip exists");
+    let out = review::suggested_path(&canonical);
+    let form = &harness.state().reviews.export;
+    assert_eq!(form.path_text, out.display().to_string());
+    assert!(!form.keep_faces, "faces are blurred by default");
+    harness.get_by_label(review::KEEP_FACES);
+    harness.get_by_label(review::EXPORT_CHOOSE);
+
+    harness.get_by_label(review::EXPORT).click();
+    harness.step();
+    let running = harness.state().reviews.export.running();
+    assert!(running.is_some(), "the export runs in the background");
+    assert!(
+        running.is_some_and(review::Export::reuses_analysis),
+        "the review analyzed every frame: the model does not run again"
+    );
+    harness.get_by_label(review::CANCEL_EXPORT);
+    let outcome = wait_for_export(&mut harness, "the export");
+    let ExportOutcome::Written(text) = &outcome else {
+        panic!("the export failed: {outcome:?}");
+    };
+    assert!(text.contains(&out.display().to_string()), "{text}");
+    assert!(
+        text.contains(&format!("{} frames", source_frames.len())),
+        "{text}"
+    );
+    assert!(text.contains("faces blurred in"), "{text}");
+    harness.get_by_label(text);
+
+    // The real decoder reads the source's frame count and rate back, in H.264.
+    let (frames, rate, codec) = crate::records::annotate::read_back(&out);
+    assert_eq!(frames.len(), source_frames.len(), "same frame count");
+    assert_eq!(rate, source_rate, "same frame rate");
+    assert_eq!(codec, "h264");
+    // Drawn exactly as `plumbline annotate` draws it with the model run again.
+    let by_command = dir.path().join("by-command.mp4");
+    crate::records::annotate::annotate(&clip, &by_command, &[]);
+    let (command_frames, _, _) = crate::records::annotate::read_back(&by_command);
+    assert!(
+        command_frames == frames,
+        "the window's export and the command's differ"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&out)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(partial_files(dir.path()).is_empty());
+
+    // Again to the same file: refused with a question; replacing it, then cancelling, keeps
+    // the first export as it was and leaves nothing half-written.
+    let written = std::fs::read(&out).expect("readable");
+    harness.get_by_label(review::EXPORT).click();
+    let outcome = wait_for_export(&mut harness, "the refusal");
+    assert_eq!(outcome, ExportOutcome::Exists(out.clone()));
+    harness.get_by_label(&outcome.text());
+    harness.get_by_label(review::REPLACE).click();
+    harness.step();
+    assert!(harness.state().reviews.export.running().is_some());
+    harness.step();
+    harness.get_by_label(review::CANCEL_EXPORT).click();
+    let outcome = wait_for_export(&mut harness, "the cancel");
+    assert!(
+        matches!(outcome, ExportOutcome::Cancelled(_)),
+        "{outcome:?}"
+    );
+    harness.get_by_label(&outcome.text());
+    assert_eq!(std::fs::read(&out).expect("readable"), written, "kept");
+    assert!(partial_files(dir.path()).is_empty());
+    assert_eq!(harness.state().reviews.export.started(), 3);
+
+    // Drawing nothing gives only the anonymised footage: the face region lost its detail
+    // (the check of `annotate`'s test, against the source's own frames).
+    let plain = dir.path().join("plain.mp4");
+    harness.state_mut().reviews.export.path_text = plain.display().to_string();
+    harness.get_by_label(review::NO_OVERLAY).click();
+    harness.step();
+    assert!(harness.state().reviews.export.no_overlay);
+    harness.get_by_label(review::EXPORT).click();
+    let outcome = wait_for_export(&mut harness, "the plain export");
+    assert!(matches!(outcome, ExportOutcome::Written(_)), "{outcome:?}");
+    let (plain_frames, _, _) = crate::records::annotate::read_back(&plain);
+    assert_eq!(plain_frames.len(), source_frames.len());
+    assert_ne!(plain_frames[0], frames[0], "the default export is drawn on");
+    crate::records::annotate::assert_face_blurred(
+        &plain_frames,
+        &source_frames,
+        crate::records::annotate::face_rect(&source_frames[0]).expect("a face"),
+    );
+
+    // An unwritable destination is a clear message.
+    harness.state_mut().reviews.export.path_text = dir
+        .path()
+        .join("no/such/folder/out.mp4")
+        .display()
+        .to_string();
+    harness.step();
+    harness.get_by_label(review::EXPORT).click();
+    let outcome = wait_for_export(&mut harness, "the refusal of a missing folder");
+    let ExportOutcome::Failed(text) = &outcome else {
+        panic!("refused: {outcome:?}");
+    };
+    assert!(text.contains("does not exist"), "{text}");
 }
