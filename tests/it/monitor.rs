@@ -375,26 +375,6 @@ fn a_bad_desktop_setting_in_the_config_file_is_refused_with_its_range() {
     assert!(err.contains("config.toml"), "{err}");
 }
 
-/// Encodes `segments` of (picture in `../shared/media`, seconds) at 4 fps, 360x480 (the
-/// pictures' own 3:4 shape, so no angle is distorted).
-fn media_recording(path: &Path, segments: &[(&str, u32)]) -> std::path::PathBuf {
-    let media = crate::shared_media().expect("the shared media folder");
-    let fps = crate::clips::CLIP_FPS;
-    let mut writer =
-        plumbline::capture::writer::VideoWriter::create(path, 360, 480, fps).expect("the clip");
-    for (name, seconds) in segments {
-        let image = image::open(media.join(name))
-            .expect("a shared picture")
-            .into_rgb8();
-        let image =
-            image::imageops::resize(&image, 360, 480, image::imageops::FilterType::Triangle);
-        for _ in 0..seconds * fps {
-            writer.push(&image).expect("encoding a frame");
-        }
-    }
-    writer.finish().expect("closing the clip")
-}
-
 /// Runs `monitor --fast` on `clip` with these config keys; returns the events and stderr.
 fn monitor_with_config(clip: &Path, config: &Path, keys: &str) -> (Vec<serde_json::Value>, String) {
     std::fs::write(config, keys).expect("write the config");
@@ -431,8 +411,12 @@ fn the_calm_rate_delays_a_slump_alert_by_at_most_one_calm_interval() {
     // hunched forward. The automatic baseline is learned after 10 s, the calm rate (one frame
     // every 2 s) applies 5 s later, and the slump starts at 30 s.
     let dir = tempfile::tempdir().expect("temp dir");
-    let clip = media_recording(
+    let media = crate::shared_media().expect("the shared media folder");
+    // 360x480: the pictures' own 3:4 shape, so no angle is distorted.
+    let clip = crate::clips::recording_from(
+        &media,
         &dir.path().join("upright_then_slump.mkv"),
+        (360, 480),
         &[
             ("side_sit_upright_10.jpg", 30),
             ("side_sit_forward_08.jpg", 16),
