@@ -20,6 +20,7 @@
 
 mod analyzer;
 pub mod annotate;
+pub mod calm;
 mod failure;
 pub mod recorder;
 mod workers;
@@ -176,6 +177,11 @@ pub struct RatePolicy {
     pub fps: Option<f64>,
     /// Rate while the posture is at risk; `None` keeps `fps`.
     pub at_risk_fps: Option<f64>,
+    /// The calm rate, once an upright posture has held still for `calm_after_s`
+    /// ([`calm::CalmWatch`]); `None` keeps `fps`. Never faster than `fps`.
+    pub calm_fps: Option<f64>,
+    /// Seconds of continuous upright, still frames before the calm rate applies.
+    pub calm_after_s: f64,
 }
 
 impl Default for RatePolicy {
@@ -186,25 +192,40 @@ impl Default for RatePolicy {
 }
 
 impl RatePolicy {
-    /// The monitor's rates from its configuration: `analysis_rate_fps`, and while at risk
-    /// `at_risk_rate_fps` (never slower than the normal rate).
+    /// The monitor's rates from its configuration: `analysis_rate_fps`, while at risk
+    /// `at_risk_rate_fps` (never slower than the normal rate), and once calm
+    /// `calm_rate_fps` (never faster than the normal rate).
     pub fn monitor(config: &PostureConfig) -> Self {
         Self {
             fps: Some(config.analysis_rate_fps),
             at_risk_fps: Some(config.at_risk_rate_fps.max(config.analysis_rate_fps)),
+            calm_fps: Some(config.calm_rate_fps),
+            calm_after_s: config.calm_after_s,
         }
     }
 
-    /// Every frame, no speed-up (analysis of files as fast as possible).
-    pub const EVERY_FRAME: Self = Self {
-        fps: None,
-        at_risk_fps: None,
-    };
+    /// Every frame, no speed-up, no calm rate (analysis of files as fast as possible).
+    pub const EVERY_FRAME: Self = Self::fixed(None);
 
-    /// Minimum source-time spacing of analyzed frames in `state`, milliseconds.
-    pub fn interval_ms(&self, state: PostureState) -> f64 {
-        let fps = match (state, self.at_risk_fps) {
-            (PostureState::AtRisk, Some(fast)) => Some(self.fps.map_or(fast, |f| f.max(fast))),
+    /// One rate whatever the posture (`None`: every frame): recordings analyzed for a report
+    /// (`analyze --rate`), whose samples must be evenly spaced.
+    pub const fn fixed(fps: Option<f64>) -> Self {
+        Self {
+            fps,
+            at_risk_fps: None,
+            calm_fps: None,
+            calm_after_s: 0.0,
+        }
+    }
+
+    /// Minimum source-time spacing of analyzed frames in `state`, milliseconds; `calm` when
+    /// the calm rate applies ([`calm::CalmWatch::is_calm`]).
+    pub fn interval_ms(&self, state: PostureState, calm: bool) -> f64 {
+        let fps = match (state, self.at_risk_fps, self.calm_fps) {
+            (PostureState::AtRisk, Some(fast), _) => Some(self.fps.map_or(fast, |f| f.max(fast))),
+            (PostureState::Upright, _, Some(slow)) if calm => {
+                Some(self.fps.map_or(slow, |f| f.min(slow)))
+            }
             _ => self.fps,
         };
         fps.filter(|f| f.is_finite() && *f > 0.0)
@@ -373,10 +394,8 @@ impl PipelineConfig {
         if options.stills {
             posture.view_switch_frames = 1;
         }
-        let mut config = Self::recording(source, models_dir, pose, posture).with_rate(RatePolicy {
-            fps: options.fps,
-            at_risk_fps: None,
-        });
+        let mut config = Self::recording(source, models_dir, pose, posture)
+            .with_rate(RatePolicy::fixed(options.fps));
         if let AnalyzerSpec::BlazePose { hold, .. } = &mut config.analyzer {
             *hold = options.hold;
         }
@@ -515,7 +534,7 @@ impl Pipeline {
         let stop = StopFlag::default();
         let interval = SharedInterval::default();
         let pause = SharedPause::default();
-        interval.set_ms(config.rate.interval_ms(PostureState::Upright));
+        interval.set_ms(config.rate.interval_ms(PostureState::Upright, false));
         let (updates_tx, updates_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
         let (controls_tx, controls_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
         let (frames_tx, frames_rx) = workers::frame_link(config.delivery);

@@ -25,6 +25,9 @@ struct Scripted {
     controls: Arc<Mutex<Vec<(Control, f64)>>>,
     state: PostureState,
     delay: Duration,
+    /// Upright frames are called upright against a learned baseline, with a person standing
+    /// still (so the calm rate can apply); forward frames are called forward.
+    judged: bool,
 }
 
 impl Analyzer for Scripted {
@@ -56,12 +59,18 @@ impl Analyzer for Scripted {
                 people_detected: 0,
                 detector_ran: true,
                 roi: None,
-                skeleton: None,
+                skeleton: self.judged.then(still_person),
             },
             sample: PostureSample {
                 seq: frame.seq,
                 t_ms: frame.t_ms,
                 state,
+                call: self.judged.then_some(if forward {
+                    crate::posture::Call::Forward
+                } else {
+                    crate::posture::Call::Upright
+                }),
+                baseline: crate::posture::BaselineStatus::Learned,
                 ..PostureSample::default()
             },
             events,
@@ -83,7 +92,25 @@ impl Analyzer for Scripted {
 type Seen = Arc<Mutex<Vec<(u64, f64)>>>;
 type Controls = Arc<Mutex<Vec<(Control, f64)>>>;
 
+/// A person sitting still, seen from the side.
+fn still_person() -> crate::pose::Skeleton {
+    use crate::pose::LandmarkIndex as L;
+    crate::pose::Skeleton::from_points(
+        &[
+            (L::LeftEar, 20.0, 5.0),
+            (L::RightEar, 20.0, 5.0),
+            (L::LeftShoulder, 16.0, 20.0),
+            (L::RightShoulder, 16.0, 20.0),
+        ],
+        0.9,
+    )
+}
+
 fn scripted(delay: Duration) -> (AnalyzerFactory, Seen, Controls) {
+    scripted_as(delay, false)
+}
+
+fn scripted_as(delay: Duration, judged: bool) -> (AnalyzerFactory, Seen, Controls) {
     let seen = Seen::default();
     let controls = Controls::default();
     let analyzer = Scripted {
@@ -91,6 +118,7 @@ fn scripted(delay: Duration) -> (AnalyzerFactory, Seen, Controls) {
         controls: controls.clone(),
         state: PostureState::Upright,
         delay,
+        judged,
     };
     let factory: AnalyzerFactory = Box::new(move || Ok(Box::new(analyzer) as Box<dyn Analyzer>));
     (factory, seen, controls)
@@ -166,6 +194,7 @@ fn rate_selects_frames_by_source_time_and_speeds_up_at_risk() {
     let rate = RatePolicy {
         fps: Some(2.0),
         at_risk_fps: Some(5.0),
+        ..RatePolicy::fixed(None)
     };
     let (pipeline, updates) =
         Pipeline::start(config(&path, Delivery::Lossless, rate, factory)).unwrap();
@@ -186,6 +215,50 @@ fn rate_selects_frames_by_source_time_and_speeds_up_at_risk() {
         .collect();
     assert_eq!(events.len(), 1, "{events:?}");
     assert!(matches!(events[0], PostureEvent::State { t_ms, .. } if (*t_ms - 3000.0).abs() < 1.0));
+}
+
+#[test]
+fn calm_rate_slows_a_still_upright_stretch_and_a_slump_ends_it_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mkv");
+    // 20 s upright and still, then 8 s forward, at 10 fps.
+    let pattern: Vec<bool> = (0..280).map(|i| i >= 200).collect();
+    write_clip(&path, &pattern, 10);
+    let (factory, seen, _) = scripted_as(Duration::ZERO, true);
+    let rate = RatePolicy {
+        fps: Some(2.0),
+        at_risk_fps: Some(4.0),
+        calm_fps: Some(0.5),
+        calm_after_s: 5.0,
+    };
+    let (pipeline, updates) =
+        Pipeline::start(config(&path, Delivery::Lossless, rate, factory)).unwrap();
+    collect(&updates);
+    drop(pipeline);
+    let times: Vec<f64> = seen.lock().unwrap().iter().map(|s| s.1).collect();
+    let gap_after = |t: f64| {
+        let i = times.iter().position(|x| *x >= t).expect("a frame after t");
+        times[i + 1] - times[i]
+    };
+    // Normal rate until the stretch has lasted 5 s, then the calm rate.
+    assert!((gap_after(0.0) - 500.0).abs() < 1.0, "{times:?}");
+    assert!((gap_after(4000.0) - 500.0).abs() < 1.0, "{times:?}");
+    assert!((gap_after(6000.0) - 2000.0).abs() < 1.0, "{times:?}");
+    assert!((gap_after(15_000.0) - 2000.0).abs() < 1.0, "{times:?}");
+    // The slump at 20 s is seen at most one calm interval later ...
+    let first_forward = times.iter().copied().find(|t| *t >= 20_000.0).unwrap();
+    assert!(first_forward < 22_000.0, "{times:?}");
+    // ... and the next frames come at the normal spacing (analysis mode reads ahead, but at
+    // the normal interval), then at the at-risk rate: 250 ms, on this clip's 100 ms grid
+    // 300 ms.
+    assert!(gap_after(first_forward) <= 500.0 + 1.0, "{times:?}");
+    let last: Vec<f64> = times
+        .windows(2)
+        .rev()
+        .take(5)
+        .map(|w| w[1] - w[0])
+        .collect();
+    assert!(last.iter().all(|g| (g - 300.0).abs() < 1.0), "{times:?}");
 }
 
 #[test]

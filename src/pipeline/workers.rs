@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
 
+use super::calm::CalmWatch;
 use super::{
     Analysis, Analyzed, AnalyzerFactory, Control, Delivery, Failure, PauseReason, RatePolicy,
     STOP_POLL, SharedInterval, SharedPause, SourceStatus, StopFlag, Update,
@@ -330,7 +331,7 @@ impl PoseWorker {
             }
         };
         let _ = ready.send(Ok(()));
-        let mut state = FrameState::default();
+        let mut state = FrameState::new(&self.rate);
         while !self.stop.is_stopped() {
             let flow = select! {
                 recv(self.frames.receiver()) -> frame => match frame {
@@ -338,7 +339,7 @@ impl PoseWorker {
                     Err(_) => Flow::Stop, // the source ended and every frame was analyzed
                 },
                 recv(self.controls) -> control => match control {
-                    Ok(control) => self.on_control(analyzer.as_mut(), &control, &state),
+                    Ok(control) => self.on_control(analyzer.as_mut(), &control, &mut state),
                     Err(_) => Flow::Continue,
                 },
                 default(STOP_POLL) => Flow::Continue,
@@ -357,6 +358,9 @@ impl PoseWorker {
         state: &mut FrameState,
     ) -> Flow {
         let frame = &captured.frame;
+        if self.skips_while_calm(frame, state) {
+            return Flow::Continue;
+        }
         match analyzer.analyze(frame) {
             Ok(analysis) => {
                 state
@@ -364,8 +368,11 @@ impl PoseWorker {
                     .push(captured.at.elapsed().as_secs_f64() * 1000.0);
                 state.failed_in_a_row = 0;
                 state.last_t_ms = frame.t_ms;
+                let calm = state
+                    .calm
+                    .update(&analysis.sample, analysis.estimate.skeleton.as_ref());
                 self.interval
-                    .set_ms(self.rate.interval_ms(analysis.sample.state));
+                    .set_ms(self.capture_interval_ms(analysis.sample.state, calm));
                 self.publish(frame, analysis)
             }
             Err(err) => {
@@ -383,6 +390,26 @@ impl PoseWorker {
                 Flow::Stop
             }
         }
+    }
+
+    /// The interval the capture thread selects frames at. Live, the calm rate is applied
+    /// there (the skipped frames are never converted). Analysis mode reads up to
+    /// [`super::LOSSLESS_CAPACITY`] + 1 frames ahead at the interval it was last given, so there
+    /// the capture thread keeps the normal interval and [`Self::skips_while_calm`] keeps the
+    /// calm spacing: when the calm ends, the frames already queued are at the normal spacing,
+    /// and a slump is timed as finely as without the calm rate.
+    fn capture_interval_ms(&self, state: PostureState, calm: bool) -> f64 {
+        let lossless = matches!(self.frames, FrameStream::Lossless(_));
+        self.rate.interval_ms(state, calm && !lossless)
+    }
+
+    /// Analysis mode while calm: whether `frame` comes sooner than the calm interval after the
+    /// last analyzed one (the capture thread's rule, `capture::video`).
+    fn skips_while_calm(&self, frame: &Frame, state: &FrameState) -> bool {
+        matches!(self.frames, FrameStream::Lossless(_))
+            && state.calm.is_calm()
+            && frame.t_ms - state.last_t_ms
+                < self.rate.interval_ms(PostureState::Upright, true) - 1e-6
     }
 
     /// Sends the analyzed frame (live: dropped when the consumer lags; analysis: waits) and
@@ -425,11 +452,12 @@ impl PoseWorker {
         &mut self,
         analyzer: &mut dyn super::Analyzer,
         control: &Control,
-        state: &FrameState,
+        state: &mut FrameState,
     ) -> Flow {
         match control {
             Control::PauseSource(reason) => {
                 self.pause.set(Some(*reason));
+                state.calm.reset();
                 return Flow::Continue;
             }
             Control::ResumeSource => {
@@ -442,7 +470,7 @@ impl PoseWorker {
             if fps.is_finite() && *fps > 0.0 {
                 self.rate.fps = Some(*fps);
                 self.interval
-                    .set_ms(self.rate.interval_ms(PostureState::Upright));
+                    .set_ms(self.capture_interval_ms(PostureState::Upright, state.calm.is_calm()));
             } else {
                 tracing::warn!("ignoring analysis rate {fps}: it must be above 0");
             }
@@ -458,16 +486,26 @@ impl PoseWorker {
 }
 
 /// What the pose thread remembers between frames.
-#[derive(Default)]
 struct FrameState {
     /// Source time of the last analyzed frame (controls take effect at this time).
     last_t_ms: f64,
     failed_in_a_row: u32,
     /// Capture-to-result time of every analyzed frame (8 bytes a frame: 230 KB a day at 2 fps).
     latencies_ms: Vec<f64>,
+    /// Whether the calm rate applies.
+    calm: CalmWatch,
 }
 
 impl FrameState {
+    fn new(rate: &RatePolicy) -> Self {
+        Self {
+            last_t_ms: 0.0,
+            failed_in_a_row: 0,
+            latencies_ms: Vec::new(),
+            calm: CalmWatch::new(rate.calm_after_s),
+        }
+    }
+
     /// Logs how many frames were analyzed and the capture-to-result latency
     /// (`scripts/bench-monitor` reads this line).
     fn log_summary(&mut self) {
@@ -475,11 +513,13 @@ impl FrameState {
             return;
         };
         tracing::info!(
-            "analyzed {} frames; capture-to-result latency ms: median {:.1}, p95 {:.1}, max {:.1}",
+            "analyzed {} frames; capture-to-result latency ms: median {:.1}, p95 {:.1}, max {:.1}; \
+             {} frames at the calm rate",
             summary.frames,
             summary.median_ms,
             summary.p95_ms,
-            summary.max_ms
+            summary.max_ms,
+            self.calm.calm_frames()
         );
     }
 }

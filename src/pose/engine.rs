@@ -19,7 +19,7 @@ use super::landmarks::NormLandmark;
 use super::nets::{DetectorNet, LandmarkNet};
 use super::rect::{ImageSize, NormPoint, NormRect};
 use super::segmentation::PersonMask;
-use super::skeleton::LandmarkIndex;
+use super::skeleton::{LandmarkIndex, Skeleton};
 use super::threads;
 use super::tracking::{self, PoseSmoother};
 use crate::capture::Frame;
@@ -137,9 +137,11 @@ struct CarriedMask {
     t_ms: f64,
 }
 
-/// Where the neck is and how the head sits on the shoulders, in pixels.
-#[derive(Clone, Copy, Debug)]
-struct Neck {
+/// Where the neck is and how the head sits on the shoulders, in pixels. The carried mask
+/// follows it, and the monitor's calm rate (`pipeline`) ends when the head moves on the
+/// shoulders by more than [`MASK_REFRESH_SHAPE_CHANGE`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Neck {
     /// The mean of both ears and both shoulders: the region the silhouette C7 is sought in,
     /// which a carried mask follows.
     centre: (f32, f32),
@@ -149,12 +151,25 @@ struct Neck {
 
 impl Neck {
     fn of(landmarks: &[NormLandmark], size: ImageSize) -> Self {
+        let at = |i: LandmarkIndex| {
+            let l = landmarks[i as usize];
+            (l.x * size.width, l.y * size.height)
+        };
+        Self::from_points(at)
+    }
+
+    /// The neck of a tracked person.
+    pub fn of_skeleton(skeleton: &Skeleton) -> Self {
+        Self::from_points(|i| {
+            let l = skeleton.at(i);
+            (l.x_px, l.y_px)
+        })
+    }
+
+    fn from_points(at: impl Fn(LandmarkIndex) -> (f32, f32)) -> Self {
         let mean = |a: LandmarkIndex, b: LandmarkIndex| {
-            let (a, b) = (landmarks[a as usize], landmarks[b as usize]);
-            (
-                f32::midpoint(a.x, b.x) * size.width,
-                f32::midpoint(a.y, b.y) * size.height,
-            )
+            let (a, b) = (at(a), at(b));
+            (f32::midpoint(a.0, b.0), f32::midpoint(a.1, b.1))
         };
         let ears = mean(LandmarkIndex::LeftEar, LandmarkIndex::RightEar);
         let shoulders = mean(LandmarkIndex::LeftShoulder, LandmarkIndex::RightShoulder);
@@ -169,7 +184,7 @@ impl Neck {
 
     /// How far the head moved against the shoulders since `then`, as a fraction of the
     /// ear-to-shoulder distance then.
-    fn shape_change(&self, then: &Self) -> f32 {
+    pub fn shape_change(&self, then: &Self) -> f32 {
         let length = then.head.0.hypot(then.head.1).max(1.0);
         (self.head.0 - then.head.0).hypot(self.head.1 - then.head.1) / length
     }

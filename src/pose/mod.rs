@@ -19,7 +19,9 @@ pub mod smoothing;
 pub mod threads;
 pub mod tracking;
 
-pub use engine::{LIVE_MASK_EVERY_MS, Mode, ModelChoice, PoseConfig, PoseEngine};
+pub use engine::{
+    LIVE_MASK_EVERY_MS, MASK_REFRESH_SHAPE_CHANGE, Mode, ModelChoice, Neck, PoseConfig, PoseEngine,
+};
 pub use error::PoseError;
 pub use skeleton::{
     Landmark, LandmarkIndex, NUM_LANDMARKS, PoseEstimate, Roi, Skeleton, WorldLandmark,

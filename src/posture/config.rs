@@ -150,6 +150,18 @@ pub struct PostureConfig {
     /// Frames analyzed per second while the posture is at risk, so the onset is timed more
     /// finely (never below `analysis_rate_fps`). Range [`Self::AT_RISK_RATE_FPS`].
     pub at_risk_rate_fps: f64,
+    /// The calm rate: frames analyzed per second once an upright posture has held still for
+    /// `calm_after_s` (never above `analysis_rate_fps`; set it to `analysis_rate_fps` to keep
+    /// one rate). A slump is then seen at most one calm interval later, so an alert comes at
+    /// most `1 / calm_rate_fps` seconds after the onset delay (docs/MONITOR.md, "The calm
+    /// rate"). At least 0.5 per second: slower, the gaps between frames would pass the
+    /// default `max_frame_gap_s` (2 s), beyond which time is not counted.
+    /// Range [`Self::CALM_RATE_FPS`].
+    pub calm_rate_fps: f64,
+    /// Seconds of continuous upright calls against a baseline (learned or calibrated), with
+    /// the head still on the shoulders, before the calm rate applies.
+    /// Range [`Self::CALM_AFTER_S`].
+    pub calm_after_s: f64,
 }
 
 impl Default for PostureConfig {
@@ -181,6 +193,8 @@ impl Default for PostureConfig {
             view_switch_frames: crate::geometry::view::VIEW_SWITCH_FRAMES,
             analysis_rate_fps: 2.0,
             at_risk_rate_fps: 4.0,
+            calm_rate_fps: 1.0,
+            calm_after_s: 30.0,
         }
     }
 }
@@ -243,9 +257,13 @@ impl PostureConfig {
     pub const ANALYSIS_RATE_FPS: Bounds = Bounds::new("analysis_rate_fps", 0.2, 30.0, "fps");
     /// Range of [`Self::at_risk_rate_fps`].
     pub const AT_RISK_RATE_FPS: Bounds = Bounds::new("at_risk_rate_fps", 0.2, 30.0, "fps");
+    /// Range of [`Self::calm_rate_fps`].
+    pub const CALM_RATE_FPS: Bounds = Bounds::new("calm_rate_fps", 0.5, 30.0, "fps");
+    /// Range of [`Self::calm_after_s`].
+    pub const CALM_AFTER_S: Bounds = Bounds::new("calm_after_s", 1.0, 3600.0, "s");
 
     /// Every number of the configuration with its range.
-    pub fn numbers(&self) -> [(Bounds, f64); 25] {
+    pub fn numbers(&self) -> [(Bounds, f64); 27] {
         [
             (Self::CVA_FORWARD_BELOW_DEG, self.cva_forward_below_deg),
             (Self::CVA_UPRIGHT_ABOVE_DEG, self.cva_upright_above_deg),
@@ -281,6 +299,8 @@ impl PostureConfig {
             (Self::VIEW_SWITCH_FRAMES, f64::from(self.view_switch_frames)),
             (Self::ANALYSIS_RATE_FPS, self.analysis_rate_fps),
             (Self::AT_RISK_RATE_FPS, self.at_risk_rate_fps),
+            (Self::CALM_RATE_FPS, self.calm_rate_fps),
+            (Self::CALM_AFTER_S, self.calm_after_s),
         ]
     }
 

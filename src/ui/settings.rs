@@ -282,6 +282,13 @@ pub fn ui(
                 outbox.push(Control::SetRate(posture.analysis_rate_fps));
                 change.config = true;
             }
+            change.config |= drag_row(
+                ui,
+                "Calm rate, upright and still (next start)",
+                &mut posture.calm_rate_fps,
+                PostureConfig::CALM_RATE_FPS,
+                Shown::AsStored,
+            );
             // Shown in minutes, stored in seconds: the same field, another unit.
             change.config |= drag_row(
                 ui,

@@ -15,14 +15,29 @@ pub(crate) const UPRIGHT_STILL: &str = "tests/data/side_sit_upright_02.jpg";
 
 /// Encodes `segments` of (still, seconds) into `path` at [`CLIP_FPS`], scaled to 360x640.
 pub(crate) fn recording(path: &Path, segments: &[(&str, u32)]) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut writer = VideoWriter::create(path, 360, 640, CLIP_FPS).expect("creating the clip");
+    recording_from(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        path,
+        (360, 640),
+        segments,
+    )
+}
+
+/// Encodes `segments` of (picture under `root`, seconds) into `path` at [`CLIP_FPS`], each
+/// picture scaled to `size` (width, height).
+pub(crate) fn recording_from(
+    root: &Path,
+    path: &Path,
+    (width, height): (u32, u32),
+    segments: &[(&str, u32)],
+) -> PathBuf {
+    let mut writer = VideoWriter::create(path, width, height, CLIP_FPS).expect("creating the clip");
     for (still, seconds) in segments {
         let image = image::open(root.join(still))
             .expect("test still")
             .into_rgb8();
         let image =
-            image::imageops::resize(&image, 360, 640, image::imageops::FilterType::Triangle);
+            image::imageops::resize(&image, width, height, image::imageops::FilterType::Triangle);
         for _ in 0..seconds * CLIP_FPS {
             writer.push(&image).expect("encoding a frame");
         }

@@ -339,6 +339,45 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
 }
 
 #[test]
+fn a_sitter_leaning_back_against_the_backrest_gets_an_automatic_baseline() -> TestResult {
+    // docs/GEOMETRY.md §3.9: sitting upright against a backrest leans the trunk back 11-18°
+    // in video mode. `side_sit_upright_01` reads about 13° back; the former limit (10°) never
+    // learned it, `posture::learn::MAX_RECLINE_DEG` does.
+    use plumbline::posture::learn::MAX_RECLINE_DEG;
+    let dir = tempfile::tempdir()?;
+    let clip = crate::clips::recording(
+        &dir.path().join("backrest.mp4"),
+        &[("tests/data/side_sit_upright_01.jpg", 14)],
+    );
+    let frames = analyze_clip(&clip, 1)?;
+    let mut judge = PostureJudge::new(PostureConfig {
+        learn_s: 10.0,
+        learn_stretch_s: 5.0,
+        ..PostureConfig::default()
+    });
+    let (samples, _) = replay(&mut judge, &frames);
+    let trunk: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.metrics.trunk_inclination_deg)
+        .collect();
+    let back = -trunk.iter().sum::<f64>() / trunk.len() as f64;
+    assert!(
+        (10.0..MAX_RECLINE_DEG).contains(&back),
+        "leans back {back:.1}°: this clip no longer tests a backrest sitter"
+    );
+    let learned = samples
+        .iter()
+        .find(|s| s.baseline == BaselineStatus::Learned)
+        .ok_or_else(|| format!("no baseline learned (leans back {back:.1}°)"))?;
+    assert!(
+        (9_000.0..=12_000.0).contains(&learned.t_ms),
+        "learned at {} ms",
+        learned.t_ms
+    );
+    Ok(())
+}
+
+#[test]
 fn the_crowded_street_clip_gives_no_baseline() -> TestResult {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("street.json");

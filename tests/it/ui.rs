@@ -128,15 +128,7 @@ fn app_harness() -> (Harness<'static, App>, Sender<Update>, Receiver<Control>) {
         ..Settings::default()
     };
     let app = App::new(update_rx, control_tx, settings);
-    let harness = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut App| {
-                app.logic_step(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
+    let harness = window_harness(app);
     (harness, update_tx, control_rx)
 }
 
@@ -253,15 +245,7 @@ fn first_start_shows_the_red_flag_notice_once() {
     let (update_tx, update_rx) = crossbeam_channel::bounded(4);
     let (control_tx, _control_rx) = crossbeam_channel::bounded(4);
     let app = App::new(update_rx, control_tx, Settings::default());
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut App| {
-                app.logic_step(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
+    let mut harness = window_harness(app);
     harness.run();
     harness.get_by_label(ui::help::NOTICE_TITLE);
     harness.get_by_label(ui::help::ACKNOWLEDGE).click();
@@ -475,14 +459,25 @@ pub(crate) fn quiet_desktop() -> plumbline::desktop::DesktopLink {
 }
 
 pub(crate) fn window_harness(app: App) -> Harness<'static, App> {
+    window_harness_sized(app, [1280.0, 800.0])
+}
+
+/// Steps a test harness may take to settle: the first frames settle the theme and fonts, and
+/// the Sessions tab's scroll areas and plots take a few more (6 seen on CI). Every harness of
+/// a window part uses it.
+pub(crate) const SETTLE_STEPS: u64 = 16;
+
+/// The window's app in a test harness of `size`: every test of the whole window builds it
+/// here, with one settling budget.
+pub(crate) fn window_harness_sized(app: App, size: [f32; 2]) -> Harness<'static, App> {
     // The first frames settle the theme and fonts, and the Sessions tab's scroll areas and
     // plots take a few more before its content stands (6 steps seen on CI; the history
     // panel's harness allows the same 16). A window that keeps repainting still fails; the
     // real window's idle test (`ui::glance::the_window_repaints_for_updates_and_rests_without_them`)
     // checks the resting itself.
     Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_max_steps(16)
+        .with_size(size)
+        .with_max_steps(SETTLE_STEPS)
         .build_ui_state(
             |ui, app: &mut App| {
                 app.logic_step(ui.ctx());

@@ -82,9 +82,11 @@ fn upright(seq: u64) -> Update {
     frame_update(seq, seq as f64 * 500.0, PostureState::Upright, 50.0)
 }
 
+/// Like `ui::window_harness`, but drawing through `App::draw`, which skips a hidden window.
 fn window_harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
+        .with_max_steps(crate::ui::SETTLE_STEPS)
         .build_ui_state(
             |ui, app: &mut App| {
                 app.logic_step(ui.ctx());

@@ -65,7 +65,7 @@ fn history_harness(history: History) -> Harness<'static, History> {
     // The panel's first frames settle the theme and fonts before its content (a few steps).
     Harness::builder()
         .with_size([900.0, 900.0])
-        .with_max_steps(16)
+        .with_max_steps(crate::ui::SETTLE_STEPS)
         .build_ui_state(history::ui, history)
 }
 
@@ -200,15 +200,7 @@ fn recording_app(
     let new = monitor_session("camera:0", settings.model, settings.subject());
     let app =
         App::new(update_rx, control_tx, settings).with_recorder(Recorder::start(Some(db), &new));
-    let harness = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut App| {
-                app.logic_step(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
+    let harness = crate::ui::window_harness(app);
     (harness, update_tx)
 }
 

@@ -31,15 +31,7 @@ fn review_harness_with(path: PathBuf, settings: Settings) -> Harness<'static, Ap
         .with_pipeline(Box::new(update_tx))
         .with_reviews(None, Some(path));
     assert_eq!(app.tab, Tab::Review);
-    Harness::builder()
-        .with_size([1280.0, 900.0])
-        .build_ui_state(
-            |ui, app: &mut App| {
-                app.logic_step(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        )
+    crate::ui::window_harness_sized(app, [1280.0, 900.0])
 }
 
 fn current<'h>(harness: &'h Harness<'_, App>) -> &'h Review {
