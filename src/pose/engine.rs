@@ -138,8 +138,8 @@ struct CarriedMask {
 }
 
 /// Where the neck is and how the head sits on the shoulders, in pixels. The carried mask
-/// follows it, and the monitor's calm rate (`pipeline`) ends when the head moves on the
-/// shoulders by more than [`MASK_REFRESH_SHAPE_CHANGE`].
+/// follows it, and the monitor's calm rate ends when the head moves on the shoulders by more
+/// than its own bound (`pipeline::calm::CALM_MAX_SHAPE_CHANGE`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Neck {
     /// The mean of both ears and both shoulders: the region the silhouette C7 is sought in,

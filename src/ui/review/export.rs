@@ -315,12 +315,9 @@ impl ExportForm {
 
     /// Opens the desktop's save dialog on its own thread (it blocks until answered).
     fn choose(&mut self, wake: &Arc<dyn Fn() + Send + Sync>) {
-        let (answer_tx, answer_rx) = crossbeam_channel::bounded(1);
-        let wake = Arc::clone(wake);
         let suggested = PathBuf::from(self.path_text.trim());
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
+        let asked = super::ask_on_dialog_thread(
+            move || {
                 let mut dialog = rfd::FileDialog::new()
                     .set_title("Export the annotated video")
                     .add_filter("MP4 video", &["mp4"]);
@@ -330,12 +327,12 @@ impl ExportForm {
                 if let Some(name) = suggested.file_name() {
                     dialog = dialog.set_file_name(name.to_string_lossy());
                 }
-                // The window may be gone.
-                let _ = answer_tx.send(dialog.save_file());
-                wake();
-            });
-        match spawned {
-            Ok(_) => self.dialog = Some(answer_rx),
+                dialog.save_file()
+            },
+            Some(Arc::clone(wake)),
+        );
+        match asked {
+            Ok(answer) => self.dialog = Some(answer),
             Err(err) => {
                 self.outcome = Some(ExportOutcome::Failed(format!(
                     "cannot open the file dialog: {err}"

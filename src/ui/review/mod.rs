@@ -580,29 +580,23 @@ impl Reviews {
 
     /// Opens the desktop's file dialog on its own thread (it blocks until answered).
     fn choose(&mut self, folder: bool) {
-        let (answer_tx, answer_rx) = crossbeam_channel::bounded(1);
-        let wake = self.wake.clone();
-        let spawned = std::thread::Builder::new()
-            .name("file-dialog".into())
-            .spawn(move || {
+        let asked = ask_on_dialog_thread(
+            move || {
                 let mut extensions: Vec<&str> = VIDEO_EXTENSIONS.to_vec();
                 extensions.extend(IMAGE_EXTENSIONS);
                 let dialog = rfd::FileDialog::new().set_title("Open a recording to review");
-                let answer = if folder {
+                if folder {
                     dialog.pick_folder()
                 } else {
                     dialog
                         .add_filter("Videos and pictures", &extensions)
                         .pick_file()
-                };
-                // The window may be gone.
-                let _ = answer_tx.send(answer);
-                if let Some(wake) = wake {
-                    wake();
                 }
-            });
-        match spawned {
-            Ok(_) => self.dialog = Some(answer_rx),
+            },
+            self.wake.clone(),
+        );
+        match asked {
+            Ok(answer) => self.dialog = Some(answer),
             Err(err) => self.message = Some(format!("cannot open the file dialog: {err}")),
         }
     }
@@ -668,6 +662,26 @@ pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
 }
 
 /// The path field, the dialog buttons and the recordings opened so far.
+/// Shows a desktop file dialog (`ask`) on a short-lived `file-dialog` thread, as it blocks
+/// until answered; the answer (`None`: cancelled, or no dialog could be shown) comes over
+/// the returned channel, and then `wake` is called so the window takes it.
+fn ask_on_dialog_thread(
+    ask: impl FnOnce() -> Option<PathBuf> + Send + 'static,
+    wake: Option<Arc<dyn Fn() + Send + Sync>>,
+) -> std::io::Result<Receiver<Option<PathBuf>>> {
+    let (answer_tx, answer_rx) = crossbeam_channel::bounded(1);
+    std::thread::Builder::new()
+        .name("file-dialog".into())
+        .spawn(move || {
+            // The window may be gone.
+            let _ = answer_tx.send(ask());
+            if let Some(wake) = wake {
+                wake();
+            }
+        })?;
+    Ok(answer_rx)
+}
+
 fn open_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
     ui.heading("Review a recording");
     let label = ui.label(PATH_FIELD);
