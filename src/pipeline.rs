@@ -390,16 +390,22 @@ impl PipelineConfig {
             },
             ..PoseConfig::default()
         };
-        let mut posture = options.posture;
-        if options.stills {
-            posture.view_switch_frames = 1;
-        }
+        let posture = options.judged_with();
         let mut config = Self::recording(source, models_dir, pose, posture)
             .with_rate(RatePolicy::fixed(options.fps));
         if let AnalyzerSpec::BlazePose { hold, .. } = &mut config.analyzer {
             *hold = options.hold;
         }
         config
+    }
+
+    /// The configuration the judge runs with (`None` for a scripted analyzer): what the
+    /// session recording this pipeline stores as its settings.
+    pub fn judged_with(&self) -> Option<&PostureConfig> {
+        match &self.analyzer {
+            AnalyzerSpec::BlazePose { posture, .. } => Some(posture),
+            AnalyzerSpec::Custom(_) => None,
+        }
     }
 
     /// The same pipeline at another analysis rate.
@@ -450,6 +456,16 @@ impl AnalysisOptions {
             stills: false,
             hold: false,
         }
+    }
+
+    /// The configuration the judge of [`PipelineConfig::analysis`] runs with: `posture`, with
+    /// no view hysteresis for still photos. The session of the run stores this.
+    pub fn judged_with(&self) -> PostureConfig {
+        let mut posture = self.posture.clone();
+        if self.stills {
+            posture.view_switch_frames = 1;
+        }
+        posture
     }
 }
 
@@ -513,6 +529,8 @@ pub struct Pipeline {
     workers: Vec<Worker>,
     stop: StopFlag,
     controls: Sender<Control>,
+    /// The configuration the judge was built with ([`PipelineConfig::judged_with`]).
+    judged_with: Option<PostureConfig>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -542,6 +560,7 @@ impl Pipeline {
             workers: Vec::new(),
             stop: stop.clone(),
             controls: controls_tx,
+            judged_with: config.judged_with().cloned(),
         };
 
         let (pose_ready_tx, pose_ready_rx) = crossbeam_channel::bounded(1);
@@ -611,6 +630,13 @@ impl Pipeline {
                 crossbeam_channel::SendTimeoutError::Timeout(_) => ControlError::Busy,
                 crossbeam_channel::SendTimeoutError::Disconnected(_) => ControlError::Stopped,
             })
+    }
+
+    /// The configuration the judge started with (`None` for a scripted analyzer): the
+    /// settings the session recording this pipeline stores. The window's onset-delay control
+    /// changes the running judge's delay later (`Control::SetOnsetDelay`).
+    pub fn judged_with(&self) -> Option<&PostureConfig> {
+        self.judged_with.as_ref()
     }
 
     /// A handle that stops the pipeline from elsewhere (a Ctrl-C handler).

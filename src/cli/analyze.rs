@@ -170,7 +170,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     };
     let mut store = Store::open_or_default(args.db.as_deref())?;
     let new_session = |input: &Path| {
-        let mut new = NewSession::new(SessionKind::Analysis, input.display().to_string());
+        let mut new = NewSession::new(
+            SessionKind::Analysis,
+            input.display().to_string(),
+            Some(options.judged_with()),
+        );
         new.model = Some(args.model.as_str().to_owned());
         new.subject.clone_from(&args.subject);
         new

@@ -115,6 +115,7 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
         hold: true,
         ..RunOptions::new(args.options.model, None, posture.clone())
     };
+    let judged_with = options.judged_with();
     let started = start_pipeline(spec, options, global)?;
     let label = format!("{} {}", role.label(), args.subject);
     let bar = progress_bar(&label, (!stills).then_some(args.options.seconds));
@@ -155,7 +156,7 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
         VisitRole::Baseline => SessionKind::Baseline,
         VisitRole::FollowUp => SessionKind::FollowUp,
     };
-    let mut new = NewSession::new(kind, args.source.clone());
+    let mut new = NewSession::new(kind, args.source.clone(), Some(judged_with));
     new.subject = Some(args.subject.trim().to_owned());
     new.model = Some(args.options.model.as_str().to_owned());
     new.notes.clone_from(&args.options.notes);

@@ -125,7 +125,12 @@ fn run_headless(
     let mut recorder = if args.record.no_record {
         Recorder::disabled(args.record.db.clone())
     } else {
-        let new = monitor_session(source, PoseConfig::default().model, args.subject.as_deref());
+        let new = monitor_session(
+            source,
+            PoseConfig::default().model,
+            args.subject.as_deref(),
+            pipeline.judged_with(),
+        );
         Recorder::start(args.record.db.as_deref(), &new)
     };
     recorder.set_subject(args.subject.clone());

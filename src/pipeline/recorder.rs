@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crossbeam_channel::TrySendError;
 
 use crate::pose::ModelChoice;
-use crate::posture::PostureEvent;
+use crate::posture::{PostureConfig, PostureEvent};
 use crate::store::writer::{WriteMsg, WriterReport};
 use crate::store::{NewSession, SessionId, SessionKind, Store, StoreError, StoreWriter};
 
@@ -235,10 +235,16 @@ impl Recorder {
     }
 }
 
-/// A new live-monitoring session from `source` with the landmark `model`, filed under
-/// `subject` when one is given (blank: none).
-pub fn monitor_session(source: &str, model: ModelChoice, subject: Option<&str>) -> NewSession {
-    let mut new = NewSession::new(SessionKind::Monitor, source);
+/// A new live-monitoring session from `source` with the landmark `model`, judged with
+/// `judged_with` (the running pipeline's [`Pipeline::judged_with`](super::Pipeline::judged_with)),
+/// filed under `subject` when one is given (blank: none).
+pub fn monitor_session(
+    source: &str,
+    model: ModelChoice,
+    subject: Option<&str>,
+    judged_with: Option<&PostureConfig>,
+) -> NewSession {
+    let mut new = NewSession::new(SessionKind::Monitor, source, judged_with.cloned());
     new.model = Some(model.as_str().to_owned());
     new.subject = subject
         .map(str::trim)
@@ -264,8 +270,10 @@ mod tests {
             source,
         })?;
         let path = dir.path().join("s.sqlite");
-        let mut recorder =
-            Recorder::start(Some(&path), &NewSession::new(SessionKind::Monitor, "cam"));
+        let mut recorder = Recorder::start(
+            Some(&path),
+            &NewSession::new(SessionKind::Monitor, "cam", None),
+        );
         assert!(recorder.is_saving());
         recorder.set_subject(Some("P1".into()));
         recorder.record(&Update::Posture(PostureEvent::State {
@@ -316,8 +324,10 @@ mod tests {
             path: path.clone(),
             source,
         })?;
-        let mut recorder =
-            Recorder::start(Some(&path), &NewSession::new(SessionKind::Monitor, "cam"));
+        let mut recorder = Recorder::start(
+            Some(&path),
+            &NewSession::new(SessionKind::Monitor, "cam", None),
+        );
         assert!(!recorder.is_saving());
         let message = recorder.take_message().unwrap_or_default();
         assert!(message.contains("not being saved"), "{message}");

@@ -724,6 +724,9 @@ mod tests {
                 view: Some(View::SideLeft),
                 notes: None,
                 seconds: cvas.len() as u64,
+                judged_with: crate::store::JudgedWith::Recorded {
+                    config: Box::default(),
+                },
             },
             rows: crate::store::aggregate::aggregate_all(&samples),
             events: Vec::new(),

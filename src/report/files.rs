@@ -130,7 +130,7 @@ mod tests {
     fn writes_csv_json_and_report_into_a_new_folder() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let mut store = Store::open_in_memory()?;
-        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))?;
         let rows = crate::store::aggregate::aggregate_all(&[PostureSample::default()]);
         store.write_batch(id, &rows, &[])?;
         let out = dir.path().join("exports");

@@ -266,7 +266,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("s.sqlite");
         let mut store = Store::open(&path)?;
-        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))?;
         let samples: Vec<PostureSample> = (0..120)
             .map(|t_s| PostureSample {
                 t_ms: f64::from(t_s) * 1000.0,

@@ -8,8 +8,8 @@ use crate::posture::{Baseline, Metric, PostureEvent};
 
 use super::aggregate::{MetricSecond, SecondRow};
 use super::rows::{
-    EventRow, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, parse_call, parse_state,
-    parse_view,
+    EventRow, JudgedWith, NewSession, SessionId, SessionInfo, SourceKind, VisitRole, parse_call,
+    parse_state, parse_view,
 };
 use super::{Store, StoreError};
 
@@ -18,9 +18,9 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 pub(super) const SESSION_COLUMNS: &str = "s.id, s.kind, sub.code, s.started_at, s.ended_at, s.source, \
      s.model, s.view, s.notes, (SELECT COUNT(*) FROM samples WHERE session_id = s.id), \
-     s.source_kind";
+     s.source_kind, s.judged_with";
 /// How many columns [`SESSION_COLUMNS`] selects; a query's own columns follow from this index.
-pub(super) const SESSION_COLUMN_COUNT: usize = 11;
+pub(super) const SESSION_COLUMN_COUNT: usize = 12;
 
 impl Store {
     /// The id of the subject with `code`, created (with `label`) when new.
@@ -179,10 +179,16 @@ pub(super) fn insert_session(conn: &Connection, new: &NewSession) -> rusqlite::R
         Some(code) => Some(subject_id(conn, code, None)?),
         None => None,
     };
+    let judged_with = new
+        .judged_with
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
     conn.execute(
         &format!(
             "INSERT INTO sessions (subject_id, kind, started_at, source, model, notes, \
-             source_kind) VALUES (?1, ?2, COALESCE(?3, {NOW}), ?4, ?5, ?6, ?7)"
+             source_kind, judged_with) VALUES (?1, ?2, COALESCE(?3, {NOW}), ?4, ?5, ?6, ?7, ?8)"
         ),
         params![
             subject,
@@ -192,6 +198,7 @@ pub(super) fn insert_session(conn: &Connection, new: &NewSession) -> rusqlite::R
             new.model,
             new.notes,
             new.source_kind.map(SourceKind::as_str),
+            judged_with,
         ],
     )?;
     Ok(SessionId(conn.last_insert_rowid()))
@@ -343,6 +350,7 @@ pub(super) struct RawSession {
     notes: Option<String>,
     seconds: i64,
     source_kind: Option<String>,
+    judged_with: Option<String>,
 }
 
 impl RawSession {
@@ -359,6 +367,7 @@ impl RawSession {
             notes: row.get(8)?,
             seconds: row.get(9)?,
             source_kind: row.get(10)?,
+            judged_with: row.get(11)?,
         })
     }
 
@@ -375,6 +384,7 @@ impl RawSession {
             view: self.view.as_deref().map(parse_view).transpose()?,
             notes: self.notes,
             seconds: self.seconds.max(0) as u64,
+            judged_with: JudgedWith::from_stored(self.judged_with.as_deref()),
         })
     }
 }
@@ -459,7 +469,11 @@ mod tests {
     #[test]
     fn rows_events_and_sessions_round_trip() -> Result<(), StoreError> {
         let mut store = Store::open_in_memory()?;
-        let mut new = NewSession::new(SessionKind::Analysis, "clip.mp4");
+        let judged_with = crate::posture::PostureConfig {
+            onset_delay_s: 60.0,
+            ..crate::posture::PostureConfig::default()
+        };
+        let mut new = NewSession::new(SessionKind::Analysis, "clip.mp4", Some(judged_with.clone()));
         new.subject = Some("P001".into());
         new.notes = Some("first visit".into());
         let id = store.start_session(&new)?;
@@ -496,6 +510,7 @@ mod tests {
         assert_eq!(info.view, Some(View::SideRight));
         assert_eq!(info.subject.as_deref(), Some("P001"));
         assert_eq!(info.notes.as_deref(), Some("first visit"));
+        assert_eq!(info.judged_with.config(), Some(&judged_with));
         assert!(info.ended_at.is_some());
         assert_eq!(store.events(id)?[0].event, events[0]);
         assert_eq!(store.sessions(Some("P001"))?.len(), 1);

@@ -120,7 +120,7 @@ mod tests {
         samples: &[PostureSample],
         alerts: &[f64],
     ) -> Result<(), StoreError> {
-        let mut new = NewSession::new(kind, "camera:0");
+        let mut new = NewSession::new(kind, "camera:0", None);
         new.started_at = Some(started_at.to_owned());
         let id = store.start_session(&new)?;
         let events: Vec<PostureEvent> = alerts

@@ -32,8 +32,8 @@ pub use db::{DEFAULT_BUSY_TIMEOUT, Store, default_path};
 pub use error::StoreError;
 pub use overview::SessionOverview;
 pub use rows::{
-    EventRow, NewSession, SessionId, SessionInfo, SessionKind, SourceKind, StoredBaseline, Visit,
-    VisitRole,
+    EventRow, JudgedWith, NewSession, SessionId, SessionInfo, SessionKind, SourceKind,
+    StoredBaseline, Visit, VisitRole,
 };
 pub use visits::{Hold, VisitError};
 pub use writer::{StoreWriter, WriteMsg, WriterReport};

@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn aggregates_every_session_in_sql() -> Result<(), StoreError> {
         let mut store = Store::open_in_memory()?;
-        let mut new = NewSession::new(SessionKind::Monitor, "camera:0");
+        let mut new = NewSession::new(SessionKind::Monitor, "camera:0", None);
         new.subject = Some("P1".into());
         let first = store.start_session(&new)?;
         let samples = [
@@ -110,7 +110,8 @@ mod tests {
             second(14, Some(45.0), PostureState::Away),
         ];
         store.write_batch(first, &aggregate_all(&samples), &[])?;
-        let empty = store.start_session(&NewSession::new(SessionKind::Analysis, "clip.mp4"))?;
+        let empty =
+            store.start_session(&NewSession::new(SessionKind::Analysis, "clip.mp4", None))?;
 
         let all = store.session_overviews(None)?;
         assert_eq!(all.len(), 2);

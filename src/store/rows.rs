@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::posture::{Baseline, Call, PostureEvent, PostureState, View};
+use crate::posture::{Baseline, Call, PostureConfig, PostureEvent, PostureState, View};
 
 use super::StoreError;
 
@@ -124,13 +124,24 @@ pub struct NewSession {
     pub notes: Option<String>,
     /// Start time as ISO 8601 UTC; `None` means now.
     pub started_at: Option<String>,
+    /// The judge's settings the session is judged with (stored as JSON, schema version 5):
+    /// the configuration the pipeline's judge was built from, this run's overrides included;
+    /// `None` only for a judge that is not plumbline's (a test's scripted analyzer), stored as
+    /// "not recorded".
+    pub judged_with: Option<PostureConfig>,
 }
 
 impl NewSession {
-    /// A session of `kind` from `source`, without subject, model or notes, starting now.
-    pub fn new(kind: SessionKind, source: impl Into<String>) -> Self {
+    /// A session of `kind` from `source` judged with `judged_with`, without subject, model or
+    /// notes, starting now. Every writer of sessions names the settings its judge runs with.
+    pub fn new(
+        kind: SessionKind,
+        source: impl Into<String>,
+        judged_with: Option<PostureConfig>,
+    ) -> Self {
         Self {
             kind,
+            judged_with,
             source: source.into(),
             source_kind: None,
             model: None,
@@ -166,6 +177,52 @@ pub struct SessionInfo {
     pub notes: Option<String>,
     /// Number of per-second rows stored.
     pub seconds: u64,
+    /// The judge's settings the session was judged with.
+    pub judged_with: JudgedWith,
+}
+
+/// The judge's settings a stored session was judged with, as far as the store knows them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum JudgedWith {
+    /// Stored with the session: the judge's whole configuration at the session's start.
+    Recorded {
+        /// The configuration.
+        config: Box<PostureConfig>,
+    },
+    /// Sessions stored before schema version 5 carry no settings.
+    NotRecorded,
+    /// Stored, but this build cannot read them (a field it does not know): shown as such,
+    /// never replaced by today's defaults.
+    Unreadable {
+        /// Why, for people.
+        reason: String,
+    },
+}
+
+impl JudgedWith {
+    /// Parses the stored column (`NULL`: not recorded).
+    pub fn from_stored(text: Option<&str>) -> Self {
+        match text {
+            None => Self::NotRecorded,
+            Some(json) => match serde_json::from_str::<PostureConfig>(json) {
+                Ok(config) => Self::Recorded {
+                    config: Box::new(config),
+                },
+                Err(err) => Self::Unreadable {
+                    reason: format!("the stored settings cannot be read by this version: {err}"),
+                },
+            },
+        }
+    }
+
+    /// The settings, when recorded and readable.
+    pub fn config(&self) -> Option<&PostureConfig> {
+        match self {
+            Self::Recorded { config } => Some(config),
+            Self::NotRecorded | Self::Unreadable { .. } => None,
+        }
+    }
 }
 
 /// A stored event with its source time.
@@ -313,6 +370,26 @@ mod tests {
             assert_eq!(serde_json::to_value(kind)?, kind.as_str());
         }
         assert!(parse_state("slouching").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn judged_with_reads_back_stored_settings_and_says_when_it_cannot() -> Result<(), StoreError> {
+        let config = PostureConfig {
+            onset_delay_s: 60.0,
+            cva_below_baseline_deg: 12.0,
+            ..PostureConfig::default()
+        };
+        let json = serde_json::to_string(&config)?;
+        let read = JudgedWith::from_stored(Some(&json));
+        assert_eq!(read.config(), Some(&config));
+        assert_eq!(JudgedWith::from_stored(None), JudgedWith::NotRecorded);
+        let unknown = JudgedWith::from_stored(Some(r#"{"nose_tilt_deg": 3.0}"#));
+        assert!(
+            matches!(&unknown, JudgedWith::Unreadable { reason } if reason.contains("nose_tilt_deg")),
+            "{unknown:?}"
+        );
+        assert_eq!(unknown.config(), None);
         Ok(())
     }
 }

@@ -3,7 +3,8 @@
 //! Each migration moves the schema up by exactly one version inside one transaction, so a
 //! database is always at a version listed here. Version 1 was the first layout; version 2 added
 //! the `notes` column to `sessions`; version 3 turned `baselines` into `holds` (baselines and
-//! follow-ups, told apart by `kind`) and added `sessions.source_kind`. A new version appends a step to `MIGRATIONS`; steps are
+//! follow-ups, told apart by `kind`) and added `sessions.source_kind`; version 4 added each
+//! second's CVA ± and call; version 5 added `sessions.judged_with`. A new version appends a step to `MIGRATIONS`; steps are
 //! never edited once released, because databases in the field were made by them.
 //!
 //! A plumbline database carries [`APPLICATION_ID`] in its header (`PRAGMA application_id`).
@@ -169,8 +170,13 @@ ALTER TABLE samples ADD COLUMN cva_sd_deg REAL;
 ALTER TABLE samples ADD COLUMN call TEXT;
 ";
 
+/// Version 5: the judge's settings each session was judged with (`sessions.judged_with`: the
+/// whole `PostureConfig` as JSON, written when the session starts), so a report says by which
+/// rule it judged; older sessions keep NULL there ("settings not recorded").
+const V4_TO_V5: &str = "ALTER TABLE sessions ADD COLUMN judged_with TEXT;";
+
 /// The migration steps; step `i` moves the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4];
+const MIGRATIONS: &[&str] = &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5];
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -222,7 +228,7 @@ mod tests {
     fn fresh_database_reaches_current_version() -> rusqlite::Result<()> {
         let mut conn = Connection::open_in_memory()?;
         let migrated = migrate(&mut conn)?.expect("not newer");
-        assert_eq!(migrated, Migrated { from: 0, to: 4 });
+        assert_eq!(migrated, Migrated { from: 0, to: 5 });
         assert_eq!(version(&conn)?, CURRENT_VERSION);
         // The v2 column exists.
         conn.execute(
@@ -273,6 +279,30 @@ mod tests {
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )?;
         assert_eq!(kept, (47.5, None, None));
+        Ok(())
+    }
+
+    #[test]
+    fn v4_sessions_keep_their_fields_and_have_no_settings() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        for step in &MIGRATIONS[..4] {
+            conn.execute_batch(step)?;
+        }
+        conn.pragma_update(None, "user_version", 4)?;
+        conn.execute(
+            "INSERT INTO sessions (kind, started_at, source, source_kind) \
+             VALUES ('analysis', 't', 'clip.mp4', 'video')",
+            [],
+        )?;
+        assert!(conn.prepare("SELECT judged_with FROM sessions").is_err());
+        let migrated = migrate(&mut conn)?.expect("not newer");
+        assert_eq!(migrated.from, 4);
+        let kept: (String, Option<String>, Option<String>) = conn.query_row(
+            "SELECT source, source_kind, judged_with FROM sessions",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?;
+        assert_eq!(kept, ("clip.mp4".into(), Some("video".into()), None));
         Ok(())
     }
 

@@ -311,7 +311,7 @@ pub(crate) fn test_hold(role: VisitRole, cva: f64, seconds: u32) -> Hold {
         VisitRole::Baseline => SessionKind::Baseline,
         VisitRole::FollowUp => SessionKind::FollowUp,
     };
-    let mut session = NewSession::new(kind, "hold.mp4");
+    let mut session = NewSession::new(kind, "hold.mp4", None);
     session.subject = Some("P1".into());
     session.source_kind = Some(SourceKind::Video);
     let samples: Vec<PostureSample> = (0..seconds * 10)

@@ -331,7 +331,7 @@ mod tests {
     #[test]
     fn state_commits_partial_second_then_completes_it() -> Result<(), StoreError> {
         let mut store = Store::open_in_memory()?;
-        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "test"))?;
+        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "test", None))?;
         let mut state = WriterState::new(id);
         for t in [0.0, 100.0, 200.0] {
             state.push(WriteMsg::Sample(sample(t)));
@@ -357,7 +357,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("full.sqlite");
         let mut store = Store::open(&path)?;
-        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "test"))?;
+        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "test", None))?;
         // A disk with no room left: the file may not grow by a single page.
         let pages: u64 = store
             .conn
@@ -424,7 +424,7 @@ mod tests {
     #[test]
     fn thread_writes_everything_sent_and_ends_session() -> Result<(), StoreError> {
         let mut store = Store::open_in_memory()?;
-        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "test"))?;
+        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "test", None))?;
         let writer = StoreWriter::spawn(store, id)?;
         for i in 0..600 {
             writer.send_sample(&sample(f64::from(i) * 10.0))?;

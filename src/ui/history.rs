@@ -831,7 +831,7 @@ mod tests {
             .save_hold(&hold(VisitRole::FollowUp, 46.0, "after four weeks"))
             .expect("follow-up");
         store
-            .start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))
+            .start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))
             .expect("monitor");
         path
     }

@@ -391,10 +391,16 @@ pub fn start_app(
     } = setup;
     let app = match started {
         Ok((pipeline, updates)) => {
+            let judged_with = pipeline.judged_with().cloned();
             let app = App::new(updates, pipeline, settings);
             if options.record {
                 // Started after the pipeline: a source that fails leaves no empty session.
-                let new = monitor_session(source, app.settings.model, app.settings.subject());
+                let new = monitor_session(
+                    source,
+                    app.settings.model,
+                    app.settings.subject(),
+                    judged_with.as_ref(),
+                );
                 app.with_recorder(Recorder::start(options.db.as_deref(), &new))
             } else {
                 app.with_database(options.db.clone())

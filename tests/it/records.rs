@@ -11,8 +11,8 @@ use std::process::Command;
 
 use plumbline::capture::{DateBasis, RecordingDate};
 use plumbline::posture::{
-    Baseline, BaselineBuilder, BaselineRules, Metric, MetricStats, Metrics, PostureEvent,
-    PostureSample, PostureState, View,
+    Baseline, BaselineBuilder, BaselineRules, Metric, MetricStats, Metrics, PostureConfig,
+    PostureEvent, PostureSample, PostureState, View,
 };
 use plumbline::report::{Recording, ReportHeader, build, export};
 use plumbline::store::access::sample_columns;
@@ -112,7 +112,11 @@ pub fn store_synthetic(
     subject: Option<&str>,
 ) -> Result<(Store, SessionId), StoreError> {
     let mut store = store;
-    let mut new = NewSession::new(SessionKind::Analysis, source);
+    let mut new = NewSession::new(
+        SessionKind::Analysis,
+        source,
+        Some(PostureConfig::default()),
+    );
     new.subject = subject.map(str::to_owned);
     new.model = Some("lite".into());
     new.started_at = Some("2026-12-01T09:00:00.000Z".into());
@@ -339,7 +343,11 @@ fn export_and_compare_commands_on_a_database_file() -> Result<(), Box<dyn std::e
     // A follow-up hold made of the synthetic session: CVA about 4° lower (within the 5° MDC),
     // neck flexion further from upright and unsteady.
     let (samples, events) = synthetic_session(60);
-    let mut new = NewSession::new(SessionKind::FollowUp, "follow-up.mp4");
+    let mut new = NewSession::new(
+        SessionKind::FollowUp,
+        "follow-up.mp4",
+        Some(PostureConfig::default()),
+    );
     new.subject = Some("P7".into());
     let mut store = Store::open(&db)?;
     store.save_hold(&Hold {

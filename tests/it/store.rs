@@ -35,7 +35,7 @@ fn round_trip_through_writer_on_a_file() -> Result<(), Box<dyn std::error::Error
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("round.sqlite");
     let mut store = Store::open(&path)?;
-    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))?;
     let writer = StoreWriter::spawn(store, id)?;
     let samples: Vec<PostureSample> = (0..450).map(|i| sample(i, i as f64 * 66.7)).collect();
     for sample in &samples {
@@ -80,7 +80,7 @@ fn v1_database_made_here_opens_and_upgrades() -> Result<(), Box<dyn std::error::
     assert_eq!(old.len(), 1);
     assert_eq!(old[0].notes, None);
     assert_eq!(old[0].started_at, "2025-01-01T00:00:00Z");
-    let mut new = NewSession::new(SessionKind::Analysis, "clip.mp4");
+    let mut new = NewSession::new(SessionKind::Analysis, "clip.mp4", None);
     new.notes = Some("after upgrade".into());
     let id = store.start_session(&new)?;
     assert_eq!(store.session(id)?.notes.as_deref(), Some("after upgrade"));
@@ -93,7 +93,7 @@ const CRASH_CHILD_DB: &str = "PLUMBLINE_CRASH_CHILD_DB";
 /// Child side: writes 30 samples a second in real time and reports each one sent on stdout.
 fn crash_child(db: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut store = Store::open(db)?;
-    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "crash-test"))?;
+    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "crash-test", None))?;
     let writer = StoreWriter::spawn(store, id)?;
     let start = Instant::now();
     let mut stdout = std::io::stdout().lock();
@@ -167,7 +167,7 @@ fn locked_database_is_a_clear_error() -> Result<(), Box<dyn std::error::Error>> 
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("locked.sqlite");
     let mut store = Store::open(&path)?;
-    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))?;
     drop(store);
 
     let holder = rusqlite::Connection::open(&path)?;
@@ -235,7 +235,7 @@ fn new_database_and_wal_are_private() -> Result<(), Box<dyn std::error::Error>> 
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("data/private.sqlite");
     let mut store = Store::open(&path)?;
-    store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+    store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))?;
     let mode = |p: &Path| -> std::io::Result<u32> {
         Ok(std::fs::metadata(p)?.permissions().mode() & 0o777)
     };
@@ -252,7 +252,7 @@ fn writer_that_cannot_commit_keeps_samples_then_says_how_many_are_unsaved()
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("busy.sqlite");
     let mut store = Store::open_with_timeout(&path, Duration::from_millis(100))?;
-    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0"))?;
+    let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))?;
     let holder = rusqlite::Connection::open(&path)?;
     holder.execute_batch("BEGIN IMMEDIATE")?;
     let mut state = WriterState::new(id);

@@ -56,7 +56,7 @@ fn stored(
     samples: &[PostureSample],
     events: &[PostureEvent],
 ) {
-    let mut new = NewSession::new(kind, "camera:0");
+    let mut new = NewSession::new(kind, "camera:0", None);
     new.started_at = Some(local_noon(days_ago).0);
     let id = store.start_session(&new).expect("a session");
     store

@@ -33,7 +33,7 @@ fn database(dir: &Path) -> std::path::PathBuf {
     )
     .expect("stored");
     assert_eq!(id, SessionId(1));
-    let mut new = NewSession::new(SessionKind::Monitor, "camera:0");
+    let mut new = NewSession::new(SessionKind::Monitor, "camera:0", None);
     new.started_at = Some("2026-12-01T10:30:00.000Z".into());
     store.start_session(&new).expect("a second session");
     path
@@ -197,7 +197,7 @@ fn recording_app(
         subject: subject.to_owned(),
         ..Settings::default()
     };
-    let new = monitor_session("camera:0", settings.model, settings.subject());
+    let new = monitor_session("camera:0", settings.model, settings.subject(), None);
     let app =
         App::new(update_rx, control_tx, settings).with_recorder(Recorder::start(Some(db), &new));
     let harness = crate::ui::window_harness(app);
