@@ -307,6 +307,11 @@ pub fn event_line(event: &PostureEvent, json: bool) -> anyhow::Result<String> {
             format!("{t_s:8.2} s  calibration refused: {reason}")
         }
         PostureEvent::Uncertain { reason, .. } => format!("{t_s:8.2} s  uncertain: {reason}"),
+        PostureEvent::OnsetDelay {
+            from_s, seconds, ..
+        } => {
+            format!("{t_s:8.2} s  onset delay {from_s:.0} s -> {seconds:.0} s")
+        }
         PostureEvent::Baseline { status, reason, .. } => match reason {
             Some(reason) => format!("{t_s:8.2} s  {}: {reason}", status.describe()),
             None => format!("{t_s:8.2} s  {}", status.describe()),

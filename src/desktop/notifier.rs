@@ -179,12 +179,13 @@ impl EpisodeNotifier {
             }
             // Baseline news (learning, learned, refused, setup changed) and an uncertain call
             // are shown in the window and the headless output, never as a notification: an
-            // uncertain call raises no alert.
+            // uncertain call raises no alert. A changed onset delay is the user's own doing.
             PostureEvent::Calibrated { .. }
             | PostureEvent::Learned { .. }
             | PostureEvent::BaselineRefused { .. }
             | PostureEvent::Baseline { .. }
-            | PostureEvent::Uncertain { .. } => Vec::new(),
+            | PostureEvent::Uncertain { .. }
+            | PostureEvent::OnsetDelay { .. } => Vec::new(),
         }
     }
 

@@ -145,8 +145,17 @@ impl Analyzer for BlazePoseAnalyzer {
                 self.judge.start_calibration(t_ms)
             }
             Control::SetOnsetDelay(seconds) if seconds.is_finite() && *seconds >= 0.0 => {
-                self.judge.config_mut().onset_delay_s = *seconds;
-                Vec::new()
+                let from_s =
+                    std::mem::replace(&mut self.judge.config_mut().onset_delay_s, *seconds);
+                if from_s == *seconds {
+                    return Vec::new();
+                }
+                // Stored with the session: its report states both delays.
+                vec![PostureEvent::OnsetDelay {
+                    t_ms,
+                    from_s,
+                    seconds: *seconds,
+                }]
             }
             other => {
                 tracing::warn!("ignoring control {other:?}: value out of range");

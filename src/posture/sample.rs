@@ -399,11 +399,21 @@ pub enum PostureEvent {
         /// Why, in words for the user, with what to do.
         reason: String,
     },
+    /// The onset delay was changed while running (the window's setting): from now on the
+    /// forward-head state follows the new delay, so a report states both.
+    OnsetDelay {
+        /// Source time in milliseconds.
+        t_ms: f64,
+        /// The delay before, seconds.
+        from_s: f64,
+        /// The delay from now on, seconds.
+        seconds: f64,
+    },
 }
 
 impl PostureEvent {
     /// Every event kind's stored name, in declaration order.
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 9] = [
         "state",
         "alert",
         "snoozed",
@@ -412,6 +422,7 @@ impl PostureEvent {
         "baseline_refused",
         "baseline",
         "uncertain",
+        "onset_delay",
     ];
 
     /// The stored name of the event's kind (its serde tag).
@@ -425,6 +436,7 @@ impl PostureEvent {
             Self::BaselineRefused { .. } => "baseline_refused",
             Self::Baseline { .. } => "baseline",
             Self::Uncertain { .. } => "uncertain",
+            Self::OnsetDelay { .. } => "onset_delay",
         }
     }
 
@@ -438,7 +450,8 @@ impl PostureEvent {
             | Self::Learned { t_ms, .. }
             | Self::BaselineRefused { t_ms, .. }
             | Self::Baseline { t_ms, .. }
-            | Self::Uncertain { t_ms, .. } => *t_ms,
+            | Self::Uncertain { t_ms, .. }
+            | Self::OnsetDelay { t_ms, .. } => *t_ms,
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::store::{EventRow, SecondRow, SessionInfo, SourceKind, StoredBaseline}
 
 use super::document::{Block, Document, capitalised};
 use super::header::HeaderField;
+use super::judged::{self, Judged};
 use super::plots::{self, ComparedRecording};
 use super::stats::{
     CVA_BANDS, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, mdc_for, summarise,
@@ -161,6 +162,19 @@ pub fn build(recordings: &[Recording], header: &ReportHeader) -> Document {
         recordings.len(),
         if recordings.len() == 1 { "" } else { "s" }
     )));
+    let differences = judged::differences(
+        &recordings
+            .iter()
+            .map(|recording| &recording.info.judged_with)
+            .collect::<Vec<_>>(),
+    );
+    if !differences.is_empty() {
+        blocks.push(Block::Note(format!(
+            "The recordings were not all judged with the same settings, so their forward-head \
+             figures follow different rules (each recording's section states its own): {}.",
+            differences.join("; ")
+        )));
+    }
     if recordings.len() > 1 {
         summary_section(&mut blocks, recordings, &summaries);
     }
@@ -219,7 +233,10 @@ fn summary_section(
             "Duration",
             "View",
             "CVA mean (°)",
-            "CVA < 45.5° (clinical band, context)",
+            &format!(
+                "CVA < {}° (clinical band, context)",
+                judged::value(CVA_BANDS[0].2)
+            ),
             "Forward head as judged",
             "Alerts",
         ]
@@ -318,7 +335,12 @@ fn recording_section(
     });
     cva_section(blocks, recording, summary);
     rula_section(blocks, summary);
-    exposure_section(blocks, recording, summary);
+    let judged = Judged {
+        with: &info.judged_with,
+        side: summary.view_seconds.keys().any(|view| view.is_side()),
+        front: summary.view_seconds.contains_key(&View::Front),
+    };
+    exposure_section(blocks, recording, summary, &judged);
     if let Some(stills) = &recording.stills {
         stills_section(blocks, stills);
     }
@@ -334,7 +356,11 @@ fn recording_section(
         level: 3,
         text: "Suggestions".into(),
     });
-    blocks.push(Block::List(suggestions(summary, &comparisons)));
+    blocks.push(Block::List(suggestions(
+        summary,
+        &comparisons,
+        judged.config(),
+    )));
 }
 
 fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
@@ -459,7 +485,7 @@ fn rula_section(blocks: &mut Vec<Block>, summary: &SessionSummary) {
 
 /// Each second's forward-head call and how sure the CVA was, in words; `None` for sessions
 /// stored without calls (before schema version 4).
-fn calls_text(summary: &SessionSummary) -> Option<String> {
+fn calls_text(summary: &SessionSummary, judged: &Judged<'_>) -> Option<String> {
     if summary.call_seconds.is_empty() {
         return None;
     }
@@ -470,11 +496,15 @@ fn calls_text(summary: &SessionSummary) -> Option<String> {
             format!("{} {}", call.describe(), duration_text(seconds as f64))
         })
         .collect();
+    let bound = judged.config().map_or_else(
+        || "the bound it was judged with (not recorded)".to_owned(),
+        |c| format!("± {}°", judged::value(c.cva_max_sd_deg)),
+    );
     let sure = summary.cva_sd_deg.map_or_else(String::new, |sd| {
         format!(
             " Each CVA carries a ± (one SD of its error on people the model never saw): \
-             {sd:.1}° on average here; a CVA less sure than the configured bound is called \
-             uncertain and raises no alert."
+             {sd:.1}° on average here; a CVA less sure than {bound} is called uncertain and \
+             raises no alert."
         )
     });
     Some(format!(
@@ -483,14 +513,23 @@ fn calls_text(summary: &SessionSummary) -> Option<String> {
     ))
 }
 
-fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &SessionSummary) {
+fn exposure_section(
+    blocks: &mut Vec<Block>,
+    recording: &Recording,
+    summary: &SessionSummary,
+    judged: &Judged<'_>,
+) {
     blocks.push(Block::Heading {
         level: 3,
         text: "Forward-head exposure and alerts".into(),
     });
+    let onset = judged.config().map_or_else(
+        || "the onset delay".to_owned(),
+        |c| format!("the onset delay of {}", duration_text(c.onset_delay_s)),
+    );
     blocks.push(Block::Paragraph(format!(
         "Forward head as judged: {}. This is the time in the sustained forward-head state: the \
-         posture beyond its threshold for longer than the onset delay, what alerts are based on. \
+         posture beyond its threshold for longer than {onset}, what alerts are based on. \
          For context, the per-frame forward-head condition, brief moments included, held {}; \
          the CVA bands above place the angle among clinical groups, they are not this \
          judgement. Alerts: {}.",
@@ -498,7 +537,11 @@ fn exposure_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Se
         exposure_text(summary, summary.forward_head_condition_s),
         summary.alerts
     )));
-    if let Some(text) = calls_text(summary) {
+    blocks.push(Block::Paragraph(judged.rule_text()));
+    if let Some(text) = judged.baselines_text(&recording.events, recording.baseline.is_some()) {
+        blocks.push(Block::Paragraph(text));
+    }
+    if let Some(text) = calls_text(summary, judged) {
         blocks.push(Block::Paragraph(text));
     }
     if summary.present_s > 0.0 && summary.present_s < MIN_RATE_PERIOD_S {

@@ -26,15 +26,20 @@ pub const EVENT_FIELDS: [&str; 10] = [
     "baseline_frames",
 ];
 
+/// The events CSV's last columns, appended after the baseline's statistics (new columns are
+/// only ever appended): the onset delay before and after an `onset_delay` event, seconds.
+pub const EVENT_TAIL: [&str; 2] = ["onset_delay_from_s", "onset_delay_s"];
+
 /// Header of the events CSV: [`EVENT_FIELDS`], then `baseline_<metric>_mean` and
 /// `baseline_<metric>_sd` for every metric in registry order (filled for `calibrated` and
-/// `learned`, whose event carries the baseline).
+/// `learned`, whose event carries the baseline), then [`EVENT_TAIL`].
 pub fn event_columns() -> Vec<String> {
     let mut columns: Vec<String> = EVENT_FIELDS.iter().map(|c| (*c).to_owned()).collect();
     for metric in Metric::ALL {
         columns.push(format!("baseline_{}_mean", metric.key()));
         columns.push(format!("baseline_{}_sd", metric.key()));
     }
+    columns.extend(EVENT_TAIL.map(String::from));
     columns
 }
 
@@ -125,7 +130,7 @@ pub fn write_samples_csv(out: &mut dyn Write, rows: &[SecondRow]) -> std::io::Re
 fn event_cells(t_ms: f64, event: &PostureEvent) -> Vec<String> {
     let real = |value: Option<f64>| Cell::Real(value).csv();
     let (mut from, mut state, mut cva, mut index, mut until) = ("", "", None, None, None);
-    let (mut reason, mut baseline) = (None, None);
+    let (mut reason, mut baseline, mut delays) = (None, None, (None, None));
     match event {
         PostureEvent::State {
             from: before,
@@ -153,6 +158,9 @@ fn event_cells(t_ms: f64, event: &PostureEvent) -> Vec<String> {
         }
         PostureEvent::BaselineRefused { reason: why, .. }
         | PostureEvent::Uncertain { reason: why, .. } => reason = Some(why.as_str()),
+        PostureEvent::OnsetDelay {
+            from_s, seconds, ..
+        } => delays = (Some(*from_s), Some(*seconds)),
     }
     let mut cells = vec![
         real(Some(t_ms)),
@@ -173,6 +181,7 @@ fn event_cells(t_ms: f64, event: &PostureEvent) -> Vec<String> {
         cells.push(real(stats.map(|s| s.mean)));
         cells.push(real(stats.map(|s| s.sd)));
     }
+    cells.extend([real(delays.0), real(delays.1)]);
     cells
 }
 
@@ -423,6 +432,11 @@ mod tests {
                 t_ms: 7000.0,
                 reason: "no baseline".into(),
             },
+            PostureEvent::OnsetDelay {
+                t_ms: 8000.0,
+                from_s: 30.0,
+                seconds: 60.0,
+            },
         ];
         let rows: Vec<EventRow> = events
             .iter()
@@ -437,7 +451,10 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let header = event_columns();
         assert_eq!(lines[0], header.join(","));
-        assert_eq!(header.len(), EVENT_FIELDS.len() + 2 * Metric::COUNT);
+        assert_eq!(
+            header.len(),
+            EVENT_FIELDS.len() + 2 * Metric::COUNT + EVENT_TAIL.len()
+        );
         assert_eq!(lines.len(), 1 + events.len());
         let column = |name: &str| header.iter().position(|c| c == name).expect(name);
         let table: Vec<Vec<String>> = lines[1..].iter().map(|l| split_csv(l)).collect();
@@ -462,6 +479,9 @@ mod tests {
         assert_eq!(table[5][column("state")], "setup_changed");
         assert_eq!(table[5][column("reason")], "the camera moved");
         assert_eq!(table[6][column("reason")], "no baseline");
+        assert_eq!(table[7][column("onset_delay_from_s")], "30.000");
+        assert_eq!(table[7][column("onset_delay_s")], "60.000");
+        assert_eq!(table[6][column("onset_delay_s")], "");
         Ok(())
     }
 

@@ -12,6 +12,9 @@
 //!   plain text.
 //! - [`stills`]: with `analyze --stills`, a picture of the worst and the best judged second
 //!   of each recording (overlay drawn, face blurred), embedded in the HTML as JPEG.
+//! - [`judged`]: how a recording was judged, in words: the judge's settings stored with its
+//!   session, the baselines in use, a changed onset delay; and where the recordings of one
+//!   report were judged differently.
 //! - [`header`]: the fields of a report's header a person types (title, client, site,
 //!   assessor), their names and the rule for their text.
 //! - [`export`]: CSV and JSON with the column names documented in `docs/RECORDS.md`.
@@ -28,6 +31,7 @@ pub mod export;
 pub mod files;
 pub mod header;
 pub mod history;
+pub mod judged;
 mod plots;
 pub mod progress;
 pub mod stats;

@@ -2,8 +2,9 @@
 //! suggestions and never as findings; the caveats of `docs/MEASUREMENT.md` §10 follow them in the
 //! report.
 
+use super::build::duration_text;
 use super::stats::{Comparison, SessionSummary};
-use crate::posture::{Metric, Trend};
+use crate::posture::{Metric, PostureConfig, Trend};
 
 /// Share of time with RULA neck score 3 or more (flexion over 20°) that prompts a suggestion.
 const NECK_FLEXED_SHARE: f64 = 0.25;
@@ -15,8 +16,13 @@ const EXPOSURE_SHARE: f64 = 0.25;
 /// Trunk inclination below which the person reclines (negative is backwards), degrees.
 const RECLINED_DEG: f64 = -10.0;
 
-/// The suggestions for one session; never empty.
-pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<String> {
+/// The suggestions for one session judged with `judged` (its stored settings; `None` when not
+/// recorded); never empty.
+pub fn suggestions(
+    summary: &SessionSummary,
+    comparisons: &[Comparison],
+    judged: Option<&PostureConfig>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let side_seconds: u64 = summary
         .view_seconds
@@ -66,14 +72,28 @@ pub fn suggestions(summary: &SessionSummary, comparisons: &[Comparison]) -> Vec<
         .share_of_present(summary.forward_head_condition_s)
         .filter(|share| *share >= EXPOSURE_SHARE)
     {
+        // What was judged, by the session's own onset delay.
+        let sustained = summary
+            .share_of_present(summary.forward_head_state_s)
+            .unwrap_or(0.0);
+        let beyond = judged.map_or_else(
+            || "beyond the onset delay".to_owned(),
+            |c| {
+                format!(
+                    "beyond the onset delay of {}",
+                    duration_text(c.onset_delay_s)
+                )
+            },
+        );
         out.push(format!(
-            "plumbline judged the head forward for {:.0}% of the time present. Raising the \
-             screen so its top line is at eye level, bringing it closer or enlarging the text, \
-             and sitting back against the backrest usually let the head rest over the \
-             shoulders. Short breaks every 30 minutes (stand up, roll the shoulders, a few \
-             gentle chin tucks) break up sustained postures, which matter more than any single \
-             moment.",
-            share * 100.0
+            "plumbline judged the head forward (by the rule stated above) for {:.0}% of the \
+             time present, sustained {beyond} for {:.0}%. Raising the screen so its top line is \
+             at eye level, bringing it closer or enlarging the text, and sitting back against \
+             the backrest usually let the head rest over the shoulders. Short breaks every 30 \
+             minutes (stand up, roll the shoulders, a few gentle chin tucks) break up sustained \
+             postures, which matter more than any single moment.",
+            share * 100.0,
+            sustained * 100.0
         ));
     }
     for (comparison, trend) in comparisons
@@ -137,25 +157,38 @@ mod tests {
             fractions: vec![0.2, 0.3, 0.5, 0.0],
         };
         summary.forward_head_condition_s = 0.0;
-        let out = suggestions(&summary, &[]);
+        let out = suggestions(&summary, &[], None);
         assert_eq!(out.len(), 1, "{out:?}");
         assert!(out[0].contains("RULA neck 3"));
         // Judged forward 30 min per hour: the screen and the breaks.
         summary.forward_head_condition_s = 30.0;
-        let out = suggestions(&summary, &[]);
+        summary.forward_head_state_s = 12.0;
+        let onset = PostureConfig {
+            onset_delay_s: 60.0,
+            ..PostureConfig::default()
+        };
+        let out = suggestions(&summary, &[], Some(&onset));
         assert_eq!(out.len(), 2, "{out:?}");
         assert!(
-            out[1].starts_with("plumbline judged the head forward for 50% of the time"),
+            out[1].starts_with(
+                "plumbline judged the head forward (by the rule stated above) for 50% of the \
+                 time present, sustained beyond the onset delay of 1 min 00 s for 20%."
+            ),
             "{out:?}"
         );
         assert!(out[1].contains("Raising the screen"));
+        let unknown = suggestions(&summary, &[], None);
+        assert!(
+            unknown[1].contains("sustained beyond the onset delay for 20%"),
+            "{unknown:?}"
+        );
     }
 
     #[test]
     fn front_view_only_says_what_cannot_be_measured() {
         let mut summary = SessionSummary::default();
         summary.view_seconds.insert(View::Front, 60);
-        let out = suggestions(&summary, &[]);
+        let out = suggestions(&summary, &[], None);
         assert!(out[0].contains("No side view"));
     }
 }

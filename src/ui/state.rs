@@ -201,6 +201,8 @@ impl UiState {
                 }
                 self.setup_note = reason;
             }
+            // The window itself set it (its settings show the new delay).
+            PostureEvent::OnsetDelay { .. } => {}
         }
     }
 

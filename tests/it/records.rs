@@ -16,7 +16,9 @@ use plumbline::posture::{
 };
 use plumbline::report::{Recording, ReportHeader, build, export};
 use plumbline::store::access::sample_columns;
-use plumbline::store::{Hold, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole};
+use plumbline::store::{
+    Hold, JudgedWith, NewSession, SessionId, SessionKind, Store, StoreError, VisitRole,
+};
 
 /// A deterministic 60-second side-view session at 10 fps: upright, a forward-head episode from
 /// 20 s to 45 s (CVA falling to about 41°, alert after 5 s), then upright again.
@@ -294,6 +296,98 @@ fn html_report_has_inline_plots_and_no_remote_resources() -> Result<(), Box<dyn 
     for forbidden in ["http", "<script", "src=", "url(", "@import", "<link"] {
         assert!(!html.contains(forbidden), "report contains {forbidden}");
     }
+    Ok(())
+}
+
+/// A database of schema version 4 (before the judge's settings were stored) with one session,
+/// opened by this build: the session reads as "settings not recorded", its report says so, and
+/// a report over it and two newer sessions judged differently names what differs.
+#[test]
+fn old_sessions_report_settings_not_recorded_and_differing_settings_are_named()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("old.sqlite");
+    let (store, old) = store_synthetic(Store::open(&db)?, "/videos/old.mp4", None)?;
+    drop(store);
+    // Back to the version 4 layout, as a database written before version 5.
+    let conn = rusqlite::Connection::open(&db)?;
+    conn.execute_batch("ALTER TABLE sessions DROP COLUMN judged_with; PRAGMA user_version = 4;")?;
+    drop(conn);
+
+    let store = Store::open(&db)?;
+    let info = store.session(old)?;
+    assert_eq!(info.judged_with, JudgedWith::NotRecorded);
+    let json = export::session_json(&info, &store.samples(old)?, &store.events(old)?)?;
+    assert_eq!(json["session"]["judged_with"]["status"], "not_recorded");
+    let read = |store: &Store, id| -> Result<Recording, StoreError> {
+        Ok(Recording {
+            info: store.session(id)?,
+            rows: store.samples(id)?,
+            events: store.events(id)?,
+            baseline: None,
+            recorded: None,
+            stills: None,
+        })
+    };
+    let text = build(&[read(&store, old)?], &ReportHeader::default()).text();
+    assert!(text.contains("Settings not recorded"), "{text}");
+    assert!(
+        text.contains("longer than the onset delay,"),
+        "no delay is made up: {text}"
+    );
+
+    // Two newer sessions in the migrated database: one judged with a 60 s onset delay and a
+    // 12° drop, one with the defaults.
+    let judged = |store: Store, source: &str, config: PostureConfig| {
+        let mut store = store;
+        let mut new = NewSession::new(SessionKind::Analysis, source, Some(config));
+        new.model = Some("lite".into());
+        let id = store.start_session(&new)?;
+        let writer = plumbline::store::StoreWriter::spawn(store, id)?;
+        let (samples, events) = synthetic_session(60);
+        for sample in &samples {
+            writer.send_sample(sample)?;
+        }
+        for event in &events {
+            writer.send_event(event)?;
+        }
+        let (store, _) = writer.finish()?;
+        Ok::<_, StoreError>((store, id))
+    };
+    let strict = PostureConfig {
+        onset_delay_s: 60.0,
+        cva_below_baseline_deg: 12.0,
+        ..PostureConfig::default()
+    };
+    let (store, slow) = judged(store, "/videos/slow.mp4", strict)?;
+    let (store, usual) = judged(store, "/videos/usual.mp4", PostureConfig::default())?;
+    let recordings = [
+        read(&store, old)?,
+        read(&store, slow)?,
+        read(&store, usual)?,
+    ];
+    let text = build(&recordings, &ReportHeader::default()).text();
+    assert!(
+        text.contains("The recordings were not all judged with the same settings"),
+        "{text}"
+    );
+    assert!(
+        text.contains("recording 1: settings not recorded, so they cannot be compared"),
+        "{text}"
+    );
+    assert!(
+        text.contains("onset_delay_s: 60 in recording 2, 30 in recording 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cva_below_baseline_deg: 12 in recording 2, 10 in recording 3"),
+        "{text}"
+    );
+    // Each recording's own section states its own rule.
+    let second = text.find("Recording 2: slow.mp4").ok_or("section 2")?;
+    let third = text.find("Recording 3: usual.mp4").ok_or("section 3")?;
+    assert!(text[second..third].contains("has held for 1 min 00 s (the onset delay)"));
+    assert!(text[third..].contains("has held for 30 s (the onset delay)"));
     Ok(())
 }
 

@@ -162,6 +162,88 @@ fn baseline_analyze_and_export_on_real_clips() -> Result<(), Box<dyn std::error:
     Ok(())
 }
 
+/// A recording analyzed with the user's own settings (a config file and `--onset-delay`): the
+/// session stores them, the report states them (and not the defaults) next to the time in
+/// sustained forward head, and the JSON export carries them.
+#[test]
+fn the_report_and_the_export_state_the_settings_the_recording_was_judged_with()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    let visit = clip(
+        &dir.path().join("visit.mp4"),
+        &[(UPRIGHT_STILL, 2), (FORWARD_STILL, 2)],
+    );
+    let config = dir.path().join("judge.toml");
+    std::fs::write(
+        &config,
+        "cva_below_baseline_deg = 12.0\ncva_max_sd_deg = 8.0\n",
+    )?;
+    let report = dir.path().join("r.html");
+    plumbline(&[
+        "analyze",
+        utf8(&visit),
+        "--report",
+        utf8(&report),
+        "--db",
+        utf8(&db),
+        "--model",
+        "lite",
+        "--rate",
+        "5",
+        "--config",
+        utf8(&config),
+        "--onset-delay",
+        "60",
+    ]);
+    let store = Store::open(&db)?;
+    let session = store.sessions(None)?.remove(0);
+    let judged = session.judged_with.config().ok_or("settings stored")?;
+    assert_eq!(
+        (
+            judged.onset_delay_s,
+            judged.cva_below_baseline_deg,
+            judged.cva_max_sd_deg
+        ),
+        (60.0, 12.0, 8.0)
+    );
+    drop(store);
+
+    let html = std::fs::read_to_string(&report)?;
+    for stated in [
+        "longer than the onset delay of 1 min 00 s",
+        "has held for 1 min 00 s (the onset delay)",
+        "a CVA more than 12° below the baseline",
+        "exceeds 8° is called uncertain",
+        "less sure than ± 8°",
+    ] {
+        assert!(html.contains(stated), "{stated} missing");
+    }
+    for default in [
+        "onset delay of 30 s",
+        "held for 30 s",
+        "more than 10° below",
+    ] {
+        assert!(!html.contains(default), "the default {default} is stated");
+    }
+
+    let out = plumbline(&[
+        "export",
+        "--db",
+        utf8(&db),
+        "--session",
+        &session.id.to_string(),
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let stored = &json["session"]["judged_with"];
+    assert_eq!(stored["status"], "recorded");
+    assert_eq!(stored["config"]["onset_delay_s"], 60.0);
+    assert_eq!(stored["config"]["cva_below_baseline_deg"], 12.0);
+    Ok(())
+}
+
 #[test]
 fn a_bad_recording_fails_alone_and_leaves_no_empty_session()
 -> Result<(), Box<dyn std::error::Error>> {
