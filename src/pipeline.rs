@@ -390,7 +390,7 @@ impl PipelineConfig {
             },
             ..PoseConfig::default()
         };
-        let posture = options.judged_with();
+        let posture = judged_with(options.posture, options.stills);
         let mut config = Self::recording(source, models_dir, pose, posture)
             .with_rate(RatePolicy::fixed(options.fps));
         if let AnalyzerSpec::BlazePose { hold, .. } = &mut config.analyzer {
@@ -461,12 +461,16 @@ impl AnalysisOptions {
     /// The configuration the judge of [`PipelineConfig::analysis`] runs with: `posture`, with
     /// no view hysteresis for still photos. The session of the run stores this.
     pub fn judged_with(&self) -> PostureConfig {
-        let mut posture = self.posture.clone();
-        if self.stills {
-            posture.view_switch_frames = 1;
-        }
-        posture
+        judged_with(self.posture.clone(), self.stills)
     }
+}
+
+/// `posture` as the judge of an analysis runs it: no view hysteresis for still photos.
+fn judged_with(mut posture: PostureConfig, stills: bool) -> PostureConfig {
+    if stills {
+        posture.view_switch_frames = 1;
+    }
+    posture
 }
 
 /// The analysis interval shared by the pose thread (writer) and the capture thread (reader).

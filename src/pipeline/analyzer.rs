@@ -147,7 +147,7 @@ impl Analyzer for BlazePoseAnalyzer {
             Control::SetOnsetDelay(seconds) if seconds.is_finite() && *seconds >= 0.0 => {
                 let from_s =
                     std::mem::replace(&mut self.judge.config_mut().onset_delay_s, *seconds);
-                if from_s == *seconds {
+                if (from_s - *seconds).abs() < 1e-9 {
                     return Vec::new();
                 }
                 // Stored with the session: its report states both delays.

@@ -25,7 +25,9 @@
 
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::FrontFeatures;
-use crate::geometry::uncertainty::BASE_SD_DEG;
+/// The ± of a clean CVA estimate, beyond which the absolute bands widen ([`side_bands`]);
+/// re-exported for the report, which states the rule.
+pub use crate::geometry::uncertainty::BASE_SD_DEG;
 use crate::geometry::view::ViewTracker;
 use crate::pose::Skeleton;
 use crate::pose::segmentation::PersonMask;
@@ -94,6 +96,13 @@ pub fn side_bands(config: &PostureConfig, cva_sd_deg: Option<f64>) -> (f64, f64)
     )
 }
 
+/// Against a baseline whose CVA mean is `baseline_cva_deg`: the CVA below which the head is
+/// forward, `cva_below_baseline_deg` below the baseline and never below the absolute
+/// `cva_forward_below_deg`.
+pub fn baseline_forward_below(config: &PostureConfig, baseline_cva_deg: f64) -> f64 {
+    (baseline_cva_deg - config.cva_below_baseline_deg).max(config.cva_forward_below_deg)
+}
+
 /// [`side_call`] with the condition it gives the persistence machine: bad below the forward
 /// limit, marginal within the exit margin above it, unknown for a CVA too unsure to judge.
 fn side_judgement(
@@ -105,9 +114,8 @@ fn side_judgement(
     if cva_sd_deg.is_some_and(|sd| sd > c.cva_max_sd_deg) {
         return (Condition::Unknown, Call::Uncertain);
     }
-    let base = baseline_cva_deg.map(|b| b - c.cva_below_baseline_deg);
     let (forward_below, upright_above) = side_bands(c, cva_sd_deg);
-    let limit = base.map_or(forward_below, |b| b.max(c.cva_forward_below_deg));
+    let limit = baseline_cva_deg.map_or(forward_below, |b| baseline_forward_below(c, b));
     let condition = if cva < limit {
         Condition::Bad
     } else if cva < limit + c.cva_exit_margin_deg {
@@ -117,7 +125,7 @@ fn side_judgement(
     };
     let call = if cva < limit {
         Call::Forward
-    } else if base.is_some() || cva > upright_above {
+    } else if baseline_cva_deg.is_some() || cva > upright_above {
         Call::Upright
     } else {
         Call::Uncertain

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::capture::RecordingDate;
-use crate::posture::{Call, Direction, Metric, PostureEvent, View};
+use crate::posture::{CVA_MDC_DEG, Call, Direction, Metric, PostureEvent, View};
 use crate::store::{EventRow, SecondRow, SessionInfo, SourceKind, StoredBaseline};
 
 use super::document::{Block, Document, capitalised};
@@ -12,7 +12,8 @@ use super::header::HeaderField;
 use super::judged::{self, Judged};
 use super::plots::{self, ComparedRecording};
 use super::stats::{
-    CVA_BANDS, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, mdc_for, summarise,
+    CVA_BANDS, CVA_CUTOFF_DEG, Comparison, MIN_RATE_PERIOD_S, SessionSummary, compare, mdc_for,
+    summarise,
 };
 use super::stills::{Extreme, Still, Stills, head_measure};
 use super::suggest::{NOT_A_DIAGNOSIS, suggestions};
@@ -235,7 +236,7 @@ fn summary_section(
             "CVA mean (°)",
             &format!(
                 "CVA < {}° (clinical band, context)",
-                judged::value(CVA_BANDS[0].2)
+                judged::value(CVA_CUTOFF_DEG)
             ),
             "Forward head as judged",
             "Alerts",
@@ -409,9 +410,11 @@ fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Session
         return;
     }
     blocks.push(Block::Figure {
-        caption: "Share of seconds per 1° of CVA. Shaded: group mean ± SD of people with neck pain (red) and \
-                  without (green), Lau 2009; dashed: 45.5° severity cut-off, Heidary 2024."
-            .into(),
+        caption: format!(
+            "Share of seconds per 1° of CVA. Shaded: group mean ± SD of people with neck pain \
+             (red) and without (green), Lau 2009; dashed: {CVA_CUTOFF_DEG}° severity cut-off, \
+             Heidary 2024."
+        ),
         svg: plots::cva_distribution(&recording.rows),
     });
     let rows = CVA_BANDS
@@ -423,12 +426,11 @@ fn cva_section(blocks: &mut Vec<Block>, recording: &Recording, summary: &Session
         head: vec!["CVA band".into(), "Time".into()],
         rows,
     });
-    blocks.push(Block::Note(
+    blocks.push(Block::Note(format!(
         "Bands are context, not diagnosis: sitting CVA is smaller than standing, the often-quoted \
          \"forward head below 48-50°\" rule has no traceable validation, and a change smaller than \
-         about 5° is within measurement error (Gallego-Izquierdo 2020)."
-            .into(),
-    ));
+         about {CVA_MDC_DEG}° is within measurement error (Gallego-Izquierdo 2020)."
+    )));
 }
 
 fn rula_section(blocks: &mut Vec<Block>, summary: &SessionSummary) {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::posture::judge::{BASE_SD_DEG, baseline_forward_below};
 use crate::posture::{BaselineStatus, PostureConfig, PostureEvent};
 use crate::store::{EventRow, JudgedWith};
 
@@ -70,12 +71,14 @@ impl Judged<'_> {
                 "Side view: with a personal baseline, forward head is a CVA more than {}° below \
                  the baseline's mean (and any CVA below {}°); without one, forward head below \
                  {}°, upright above {}°, and \"uncertain — calibrate\" in between, which raises \
-                 no alert. The exit margin is {}°. A CVA whose ± (its expected error) exceeds \
+                 no alert (both bands widen by as much as a CVA's ± exceeds the {}° of a clean \
+                 estimate). The exit margin is {}°. A CVA whose ± (its expected error) exceeds \
                  {}° is called uncertain and drives no alert.",
                 value(c.cva_below_baseline_deg),
                 value(c.cva_forward_below_deg),
                 value(c.cva_forward_below_deg),
                 value(c.cva_upright_above_deg),
+                value(BASE_SD_DEG),
                 value(c.cva_exit_margin_deg),
                 value(c.cva_max_sd_deg),
             ));
@@ -121,18 +124,19 @@ impl Judged<'_> {
             match &row.event {
                 PostureEvent::Baseline { status, reason, .. } => {
                     let mut text = format!("from {at}: {}", status_words(*status));
-                    if status.has_baseline() {
-                        if let Some(baseline) = adopted(events, index, row.t_ms) {
-                            text.push_str(&format!(", {}", baseline.describe()));
-                            if let (Some(cva), Some(c)) = (baseline.side_cva(), self.config()) {
-                                let line = (cva.mean - c.cva_below_baseline_deg)
-                                    .max(c.cva_forward_below_deg);
-                                text.push_str(&format!(": forward head below a CVA of {line:.1}°"));
-                            }
+                    let baseline = status
+                        .has_baseline()
+                        .then(|| adopted(events, index, row.t_ms))
+                        .flatten();
+                    if let Some(baseline) = baseline {
+                        text = format!("{text}, {}", baseline.describe());
+                        if let (Some(cva), Some(c)) = (baseline.side_cva(), self.config()) {
+                            let line = baseline_forward_below(c, cva.mean);
+                            text = format!("{text}: forward head below a CVA of {line:.1}°");
                         }
                     }
                     if let Some(reason) = reason {
-                        text.push_str(&format!(" ({reason})"));
+                        text = format!("{text} ({reason})");
                     }
                     phases.push(text);
                 }

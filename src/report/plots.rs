@@ -5,7 +5,9 @@ use crate::posture::{CVA_MDC_DEG, Metric, MetricStats, PostureEvent, PostureStat
 use crate::store::{EventRow, SecondRow, VisitRole};
 
 use super::history::VisitTrend;
-use super::stats::{BandShares, SessionSummary};
+use super::stats::{
+    BandShares, CVA_CUTOFF_DEG, CVA_HEALTHY_GROUP, CVA_NECK_PAIN_GROUP, SessionSummary,
+};
 use super::svg::{Anchor, Scale, Svg};
 
 /// Most points drawn per series; longer sessions are averaged into this many buckets.
@@ -211,17 +213,20 @@ pub fn cva_distribution(rows: &[SecondRow]) -> String {
     let total = values.len().max(1) as f64;
     let peak = counts.iter().copied().max().unwrap_or(0) as f64 / total * 100.0;
     let y = Scale::new(0.0, (peak * 1.15).max(5.0), 190.0, 24.0);
+    let group = |(mean, sd): (f64, f64)| (format!("{mean} ± {sd}°"), mean - sd, mean + sd);
+    let (pain, pain_lo, pain_hi) = group(CVA_NECK_PAIN_GROUP);
+    let (healthy, healthy_lo, healthy_hi) = group(CVA_HEALTHY_GROUP);
     svg.rect(
-        (x.px(40.3), 24.0),
-        (x.px(47.5) - x.px(40.3), 166.0),
+        (x.px(pain_lo), 24.0),
+        (x.px(pain_hi) - x.px(pain_lo), 166.0),
         "group-pain",
-        Some("neck-pain group 43.9 ± 3.6° (Lau 2009)"),
+        Some(&format!("neck-pain group {pain} (Lau 2009)")),
     );
     svg.rect(
-        (x.px(48.5), 24.0),
-        (x.px(52.7) - x.px(48.5), 166.0),
+        (x.px(healthy_lo), 24.0),
+        (x.px(healthy_hi) - x.px(healthy_lo), 166.0),
         "group-healthy",
-        Some("healthy group 50.6 ± 2.1° (Lau 2009)"),
+        Some(&format!("healthy group {healthy} (Lau 2009)")),
     );
     axes(&mut svg, &x, &y, "% of time", false);
     for (bin, count) in counts.iter().enumerate() {
@@ -242,7 +247,11 @@ pub fn cva_distribution(rows: &[SecondRow]) -> String {
             Some(&title),
         );
     }
-    svg.line((x.px(45.5), 20.0), (x.px(45.5), 190.0), "cutoff");
+    svg.line(
+        (x.px(CVA_CUTOFF_DEG), 20.0),
+        (x.px(CVA_CUTOFF_DEG), 190.0),
+        "cutoff",
+    );
     for tick in x.ticks(10) {
         svg.text(
             (x.px(tick), 206.0),
@@ -253,12 +262,12 @@ pub fn cva_distribution(rows: &[SecondRow]) -> String {
     }
     svg.text((WIDTH - RIGHT, 220.0), Anchor::End, "label", "CVA (°)");
     let legend = [
-        ("group-pain", "neck-pain group 43.9 ± 3.6°"),
-        ("group-healthy", "healthy group 50.6 ± 2.1°"),
-        ("swatch-alert", "45.5° cut-off"),
+        ("group-pain", format!("neck-pain group {pain}")),
+        ("group-healthy", format!("healthy group {healthy}")),
+        ("swatch-alert", format!("{CVA_CUTOFF_DEG}° cut-off")),
     ];
     let mut lx = LEFT;
-    for (class, text) in legend {
+    for (class, text) in &legend {
         svg.rect((lx, height - 14.0), (10.0, 10.0), class, None);
         svg.text((lx + 14.0, height - 5.0), Anchor::Start, "label", text);
         lx += 40.0 + text.len() as f64 * 5.5;

@@ -10,6 +10,13 @@ use crate::posture::{
 
 use crate::store::{EventRow, SecondRow};
 
+/// The CVA severity cut-off of Heidary 2024, degrees (clinical context, not plumbline's rule).
+pub const CVA_CUTOFF_DEG: f64 = 45.5;
+/// CVA of the neck-pain group of Lau 2009, mean and SD, degrees (context).
+pub const CVA_NECK_PAIN_GROUP: (f64, f64) = (43.9, 3.6);
+/// CVA of the healthy group of Lau 2009, mean and SD, degrees (context).
+pub const CVA_HEALTHY_GROUP: (f64, f64) = (50.6, 2.1);
+
 /// CVA context bands (`docs/MEASUREMENT.md` §3), degrees, as `(label, lower bound, upper bound)`.
 ///
 /// Context, not diagnosis: 45.5 is the severity cut-off of Heidary 2024; the neck-pain group of
@@ -18,16 +25,16 @@ pub const CVA_BANDS: [(&str, f64, f64); 3] = [
     (
         "below 45.5° (severity cut-off, Heidary 2024; neck-pain group 43.9 ± 3.6°, Lau 2009)",
         f64::NEG_INFINITY,
-        45.5,
+        CVA_CUTOFF_DEG,
     ),
     (
         "45.5-48.5° (between the neck-pain and healthy group ranges)",
-        45.5,
-        48.5,
+        CVA_CUTOFF_DEG,
+        CVA_HEALTHY_GROUP.0 - CVA_HEALTHY_GROUP.1,
     ),
     (
         "48.5° and above (healthy-group range 50.6 ± 2.1°, Lau 2009)",
-        48.5,
+        CVA_HEALTHY_GROUP.0 - CVA_HEALTHY_GROUP.1,
         f64::INFINITY,
     ),
 ];
