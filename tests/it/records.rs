@@ -107,18 +107,25 @@ pub fn synthetic_session(seconds: u32) -> (Vec<PostureSample>, Vec<PostureEvent>
     (samples, events)
 }
 
-/// Stores a synthetic session through the writer thread and returns its id.
+/// Stores a synthetic session judged with the default settings through the writer thread and
+/// returns its id.
 pub fn store_synthetic(
     store: Store,
     source: &str,
     subject: Option<&str>,
 ) -> Result<(Store, SessionId), StoreError> {
+    store_judged(store, source, subject, PostureConfig::default())
+}
+
+/// [`store_synthetic`] judged with `judged_with`.
+fn store_judged(
+    store: Store,
+    source: &str,
+    subject: Option<&str>,
+    judged_with: PostureConfig,
+) -> Result<(Store, SessionId), StoreError> {
     let mut store = store;
-    let mut new = NewSession::new(
-        SessionKind::Analysis,
-        source,
-        Some(PostureConfig::default()),
-    );
+    let mut new = NewSession::new(SessionKind::Analysis, source, Some(judged_with));
     new.subject = subject.map(str::to_owned);
     new.model = Some("lite".into());
     new.started_at = Some("2026-12-01T09:00:00.000Z".into());
@@ -338,29 +345,13 @@ fn old_sessions_report_settings_not_recorded_and_differing_settings_are_named()
 
     // Two newer sessions in the migrated database: one judged with a 60 s onset delay and a
     // 12° drop, one with the defaults.
-    let judged = |store: Store, source: &str, config: PostureConfig| {
-        let mut store = store;
-        let mut new = NewSession::new(SessionKind::Analysis, source, Some(config));
-        new.model = Some("lite".into());
-        let id = store.start_session(&new)?;
-        let writer = plumbline::store::StoreWriter::spawn(store, id)?;
-        let (samples, events) = synthetic_session(60);
-        for sample in &samples {
-            writer.send_sample(sample)?;
-        }
-        for event in &events {
-            writer.send_event(event)?;
-        }
-        let (store, _) = writer.finish()?;
-        Ok::<_, StoreError>((store, id))
-    };
     let strict = PostureConfig {
         onset_delay_s: 60.0,
         cva_below_baseline_deg: 12.0,
         ..PostureConfig::default()
     };
-    let (store, slow) = judged(store, "/videos/slow.mp4", strict)?;
-    let (store, usual) = judged(store, "/videos/usual.mp4", PostureConfig::default())?;
+    let (store, slow) = store_judged(store, "/videos/slow.mp4", None, strict)?;
+    let (store, usual) = store_synthetic(store, "/videos/usual.mp4", None)?;
     let recordings = [
         read(&store, old)?,
         read(&store, slow)?,
