@@ -342,8 +342,8 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
 fn a_sitter_leaning_back_against_the_backrest_gets_an_automatic_baseline() -> TestResult {
     // docs/GEOMETRY.md §3.9: sitting upright against a backrest leans the trunk back 11-18°
     // in video mode. `side_sit_upright_01` reads about 13° back; the former limit (10°) never
-    // learned it, `posture::learn::MAX_RECLINE_DEG` does.
-    use plumbline::posture::learn::MAX_RECLINE_DEG;
+    // learned it, `posture::baseline::MAX_RECLINE_DEG` does.
+    use plumbline::posture::baseline::MAX_RECLINE_DEG;
     let dir = tempfile::tempdir()?;
     let clip = crate::clips::recording(
         &dir.path().join("backrest.mp4"),
@@ -397,6 +397,80 @@ fn the_crowded_street_clip_gives_no_baseline() -> TestResult {
         "{said}"
     );
     assert!(!file.exists(), "nothing written");
+    Ok(())
+}
+
+/// `baseline --start`: the upright moment of a recording that begins with a slump
+/// (`video_side_sit_02`: reclined slump 0-2 s, leaning forward 3-4 s, upright from 5 s on,
+/// ../shared/media/SOURCES.md) is the baseline; three seconds over the lean forward are
+/// refused; a start
+/// after the end, or on a photo, is an error that says why.
+#[test]
+fn a_baseline_begins_where_the_recording_is_upright() -> TestResult {
+    let clip = shared_media()?.join("video_side_sit_02.mp4");
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("upright.json");
+    let hold = |start: &str, out: &Path| {
+        plumbline(&[
+            "baseline",
+            "--source",
+            utf8(&clip),
+            "--start",
+            start,
+            "--seconds",
+            "3",
+            "--out",
+            utf8(out),
+        ])
+    };
+    let out = hold("6", &file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
+    let cva = &json["metrics"]["cva_deg"];
+    let (mean, n) = (
+        cva["mean"].as_f64().ok_or("a CVA mean")?,
+        cva["n"].as_u64().ok_or("n")?,
+    );
+    eprintln!("baseline 6-9 s: {cva}");
+    // Three seconds of frames, all upright (his CVA per second there: 37-43°, GEOMETRY §3.6).
+    assert!((60..=95).contains(&n), "n = {n}");
+    assert!((33.0..=48.0).contains(&mean), "mean {mean}");
+
+    // 2-5 s, from the slump into the lean forward: no baseline.
+    let slumped = dir.path().join("slumped.json");
+    let out = hold("2", &slumped);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no baseline"), "{}", stderr(&out));
+    assert!(!slumped.exists(), "nothing written");
+
+    // After the end (the clip is 29 s long), and on a photo: refused before anything is made.
+    let late = dir.path().join("late.json");
+    let out = hold("40", &late);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("nothing begins at --start 40.0 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!late.exists());
+    let out = plumbline(&[
+        "baseline",
+        "--source",
+        utf8(&crate::root().join("tests/data/side_sit_upright_01.jpg")),
+        "--start",
+        "2",
+        "--out",
+        utf8(&late),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--start is for a video file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = hold("-1", &late);
+    assert!(stderr(&out).contains("0 to 86400 s"), "{}", stderr(&out));
+    assert!(!late.exists());
     Ok(())
 }
 
