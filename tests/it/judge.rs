@@ -189,6 +189,25 @@ fn analyze_clip_with(
     Ok(kept)
 }
 
+/// Every 3rd frame of the side clip `name` in ../shared/media through [`analyze_clip`],
+/// analyzed once per test run and shared by the tests that judge it.
+fn side_clip_every_3rd(
+    name: &str,
+) -> Result<std::sync::Arc<Vec<Kept>>, Box<dyn std::error::Error>> {
+    type Cache = std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<Kept>>>>;
+    static CLIPS: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let mut clips = CLIPS
+        .get_or_init(Cache::default)
+        .lock()
+        .map_err(|_| "a test analyzing a clip panicked")?;
+    if let Some(frames) = clips.get(name) {
+        return Ok(std::sync::Arc::clone(frames));
+    }
+    let frames = std::sync::Arc::new(analyze_clip(&shared_media()?.join(name), 3)?);
+    clips.insert(name.to_owned(), std::sync::Arc::clone(&frames));
+    Ok(frames)
+}
+
 /// Replays `frames` through `judge`: samples and events.
 fn replay(judge: &mut PostureJudge, frames: &[Kept]) -> (Vec<PostureSample>, Vec<PostureEvent>) {
     let (mut samples, mut events) = (Vec::new(), Vec::new());
@@ -255,7 +274,7 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
     // video_side_sit_01 (../shared/media/SOURCES.md): slumped ~0-4 s and ~10-12 s, upright
     // ~4-10 s and 12-14 s, leaning forward 14-16 s, upright from 16 s on. Every 3rd frame
     // (10 per second).
-    let frames = analyze_clip(&shared_media()?.join("video_side_sit_01.mp4"), 3)?;
+    let frames = side_clip_every_3rd("video_side_sit_01.mp4")?;
     let config = PostureConfig {
         auto_baseline: false,
         ..PostureConfig::default()
@@ -424,7 +443,7 @@ fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> Test
     let dir = tempfile::tempdir()?;
     for case in &cases {
         let clip = media.join(case.clip);
-        let frames = analyze_clip(&clip, 3)?;
+        let frames = side_clip_every_3rd(case.clip)?;
         for &(t, most) in case.photos {
             let photo = frame_as_photo(&clip, t, dir.path())?;
             let file = dir.path().join(format!("{}_{t}.json", case.clip));
