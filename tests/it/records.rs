@@ -382,6 +382,78 @@ fn old_sessions_report_settings_not_recorded_and_differing_settings_are_named()
     Ok(())
 }
 
+/// The window's path with the real model: a live pipeline judged with the saved settings,
+/// recorded into a real database; the onset delay changed mid-session (the window's Settings)
+/// becomes an event, and the session's report states the delay it started with and the change.
+#[test]
+fn an_onset_delay_changed_while_monitoring_is_stored_and_reported()
+-> Result<(), Box<dyn std::error::Error>> {
+    use plumbline::capture::SourceSpec;
+    use plumbline::pipeline::recorder::{Recorder, monitor_session};
+    use plumbline::pipeline::{Control, Pipeline, PipelineConfig, Update};
+    use plumbline::pose::PoseConfig;
+
+    let dir = tempfile::tempdir()?;
+    let clip = crate::clips::recording(
+        &dir.path().join("desk.mp4"),
+        &[(crate::clips::UPRIGHT_STILL, 4)],
+    );
+    let db = dir.path().join("s.sqlite");
+    let settings = PostureConfig {
+        onset_delay_s: 45.0,
+        ..PostureConfig::default()
+    };
+    let config = PipelineConfig::live(
+        SourceSpec::Video(clip),
+        None,
+        PoseConfig::default(),
+        settings.clone(),
+    );
+    let (pipeline, updates) = Pipeline::start(config)?;
+    assert_eq!(pipeline.judged_with(), Some(&settings));
+    let new = monitor_session(
+        "desk.mp4",
+        PoseConfig::default().model,
+        None,
+        pipeline.judged_with(),
+    );
+    let mut recorder = Recorder::start(Some(&db), &new);
+    let session = recorder.session().ok_or("recording")?;
+    let mut changed = None;
+    let mut asked = false;
+    for update in &updates {
+        if !asked && matches!(update, Update::Analyzed(_)) {
+            pipeline.control(Control::SetOnsetDelay(90.0))?;
+            asked = true;
+        }
+        if let Update::Posture(event @ PostureEvent::OnsetDelay { .. }) = &update {
+            changed = Some(event.clone());
+        }
+        recorder.record(&update);
+    }
+    recorder.finish()?;
+    let Some(PostureEvent::OnsetDelay {
+        from_s, seconds, ..
+    }) = changed
+    else {
+        return Err(format!("no onset_delay event: {changed:?}").into());
+    };
+    assert_eq!((from_s, seconds), (45.0, 90.0));
+    let store = Store::open(&db)?;
+    let recording = plumbline::report::files::load_recording(&store, session)?;
+    assert_eq!(recording.info.judged_with.config(), Some(&settings));
+    let text = build(&[recording], &ReportHeader::default()).text();
+    assert!(
+        text.contains("has held for 45 s (the onset delay)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the onset delay was changed from 45 s to 1 min 30 s"),
+        "{text}"
+    );
+    Ok(())
+}
+
 fn plumbline() -> Command {
     Command::new(env!("CARGO_BIN_EXE_plumbline"))
 }
