@@ -24,6 +24,7 @@ use super::{ConfigArgs, Global};
 use crate::capture::SourceSpec;
 use crate::config::Config;
 use crate::pipeline::Recorder;
+use crate::pipeline::kept::Keeper;
 use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
 use crate::pose::PoseConfig;
@@ -86,6 +87,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             overrides: args.config.overrides(),
             db: args.record.db.clone(),
             record: !args.record.no_record,
+            forget_baseline: args.record.forget_baseline,
             ..crate::ui::WindowOptions::default()
         };
         return crate::ui::run_window(args.source.as_deref(), &options);
@@ -93,8 +95,29 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
     let config = args.config.load_strict()?;
-    let pipeline = pipeline_config(args, global, spec, config.posture.clone());
-    run_headless(args, pipeline, &config, source)
+    let mut keeper = Keeper::open(
+        args.record.db.as_deref(),
+        !args.record.no_record,
+        &config.posture,
+    );
+    while let Some(message) = keeper.take_message() {
+        eprintln!("{message}");
+    }
+    if args.record.forget_baseline {
+        eprintln!("{}", keeper.forget());
+    }
+    match keeper.current() {
+        Some(kept) => eprintln!(
+            "Judged against your kept baseline, {} (forget it with --forget-baseline)",
+            kept.describe()
+        ),
+        None if !keeper.is_keeping() => {
+            tracing::info!("--no-record: no kept baseline is used or kept");
+        }
+        None => {}
+    }
+    let pipeline = keeper.start(pipeline_config(args, global, spec, config.posture.clone()));
+    run_headless(args, pipeline, &config, source, keeper)
 }
 
 /// The pipeline settings for the headless monitor with the monitor's configuration `posture`
@@ -119,6 +142,7 @@ fn run_headless(
     pipeline: PipelineConfig,
     config: &Config,
     source: &str,
+    mut keeper: Keeper,
 ) -> anyhow::Result<ExitCode> {
     let (pipeline, updates) = Pipeline::start(pipeline)?;
     // Started after the pipeline, so a source that cannot be opened leaves no empty session.
@@ -168,7 +192,10 @@ fn run_headless(
         None => updates.recv().ok(),
     } {
         recorder.record(&update);
-        if let Some(message) = recorder.take_message() {
+        keeper.observe(&update);
+        for message in
+            std::iter::from_fn(|| recorder.take_message().or_else(|| keeper.take_message()))
+        {
             eprintln!("{message}");
         }
         if let Some(desk) = &mut desk {
