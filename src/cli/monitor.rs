@@ -12,6 +12,9 @@
 //! be saved are kept in memory and retried, and whatever is still unsaved at the end is counted
 //! on stderr and makes the exit code 1.
 //!
+//! Both start with the user's kept baseline (`pipeline::kept`: the last calibration or learned
+//! baseline, beside the database) and keep each new one; `--forget-baseline` removes it first.
+//!
 //! Ctrl-C, SIGTERM (systemd stop, `kill`) and SIGHUP (logout, closed terminal) all end the
 //! monitor the same way: the session is closed and saved, exit code 130.
 
