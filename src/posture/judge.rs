@@ -1004,15 +1004,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn learns_a_baseline_then_sets_it_aside_when_the_setup_changes() {
-        let mut judge = PostureJudge::new(PostureConfig {
+    /// [`config`] learning a baseline in 10 s and noticing a moved setup after 3 s.
+    fn learning_config() -> PostureConfig {
+        PostureConfig {
             auto_baseline: true,
             learn_s: 10.0,
             learn_stretch_s: 5.0,
             setup_changed_after_s: 3.0,
             ..config()
-        });
+        }
+    }
+
+    #[test]
+    fn learns_a_baseline_then_sets_it_aside_when_the_setup_changes() {
+        let mut judge = PostureJudge::new(learning_config());
         let size = Some((640, 480));
         let mut t = 0.0;
         let (samples, events) = run(&mut judge, &mut t, 120, &side(0.0), size);
@@ -1071,13 +1076,7 @@ mod tests {
 
     #[test]
     fn a_kept_baseline_judges_from_the_first_frame_and_is_set_aside_when_the_setup_moves() {
-        let config = PostureConfig {
-            auto_baseline: true,
-            learn_s: 10.0,
-            learn_stretch_s: 5.0,
-            setup_changed_after_s: 3.0,
-            ..config()
-        };
+        let config = learning_config();
         let size = Some((640, 480));
         // Yesterday's run learned a baseline on this upright posture.
         let mut first = PostureJudge::new(config.clone());
