@@ -64,9 +64,10 @@ pub struct PostureConfig {
     pub cva_forward_below_deg: f64,
     /// Side view, the absolute three-way call: "clearly upright" when the CVA is above this;
     /// between the two bands the posture is "uncertain — calibrate". No forward or mildly
-    /// forward head of a person the model never saw read above 52.6° (docs/GEOMETRY.md §3.8),
-    /// so the default is 53°. Range [`Self::CVA_UPRIGHT_ABOVE_DEG`], and not below
-    /// `cva_forward_below_deg`.
+    /// forward head of a person the model never saw read above 52.7° (docs/GEOMETRY.md §3.8),
+    /// so the default is 53°. Both bands are for a clean estimate: a CVA with a larger ±
+    /// must clear them by the difference (`posture::judge::side_bands`). Range
+    /// [`Self::CVA_UPRIGHT_ABOVE_DEG`], and not below `cva_forward_below_deg`.
     pub cva_upright_above_deg: f64,
     /// Side view: forward head when the CVA is this far below the user's baseline. 10° is
     /// plumbline's own minimal detectable change of one frame against a baseline (frame SD

@@ -10,8 +10,14 @@
 //! - with a baseline (mean `b`): **forward** when `c < max(b - cva_below_baseline_deg, F)`,
 //!   otherwise **upright**;
 //! - without one (none given, still learning, or set aside after the setup changed):
-//!   **forward** when `c < F`, **upright** when `c > U`, **uncertain** between;
+//!   **forward** when `c < F - x`, **upright** when `c > U + x`, **uncertain** between, where
+//!   `x` is the CVA's ± beyond the clean-evidence figure (`sd - BASE_SD_DEG`, at least 0): the
+//!   bands were drawn from clean estimates, so a less sure one (reclined trunk, landmark C7,
+//!   low visibility) must clear them by its extra uncertainty to count as a clear call;
 //! - a CVA whose ± is above `cva_max_sd_deg` is **uncertain** whatever its value.
+//!
+//! [`side_call`] is that rule as a function; the judge and the held-out evaluation
+//! (`tests/it/geometry/fit.rs`) both call it.
 //!
 //! Front view: forward when the forward-head index exceeds `front_index_max_pct`; without a
 //! front baseline there is no index and the call is uncertain. Only forward frames feed the
@@ -19,6 +25,7 @@
 
 use crate::geometry::cva::CvaModel;
 use crate::geometry::front::FrontFeatures;
+use crate::geometry::uncertainty::BASE_SD_DEG;
 use crate::geometry::view::ViewTracker;
 use crate::pose::Skeleton;
 use crate::pose::segmentation::PersonMask;
@@ -49,6 +56,74 @@ pub const SETUP_MAX_SCALE_RATIO: f64 = 1.4;
 /// An uncertain call that lasts this long (seconds of frames with a person) is reported once
 /// with a [`PostureEvent::Uncertain`] that invites a calibration.
 pub const UNCERTAIN_NOTICE_S: f64 = 10.0;
+
+/// The side view's three-way call for a CVA `cva_deg` with its ± `cva_sd_deg`, against the
+/// person's baseline CVA (`baseline_cva_deg`, its mean) or, without one, the absolute bands:
+/// the one rule of the module documentation.
+///
+/// # Examples
+/// ```
+/// use plumbline::posture::{Call, PostureConfig, judge::side_call};
+/// let c = PostureConfig::default();
+/// assert_eq!(side_call(&c, 15.0, Some(4.5), None), Call::Forward);
+/// assert_eq!(side_call(&c, 40.0, Some(4.5), None), Call::Uncertain);
+/// assert_eq!(side_call(&c, 55.0, Some(4.5), None), Call::Upright);
+/// // A reclined trunk's wider ± must clear the band by its extra uncertainty.
+/// assert_eq!(side_call(&c, 55.0, Some(8.0), None), Call::Uncertain);
+/// // Against a baseline of 50°: forward 10° below it.
+/// assert_eq!(side_call(&c, 38.0, Some(4.5), Some(50.0)), Call::Forward);
+/// assert_eq!(side_call(&c, 42.0, Some(4.5), Some(50.0)), Call::Upright);
+/// ```
+pub fn side_call(
+    config: &PostureConfig,
+    cva_deg: f64,
+    cva_sd_deg: Option<f64>,
+    baseline_cva_deg: Option<f64>,
+) -> Call {
+    side_judgement(config, cva_deg, cva_sd_deg, baseline_cva_deg).1
+}
+
+/// The absolute bands for a CVA with this ± and no baseline: clearly forward below the first,
+/// clearly upright above the second. They widen by the ± beyond a clean estimate's
+/// ([`BASE_SD_DEG`]), because they were drawn from clean estimates (docs/GEOMETRY.md §3.8).
+pub fn side_bands(config: &PostureConfig, cva_sd_deg: Option<f64>) -> (f64, f64) {
+    let extra = cva_sd_deg.map_or(0.0, |sd| (sd - BASE_SD_DEG).max(0.0));
+    (
+        config.cva_forward_below_deg - extra,
+        config.cva_upright_above_deg + extra,
+    )
+}
+
+/// [`side_call`] with the condition it gives the persistence machine: bad below the forward
+/// limit, marginal within the exit margin above it, unknown for a CVA too unsure to judge.
+fn side_judgement(
+    c: &PostureConfig,
+    cva: f64,
+    cva_sd_deg: Option<f64>,
+    baseline_cva_deg: Option<f64>,
+) -> (Condition, Call) {
+    if cva_sd_deg.is_some_and(|sd| sd > c.cva_max_sd_deg) {
+        return (Condition::Unknown, Call::Uncertain);
+    }
+    let base = baseline_cva_deg.map(|b| b - c.cva_below_baseline_deg);
+    let (forward_below, upright_above) = side_bands(c, cva_sd_deg);
+    let limit = base.map_or(forward_below, |b| b.max(c.cva_forward_below_deg));
+    let condition = if cva < limit {
+        Condition::Bad
+    } else if cva < limit + c.cva_exit_margin_deg {
+        Condition::Marginal
+    } else {
+        Condition::Good
+    };
+    let call = if cva < limit {
+        Call::Forward
+    } else if base.is_some() || cva > upright_above {
+        Call::Upright
+    } else {
+        Call::Uncertain
+    };
+    (condition, call)
+}
 
 /// One frame for the judge.
 #[derive(Clone, Copy, Debug, Default)]
@@ -308,30 +383,13 @@ impl PostureJudge {
         }
         let c = &self.config;
         if let Some(cva) = metrics.cva_deg {
-            if cva_sd_deg.is_some_and(|sd| sd > c.cva_max_sd_deg) {
-                return (Condition::Unknown, Some(Call::Uncertain));
-            }
-            let base = self
+            let baseline = self
                 .baseline
                 .as_ref()
                 .filter(|_| personal)
                 .and_then(Baseline::side_cva)
-                .map(|s| s.mean - c.cva_below_baseline_deg);
-            let limit = base.map_or(c.cva_forward_below_deg, |b| b.max(c.cva_forward_below_deg));
-            let condition = if cva < limit {
-                Condition::Bad
-            } else if cva < limit + c.cva_exit_margin_deg {
-                Condition::Marginal
-            } else {
-                Condition::Good
-            };
-            let call = if cva < limit {
-                Call::Forward
-            } else if base.is_some() || cva > c.cva_upright_above_deg {
-                Call::Upright
-            } else {
-                Call::Uncertain
-            };
+                .map(|s| s.mean);
+            let (condition, call) = side_judgement(c, cva, cva_sd_deg, baseline);
             return (condition, Some(call));
         }
         if let Some(index) = metrics.forward_head_index {
@@ -588,18 +646,19 @@ impl PostureJudge {
                  the camera, head and shoulders in view and well lit",
                 c.cva_max_sd_deg
             ),
-            (Some(cva), _) => format!(
-                "posture uncertain without a personal baseline: CVA {cva:.0}° lies between \
-                 clearly forward (below {:.0}°) and clearly upright (above {:.0}°); calibrate \
-                 sitting upright{}",
-                c.cva_forward_below_deg,
-                c.cva_upright_above_deg,
-                if self.learner.is_some() {
-                    ", or stay a few minutes while plumbline learns your baseline"
-                } else {
-                    ""
-                }
-            ),
+            (Some(cva), sd) => {
+                let (forward_below, upright_above) = side_bands(c, sd);
+                format!(
+                    "posture uncertain without a personal baseline: CVA {cva:.0}° lies between \
+                     clearly forward (below {forward_below:.0}°) and clearly upright (above \
+                     {upright_above:.0}°); calibrate sitting upright{}",
+                    if self.learner.is_some() {
+                        ", or stay a few minutes while plumbline learns your baseline"
+                    } else {
+                        ""
+                    }
+                )
+            }
             (None, _) if view == View::Front => "a front view is judged against your own \
                  baseline: calibrate facing the camera, sitting upright"
                 .to_owned(),
