@@ -5,7 +5,13 @@
 //! `cargo run --release --example still_vs_video -- VIDEO [SECONDS...]`
 //!
 //! Prints, for the frame nearest each requested second (default: every second), the CVA of
-//! both modes, their difference and what differs (ear, shoulder and hip positions, C7).
+//! both modes, their difference and what differs: the ear, shoulder and hip positions; the
+//! CVA of the still's landmarks with the video's person mask (`s_lm+v_mask`: when it is near
+//! the video's CVA, the mask makes the difference, not the landmarks); the CVA of the
+//! video's landmarks with the still's mask (`v_lm+s_mask`: what is left when both modes use
+//! one mask); and how much the still's CVA moves when only the crop the mask is made in
+//! moves (`crop_sd`: the SD over the still's ROI and that ROI moved by `CROP_SHIFT_PX` left,
+//! right, up and down, the still's landmarks kept).
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -14,35 +20,34 @@ use plumbline::capture::{self, Frame, Pacing, SourceSpec};
 use plumbline::geometry::cva::CvaModel;
 use plumbline::geometry::view::classify_view;
 use plumbline::models;
-use plumbline::pose::{Mode, PoseConfig, PoseEngine};
+use plumbline::pose::nets::LandmarkNet;
+use plumbline::pose::rect::{ImageSize, NormRect};
+use plumbline::pose::segmentation::PersonMask;
+use plumbline::pose::{Mode, PoseConfig, PoseEngine, Roi, Skeleton};
 use plumbline::posture::metrics::{body_from_skeleton, measure};
+
+/// How far the crop moves in the `crop_sd` column, in frame pixels (about 1.5 % of the
+/// ROI side on the 640x360 side clips).
+const CROP_SHIFT_PX: f32 = 10.0;
 
 /// A CVA (degrees) with the near ear, shoulder and hip (x, y pixel pairs).
 type Measured = (f64, [f64; 6]);
 
-/// CVA and the near-side chain of one frame in one engine.
-fn cva_of(engine: &mut PoseEngine, frame: &Frame) -> Result<Option<Measured>, Box<dyn Error>> {
-    let estimate = engine.estimate(frame)?;
-    let Some(skeleton) = estimate.skeleton.as_ref() else {
-        return Ok(None);
-    };
+/// The CVA of `skeleton` with `mask`, and its near-side chain.
+fn cva_with(skeleton: &Skeleton, mask: Option<&PersonMask>) -> Option<Measured> {
     let body = body_from_skeleton(skeleton);
-    let Ok(view) = classify_view(&body, None) else {
-        return Ok(None);
-    };
-    let Some(facing) = view.class.facing() else {
-        return Ok(None);
-    };
+    let view = classify_view(&body, None).ok()?;
+    let facing = view.class.facing()?;
     let m = measure(
         &body,
         None,
         Some(view.class),
         &CvaModel::default(),
         None,
-        engine.mask(),
+        mask,
     );
-    let chain = body.chain(facing.near_side())?;
-    Ok(m.metrics.cva_deg.map(|c| {
+    let chain = body.chain(facing.near_side()).ok()?;
+    m.metrics.cva_deg.map(|c| {
         (
             c,
             [
@@ -54,7 +59,56 @@ fn cva_of(engine: &mut PoseEngine, frame: &Frame) -> Result<Option<Measured>, Bo
                 -chain.hip.y,
             ],
         )
-    }))
+    })
+}
+
+/// A frame's skeleton, mask and ROI in one engine.
+struct Seen {
+    skeleton: Skeleton,
+    mask: Option<PersonMask>,
+    roi: Roi,
+}
+
+fn see(engine: &mut PoseEngine, frame: &Frame) -> Result<Option<Seen>, Box<dyn Error>> {
+    let estimate = engine.estimate(frame)?;
+    Ok(match (estimate.skeleton, estimate.roi) {
+        (Some(skeleton), Some(roi)) => Some(Seen {
+            skeleton,
+            mask: engine.mask().cloned(),
+            roi,
+        }),
+        _ => None,
+    })
+}
+
+/// The SD of the CVA of `still`'s landmarks with masks made in its ROI and in that ROI moved
+/// by [`CROP_SHIFT_PX`] four ways.
+fn crop_sd(net: &mut LandmarkNet, frame: &Frame, still: &Seen) -> Result<f64, Box<dyn Error>> {
+    let size = ImageSize::new(frame.width(), frame.height());
+    let r = &still.roi;
+    let mut cvas = Vec::new();
+    for (dx, dy) in [
+        (0.0, 0.0),
+        (-CROP_SHIFT_PX, 0.0),
+        (CROP_SHIFT_PX, 0.0),
+        (0.0, -CROP_SHIFT_PX),
+        (0.0, CROP_SHIFT_PX),
+    ] {
+        let roi = NormRect {
+            x_center: (r.x_center_px + dx) / size.width,
+            y_center: (r.y_center_px + dy) / size.height,
+            width: r.width_px / size.width,
+            height: r.height_px / size.height,
+            rotation: r.rotation_rad,
+        };
+        let mask = net.run(&frame.image, &roi, true)?.mask;
+        if let Some((c, _)) = cva_with(&still.skeleton, mask.as_ref()) {
+            cvas.push(c);
+        }
+    }
+    let n = cvas.len() as f64;
+    let mean = cvas.iter().sum::<f64>() / n;
+    Ok((cvas.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -71,13 +125,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let mut video_engine = PoseEngine::new(&dir, config(Mode::Video))?;
     let mut still_engine = PoseEngine::new(&dir, config(Mode::Static))?;
+    let model = config(Mode::Static).model;
+    let mut net = LandmarkNet::open(&dir, model.kind(), model.segmentation_head(), 1)?;
     let mut source = capture::open(
         &SourceSpec::parse(&video.to_string_lossy())?,
         Pacing::AsFastAsPossible,
     )?;
     let mut next = 0usize;
-    let mut diffs = Vec::new();
-    println!("  t_s   video  still   diff   d_ear_px d_shoulder_px d_hip_px");
+    let (mut diffs, mut swapped, mut sds, mut others) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    println!(
+        "  t_s   video  still   diff   d_ear_px d_shoulder_px d_hip_px s_lm+v_mask v_lm+s_mask crop_sd"
+    );
     while let Some(frame) = source.next_frame()? {
         let t_s = frame.t_ms / 1000.0;
         let due = if wanted.is_empty() {
@@ -85,22 +144,37 @@ fn main() -> Result<(), Box<dyn Error>> {
         } else {
             wanted.get(next).is_some_and(|&w| t_s >= w)
         };
-        let in_video = cva_of(&mut video_engine, &frame)?;
+        let in_video = see(&mut video_engine, &frame)?;
         if !due {
             continue;
         }
         next += 1;
-        let still = cva_of(&mut still_engine, &frame)?;
-        if let (Some((v, a)), Some((s, b))) = (in_video, still) {
+        let still = see(&mut still_engine, &frame)?;
+        let measured = |s: &Option<Seen>| {
+            s.as_ref()
+                .and_then(|s| cva_with(&s.skeleton, s.mask.as_ref()))
+        };
+        if let (Some((v, a)), Some((s, b)), Some(vs), Some(ss)) = (
+            measured(&in_video),
+            measured(&still),
+            in_video.as_ref(),
+            still.as_ref(),
+        ) {
             let d = |i: usize| (a[i] - b[i]).hypot(a[i + 1] - b[i + 1]);
+            let swap = cva_with(&ss.skeleton, vs.mask.as_ref()).map_or(f64::NAN, |m| m.0);
+            let other = cva_with(&vs.skeleton, ss.mask.as_ref()).map_or(f64::NAN, |m| m.0);
+            others.push(other - s);
+            let sd = crop_sd(&mut net, &frame, ss)?;
             println!(
-                "{t_s:5.1} {v:7.1} {s:6.1} {:+6.1} {:10.1} {:13.1} {:8.1}",
+                "{t_s:5.1} {v:7.1} {s:6.1} {:+6.1} {:10.1} {:13.1} {:8.1} {swap:11.1} {other:11.1} {sd:7.1}",
                 v - s,
                 d(0),
                 d(2),
                 d(4)
             );
             diffs.push(v - s);
+            swapped.push(v - swap);
+            sds.push(sd);
         } else {
             println!("{t_s:5.1}   (no CVA in one mode)");
         }
@@ -110,9 +184,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     if !diffs.is_empty() {
         let n = diffs.len() as f64;
-        let mean_abs = diffs.iter().map(|d| d.abs()).sum::<f64>() / n;
+        let mean_abs = |v: &[f64]| v.iter().map(|d| d.abs()).sum::<f64>() / n;
         let max = diffs.iter().map(|d| d.abs()).fold(0.0, f64::max);
-        println!("frames {n}, mean |video - still| {mean_abs:.2}°, max {max:.2}°");
+        let rms_sd = (sds.iter().map(|s| s * s).sum::<f64>() / n).sqrt();
+        println!(
+            "frames {n}, mean |video - still| {:.2}°, max {max:.2}°; mean |video - (still \
+             landmarks + video mask)| {:.2}°; mean |(video landmarks + still mask) - still| {:.2}°, max {:.2}°; crop SD (RMS) {rms_sd:.2}°",
+            mean_abs(&diffs),
+            mean_abs(&swapped),
+            mean_abs(&others),
+            others.iter().map(|d| d.abs()).fold(0.0, f64::max)
+        );
     }
     Ok(())
 }

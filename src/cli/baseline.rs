@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Global;
-use super::hold::{HoldArgs, HoldOptions, record_hold, summary_text};
+use super::hold::{HoldArgs, HoldOptions, nothing_after_start, record_hold, summary_text};
 use super::run::{Keep, RunOptions, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
@@ -82,6 +82,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             SourceSpec::parse(text).with_context(|| format!("cannot use {text} as a source"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    for spec in &specs {
+        args.options.span(spec)?;
+    }
     let photos = specs
         .iter()
         .all(|spec| matches!(spec, SourceSpec::Image(_) | SourceSpec::Folder { .. }));
@@ -149,6 +152,7 @@ fn from_recording(
 ) -> anyhow::Result<(Baseline, u32)> {
     let source = args.source.first().cloned().unwrap_or_default();
     let posture = args.options.judge.posture()?;
+    let span = args.options.span(&spec)?;
     let options = RunOptions {
         hold: true,
         ..RunOptions::new(args.options.model, None, posture.clone())
@@ -160,7 +164,7 @@ fn from_recording(
         &started.updates,
         None,
         &bar,
-        Some(args.options.seconds * 1000.0),
+        span,
         Keep {
             samples: Some(&mut samples),
             ..Keep::default()
@@ -168,7 +172,9 @@ fn from_recording(
     );
     bar.finish_and_clear();
     drop(started);
-    recorded?;
+    if recorded? == 0 && span.start_ms > 0.0 {
+        return Err(nothing_after_start(span));
+    }
     let mut builder = BaselineBuilder::new(BaselineRules::from_config(&posture));
     for sample in &samples {
         builder.push_sample(sample);

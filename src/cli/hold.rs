@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use super::Global;
-use super::run::{RunOptions, progress_bar, start_pipeline};
+use super::run::{RunOptions, Span, progress_bar, start_pipeline};
 use super::text::{Align, table, wrap};
 use crate::bounds::Bounds;
 use crate::capture::SourceSpec;
@@ -26,6 +26,9 @@ use crate::store::{Hold, NewSession, SessionId, SessionKind, SourceKind, Store, 
 
 /// Range of `--seconds` (a hold is a short standard recording, not a session).
 pub const HOLD_SECONDS: Bounds = Bounds::new("seconds", 1.0, 600.0, "s");
+
+/// Range of `--start` (a day of recording).
+pub const HOLD_START: Bounds = Bounds::new("start", 0.0, 86_400.0, "s");
 
 /// The options of a hold, the same for a baseline and a follow-up.
 #[derive(Debug, clap::Args)]
@@ -54,6 +57,18 @@ pub struct HoldOptions {
     )]
     pub seconds: f64,
 
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        value_parser = hold_start,
+        help = HOLD_START.help(
+            "Where in a video the hold begins, seconds from its start (default 0); the frames \
+             before it are analyzed for tracking but not used",
+        ),
+    )]
+    pub start: Option<f64>,
+
     /// The session database (default: the platform data folder).
     #[arg(long, value_name = "FILE", env = "PLUMBLINE_DB")]
     pub db: Option<PathBuf>,
@@ -75,6 +90,47 @@ fn hold_seconds(text: &str) -> Result<f64, String> {
     HOLD_SECONDS.parse(text)
 }
 
+/// `--start`, range-checked by [`HOLD_START`].
+fn hold_start(text: &str) -> Result<f64, String> {
+    HOLD_START.parse(text)
+}
+
+impl HoldOptions {
+    /// The part of a recording the hold takes (`--start`, `--seconds`); `--start` is refused
+    /// for a camera and for photos, which have no time to start at.
+    pub fn span(&self, spec: &SourceSpec) -> anyhow::Result<Span> {
+        HOLD_SECONDS.check(self.seconds)?;
+        if let Some(start) = self.start {
+            HOLD_START.check(start)?;
+            anyhow::ensure!(
+                matches!(spec, SourceSpec::Video(_)),
+                "--start is for a video file; a camera's hold begins now and every photo counts"
+            );
+        }
+        let start_ms = self.start.unwrap_or(0.0) * 1000.0;
+        if let Some(duration_s) = spec.announced_duration_s().filter(|_| start_ms > 0.0) {
+            anyhow::ensure!(
+                start_ms < duration_s * 1000.0,
+                "the recording is {duration_s:.1} s long, so nothing begins at --start {:.1} s",
+                start_ms / 1000.0
+            );
+        }
+        let photos = matches!(spec, SourceSpec::Image(_) | SourceSpec::Folder { .. });
+        Ok(Span {
+            start_ms,
+            length_ms: (!photos).then_some(self.seconds * 1000.0),
+        })
+    }
+}
+
+/// The error when a recording ended before the hold's `span` began.
+pub fn nothing_after_start(span: Span) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the recording ends before --start {:.1} s: nothing was analyzed from there",
+        span.start_ms / 1000.0
+    )
+}
+
 /// A stored hold.
 #[derive(Debug)]
 pub struct Recorded {
@@ -93,7 +149,6 @@ pub struct Recorded {
 /// Records a hold of `role` and stores it; fails (storing nothing) when the source fails or
 /// too few frames had a measurable posture.
 pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow::Result<Recorded> {
-    HOLD_SECONDS.check(args.options.seconds)?;
     anyhow::ensure!(
         !args.subject.trim().is_empty(),
         "--subject must not be empty"
@@ -104,6 +159,7 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     let mut store = Store::open_or_default(args.options.db.as_deref())?;
     let spec = SourceSpec::parse(&args.source)
         .with_context(|| format!("cannot use {} as a source", args.source))?;
+    let span = args.options.span(&spec)?;
     let source_kind = match spec {
         SourceSpec::Camera(_) => SourceKind::Camera,
         SourceSpec::Video(_) => SourceKind::Video,
@@ -119,11 +175,13 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     let label = format!("{} {}", role.label(), args.subject);
     let bar = progress_bar(&label, (!stills).then_some(args.options.seconds));
     // Photos are all used; a video or camera is cut after the hold's length.
-    let limit_ms = (!stills).then_some(args.options.seconds * 1000.0);
-    let collected = collect(&started.updates, &bar, limit_ms);
+    let collected = collect(&started.updates, &bar, span);
     bar.finish_and_clear();
     drop(started);
     let (samples, events) = collected?;
+    if samples.is_empty() && span.start_ms > 0.0 {
+        return Err(nothing_after_start(span));
+    }
 
     // The same builder as the window's calibration; a photo hold needs one photo.
     let rules = BaselineRules::from_config(&posture);
@@ -177,12 +235,11 @@ pub fn record_hold(args: &HoldArgs, role: VisitRole, global: &Global) -> anyhow:
     })
 }
 
-/// Collects the samples and events of the pipeline until it ends, or until `limit_ms` of
-/// source time has passed since the first analyzed frame.
+/// Collects the samples and events of the pipeline's `span` until it ends.
 fn collect(
     updates: &crossbeam_channel::Receiver<Update>,
     bar: &indicatif::ProgressBar,
-    limit_ms: Option<f64>,
+    span: Span,
 ) -> anyhow::Result<(Vec<PostureSample>, Vec<PostureEvent>)> {
     let mut samples: Vec<PostureSample> = Vec::new();
     let mut events = Vec::new();
@@ -190,13 +247,17 @@ fn collect(
         match update {
             Update::Analyzed(analyzed) => {
                 let sample = analyzed.sample;
+                if span.before(sample.t_ms) {
+                    continue;
+                }
                 let start = samples.first().map_or(sample.t_ms, |first| first.t_ms);
-                if limit_ms.is_some_and(|limit| sample.t_ms - start >= limit) {
+                if span.after(sample.t_ms, start) {
                     break;
                 }
                 bar.set_position((sample.t_ms - start).max(0.0) as u64);
                 samples.push(sample);
             }
+            Update::Posture(event) if span.before(event.t_ms()) => {}
             Update::Posture(event) => events.push(event),
             Update::Source(SourceStatus::Failed(reason)) | Update::Failed(reason) => {
                 anyhow::bail!("{reason}; nothing was stored")

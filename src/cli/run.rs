@@ -56,22 +56,59 @@ pub(super) struct Keep<'a> {
     pub stills: Option<&'a mut StillPicker>,
 }
 
-/// Moves every update into the writer until the pipeline ends (or `limit_ms` of source time
-/// has passed since the first analyzed frame); keeps what `keep` asks for.
+/// The part of a recording a command uses, in source time: from `start_ms` (the frames
+/// before it are analyzed, so tracking has settled, but not used) for `length_ms` after the
+/// first frame used (`None`: to the end).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct Span {
+    /// Source time of the first frame used, milliseconds.
+    pub start_ms: f64,
+    /// How much source time is used from the first frame on, milliseconds.
+    pub length_ms: Option<f64>,
+}
+
+impl Span {
+    /// The whole recording.
+    pub const ALL: Self = Self {
+        start_ms: 0.0,
+        length_ms: None,
+    };
+
+    /// Whether a frame at `t_ms` comes before the span.
+    pub fn before(&self, t_ms: f64) -> bool {
+        t_ms < self.start_ms
+    }
+
+    /// Whether a frame at `t_ms` comes after the span that began with a frame at `first_ms`.
+    pub fn after(&self, t_ms: f64, first_ms: f64) -> bool {
+        self.length_ms
+            .is_some_and(|length| t_ms - first_ms >= length)
+    }
+}
+
+/// Moves every update of `span` into the writer until the pipeline ends or the span does;
+/// keeps what `keep` asks for.
 pub(super) fn record(
     updates: &Receiver<Update>,
     writer: Option<&StoreWriter>,
     bar: &ProgressBar,
-    limit_ms: Option<f64>,
+    span: Span,
     mut keep: Keep<'_>,
 ) -> anyhow::Result<u64> {
     let mut analyzed = 0_u64;
     let mut first_ms: Option<f64> = None;
     for update in updates {
-        if let Update::Analyzed(analyzed_frame) = &update {
-            let t_ms = analyzed_frame.sample.t_ms;
-            let start = *first_ms.get_or_insert(t_ms);
-            if limit_ms.is_some_and(|limit| t_ms - start >= limit) {
+        let t_ms = match &update {
+            Update::Analyzed(analyzed_frame) => Some(analyzed_frame.sample.t_ms),
+            Update::Posture(event) => Some(event.t_ms()),
+            Update::Source(_) | Update::Failed(_) => None,
+        };
+        if t_ms.is_some_and(|t| span.before(t)) {
+            continue;
+        }
+        if let (Update::Analyzed(_), Some(t_ms)) = (&update, t_ms) {
+            let first = *first_ms.get_or_insert(t_ms);
+            if span.after(t_ms, first) {
                 break;
             }
         }
@@ -81,7 +118,7 @@ pub(super) fn record(
         match update {
             Update::Analyzed(analyzed_frame) => {
                 let sample = &analyzed_frame.sample;
-                bar.set_position(sample.t_ms.max(0.0) as u64);
+                bar.set_position((sample.t_ms - span.start_ms).max(0.0) as u64);
                 if let Some(kept) = keep.samples.as_deref_mut() {
                     kept.push(sample.clone());
                 }

@@ -567,6 +567,18 @@ pub const MIN_VIEW_SHARE: f64 = 0.8;
 /// a baseline, and beyond this share none is made (issue #10 item 8).
 pub const MAX_CROWDED_SHARE: f64 = 0.2;
 
+/// Largest backward lean of the trunk (degrees, the mean over the frames) of any baseline:
+/// automatic, calibrated in the window, or recorded by `plumbline baseline`.
+///
+/// Chosen from the annotated side views and the side clips (docs/GEOMETRY.md §3.9): upright
+/// sitters against a backrest lean back 10-15° in stills (measured as well as the others
+/// held out) and up to 18° in video mode; the reclined slumps, which read 9-13° high, lean
+/// back 18° and more. 17° keeps every reclined slump seen out with about 1° to spare; the
+/// upright sitters leaning back further (2 of 6 backrest stills in video mode) are asked to
+/// sit up for the calibration: no baseline is better than one that reads high, which would
+/// call every upright minute after it forward.
+pub const MAX_RECLINE_DEG: f64 = 17.0;
+
 /// What a baseline must meet to be kept. Build it from the configuration
 /// ([`BaselineRules::from_config`]) or with `..BaselineRules::default()`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -582,6 +594,8 @@ pub struct BaselineRules {
     /// Largest spread of the head scale (ear width over shoulder width) of a front-view
     /// baseline, percent of its mean.
     pub max_head_scale_sd_pct: f64,
+    /// Largest mean backward lean of the trunk, degrees ([`MAX_RECLINE_DEG`]).
+    pub max_recline_deg: f64,
     /// Smallest share of the frames with a person in the baseline's view.
     pub min_view_share: f64,
     /// Largest share of frames with more than one person.
@@ -603,24 +617,26 @@ impl BaselineRules {
             max_cva_sd_deg: config.baseline_max_cva_sd_deg,
             min_cva_deg: config.cva_forward_below_deg,
             max_head_scale_sd_pct: config.front_index_max_pct,
+            max_recline_deg: MAX_RECLINE_DEG,
             min_view_share: MIN_VIEW_SHARE,
             max_crowded_share: MAX_CROWDED_SHARE,
         }
     }
 
     /// The same rules for a follow-up hold, which records the posture as it is: a forward
-    /// head is a finding there, not a reason to refuse.
+    /// head or a reclined trunk is a finding there, not a reason to refuse.
     #[must_use]
     pub fn for_follow_up(self) -> Self {
         Self {
             min_cva_deg: f64::NEG_INFINITY,
+            max_recline_deg: f64::INFINITY,
             ..self
         }
     }
 
     /// Whether a finished `baseline` meets the rules that concern its values: enough measured
-    /// frames, the CVA spread bound, not clearly forward, the head-scale spread bound (the
-    /// rest, one person and one view, concern the frames it was made from).
+    /// frames, the CVA spread bound, not clearly forward, not reclined, the head-scale spread
+    /// bound (the rest, one person and one view, concern the frames it was made from).
     pub fn check(&self, baseline: &Baseline) -> Result<(), BaselineRefused> {
         let measured = baseline.frames();
         if measured < self.min_frames {
@@ -643,6 +659,14 @@ impl BaselineRules {
                     limit_deg: self.min_cva_deg,
                 });
             }
+        }
+        if let Some(trunk) = baseline.get(Metric::TrunkInclination)
+            && -trunk.mean > self.max_recline_deg
+        {
+            return Err(BaselineRefused::Reclined {
+                back_deg: -trunk.mean,
+                limit_deg: self.max_recline_deg,
+            });
         }
         if let Some(scale) = baseline.front.get(&FrontSignal::HeadScale)
             && scale.mean > 0.0
@@ -733,6 +757,18 @@ pub enum BaselineRefused {
         sd_deg: f64,
         /// The rule, degrees.
         max_deg: f64,
+    },
+    /// The trunk leaned back too far: a reclined slump reads high (side view).
+    #[error(
+        "you leaned back {back_deg:.0}° during calibration (at most {limit_deg:.0}° allowed): a \
+         reclined posture reads the CVA high and would hide later slumps; sit upright and try \
+         again"
+    )]
+    Reclined {
+        /// The mean backward lean of the trunk, degrees.
+        back_deg: f64,
+        /// The rule, degrees.
+        limit_deg: f64,
     },
     /// The head scale spread too much (front view).
     #[error(
@@ -1008,6 +1044,53 @@ impl BaselineRecorder {
 mod tests {
     use super::*;
     use crate::posture::PostureState;
+
+    #[test]
+    fn a_reclined_calibration_is_refused_a_reclined_follow_up_is_kept() {
+        // A reclined slump (docs/GEOMETRY.md §3.9) is steady and reads high: no baseline.
+        let reclined = BaselineFrame {
+            view: View::SideLeft,
+            metrics: Metrics {
+                cva_deg: Some(50.0),
+                trunk_inclination_deg: Some(-(MAX_RECLINE_DEG + 2.0)),
+                ..Metrics::default()
+            },
+            ..BaselineFrame::default()
+        };
+        let mut builder = BaselineBuilder::new(BaselineRules::default());
+        let mut follow_up = BaselineBuilder::new(BaselineRules::default().for_follow_up());
+        for _ in 0..10 {
+            builder.push_frame(&reclined);
+            follow_up.push_frame(&reclined);
+        }
+        let refused = builder.finish().expect_err("reclined");
+        assert!(
+            matches!(refused, BaselineRefused::Reclined { back_deg, .. } if (back_deg - 19.0).abs() < 1e-9),
+            "{refused:?}"
+        );
+        assert!(
+            refused
+                .to_string()
+                .starts_with("you leaned back 19° during calibration")
+        );
+        assert!(
+            follow_up.finish().is_ok(),
+            "a follow-up records the posture as it is"
+        );
+        // Leaning back against a backrest within the limit is a baseline.
+        let backrest = BaselineFrame {
+            metrics: Metrics {
+                trunk_inclination_deg: Some(-(MAX_RECLINE_DEG - 2.0)),
+                ..reclined.metrics
+            },
+            ..reclined
+        };
+        let mut builder = BaselineBuilder::new(BaselineRules::default());
+        for _ in 0..10 {
+            builder.push_frame(&backrest);
+        }
+        assert!(builder.finish().is_ok());
+    }
 
     fn cva(value: f64) -> Metrics {
         Metrics {

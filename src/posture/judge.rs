@@ -776,6 +776,34 @@ mod tests {
         }
     }
 
+    /// The CVA, its ± and the call of one [`side`] frame under `config`.
+    fn one_frame(config: &PostureConfig, ear_dx: f32) -> (f64, f64, Option<Call>) {
+        let mut judge = PostureJudge::new(PostureConfig {
+            view_switch_frames: 1,
+            ..config.clone()
+        });
+        let (s, _) = judge.update(0, 0.0, Some(&side(ear_dx)));
+        let cva = s.metrics.cva_deg.expect("a side view has a CVA");
+        (cva, s.cva_sd_deg.expect("a CVA has a ±"), s.call)
+    }
+
+    /// An ear offset whose scripted CVA lies `margin` degrees beyond the band its ± gives
+    /// (without a baseline): forward (`forward` true) or upright.
+    fn beyond_the_band(forward: bool, margin: f64) -> f32 {
+        (0..600)
+            .map(|i| if forward { i as f32 } else { -(i as f32) })
+            .find(|&dx| {
+                let (cva, sd, _) = one_frame(&config(), dx);
+                let (below, above) = side_bands(&config(), Some(sd));
+                if forward {
+                    cva < below - margin
+                } else {
+                    cva > above + margin
+                }
+            })
+            .expect("a scripted ear far enough out")
+    }
+
     /// Feeds `frames` frames 100 ms apart from `*t`, returning the samples and the events.
     fn run(
         judge: &mut PostureJudge,
@@ -848,21 +876,24 @@ mod tests {
         assert_eq!(reasons.len(), 1, "once per stretch: {e:?}");
         // The stretch began after the view hysteresis (0.6 s): reported 10 s later.
         assert!((10_000.0..=10_800.0).contains(&reasons[0].0), "{reasons:?}");
-        assert!(
-            reasons[0].1.contains(
-                "CVA 52° lies between clearly forward (below 25°) and clearly \
-                                  upright (above 53°); calibrate"
-            ),
-            "{reasons:?}"
+        // The bands widened by the landmark C7's ± beyond a clean estimate's.
+        let (_, sd, _) = one_frame(&config(), 0.0);
+        let (below, above) = side_bands(&config(), Some(sd));
+        assert!(below < 25.0 - 5.0 && above > 53.0 + 5.0, "{below} {above}");
+        let said = format!(
+            "CVA 52° lies between clearly forward (below {below:.0}°) and clearly upright \
+             (above {above:.0}°); calibrate"
         );
+        assert!(reasons[0].1.contains(&said), "{reasons:?}");
         assert_eq!(alerts(&e), 0);
-        let (s, _) = judge.update(120, t, Some(&side(-30.0)));
+        let (s, _) = judge.update(120, t, Some(&side(beyond_the_band(false, 1.0))));
         t += 100.0;
         assert!(s.metrics.cva_deg.is_some_and(|c| c > 53.0), "{s:?}");
         assert_eq!((s.call, s.forward_head), (Some(Call::Upright), Some(false)));
         let mut alert = None;
+        let forward = side(beyond_the_band(true, 1.0));
         for seq in 121..200 {
-            let (s, e) = judge.update(seq, t, Some(&side(160.0)));
+            let (s, e) = judge.update(seq, t, Some(&forward));
             assert_eq!(s.call, Some(Call::Forward), "{s:?}");
             assert_eq!(s.forward_head, Some(true), "{s:?}");
             if e.iter().any(|e| matches!(e, PostureEvent::Alert { .. })) {
@@ -928,23 +959,21 @@ mod tests {
     #[test]
     fn the_per_user_offset_shifts_the_cva_and_the_judgement() {
         let cva_after = |offset: f64, ear_dx: f32| {
-            let mut judge = PostureJudge::new(PostureConfig {
-                cva_user_offset_deg: offset,
-                view_switch_frames: 1,
-                ..config()
-            });
-            let (s, _) = judge.update(0, 0.0, Some(&side(ear_dx)));
-            (s.metrics.cva_deg.expect("a side view has a CVA"), s.call)
+            let (cva, _, call) = one_frame(
+                &PostureConfig {
+                    cva_user_offset_deg: offset,
+                    ..config()
+                },
+                ear_dx,
+            );
+            (cva, call)
         };
         let (plain, _) = cva_after(0.0, 60.0);
         let (shifted, _) = cva_after(7.5, 60.0);
         assert!((shifted - plain - 7.5).abs() < 1e-9, "{plain} {shifted}");
-        // An ear position just under the absolute threshold is clearly forward without the
+        // An ear position just under the forward band is clearly forward without the
         // offset and, 5° higher, between the bands with it.
-        let dx = (0..400)
-            .map(|i| i as f32)
-            .find(|&dx| cva_after(0.0, dx).0 < 24.0)
-            .expect("far enough forward reads below 24°");
+        let dx = beyond_the_band(true, 0.0);
         assert_eq!(cva_after(0.0, dx).1, Some(Call::Forward));
         assert_eq!(cva_after(5.0, dx).1, Some(Call::Uncertain));
     }
@@ -1104,7 +1133,7 @@ mod tests {
         assert_eq!(last.baseline, BaselineStatus::Learned);
         assert_eq!(last.call, Some(Call::Upright));
         // The camera moved: the person sits 200 px further right and leans forward.
-        let moved = side_at(200.0, 160.0);
+        let moved = side_at(200.0, beyond_the_band(true, 1.0));
         let (samples, events) = run(&mut judge, &mut t, 100, &moved, size);
         let changed = events
             .iter()

@@ -9,7 +9,8 @@
 //! with the **highest mean CVA** wins (front view: the highest head above the shoulder line),
 //! so a person who slumps at first and sits up later gets the upright stretch, and a person
 //! who slumps the whole time gets no slumped reference below the "clearly forward" band.
-//! A reclined stretch (the trunk leaning back by more than [`MAX_RECLINE_DEG`]) is never a
+//! A reclined stretch (the trunk leaning back by more than
+//! [`MAX_RECLINE_DEG`](super::baseline::MAX_RECLINE_DEG), a rule of every baseline) is never a
 //! candidate: a *reclined slump* (sliding down against the backrest, head ahead of the trunk)
 //! reads high (docs/GEOMETRY.md §3.9), and a reference that reads high would call ordinary
 //! upright sitting forward. Leaning back against a backrest while sitting upright is normal
@@ -23,18 +24,6 @@ use std::collections::VecDeque;
 
 use super::baseline::{Baseline, BaselineBuilder, BaselineFrame, BaselineRules, FrontSignal};
 use super::config::PostureConfig;
-use super::metric::Metric;
-
-/// A stretch whose mean trunk inclination leans back by more than this (degrees) is not a
-/// candidate for the automatic baseline.
-///
-/// Chosen from the annotated side views and the side clips (docs/GEOMETRY.md §3.9): upright
-/// sitters against a backrest lean back 10-15° in stills (measured as well as the others
-/// held out) and up to 18° in video mode; the reclined slumps, which read 9-13° high, lean
-/// back 18° and more. 17° keeps every reclined slump seen out with about 1° to spare; the
-/// upright sitters leaning back further (2 of 6 backrest stills in video mode) get no
-/// automatic baseline and need a calibration: no baseline is better than one that reads high.
-pub const MAX_RECLINE_DEG: f64 = 17.0;
 
 /// Fewest analyzed frames per second of stretch for a candidate (the monitor analyzes 2 per
 /// second): a stretch with gaps is not sustained.
@@ -147,12 +136,6 @@ impl Learner {
 
 /// How upright a candidate is (higher is better), `None` when it may not be one.
 fn score(candidate: &Baseline) -> Option<f64> {
-    let reclined = candidate
-        .get(Metric::TrunkInclination)
-        .is_some_and(|t| t.mean < -MAX_RECLINE_DEG);
-    if reclined {
-        return None;
-    }
     if let Some(cva) = candidate.side_cva() {
         return Some(cva.mean);
     }
@@ -162,6 +145,8 @@ fn score(candidate: &Baseline) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::posture::baseline::MAX_RECLINE_DEG;
+    use crate::posture::metric::Metric;
     use crate::posture::{Metrics, View};
 
     fn config() -> PostureConfig {

@@ -189,6 +189,25 @@ fn analyze_clip_with(
     Ok(kept)
 }
 
+/// Every 3rd frame of the side clip `name` in ../shared/media through [`analyze_clip`],
+/// analyzed once per test run and shared by the tests that judge it.
+fn side_clip_every_3rd(
+    name: &str,
+) -> Result<std::sync::Arc<Vec<Kept>>, Box<dyn std::error::Error>> {
+    type Cache = std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<Kept>>>>;
+    static CLIPS: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let mut clips = CLIPS
+        .get_or_init(Cache::default)
+        .lock()
+        .map_err(|_| "a test analyzing a clip panicked")?;
+    if let Some(frames) = clips.get(name) {
+        return Ok(std::sync::Arc::clone(frames));
+    }
+    let frames = std::sync::Arc::new(analyze_clip(&shared_media()?.join(name), 3)?);
+    clips.insert(name.to_owned(), std::sync::Arc::clone(&frames));
+    Ok(frames)
+}
+
 /// Replays `frames` through `judge`: samples and events.
 fn replay(judge: &mut PostureJudge, frames: &[Kept]) -> (Vec<PostureSample>, Vec<PostureEvent>) {
     let (mut samples, mut events) = (Vec::new(), Vec::new());
@@ -223,12 +242,39 @@ fn baseline_of(
     builder.finish()
 }
 
+/// Per second of `samples`: (frames called forward, frames).
+fn forward_per_second(samples: &[PostureSample]) -> BTreeMap<i64, (u32, u32)> {
+    let mut seconds: BTreeMap<i64, (u32, u32)> = BTreeMap::new();
+    for s in samples {
+        #[expect(clippy::cast_possible_truncation, reason = "seconds of a short clip")]
+        let second = (s.t_ms / 1000.0).floor() as i64;
+        let entry = seconds.entry(second).or_default();
+        entry.1 += 1;
+        entry.0 += u32::from(s.call == Some(Call::Forward));
+    }
+    seconds
+}
+
+/// Whether most frames of `second` are called forward.
+fn is_forward(seconds: &BTreeMap<i64, (u32, u32)>, second: i64) -> bool {
+    seconds.get(&second).is_some_and(|(f, n)| 2 * f > *n)
+}
+
+/// `second:forward/frames` for every second, for the test's output.
+fn per_second_line(seconds: &BTreeMap<i64, (u32, u32)>) -> String {
+    let parts: Vec<String> = seconds
+        .iter()
+        .map(|(s, (f, n))| format!("{s}:{f}/{n}"))
+        .collect();
+    parts.join(" ")
+}
+
 #[test]
 fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
     // video_side_sit_01 (../shared/media/SOURCES.md): slumped ~0-4 s and ~10-12 s, upright
     // ~4-10 s and 12-14 s, leaning forward 14-16 s, upright from 16 s on. Every 3rd frame
     // (10 per second).
-    let frames = analyze_clip(&shared_media()?.join("video_side_sit_01.mp4"), 3)?;
+    let frames = side_clip_every_3rd("video_side_sit_01.mp4")?;
     let config = PostureConfig {
         auto_baseline: false,
         ..PostureConfig::default()
@@ -289,25 +335,15 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
             .iter()
             .all(|s| s.baseline == BaselineStatus::Calibrated)
     );
-    let mut seconds: BTreeMap<i64, (u32, u32)> = BTreeMap::new();
-    for s in &samples {
-        #[expect(clippy::cast_possible_truncation, reason = "seconds of a 31 s clip")]
-        let second = (s.t_ms / 1000.0).floor() as i64;
-        let entry = seconds.entry(second).or_default();
-        entry.1 += 1;
-        entry.0 += u32::from(s.call == Some(Call::Forward));
-    }
-    let forward = |second: i64| seconds.get(&second).is_some_and(|(f, n)| 2 * f > *n);
-    let line: Vec<String> = seconds
-        .iter()
-        .map(|(s, (f, n))| format!("{s}:{f}/{n}"))
-        .collect();
-    eprintln!("forward frames per second: {}", line.join(" "));
+    let seconds = forward_per_second(&samples);
+    let forward = |second: i64| is_forward(&seconds, second);
+    let line = per_second_line(&seconds);
+    eprintln!("forward frames per second: {line}");
     // Every slumped second is flagged.
     for second in [0, 1, 2, 3, 10, 11] {
         assert!(
             forward(second),
-            "slumped second {second} not flagged: {line:?}"
+            "slumped second {second} not flagged: {line}"
         );
     }
     // Upright seconds: the ones ../shared/media/SOURCES.md lists as upright.
@@ -320,10 +356,7 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
     );
     // The plainly upright stretches are not flagged (8-9 s, 16-22 s).
     for second in [8, 9, 16, 17, 19, 21, 22] {
-        assert!(
-            !forward(second),
-            "upright second {second} flagged: {line:?}"
-        );
+        assert!(!forward(second), "upright second {second} flagged: {line}");
     }
     // Regression guard at the measured level (docs/GEOMETRY.md §6 explains the rest: in the
     // flagged "upright" seconds he bends far forward (6-7 s) or drops his head (12, 24,
@@ -338,12 +371,119 @@ fn a_video_is_judged_against_the_persons_own_upright_seconds() -> TestResult {
     Ok(())
 }
 
+/// The frame of the video `clip` at `t_s` (the first at or after it), decoded by the
+/// project's own decoder and saved as a PNG photo in `dir`: one frame of a recording taken
+/// as a photo.
+fn frame_as_photo(
+    clip: &Path,
+    t_s: f64,
+    dir: &Path,
+) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let mut source = capture::open(
+        &SourceSpec::Video(clip.to_owned()),
+        Pacing::AsFastAsPossible,
+    )?;
+    while let Some(frame) = source.next_frame()? {
+        if frame.t_ms >= t_s * 1000.0 {
+            let path = dir.join(format!("frame_{}.png", frame.seq));
+            frame.image.save(&path)?;
+            return Ok(path);
+        }
+    }
+    Err(format!("{} ends before {t_s} s", clip.display()).into())
+}
+
+/// One clip of the issue's Done-when item 3: the seconds to check and, per upright frame
+/// taken as the photo, how many of the plainly upright seconds it may flag.
+struct PhotoCase {
+    clip: &'static str,
+    /// Slumped or leaning forward (../shared/media/SOURCES.md and the picture).
+    slumped: &'static [i64],
+    /// Plainly upright by the picture.
+    upright: Vec<i64>,
+    /// (second of the photo, upright seconds it flags at most).
+    photos: &'static [(f64, usize)],
+}
+
+#[test]
+fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> TestResult {
+    // The issue's Done-when item 3 as a user does it: one upright frame of the video as a
+    // photo, `plumbline baseline --source PHOTO --out FILE` (static mode), then the whole clip
+    // judged like `plumbline measure CLIP --baseline FILE` (video mode, the file's baseline
+    // in a default judge; every 3rd frame here). Frames and seconds are chosen from
+    // ../shared/media/SOURCES.md and the picture, not from the angle.
+    let cases = [
+        // Slumped 0-3 s and 10-11 s; plainly upright 8-9 s and 16-22 s (he bends over his
+        // knees at 6-7 s and puts his hands to his lower back from 23 s).
+        PhotoCase {
+            clip: "video_side_sit_01.mp4",
+            slumped: &[0, 1, 2, 3, 10, 11],
+            upright: (8..=9).chain(16..=22).collect(),
+            photos: &[(9.0, 0), (20.0, 0)],
+        },
+        // Leaning forward at 4 s. Upright from about 6 s (the media list: 5 s) to the end; in
+        // the picture he sits tall at 6-9 s and from 18 s on, and at 10-16 s lets his head
+        // sink lower and further forward (not asserted either way). The reclined slump of
+        // 0-2 s reads higher than his upright sitting (docs/GEOMETRY.md §3.5): no CVA rule
+        // flags it, so it is not asserted. One photo from each upright stretch. The photo at
+        // 23 s reads 50.2° as a still, but its own second and most of 21-27 s read 8-14°
+        // lower in video mode: the person mask behind his neck (a dark cabinet) changes with
+        // the crop the model is run on, and the tracker's crop is not the detector's
+        // (docs/GEOMETRY.md §3.6). Done-when item 3 is not met with that photo: 8 of the 14
+        // plainly upright seconds are flagged. The bound guards that measured level; it
+        // drops to 0 when the still and the video agree.
+        PhotoCase {
+            clip: "video_side_sit_02.mp4",
+            slumped: &[4],
+            upright: (6..=9).chain(18..=27).collect(),
+            photos: &[(8.0, 0), (23.0, 8)],
+        },
+    ];
+    let media = shared_media()?;
+    let dir = tempfile::tempdir()?;
+    for case in &cases {
+        let clip = media.join(case.clip);
+        let frames = side_clip_every_3rd(case.clip)?;
+        for &(t, most) in case.photos {
+            let photo = frame_as_photo(&clip, t, dir.path())?;
+            let file = dir.path().join(format!("{}_{t}.json", case.clip));
+            let out = plumbline(&["baseline", "--source", utf8(&photo), "--out", utf8(&file)]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            // Read as `measure --baseline FILE` reads it, into the judge `measure` makes.
+            let text = std::fs::read_to_string(&file)?;
+            let baseline = plumbline::posture::baseline::BaselineFile::from_json(&text)?.baseline;
+            let cva = baseline.side_cva().ok_or("a side-view baseline")?.mean;
+            let mut judge = PostureJudge::new(PostureConfig::default());
+            judge.set_baseline(baseline);
+            let (samples, _) = replay(&mut judge, &frames);
+            let seconds = forward_per_second(&samples);
+            let missed: Vec<i64> = (case.slumped.iter().copied())
+                .filter(|&s| !is_forward(&seconds, s))
+                .collect();
+            let flagged: Vec<i64> = (case.upright.iter().copied())
+                .filter(|&s| is_forward(&seconds, s))
+                .collect();
+            eprintln!(
+                "{} photo at {t} s (CVA {cva:.1}°): slumped seconds missed {missed:?}, plainly \
+                 upright seconds flagged {} of {} {flagged:?}; {}",
+                case.clip,
+                flagged.len(),
+                case.upright.len(),
+                per_second_line(&seconds)
+            );
+            assert!(missed.is_empty(), "{} at {t} s: {missed:?}", case.clip);
+            assert!(flagged.len() <= most, "{} at {t} s: {flagged:?}", case.clip);
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn a_sitter_leaning_back_against_the_backrest_gets_an_automatic_baseline() -> TestResult {
     // docs/GEOMETRY.md §3.9: sitting upright against a backrest leans the trunk back 11-18°
     // in video mode. `side_sit_upright_01` reads about 13° back; the former limit (10°) never
-    // learned it, `posture::learn::MAX_RECLINE_DEG` does.
-    use plumbline::posture::learn::MAX_RECLINE_DEG;
+    // learned it, `posture::baseline::MAX_RECLINE_DEG` does.
+    use plumbline::posture::baseline::MAX_RECLINE_DEG;
     let dir = tempfile::tempdir()?;
     let clip = crate::clips::recording(
         &dir.path().join("backrest.mp4"),
@@ -397,6 +537,80 @@ fn the_crowded_street_clip_gives_no_baseline() -> TestResult {
         "{said}"
     );
     assert!(!file.exists(), "nothing written");
+    Ok(())
+}
+
+/// `baseline --start`: the upright moment of a recording that begins with a slump
+/// (`video_side_sit_02`: reclined slump 0-2 s, leaning forward 3-4 s, upright from 5 s on,
+/// ../shared/media/SOURCES.md) is the baseline; three seconds over the lean forward are
+/// refused; a start
+/// after the end, or on a photo, is an error that says why.
+#[test]
+fn a_baseline_begins_where_the_recording_is_upright() -> TestResult {
+    let clip = shared_media()?.join("video_side_sit_02.mp4");
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("upright.json");
+    let hold = |start: &str, out: &Path| {
+        plumbline(&[
+            "baseline",
+            "--source",
+            utf8(&clip),
+            "--start",
+            start,
+            "--seconds",
+            "3",
+            "--out",
+            utf8(out),
+        ])
+    };
+    let out = hold("6", &file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
+    let cva = &json["metrics"]["cva_deg"];
+    let (mean, n) = (
+        cva["mean"].as_f64().ok_or("a CVA mean")?,
+        cva["n"].as_u64().ok_or("n")?,
+    );
+    eprintln!("baseline 6-9 s: {cva}");
+    // Three seconds of frames, all upright (his CVA per second there: 37-43°, GEOMETRY §3.6).
+    assert!((60..=95).contains(&n), "n = {n}");
+    assert!((33.0..=48.0).contains(&mean), "mean {mean}");
+
+    // 2-5 s, from the slump into the lean forward: no baseline.
+    let slumped = dir.path().join("slumped.json");
+    let out = hold("2", &slumped);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no baseline"), "{}", stderr(&out));
+    assert!(!slumped.exists(), "nothing written");
+
+    // After the end (the clip is 29 s long), and on a photo: refused before anything is made.
+    let late = dir.path().join("late.json");
+    let out = hold("40", &late);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("nothing begins at --start 40.0 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!late.exists());
+    let out = plumbline(&[
+        "baseline",
+        "--source",
+        utf8(&crate::root().join("tests/data/side_sit_upright_01.jpg")),
+        "--start",
+        "2",
+        "--out",
+        utf8(&late),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--start is for a video file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = hold("-1", &late);
+    assert!(stderr(&out).contains("0 to 86400 s"), "{}", stderr(&out));
+    assert!(!late.exists());
     Ok(())
 }
 

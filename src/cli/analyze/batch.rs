@@ -17,7 +17,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::capture::SourceSpec;
 use crate::cli::Global;
-use crate::cli::run::{Keep, RunOptions, Started, progress_bar, record, start_pipeline};
+use crate::cli::run::{Keep, RunOptions, Span, Started, progress_bar, record, start_pipeline};
 use crate::posture::PostureSample;
 use crate::report::stills::{Moments, StillPicker};
 use crate::store::{NewSession, SessionId, Store, StoreWriter};
@@ -190,7 +190,7 @@ fn finish_one(running: Running, bar: &ProgressBar) -> Outcome {
         samples: kept.samples.then_some(&mut samples),
         stills: picker.as_mut(),
     };
-    let analyzed = record(&started.updates, Some(&writer), bar, None, keep);
+    let analyzed = record(&started.updates, Some(&writer), bar, Span::ALL, keep);
     drop(started);
     let (_, report) = writer.finish()?;
     tracing::info!(?report, "stored session {session}");

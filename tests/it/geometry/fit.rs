@@ -773,10 +773,10 @@ fn fallback_candidates_held_out() -> Result<(), Box<dyn std::error::Error>> {
 
 #[test]
 fn recline_limit_of_the_automatic_baseline() -> Result<(), Box<dyn std::error::Error>> {
-    // posture::learn::MAX_RECLINE_DEG keeps reclined stretches out of the automatic
+    // posture::baseline::MAX_RECLINE_DEG keeps reclined stretches out of the automatic
     // baseline. The evidence (docs/GEOMETRY.md §3.9): how far back every annotated view
     // leans, and what the lean does to the held-out CVA error.
-    use plumbline::posture::learn::MAX_RECLINE_DEG;
+    use plumbline::posture::baseline::MAX_RECLINE_DEG;
     let rows = silhouette_rows()?;
     let held = held_out_by_person(&rows)?;
     let mut upright_back = f64::NEG_INFINITY;
