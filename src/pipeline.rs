@@ -22,6 +22,7 @@ mod analyzer;
 pub mod annotate;
 pub mod calm;
 mod failure;
+pub mod kept;
 pub mod recorder;
 mod workers;
 
@@ -39,7 +40,9 @@ pub use recorder::Recorder;
 
 use crate::capture::{Frame, Pacing, SourceSpec};
 use crate::pose::{ModelChoice, PoseConfig, PoseEstimate};
-use crate::posture::{PostureConfig, PostureEvent, PostureSample, PostureState};
+use crate::posture::{
+    Baseline, BaselineStatus, PostureConfig, PostureEvent, PostureSample, PostureState,
+};
 
 /// Capacity of the update channel to the consumer.
 pub const UPDATE_CAPACITY: usize = 64;
@@ -158,6 +161,9 @@ pub enum Control {
     PauseSource(PauseReason),
     /// Reopen the source after [`Control::PauseSource`].
     ResumeSource,
+    /// Forget the baseline (the user asked): judge by the absolute bands and, with the
+    /// automatic baseline on, learn a new one.
+    ForgetBaseline,
 }
 
 /// How frames travel from the capture thread to the pose thread.
@@ -247,6 +253,9 @@ pub enum AnalyzerSpec {
         /// Every frame goes into a baseline or follow-up hold built outside the judge
         /// (`PostureJudge::for_baseline`): the people are counted as for a calibration.
         hold: bool,
+        /// The baseline the judge starts with and its status (a baseline kept from an
+        /// earlier run, [`kept`]); `None`: none (learned when the configuration says so).
+        baseline: Option<Box<(Baseline, BaselineStatus)>>,
     },
     /// Any other analyzer (tests script one).
     Custom(AnalyzerFactory),
@@ -261,7 +270,8 @@ impl AnalyzerSpec {
                 pose,
                 posture,
                 hold,
-            } => blazepose_factory(models_dir, pose, *posture, hold),
+                baseline,
+            } => blazepose_factory(models_dir, pose, *posture, hold, baseline.map(|b| *b)),
             Self::Custom(factory) => factory,
         }
     }
@@ -275,12 +285,14 @@ impl std::fmt::Debug for AnalyzerSpec {
                 pose,
                 posture,
                 hold,
+                baseline,
             } => f
                 .debug_struct("BlazePose")
                 .field("models_dir", models_dir)
                 .field("pose", pose)
                 .field("posture", posture)
                 .field("hold", hold)
+                .field("baseline", baseline)
                 .finish(),
             Self::Custom(_) => f.write_str("Custom"),
         }
@@ -341,6 +353,7 @@ impl PipelineConfig {
                 pose,
                 posture: Box::new(posture),
                 hold: false,
+                baseline: None,
             },
             on_update: None,
         }
@@ -412,6 +425,17 @@ impl PipelineConfig {
     #[must_use]
     pub fn with_rate(mut self, rate: RatePolicy) -> Self {
         self.rate = rate;
+        self
+    }
+
+    /// The same pipeline with a judge that starts with `baseline` as `status` (a baseline
+    /// kept from an earlier run): no learning phase, judged against it from the first frame.
+    /// A custom analyzer is left as it is.
+    #[must_use]
+    pub fn with_baseline(mut self, baseline: Baseline, status: BaselineStatus) -> Self {
+        if let AnalyzerSpec::BlazePose { baseline: slot, .. } = &mut self.analyzer {
+            *slot = Some(Box::new((baseline, status)));
+        }
         self
     }
 

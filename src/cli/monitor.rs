@@ -12,6 +12,9 @@
 //! be saved are kept in memory and retried, and whatever is still unsaved at the end is counted
 //! on stderr and makes the exit code 1.
 //!
+//! Both start with the user's kept baseline (`pipeline::kept`: the last calibration or learned
+//! baseline, beside the database) and keep each new one; `--forget-baseline` removes it first.
+//!
 //! Ctrl-C, SIGTERM (systemd stop, `kill`) and SIGHUP (logout, closed terminal) all end the
 //! monitor the same way: the session is closed and saved, exit code 130.
 
@@ -24,6 +27,7 @@ use super::{ConfigArgs, Global};
 use crate::capture::SourceSpec;
 use crate::config::Config;
 use crate::pipeline::Recorder;
+use crate::pipeline::kept::Keeper;
 use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{Pipeline, PipelineConfig, SourceStatus, Update};
 use crate::pose::PoseConfig;
@@ -86,6 +90,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             overrides: args.config.overrides(),
             db: args.record.db.clone(),
             record: !args.record.no_record,
+            forget_baseline: args.record.forget_baseline,
             ..crate::ui::WindowOptions::default()
         };
         return crate::ui::run_window(args.source.as_deref(), &options);
@@ -93,8 +98,29 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
     let config = args.config.load_strict()?;
-    let pipeline = pipeline_config(args, global, spec, config.posture.clone());
-    run_headless(args, pipeline, &config, source)
+    let mut keeper = Keeper::open(
+        args.record.db.as_deref(),
+        !args.record.no_record,
+        &config.posture,
+    );
+    while let Some(message) = keeper.take_message() {
+        eprintln!("{message}");
+    }
+    if args.record.forget_baseline {
+        eprintln!("{}", keeper.forget());
+    }
+    match keeper.current() {
+        Some(kept) => eprintln!(
+            "Judged against your kept baseline, {} (forget it with --forget-baseline)",
+            kept.describe()
+        ),
+        None if !keeper.is_keeping() => {
+            tracing::info!("--no-record: no kept baseline is used or kept");
+        }
+        None => {}
+    }
+    let pipeline = keeper.start(pipeline_config(args, global, spec, config.posture.clone()));
+    run_headless(args, pipeline, &config, source, keeper)
 }
 
 /// The pipeline settings for the headless monitor with the monitor's configuration `posture`
@@ -119,6 +145,7 @@ fn run_headless(
     pipeline: PipelineConfig,
     config: &Config,
     source: &str,
+    mut keeper: Keeper,
 ) -> anyhow::Result<ExitCode> {
     let (pipeline, updates) = Pipeline::start(pipeline)?;
     // Started after the pipeline, so a source that cannot be opened leaves no empty session.
@@ -173,7 +200,10 @@ fn run_headless(
         None => updates.recv().ok(),
     } {
         recorder.record(&update);
-        if let Some(message) = recorder.take_message() {
+        keeper.observe(&update);
+        for message in
+            std::iter::from_fn(|| recorder.take_message().or_else(|| keeper.take_message()))
+        {
             eprintln!("{message}");
         }
         if let Some(desk) = &mut desk {

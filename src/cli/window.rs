@@ -52,9 +52,15 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE", env = "PLUMBLINE_DB")]
     pub db: Option<std::path::PathBuf>,
 
-    /// Do not record the session in the database (also `PLUMBLINE_NO_RECORD=1`).
+    /// Do not record the session in the database (also `PLUMBLINE_NO_RECORD=1`); no
+    /// baseline is kept from or for other runs either.
     #[arg(long, env = "PLUMBLINE_NO_RECORD", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_record: bool,
+
+    /// Forget the kept baseline (your last calibration or learned baseline, kept beside the
+    /// database for the next start) before starting, so a new one is learned or calibrated.
+    #[arg(long)]
+    pub forget_baseline: bool,
 }
 
 /// Opens the window on `source` (default camera when `None`).
@@ -79,5 +85,6 @@ pub fn options(args: &Args, config: &ConfigArgs, global: &Global) -> crate::ui::
         record: !args.record.no_record,
         background: args.background,
         review: args.review.clone(),
+        forget_baseline: args.record.forget_baseline,
     }
 }

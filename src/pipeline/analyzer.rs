@@ -7,7 +7,9 @@ use anyhow::Context as _;
 
 use crate::capture::Frame;
 use crate::pose::{PoseConfig, PoseEngine, PoseEstimate};
-use crate::posture::{JudgeInput, PostureConfig, PostureEvent, PostureJudge, PostureSample};
+use crate::posture::{
+    Baseline, BaselineStatus, JudgeInput, PostureConfig, PostureEvent, PostureJudge, PostureSample,
+};
 
 use super::Control;
 
@@ -144,6 +146,7 @@ impl Analyzer for BlazePoseAnalyzer {
                 self.judge.config_mut().calibration_s = *seconds;
                 self.judge.start_calibration(t_ms)
             }
+            Control::ForgetBaseline => self.judge.forget_baseline(t_ms),
             Control::SetOnsetDelay(seconds) if seconds.is_finite() && *seconds >= 0.0 => {
                 let from_s =
                     std::mem::replace(&mut self.judge.config_mut().onset_delay_s, *seconds);
@@ -191,17 +194,22 @@ pub fn recount_people(
 }
 
 /// A factory for [`BlazePoseAnalyzer`]; the models load on the pose thread. With `hold`
-/// every frame goes into a baseline built outside the judge ([`PostureJudge::for_baseline`]).
+/// every frame goes into a baseline built outside the judge ([`PostureJudge::for_baseline`]);
+/// with `baseline` the judge starts with it ([`PostureJudge::set_baseline_as`]).
 pub fn blazepose_factory(
     models_dir: Option<PathBuf>,
     pose: PoseConfig,
     posture: PostureConfig,
     hold: bool,
+    baseline: Option<(Baseline, BaselineStatus)>,
 ) -> AnalyzerFactory {
     Box::new(move || {
         let mut analyzer = BlazePoseAnalyzer::new(models_dir.as_deref(), pose, posture)?;
         if hold {
             analyzer.judge = analyzer.judge.for_baseline();
+        }
+        if let Some((baseline, status)) = baseline {
+            analyzer.judge.set_baseline_as(baseline, status);
         }
         Ok(Box::new(analyzer) as Box<dyn Analyzer>)
     })

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::geometry::front::FrontFeatures;
 
 use super::config::PostureConfig;
-use super::metric::{Metric, Reference};
-use super::{Metrics, PostureSample, View};
+use super::metric::{Metric, Reference, Unit};
+use super::{BaselineStatus, Metrics, PostureSample, View};
 
 /// Mean, spread and count of one metric over a calibration or a session.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -407,6 +407,13 @@ pub struct BaselineFile {
     /// Whether it was made from independent photos.
     #[serde(default)]
     pub photos: bool,
+    /// How the baseline was made, when the monitor kept it (`calibrated` or `learned`;
+    /// absent in a file of `plumbline baseline --out`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<BaselineStatus>,
+    /// When it was made (`YYYY-MM-DDTHH:MM:SSZ`), when the monitor kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
     /// The baseline.
     #[serde(flatten)]
     pub baseline: Baseline,
@@ -440,7 +447,26 @@ pub enum BaselineFileError {
     /// It holds no measure.
     #[error("the baseline holds no measure")]
     Empty,
+    /// A value no measurement can give (a hand-edited or damaged file).
+    #[error("{key}: {what} is out of range: {range}")]
+    OutOfRange {
+        /// The entry's stored name (`cva_deg`, ...).
+        key: String,
+        /// The value, e.g. "mean 500".
+        what: String,
+        /// The allowed range in words.
+        range: String,
+    },
+    /// A status other than `calibrated` or `learned`.
+    #[error("status {0:?} is not one a kept baseline can have (calibrated or learned)")]
+    Status(BaselineStatus),
+    /// It does not meet the quality rules of the current configuration.
+    #[error("it does not pass the baseline check of this configuration: {0}")]
+    Refused(#[from] BaselineRefused),
 }
+
+/// Largest magnitude of an angle (mean or SD) in a baseline, degrees.
+const MAX_BASELINE_ANGLE_DEG: f64 = 180.0;
 
 impl BaselineFile {
     /// A file of the current version holding `baseline`.
@@ -449,6 +475,8 @@ impl BaselineFile {
             format: file_format(),
             version: BASELINE_FILE_VERSION,
             photos,
+            status: None,
+            made_at: None,
             baseline,
         }
     }
@@ -472,8 +500,60 @@ impl BaselineFile {
         if file.baseline.is_empty() {
             return Err(BaselineFileError::Empty);
         }
+        if let Some(status) = file
+            .status
+            .filter(|s| !matches!(s, BaselineStatus::Calibrated | BaselineStatus::Learned))
+        {
+            return Err(BaselineFileError::Status(status));
+        }
+        check_values(&file.baseline)?;
         Ok(file)
     }
+
+    /// Whether the baseline passes the quality rules of `config` (one view, enough frames,
+    /// the spread bound, not clearly forward; one photo is enough for a file of photos), as a
+    /// fresh calibration would have to.
+    pub fn check(&self, config: &PostureConfig) -> Result<(), BaselineFileError> {
+        let rules = BaselineRules::from_config(config);
+        let rules = if self.photos {
+            rules.for_photos()
+        } else {
+            rules
+        };
+        Ok(rules.check(&self.baseline)?)
+    }
+}
+
+/// Every entry's statistics are ones a measurement can give: finite, SD not negative, at
+/// least one value, angles within ±[`MAX_BASELINE_ANGLE_DEG`].
+fn check_values(baseline: &Baseline) -> Result<(), BaselineFileError> {
+    let out = |key: &str, what: String, range: &str| BaselineFileError::OutOfRange {
+        key: key.to_owned(),
+        what,
+        range: range.to_owned(),
+    };
+    for (key, stats) in baseline.entries() {
+        if stats.n == 0 {
+            return Err(out(key, "n = 0".into(), "at least 1 value"));
+        }
+        if !stats.mean.is_finite() || !stats.sd.is_finite() || stats.sd < 0.0 {
+            return Err(out(
+                key,
+                format!("mean {} ± {}", stats.mean, stats.sd),
+                "a finite mean and an SD of 0 or more",
+            ));
+        }
+        let angle = Metric::from_key(key).is_some_and(|m| m.unit() == Unit::Degrees);
+        if angle && (stats.mean.abs() > MAX_BASELINE_ANGLE_DEG || stats.sd > MAX_BASELINE_ANGLE_DEG)
+        {
+            return Err(out(
+                key,
+                format!("mean {} ± {}", stats.mean, stats.sd),
+                "-180 to 180° (SD up to 180°)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Fewest frames with a measured value that make a baseline.
@@ -552,6 +632,54 @@ impl BaselineRules {
             max_recline_deg: f64::INFINITY,
             ..self
         }
+    }
+
+    /// Whether a finished `baseline` meets the rules that concern its values: enough measured
+    /// frames, the CVA spread bound, not clearly forward, not reclined, the head-scale spread
+    /// bound (the rest, one person and one view, concern the frames it was made from).
+    pub fn check(&self, baseline: &Baseline) -> Result<(), BaselineRefused> {
+        let measured = baseline.frames();
+        if measured < self.min_frames {
+            return Err(BaselineRefused::TooFewFrames {
+                view: baseline.view,
+                measured,
+                min: self.min_frames,
+            });
+        }
+        if let Some(cva) = baseline.get(Metric::Cva) {
+            if cva.sd > self.max_cva_sd_deg {
+                return Err(BaselineRefused::Moved {
+                    sd_deg: cva.sd,
+                    max_deg: self.max_cva_sd_deg,
+                });
+            }
+            if cva.mean < self.min_cva_deg {
+                return Err(BaselineRefused::ClearlyForward {
+                    cva_deg: cva.mean,
+                    limit_deg: self.min_cva_deg,
+                });
+            }
+        }
+        if let Some(trunk) = baseline.get(Metric::TrunkInclination)
+            && -trunk.mean > self.max_recline_deg
+        {
+            return Err(BaselineRefused::Reclined {
+                back_deg: -trunk.mean,
+                limit_deg: self.max_recline_deg,
+            });
+        }
+        if let Some(scale) = baseline.front.get(&FrontSignal::HeadScale)
+            && scale.mean > 0.0
+        {
+            let sd_pct = 100.0 * scale.sd / scale.mean;
+            if sd_pct > self.max_head_scale_sd_pct {
+                return Err(BaselineRefused::MovedFront {
+                    sd_pct,
+                    max_pct: self.max_head_scale_sd_pct,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The same rules for independent photos: one photo is enough.
@@ -852,47 +980,6 @@ impl BaselineBuilder {
                 min_pct: rules.min_view_share * 100.0,
             });
         }
-        let measured = stats.metrics.iter().map(RunningStats::n).max().unwrap_or(0);
-        if measured < rules.min_frames {
-            return Err(BaselineRefused::TooFewFrames {
-                view,
-                measured,
-                min: rules.min_frames,
-            });
-        }
-        if let Some(cva) = stats.metrics[Metric::Cva.index()].stats() {
-            if cva.sd > rules.max_cva_sd_deg {
-                return Err(BaselineRefused::Moved {
-                    sd_deg: cva.sd,
-                    max_deg: rules.max_cva_sd_deg,
-                });
-            }
-            if cva.mean < rules.min_cva_deg {
-                return Err(BaselineRefused::ClearlyForward {
-                    cva_deg: cva.mean,
-                    limit_deg: rules.min_cva_deg,
-                });
-            }
-        }
-        if let Some(trunk) = stats.metrics[Metric::TrunkInclination.index()].stats()
-            && -trunk.mean > rules.max_recline_deg
-        {
-            return Err(BaselineRefused::Reclined {
-                back_deg: -trunk.mean,
-                limit_deg: rules.max_recline_deg,
-            });
-        }
-        if let Some(scale) = stats.front[FrontSignal::HeadScale.index()].stats()
-            && scale.mean > 0.0
-        {
-            let sd_pct = 100.0 * scale.sd / scale.mean;
-            if sd_pct > rules.max_head_scale_sd_pct {
-                return Err(BaselineRefused::MovedFront {
-                    sd_pct,
-                    max_pct: rules.max_head_scale_sd_pct,
-                });
-            }
-        }
         let metrics = Metric::ALL
             .into_iter()
             .filter_map(|metric| {
@@ -908,12 +995,14 @@ impl BaselineBuilder {
             .into_iter()
             .filter_map(|signal| Some((signal, stats.setup[signal.index()].stats()?)))
             .collect();
-        Ok(Baseline {
+        let baseline = Baseline {
             view,
             metrics,
             front,
             setup,
-        })
+        };
+        rules.check(&baseline)?;
+        Ok(baseline)
     }
 }
 

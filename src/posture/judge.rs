@@ -238,11 +238,49 @@ impl PostureJudge {
     /// Replaces the baseline with an explicit one (a calibration, a stored baseline or a
     /// baseline file): it overrides a learned one and stops the learning.
     pub fn set_baseline(&mut self, baseline: Baseline) {
+        self.set_baseline_as(baseline, BaselineStatus::Calibrated);
+    }
+
+    /// [`set_baseline`](Self::set_baseline) with the status it had when it was made: a
+    /// baseline kept from an earlier run (`pipeline::kept`) is `Learned` or `Calibrated` as
+    /// it was. Any other status is taken as `Calibrated`. The setup check applies to it as to
+    /// a fresh one.
+    pub fn set_baseline_as(&mut self, baseline: Baseline, status: BaselineStatus) {
+        let status = if status == BaselineStatus::Learned {
+            status
+        } else {
+            BaselineStatus::Calibrated
+        };
         self.learner = None;
         let t_ms = self.last_ms.unwrap_or(0.0);
         let mut events = std::mem::take(&mut self.pending);
-        self.adopt(t_ms, baseline, BaselineStatus::Calibrated, &mut events);
+        self.adopt(t_ms, baseline, status, &mut events);
         self.pending = events;
+    }
+
+    /// Forgets the baseline at `t_ms` (the user asked): the absolute bands judge again and,
+    /// with `auto_baseline`, a new baseline is learned from now on.
+    pub fn forget_baseline(&mut self, t_ms: f64) -> Vec<PostureEvent> {
+        let mut events = std::mem::take(&mut self.pending);
+        self.baseline = None;
+        self.front = None;
+        self.setup_out_ms = 0.0;
+        self.learner = self
+            .config
+            .auto_baseline
+            .then(|| Learner::new(&self.config));
+        let status = if self.learner.is_some() {
+            BaselineStatus::Learning
+        } else {
+            BaselineStatus::None
+        };
+        self.set_status(
+            t_ms,
+            status,
+            Some("baseline forgotten".to_owned()),
+            &mut events,
+        );
+        events
     }
 
     /// The current baseline (`None` while learning or after the setup changed).
@@ -1062,15 +1100,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn learns_a_baseline_then_sets_it_aside_when_the_setup_changes() {
-        let mut judge = PostureJudge::new(PostureConfig {
+    /// [`config`] learning a baseline in 10 s and noticing a moved setup after 3 s.
+    fn learning_config() -> PostureConfig {
+        PostureConfig {
             auto_baseline: true,
             learn_s: 10.0,
             learn_stretch_s: 5.0,
             setup_changed_after_s: 3.0,
             ..config()
-        });
+        }
+    }
+
+    #[test]
+    fn learns_a_baseline_then_sets_it_aside_when_the_setup_changes() {
+        let mut judge = PostureJudge::new(learning_config());
         let size = Some((640, 480));
         let mut t = 0.0;
         let (samples, events) = run(&mut judge, &mut t, 120, &side(0.0), size);
@@ -1125,5 +1168,142 @@ mod tests {
         );
         // Forward before the setup check fired, clearly forward (absolute band) after.
         assert!(samples.iter().all(|s| s.call == Some(Call::Forward)));
+    }
+
+    #[test]
+    fn a_kept_baseline_judges_from_the_first_frame_and_is_set_aside_when_the_setup_moves() {
+        let config = learning_config();
+        let size = Some((640, 480));
+        // Yesterday's run learned a baseline on this upright posture.
+        let mut first = PostureJudge::new(config.clone());
+        let (_, events) = run(&mut first, &mut 0.0, 120, &side(0.0), size);
+        let kept = events
+            .iter()
+            .find_map(|e| match e {
+                PostureEvent::Learned { baseline, .. } => Some(baseline.clone()),
+                _ => None,
+            })
+            .expect("learned");
+        // Today's run starts with it: no learning, judged against it from the start.
+        let mut judge = PostureJudge::new(config);
+        judge.set_baseline_as(kept.clone(), BaselineStatus::Learned);
+        assert!(
+            !judge.is_building_baseline(),
+            "no learning, no people recount"
+        );
+        let mut t = 0.0;
+        let (samples, events) = run(&mut judge, &mut t, 20, &side(0.0), size);
+        assert!(
+            samples
+                .iter()
+                .all(|s| s.baseline == BaselineStatus::Learned)
+        );
+        assert!(
+            matches!(
+                events.first(),
+                Some(PostureEvent::Baseline {
+                    from: BaselineStatus::None,
+                    status: BaselineStatus::Learned,
+                    ..
+                })
+            ),
+            "{events:?}"
+        );
+        assert!(
+            !events.iter().any(|e| matches!(
+                e,
+                PostureEvent::Baseline {
+                    status: BaselineStatus::Learning,
+                    ..
+                }
+            )),
+            "{events:?}"
+        );
+        // 52° lies between the absolute bands: upright against the kept baseline.
+        assert!(
+            samples[5..].iter().all(|s| s.call == Some(Call::Upright)),
+            "{samples:?}"
+        );
+        // The seat moved: the kept baseline is set aside like a fresh one, and a new one is
+        // learned there.
+        let moved = side_at(200.0, 0.0);
+        let (samples, events) = run(&mut judge, &mut t, 200, &moved, size);
+        let statuses: Vec<_> = events
+            .iter()
+            .filter_map(|e| match e {
+                PostureEvent::Baseline { status, .. } => Some(*status),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            [BaselineStatus::SetupChanged, BaselineStatus::Learned],
+            "{events:?}"
+        );
+        let relearned = events
+            .iter()
+            .find_map(|e| match e {
+                PostureEvent::Learned { baseline, .. } => Some(baseline),
+                _ => None,
+            })
+            .expect("relearned at the new place");
+        assert_ne!(relearned.setup, kept.setup);
+        assert_eq!(
+            samples.last().map(|s| s.baseline),
+            Some(BaselineStatus::Learned)
+        );
+    }
+
+    #[test]
+    fn forgetting_the_baseline_learns_again_or_judges_by_the_bands() {
+        let mut judge = PostureJudge::new(config());
+        let mut t = 0.0;
+        let mut calibration = judge.start_calibration(t);
+        let (_, events) = run(&mut judge, &mut t, 30, &side(0.0), None);
+        calibration.extend(events);
+        assert_eq!(judge.baseline_status(), BaselineStatus::Calibrated);
+        let events = judge.forget_baseline(t);
+        assert!(judge.baseline().is_none());
+        assert!(
+            matches!(
+                events.as_slice(),
+                [PostureEvent::Baseline {
+                    from: BaselineStatus::Calibrated,
+                    status: BaselineStatus::None,
+                    ..
+                }]
+            ),
+            "{events:?}"
+        );
+        let (samples, _) = run(&mut judge, &mut t, 5, &side(0.0), None);
+        assert!(samples.iter().all(|s| s.call == Some(Call::Uncertain)));
+        // With the automatic baseline on, forgetting starts learning.
+        judge.config_mut().auto_baseline = true;
+        judge.set_baseline_as(
+            calibration_baseline(&calibration),
+            BaselineStatus::Calibrated,
+        );
+        let events = judge.forget_baseline(t);
+        assert!(
+            matches!(
+                events.last(),
+                Some(PostureEvent::Baseline {
+                    status: BaselineStatus::Learning,
+                    ..
+                })
+            ),
+            "{events:?}"
+        );
+        assert!(judge.is_only_learning());
+    }
+
+    fn calibration_baseline(events: &[PostureEvent]) -> Baseline {
+        events
+            .iter()
+            .find_map(|e| match e {
+                PostureEvent::Calibrated { baseline, .. } => Some(baseline.clone()),
+                _ => None,
+            })
+            .expect("calibrated")
     }
 }

@@ -27,6 +27,7 @@ use super::{calibration, help, metrics, model_view, plot, problem, status, theme
 use crate::config::Config;
 use crate::desktop::{CompanionConfig, DesktopLink, Reaction};
 use crate::pipeline::Recorder;
+use crate::pipeline::kept::{Keeper, KeptBaseline};
 use crate::posture::PostureConfig;
 use crate::posture::config::Overrides;
 use crate::report::today::{self, Today};
@@ -130,6 +131,8 @@ pub struct App {
     exit_at: Option<Instant>,
     /// Records the session into the database (`None`: not recording).
     recorder: Option<Recorder>,
+    /// Keeps the baseline for the next start (`pipeline::kept`).
+    keeper: Keeper,
     /// A message from the recorder (database problem, stored baseline) until dismissed.
     pub store_message: Option<String>,
     /// The session history panel.
@@ -185,6 +188,7 @@ impl App {
             layout: Layout::default(),
             exit_at: None,
             recorder: None,
+            keeper: Keeper::disabled(),
             store_message: None,
             history: History::new(None),
             today: Today::new(None, PostureConfig::default().max_frame_gap_s),
@@ -236,6 +240,27 @@ impl App {
         self.store_message = recorder.take_message();
         self.recorder = Some(recorder);
         self
+    }
+
+    /// Keeps the baseline through `keeper` (loaded before the pipeline started, which
+    /// [`Keeper::start`] told): shows which baseline is in use and since when, and what went
+    /// wrong with the kept file.
+    #[must_use]
+    pub fn with_keeper(mut self, keeper: Keeper) -> Self {
+        self.keeper = keeper;
+        if let Some(kept) = self.keeper.current() {
+            self.state.baseline = Some(kept.baseline.clone());
+        }
+        self.sync_keeper();
+        self
+    }
+
+    /// The state's "since when" and notice from the keeper.
+    fn sync_keeper(&mut self) {
+        self.state.baseline_since = self.keeper.current().map(KeptBaseline::since);
+        if let Some(message) = self.keeper.take_message() {
+            self.state.baseline_notice = Some(message);
+        }
     }
 
     /// Shows the sessions of the database at `db` (`None`: the platform data folder) without
@@ -366,6 +391,10 @@ impl App {
                         if let Some(message) = recorder.take_message() {
                             self.store_message = Some(message);
                         }
+                    }
+                    if matches!(update, Update::Posture(_)) {
+                        self.keeper.observe(&update);
+                        self.sync_keeper();
                     }
                     if let Some(desktop) = &mut self.desktop {
                         let reaction = desktop.companion.observe(&update, Instant::now());
@@ -850,6 +879,10 @@ impl App {
     /// Sends the queued controls to the pipeline.
     pub fn flush(&mut self) {
         for control in self.state.take_outbox() {
+            if control == Control::ForgetBaseline {
+                self.state.baseline_notice = Some(self.keeper.forget());
+                self.sync_keeper();
+            }
             if let Err(err) = self.controls.send_control(control.clone()) {
                 tracing::warn!("{control:?} not sent: {err}");
             }

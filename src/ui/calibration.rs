@@ -146,10 +146,33 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState, seconds: f64) {
     }
     ui.separator();
     ui.label(baseline_status_text(state));
+    if let Some(notice) = state.baseline_notice.clone() {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(super::theme::CAUTION, notice);
+            if ui.button(super::DISMISS).clicked() {
+                state.baseline_notice = None;
+            }
+        });
+    }
     if let Some(baseline) = &state.baseline {
         baseline_ui(ui, baseline);
     }
+    if (state.baseline.is_some() || state.baseline_since.is_some())
+        && ui
+            .button(FORGET)
+            .on_hover_text(
+                "Your baseline is kept for the next start until you recalibrate or forget it. \
+                 Forgetting it removes the kept file; plumbline then learns a new one (or \
+                 calibrate).",
+            )
+            .clicked()
+    {
+        state.forget_baseline();
+    }
 }
+
+/// The calibration panel's button that forgets the baseline.
+pub const FORGET: &str = "Forget my baseline";
 
 /// What the posture is judged against, in words (also the status line's tooltip).
 pub fn baseline_status_text(state: &UiState) -> String {
@@ -165,8 +188,13 @@ pub fn baseline_status_text(state: &UiState) -> String {
              a clearly forward head is flagged. Calibrate to set it now."
                 .to_owned()
         }
-        BaselineStatus::Learned => "Judged against your learned baseline.".to_owned(),
-        BaselineStatus::Calibrated => "Judged against your calibrated baseline.".to_owned(),
+        BaselineStatus::Learned | BaselineStatus::Calibrated => match &state.baseline_since {
+            Some(since) => format!("Judged against your baseline, {since}."),
+            None if status == BaselineStatus::Learned => {
+                "Judged against your learned baseline.".to_owned()
+            }
+            None => "Judged against your calibrated baseline.".to_owned(),
+        },
         BaselineStatus::SetupChanged => {
             "Setup changed — recalibrating: the camera or your seat moved, so the old baseline \
              is set aside and a new one is being learned."

@@ -52,6 +52,7 @@ use crate::capture::SourceSpec;
 use crate::config::Config;
 use crate::desktop::{CompanionConfig, DesktopLink};
 use crate::pipeline::Recorder;
+use crate::pipeline::kept::Keeper;
 use crate::pipeline::recorder::monitor_session;
 use crate::pipeline::{
     CONTROL_CAPACITY, Control, ControlError, Failure, Pipeline, PipelineConfig, Update,
@@ -109,6 +110,8 @@ pub struct WindowOptions {
     pub background: bool,
     /// A recording to open in review mode at start (`--review`).
     pub review: Option<PathBuf>,
+    /// Forget the kept baseline before starting (`monitor --forget-baseline`).
+    pub forget_baseline: bool,
 }
 
 impl WindowOptions {
@@ -378,8 +381,14 @@ pub fn start_app(
     options: &WindowOptions,
     on_update: Box<dyn Fn() + Send>,
 ) -> App {
+    // Read before the pipeline starts, so the judge starts with the kept baseline.
+    let mut keeper = Keeper::open(options.db.as_deref(), options.record, &setup.posture);
+    if options.forget_baseline {
+        let forgotten = keeper.forget();
+        tracing::info!("{forgotten}");
+    }
     let started = pipeline_config(source, &setup, options)
-        .map(|config| config.with_on_update(on_update))
+        .map(|config| keeper.start(config).with_on_update(on_update))
         .and_then(|config| Pipeline::start(config).map_err(|err| err.failure()));
     let WindowSetup {
         settings,
@@ -410,6 +419,7 @@ pub fn start_app(
     };
     let config = Config { posture, desktop };
     let mut app = app
+        .with_keeper(keeper)
         .with_settings_path(settings_path)
         .with_config(config, config_path, options.overrides)
         .with_reviews(options.models_dir.clone(), options.review.clone());

@@ -78,6 +78,11 @@ pub struct UiState {
     pub baseline: Option<Baseline>,
     /// What the call is measured against (learning, learned, calibrated, setup changed).
     pub baseline_status: BaselineStatus,
+    /// How and when the baseline in use was made ("calibrated 2026-12-05 15:40 UTC"), kept
+    /// across runs by `pipeline::kept`; `None` when not known.
+    pub baseline_since: Option<String>,
+    /// What happened to the kept baseline (unusable file, forgotten), until dismissed.
+    pub baseline_notice: Option<String>,
     /// Why the setup counted as changed, while the status says so.
     pub setup_note: Option<String>,
     /// Why the forward-head call has been uncertain (from the judge's `Uncertain` event);
@@ -106,6 +111,8 @@ impl Default for UiState {
             snoozed_until_ms: None,
             baseline: None,
             baseline_status: BaselineStatus::None,
+            baseline_since: None,
+            baseline_notice: None,
             setup_note: None,
             uncertain_note: None,
             calibration: Calibration::Idle,
@@ -204,6 +211,14 @@ impl UiState {
             // The window itself set it (its settings show the new delay).
             PostureEvent::OnsetDelay { .. } => {}
         }
+    }
+
+    /// The user asked to forget the baseline: none is shown from now on, and the pipeline is
+    /// asked to forget it (the app removes the kept file when it sends the control).
+    pub fn forget_baseline(&mut self) {
+        self.baseline = None;
+        self.baseline_since = None;
+        self.outbox.push(Control::ForgetBaseline);
     }
 
     /// The user snoozed the warning: hide it now and ask the pipeline to snooze.

@@ -463,3 +463,191 @@ fn the_calm_rate_delays_a_slump_alert_by_at_most_one_calm_interval() {
     assert!(calm_frames(&calm_log) >= 3, "{calm_log}");
     assert_eq!(calm_frames(&plain_log), 0, "{plain_log}");
 }
+
+/// The judge's keys of the kept-baseline runs: a baseline is learned after 10 s, a moved
+/// setup is noticed after 3 s.
+const KEEP_KEYS: &str = "learn_s = 10.0\nlearn_stretch_s = 5.0\nsetup_changed_after_s = 3.0\n";
+
+/// `monitor --headless --json --fast` on `clip`, recording into `dir/s.sqlite` (so the
+/// baseline is kept beside it) with [`KEEP_KEYS`]; returns the events and stderr.
+fn monitor_keeping(clip: &Path, dir: &Path, extra: &[&str]) -> (Vec<serde_json::Value>, String) {
+    let config = dir.join("config.toml");
+    std::fs::write(&config, KEEP_KEYS).expect("write the config");
+    let db = dir.join("s.sqlite");
+    let mut args = vec![
+        "monitor",
+        "--headless",
+        "--json",
+        "--fast",
+        "--source",
+        crate::path_str(clip),
+        "--db",
+        crate::path_str(&db),
+        "--config",
+        crate::path_str(&config),
+    ];
+    args.extend_from_slice(extra);
+    let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(&args)
+        .env_remove("PLUMBLINE_NO_RECORD")
+        .env_remove("PLUMBLINE_DB")
+        .output()
+        .expect("the plumbline binary runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    (events(&output), stderr(&output))
+}
+
+/// The forward-head call of each stored second of the newest session in `db`.
+fn stored_calls(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).expect("the session database");
+    let mut stmt = conn
+        .prepare(
+            "SELECT COALESCE(call, '-') FROM samples \
+             WHERE session_id = (SELECT max(id) FROM sessions) ORDER BY t_s",
+        )
+        .expect("query");
+    stmt.query_map([], |row| row.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("calls")
+}
+
+/// The kept baseline file of `dir/s.sqlite` as JSON.
+fn kept_file(dir: &Path) -> serde_json::Value {
+    let path = plumbline::pipeline::kept::path_for(&dir.join("s.sqlite"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("a kept baseline")).expect("JSON")
+}
+
+/// The baseline status events (`status` values) in order.
+fn statuses(events: &[serde_json::Value]) -> Vec<&str> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "baseline")
+        .filter_map(|e| e["status"].as_str())
+        .collect()
+}
+
+#[test]
+fn a_learned_baseline_is_kept_and_the_next_run_is_judged_against_it_from_the_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clip = recording(&dir.path().join("upright.mkv"), &[(UPRIGHT_STILL, 14)]);
+    // First run: nothing kept, so the baseline is learned (after 10 s) and kept.
+    let (first, _) = monitor_keeping(&clip, dir.path(), &[]);
+    assert_eq!(statuses(&first), ["learning", "learned"], "{first:?}");
+    let path = plumbline::pipeline::kept::path_for(&dir.path().join("s.sqlite"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).expect("kept").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
+    let kept = kept_file(dir.path());
+    assert_eq!(kept["status"], "learned", "{kept}");
+    assert!(kept["made_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(
+        kept["metrics"]["cva_deg"]["n"]
+            .as_u64()
+            .is_some_and(|n| n >= 5)
+    );
+    let first_calls = stored_calls(&dir.path().join("s.sqlite"));
+    // Without a baseline this upright man's CVA lies between the bands: uncertain.
+    assert!(
+        first_calls[1..6].iter().all(|c| c == "uncertain"),
+        "{first_calls:?}"
+    );
+    // Second run: judged against the kept baseline from the first frame, nothing learned.
+    let (second, said) = monitor_keeping(&clip, dir.path(), &[]);
+    assert!(
+        said.contains("Judged against your kept baseline, learned "),
+        "{said}"
+    );
+    assert_eq!(statuses(&second), ["learned"], "{second:?}");
+    assert_eq!(second[0]["from"], "none");
+    assert!(
+        second[0]["t_s"].as_f64().is_some_and(|t| t < 0.5),
+        "{second:?}"
+    );
+    assert!(
+        !second.iter().any(|e| e["event"] == "learned"),
+        "{second:?}"
+    );
+    let calls = stored_calls(&dir.path().join("s.sqlite"));
+    assert!(calls.len() >= 13, "{calls:?}");
+    // The first second holds the frames before the view settled (no call yet).
+    assert!(calls[1..].iter().all(|c| c == "upright"), "{calls:?}");
+    // Forgotten: removed, and the next run learns again.
+    let (third, said) = monitor_keeping(&clip, dir.path(), &["--forget-baseline"]);
+    assert!(said.contains("Baseline forgotten: removed"), "{said}");
+    assert_eq!(statuses(&third), ["learning", "learned"], "{third:?}");
+}
+
+#[test]
+fn a_moved_setup_sets_the_kept_baseline_aside_and_the_relearned_one_is_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let clip = recording(&dir.path().join("upright.mkv"), &[(UPRIGHT_STILL, 12)]);
+    monitor_keeping(&clip, dir.path(), &[]);
+    let before = kept_file(dir.path());
+    // The camera moved: the same man, now in the left half of a picture twice as wide (his
+    // shoulders sat at 65 % of the width, now at 32 %).
+    let still = image::open(root.join(UPRIGHT_STILL))
+        .expect("still")
+        .into_rgb8();
+    let mut wide =
+        image::RgbImage::from_pixel(still.width() * 2, still.height(), [90, 90, 90].into());
+    image::imageops::overlay(&mut wide, &still, 0, 0);
+    wide.save(dir.path().join("moved.png")).expect("save");
+    let moved = crate::clips::recording_from(
+        dir.path(),
+        &dir.path().join("moved.mkv"),
+        (720, 640),
+        &[("moved.png", 24)],
+    );
+    let (events, _) = monitor_keeping(&moved, dir.path(), &[]);
+    assert_eq!(
+        statuses(&events),
+        ["learned", "setup_changed", "learned"],
+        "{events:?}"
+    );
+    let changed = events
+        .iter()
+        .find(|e| e["status"] == "setup_changed")
+        .expect("setup changed");
+    assert!(
+        changed["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("further left")),
+        "{changed}"
+    );
+    // The relearned baseline replaced the kept one.
+    let after = kept_file(dir.path());
+    let x = |kept: &serde_json::Value| {
+        kept["metrics"]["setup_shoulder_x"]["mean"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no setup in {kept}"))
+    };
+    assert!(x(&before) - x(&after) > 0.25, "{before} {after}");
+    assert_eq!(after["status"], "learned");
+}
+
+#[test]
+fn an_unusable_kept_baseline_is_reported_set_aside_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = plumbline::pipeline::kept::path_for(&dir.path().join("s.sqlite"));
+    std::fs::write(
+        &path,
+        "{\"view\": \"side-left\", \"metrics\": {\"cva_deg\": ",
+    )
+    .expect("write");
+    let clip = recording(&dir.path().join("upright.mkv"), &[(UPRIGHT_STILL, 3)]);
+    let (events, said) = monitor_keeping(&clip, dir.path(), &[]);
+    assert!(
+        said.contains("cannot be used (not a plumbline baseline")
+            && said.contains("it is ignored and it was moved to"),
+        "{said}"
+    );
+    assert_eq!(statuses(&events), ["learning"], "{events:?}");
+    assert!(!path.exists());
+    let aside = plumbline::pipeline::kept::unreadable_path(&path);
+    assert!(std::fs::read_to_string(aside).is_ok_and(|t| t.contains("cva_deg")));
+}

@@ -29,10 +29,16 @@ struct Allowed {
 
 impl Allowed {
     fn for_database(db: &Path, config: &Path, cwd: &Path) -> Self {
+        // The baseline kept for the next start (`pipeline::kept`), and its partial file.
+        let kept = plumbline::pipeline::kept::path_for(db);
         let files = ["", "-journal", "-wal", "-shm"]
             .iter()
             .map(|suffix| PathBuf::from(format!("{}{suffix}", db.display())))
-            .chain(std::iter::once(PathBuf::from("/dev/null")))
+            .chain([
+                PathBuf::from(format!("{}.partial", kept.display())),
+                kept,
+                PathBuf::from("/dev/null"),
+            ])
             .collect();
         Self {
             files,

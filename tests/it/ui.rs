@@ -744,3 +744,64 @@ fn window_without_runtime_still_opens_and_exits_cleanly() {
         "did not exit: {elapsed:?}"
     );
 }
+
+#[test]
+fn the_kept_baseline_is_shown_with_its_date_and_forgetting_removes_it() {
+    use plumbline::pipeline::kept::{self, Keeper, KeptBaseline};
+    use plumbline::posture::{BaselineStatus, PostureConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite");
+    let path = kept::path_for(&db);
+    kept::save(
+        &path,
+        &KeptBaseline {
+            baseline: baseline(),
+            status: BaselineStatus::Calibrated,
+            made_at: Some("2026-12-04T09:12:30Z".into()),
+        },
+    )
+    .unwrap();
+    let (update_tx, update_rx) = crossbeam_channel::bounded(64);
+    let (control_tx, controls) = crossbeam_channel::bounded(64);
+    let settings = Settings {
+        red_flags_acknowledged: true,
+        ..Settings::default()
+    };
+    let keeper = Keeper::open(Some(&db), true, &PostureConfig::default());
+    let app = App::new(update_rx, control_tx, settings).with_keeper(keeper);
+    let mut harness = window_harness(app);
+    // The judge started with it: its first event says so.
+    update_tx
+        .send(Update::Posture(PostureEvent::Baseline {
+            t_ms: 0.0,
+            from: BaselineStatus::None,
+            status: BaselineStatus::Calibrated,
+            reason: None,
+        }))
+        .unwrap();
+    harness.run();
+    harness.get_by_label("Calibration").click();
+    harness.run();
+    harness.get_by_label("Judged against your baseline, calibrated 2026-12-04 09:12 UTC.");
+    harness.get_by_label("50.0 ± 1.5 (n = 30)");
+    harness.get_by_label(ui::calibration::FORGET).click();
+    harness.run();
+    assert_eq!(controls.try_recv(), Ok(Control::ForgetBaseline));
+    assert!(!path.exists(), "the kept file is removed");
+    harness.get_by_label(&format!("Baseline forgotten: removed {}.", path.display()));
+    assert!(harness.query_by_label("50.0 ± 1.5 (n = 30)").is_none());
+    assert!(harness.query_by_label(ui::calibration::FORGET).is_none());
+    // A new calibration is kept again.
+    update_tx
+        .send(Update::Posture(PostureEvent::Calibrated {
+            t_ms: 9_000.0,
+            baseline: baseline(),
+        }))
+        .unwrap();
+    harness.run();
+    let again = kept::load(&path, &PostureConfig::default())
+        .unwrap()
+        .expect("kept again");
+    assert_eq!(again.status, BaselineStatus::Calibrated);
+    harness.get_by_label(ui::calibration::FORGET);
+}
