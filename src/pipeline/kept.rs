@@ -304,23 +304,10 @@ impl Keeper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{Metric, MetricStats, View};
 
     fn kept(cva: f64, status: BaselineStatus) -> KeptBaseline {
-        let mut baseline = Baseline {
-            view: View::SideLeft,
-            ..Baseline::default()
-        };
-        baseline.metrics.insert(
-            Metric::Cva,
-            MetricStats {
-                mean: cva,
-                sd: 1.5,
-                n: 40,
-            },
-        );
         KeptBaseline {
-            baseline,
+            baseline: Baseline::of_side_cva(cva, 1.5, 40),
             status,
             made_at: Some("2026-12-05T15:40:12Z".into()),
         }

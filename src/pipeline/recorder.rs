@@ -261,7 +261,7 @@ fn not_saving(err: &StoreError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{Baseline, Metric, MetricStats, PostureState, View};
+    use crate::posture::{Baseline, PostureState};
 
     #[test]
     fn records_events_and_stores_a_calibration_baseline() -> Result<(), StoreError> {
@@ -287,18 +287,9 @@ mod tests {
         }));
         let message = recorder.take_message().unwrap_or_default();
         assert!(message.contains("no baseline was stored"), "{message}");
-        let stats = MetricStats {
-            mean: 50.0,
-            sd: 1.0,
-            n: 20,
-        };
         recorder.record(&Update::Posture(PostureEvent::Calibrated {
             t_ms: 20.0,
-            baseline: Baseline {
-                view: View::SideLeft,
-                metrics: [(Metric::Cva, stats)].into(),
-                ..Baseline::default()
-            },
+            baseline: Baseline::of_side_cva(50.0, 1.0, 20),
         }));
         let message = recorder.take_message().unwrap_or_default();
         assert!(message.contains("compare --subject P1"), "{message}");
@@ -308,7 +299,7 @@ mod tests {
         let store = Store::open(&path)?;
         assert_eq!(store.session(session)?.kind, SessionKind::Monitor);
         let stored = store.latest_baseline("P1")?.expect("stored");
-        assert_eq!(stored.baseline.metrics[&Metric::Cva], stats);
+        assert_eq!(stored.baseline, Baseline::of_side_cva(50.0, 1.0, 20));
         assert_eq!(stored.session, Some(session));
         Ok(())
     }

@@ -247,6 +247,23 @@ impl Baseline {
         self.metrics.get(&metric)
     }
 
+    /// A left-side baseline holding only a CVA of `mean` ± `sd` over `n` frames: what a
+    /// baseline file made by hand, an example or a test needs.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::posture::Baseline;
+    /// let baseline = Baseline::of_side_cva(48.0, 1.5, 40);
+    /// assert!(baseline.describe().ends_with("view, CVA 48.0 ± 1.5° (n = 40)"));
+    /// ```
+    pub fn of_side_cva(mean: f64, sd: f64, n: u32) -> Self {
+        Self {
+            view: View::SideLeft,
+            metrics: [(Metric::Cva, MetricStats { mean, sd, n })].into(),
+            ..Self::default()
+        }
+    }
+
     /// The CVA's statistics when this is a side-view baseline with a CVA.
     pub fn side_cva(&self) -> Option<&MetricStats> {
         self.get(Metric::Cva).filter(|_| self.view.is_side())

@@ -386,19 +386,8 @@ mod tests {
     #[test]
     fn events_csv_has_one_flat_column_per_field_and_no_json()
     -> Result<(), Box<dyn std::error::Error>> {
-        use crate::posture::{Baseline, BaselineStatus, MetricStats, PostureState};
-        let mut baseline = Baseline {
-            view: View::SideLeft,
-            ..Baseline::default()
-        };
-        baseline.metrics.insert(
-            Metric::Cva,
-            MetricStats {
-                mean: 48.5,
-                sd: 1.25,
-                n: 120,
-            },
-        );
+        use crate::posture::{Baseline, BaselineStatus, PostureState};
+        let baseline = Baseline::of_side_cva(48.5, 1.25, 120);
         let events = [
             PostureEvent::State {
                 t_ms: 1000.0,

@@ -256,7 +256,7 @@ pub fn differences(judged: &[&JudgedWith]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posture::{Baseline, Metric, MetricStats, View};
+    use crate::posture::Baseline;
 
     fn recorded(config: PostureConfig) -> JudgedWith {
         JudgedWith::Recorded {
@@ -306,19 +306,7 @@ mod tests {
             cva_below_baseline_deg: 12.0,
             ..PostureConfig::default()
         });
-        let baseline = Baseline {
-            view: View::SideLeft,
-            metrics: [(
-                Metric::Cva,
-                MetricStats {
-                    mean: 48.0,
-                    sd: 1.5,
-                    n: 40,
-                },
-            )]
-            .into(),
-            ..Baseline::default()
-        };
+        let baseline = Baseline::of_side_cva(48.0, 1.5, 40);
         let row = |t_ms, event| EventRow { t_ms, event };
         let events = [
             row(

@@ -760,7 +760,7 @@ mod tests {
 
     #[test]
     fn the_visit_trend_has_a_point_per_visit_and_a_band_per_baseline() {
-        use crate::posture::{Baseline, MetricStats, View};
+        use crate::posture::Baseline;
         use crate::store::{StoredBaseline, Visit};
         let visit = |role: VisitRole, day: u32, mean: f64, n: u32| Visit {
             role,
@@ -768,11 +768,7 @@ mod tests {
                 subject: "P1".into(),
                 session: None,
                 recorded_at: format!("2026-11-{day:02}T10:00:00.000Z"),
-                baseline: Baseline {
-                    view: View::SideLeft,
-                    metrics: [(Metric::Cva, MetricStats { mean, sd: 2.0, n })].into(),
-                    ..Baseline::default()
-                },
+                baseline: Baseline::of_side_cva(mean, 2.0, n),
             },
             session_kind: None,
             source: None,
