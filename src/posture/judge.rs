@@ -254,7 +254,14 @@ impl PostureJudge {
         self.learner = None;
         let t_ms = self.last_ms.unwrap_or(0.0);
         let mut events = std::mem::take(&mut self.pending);
+        // The status event says what the baseline is: no `Learned` or `Calibrated` event is
+        // raised for one that was made before this run, so the record would not say it.
+        let said = format!("given at start: {}", baseline.describe());
+        let before = events.len();
         self.adopt(t_ms, baseline, status, &mut events);
+        if let Some(PostureEvent::Baseline { reason, .. }) = events.get_mut(before) {
+            *reason = Some(said);
+        }
         self.pending = events;
     }
 
@@ -1204,10 +1211,11 @@ mod tests {
                 Some(PostureEvent::Baseline {
                     from: BaselineStatus::None,
                     status: BaselineStatus::Learned,
+                    reason: Some(reason),
                     ..
-                })
+                }) if reason.starts_with("given at start: ") && reason.contains("CVA")
             ),
-            "{events:?}"
+            "the status event says which baseline: {events:?}"
         );
         assert!(
             !events.iter().any(|e| matches!(
