@@ -5,7 +5,7 @@
 //! a new baseline visit; earlier baselines are kept and `compare` pairs each follow-up with the
 //! baseline before it. Either way the frames go through the one [`BaselineBuilder`] and its
 //! quality rules (one person, one view, enough frames, a CVA spread within the bound, not
-//! clearly forward): a refused baseline is an error that says why, and nothing is stored.
+//! clearly forward, not reclined): a refused baseline is an error that says why, and nothing is stored.
 //!
 //! With `--out FILE` the baseline is (also) written as a versioned JSON file
 //! ([`BaselineFile`], mode 0600) that `plumbline measure --baseline FILE` reads; without

@@ -528,7 +528,7 @@ impl BaselineFile {
     }
 
     /// Whether the baseline passes the quality rules of `config` (one view, enough frames,
-    /// the spread bound, not clearly forward; one photo is enough for a file of photos), as a
+    /// the spread bound, not clearly forward, not reclined; one photo is enough for a file of photos), as a
     /// fresh calibration would have to.
     pub fn check(&self, config: &PostureConfig) -> Result<(), BaselineFileError> {
         let rules = BaselineRules::from_config(config);
@@ -965,7 +965,7 @@ impl BaselineBuilder {
     }
 
     /// The baseline of the view seen most, or why there is none: one person, one view,
-    /// enough frames, a spread within the bound and not clearly forward.
+    /// enough frames, a spread within the bound, not clearly forward and not reclined.
     pub fn finish(&self) -> Result<Baseline, BaselineRefused> {
         let rules = &self.rules;
         let in_views: u32 = self.views.iter().map(|v| v.frames).sum();

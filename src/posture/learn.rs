@@ -5,8 +5,8 @@
 //! Frames go into one-second buckets (each a [`BaselineBuilder`]). Every time a second
 //! closes, the last `learn_stretch_s` seconds are merged into one candidate and checked by the
 //! same [`BaselineBuilder::finish`] as every calibration: one person, one view, enough frames,
-//! a CVA spread within the bound, not clearly forward. Of the candidates that pass, the one
-//! with the **highest mean CVA** wins (front view: the highest head above the shoulder line),
+//! a CVA spread within the bound, not clearly forward, not reclined. Of the candidates that
+//! pass, the one with the **highest mean CVA** wins (front view: the highest head above the shoulder line),
 //! so a person who slumps at first and sits up later gets the upright stretch, and a person
 //! who slumps the whole time gets no slumped reference below the "clearly forward" band.
 //! A reclined stretch (the trunk leaning back by more than
