@@ -579,6 +579,15 @@ fn a_learned_baseline_is_kept_and_the_next_run_is_judged_against_it_from_the_sta
     let (third, said) = monitor_keeping(&clip, dir.path(), &["--forget-baseline"]);
     assert!(said.contains("Baseline forgotten: removed"), "{said}");
     assert_eq!(statuses(&third), ["learning", "learned"], "{third:?}");
+    // A run that records nothing neither reads nor writes the kept baseline.
+    let before = std::fs::read(&path).expect("kept again");
+    let (fourth, _) = monitor_keeping(&clip, dir.path(), &["--no-record"]);
+    assert_eq!(statuses(&fourth), ["learning", "learned"], "{fourth:?}");
+    assert_eq!(
+        std::fs::read(&path).expect("still kept"),
+        before,
+        "unchanged"
+    );
 }
 
 #[test]
