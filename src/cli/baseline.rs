@@ -18,7 +18,7 @@ use anyhow::Context as _;
 
 use super::Global;
 use super::hold::{HoldArgs, HoldOptions, nothing_after_start, record_hold, summary_text};
-use super::run::{Keep, RunOptions, progress_bar, record, start_pipeline};
+use super::run::{Keep, RunOptions, Span, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
 use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::{Mode, PoseConfig, PoseEngine};
@@ -82,9 +82,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             SourceSpec::parse(text).with_context(|| format!("cannot use {text} as a source"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    for spec in &specs {
-        args.options.span(spec)?;
-    }
+    // Checks `--seconds` and `--start` against every source before anything runs.
+    let spans = specs
+        .iter()
+        .map(|spec| args.options.span(spec))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let photos = specs
         .iter()
         .all(|spec| matches!(spec, SourceSpec::Image(_) | SourceSpec::Folder { .. }));
@@ -95,8 +97,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let (baseline, frames) = if photos {
         from_photos(&specs, args, global)?
     } else {
-        let spec = specs.into_iter().next().context("no --source")?;
-        from_recording(spec, args, global)?
+        let (spec, span) = specs.into_iter().zip(spans).next().context("no --source")?;
+        from_recording(spec, span, args, global)?
     };
     if let Some(path) = &args.out {
         write_baseline_file(path, &BaselineFile::new(baseline.clone(), photos))?;
@@ -147,12 +149,12 @@ fn from_photos(
 /// is stored in a database).
 fn from_recording(
     spec: SourceSpec,
+    span: Span,
     args: &Args,
     global: &Global,
 ) -> anyhow::Result<(Baseline, u32)> {
     let source = args.source.first().cloned().unwrap_or_default();
     let posture = args.options.judge.posture()?;
-    let span = args.options.span(&spec)?;
     let options = RunOptions {
         hold: true,
         ..RunOptions::new(args.options.model, None, posture.clone())

@@ -256,12 +256,8 @@ impl PostureJudge {
         let mut events = std::mem::take(&mut self.pending);
         // The status event says what the baseline is: no `Learned` or `Calibrated` event is
         // raised for one that was made before this run, so the record would not say it.
-        let said = format!("given at start: {}", baseline.describe());
-        let before = events.len();
-        self.adopt(t_ms, baseline, status, &mut events);
-        if let Some(PostureEvent::Baseline { reason, .. }) = events.get_mut(before) {
-            *reason = Some(said);
-        }
+        let reason = format!("given at start: {}", baseline.describe());
+        self.adopt(t_ms, baseline, status, Some(reason), &mut events);
         self.pending = events;
     }
 
@@ -375,12 +371,13 @@ impl PostureJudge {
         t_ms: f64,
         baseline: Baseline,
         status: BaselineStatus,
+        reason: Option<String>,
         events: &mut Vec<PostureEvent>,
     ) {
         self.front = baseline.front_features();
         self.baseline = Some(baseline);
         self.setup_out_ms = 0.0;
-        self.set_status(t_ms, status, None, events);
+        self.set_status(t_ms, status, reason, events);
     }
 
     /// The condition for the persistence machine and the three-way call; `personal` is false
@@ -558,7 +555,13 @@ impl PostureJudge {
                 && let Some(baseline) = learner.push(t_ms, dt, &frame)
             {
                 self.learner = None;
-                self.adopt(t_ms, baseline.clone(), BaselineStatus::Learned, &mut events);
+                self.adopt(
+                    t_ms,
+                    baseline.clone(),
+                    BaselineStatus::Learned,
+                    None,
+                    &mut events,
+                );
                 events.push(PostureEvent::Learned { t_ms, baseline });
             }
         }
@@ -703,7 +706,13 @@ impl PostureJudge {
         match result {
             Ok(baseline) => {
                 self.learner = None;
-                self.adopt(t_ms, baseline.clone(), BaselineStatus::Calibrated, events);
+                self.adopt(
+                    t_ms,
+                    baseline.clone(),
+                    BaselineStatus::Calibrated,
+                    None,
+                    events,
+                );
                 events.push(PostureEvent::Calibrated { t_ms, baseline });
             }
             Err(refused) => {

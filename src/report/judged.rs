@@ -19,11 +19,6 @@ pub fn value(number: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// A length of time given in seconds: `30 s`, `1 min 00 s`.
-fn delay(seconds: f64) -> String {
-    duration_text(seconds)
-}
-
 /// The settings a session was judged with, and whether its views were side or front views.
 #[derive(Clone, Copy, Debug)]
 pub struct Judged<'a> {
@@ -63,8 +58,8 @@ impl Judged<'_> {
             "Judged with these settings (stored with the session): a posture counts as \
              sustained forward head once the forward-head condition has held for {} (the onset \
              delay), and it ends after {} of good posture clear of the exit margin.",
-            delay(c.onset_delay_s),
-            delay(c.min_good_s),
+            duration_text(c.onset_delay_s),
+            duration_text(c.min_good_s),
         )];
         if self.side || !self.front {
             parts.push(format!(
@@ -102,7 +97,7 @@ impl Judged<'_> {
             format!(
                 "Without a calibration plumbline learns a baseline from the person's own steady, \
                  upright stretches in the first {} with a person in view.",
-                delay(c.learn_s)
+                duration_text(c.learn_s)
             )
         } else {
             "No baseline is learned automatically (auto_baseline off): only a calibration \
@@ -144,8 +139,8 @@ impl Judged<'_> {
                     from_s, seconds, ..
                 } => phases.push(format!(
                     "at {at} the onset delay was changed from {} to {}",
-                    delay(*from_s),
-                    delay(*seconds)
+                    duration_text(*from_s),
+                    duration_text(*seconds)
                 )),
                 _ => {}
             }
