@@ -10,28 +10,58 @@
 //! the video's CVA, the mask makes the difference, not the landmarks); the CVA of the
 //! video's landmarks with the still's mask (`v_lm+s_mask`: what is left when both modes use
 //! one mask); and how much the still's CVA moves when only the crop the mask is made in
-//! moves (`crop_sd`: the SD over the still's ROI and that ROI moved by `CROP_SHIFT_PX` left,
-//! right, up and down, the still's landmarks kept).
+//! moves (`crop_sd`: the SD over the still's ROI and that ROI moved by 10 px left,
+//! right, up and down, the still's landmarks kept); then each mode's edge width behind the
+//! neck (`v_edge`, `s_edge`: `NeckContour::edge_width`, ear-shoulder lengths, NaN where the
+//! contour was not traced), the ± the product gives each mode's CVA (`v_sd`, `s_sd`) and
+//! its three-way call without a baseline (`v_call`, `s_call`).
 
 use std::error::Error;
 use std::path::PathBuf;
 
 use plumbline::capture::{self, Frame, Pacing, SourceSpec};
 use plumbline::geometry::cva::CvaModel;
+use plumbline::geometry::silhouette::trace_posterior_contour;
 use plumbline::geometry::view::classify_view;
 use plumbline::models;
 use plumbline::pose::nets::LandmarkNet;
-use plumbline::pose::rect::{ImageSize, NormRect};
 use plumbline::pose::segmentation::PersonMask;
 use plumbline::pose::{Mode, PoseConfig, PoseEngine, Roi, Skeleton};
+use plumbline::posture::judge::side_call;
 use plumbline::posture::metrics::{body_from_skeleton, measure};
+use plumbline::posture::{Call, PostureConfig};
 
-/// How far the crop moves in the `crop_sd` column, in frame pixels (about 1.5 % of the
-/// ROI side on the 640x360 side clips).
-const CROP_SHIFT_PX: f32 = 10.0;
+#[path = "common/crop.rs"]
+mod crop;
 
 /// A CVA (degrees) with the near ear, shoulder and hip (x, y pixel pairs).
 type Measured = (f64, [f64; 6]);
+
+/// The edge width behind the neck (`NeckContour::edge_width`, ear-shoulder lengths) of
+/// `skeleton`'s contour in `mask`, the CVA's ± (degrees; NaN where there is none) and the
+/// three-way call without a baseline (`posture::judge::side_call`, default settings).
+fn edge_and_sd(skeleton: &Skeleton, mask: Option<&PersonMask>) -> (f64, f64, Option<Call>) {
+    let body = body_from_skeleton(skeleton);
+    let Some((class, facing)) = classify_view(&body, None)
+        .ok()
+        .and_then(|v| Some((v.class, v.class.facing()?)))
+    else {
+        return (f64::NAN, f64::NAN, None);
+    };
+    let m = measure(&body, None, Some(class), &CvaModel::default(), None, mask);
+    let edge = match (body.chain(facing.near_side()), mask) {
+        (Ok(chain), Some(mask)) => trace_posterior_contour(&chain, facing, |p| {
+            f64::from(mask.probability(p.x as f32, -p.y as f32))
+        })
+        .map_or(f64::NAN, |c| c.edge_width),
+        _ => f64::NAN,
+    };
+    let call = m
+        .metrics
+        .cva_deg
+        .map(|c| side_call(&PostureConfig::default(), c, m.cva_sd_deg, None));
+    (edge, m.cva_sd_deg.unwrap_or(f64::NAN), call)
+}
 
 /// The CVA of `skeleton` with `mask`, and its near-side chain.
 fn cva_with(skeleton: &Skeleton, mask: Option<&PersonMask>) -> Option<Measured> {
@@ -82,33 +112,13 @@ fn see(engine: &mut PoseEngine, frame: &Frame) -> Result<Option<Seen>, Box<dyn E
 }
 
 /// The SD of the CVA of `still`'s landmarks with masks made in its ROI and in that ROI moved
-/// by [`CROP_SHIFT_PX`] four ways.
+/// by [`crop::CROP_SHIFT_PX`] four ways.
 fn crop_sd(net: &mut LandmarkNet, frame: &Frame, still: &Seen) -> Result<f64, Box<dyn Error>> {
-    let size = ImageSize::new(frame.width(), frame.height());
-    let r = &still.roi;
-    let mut cvas = Vec::new();
-    for (dx, dy) in [
-        (0.0, 0.0),
-        (-CROP_SHIFT_PX, 0.0),
-        (CROP_SHIFT_PX, 0.0),
-        (0.0, -CROP_SHIFT_PX),
-        (0.0, CROP_SHIFT_PX),
-    ] {
-        let roi = NormRect {
-            x_center: (r.x_center_px + dx) / size.width,
-            y_center: (r.y_center_px + dy) / size.height,
-            width: r.width_px / size.width,
-            height: r.height_px / size.height,
-            rotation: r.rotation_rad,
-        };
-        let mask = net.run(&frame.image, &roi, true)?.mask;
-        if let Some((c, _)) = cva_with(&still.skeleton, mask.as_ref()) {
-            cvas.push(c);
-        }
-    }
-    let n = cvas.len() as f64;
-    let mean = cvas.iter().sum::<f64>() / n;
-    Ok((cvas.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+    let cvas: Vec<f64> = crop::moved_crop_masks(net, frame, &still.roi)?
+        .iter()
+        .filter_map(|mask| cva_with(&still.skeleton, mask.as_ref()).map(|(c, _)| c))
+        .collect();
+    Ok(crop::sd(&cvas))
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -135,7 +145,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (mut diffs, mut swapped, mut sds, mut others) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     println!(
-        "  t_s   video  still   diff   d_ear_px d_shoulder_px d_hip_px s_lm+v_mask v_lm+s_mask crop_sd"
+        "  t_s   video  still   diff   d_ear_px d_shoulder_px d_hip_px s_lm+v_mask v_lm+s_mask crop_sd v_edge s_edge  v_sd  s_sd v_call s_call"
     );
     while let Some(frame) = source.next_frame()? {
         let t_s = frame.t_ms / 1000.0;
@@ -165,12 +175,17 @@ fn main() -> Result<(), Box<dyn Error>> {
             let other = cva_with(&vs.skeleton, ss.mask.as_ref()).map_or(f64::NAN, |m| m.0);
             others.push(other - s);
             let sd = crop_sd(&mut net, &frame, ss)?;
+            let (v_edge, v_sd, v_call) = edge_and_sd(&vs.skeleton, vs.mask.as_ref());
+            let (s_edge, s_sd, s_call) = edge_and_sd(&ss.skeleton, ss.mask.as_ref());
+            let call = |c: Option<Call>| c.map_or_else(|| "-".to_owned(), |c| format!("{c:?}"));
             println!(
-                "{t_s:5.1} {v:7.1} {s:6.1} {:+6.1} {:10.1} {:13.1} {:8.1} {swap:11.1} {other:11.1} {sd:7.1}",
+                "{t_s:5.1} {v:7.1} {s:6.1} {:+6.1} {:10.1} {:13.1} {:8.1} {swap:11.1} {other:11.1} {sd:7.1} {v_edge:6.3} {s_edge:6.3} {v_sd:5.1} {s_sd:5.1} {:>9} {:>9}",
                 v - s,
                 d(0),
                 d(2),
-                d(4)
+                d(4),
+                call(v_call),
+                call(s_call)
             );
             diffs.push(v - s);
             swapped.push(v - swap);

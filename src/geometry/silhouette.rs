@@ -28,6 +28,13 @@
 //! `min(max d(0..=0.25), max d(0.7..=1)) - min d(0.3..=0.7) >= MIN_NECK_NOTCH`. On the 30
 //! annotated side views the notch is 0.07-0.33 where the neck is clear and -0.07-0.00 where
 //! hair or a hood hangs behind it (`docs/GEOMETRY.md` §3.4).
+//!
+//! # The edge behind the neck
+//! Where the background behind the neck is dark or busy, the segmentation is unsure there
+//! (probabilities of 0.5-0.9 for 10-25 px beyond the neck) and where its one-half line
+//! falls depends on the crop the mask was made in. [`NeckContour::edge_width`] measures that
+//! on three scan lines around C7 for a few more mask samples; `geometry::uncertainty` turns
+//! it into part of the CVA's ± (`docs/GEOMETRY.md` §3.6).
 
 use nalgebra::Point2;
 
@@ -43,6 +50,13 @@ pub const MAX_DEPTH: f64 = 0.6;
 /// Smallest accepted neck notch (see the module docs), in ear-shoulder lengths: midway
 /// between the clear necks (0.07 and more) and the hair-filled ones (0.00 and less).
 pub const MIN_NECK_NOTCH: f64 = 0.035;
+/// The levels (indices into the contour) whose scan lines measure how soft the mask's edge
+/// is behind the neck: 0.4, 0.5 and 0.6 of the shoulder-to-ear line, around C7.
+pub const EDGE_LEVELS: [usize; 3] = [8, 10, 12];
+/// The person probability an edge starts below ([`NeckContour::edge_width`]).
+pub const EDGE_HIGH: f64 = 0.95;
+/// The person probability an edge ends below ([`NeckContour::edge_width`]).
+pub const EDGE_LOW: f64 = 0.05;
 
 /// Where C7 sits on the posterior neck contour: at level `level + lean * inclination`, with
 /// the trunk inclination in radians (positive forward), clamped to `[0, 1]`.
@@ -130,6 +144,12 @@ pub struct NeckContour {
     pub points: [Point2<f64>; LEVELS],
     /// The neck notch ([`neck_notch`] of the depths) in ear-shoulder lengths.
     pub notch: f64,
+    /// How soft the mask's edge is behind the neck, in ear-shoulder lengths: on the scan
+    /// lines of [`EDGE_LEVELS`], the distance from the first point below [`EDGE_HIGH`] to
+    /// the first below [`EDGE_LOW`] (or to the end of the walk, [`MAX_DEPTH`] trunk lengths),
+    /// the largest of the three. Small where the segmentation is sure where the neck ends,
+    /// large where it is unsure (a dark or busy background behind the neck).
+    pub edge_width: f64,
 }
 
 impl NeckContour {
@@ -193,28 +213,50 @@ pub fn trace_posterior_contour(
     let max_steps = (MAX_DEPTH * length / SCAN_STEP_PX).ceil();
     let mut points = [Point2::origin(); LEVELS];
     let mut depths = [0.0; LEVELS];
+    let mut edge_px: f64 = 0.0;
     for (i, q) in points.iter_mut().enumerate() {
         let t = i as f64 / (LEVELS - 1) as f64;
         let start = chain.shoulder + (chain.ear - chain.shoulder) * t;
-        if inside(start) < 0.5 {
+        let at = |k: f64| inside(start + p * (k * SCAN_STEP_PX));
+        let first = at(0.0);
+        if first < 0.5 {
             return Err(ContourRejected::StartOutside(i));
         }
+        // The first step below EDGE_HIGH (0 when the start already is) on the way out.
+        let mut high = (first < EDGE_HIGH).then_some(0.0);
         let mut k = 0.0;
         loop {
             k += 1.0;
             if k > max_steps {
                 return Err(ContourRejected::NoEdge(i));
             }
-            if inside(start + p * (k * SCAN_STEP_PX)) < 0.5 {
+            let v = at(k);
+            if high.is_none() && v < EDGE_HIGH {
+                high = Some(k);
+            }
+            if v < 0.5 {
                 break;
             }
         }
         *q = start + p * (k * SCAN_STEP_PX);
         depths[i] = k * SCAN_STEP_PX;
+        if EDGE_LEVELS.contains(&i) {
+            // A few more samples beyond the contour, to where the mask is sure it is not
+            // the person (or the end of the walk).
+            let mut low = k;
+            while at(low) >= EDGE_LOW && low < max_steps {
+                low += 1.0;
+            }
+            edge_px = edge_px.max((low - high.unwrap_or(k)) * SCAN_STEP_PX);
+        }
     }
     let ear_shoulder = (chain.ear - chain.shoulder).norm().max(super::MIN_SEGMENT);
     let notch = neck_notch(&depths) / ear_shoulder;
-    Ok(NeckContour { points, notch })
+    Ok(NeckContour {
+        points,
+        notch,
+        edge_width: edge_px / ear_shoulder,
+    })
 }
 
 /// The neck notch of a depth profile (one depth per level, any unit): how far the shallowest
@@ -277,6 +319,44 @@ mod tests {
         };
         let left = posterior_contour(&chain(), Facing::ImageLeft, left_mask)?;
         assert!(left.points[0].x > 19.0 && left.points[0].x < 20.5);
+        Ok(())
+    }
+
+    #[test]
+    fn edge_width_measures_how_soft_the_mask_is_behind_the_neck() -> Result<(), ContourRejected> {
+        // The neck step of `contour_follows_a_neck_and_interpolates`, its back edge a ramp
+        // from 1 to 0 over `ramp` px behind x = -10 (below y = 60) or x = -4 (above).
+        let mask = |ramp: f64| {
+            move |p: Point2<f64>| {
+                let edge = if p.y < 60.0 { -10.0 } else { -4.0 };
+                if p.x >= 20.0 {
+                    0.0
+                } else if ramp == 0.0 {
+                    if p.x > edge { 1.0 } else { 0.0 }
+                } else {
+                    ((p.x - edge) / ramp + 0.5).clamp(0.0, 1.0)
+                }
+            }
+        };
+        let ear_shoulder = (chain().ear - chain().shoulder).norm();
+        let sharp = posterior_contour(&chain(), Facing::ImageRight, mask(0.0))?;
+        assert!(sharp.edge_width * ear_shoulder <= SCAN_STEP_PX + 1e-9);
+        // 0.95 to 0.05 of a linear ramp is 0.9 of its width (to within a scan step).
+        let soft = posterior_contour(&chain(), Facing::ImageRight, mask(10.0))?;
+        let px = soft.edge_width * ear_shoulder;
+        assert!((px - 9.0).abs() <= SCAN_STEP_PX + 1e-9, "{px}");
+        // The contour itself still lies where the probability crosses one half.
+        for (a, b) in soft.points.iter().zip(&sharp.points) {
+            assert!((a - b).norm() <= SCAN_STEP_PX + 1e-9);
+        }
+        // A mask that never gets sure it is not the person ends the edge at the walk's end.
+        let haze = |p: Point2<f64>| if p.x > -10.0 { 1.0 } else { 0.3 };
+        let hazy = trace_posterior_contour(&chain(), Facing::ImageRight, haze)?;
+        assert!(
+            hazy.edge_width.is_finite() && hazy.edge_width > 0.5,
+            "{}",
+            hazy.edge_width
+        );
         Ok(())
     }
 

@@ -327,10 +327,9 @@ pub fn measure(
                     })
                 });
                 out.c7_fallback = silhouette.as_ref().and_then(|s| s.as_ref().err().copied());
-                let source = if matches!(silhouette, Some(Ok(_))) {
-                    C7Source::Silhouette
-                } else {
-                    C7Source::Landmarks
+                let (source, edge_width) = match &silhouette {
+                    Some(Ok(contour)) => (C7Source::Silhouette, contour.edge_width),
+                    _ => (C7Source::Landmarks, 0.0),
                 };
                 out.metrics.cva_deg = deg(match silhouette {
                     Some(Ok(contour)) => SilhouetteC7::DEFAULT
@@ -352,6 +351,7 @@ pub fn measure(
                             facing,
                         )
                         .unwrap_or(0.0),
+                        edge_width,
                     }));
                 }
                 if let Ok(a) = side_angles(&chain, facing) {

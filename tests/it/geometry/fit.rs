@@ -9,7 +9,7 @@ use std::path::Path;
 use super::media::body;
 use plumbline::geometry::cva::{C7_POSTERIOR, C7_SUPERIOR, CvaModel, cva_from_points};
 use plumbline::geometry::silhouette::{LEVELS, MIN_NECK_NOTCH, NeckContour, SilhouetteC7};
-use plumbline::geometry::uncertainty::{C7Source, CvaEvidence, cva_sd_deg};
+use plumbline::geometry::uncertainty::{C7Source, CvaEvidence, EDGE_SHARP, EDGE_SOFT, cva_sd_deg};
 use plumbline::geometry::{Facing, SideChain, point_y_up, wrap_angle};
 use plumbline::posture::judge::{side_bands, side_call};
 use plumbline::posture::{Call, PostureConfig};
@@ -341,6 +341,10 @@ pub(super) struct ContourRow {
     /// The contour's neck notch, ear-shoulder lengths.
     #[serde(default)]
     pub(super) notch: Option<f64>,
+    /// How soft the mask's edge is behind the neck (`NeckContour::edge_width`),
+    /// ear-shoulder lengths.
+    #[serde(default)]
+    pub(super) edge_width: Option<f64>,
 }
 
 /// The stored posterior neck contours of the annotated side views.
@@ -369,7 +373,17 @@ fn silhouette_rows() -> Result<Vec<(Row, NeckContour)>, Box<dyn std::error::Erro
             *p = point_y_up(q[0], q[1]);
         }
         let notch = c.notch.ok_or_else(|| format!("no notch for {}", r.file))?;
-        out.push((r, NeckContour { points, notch }));
+        let edge_width = c
+            .edge_width
+            .ok_or_else(|| format!("no edge width for {}", r.file))?;
+        out.push((
+            r,
+            NeckContour {
+                points,
+                notch,
+                edge_width,
+            },
+        ));
     }
     Ok(out)
 }
@@ -454,6 +468,7 @@ fn held_out_by_person(
             min_visibility: r.min_visibility,
             spread: r.spread,
             trunk_inclination_rad: inclination,
+            edge_width: c.edge_width,
         });
         held.push(HeldOut {
             index,
@@ -581,7 +596,7 @@ fn silhouette_c7_fit_and_held_out_error() -> Result<(), Box<dyn std::error::Erro
             }
         }
         eprintln!(
-            "{:<36} ({}) {:<7} reference {:6.1}, held-out {:6.1} ± {:4.1} ({:+5.1}, {source:?}) -> {call:?}",
+            "{:<36} ({}) {:<7} reference {:6.1}, held-out {:6.1} ± {:4.1} ({:+5.1}, {source:?}, edge {:.3}) -> {call:?}",
             r.file,
             r.person,
             r.posture,
@@ -589,6 +604,7 @@ fn silhouette_c7_fit_and_held_out_error() -> Result<(), Box<dyn std::error::Erro
             estimate,
             sd,
             e.to_degrees(),
+            rows[*i].1.edge_width,
         );
     }
     eprintln!(
@@ -614,6 +630,25 @@ fn silhouette_c7_fit_and_held_out_error() -> Result<(), Box<dyn std::error::Erro
     assert!(
         (0.6..=0.9).contains(&one) && two >= 0.85,
         "coverage {one} {two}"
+    );
+    // The ± figure's edge term (docs/GEOMETRY.md §3.6): its threshold sits just above the
+    // sharp-edged views and its scale where the soft-edged ones lie, with nothing between.
+    let (sharp, soft): (Vec<f64>, Vec<f64>) = rows
+        .iter()
+        .map(|(_, c)| c.edge_width)
+        .partition(|&w| w <= EDGE_SHARP);
+    let sharpest_soft = soft.iter().copied().fold(f64::INFINITY, f64::min);
+    let softest_sharp = sharp.iter().copied().fold(0.0, f64::max);
+    eprintln!(
+        "mask edge behind the neck: {} views up to {softest_sharp:.3}, {} from {sharpest_soft:.3} (threshold {EDGE_SHARP}, one base SD at {EDGE_SOFT})",
+        sharp.len(),
+        soft.len()
+    );
+    assert!(
+        softest_sharp > EDGE_SHARP - 0.03
+            && sharpest_soft > EDGE_SOFT - 0.05
+            && soft.iter().all(|w| (w - EDGE_SOFT).abs() < 0.1),
+        "edge widths: sharp up to {softest_sharp}, soft {soft:?}"
     );
     Ok(())
 }
