@@ -207,16 +207,10 @@ fn run_headless(
             eprintln!("{message}");
         }
         if let Some(desk) = &mut desk {
-            match &update {
-                Update::Analyzed(analyzed) => today
-                    .tally
-                    .on_sample(analyzed.sample.t_ms, analyzed.sample.state),
-                Update::Posture(event) => today.tally.on_event(event),
-                Update::Source(_) | Update::Failed(_) => {}
-            }
+            today.tally.observe(&update);
             let now = std::time::Instant::now();
             today.poll(now);
-            let line = crate::report::today::text(&today.totals(recorder.is_saving()));
+            let line = today.line(recorder.is_saving());
             desk.companion.set_today(&line, now);
         }
         match update {

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
+use crate::pipeline::Update;
 use crate::posture::{PostureEvent, PostureState};
 use crate::store::{DayTotals, Store, StoreError};
 
@@ -74,6 +75,19 @@ impl Tally {
     pub fn on_event(&mut self, event: &PostureEvent) {
         if matches!(event, PostureEvent::Alert { .. }) {
             self.alerts += 1;
+        }
+    }
+
+    /// Counts one of the pipeline's updates: an analyzed frame's time in its state
+    /// ([`Self::on_sample`]), an alert ([`Self::on_event`]); the source's news adds nothing.
+    /// The one feed of the running session's count (the window and the headless monitor).
+    pub fn observe(&mut self, update: &Update) {
+        match update {
+            Update::Analyzed(analyzed) => {
+                self.on_sample(analyzed.sample.t_ms, analyzed.sample.state)
+            }
+            Update::Posture(event) => self.on_event(event),
+            Update::Source(_) | Update::Failed(_) => {}
         }
     }
 
@@ -217,6 +231,11 @@ impl Today {
         day.alerts += live.alerts;
         day
     }
+
+    /// The "today" line ([`text`]) of [`Self::totals`].
+    pub fn line(&self, saving: bool) -> String {
+        text(&self.totals(saving))
+    }
 }
 
 /// The "today" line: `Today: forward head 12 min · 3 alerts · monitored 2 h 05 min`.
@@ -255,6 +274,38 @@ mod tests {
             (tally.monitored_ms - 3000.0).abs() < 1e-9,
             "away not counted"
         );
+        assert_eq!(tally.alerts, 1);
+    }
+
+    /// The window and the headless monitor both count through [`Tally::observe`]: frames
+    /// in their state, alerts, and nothing for the source's news.
+    #[test]
+    fn the_pipeline_updates_feed_the_tally() {
+        use crate::pipeline::{Failure, FailureKind, SourceStatus, analyzed_for_test};
+        let mut tally = Tally::new(2.0);
+        for update in [
+            analyzed_for_test(1, 0.0, PostureState::Upright, 50.0),
+            analyzed_for_test(2, 1000.0, PostureState::ForwardHead, 20.0),
+            Update::Source(SourceStatus::Running("camera".into())),
+            Update::Posture(PostureEvent::Alert {
+                t_ms: 1000.0,
+                cva_deg: Some(20.0),
+                forward_head_index: None,
+            }),
+            Update::Posture(PostureEvent::State {
+                t_ms: 1200.0,
+                from: PostureState::AtRisk,
+                state: PostureState::ForwardHead,
+            }),
+            analyzed_for_test(3, 2500.0, PostureState::ForwardHead, 20.0),
+            // Away: not monitored; the 5 s gap counts 2 s (the judge's limit).
+            analyzed_for_test(4, 7500.0, PostureState::Away, 20.0),
+            Update::Failed(Failure::new(FailureKind::Internal, "stopped")),
+        ] {
+            tally.observe(&update);
+        }
+        assert!((tally.forward_head_ms - 2500.0).abs() < 1e-9, "{tally:?}");
+        assert!((tally.monitored_ms - 2500.0).abs() < 1e-9, "{tally:?}");
         assert_eq!(tally.alerts, 1);
     }
 
