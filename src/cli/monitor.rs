@@ -98,16 +98,17 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
     let config = args.config.load_strict()?;
-    let mut keeper = Keeper::open(
+    let (mut keeper, forgotten) = Keeper::open_at_start(
         args.record.db.as_deref(),
         !args.record.no_record,
         &config.posture,
+        args.record.forget_baseline,
     );
     while let Some(message) = keeper.take_message() {
         eprintln!("{message}");
     }
-    if args.record.forget_baseline {
-        eprintln!("{}", keeper.forget());
+    if let Some(forgotten) = forgotten {
+        eprintln!("{forgotten}");
     }
     match keeper.current() {
         Some(kept) => eprintln!(

@@ -190,6 +190,21 @@ impl Keeper {
         keeper
     }
 
+    /// The keeper a live monitor starts with (the window and `monitor --headless`, before
+    /// their pipeline starts): [`open`](Self::open), and with `forget` (`--forget-baseline`)
+    /// [`forget`](Self::forget) at once, so the judge starts without a baseline. Returns the
+    /// keeper and, when it forgot, what that did in words.
+    pub fn open_at_start(
+        db: Option<&Path>,
+        keep: bool,
+        config: &PostureConfig,
+        forget: bool,
+    ) -> (Self, Option<String>) {
+        let mut keeper = Self::open(db, keep, config);
+        let forgotten = forget.then(|| keeper.forget());
+        (keeper, forgotten)
+    }
+
     /// A keeper that keeps nothing and knows of no file.
     pub fn disabled() -> Self {
         Self::default()
@@ -389,6 +404,34 @@ mod tests {
         let mut keeper = Keeper::open(Some(&db), true, &config);
         assert_eq!(keeper.take_message(), None);
         assert_eq!(keeper.current(), None);
+        Ok(())
+    }
+
+    /// What the window and `monitor --headless` start with: the kept baseline, or with
+    /// `--forget-baseline` none (the file removed, said in words).
+    #[test]
+    fn a_start_uses_the_kept_baseline_unless_told_to_forget_it() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("s.sqlite");
+        let path = path_for(&db);
+        let config = PostureConfig::default();
+        save(&path, &kept(50.0, BaselineStatus::Calibrated))?;
+        let (keeper, forgotten) = Keeper::open_at_start(Some(&db), true, &config, false);
+        assert_eq!(forgotten, None);
+        assert_eq!(
+            keeper.current().map(|k| k.baseline.clone()),
+            Some(kept(50.0, BaselineStatus::Calibrated).baseline)
+        );
+        assert!(path.exists());
+        let (mut keeper, forgotten) = Keeper::open_at_start(Some(&db), true, &config, true);
+        let forgotten = forgotten.expect("said");
+        assert!(
+            forgotten.starts_with("Baseline forgotten: removed"),
+            "{forgotten}"
+        );
+        assert_eq!(keeper.current(), None);
+        assert_eq!(keeper.take_message(), None);
+        assert!(!path.exists());
         Ok(())
     }
 
