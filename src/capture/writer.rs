@@ -133,18 +133,21 @@ impl VideoWriter {
             Codec::H264 => H264_ENCODERS.to_vec(),
             Codec::Mpeg4 => Vec::new(),
         };
-        let mut opened = None;
-        for name in candidates {
-            let Some(codec) = encoder::find_by_name(name) else {
-                continue;
-            };
-            let mut video = configured(
+        let encoder_of = |codec| {
+            configured(
                 codec,
                 (even_w, even_h),
                 frame_rate,
                 global_header,
                 settings.b_frames,
-            )?;
+            )
+        };
+        let mut opened = None;
+        for name in candidates {
+            let Some(codec) = encoder::find_by_name(name) else {
+                continue;
+            };
+            let mut video = encoder_of(codec)?;
             let mut options = ffmpeg::Dictionary::new();
             if name == "libx264" {
                 options.set("preset", "veryfast");
@@ -167,13 +170,7 @@ impl VideoWriter {
                 doing: "finding the MPEG-4 encoder",
                 source: ffmpeg::Error::EncoderNotFound,
             })?;
-            let mut video = configured(
-                codec,
-                (even_w, even_h),
-                frame_rate,
-                global_header,
-                settings.b_frames,
-            )?;
+            let mut video = encoder_of(codec)?;
             video.set_bit_rate(BIT_RATE.max(h264_bit_rate(even_w, even_h, frame_rate) * 2));
             (
                 codec,
