@@ -98,12 +98,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
     let config = args.config.load_strict()?;
-    let (mut keeper, forgotten) = Keeper::open_at_start(
+    let (mut keeper, forgotten) = Keeper::open(
         args.record.db.as_deref(),
         !args.record.no_record,
         &config.posture,
-        args.record.forget_baseline,
-    );
+    )
+    .forgetting_if(args.record.forget_baseline);
     while let Some(message) = keeper.take_message() {
         eprintln!("{message}");
     }

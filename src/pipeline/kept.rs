@@ -190,19 +190,15 @@ impl Keeper {
         keeper
     }
 
-    /// The keeper a live monitor starts with (the window and `monitor --headless`, before
-    /// their pipeline starts): [`open`](Self::open), and with `forget` (`--forget-baseline`)
-    /// [`forget`](Self::forget) at once, so the judge starts without a baseline. Returns the
-    /// keeper and, when it forgot, what that did in words.
-    pub fn open_at_start(
-        db: Option<&Path>,
-        keep: bool,
-        config: &PostureConfig,
-        forget: bool,
-    ) -> (Self, Option<String>) {
-        let mut keeper = Self::open(db, keep, config);
-        let forgotten = forget.then(|| keeper.forget());
-        (keeper, forgotten)
+    /// The keeper as a live monitor starts with it (the window and `monitor --headless`,
+    /// after [`open`](Self::open) and before their pipeline starts): with `forget`
+    /// (`--forget-baseline`) the kept baseline is [forgotten](Self::forget) at once, so the
+    /// judge starts without it ([`start`](Self::start)). Returns the keeper and, when it
+    /// forgot, what that did in words.
+    #[must_use]
+    pub fn forgetting_if(mut self, forget: bool) -> (Self, Option<String>) {
+        let forgotten = forget.then(|| self.forget());
+        (self, forgotten)
     }
 
     /// A keeper that keeps nothing and knows of no file.
@@ -416,14 +412,14 @@ mod tests {
         let path = path_for(&db);
         let config = PostureConfig::default();
         save(&path, &kept(50.0, BaselineStatus::Calibrated))?;
-        let (keeper, forgotten) = Keeper::open_at_start(Some(&db), true, &config, false);
+        let (keeper, forgotten) = Keeper::open(Some(&db), true, &config).forgetting_if(false);
         assert_eq!(forgotten, None);
         assert_eq!(
             keeper.current().map(|k| k.baseline.clone()),
             Some(kept(50.0, BaselineStatus::Calibrated).baseline)
         );
         assert!(path.exists());
-        let (mut keeper, forgotten) = Keeper::open_at_start(Some(&db), true, &config, true);
+        let (mut keeper, forgotten) = Keeper::open(Some(&db), true, &config).forgetting_if(true);
         let forgotten = forgotten.expect("said");
         assert!(
             forgotten.starts_with("Baseline forgotten: removed"),

@@ -84,7 +84,7 @@ impl Tally {
     pub fn observe(&mut self, update: &Update) {
         match update {
             Update::Analyzed(analyzed) => {
-                self.on_sample(analyzed.sample.t_ms, analyzed.sample.state)
+                self.on_sample(analyzed.sample.t_ms, analyzed.sample.state);
             }
             Update::Posture(event) => self.on_event(event),
             Update::Source(_) | Update::Failed(_) => {}

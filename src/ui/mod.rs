@@ -382,12 +382,8 @@ pub fn start_app(
     on_update: Box<dyn Fn() + Send>,
 ) -> App {
     // Read before the pipeline starts, so the judge starts with the kept baseline.
-    let (keeper, forgotten) = Keeper::open_at_start(
-        options.db.as_deref(),
-        options.record,
-        &setup.posture,
-        options.forget_baseline,
-    );
+    let (keeper, forgotten) = Keeper::open(options.db.as_deref(), options.record, &setup.posture)
+        .forgetting_if(options.forget_baseline);
     if let Some(forgotten) = forgotten {
         tracing::info!("{forgotten}");
     }
