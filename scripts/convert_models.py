@@ -22,6 +22,11 @@ Steps (docs: models/README.md, Provenance and Modifications, notes §8):
 
 Default: detector, lite and full (the committed files).  --heavy: only the heavy
 model (git-ignored, not byte-reproducible), leaving the committed files alone.
+--selfie: only MediaPipe's selfie segmentation models (npm
+@mediapipe/selfie_segmentation, Apache-2.0), into models/.work/ (git-ignored): a
+whole-image person mask tried for the silhouette C7 and not adopted
+(docs/GEOMETRY.md §3.6). Their one custom op, Convolution2DTransposeBias, is replaced
+by the TRANSPOSE_CONV and ADD it computes before tf2onnx.
 """
 
 from __future__ import annotations
@@ -72,6 +77,26 @@ TFLITE = {
     ),
 }
 
+# The selfie segmenter: a whole-image person mask (npm @mediapipe/selfie_segmentation).
+SELFIE_NPM_SPEC = "@mediapipe/selfie_segmentation@0.1.1675465747"
+SELFIE_TGZ_NAME = "mediapipe-selfie_segmentation-0.1.1675465747.tgz"
+SELFIE_TGZ_SHA256 = "7767b33eaa68990ee06c28bbb89f39a13a47ebb07ff0f1fd4947d9e817bb9bf9"
+SELFIE_TFLITE = {
+    "selfie_segmentation": (
+        "package/selfie_segmentation.tflite",
+        249_024,
+        "8d13b7fae74af625c641226813616a2117bd6bca19eb3b75574621fc08557f27",
+    ),
+    "selfie_segmentation_landscape": (
+        "package/selfie_segmentation_landscape.tflite",
+        249_792,
+        "4aafe6223bb8dac6fac8ca8ed56852870a33051ef3f6238822d282a109962894",
+    ),
+}
+# MediaPipe's custom op in both selfie models (its last layer): a transposed convolution
+# followed by adding its bias; options are TfLiteTransposeConvParams (padding, strides).
+CUSTOM_TRANSPOSE_CONV = "Convolution2DTransposeBias"
+
 OPSET = 17
 SEG_OUTPUT = "Identity_2"
 IMAGES = ["side_sit_upright_01.jpg", "front_astronaut_01.png"]
@@ -99,17 +124,23 @@ def die(msg: str) -> None:
 # ---------------------------------------------------------------- sources
 
 
-def fetch_sources(stems: list[str]) -> dict[str, Path]:
-    """npm pack the MediaPipe package (once), verify it, extract the wanted .tflite files."""
+def npm_pack(spec: str, name: str, sha256: str) -> Path:
+    """`npm pack spec` into WORK (once) as `name`, checked against its pinned sha256."""
     WORK.mkdir(parents=True, exist_ok=True)
-    tgz = WORK / TGZ_NAME
+    tgz = WORK / name
     if not tgz.exists():
-        log(f"npm pack {NPM_SPEC}")
-        subprocess.run(["npm", "pack", "--silent", NPM_SPEC], cwd=WORK, check=True,
+        log(f"npm pack {spec}")
+        subprocess.run(["npm", "pack", "--silent", spec], cwd=WORK, check=True,
                        stdout=subprocess.DEVNULL)
     got = sha256_file(tgz)
-    if got != TGZ_SHA256:
-        die(f"{tgz}: sha256 {got}, expected {TGZ_SHA256}; delete it and re-run")
+    if got != sha256:
+        die(f"{tgz}: sha256 {got}, expected {sha256}; delete it and re-run")
+    return tgz
+
+
+def fetch_sources(stems: list[str]) -> dict[str, Path]:
+    """npm pack the MediaPipe package (once), verify it, extract the wanted .tflite files."""
+    tgz = npm_pack(NPM_SPEC, TGZ_NAME, TGZ_SHA256)
     out: dict[str, Path] = {}
     with tarfile.open(tgz) as tar:
         for stem in stems:
@@ -182,6 +213,102 @@ def materialise_constants(src: Path, dst: Path) -> dict[str, int]:
     dst.write_bytes(bytes(tfl_util._convert_model_from_object_to_bytearray(model)))
     removed["kept"] = len(kept_ops)
     return removed
+
+
+def fetch_selfie() -> dict[str, Path]:
+    """npm pack the selfie segmentation package (once), verify it, extract both models."""
+    tgz = npm_pack(SELFIE_NPM_SPEC, SELFIE_TGZ_NAME, SELFIE_TGZ_SHA256)
+    out: dict[str, Path] = {}
+    with tarfile.open(tgz) as tar:
+        pkg = json.loads(tar.extractfile("package/package.json").read())
+        if pkg.get("license") != "Apache-2.0":
+            die(f"{SELFIE_TGZ_NAME}: licence {pkg.get('license')!r}, expected Apache-2.0")
+        for stem, (member, size, sha) in SELFIE_TFLITE.items():
+            data = tar.extractfile(member).read()
+            if len(data) != size or hashlib.sha256(data).hexdigest() != sha:
+                die(f"{member} in {SELFIE_TGZ_NAME} does not match the pinned size/sha256")
+            dst = WORK / f"{stem}.tflite"
+            dst.write_bytes(data)
+            out[stem] = dst
+    return out
+
+
+def replace_transpose_conv_bias(src: Path, dst: Path) -> int:
+    """Replace MediaPipe's custom Convolution2DTransposeBias op by the two builtin ops it
+    computes, TRANSPOSE_CONV (same weights, padding and strides) and ADD (its bias), so that
+    TFLite's own kernels and tf2onnx can read the model. Returns the number replaced."""
+    import struct
+
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.python import util as tfl_util
+
+    model = tfl_util._convert_model_from_bytearray_to_object(bytearray(src.read_bytes()))
+    graph = model.subgraphs[0]
+
+    def opcode(builtin: int) -> int:
+        for i, c in enumerate(model.operatorCodes):
+            if max(c.builtinCode, c.deprecatedBuiltinCode) == builtin:
+                return i
+        code = schema.OperatorCodeT()
+        code.builtinCode = builtin
+        code.deprecatedBuiltinCode = min(builtin, 127)
+        code.version = 1
+        model.operatorCodes.append(code)
+        return len(model.operatorCodes) - 1
+
+    replaced, ops = 0, []
+    for op in graph.operators:
+        code = model.operatorCodes[op.opcodeIndex]
+        custom = code.customCode.decode() if code.customCode is not None else ""
+        if custom != CUSTOM_TRANSPOSE_CONV:
+            ops.append(op)
+            continue
+        x, weights, bias = (int(i) for i in op.inputs)
+        out = int(op.outputs[0])
+        padding, stride_w, stride_h = struct.unpack("<3i", bytes(op.customOptions))
+        if padding not in (1, 2):  # kTfLitePaddingSame, kTfLitePaddingValid
+            die(f"{src.name}: {CUSTOM_TRANSPOSE_CONV} with padding {padding}")
+        out_tensor = graph.tensors[out]
+        shape_buf = schema.BufferT()
+        shape_buf.data = np.frombuffer(
+            np.array(out_tensor.shape, dtype=np.int32).tobytes(), dtype=np.uint8)
+        model.buffers.append(shape_buf)
+        shape_t = schema.TensorT()
+        shape_t.shape = [len(out_tensor.shape)]
+        shape_t.type = schema.TensorType.INT32
+        shape_t.buffer = len(model.buffers) - 1
+        shape_t.name = out_tensor.name + b"/output_shape"
+        graph.tensors.append(shape_t)
+        empty = schema.BufferT()
+        model.buffers.append(empty)
+        conv_t = schema.TensorT()
+        conv_t.shape = list(out_tensor.shape)
+        conv_t.type = schema.TensorType.FLOAT32
+        conv_t.buffer = len(model.buffers) - 1
+        conv_t.name = out_tensor.name + b"/without_bias"
+        graph.tensors.append(conv_t)
+        shape_i, conv_i = len(graph.tensors) - 2, len(graph.tensors) - 1
+
+        conv = schema.OperatorT()
+        conv.opcodeIndex = opcode(schema.BuiltinOperator.TRANSPOSE_CONV)
+        conv.inputs = [shape_i, weights, x]
+        conv.outputs = [conv_i]
+        conv.builtinOptionsType = schema.BuiltinOptions.TransposeConvOptions
+        opts = schema.TransposeConvOptionsT()
+        opts.padding = schema.Padding.SAME if padding == 1 else schema.Padding.VALID
+        opts.strideW, opts.strideH = stride_w, stride_h
+        conv.builtinOptions = opts
+        add = schema.OperatorT()
+        add.opcodeIndex = opcode(schema.BuiltinOperator.ADD)
+        add.inputs = [conv_i, bias]
+        add.outputs = [out]
+        add.builtinOptionsType = schema.BuiltinOptions.AddOptions
+        add.builtinOptions = schema.AddOptionsT()
+        ops += [conv, add]
+        replaced += 1
+    graph.operators = ops
+    dst.write_bytes(bytes(tfl_util._convert_model_from_object_to_bytearray(model)))
+    return replaced
 
 
 # ---------------------------------------------------------------- ONNX
@@ -538,6 +665,67 @@ def pruned_vs_full(pruned: Path, full: Path, inputs: list[np.ndarray]) -> float:
     return worst
 
 
+def selfie_input(rgb: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The whole image stretched to the model's input (MediaPipe's selfie graph:
+    keep_aspect_ratio false), bilinear, values in [0, 1]."""
+    import tensorflow as tf
+
+    img = tf.image.resize(rgb[None], (height, width), method="bilinear").numpy()
+    return np.clip(img / 255.0, 0.0, 1.0).astype(np.float32)
+
+
+def median_ms(path: Path, x: np.ndarray, runs: int = TIMING_RUNS) -> float:
+    """Median ms per inference, 1 intra-op thread."""
+    sess = ort_session(path)
+    for _ in range(5):
+        run_onnx(sess, x)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        run_onnx(sess, x)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def convert_selfie(images: list[Path]) -> dict:
+    """Both selfie segmentation models into models/.work/ (exploratory, not loaded by
+    plumbline: docs/GEOMETRY.md §3.6): custom op replaced, weights materialised, tf2onnx,
+    checked against TFLite (the rewritten model, XNNPACK and reference kernels: TFLite's
+    Python interpreter cannot run the original's custom op) and timed against the full
+    landmark model."""
+    sources = fetch_selfie()
+    rgbs = [load_rgb(p) for p in images]
+    results: dict = {"models": {}, "images": [(p.name, sha256_file(p)) for p in images]}
+    for stem, src in sources.items():
+        info: dict = {"tflite": SELFIE_TFLITE[stem][0].removeprefix("package/"),
+                      "tflite_sha256": SELFIE_TFLITE[stem][2]}
+        builtin = WORK / f"{stem}_builtin.tflite"
+        info["custom_ops_replaced"] = replace_transpose_conv_bias(src, builtin)
+        plain = WORK / f"{stem}_plain.tflite"
+        info["rewrite"] = materialise_constants(builtin, plain)
+        out = WORK / f"{stem}.onnx"
+        tf2onnx(plain, out)
+        (_, shape), = onnx_io(out)[0]
+        inputs = [selfie_input(r, shape[1], shape[2]) for r in rgbs]
+        info["check"] = {out.name: numeric_check(out, builtin, inputs).__dict__}
+        sess = ort_session(out)
+        info["ms"] = median_ms(out, inputs[0])
+        info["person_fraction"] = [float((run_onnx(sess, x)[onnx_io(out)[1][0][0]] > 0.5).mean())
+                                   for x in inputs]
+        log(f"{stem}: {info['custom_ops_replaced']} custom op replaced, {info['ms']:.2f} ms, "
+            f"person fraction "
+            f"{info['person_fraction']}")
+        for fname, c in info["check"].items():
+            log(f"check {fname} vs rewritten TFLite XNNPACK: {c['onnx_vs_xnnpack']}, "
+                f"reference: {c['onnx_vs_reference']}")
+        results["models"][stem] = info
+    full = MODELS / "pose_landmark_full.onnx"
+    if full.exists():
+        results["ms_pose_landmark_full"] = median_ms(full, np.zeros((1, 256, 256, 3), np.float32))
+        log(f"pose_landmark_full (for comparison): {results['ms_pose_landmark_full']:.2f} ms")
+    return results
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -605,6 +793,8 @@ def main() -> None:
                         help="convert only the heavy landmark model (git-ignored files)")
     parser.add_argument("--all", action="store_true",
                         help="convert the committed models and heavy, and document heavy too")
+    parser.add_argument("--selfie", action="store_true",
+                        help="convert only the selfie segmentation models (whole-image person mask)")
     parser.add_argument("--image", action="append", default=[],
                         help="check image (repeatable); default: " + ", ".join(IMAGES))
     args = parser.parse_args()
@@ -612,6 +802,13 @@ def main() -> None:
     import convert_models_report as report  # manifest and README writers
 
     images = find_images(args.image)
+    if args.selfie:
+        results = convert_selfie(images)
+        results["tools"] = report.tool_versions()
+        (WORK / "results-selfie.json").write_text(json.dumps(results, indent=1))
+        for p in sorted(WORK.glob("selfie*.onnx")):
+            print(f"{sha256_file(p)}  {p.stat().st_size:>10}  {p.relative_to(REPO)}")
+        return
     stems = [] if args.heavy else ["pose_detection", "pose_landmark_lite", "pose_landmark_full"]
     if args.heavy or args.all:
         stems.append("pose_landmark_heavy")

@@ -20,6 +20,7 @@ use super::Global;
 use super::hold::{HoldArgs, HoldOptions, nothing_after_start, record_hold, summary_text};
 use super::run::{Keep, RunOptions, Span, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
+use crate::geometry::uncertainty::BASE_SD_DEG;
 use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::{Mode, PoseConfig, PoseEngine};
 use crate::posture::baseline::BaselineFile;
@@ -209,14 +210,34 @@ fn summary(baseline: &Baseline, frames: u32, photos: bool) -> Document {
             vec![
                 metric.key().to_owned(),
                 format!("{:.2}", stats.mean),
-                format!("{:.2}", stats.sd),
+                // One value has no spread: a dash, not a 0.00 that reads as certainty.
+                if stats.n <= 1 {
+                    "–".to_owned()
+                } else {
+                    format!("{:.2}", stats.sd)
+                },
                 stats.n.to_string(),
             ]
         })
         .collect();
-    let what = if photos {
+    let what = if photos && frames <= 1 {
+        let cva = if baseline.side_cva().is_some() {
+            format!(
+                ". Its CVA carries the whole error of one frame (± {BASE_SD_DEG}° at best against \
+                 a hand annotation, more where the background behind the neck is dark or busy: \
+                 docs/GEOMETRY.md §3.6)"
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{} view, {frames} photo(s); SD between photos, not a steady posture's spread",
+            "{} view, 1 photo: one frame, so no spread{cva}. A baseline from several photos or \
+             seconds of video is steadier",
+            baseline.view.name()
+        )
+    } else if photos {
+        format!(
+            "{} view, {frames} photos; SD between photos, not a steady posture's spread",
             baseline.view.name()
         )
     } else {

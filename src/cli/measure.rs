@@ -136,7 +136,9 @@ pub fn load_baseline(path: &Path) -> anyhow::Result<BaselineFile> {
 /// came from.
 pub fn describe_baseline(file: &BaselineFile) -> String {
     let what = file.baseline.describe();
-    if file.photos {
+    if file.photos && file.baseline.frames() <= 1 {
+        format!("{what}, from one photo")
+    } else if file.photos {
         format!("{what}, from photos: the ± is between photos, not a steady posture's spread")
     } else {
         what

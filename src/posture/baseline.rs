@@ -269,9 +269,21 @@ impl Baseline {
         self.get(Metric::Cva).filter(|_| self.view.is_side())
     }
 
-    /// The baseline in a few words: its view and, in a side view, its CVA with spread and n.
+    /// The baseline in a few words: its view and, in a side view, its CVA with spread and n
+    /// (one frame has no spread, so none is shown: "± 0.0°" would claim a certainty it lacks).
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::posture::Baseline;
+    /// let one = Baseline::of_side_cva(51.3, 0.0, 1);
+    /// assert!(one.describe().ends_with("view, CVA 51.3° (n = 1: one frame, no spread)"));
+    /// ```
     pub fn describe(&self) -> String {
         match self.side_cva() {
+            Some(cva) if cva.n <= 1 => format!(
+                "{} view, CVA {:.1}° (n = {}: one frame, no spread)",
+                self.view, cva.mean, cva.n
+            ),
             Some(cva) => format!(
                 "{} view, CVA {:.1} ± {:.1}° (n = {})",
                 self.view, cva.mean, cva.sd, cva.n

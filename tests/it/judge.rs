@@ -89,9 +89,18 @@ fn a_baseline_file_from_one_upright_photo_flags_the_same_mans_forward_photos() -
             utf8(&file),
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
-        // n and the photo caveat are said.
+        // n and the one-photo caveat are said; one frame shows no spread (no "± 0.0°").
         let said = stderr(&out);
-        assert!(said.contains("(n = 1), from photos"), "{said}");
+        assert!(
+            said.contains("(n = 1: one frame, no spread), from one photo"),
+            "{said}"
+        );
+        assert!(!said.contains("± 0.0"), "{said}");
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            table.contains("carries the whole error of one frame"),
+            "{table}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
