@@ -689,6 +689,42 @@ impl Drop for Pipeline {
     }
 }
 
+/// An analyzed blank 4×3 frame at `t_ms` in `state` with a side-view CVA of `cva` degrees:
+/// the update the consumers' tests (window state, today's tally) feed themselves.
+#[cfg(test)]
+pub(crate) fn analyzed_for_test(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
+    use crate::posture::{Metrics, View};
+    let frame = Frame::new(seq, t_ms, image::RgbImage::new(4, 3));
+    let estimate = PoseEstimate {
+        seq,
+        t_ms,
+        width: 4,
+        height: 3,
+        score: None,
+        people_detected: 0,
+        detector_ran: true,
+        roi: None,
+        skeleton: None,
+    };
+    let sample = PostureSample {
+        seq,
+        t_ms,
+        view: View::SideLeft,
+        metrics: Metrics {
+            cva_deg: Some(cva),
+            hip_angle_deg: Some(100.0),
+            ..Metrics::default()
+        },
+        state,
+        ..PostureSample::default()
+    };
+    Update::Analyzed(Box::new(Analyzed {
+        frame,
+        estimate,
+        sample,
+    }))
+}
+
 #[cfg(test)]
 #[path = "pipeline/tests.rs"]
 mod tests;

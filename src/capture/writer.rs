@@ -133,17 +133,21 @@ impl VideoWriter {
             Codec::H264 => H264_ENCODERS.to_vec(),
             Codec::Mpeg4 => Vec::new(),
         };
+        let encoder_of = |codec| {
+            configured(
+                codec,
+                (even_w, even_h),
+                frame_rate,
+                global_header,
+                settings.b_frames,
+            )
+        };
         let mut opened = None;
         for name in candidates {
             let Some(codec) = encoder::find_by_name(name) else {
                 continue;
             };
-            let mut video = codec::context::Context::new_with_codec(codec)
-                .encoder()
-                .video()
-                .map_err(fail("preparing the encoder"))?;
-            configure(&mut video, (even_w, even_h), frame_rate, global_header);
-            video.set_max_b_frames(settings.b_frames);
+            let mut video = encoder_of(codec)?;
             let mut options = ffmpeg::Dictionary::new();
             if name == "libx264" {
                 options.set("preset", "veryfast");
@@ -166,12 +170,7 @@ impl VideoWriter {
                 doing: "finding the MPEG-4 encoder",
                 source: ffmpeg::Error::EncoderNotFound,
             })?;
-            let mut video = codec::context::Context::new_with_codec(codec)
-                .encoder()
-                .video()
-                .map_err(fail("preparing the encoder"))?;
-            configure(&mut video, (even_w, even_h), frame_rate, global_header);
-            video.set_max_b_frames(settings.b_frames);
+            let mut video = encoder_of(codec)?;
             video.set_bit_rate(BIT_RATE.max(h264_bit_rate(even_w, even_h, frame_rate) * 2));
             (
                 codec,
@@ -304,13 +303,19 @@ impl VideoWriter {
     }
 }
 
-/// The settings every encoder shares: size, pixel format, time base, rate, GOP, header flag.
-fn configure(
-    video: &mut encoder::video::Video,
+/// A video encoder of `codec`, not yet opened, with the settings every encoder shares:
+/// size, pixel format, time base, rate, GOP, header flag, B-frames.
+fn configured(
+    codec: ffmpeg::Codec,
     (width, height): (u32, u32),
     frame_rate: Rational,
     global_header: bool,
-) {
+    b_frames: usize,
+) -> Result<encoder::video::Video, CaptureError> {
+    let mut video = codec::context::Context::new_with_codec(codec)
+        .encoder()
+        .video()
+        .map_err(CaptureError::ffmpeg("preparing the encoder"))?;
     video.set_width(width);
     video.set_height(height);
     video.set_format(Pixel::YUV420P);
@@ -321,6 +326,8 @@ fn configure(
     if global_header {
         video.set_flags(codec::Flags::GLOBAL_HEADER);
     }
+    video.set_max_b_frames(b_frames);
+    Ok(video)
 }
 
 /// A bit rate for encoders without a quality setting: 0.1 bit per pixel and frame, at least
@@ -348,4 +355,46 @@ pub fn write_video<'a>(
         writer.push(image)?;
     }
     writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{FrameSource as _, Pacing, video::VideoSource};
+
+    /// Both encoders (H.264 where one opens, MPEG-4 otherwise) get their shared settings from
+    /// [`configured`]: an odd size comes back evened, the rate and every frame as written.
+    #[test]
+    fn h264_and_mpeg4_write_the_same_size_rate_and_frames() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let image = image::RgbImage::from_pixel(33, 17, image::Rgb([200, 100, 50]));
+        let mut read = Vec::new();
+        for codec in [Codec::H264, Codec::Mpeg4] {
+            let path = dir.path().join(format!("{codec:?}.mp4"));
+            let settings = VideoSettings {
+                rate: (15, 2),
+                codec,
+                creation_time: None,
+                b_frames: 0,
+            };
+            let mut writer = VideoWriter::create_with(&path, 33, 17, &settings)?;
+            for _ in 0..6 {
+                writer.push(&image)?;
+            }
+            writer.finish()?;
+            let mut source = VideoSource::open(&path, Pacing::AsFastAsPossible)?;
+            let (size, rate) = (source.size(), source.frame_rate());
+            let mut times = Vec::new();
+            while let Some(frame) = source.next_frame()? {
+                times.push(frame.t_ms.round() as i64);
+            }
+            read.push((size, rate, times));
+        }
+        assert_eq!(read[0], read[1], "H.264 and MPEG-4 differ");
+        assert_eq!(read[1].0, (32, 16));
+        assert_eq!(read[1].1, Some((15, 2)));
+        assert_eq!(read[1].2, [0, 133, 267, 400, 533, 667]);
+        Ok(())
+    }
 }

@@ -98,16 +98,17 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let source = args.source.as_deref().unwrap_or(DEFAULT_SOURCE);
     let spec = SourceSpec::parse(source)?;
     let config = args.config.load_strict()?;
-    let mut keeper = Keeper::open(
+    let (mut keeper, forgotten) = Keeper::open(
         args.record.db.as_deref(),
         !args.record.no_record,
         &config.posture,
-    );
+    )
+    .forgetting_if(args.record.forget_baseline);
     while let Some(message) = keeper.take_message() {
         eprintln!("{message}");
     }
-    if args.record.forget_baseline {
-        eprintln!("{}", keeper.forget());
+    if let Some(forgotten) = forgotten {
+        eprintln!("{forgotten}");
     }
     match keeper.current() {
         Some(kept) => eprintln!(
@@ -207,16 +208,10 @@ fn run_headless(
             eprintln!("{message}");
         }
         if let Some(desk) = &mut desk {
-            match &update {
-                Update::Analyzed(analyzed) => today
-                    .tally
-                    .on_sample(analyzed.sample.t_ms, analyzed.sample.state),
-                Update::Posture(event) => today.tally.on_event(event),
-                Update::Source(_) | Update::Failed(_) => {}
-            }
+            today.tally.observe(&update);
             let now = std::time::Instant::now();
             today.poll(now);
-            let line = crate::report::today::text(&today.totals(recorder.is_saving()));
+            let line = today.line(recorder.is_saving());
             desk.companion.set_today(&line, now);
         }
         match update {

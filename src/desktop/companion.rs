@@ -477,35 +477,7 @@ mod tests {
 
     /// An analyzed blank frame at `t_ms` in `state` with a CVA of 18°.
     fn frame(t_ms: f64, state: PostureState) -> Update {
-        use crate::pipeline::Analyzed;
-        use crate::pose::PoseEstimate;
-        use crate::posture::{Metrics, PostureSample};
-        let frame = crate::capture::Frame::new(1, t_ms, image::RgbImage::new(1, 1));
-        let estimate = PoseEstimate {
-            seq: 1,
-            t_ms,
-            width: 1,
-            height: 1,
-            score: None,
-            people_detected: 1,
-            detector_ran: false,
-            roi: None,
-            skeleton: None,
-        };
-        let sample = PostureSample {
-            t_ms,
-            state,
-            metrics: Metrics {
-                cva_deg: Some(18.0),
-                ..Metrics::default()
-            },
-            ..PostureSample::default()
-        };
-        Update::Analyzed(Box::new(Analyzed {
-            frame,
-            estimate,
-            sample,
-        }))
+        crate::pipeline::analyzed_for_test(1, t_ms, state, 18.0)
     }
 
     #[test]

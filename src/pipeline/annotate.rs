@@ -667,6 +667,33 @@ mod tests {
         writer.finish().expect("a video")
     }
 
+    /// The job of annotating `input` into `out`: faces blurred and drawn on, not replacing,
+    /// the lite model with the default judge, drawn with `known` when given.
+    fn job(input: PathBuf, out: PathBuf, known: Option<Vec<KnownFrame>>) -> AnnotateJob {
+        AnnotateJob {
+            input,
+            out,
+            blur: true,
+            overlay: true,
+            overwrite: false,
+            models_dir: None,
+            options: AnalysisOptions::new(
+                crate::pose::ModelChoice::Lite,
+                None,
+                crate::posture::PostureConfig::default(),
+            ),
+            known: known.map(Arc::from),
+        }
+    }
+
+    /// The names of the files left in `dir`.
+    fn left_in(dir: &Path) -> std::io::Result<Vec<std::ffi::OsString>> {
+        Ok(std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .map(|entry| entry.file_name())
+            .collect())
+    }
+
     fn nobody(seq: u64, t_ms: f64) -> KnownFrame {
         KnownFrame {
             seq,
@@ -704,19 +731,9 @@ mod tests {
         let mut seen = Vec::new();
         let summary = annotate(
             AnnotateJob {
-                input,
-                out: out.clone(),
-                blur: true,
-                overlay: true,
-                overwrite: false,
                 // Never loaded: the model does not run.
                 models_dir: Some(dir.path().join("no-models-here")),
-                options: AnalysisOptions::new(
-                    crate::pose::ModelChoice::Lite,
-                    None,
-                    crate::posture::PostureConfig::default(),
-                ),
-                known: Some(Arc::from(known)),
+                ..job(input, out.clone(), Some(known))
             },
             &mut |progress| seen.push(progress.frames_done),
             &AtomicBool::new(false),
@@ -749,34 +766,17 @@ mod tests {
         let out = dir.path().join("out.mp4");
         let stop = AtomicBool::new(false);
         let err = annotate(
-            AnnotateJob {
+            job(
                 input,
-                out: out.clone(),
-                blur: true,
-                overlay: true,
-                overwrite: false,
-                models_dir: None,
-                options: AnalysisOptions::new(
-                    crate::pose::ModelChoice::Lite,
-                    None,
-                    crate::posture::PostureConfig::default(),
-                ),
-                known: Some(Arc::from(vec![
-                    nobody(0, 0.0),
-                    nobody(1, 250.0),
-                    nobody(2, 500.0),
-                ])),
-            },
+                out.clone(),
+                Some(vec![nobody(0, 0.0), nobody(1, 250.0), nobody(2, 500.0)]),
+            ),
             &mut |_| stop.store(true, Ordering::SeqCst),
             &stop,
         )
         .expect_err("stopped");
         assert!(matches!(err, AnnotateError::Stopped { .. }), "{err}");
-        let left: Vec<_> = std::fs::read_dir(dir.path())?
-            .filter_map(Result::ok)
-            .map(|entry| entry.file_name())
-            .collect();
-        assert_eq!(left, ["in.mp4"], "only the input");
+        assert_eq!(left_in(dir.path())?, ["in.mp4"], "only the input");
         Ok(())
     }
 
@@ -787,27 +787,12 @@ mod tests {
         let input = dir.path().join("in.mp4");
         std::fs::write(&input, b"not a video at all")?;
         let out = dir.path().join("out.mp4");
-        let job = AnnotateJob {
-            input,
-            out: out.clone(),
-            blur: true,
-            overlay: true,
-            overwrite: false,
-            models_dir: None,
-            options: AnalysisOptions::new(
-                crate::pose::ModelChoice::Lite,
-                None,
-                crate::posture::PostureConfig::default(),
-            ),
-            known: None,
-        };
-        let err = job.prepare().expect_err("an undecodable file");
+        let err = job(input, out, None)
+            .prepare()
+            .expect_err("an undecodable file");
         assert!(matches!(err, AnnotateError::Open { .. }), "{err}");
         assert!(err.to_string().contains("in.mp4"), "{err}");
-        let left: Vec<_> = std::fs::read_dir(dir.path())?
-            .filter_map(Result::ok)
-            .map(|entry| entry.file_name())
-            .collect();
+        let left = left_in(dir.path())?;
         assert_eq!(left.len(), 1, "only the input: {left:?}");
         Ok(())
     }

@@ -190,6 +190,17 @@ impl Keeper {
         keeper
     }
 
+    /// The keeper as a live monitor starts with it (the window and `monitor --headless`,
+    /// after [`open`](Self::open) and before their pipeline starts): with `forget`
+    /// (`--forget-baseline`) the kept baseline is [forgotten](Self::forget) at once, so the
+    /// judge starts without it ([`start`](Self::start)). Returns the keeper and, when it
+    /// forgot, what that did in words.
+    #[must_use]
+    pub fn forgetting_if(mut self, forget: bool) -> (Self, Option<String>) {
+        let forgotten = forget.then(|| self.forget());
+        (self, forgotten)
+    }
+
     /// A keeper that keeps nothing and knows of no file.
     pub fn disabled() -> Self {
         Self::default()
@@ -389,6 +400,34 @@ mod tests {
         let mut keeper = Keeper::open(Some(&db), true, &config);
         assert_eq!(keeper.take_message(), None);
         assert_eq!(keeper.current(), None);
+        Ok(())
+    }
+
+    /// What the window and `monitor --headless` start with: the kept baseline, or with
+    /// `--forget-baseline` none (the file removed, said in words).
+    #[test]
+    fn a_start_uses_the_kept_baseline_unless_told_to_forget_it() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("s.sqlite");
+        let path = path_for(&db);
+        let config = PostureConfig::default();
+        save(&path, &kept(50.0, BaselineStatus::Calibrated))?;
+        let (keeper, forgotten) = Keeper::open(Some(&db), true, &config).forgetting_if(false);
+        assert_eq!(forgotten, None);
+        assert_eq!(
+            keeper.current().map(|k| k.baseline.clone()),
+            Some(kept(50.0, BaselineStatus::Calibrated).baseline)
+        );
+        assert!(path.exists());
+        let (mut keeper, forgotten) = Keeper::open(Some(&db), true, &config).forgetting_if(true);
+        let forgotten = forgotten.expect("said");
+        assert!(
+            forgotten.starts_with("Baseline forgotten: removed"),
+            "{forgotten}"
+        );
+        assert_eq!(keeper.current(), None);
+        assert_eq!(keeper.take_message(), None);
+        assert!(!path.exists());
         Ok(())
     }
 

@@ -396,6 +396,12 @@ pub fn measure(
 mod tests {
     use super::*;
 
+    /// What [`measure`] finds in `body` seen as `view` with the default CVA model, without a
+    /// world model, a front baseline or a person mask.
+    fn plain(body: &Body, view: Option<ViewClass>) -> FrameMeasures {
+        measure(body, None, view, &CvaModel::default(), None, None)
+    }
+
     #[test]
     fn side_view_gives_side_metrics_only() {
         use LandmarkIndex as L;
@@ -413,15 +419,7 @@ mod tests {
             ],
             0.95,
         );
-        let body = body_from_skeleton(&s);
-        let m = measure(
-            &body,
-            None,
-            Some(ViewClass::SideRight),
-            &CvaModel::default(),
-            None,
-            None,
-        );
+        let m = plain(&body_from_skeleton(&s), Some(ViewClass::SideRight));
         let cva = m.metrics.cva_deg.expect("cva in side view");
         assert!((30.0..80.0).contains(&cva), "{cva}");
         assert!(
@@ -437,14 +435,7 @@ mod tests {
 
     #[test]
     fn oblique_gives_nothing() {
-        let m = measure(
-            &Body::default(),
-            None,
-            Some(ViewClass::Oblique),
-            &CvaModel::default(),
-            None,
-            None,
-        );
+        let m = plain(&Body::default(), Some(ViewClass::Oblique));
         assert_eq!(m.metrics, Metrics::default());
     }
 
@@ -471,15 +462,7 @@ mod tests {
     }
 
     fn front_metrics(s: &Skeleton) -> Metrics {
-        measure(
-            &body_from_skeleton(s),
-            None,
-            Some(ViewClass::Front),
-            &CvaModel::default(),
-            None,
-            None,
-        )
-        .metrics
+        plain(&body_from_skeleton(s), Some(ViewClass::Front)).metrics
     }
 
     #[test]
@@ -629,17 +612,7 @@ mod tests {
             (side, View::SideRight, Some(ViewClass::SideRight)),
         ];
         for (skeleton, view, class) in cases {
-            let run = |s: &Skeleton| {
-                measure(
-                    &body_from_skeleton(s),
-                    None,
-                    class,
-                    &CvaModel::default(),
-                    None,
-                    None,
-                )
-                .metrics
-            };
+            let run = |s: &Skeleton| plain(&body_from_skeleton(s), class).metrics;
             let whole = run(&skeleton);
             for metric in Metric::ALL {
                 if metric.reference() == Reference::RelativeToBaseline {

@@ -85,9 +85,8 @@ fn draw_series(
     svg.polyline(&run, class);
 }
 
-/// Axes, grid and tick labels of one panel.
-fn axes(svg: &mut Svg, x: &Scale, y: &Scale, label: &str, time_labels: bool) {
-    let (top, bottom) = (y.px1.min(y.px0), y.px0.max(y.px1));
+/// The grid across a panel at five values of `y`, each labelled on the left.
+fn value_grid(svg: &mut Svg, x: &Scale, y: &Scale) {
     for tick in y.ticks(5) {
         let py = y.px(tick);
         svg.line((x.px0, py), (x.px1, py), "grid");
@@ -98,6 +97,12 @@ fn axes(svg: &mut Svg, x: &Scale, y: &Scale, label: &str, time_labels: bool) {
             &format!("{tick:.0}"),
         );
     }
+}
+
+/// Axes, grid and tick labels of one panel.
+fn axes(svg: &mut Svg, x: &Scale, y: &Scale, label: &str, time_labels: bool) {
+    let (top, bottom) = (y.px1.min(y.px0), y.px0.max(y.px1));
+    value_grid(svg, x, y);
     let minutes = x.v1 - x.v0 > 600.0;
     for tick in x.ticks(8) {
         let px = x.px(tick);
@@ -343,16 +348,7 @@ pub fn visit_trend(trend: &VisitTrend) -> String {
             )),
         );
     }
-    for tick in y.ticks(5) {
-        let py = y.px(tick);
-        svg.line((x.px0, py), (x.px1, py), "grid");
-        svg.text(
-            (x.px0 - 4.0, py + 4.0),
-            Anchor::End,
-            "label",
-            &format!("{tick:.0}"),
-        );
-    }
+    value_grid(&mut svg, &x, &y);
     svg.line((x.px0, y.px0), (x.px1, y.px0), "axis");
     svg.line((x.px0, y.px1), (x.px0, y.px0), "axis");
     svg.text(
@@ -676,7 +672,12 @@ mod tests {
         assert!(points.iter().flatten().all(|p| (p.1 - 50.0).abs() < 1e-9));
         let short = series(&rows[..5], Metric::Cva);
         assert!(short[0].is_none() && short[1].is_some());
-        assert!(timeline(&rows, &[]).contains("<polyline"));
+        let drawn = timeline(&rows, &[]);
+        assert!(drawn.contains("<polyline"));
+        assert!(
+            labelled_grid_lines(&drawn) >= 6,
+            "a value grid in each panel"
+        );
     }
 
     #[test]
@@ -758,6 +759,41 @@ mod tests {
         assert!(!svg.contains("min/h") && !svg.contains("per hour"));
     }
 
+    /// The grid lines of `svg`, after checking each has its value's label on its left (what
+    /// [`value_grid`] draws for every panel).
+    fn labelled_grid_lines(svg: &str) -> usize {
+        let lines: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("class=\"grid\""))
+            .collect();
+        for line in &lines {
+            let y: f64 = line
+                .split("y1=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .and_then(|y| y.parse().ok())
+                .expect("a grid line has a y");
+            let label = format!("y=\"{:.1}\" text-anchor=\"end\" class=\"label\">", y + 4.0);
+            assert!(svg.contains(&label), "no label beside {line}");
+        }
+        lines.len()
+    }
+
+    #[test]
+    fn the_value_grid_labels_each_line_with_its_value() {
+        let mut svg = Svg::new(WIDTH, 100.0);
+        let x = Scale::new(0.0, 60.0, LEFT, WIDTH - RIGHT);
+        let y = Scale::new(40.0, 55.0, 90.0, 10.0);
+        value_grid(&mut svg, &x, &y);
+        let svg = svg.finish("grid");
+        let ticks = y.ticks(5);
+        assert!(ticks.len() >= 3, "{ticks:?}");
+        assert_eq!(labelled_grid_lines(&svg), ticks.len());
+        for tick in ticks {
+            assert!(svg.contains(&format!(">{tick:.0}</text>")), "{tick}: {svg}");
+        }
+    }
+
     #[test]
     fn the_visit_trend_has_a_point_per_visit_and_a_band_per_baseline() {
         use crate::posture::Baseline;
@@ -798,5 +834,6 @@ mod tests {
         assert_eq!(svg.matches("class=\"sd-bar\"").count(), 3);
         assert!(svg.contains("2026-11-22"));
         assert!(svg.contains("<polyline"));
+        assert!(labelled_grid_lines(&svg) >= 3, "the trend's value grid");
     }
 }

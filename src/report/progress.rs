@@ -244,6 +244,15 @@ mod tests {
         }
     }
 
+    /// A steady 10 s baseline: CVA 50° with an SD of 1.2° over 290 frames.
+    fn steady_baseline() -> Visit {
+        visit(
+            VisitRole::Baseline,
+            &[(Metric::Cva, 50.0, 1.2, 290)],
+            Some(10),
+        )
+    }
+
     #[test]
     fn verdicts_follow_each_metrics_better_direction() {
         let of = Verdict::of;
@@ -260,11 +269,7 @@ mod tests {
 
     #[test]
     fn steady_holds_compare_without_warnings() {
-        let base = visit(
-            VisitRole::Baseline,
-            &[(Metric::Cva, 50.0, 1.2, 290)],
-            Some(10),
-        );
+        let base = steady_baseline();
         let follow = visit(
             VisitRole::FollowUp,
             &[(Metric::Cva, 43.0, 1.5, 280)],
@@ -281,11 +286,7 @@ mod tests {
 
     #[test]
     fn a_short_unsteady_follow_up_is_flagged() {
-        let base = visit(
-            VisitRole::Baseline,
-            &[(Metric::Cva, 50.0, 1.2, 290)],
-            Some(10),
-        );
+        let base = steady_baseline();
         // 5 s in the report with an SD of 12-22°: here 3 s with an SD of 15°.
         let follow = visit(
             VisitRole::FollowUp,

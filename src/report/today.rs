@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
+use crate::pipeline::Update;
 use crate::posture::{PostureEvent, PostureState};
 use crate::store::{DayTotals, Store, StoreError};
 
@@ -77,6 +78,19 @@ impl Tally {
         }
     }
 
+    /// Counts one of the pipeline's updates: an analyzed frame's time in its state
+    /// ([`Self::on_sample`]), an alert ([`Self::on_event`]); the source's news adds nothing.
+    /// The one feed of the running session's count (the window and the headless monitor).
+    pub fn observe(&mut self, update: &Update) {
+        match update {
+            Update::Analyzed(analyzed) => {
+                self.on_sample(analyzed.sample.t_ms, analyzed.sample.state);
+            }
+            Update::Posture(event) => self.on_event(event),
+            Update::Source(_) | Update::Failed(_) => {}
+        }
+    }
+
     /// What was counted after `earlier` (a copy of this tally taken before).
     fn since(&self, earlier: &Self) -> Self {
         Self {
@@ -94,6 +108,9 @@ type Job = (Receiver<Result<DayTotals, StoreError>>, Tally);
 /// Today's totals: the stored ones plus the running session's (see the module docs).
 pub struct Today {
     db: Option<PathBuf>,
+    /// The local day totalled, `YYYY-MM-DD` (`None`: today, by the process's local time at
+    /// each read).
+    day: Option<String>,
     /// The running session's count.
     pub tally: Tally,
     /// The last read, and the tally when it started.
@@ -109,6 +126,7 @@ impl std::fmt::Debug for Today {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Today")
             .field("db", &self.db)
+            .field("day", &self.day)
             .field("tally", &self.tally)
             .field("stored", &self.stored)
             .finish_non_exhaustive()
@@ -121,6 +139,7 @@ impl Today {
     pub fn new(db: Option<PathBuf>, max_gap_s: f64) -> Self {
         Self {
             db,
+            day: None,
             tally: Tally::new(max_gap_s),
             stored: None,
             job: None,
@@ -128,6 +147,14 @@ impl Today {
             wake: None,
             told: false,
         }
+    }
+
+    /// Totals the local day `day` (`YYYY-MM-DD`) instead of today: for a caller that keeps
+    /// its own calendar (the tests, which must not depend on the wall clock's date).
+    #[must_use]
+    pub fn on_day(mut self, day: impl Into<String>) -> Self {
+        self.day = Some(day.into());
+        self
     }
 
     /// Calls `wake` when a read is done.
@@ -171,12 +198,13 @@ impl Today {
         self.asked = Some(now);
         let (tx, rx) = crossbeam_channel::bounded(1);
         let db = self.db.clone();
+        let day = self.day.clone();
         let wake = self.wake.clone();
         let started = std::thread::Builder::new()
             .name("today".into())
             .spawn(move || {
                 let read = Store::open_existing(db.as_deref())
-                    .and_then(|store| store.daily_totals(None, 1))
+                    .and_then(|store| store.daily_totals(day.as_deref(), 1))
                     .map(|mut days| days.pop().unwrap_or_default());
                 let _ = tx.send(read);
                 if let Some(wake) = wake {
@@ -216,6 +244,11 @@ impl Today {
         day.forward_head_s += (live.forward_head_ms / 1000.0).round() as u64;
         day.alerts += live.alerts;
         day
+    }
+
+    /// The "today" line ([`text`]) of [`Self::totals`].
+    pub fn line(&self, saving: bool) -> String {
+        text(&self.totals(saving))
     }
 }
 
@@ -258,15 +291,57 @@ mod tests {
         assert_eq!(tally.alerts, 1);
     }
 
+    /// The window and the headless monitor both count through [`Tally::observe`]: frames
+    /// in their state, alerts, and nothing for the source's news.
+    #[test]
+    fn the_pipeline_updates_feed_the_tally() {
+        use crate::pipeline::{Failure, FailureKind, SourceStatus, analyzed_for_test};
+        let mut tally = Tally::new(2.0);
+        for update in [
+            analyzed_for_test(1, 0.0, PostureState::Upright, 50.0),
+            analyzed_for_test(2, 1000.0, PostureState::ForwardHead, 20.0),
+            Update::Source(SourceStatus::Running("camera".into())),
+            Update::Posture(PostureEvent::Alert {
+                t_ms: 1000.0,
+                cva_deg: Some(20.0),
+                forward_head_index: None,
+            }),
+            Update::Posture(PostureEvent::State {
+                t_ms: 1200.0,
+                from: PostureState::AtRisk,
+                state: PostureState::ForwardHead,
+            }),
+            analyzed_for_test(3, 2500.0, PostureState::ForwardHead, 20.0),
+            // Away: not monitored; the 5 s gap counts 2 s (the judge's limit).
+            analyzed_for_test(4, 7500.0, PostureState::Away, 20.0),
+            Update::Failed(Failure::new(FailureKind::Internal, "stopped")),
+        ] {
+            tally.observe(&update);
+        }
+        assert!((tally.forward_head_ms - 2500.0).abs() < 1e-9, "{tally:?}");
+        assert!((tally.monitored_ms - 2500.0).abs() < 1e-9, "{tally:?}");
+        assert_eq!(tally.alerts, 1);
+    }
+
     #[test]
     fn stored_day_plus_what_the_session_counted_since_the_read()
     -> Result<(), Box<dyn std::error::Error>> {
-        // The session starts now: its 120 s fall on today unless this runs in the two
-        // minutes before local midnight.
+        // The session started at a fixed instant, and the day totalled is its local date (as
+        // SQLite converts it with the process's `TZ`, like the store): whatever the clock
+        // says, its 120 s (noon UTC, so within one local day) fall on that day.
+        let started_at = "2026-03-10T12:00:00.000Z";
+        let day: String = rusqlite::Connection::open_in_memory()?.query_row(
+            "SELECT date(?1, 'localtime')",
+            [started_at],
+            |row| row.get(0),
+        )?;
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("s.sqlite");
         let mut store = Store::open(&path)?;
-        let id = store.start_session(&NewSession::new(SessionKind::Monitor, "camera:0", None))?;
+        let id = store.start_session(&NewSession {
+            started_at: Some(started_at.to_owned()),
+            ..NewSession::new(SessionKind::Monitor, "camera:0", None)
+        })?;
         let samples: Vec<PostureSample> = (0..120)
             .map(|t_s| PostureSample {
                 t_ms: f64::from(t_s) * 1000.0,
@@ -278,7 +353,7 @@ mod tests {
         store.write_batch(id, &aggregate_all(&samples), &[])?;
         drop(store);
 
-        let mut today = Today::new(Some(path), 2.0);
+        let mut today = Today::new(Some(path), 2.0).on_day(day.clone());
         today.tally.on_sample(0.0, PostureState::ForwardHead);
         today.tally.on_sample(60_000.0, PostureState::ForwardHead);
         today.poll(Instant::now());
@@ -286,6 +361,7 @@ mod tests {
         // 2 s counted before the read are in the database (saving), not counted twice.
         today.tally.on_sample(61_000.0, PostureState::ForwardHead);
         let saving = today.totals(true);
+        assert_eq!(saving.day, day);
         assert_eq!((saving.forward_head_s, saving.monitored_s), (121, 121));
         // Not saving: the whole tally comes on top of the stored sessions.
         let unsaved = today.totals(false);

@@ -224,6 +224,17 @@ pub fn migrate(conn: &mut Connection) -> Result<Result<Migrated, u32>, rusqlite:
 mod tests {
     use super::*;
 
+    /// An in-memory database as plumbline's schema `version` left it: its migration steps and
+    /// version, without the ownership stamp (which older versions did not write).
+    fn at_version(version: u32) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_in_memory()?;
+        for step in &MIGRATIONS[..version as usize] {
+            conn.execute_batch(step)?;
+        }
+        conn.pragma_update(None, "user_version", version)?;
+        Ok(conn)
+    }
+
     #[test]
     fn fresh_database_reaches_current_version() -> rusqlite::Result<()> {
         let mut conn = Connection::open_in_memory()?;
@@ -240,9 +251,7 @@ mod tests {
 
     #[test]
     fn v1_database_gains_notes_column() -> rusqlite::Result<()> {
-        let mut conn = Connection::open_in_memory()?;
-        conn.execute_batch(V1)?;
-        conn.pragma_update(None, "user_version", 1)?;
+        let mut conn = at_version(1)?;
         conn.execute(
             "INSERT INTO sessions (kind, started_at, source) VALUES ('monitor', 't', 'camera:0')",
             [],
@@ -258,11 +267,7 @@ mod tests {
 
     #[test]
     fn v3_seconds_keep_their_values_and_get_no_call() -> rusqlite::Result<()> {
-        let mut conn = Connection::open_in_memory()?;
-        for step in &MIGRATIONS[..3] {
-            conn.execute_batch(step)?;
-        }
-        conn.pragma_update(None, "user_version", 3)?;
+        let mut conn = at_version(3)?;
         conn.execute_batch(
             "INSERT INTO sessions (kind, started_at, source) VALUES ('monitor', 't', 'camera:0');
              INSERT INTO samples (session_id, t_s, frames, view, state, confidence_mean,
@@ -284,11 +289,7 @@ mod tests {
 
     #[test]
     fn v4_sessions_keep_their_fields_and_have_no_settings() -> rusqlite::Result<()> {
-        let mut conn = Connection::open_in_memory()?;
-        for step in &MIGRATIONS[..4] {
-            conn.execute_batch(step)?;
-        }
-        conn.pragma_update(None, "user_version", 4)?;
+        let mut conn = at_version(4)?;
         conn.execute(
             "INSERT INTO sessions (kind, started_at, source, source_kind) \
              VALUES ('analysis', 't', 'clip.mp4', 'video')",
@@ -308,10 +309,7 @@ mod tests {
 
     #[test]
     fn v2_database_keeps_its_baselines_as_holds() -> rusqlite::Result<()> {
-        let mut conn = Connection::open_in_memory()?;
-        conn.execute_batch(V1)?;
-        conn.execute_batch(V1_TO_V2)?;
-        conn.pragma_update(None, "user_version", 2)?;
+        let mut conn = at_version(2)?;
         conn.execute_batch(
             "INSERT INTO subjects (code, created_at) VALUES ('P1', 't');
              INSERT INTO sessions (subject_id, kind, started_at, source, notes)
@@ -367,10 +365,7 @@ mod tests {
         migrate(&mut conn)?.expect("not newer");
         assert_eq!(ownership(&conn)?, Ownership::Ours);
         // A database of today's version 2 without the stamp.
-        let mut old = Connection::open_in_memory()?;
-        old.execute_batch(V1)?;
-        old.execute_batch(V1_TO_V2)?;
-        old.pragma_update(None, "user_version", 2)?;
+        let mut old = at_version(2)?;
         assert_eq!(ownership(&old)?, Ownership::OursUnstamped);
         migrate(&mut old)?.expect("not newer");
         assert_eq!(ownership(&old)?, Ownership::Ours);
@@ -378,10 +373,8 @@ mod tests {
         let foreign = Connection::open_in_memory()?;
         foreign.execute_batch("CREATE TABLE contacts (name TEXT);")?;
         assert_eq!(ownership(&foreign)?, Ownership::Foreign);
-        let lookalike = Connection::open_in_memory()?;
-        lookalike.execute_batch(V1)?;
+        let lookalike = at_version(1)?;
         lookalike.execute_batch("CREATE TABLE contacts (name TEXT);")?;
-        lookalike.pragma_update(None, "user_version", 1)?;
         assert_eq!(ownership(&lookalike)?, Ownership::Foreign);
         let stamped = Connection::open_in_memory()?;
         stamped.pragma_update(None, "application_id", 0x1234)?;

@@ -30,7 +30,7 @@ use crate::pipeline::Recorder;
 use crate::pipeline::kept::{Keeper, KeptBaseline};
 use crate::posture::PostureConfig;
 use crate::posture::config::Overrides;
-use crate::report::today::{self, Today};
+use crate::report::today::Today;
 
 /// Label of the button that hides the recorder's message.
 pub const DISMISS: &str = "Dismiss";
@@ -294,7 +294,7 @@ impl App {
     /// The header's "today" line: today's forward-head minutes, alerts and monitored time
     /// (stored sessions plus this one), as the tray tooltip shows it.
     pub fn today_text(&self) -> String {
-        today::text(&self.today.totals(self.is_recording()))
+        self.today.line(self.is_recording())
     }
 
     /// How many times the per-frame work ran (once per repaint).
@@ -400,14 +400,7 @@ impl App {
                         let reaction = desktop.companion.observe(&update, Instant::now());
                         self.pending.merge(reaction);
                     }
-                    match &update {
-                        Update::Analyzed(analyzed) => self
-                            .today
-                            .tally
-                            .on_sample(analyzed.sample.t_ms, analyzed.sample.state),
-                        Update::Posture(event) => self.today.tally.on_event(event),
-                        Update::Source(_) | Update::Failed(_) => {}
-                    }
+                    self.today.tally.observe(&update);
                     self.state.apply(update);
                 }
                 Err(TryRecvError::Empty) => break,

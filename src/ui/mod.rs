@@ -382,9 +382,9 @@ pub fn start_app(
     on_update: Box<dyn Fn() + Send>,
 ) -> App {
     // Read before the pipeline starts, so the judge starts with the kept baseline.
-    let mut keeper = Keeper::open(options.db.as_deref(), options.record, &setup.posture);
-    if options.forget_baseline {
-        let forgotten = keeper.forget();
+    let (keeper, forgotten) = Keeper::open(options.db.as_deref(), options.record, &setup.posture)
+        .forgetting_if(options.forget_baseline);
+    if let Some(forgotten) = forgotten {
         tracing::info!("{forgotten}");
     }
     let started = pipeline_config(source, &setup, options)

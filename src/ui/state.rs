@@ -289,42 +289,8 @@ impl UiState {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::capture::Frame;
-    use crate::pose::PoseEstimate;
-    use crate::posture::{Metrics, PostureSample};
 
-    /// An analyzed blank frame at `t_ms` in `state` with a side-view CVA.
-    pub(crate) fn analyzed(seq: u64, t_ms: f64, state: PostureState, cva: f64) -> Update {
-        let frame = Frame::new(seq, t_ms, image::RgbImage::new(4, 3));
-        let estimate = PoseEstimate {
-            seq,
-            t_ms,
-            width: 4,
-            height: 3,
-            score: None,
-            people_detected: 0,
-            detector_ran: true,
-            roi: None,
-            skeleton: None,
-        };
-        let sample = PostureSample {
-            seq,
-            t_ms,
-            view: View::SideLeft,
-            metrics: Metrics {
-                cva_deg: Some(cva),
-                hip_angle_deg: Some(100.0),
-                ..Metrics::default()
-            },
-            state,
-            ..PostureSample::default()
-        };
-        Update::Analyzed(Box::new(Analyzed {
-            frame,
-            estimate,
-            sample,
-        }))
-    }
+    pub(crate) use crate::pipeline::analyzed_for_test as analyzed;
 
     fn alert(t_ms: f64) -> Update {
         Update::Posture(PostureEvent::Alert {

@@ -237,8 +237,10 @@ fn allowed(module: &str) -> &'static [&'static str] {
         "store" => &["posture"],
         "render" => &["pose", "posture"],
         // `capture` for a recording's own date (`capture::date`) and, with `render` and
-        // `pose`, for the stills (`report::stills`: a frame decoded again and drawn on).
-        "report" => &["store", "posture", "capture", "render", "pose"],
+        // `pose`, for the stills (`report::stills`: a frame decoded again and drawn on);
+        // `pipeline` for the running session's updates counted into today's totals
+        // (`report::today::Tally::observe`).
+        "report" => &["store", "posture", "capture", "render", "pose", "pipeline"],
         // `render` for the annotated video (`pipeline::annotate`: the pipeline's frames drawn
         // on and encoded).
         "pipeline" => &[

@@ -18,14 +18,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use crate::capture::SourceSpec;
-use crate::pipeline::AnalysisOptions;
 use crate::pipeline::annotate::{
     AnnotateError, AnnotateJob, AnnotateProgress, AnnotateSummary, annotate,
 };
-use crate::pose::ModelChoice;
-use crate::posture::PostureConfig;
 
-use super::ReviewFrame;
+use super::{ReviewFrame, Setup};
 
 /// Label of the destination field.
 pub const EXPORT_PATH_FIELD: &str = "Annotated video: the file to write";
@@ -287,18 +284,7 @@ impl ExportForm {
         if self.running.is_some() {
             return;
         }
-        let job = AnnotateJob {
-            input: recording.to_path_buf(),
-            out,
-            blur: !self.keep_faces,
-            overlay: !self.no_overlay,
-            overwrite,
-            models_dir: with.models_dir.clone(),
-            options: AnalysisOptions::new(with.model, None, with.posture.clone()),
-            // The review's analysis is the same pipeline with the same settings: the model
-            // need not run again once it has seen every frame.
-            known: with.known.map(Arc::from),
-        };
+        let job = self.job(recording, out, overwrite, with);
         self.outcome = None;
         match Export::start(job, Arc::clone(with.wake)) {
             Ok(export) => {
@@ -310,6 +296,28 @@ impl ExportForm {
                     "cannot start the export thread: {err}"
                 )));
             }
+        }
+    }
+
+    /// The export of `recording` to `out` as the form and `with` say.
+    fn job(
+        &self,
+        recording: &Path,
+        out: PathBuf,
+        overwrite: bool,
+        with: &StartWith<'_>,
+    ) -> AnnotateJob {
+        AnnotateJob {
+            input: recording.to_path_buf(),
+            out,
+            blur: !self.keep_faces,
+            overlay: !self.no_overlay,
+            overwrite,
+            models_dir: with.setup.models_dir.clone(),
+            options: with.setup.options(),
+            // The review's analysis is the same pipeline with the same settings
+            // (`with.setup`): the model need not run again once it has seen every frame.
+            known: with.known.map(Arc::from),
         }
     }
 
@@ -342,13 +350,11 @@ impl ExportForm {
     }
 }
 
-/// What an export needs from the window: the model and the judge's configuration (the
-/// review's), the review's results when it has analyzed every frame, and the wake-up.
+/// What an export needs from the window: the review's own setup (model and judge's
+/// configuration, so its results may be reused), the review's results when it has analyzed
+/// every frame, and the wake-up. Built by `export_with` (review/mod.rs).
 pub(super) struct StartWith<'a> {
-    pub models_dir: &'a Option<PathBuf>,
-    pub model: ModelChoice,
-    /// The judge's configuration, the review's own (so its results may be reused).
-    pub posture: &'a PostureConfig,
+    pub setup: &'a Setup,
     pub known: Option<&'a [ReviewFrame]>,
     pub wake: &'a Arc<dyn Fn() + Send + Sync>,
 }
@@ -510,6 +516,8 @@ pub(super) fn export_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pose::ModelChoice;
+    use crate::posture::PostureConfig;
 
     #[test]
     fn the_suggested_destination_sits_beside_the_recording() {
@@ -517,6 +525,39 @@ mod tests {
             suggested_path(Path::new("/clips/visit 2.mov")),
             Path::new("/clips/visit 2.annotated.mp4")
         );
+    }
+
+    /// The export runs the pipeline the review ran (models, model, judge's configuration,
+    /// every frame): only then may it draw with the review's results.
+    #[test]
+    fn the_export_runs_with_the_reviews_own_setup() {
+        let setup = Setup {
+            models_dir: Some(PathBuf::from("/opt/models")),
+            model: ModelChoice::Lite,
+            posture: PostureConfig {
+                max_frame_gap_s: 3.5,
+                ..PostureConfig::default()
+            },
+        };
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(|| {});
+        let with = StartWith {
+            setup: &setup,
+            known: None,
+            wake: &wake,
+        };
+        let job = ExportForm::default().job(
+            Path::new("/clips/visit.mkv"),
+            PathBuf::from("/clips/visit.annotated.mp4"),
+            false,
+            &with,
+        );
+        assert_eq!(job.models_dir, setup.models_dir);
+        assert_eq!(job.options, setup.options());
+        assert_eq!(
+            (job.options.model, job.options.fps, &job.options.posture),
+            (ModelChoice::Lite, None, &setup.posture)
+        );
+        assert!(job.blur && job.overlay && !job.overwrite && job.known.is_none());
     }
 
     #[test]

@@ -132,11 +132,15 @@ impl Review {
     fn start(
         identity: FileIdentity,
         spec: &SourceSpec,
-        models_dir: Option<PathBuf>,
-        options: AnalysisOptions,
+        setup: &Setup,
         wake: &Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
-        let analysis = Analysis::start(spec.clone(), models_dir, options, Arc::clone(wake));
+        let analysis = Analysis::start(
+            spec.clone(),
+            setup.models_dir.clone(),
+            setup.options(),
+            Arc::clone(wake),
+        );
         let (server, frame_error) = match FrameServer::start(spec.clone(), Arc::clone(wake)) {
             Ok(server) => (Some(server), None),
             Err(err) => (None, Some(err)),
@@ -395,10 +399,8 @@ impl Review {
 
 /// Every recording opened in this window, the open form and the file dialog.
 pub struct Reviews {
-    models_dir: Option<PathBuf>,
-    model: ModelChoice,
-    /// The judge's configuration (the window's one configuration file).
-    posture: PostureConfig,
+    /// What the reviews and their exports run with.
+    setup: Setup,
     /// Opened recordings, most recently shown last.
     opened: Vec<Review>,
     /// The path field.
@@ -435,9 +437,11 @@ impl Reviews {
     /// installation's models) and judged by `posture`.
     pub fn new(models_dir: Option<PathBuf>, model: ModelChoice, posture: PostureConfig) -> Self {
         Self {
-            models_dir,
-            model,
-            posture,
+            setup: Setup {
+                models_dir,
+                model,
+                posture,
+            },
             opened: Vec::new(),
             path_text: String::new(),
             requested: None,
@@ -519,13 +523,7 @@ impl Reviews {
             let current = self.opened.last();
             self.export.logic(
                 current.map(|review| review.identity.path.as_path()),
-                &export::StartWith {
-                    models_dir: &self.models_dir,
-                    model: self.model,
-                    posture: &self.posture,
-                    known: current.and_then(Review::complete_frames),
-                    wake,
-                },
+                &export_with(&self.setup, current, wake),
             );
         }
     }
@@ -568,14 +566,8 @@ impl Reviews {
             self.opened.remove(0);
         }
         self.analyses_started += 1;
-        self.opened.push(Review::start(
-            identity,
-            &spec,
-            self.models_dir.clone(),
-            // Every frame: a step moves one frame of the recording, and each has its values.
-            AnalysisOptions::new(self.model, None, self.posture.clone()),
-            &wake,
-        ));
+        self.opened
+            .push(Review::start(identity, &spec, &self.setup, &wake));
     }
 
     /// Opens the desktop's file dialog on its own thread (it blocks until answered).
@@ -606,6 +598,41 @@ impl Reviews {
     }
 }
 
+/// What a review's analysis and the export of its annotated video run with: the landmark
+/// model from the models' folder and the judge's configuration (the window's one
+/// configuration file). One value for both, so the export may draw with the review's
+/// results instead of running the model again.
+#[derive(Clone, Debug)]
+pub(super) struct Setup {
+    /// The models' folder (`None`: the installation's).
+    pub models_dir: Option<PathBuf>,
+    pub model: ModelChoice,
+    /// The judge's configuration.
+    pub posture: PostureConfig,
+}
+
+impl Setup {
+    /// How the recording is analyzed: every frame (a step moves one frame of the recording,
+    /// and each has its values; the export writes every frame).
+    pub fn options(&self) -> AnalysisOptions {
+        AnalysisOptions::new(self.model, None, self.posture.clone())
+    }
+}
+
+/// What an export of `review` (the one on screen) starts with: `setup`, and the review's
+/// results once it has analyzed every frame.
+fn export_with<'a>(
+    setup: &'a Setup,
+    review: Option<&'a Review>,
+    wake: &'a Arc<dyn Fn() + Send + Sync>,
+) -> export::StartWith<'a> {
+    export::StartWith {
+        setup,
+        known: review.and_then(Review::complete_frames),
+        wake,
+    }
+}
+
 /// Draws review mode: the open form and the shown frame's values on the right, the controls
 /// and the plot at the bottom, the frame in the middle.
 pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
@@ -620,13 +647,7 @@ pub fn window_ui(ui: &mut egui::Ui, reviews: &mut Reviews) {
                         ui,
                         &mut reviews.export,
                         &review.identity.path,
-                        &export::StartWith {
-                            models_dir: &reviews.models_dir,
-                            model: reviews.model,
-                            posture: &reviews.posture,
-                            known: review.complete_frames(),
-                            wake,
-                        },
+                        &export_with(&reviews.setup, Some(review), wake),
                     );
                     ui.separator();
                     values_ui(ui, review);
