@@ -95,25 +95,27 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         photos || specs.len() == 1,
         "one camera or video per baseline; several --source are for photos only"
     );
-    let (baseline, frames) = if photos {
+    let (baseline, frames, photo_sd) = if photos {
         from_photos(&specs, args, global)?
     } else {
         let (spec, span) = specs.into_iter().zip(spans).next().context("no --source")?;
-        from_recording(spec, span, args, global)?
+        let (baseline, frames) = from_recording(spec, span, args, global)?;
+        (baseline, frames, None)
     };
     if let Some(path) = &args.out {
         write_baseline_file(path, &BaselineFile::new(baseline.clone(), photos))?;
     }
-    print!("{}", summary(&baseline, frames, photos).text());
+    print!("{}", summary(&baseline, frames, photos, photo_sd).text());
     Ok(ExitCode::SUCCESS)
 }
 
-/// Each photo measured on its own (no tracking, no view hysteresis), one baseline of all.
+/// Each photo measured on its own (no tracking, no view hysteresis), one baseline of all;
+/// with the largest ± figure of the photos' CVAs.
 fn from_photos(
     specs: &[SourceSpec],
     args: &Args,
     global: &Global,
-) -> anyhow::Result<(Baseline, u32)> {
+) -> anyhow::Result<(Baseline, u32, Option<f64>)> {
     let config = args.options.judge.posture()?;
     let mut builder = BaselineBuilder::new(BaselineRules::from_config(&config).for_photos());
     let dir = crate::models::models_dir(global.models_dir.as_deref())?;
@@ -127,6 +129,7 @@ fn from_photos(
         .for_independent_frames()
         .for_baseline();
     let mut analyzer = BlazePoseAnalyzer::from_parts(engine, judge);
+    let mut largest_sd: Option<f64> = None;
     for (spec, text) in specs.iter().zip(&args.source) {
         let mut source = capture::open(spec, Pacing::AsFastAsPossible)
             .with_context(|| format!("cannot open {text}"))?;
@@ -138,12 +141,15 @@ fn from_photos(
                 .analyze(&frame)
                 .with_context(|| format!("pose estimation failed on {text}"))?;
             builder.push_sample(&analysis.sample);
+            if let Some(sd) = analysis.sample.cva_sd_deg {
+                largest_sd = Some(largest_sd.map_or(sd, |l| l.max(sd)));
+            }
         }
     }
     let baseline = builder.finish().map_err(|refused| {
         anyhow::anyhow!("no baseline from {} photo(s): {refused}", builder.frames())
     })?;
-    Ok((baseline, builder.frames()))
+    Ok((baseline, builder.frames(), largest_sd))
 }
 
 /// `--seconds` of a camera or a video through the real pipeline, for a baseline file (nothing
@@ -201,8 +207,9 @@ fn write_baseline_file(path: &Path, file: &BaselineFile) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The baseline as a small table: mean, SD and n per metric.
-fn summary(baseline: &Baseline, frames: u32, photos: bool) -> Document {
+/// The baseline as a small table: mean, SD and n per metric; `photo_sd` is the largest ±
+/// figure of the photos' CVAs (photos only).
+fn summary(baseline: &Baseline, frames: u32, photos: bool, photo_sd: Option<f64>) -> Document {
     let rows = baseline
         .metrics
         .iter()
@@ -221,14 +228,20 @@ fn summary(baseline: &Baseline, frames: u32, photos: bool) -> Document {
         })
         .collect();
     let what = if photos && frames <= 1 {
-        let cva = if baseline.side_cva().is_some() {
-            format!(
-                ". Its CVA carries the whole error of one frame (± {BASE_SD_DEG}° at best against \
-                 a hand annotation, more where the background behind the neck is dark or busy: \
-                 docs/GEOMETRY.md §3.6)"
-            )
-        } else {
-            String::new()
+        let cva = match (baseline.side_cva(), photo_sd) {
+            // At least one more clean estimate's ± (in quadrature) than a clean estimate.
+            (Some(_), Some(sd)) if sd >= BASE_SD_DEG * std::f64::consts::SQRT_2 => format!(
+                ". Its CVA carries the whole error of one frame: ± {sd:.1}°, well above a clean \
+                 estimate's {BASE_SD_DEG}° (a soft person mask behind the neck on a dark or busy \
+                 background, a C7 from the landmarks, a reclined trunk or low visibility: \
+                 docs/GEOMETRY.md §3.8), so this photo is a less sure reference"
+            ),
+            (Some(_), sd) => format!(
+                ". Its CVA carries the whole error of one frame: ± {:.1}° against a hand \
+                 annotation (docs/GEOMETRY.md §3.8)",
+                sd.unwrap_or(BASE_SD_DEG)
+            ),
+            (None, _) => String::new(),
         };
         format!(
             "{} view, 1 photo: one frame, so no spread{cva}. A baseline from several photos or \
