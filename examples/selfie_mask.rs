@@ -26,18 +26,24 @@ use ort::session::Session;
 use ort::value::Tensor;
 use plumbline::capture::{self, Frame, Pacing, SourceSpec};
 use plumbline::geometry::Facing;
-use plumbline::geometry::cva::CvaModel;
 use plumbline::geometry::silhouette::trace_posterior_contour;
-use plumbline::geometry::view::classify_view;
 use plumbline::models;
 use plumbline::pose::preprocess::{Border, CropSpec, Cropper};
 use plumbline::pose::rect::{ImageSize, NormRect, Padding};
 use plumbline::pose::segmentation::{MASK_SIDE, PersonMask};
 use plumbline::pose::{LandmarkIndex, Mode, PoseConfig, PoseEngine, Roi, Skeleton};
-use plumbline::posture::metrics::{body_from_skeleton, measure};
+use plumbline::posture::metrics::body_from_skeleton;
 
-/// How far the crop moves for `crop_sd`, in frame pixels (as in `still_vs_video`).
-const CROP_SHIFT_PX: f32 = 10.0;
+// Only its shift is used here: the selfie mask's crop moves by the same pixels as the pose
+// mask's in `still_vs_video` and `neck_contours`.
+#[allow(dead_code)]
+#[path = "common/crop.rs"]
+mod crop;
+#[path = "common/side.rs"]
+mod side;
+
+use crop::CROP_SHIFT_PX;
+use side::side_measures;
 
 /// The selfie segmenter on ONNX Runtime, one intra-op thread.
 struct Selfie {
@@ -140,16 +146,7 @@ fn crop(skeleton: &Skeleton, size: ImageSize, k: f32, shift: (f32, f32), snap: b
 
 /// The CVA (degrees) of `skeleton` with `mask`, and whether the contour was refused.
 fn cva_with(skeleton: &Skeleton, mask: Option<&PersonMask>) -> Option<(f64, bool)> {
-    let body = body_from_skeleton(skeleton);
-    let view = classify_view(&body, None).ok()?;
-    let m = measure(
-        &body,
-        None,
-        Some(view.class),
-        &CvaModel::default(),
-        None,
-        mask,
-    );
+    let (_, _, m) = side_measures(skeleton, mask)?;
     m.metrics.cva_deg.map(|c| (c, m.c7_fallback.is_some()))
 }
 

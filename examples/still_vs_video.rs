@@ -20,19 +20,20 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use plumbline::capture::{self, Frame, Pacing, SourceSpec};
-use plumbline::geometry::cva::CvaModel;
 use plumbline::geometry::silhouette::trace_posterior_contour;
-use plumbline::geometry::view::classify_view;
 use plumbline::models;
 use plumbline::pose::nets::LandmarkNet;
 use plumbline::pose::segmentation::PersonMask;
 use plumbline::pose::{Mode, PoseConfig, PoseEngine, Roi, Skeleton};
 use plumbline::posture::judge::side_call;
-use plumbline::posture::metrics::{body_from_skeleton, measure};
 use plumbline::posture::{Call, PostureConfig};
 
 #[path = "common/crop.rs"]
 mod crop;
+#[path = "common/side.rs"]
+mod side;
+
+use side::side_measures;
 
 /// A CVA (degrees) with the near ear, shoulder and hip (x, y pixel pairs).
 type Measured = (f64, [f64; 6]);
@@ -41,14 +42,9 @@ type Measured = (f64, [f64; 6]);
 /// `skeleton`'s contour in `mask`, the CVA's ± (degrees; NaN where there is none) and the
 /// three-way call without a baseline (`posture::judge::side_call`, default settings).
 fn edge_and_sd(skeleton: &Skeleton, mask: Option<&PersonMask>) -> (f64, f64, Option<Call>) {
-    let body = body_from_skeleton(skeleton);
-    let Some((class, facing)) = classify_view(&body, None)
-        .ok()
-        .and_then(|v| Some((v.class, v.class.facing()?)))
-    else {
+    let Some((body, facing, m)) = side_measures(skeleton, mask) else {
         return (f64::NAN, f64::NAN, None);
     };
-    let m = measure(&body, None, Some(class), &CvaModel::default(), None, mask);
     let edge = match (body.chain(facing.near_side()), mask) {
         (Ok(chain), Some(mask)) => trace_posterior_contour(&chain, facing, |p| {
             f64::from(mask.probability(p.x as f32, -p.y as f32))
@@ -65,17 +61,7 @@ fn edge_and_sd(skeleton: &Skeleton, mask: Option<&PersonMask>) -> (f64, f64, Opt
 
 /// The CVA of `skeleton` with `mask`, and its near-side chain.
 fn cva_with(skeleton: &Skeleton, mask: Option<&PersonMask>) -> Option<Measured> {
-    let body = body_from_skeleton(skeleton);
-    let view = classify_view(&body, None).ok()?;
-    let facing = view.class.facing()?;
-    let m = measure(
-        &body,
-        None,
-        Some(view.class),
-        &CvaModel::default(),
-        None,
-        mask,
-    );
+    let (body, facing, m) = side_measures(skeleton, mask)?;
     let chain = body.chain(facing.near_side()).ok()?;
     m.metrics.cva_deg.map(|c| {
         (
