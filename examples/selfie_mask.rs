@@ -164,13 +164,7 @@ fn mean_max(v: &[f64]) -> (f64, f64) {
 }
 
 fn clip(video: &str, k: f32) -> Result<(), Box<dyn Error>> {
-    let dir = models::models_dir(None)?;
-    let config = |mode| PoseConfig {
-        mode,
-        ..PoseConfig::default()
-    };
-    let mut video_engine = PoseEngine::new(&dir, config(Mode::Video))?;
-    let mut still_engine = PoseEngine::new(&dir, config(Mode::Static))?;
+    let (mut video_engine, mut still_engine) = side::video_and_still_engines()?;
     let mut selfie = Selfie::open()?;
     let mut source = capture::open(&SourceSpec::parse(video)?, Pacing::AsFastAsPossible)?;
     let (mut product, mut ours, mut same_mask, mut sds) =

@@ -24,7 +24,7 @@ use plumbline::geometry::silhouette::trace_posterior_contour;
 use plumbline::models;
 use plumbline::pose::nets::LandmarkNet;
 use plumbline::pose::segmentation::PersonMask;
-use plumbline::pose::{Mode, PoseConfig, PoseEngine, Roi, Skeleton};
+use plumbline::pose::{PoseConfig, PoseEngine, Roi, Skeleton};
 use plumbline::posture::judge::side_call;
 use plumbline::posture::{Call, PostureConfig};
 
@@ -114,14 +114,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             .ok_or("usage: still_vs_video VIDEO [SECONDS...]")?,
     );
     let wanted: Vec<f64> = args.map(|a| a.parse()).collect::<Result<_, _>>()?;
+    let (mut video_engine, mut still_engine) = side::video_and_still_engines()?;
     let dir = models::models_dir(None)?;
-    let config = |mode| PoseConfig {
-        mode,
-        ..PoseConfig::default()
-    };
-    let mut video_engine = PoseEngine::new(&dir, config(Mode::Video))?;
-    let mut still_engine = PoseEngine::new(&dir, config(Mode::Static))?;
-    let model = config(Mode::Static).model;
+    let model = PoseConfig::default().model;
     let mut net = LandmarkNet::open(&dir, model.kind(), model.segmentation_head(), 1)?;
     let mut source = capture::open(
         &SourceSpec::parse(&video.to_string_lossy())?,

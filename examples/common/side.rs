@@ -21,3 +21,18 @@ pub fn side_measures(
     let measures = measure(&body, None, Some(class), &CvaModel::default(), None, mask);
     Some((body, facing, measures))
 }
+
+/// A video-mode and a static-mode engine with the default model, from the models folder.
+pub fn video_and_still_engines()
+-> Result<(plumbline::pose::PoseEngine, plumbline::pose::PoseEngine), Box<dyn std::error::Error>> {
+    use plumbline::pose::{Mode, PoseConfig, PoseEngine};
+    let dir = plumbline::models::models_dir(None)?;
+    let config = |mode| PoseConfig {
+        mode,
+        ..PoseConfig::default()
+    };
+    Ok((
+        PoseEngine::new(&dir, config(Mode::Video))?,
+        PoseEngine::new(&dir, config(Mode::Static))?,
+    ))
+}
