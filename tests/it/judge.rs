@@ -413,6 +413,38 @@ struct PhotoCase {
     /// (second of the photo, upright seconds it flags at most, whether `plumbline baseline`
     /// calls it a less sure reference: its CVA's ± is a clean estimate's and one more).
     photos: &'static [(f64, usize, bool)],
+    /// Where a 3 s baseline from the video itself begins (`plumbline baseline --source CLIP
+    /// --start S --seconds 3`, video mode like the judging), when the case has one: it may
+    /// flag no plainly upright second.
+    hold_at: Option<&'static str>,
+}
+
+/// A baseline, the slumped seconds it misses and the plainly upright ones it flags, and the
+/// forward frames per second.
+type Judged = (Baseline, Vec<i64>, Vec<i64>, BTreeMap<i64, (u32, u32)>);
+
+impl PhotoCase {
+    /// The clip's `frames` judged against the baseline file `file`, read as `plumbline
+    /// measure --baseline FILE` reads it, into the judge `measure` makes.
+    fn judged_against(
+        &self,
+        file: &Path,
+        frames: &[Kept],
+    ) -> Result<Judged, Box<dyn std::error::Error>> {
+        let text = std::fs::read_to_string(file)?;
+        let baseline = plumbline::posture::baseline::BaselineFile::from_json(&text)?.baseline;
+        let mut judge = PostureJudge::new(PostureConfig::default());
+        judge.set_baseline(baseline.clone());
+        let (samples, _) = replay(&mut judge, frames);
+        let seconds = forward_per_second(&samples);
+        let missed = (self.slumped.iter().copied())
+            .filter(|&s| !is_forward(&seconds, s))
+            .collect();
+        let flagged = (self.upright.iter().copied())
+            .filter(|&s| is_forward(&seconds, s))
+            .collect();
+        Ok((baseline, missed, flagged, seconds))
+    }
 }
 
 #[test]
@@ -430,6 +462,7 @@ fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> Test
             slumped: &[0, 1, 2, 3, 10, 11],
             upright: (8..=9).chain(16..=22).collect(),
             photos: &[(9.0, 0, false), (20.0, 0, false)],
+            hold_at: None,
         },
         // Leaning forward at 4 s. Upright from about 6 s (the media list: 5 s) to the end; in
         // the picture he sits tall at 6-9 s and from 18 s on, and at 10-16 s lets his head
@@ -449,6 +482,8 @@ fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> Test
             slumped: &[4],
             upright: (6..=9).chain(18..=27).collect(),
             photos: &[(8.0, 0, false), (23.0, 8, true)],
+            // The failing photo's own moment, as the warning advises: from the video.
+            hold_at: Some("21"),
         },
     ];
     let media = shared_media()?;
@@ -476,20 +511,8 @@ fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> Test
                 "{} at {t} s: {told}",
                 case.clip
             );
-            // Read as `measure --baseline FILE` reads it, into the judge `measure` makes.
-            let text = std::fs::read_to_string(&file)?;
-            let baseline = plumbline::posture::baseline::BaselineFile::from_json(&text)?.baseline;
+            let (baseline, missed, flagged, seconds) = case.judged_against(&file, &frames)?;
             let cva = baseline.side_cva().ok_or("a side-view baseline")?.mean;
-            let mut judge = PostureJudge::new(PostureConfig::default());
-            judge.set_baseline(baseline);
-            let (samples, _) = replay(&mut judge, &frames);
-            let seconds = forward_per_second(&samples);
-            let missed: Vec<i64> = (case.slumped.iter().copied())
-                .filter(|&s| !is_forward(&seconds, s))
-                .collect();
-            let flagged: Vec<i64> = (case.upright.iter().copied())
-                .filter(|&s| is_forward(&seconds, s))
-                .collect();
             eprintln!(
                 "{} photo at {t} s (CVA {cva:.1}°): slumped seconds missed {missed:?}, plainly \
                  upright seconds flagged {} of {} {flagged:?}; {}",
@@ -500,6 +523,38 @@ fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> Test
             );
             assert!(missed.is_empty(), "{} at {t} s: {missed:?}", case.clip);
             assert!(flagged.len() <= most, "{} at {t} s: {flagged:?}", case.clip);
+        }
+        if let Some(start) = case.hold_at {
+            let file = dir.path().join(format!("{}_hold_{start}.json", case.clip));
+            let out = plumbline(&[
+                "baseline",
+                "--source",
+                utf8(&clip),
+                "--start",
+                start,
+                "--seconds",
+                "3",
+                "--out",
+                utf8(&file),
+            ]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            let (baseline, missed, flagged, _) = case.judged_against(&file, &frames)?;
+            eprintln!(
+                "{} video baseline from {start} s ({}): slumped seconds missed {missed:?}, \
+                 plainly upright seconds flagged {flagged:?}",
+                case.clip,
+                baseline.describe()
+            );
+            assert!(
+                missed.is_empty(),
+                "{} hold at {start} s: {missed:?}",
+                case.clip
+            );
+            assert!(
+                flagged.is_empty(),
+                "{} hold at {start} s: {flagged:?}",
+                case.clip
+            );
         }
     }
     Ok(())
