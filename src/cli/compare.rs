@@ -127,22 +127,15 @@ pub fn progress_text(progress: &Progress) -> String {
             0,
         ));
     } else {
-        let stats = |stats: &crate::posture::MetricStats| {
-            if stats.n < 2 {
-                format!("{:.1}", stats.mean)
-            } else {
-                format!("{:.1} ± {:.1}", stats.mean, stats.sd)
-            }
-        };
         let rows: Vec<Vec<String>> = progress
             .changes
             .iter()
             .map(|change| {
                 vec![
                     capitalised(change.metric.short_label()),
-                    stats(&change.baseline),
+                    change.baseline.mean_sd_text(),
                     change.baseline.n.to_string(),
-                    stats(&change.follow_up),
+                    change.follow_up.mean_sd_text(),
                     change.follow_up.n.to_string(),
                     format!(
                         "{:+.1}{}",

@@ -34,6 +34,28 @@ pub struct MetricStats {
     pub n: u32,
 }
 
+impl MetricStats {
+    /// The mean with its spread, one decimal, no unit: `50.0 ± 1.5`; one value has no
+    /// spread, so only its mean, `51.3` (a `± 0.0` would claim a certainty it lacks). The
+    /// one format of a mean and SD in tables and the window.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::posture::baseline::MetricStats;
+    /// let many = MetricStats { mean: 50.0, sd: 1.5, n: 40 };
+    /// assert_eq!(many.mean_sd_text(), "50.0 ± 1.5");
+    /// let one = MetricStats { mean: 51.3, sd: 0.0, n: 1 };
+    /// assert_eq!(one.mean_sd_text(), "51.3");
+    /// ```
+    pub fn mean_sd_text(&self) -> String {
+        if self.n <= 1 {
+            format!("{:.1}", self.mean)
+        } else {
+            format!("{:.1} ± {:.1}", self.mean, self.sd)
+        }
+    }
+}
+
 /// Running mean and spread (Welford's method): the project's one mean/SD routine.
 ///
 /// ```

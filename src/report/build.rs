@@ -374,7 +374,7 @@ fn measures_table(blocks: &mut Vec<Block>, summary: &SessionSummary) {
                 metric.unit().symbol().to_owned(),
                 metric.view_text(),
                 metric.reference().describe().to_owned(),
-                format!("{:.1} ± {:.1}", stats.mean, stats.sd),
+                stats.mean_sd_text(),
                 stats.n.to_string(),
             ])
         })
@@ -655,14 +655,8 @@ pub fn comparison_table(comparisons: &[Comparison]) -> Block {
         .map(|c| {
             vec![
                 c.metric.key().to_owned(),
-                format!(
-                    "{:.1} ± {:.1} (n {})",
-                    c.baseline.mean, c.baseline.sd, c.baseline.n
-                ),
-                format!(
-                    "{:.1} ± {:.1} (n {})",
-                    c.follow_up.mean, c.follow_up.sd, c.follow_up.n
-                ),
+                format!("{} (n {})", c.baseline.mean_sd_text(), c.baseline.n),
+                format!("{} (n {})", c.follow_up.mean_sd_text(), c.follow_up.n),
                 format!("{:+.1}", c.change),
                 format!("{:.1}", c.mdc.value),
                 if c.exceeds_mdc { "yes" } else { "no" }.to_owned(),

@@ -76,11 +76,7 @@ pub fn cva_cell(visit: &Visit) -> String {
     } else {
         stats.n.to_string()
     };
-    if stats.n < 2 {
-        format!("{:.1} ({n})", stats.mean)
-    } else {
-        format!("{:.1} ± {:.1} ({n})", stats.mean, stats.sd)
-    }
+    format!("{} ({n})", stats.mean_sd_text())
 }
 
 /// The visits of `subject` (oldest first) as lines.

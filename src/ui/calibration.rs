@@ -215,10 +215,7 @@ pub fn baseline_ui(ui: &mut egui::Ui, baseline: &Baseline) {
         .show(ui, |ui| {
             for (metric, stats) in &baseline.metrics {
                 ui.label(metric.label());
-                ui.label(format!(
-                    "{:.1} ± {:.1} (n = {})",
-                    stats.mean, stats.sd, stats.n
-                ));
+                ui.label(format!("{} (n = {})", stats.mean_sd_text(), stats.n));
                 ui.end_row();
             }
         });

@@ -26,12 +26,11 @@ pub fn delta_text(metric: Metric, sample: &PostureSample, baseline: Option<&Base
     };
     match sample.metrics.get(metric) {
         Some(value) => format!(
-            "{} (baseline {:.1} ± {:.1})",
+            "{} (baseline {})",
             metric.format_change(value - stats.mean),
-            stats.mean,
-            stats.sd
+            stats.mean_sd_text()
         ),
-        None => format!("baseline {:.1} ± {:.1}", stats.mean, stats.sd),
+        None => format!("baseline {}", stats.mean_sd_text()),
     }
 }
 
