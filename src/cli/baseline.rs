@@ -20,7 +20,7 @@ use super::Global;
 use super::hold::{HoldArgs, HoldOptions, nothing_after_start, record_hold, summary_text};
 use super::run::{Keep, RunOptions, Span, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
-use crate::geometry::uncertainty::BASE_SD_DEG;
+use crate::geometry::uncertainty::{BASE_SD_DEG, LESS_SURE_SD_DEG};
 use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::{Mode, PoseConfig, PoseEngine};
 use crate::posture::baseline::BaselineFile;
@@ -103,7 +103,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         (baseline, frames, None)
     };
     if let Some(path) = &args.out {
-        write_baseline_file(path, &BaselineFile::new(baseline.clone(), photos))?;
+        write_baseline_file(
+            path,
+            &BaselineFile::new(baseline.clone(), photos).with_photo_cva_sd(photo_sd),
+        )?;
     }
     print!("{}", summary(&baseline, frames, photos, photo_sd).text());
     Ok(ExitCode::SUCCESS)
@@ -199,11 +202,7 @@ fn from_recording(
 fn write_baseline_file(path: &Path, file: &BaselineFile) -> anyhow::Result<()> {
     crate::store::private::write_private(path, file.to_json()?.as_bytes())
         .with_context(|| format!("cannot write the baseline file {}", path.display()))?;
-    eprintln!(
-        "wrote {}: {}",
-        path.display(),
-        super::measure::describe_baseline(file)
-    );
+    eprintln!("wrote {}: {}", path.display(), file.describe());
     Ok(())
 }
 
@@ -229,8 +228,7 @@ fn summary(baseline: &Baseline, frames: u32, photos: bool, photo_sd: Option<f64>
         .collect();
     let what = if photos && frames <= 1 {
         let cva = match (baseline.side_cva(), photo_sd) {
-            // At least one more clean estimate's ± (in quadrature) than a clean estimate.
-            (Some(_), Some(sd)) if sd >= BASE_SD_DEG * std::f64::consts::SQRT_2 => format!(
+            (Some(_), Some(sd)) if sd >= LESS_SURE_SD_DEG => format!(
                 ". Its CVA carries the whole error of one frame: ± {sd:.1}°, well above a clean \
                  estimate's {BASE_SD_DEG}° (a soft person mask behind the neck on a dark or busy \
                  background, a C7 from the landmarks, a reclined trunk or low visibility: \

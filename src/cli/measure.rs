@@ -132,19 +132,6 @@ pub fn load_baseline(path: &Path) -> anyhow::Result<BaselineFile> {
     BaselineFile::from_json(&text).with_context(|| format!("baseline {}", path.display()))
 }
 
-/// A baseline in a few words: its view, its CVA with spread and n (side view), and where it
-/// came from.
-pub fn describe_baseline(file: &BaselineFile) -> String {
-    let what = file.baseline.describe();
-    if file.photos && file.baseline.frames() <= 1 {
-        format!("{what}, from one photo")
-    } else if file.photos {
-        format!("{what}, from photos: the ± is between photos, not a steady posture's spread")
-    } else {
-        what
-    }
-}
-
 /// Runs the command.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     let spec = SourceSpec::parse(&args.input)
@@ -160,7 +147,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     if let Some(path) = &args.baseline {
         let file = load_baseline(path)?;
-        eprintln!("baseline {}: {}", path.display(), describe_baseline(&file));
+        eprintln!("baseline {}: {}", path.display(), file.describe());
         judge.set_baseline(file.baseline);
     }
     let dir = models::models_dir(global.models_dir.as_deref())?;

@@ -82,6 +82,11 @@ pub const EDGE_SOFT: f64 = 0.45;
 /// the crop tips it to).
 pub const EDGE_SD_DEG: f64 = BASE_SD_DEG;
 
+/// A CVA whose ± reaches this is a clean estimate's and one more (in quadrature), degrees:
+/// a photo with such a CVA is called a less sure reference when it is a baseline on its own
+/// (`plumbline baseline`, `plumbline measure --baseline`; docs/GEOMETRY.md §6).
+pub const LESS_SURE_SD_DEG: f64 = BASE_SD_DEG * std::f64::consts::SQRT_2;
+
 /// The ± figure (one SD, degrees) of a CVA with this evidence; never NaN, at least
 /// [`BASE_SD_DEG`].
 ///

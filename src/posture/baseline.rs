@@ -465,6 +465,11 @@ pub struct BaselineFile {
     /// When it was made (`YYYY-MM-DDTHH:MM:SSZ`), when the monitor kept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub made_at: Option<String>,
+    /// From photos: the largest ± figure (one SD, degrees) of the photos' CVAs
+    /// (`geometry::uncertainty`), how sure one photo's CVA is where there is no spread to
+    /// show it; absent otherwise (and in files of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_cva_sd_deg: Option<f64>,
     /// The baseline.
     #[serde(flatten)]
     pub baseline: Baseline,
@@ -528,8 +533,47 @@ impl BaselineFile {
             photos,
             status: None,
             made_at: None,
+            photo_cva_sd_deg: None,
             baseline,
         }
+    }
+
+    /// The file in a few words, as `plumbline measure --baseline` and `plumbline baseline
+    /// --out` say it: its view, its CVA with spread and n (side view), and where it came from.
+    pub fn describe(&self) -> String {
+        let what = self.baseline.describe();
+        if self.is_less_sure_photo() {
+            format!(
+                "{what}, from one photo whose CVA is ± {:.1}°: a less sure reference (a soft \
+                 person mask behind the neck, a C7 from the landmarks, a reclined trunk or low \
+                 visibility; a baseline from several photos or seconds of video is steadier)",
+                self.photo_cva_sd_deg.unwrap_or(f64::NAN)
+            )
+        } else if self.photos && self.baseline.frames() <= 1 {
+            format!("{what}, from one photo")
+        } else if self.photos {
+            format!("{what}, from photos: the ± is between photos, not a steady posture's spread")
+        } else {
+            what
+        }
+    }
+
+    /// With the largest ± of the photos' CVAs ([`Self::photo_cva_sd_deg`]).
+    #[must_use]
+    pub fn with_photo_cva_sd(mut self, sd_deg: Option<f64>) -> Self {
+        self.photo_cva_sd_deg = sd_deg;
+        self
+    }
+
+    /// One photo whose CVA's ± reaches
+    /// [`LESS_SURE_SD_DEG`](crate::geometry::uncertainty::LESS_SURE_SD_DEG): a less sure
+    /// reference (docs/GEOMETRY.md §6).
+    pub fn is_less_sure_photo(&self) -> bool {
+        self.photos
+            && self.baseline.frames() <= 1
+            && self
+                .photo_cva_sd_deg
+                .is_some_and(|sd| sd >= crate::geometry::uncertainty::LESS_SURE_SD_DEG)
     }
 
     /// Pretty JSON.
@@ -558,6 +602,16 @@ impl BaselineFile {
             return Err(BaselineFileError::Status(status));
         }
         check_values(&file.baseline)?;
+        if let Some(sd) = file
+            .photo_cva_sd_deg
+            .filter(|sd| !(0.0..=MAX_BASELINE_ANGLE_DEG).contains(sd))
+        {
+            return Err(BaselineFileError::OutOfRange {
+                key: "photo_cva_sd_deg".to_owned(),
+                what: format!("{sd}"),
+                range: "0 to 180°".to_owned(),
+            });
+        }
         Ok(file)
     }
 
@@ -1094,7 +1148,44 @@ impl BaselineRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::uncertainty::LESS_SURE_SD_DEG;
     use crate::posture::PostureState;
+
+    #[test]
+    fn one_photo_keeps_its_cvas_plus_minus_and_says_when_it_is_a_less_sure_reference() {
+        let one =
+            |sd| BaselineFile::new(Baseline::of_side_cva(50.0, 0.0, 1), true).with_photo_cva_sd(sd);
+        let unsure = one(Some(LESS_SURE_SD_DEG + 0.1));
+        let read = BaselineFile::from_json(&unsure.to_json().unwrap()).unwrap();
+        assert_eq!(read, unsure);
+        assert!(read.is_less_sure_photo());
+        assert!(
+            read.describe().contains("± 6.5°: a less sure reference"),
+            "{}",
+            read.describe()
+        );
+        let sure = one(Some(LESS_SURE_SD_DEG - 0.1));
+        assert!(!sure.is_less_sure_photo());
+        assert!(
+            sure.describe()
+                .ends_with("(n = 1: one frame, no spread), from one photo")
+        );
+        // Older files have no figure; several photos have a spread to show instead.
+        assert!(!one(None).is_less_sure_photo());
+        let two = BaselineFile::new(Baseline::of_side_cva(50.0, 2.0, 2), true)
+            .with_photo_cva_sd(Some(9.0));
+        assert!(!two.is_less_sure_photo());
+        // A value no measurement gives is refused with its range.
+        let json = one(Some(1.0))
+            .to_json()
+            .unwrap()
+            .replace("\"photo_cva_sd_deg\": 1.0", "\"photo_cva_sd_deg\": -3.0");
+        let err = BaselineFile::from_json(&json).unwrap_err().to_string();
+        assert!(
+            err.contains("photo_cva_sd_deg") && err.contains("0 to 180°"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn a_reclined_calibration_is_refused_a_reclined_follow_up_is_kept() {

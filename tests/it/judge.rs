@@ -15,6 +15,8 @@ use plumbline::posture::{
     PostureConfig, PostureEvent, PostureJudge, PostureSample,
 };
 
+use plumbline::posture::baseline::BaselineFile;
+
 use crate::shared_media;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -432,7 +434,7 @@ impl PhotoCase {
         frames: &[Kept],
     ) -> Result<Judged, Box<dyn std::error::Error>> {
         let text = std::fs::read_to_string(file)?;
-        let baseline = plumbline::posture::baseline::BaselineFile::from_json(&text)?.baseline;
+        let baseline = BaselineFile::from_json(&text)?.baseline;
         let mut judge = PostureJudge::new(PostureConfig::default());
         judge.set_baseline(baseline.clone());
         let (samples, _) = replay(&mut judge, frames);
@@ -509,6 +511,15 @@ fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> Test
                 told.contains("less sure reference"),
                 less_sure,
                 "{} at {t} s: {told}",
+                case.clip
+            );
+            // ... and so does `plumbline measure --baseline FILE` when it reads the file.
+            let read = BaselineFile::from_json(&std::fs::read_to_string(&file)?)?;
+            let said = read.describe();
+            assert_eq!(
+                said.contains("less sure reference"),
+                less_sure,
+                "{} at {t} s: {said}",
                 case.clip
             );
             let (baseline, missed, flagged, seconds) = case.judged_against(&file, &frames)?;
