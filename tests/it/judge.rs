@@ -32,6 +32,21 @@ fn utf8(path: &Path) -> &str {
     path.to_str().expect("UTF-8 paths")
 }
 
+/// `plumbline baseline --source CLIP --start START --seconds 3 --out OUT`.
+fn hold_of_3_s(clip: &Path, start: &str, out: &Path) -> Output {
+    plumbline(&[
+        "baseline",
+        "--source",
+        utf8(clip),
+        "--start",
+        start,
+        "--seconds",
+        "3",
+        "--out",
+        utf8(out),
+    ])
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -537,17 +552,7 @@ fn a_baseline_from_one_upright_frame_as_a_photo_judges_the_whole_video() -> Test
         }
         if let Some(start) = case.hold_at {
             let file = dir.path().join(format!("{}_hold_{start}.json", case.clip));
-            let out = plumbline(&[
-                "baseline",
-                "--source",
-                utf8(&clip),
-                "--start",
-                start,
-                "--seconds",
-                "3",
-                "--out",
-                utf8(&file),
-            ]);
+            let out = hold_of_3_s(&clip, start, &file);
             assert!(out.status.success(), "{}", stderr(&out));
             let (baseline, missed, flagged, _) = case.judged_against(&file, &frames)?;
             eprintln!(
@@ -643,19 +648,7 @@ fn a_baseline_begins_where_the_recording_is_upright() -> TestResult {
     let clip = shared_media()?.join("video_side_sit_02.mp4");
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("upright.json");
-    let hold = |start: &str, out: &Path| {
-        plumbline(&[
-            "baseline",
-            "--source",
-            utf8(&clip),
-            "--start",
-            start,
-            "--seconds",
-            "3",
-            "--out",
-            utf8(out),
-        ])
-    };
+    let hold = |start: &str, out: &Path| hold_of_3_s(&clip, start, out);
     let out = hold("6", &file);
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
