@@ -20,10 +20,10 @@ use super::Global;
 use super::hold::{HoldArgs, HoldOptions, nothing_after_start, record_hold, summary_text};
 use super::run::{Keep, RunOptions, Span, progress_bar, record, start_pipeline};
 use crate::capture::{self, Pacing, SourceSpec};
-use crate::geometry::uncertainty::{BASE_SD_DEG, LESS_SURE_SD_DEG};
+use crate::geometry::uncertainty::BASE_SD_DEG;
 use crate::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use crate::pose::{Mode, PoseConfig, PoseEngine};
-use crate::posture::baseline::BaselineFile;
+use crate::posture::baseline::{BaselineFile, LESS_SURE_WHY};
 use crate::posture::{Baseline, BaselineBuilder, BaselineRules, PostureJudge};
 use crate::report::{Block, Document};
 use crate::store::VisitRole;
@@ -102,13 +102,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         let (baseline, frames) = from_recording(spec, span, args, global)?;
         (baseline, frames, None)
     };
+    let file = BaselineFile::new(baseline, photos).with_photo_cva_sd(photo_sd);
     if let Some(path) = &args.out {
-        write_baseline_file(
-            path,
-            &BaselineFile::new(baseline.clone(), photos).with_photo_cva_sd(photo_sd),
-        )?;
+        write_baseline_file(path, &file)?;
     }
-    print!("{}", summary(&baseline, frames, photos, photo_sd).text());
+    print!("{}", summary(&file, frames).text());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -206,9 +204,10 @@ fn write_baseline_file(path: &Path, file: &BaselineFile) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The baseline as a small table: mean, SD and n per metric; `photo_sd` is the largest ±
-/// figure of the photos' CVAs (photos only).
-fn summary(baseline: &Baseline, frames: u32, photos: bool, photo_sd: Option<f64>) -> Document {
+/// The baseline as a small table: mean, SD and n per metric, with what it rests on (for one
+/// photo: its CVA's ±, and whether that makes it a less sure reference).
+fn summary(file: &BaselineFile, frames: u32) -> Document {
+    let (baseline, photos) = (&file.baseline, file.photos);
     let rows = baseline
         .metrics
         .iter()
@@ -227,19 +226,20 @@ fn summary(baseline: &Baseline, frames: u32, photos: bool, photo_sd: Option<f64>
         })
         .collect();
     let what = if photos && frames <= 1 {
-        let cva = match (baseline.side_cva(), photo_sd) {
-            (Some(_), Some(sd)) if sd >= LESS_SURE_SD_DEG => format!(
+        let sd = file.photo_cva_sd_deg.unwrap_or(BASE_SD_DEG);
+        let cva = if baseline.side_cva().is_none() {
+            String::new()
+        } else if file.is_less_sure_photo() {
+            format!(
                 ". Its CVA carries the whole error of one frame: ± {sd:.1}°, well above a clean \
-                 estimate's {BASE_SD_DEG}° (a soft person mask behind the neck on a dark or busy \
-                 background, a C7 from the landmarks, a reclined trunk or low visibility: \
-                 docs/GEOMETRY.md §3.8), so this photo is a less sure reference"
-            ),
-            (Some(_), sd) => format!(
-                ". Its CVA carries the whole error of one frame: ± {:.1}° against a hand \
-                 annotation (docs/GEOMETRY.md §3.8)",
-                sd.unwrap_or(BASE_SD_DEG)
-            ),
-            (None, _) => String::new(),
+                 estimate's {BASE_SD_DEG}° ({LESS_SURE_WHY}: docs/GEOMETRY.md §3.8), so this \
+                 photo is a less sure reference"
+            )
+        } else {
+            format!(
+                ". Its CVA carries the whole error of one frame: ± {sd:.1}° against a hand \
+                 annotation (docs/GEOMETRY.md §3.8)"
+            )
         };
         format!(
             "{} view, 1 photo: one frame, so no spread{cva}. A baseline from several photos or \

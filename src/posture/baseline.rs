@@ -427,6 +427,11 @@ pub const BASELINE_FILE_VERSION: u32 = 1;
 /// The `format` field of a baseline file.
 pub const BASELINE_FILE_FORMAT: &str = "plumbline-baseline";
 
+/// Why one photo's CVA can be less sure than a clean estimate: what raises its ±
+/// (`geometry::uncertainty`), in words for `plumbline baseline` and `measure --baseline`.
+pub const LESS_SURE_WHY: &str = "a soft person mask behind the neck on a dark or busy \
+    background, a C7 from the landmarks, a reclined trunk or low visibility";
+
 /// A baseline as a file (`plumbline baseline --out`, `plumbline measure --baseline`): the
 /// [`Baseline`]'s own JSON with a format name, a version and whether it came from independent
 /// photos (whose spread is then between photos, not within a steady posture).
@@ -544,9 +549,9 @@ impl BaselineFile {
         let what = self.baseline.describe();
         if self.is_less_sure_photo() {
             format!(
-                "{what}, from one photo whose CVA is ± {:.1}°: a less sure reference (a soft \
-                 person mask behind the neck, a C7 from the landmarks, a reclined trunk or low \
-                 visibility; a baseline from several photos or seconds of video is steadier)",
+                "{what}, from one photo whose CVA is ± {:.1}°: a less sure reference \
+                 ({LESS_SURE_WHY}; a baseline from several photos or seconds of video is \
+                 steadier)",
                 self.photo_cva_sd_deg.unwrap_or(f64::NAN)
             )
         } else if self.photos && self.baseline.frames() <= 1 {
