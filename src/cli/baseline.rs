@@ -226,14 +226,18 @@ fn summary(file: &BaselineFile, frames: u32) -> Document {
         })
         .collect();
     let what = if photos && frames <= 1 {
-        let sd = file.photo_cva_sd_deg.unwrap_or(BASE_SD_DEG);
+        let sd = baseline.photo_cva_sd_deg.unwrap_or(BASE_SD_DEG);
         let cva = if baseline.side_cva().is_none() {
             String::new()
         } else if file.is_less_sure_photo() {
+            let further = baseline
+                .side_reference()
+                .map_or(0.0, |r| r.sd_beyond_clean_deg);
             format!(
                 ". Its CVA carries the whole error of one frame: ± {sd:.1}°, well above a clean \
                  estimate's {BASE_SD_DEG}° ({LESS_SURE_WHY}: docs/GEOMETRY.md §3.8), so this \
-                 photo is a less sure reference"
+                 photo is a less sure reference: a head must drop {further:.1}° further below it \
+                 to count as forward"
             )
         } else {
             format!(

@@ -87,6 +87,27 @@ pub const EDGE_SD_DEG: f64 = BASE_SD_DEG;
 /// (`plumbline baseline`, `plumbline measure --baseline`; docs/GEOMETRY.md §6).
 pub const LESS_SURE_SD_DEG: f64 = BASE_SD_DEG * std::f64::consts::SQRT_2;
 
+/// The part of a CVA's ± beyond a clean estimate's, one SD in degrees: the terms that add to
+/// [`BASE_SD_DEG`] in quadrature (a C7 from the landmarks, recline, low visibility, shoulder
+/// spread, a soft mask edge), `sqrt(sd² - BASE²)`, 0 for a clean estimate. A change from the
+/// same person's baseline is the strong signal because the base error is mostly the person's
+/// own (the tragus, the neck's shape) and cancels in the change; these terms belong to the
+/// frame or the photo and do not, so the judge asks a drop below the baseline to clear them
+/// too (`posture::judge::baseline_forward_below`, docs/GEOMETRY.md §6).
+///
+/// # Examples
+/// ```
+/// use plumbline::geometry::uncertainty::{BASE_SD_DEG, sd_beyond_clean_deg};
+/// assert_eq!(sd_beyond_clean_deg(BASE_SD_DEG), 0.0);
+/// assert_eq!(sd_beyond_clean_deg(3.0), 0.0);
+/// assert!((sd_beyond_clean_deg(BASE_SD_DEG * 2f64.sqrt()) - BASE_SD_DEG).abs() < 1e-9);
+/// assert_eq!(sd_beyond_clean_deg(f64::NAN), 0.0);
+/// ```
+pub fn sd_beyond_clean_deg(sd: f64) -> f64 {
+    let excess = sd * sd - BASE_SD_DEG * BASE_SD_DEG;
+    if excess > 0.0 { excess.sqrt() } else { 0.0 }
+}
+
 /// The ± figure (one SD, degrees) of a CVA with this evidence; never NaN, at least
 /// [`BASE_SD_DEG`].
 ///

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::geometry::front::FrontFeatures;
+use crate::geometry::uncertainty::sd_beyond_clean_deg;
 
 use super::config::PostureConfig;
 use super::metric::{Metric, Reference, Unit};
@@ -261,6 +262,11 @@ pub struct Baseline {
     pub front: BTreeMap<FrontSignal, MetricStats>,
     /// Where the person sat in the picture (empty when the frames' size was not known).
     pub setup: BTreeMap<SetupSignal, MetricStats>,
+    /// From photos: the largest ± figure (one SD, degrees) of the photos' CVAs
+    /// (`geometry::uncertainty`), how sure one photo's CVA is where there is no spread to
+    /// show it; `None` for a baseline from video (stored as `photo_cva_sd_deg` only when
+    /// present, so older files and events read as before).
+    pub photo_cva_sd_deg: Option<f64>,
 }
 
 impl Baseline {
@@ -289,6 +295,30 @@ impl Baseline {
     /// The CVA's statistics when this is a side-view baseline with a CVA.
     pub fn side_cva(&self) -> Option<&MetricStats> {
         self.get(Metric::Cva).filter(|_| self.view.is_side())
+    }
+
+    /// The side-view baseline as the judge compares a CVA with it: its CVA mean and, from
+    /// photos, the part of the photos' ± beyond a clean estimate's
+    /// ([`sd_beyond_clean_deg`] of the largest, over √n: independent photos average it);
+    /// from video 0, since its mean rests on many frames judged like the ones it is
+    /// compared with.
+    ///
+    /// # Examples
+    /// ```
+    /// use plumbline::posture::Baseline;
+    /// let video = Baseline::of_side_cva(48.0, 1.5, 40);
+    /// assert_eq!(video.side_reference().unwrap().sd_beyond_clean_deg, 0.0);
+    /// let photo = Baseline { photo_cva_sd_deg: Some(4.5 * 2f64.sqrt()), ..Baseline::of_side_cva(48.0, 0.0, 1) };
+    /// assert!((photo.side_reference().unwrap().sd_beyond_clean_deg - 4.5).abs() < 1e-9);
+    /// ```
+    pub fn side_reference(&self) -> Option<SideReference> {
+        let cva = self.side_cva()?;
+        Some(SideReference {
+            cva_deg: cva.mean,
+            sd_beyond_clean_deg: self.photo_cva_sd_deg.map_or(0.0, |sd| {
+                sd_beyond_clean_deg(sd) / f64::from(cva.n.max(1)).sqrt()
+            }),
+        })
     }
 
     /// The baseline in a few words: its view and, in a side view, its CVA with spread and n
@@ -386,11 +416,34 @@ impl Baseline {
     }
 }
 
-/// The serialised form of a [`Baseline`]: `{"view": ..., "metrics": {name: stats}}`.
+/// A side-view baseline as the judge compares a CVA with it ([`Baseline::side_reference`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SideReference {
+    /// The baseline's CVA mean, degrees.
+    pub cva_deg: f64,
+    /// How unsure that mean is beyond a clean estimate's error, which cancels in a change
+    /// from it (one SD, degrees; `geometry::uncertainty::sd_beyond_clean_deg`).
+    pub sd_beyond_clean_deg: f64,
+}
+
+impl SideReference {
+    /// A reference of `cva_deg` as sure as a clean estimate (a baseline from video).
+    pub fn clean(cva_deg: f64) -> Self {
+        Self {
+            cva_deg,
+            sd_beyond_clean_deg: 0.0,
+        }
+    }
+}
+
+/// The serialised form of a [`Baseline`]: `{"view": ..., "metrics": {name: stats}}`, with
+/// `photo_cva_sd_deg` when the baseline has it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct BaselineRecord {
     view: View,
     metrics: BTreeMap<String, MetricStats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    photo_cva_sd_deg: Option<f64>,
 }
 
 impl From<Baseline> for BaselineRecord {
@@ -402,6 +455,7 @@ impl From<Baseline> for BaselineRecord {
                 .into_iter()
                 .map(|(key, stats)| (key.to_owned(), stats))
                 .collect(),
+            photo_cva_sd_deg: baseline.photo_cva_sd_deg,
         }
     }
 }
@@ -412,6 +466,7 @@ impl TryFrom<BaselineRecord> for Baseline {
     fn try_from(record: BaselineRecord) -> Result<Self, Self::Error> {
         let mut baseline = Baseline {
             view: record.view,
+            photo_cva_sd_deg: record.photo_cva_sd_deg,
             ..Baseline::default()
         };
         for (key, stats) in record.metrics {
@@ -470,12 +525,8 @@ pub struct BaselineFile {
     /// When it was made (`YYYY-MM-DDTHH:MM:SSZ`), when the monitor kept it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub made_at: Option<String>,
-    /// From photos: the largest ± figure (one SD, degrees) of the photos' CVAs
-    /// (`geometry::uncertainty`), how sure one photo's CVA is where there is no spread to
-    /// show it; absent otherwise (and in files of older versions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub photo_cva_sd_deg: Option<f64>,
-    /// The baseline.
+    /// The baseline (with, from photos, their largest CVA ±:
+    /// [`Baseline::photo_cva_sd_deg`]).
     #[serde(flatten)]
     pub baseline: Baseline,
 }
@@ -538,7 +589,6 @@ impl BaselineFile {
             photos,
             status: None,
             made_at: None,
-            photo_cva_sd_deg: None,
             baseline,
         }
     }
@@ -550,9 +600,12 @@ impl BaselineFile {
         if self.is_less_sure_photo() {
             format!(
                 "{what}, from one photo whose CVA is ± {:.1}°: a less sure reference \
-                 ({LESS_SURE_WHY}; a baseline from several photos or seconds of video is \
-                 steadier)",
-                self.photo_cva_sd_deg.unwrap_or(f64::NAN)
+                 ({LESS_SURE_WHY}), so a head must drop {:.1}° further below it to count as \
+                 forward; a baseline from several photos or seconds of video is steadier",
+                self.baseline.photo_cva_sd_deg.unwrap_or(f64::NAN),
+                self.baseline
+                    .side_reference()
+                    .map_or(0.0, |r| r.sd_beyond_clean_deg)
             )
         } else if self.photos && self.baseline.frames() <= 1 {
             format!("{what}, from one photo")
@@ -563,10 +616,10 @@ impl BaselineFile {
         }
     }
 
-    /// With the largest ± of the photos' CVAs ([`Self::photo_cva_sd_deg`]).
+    /// With the largest ± of the photos' CVAs ([`Baseline::photo_cva_sd_deg`]).
     #[must_use]
     pub fn with_photo_cva_sd(mut self, sd_deg: Option<f64>) -> Self {
-        self.photo_cva_sd_deg = sd_deg;
+        self.baseline.photo_cva_sd_deg = sd_deg;
         self
     }
 
@@ -577,6 +630,7 @@ impl BaselineFile {
         self.photos
             && self.baseline.frames() <= 1
             && self
+                .baseline
                 .photo_cva_sd_deg
                 .is_some_and(|sd| sd >= crate::geometry::uncertainty::LESS_SURE_SD_DEG)
     }
@@ -607,16 +661,6 @@ impl BaselineFile {
             return Err(BaselineFileError::Status(status));
         }
         check_values(&file.baseline)?;
-        if let Some(sd) = file
-            .photo_cva_sd_deg
-            .filter(|sd| !(0.0..=MAX_BASELINE_ANGLE_DEG).contains(sd))
-        {
-            return Err(BaselineFileError::OutOfRange {
-                key: "photo_cva_sd_deg".to_owned(),
-                what: format!("{sd}"),
-                range: "0 to 180°".to_owned(),
-            });
-        }
         Ok(file)
     }
 
@@ -662,6 +706,12 @@ fn check_values(baseline: &Baseline) -> Result<(), BaselineFileError> {
                 "-180 to 180° (SD up to 180°)",
             ));
         }
+    }
+    if let Some(sd) = baseline
+        .photo_cva_sd_deg
+        .filter(|sd| !(0.0..=MAX_BASELINE_ANGLE_DEG).contains(sd))
+    {
+        return Err(out("photo_cva_sd_deg", format!("{sd}"), "0 to 180°"));
     }
     Ok(())
 }
@@ -1110,6 +1160,7 @@ impl BaselineBuilder {
             metrics,
             front,
             setup,
+            photo_cva_sd_deg: None,
         };
         rules.check(&baseline)?;
         Ok(baseline)
@@ -1189,6 +1240,49 @@ mod tests {
         assert!(
             err.contains("photo_cva_sd_deg") && err.contains("0 to 180°"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_photos_plus_minus_travels_with_the_baseline_and_widens_the_judges_drop() {
+        // The file keeps the figure at its top level, as version 1 files always had it ...
+        let photo = BaselineFile::new(Baseline::of_side_cva(50.0, 0.0, 1), true)
+            .with_photo_cva_sd(Some(6.5));
+        let json = photo.to_json().unwrap();
+        assert!(json.contains("\n  \"photo_cva_sd_deg\": 6.5\n"), "{json}");
+        let read = BaselineFile::from_json(&json).unwrap();
+        assert_eq!(read.baseline.photo_cva_sd_deg, Some(6.5));
+        // ... and a baseline from video (a calibration event, the monitor's kept file) has
+        // none, so its stored form is what it was.
+        let video = Baseline::of_side_cva(50.0, 1.0, 30);
+        let bare = serde_json::to_string(&video).unwrap();
+        assert!(!bare.contains("photo_cva_sd_deg"), "{bare}");
+        // The judge's reference: the photo's ± beyond a clean estimate's, nothing for video,
+        // and averaged over independent photos.
+        let beyond = crate::geometry::uncertainty::sd_beyond_clean_deg(6.5);
+        let reference = read.baseline.side_reference().unwrap();
+        assert!((reference.cva_deg - 50.0).abs() < 1e-12);
+        assert!((reference.sd_beyond_clean_deg - beyond).abs() < 1e-12);
+        assert!((beyond - 4.69).abs() < 0.01, "{beyond}");
+        assert_eq!(video.side_reference(), Some(SideReference::clean(50.0)));
+        let four = Baseline {
+            photo_cva_sd_deg: Some(6.5),
+            ..Baseline::of_side_cva(50.0, 2.0, 4)
+        };
+        let four = four.side_reference().unwrap().sd_beyond_clean_deg;
+        assert!((four - beyond / 2.0).abs() < 1e-12, "{four}");
+        // A front baseline has no side reference.
+        let front = Baseline {
+            view: View::Front,
+            ..Baseline::of_side_cva(50.0, 1.0, 30)
+        };
+        assert_eq!(front.side_reference(), None);
+        // `measure --baseline` says how much further a head must drop.
+        assert!(
+            read.describe()
+                .contains("a head must drop 4.7° further below it"),
+            "{}",
+            read.describe()
         );
     }
 

@@ -74,7 +74,9 @@ pub struct PostureConfig {
     /// 4.1° over 23 s of steady upright sitting, MDC95 = 1.96·√2·SD = 11.3°; of a one-second
     /// mean 9.6°), measured on one person and checked on another (docs/GEOMETRY.md §6); the
     /// clinicians' photogrammetric MDC (5°) is smaller than the per-frame noise of a video
-    /// estimate. Range [`Self::CVA_BELOW_BASELINE_DEG`].
+    /// estimate. A frame or a baseline photo less sure than a clean estimate must drop
+    /// further (`posture::judge::baseline_forward_below`). Range
+    /// [`Self::CVA_BELOW_BASELINE_DEG`].
     pub cva_below_baseline_deg: f64,
     /// Side view: to leave forward head the CVA must clear the thresholds by this margin.
     /// Range [`Self::CVA_EXIT_MARGIN_DEG`].

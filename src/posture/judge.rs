@@ -7,8 +7,12 @@
 //!
 //! # The one rule (docs/GEOMETRY.md §6)
 //! Side view, CVA `c`, with `F` = `cva_forward_below_deg`, `U` = `cva_upright_above_deg`:
-//! - with a baseline (mean `b`): **forward** when `c < max(b - cva_below_baseline_deg, F)`,
-//!   otherwise **upright**;
+//! - with a baseline (mean `b`): **forward** when
+//!   `c < max(b - cva_below_baseline_deg - e, F - x)`, otherwise **upright**, where `e`
+//!   combines in quadrature the parts of the frame's ± and of the baseline's (a photo's)
+//!   beyond a clean estimate's (`geometry::uncertainty::sd_beyond_clean_deg`): the clean
+//!   part is mostly the person's own and cancels in a change from their baseline, these do
+//!   not, so a drop must clear them as well as the margin;
 //! - without one (none given, still learning, or set aside after the setup changed):
 //!   **forward** when `c < F - x`, **upright** when `c > U + x`, **uncertain** between, where
 //!   `x` is the CVA's ± beyond the clean-evidence figure (`sd - BASE_SD_DEG`, at least 0): the
@@ -28,11 +32,14 @@ use crate::geometry::front::FrontFeatures;
 /// The ± of a clean CVA estimate, beyond which the absolute bands widen ([`side_bands`]);
 /// re-exported for the report, which states the rule.
 pub use crate::geometry::uncertainty::BASE_SD_DEG;
+use crate::geometry::uncertainty::sd_beyond_clean_deg;
 use crate::geometry::view::ViewTracker;
 use crate::pose::Skeleton;
 use crate::pose::segmentation::PersonMask;
 
-use super::baseline::{BaselineFrame, BaselineRecorder, BaselineRules, SetupFeatures};
+use super::baseline::{
+    BaselineFrame, BaselineRecorder, BaselineRules, SetupFeatures, SideReference,
+};
 use super::config::PostureConfig;
 use super::exposure::ExposureMeter;
 use super::learn::Learner;
@@ -60,29 +67,35 @@ pub const SETUP_MAX_SCALE_RATIO: f64 = 1.4;
 pub const UNCERTAIN_NOTICE_S: f64 = 10.0;
 
 /// The side view's three-way call for a CVA `cva_deg` with its ± `cva_sd_deg`, against the
-/// person's baseline CVA (`baseline_cva_deg`, its mean) or, without one, the absolute bands:
-/// the one rule of the module documentation.
+/// person's baseline (`reference`, [`Baseline::side_reference`]) or, without one, the
+/// absolute bands: the one rule of the module documentation.
 ///
 /// # Examples
 /// ```
-/// use plumbline::posture::{Call, PostureConfig, judge::side_call};
+/// use plumbline::posture::{Call, PostureConfig, baseline::SideReference, judge::side_call};
 /// let c = PostureConfig::default();
 /// assert_eq!(side_call(&c, 15.0, Some(4.5), None), Call::Forward);
 /// assert_eq!(side_call(&c, 40.0, Some(4.5), None), Call::Uncertain);
 /// assert_eq!(side_call(&c, 55.0, Some(4.5), None), Call::Upright);
 /// // A reclined trunk's wider ± must clear the band by its extra uncertainty.
 /// assert_eq!(side_call(&c, 55.0, Some(8.0), None), Call::Uncertain);
-/// // Against a baseline of 50°: forward 10° below it.
-/// assert_eq!(side_call(&c, 38.0, Some(4.5), Some(50.0)), Call::Forward);
-/// assert_eq!(side_call(&c, 42.0, Some(4.5), Some(50.0)), Call::Upright);
+/// // Against a baseline of 50° from video: forward 10° below it.
+/// let video = Some(SideReference::clean(50.0));
+/// assert_eq!(side_call(&c, 38.0, Some(4.5), video), Call::Forward);
+/// assert_eq!(side_call(&c, 42.0, Some(4.5), video), Call::Upright);
+/// // A frame or a baseline photo less sure than a clean estimate must drop further.
+/// assert_eq!(side_call(&c, 38.0, Some(6.4), video), Call::Upright);
+/// let photo = Some(SideReference { cva_deg: 50.0, sd_beyond_clean_deg: 4.5 });
+/// assert_eq!(side_call(&c, 38.0, Some(4.5), photo), Call::Upright);
+/// assert_eq!(side_call(&c, 35.0, Some(4.5), photo), Call::Forward);
 /// ```
 pub fn side_call(
     config: &PostureConfig,
     cva_deg: f64,
     cva_sd_deg: Option<f64>,
-    baseline_cva_deg: Option<f64>,
+    reference: Option<SideReference>,
 ) -> Call {
-    side_judgement(config, cva_deg, cva_sd_deg, baseline_cva_deg).1
+    side_judgement(config, cva_deg, cva_sd_deg, reference).1
 }
 
 /// The absolute bands for a CVA with this ± and no baseline: clearly forward below the first,
@@ -96,11 +109,21 @@ pub fn side_bands(config: &PostureConfig, cva_sd_deg: Option<f64>) -> (f64, f64)
     )
 }
 
-/// Against a baseline whose CVA mean is `baseline_cva_deg`: the CVA below which the head is
-/// forward, `cva_below_baseline_deg` below the baseline and never below the absolute
-/// `cva_forward_below_deg`.
-pub fn baseline_forward_below(config: &PostureConfig, baseline_cva_deg: f64) -> f64 {
-    (baseline_cva_deg - config.cva_below_baseline_deg).max(config.cva_forward_below_deg)
+/// Against the baseline `reference`, for a CVA with the ± `cva_sd_deg`: the CVA below which
+/// the head is forward. That is `cva_below_baseline_deg` below the baseline, and further by
+/// the parts of the frame's ± and the baseline's beyond a clean estimate's, in quadrature
+/// (they do not cancel in a change from the same person's baseline: module documentation).
+/// It is never below the absolute forward band for that ± ([`side_bands`]), so a CVA the
+/// absolute rule calls clearly forward is forward against any baseline.
+pub fn baseline_forward_below(
+    config: &PostureConfig,
+    reference: SideReference,
+    cva_sd_deg: Option<f64>,
+) -> f64 {
+    let frame = cva_sd_deg.map_or(0.0, sd_beyond_clean_deg);
+    let unsure = frame.hypot(reference.sd_beyond_clean_deg);
+    (reference.cva_deg - config.cva_below_baseline_deg - unsure)
+        .max(side_bands(config, cva_sd_deg).0)
 }
 
 /// [`side_call`] with the condition it gives the persistence machine: bad below the forward
@@ -109,13 +132,13 @@ fn side_judgement(
     c: &PostureConfig,
     cva: f64,
     cva_sd_deg: Option<f64>,
-    baseline_cva_deg: Option<f64>,
+    reference: Option<SideReference>,
 ) -> (Condition, Call) {
     if cva_sd_deg.is_some_and(|sd| sd > c.cva_max_sd_deg) {
         return (Condition::Unknown, Call::Uncertain);
     }
     let (forward_below, upright_above) = side_bands(c, cva_sd_deg);
-    let limit = baseline_cva_deg.map_or(forward_below, |b| baseline_forward_below(c, b));
+    let limit = reference.map_or(forward_below, |r| baseline_forward_below(c, r, cva_sd_deg));
     let condition = if cva < limit {
         Condition::Bad
     } else if cva < limit + c.cva_exit_margin_deg {
@@ -125,7 +148,7 @@ fn side_judgement(
     };
     let call = if cva < limit {
         Call::Forward
-    } else if baseline_cva_deg.is_some() || cva > upright_above {
+    } else if reference.is_some() || cva > upright_above {
         Call::Upright
     } else {
         Call::Uncertain
@@ -399,8 +422,7 @@ impl PostureJudge {
                 .baseline
                 .as_ref()
                 .filter(|_| personal)
-                .and_then(Baseline::side_cva)
-                .map(|s| s.mean);
+                .and_then(Baseline::side_reference);
             let (condition, call) = side_judgement(c, cva, cva_sd_deg, baseline);
             return (condition, Some(call));
         }
@@ -1028,30 +1050,46 @@ mod tests {
         let (s, _) = judge.update(seq, t, Some(&side(0.0)));
         assert_eq!(s.call, Some(Call::Upright), "{s:?}");
         assert_eq!(s.baseline, BaselineStatus::Calibrated);
-        // A small protraction that stays far above 25° but drops more than the baseline rule's
-        // margin below the baseline.
+        // A small protraction that stays above the absolute forward band but drops more than
+        // the baseline rule's margin below the baseline, and further by the frame's ± beyond a
+        // clean estimate's (these frames have no person mask: a landmark C7, ± about 15°).
         let drop = config().cva_below_baseline_deg;
+        let reference = judge
+            .baseline()
+            .and_then(Baseline::side_reference)
+            .expect("a side baseline");
+        assert_eq!(
+            reference,
+            SideReference::clean(base.mean),
+            "from video frames"
+        );
         let mut dx = 0.0;
-        let cva = loop {
+        let (cva, sd) = loop {
             dx += 1.0;
             let (s, _) = judge.update(seq, t, Some(&side(dx)));
             seq += 1;
             t += 100.0;
             let cva = s.metrics.cva_deg.expect("side view");
+            let limit = baseline_forward_below(&config(), reference, s.cva_sd_deg);
             if s.call == Some(Call::Forward) {
-                // Forward exactly once the drop passes the margin (1 px steps move it < 1°).
-                assert!(
-                    (base.mean - drop - 1.0..base.mean - drop).contains(&cva),
-                    "{cva} vs {base:?}"
-                );
-                break cva;
+                // Forward exactly once the CVA passes the limit (1 px steps move it < 1°).
+                assert!((limit - 1.0..limit).contains(&cva), "{cva} vs {limit}");
+                break (cva, s.cva_sd_deg.expect("a CVA has a ±"));
             }
             assert_eq!(s.call, Some(Call::Upright), "{s:?}");
-            assert!(cva >= base.mean - drop, "{cva} vs {base:?}");
+            assert!(cva >= limit, "{cva} vs {limit}");
         };
+        // The drop had to clear the frame's extra uncertainty as well as the margin ...
+        let further = sd_beyond_clean_deg(sd);
+        assert!(further > 10.0, "a landmark C7's ± {sd}");
         assert!(
-            cva > PostureConfig::default().cva_forward_below_deg + 15.0,
-            "the baseline rule fired before the absolute one: {cva}"
+            (cva - (base.mean - drop - further)).abs() < 1.0,
+            "{cva} vs {base:?}, ± {sd}"
+        );
+        // ... and the baseline rule fired, not the absolute band.
+        assert!(
+            cva > side_bands(&config(), Some(sd)).0 + 5.0,
+            "the absolute band fired first: {cva}"
         );
     }
 

@@ -64,11 +64,13 @@ impl Judged<'_> {
         if self.side || !self.front {
             parts.push(format!(
                 "Side view: with a personal baseline, forward head is a CVA more than {}° below \
-                 the baseline's mean (and any CVA below {}°); without one, forward head below \
-                 {}°, upright above {}°, and \"uncertain — calibrate\" in between, which raises \
-                 no alert (both bands widen by as much as a CVA's ± exceeds the {}° of a clean \
-                 estimate). The exit margin is {}°. A CVA whose ± (its expected error) exceeds \
-                 {}° is called uncertain and drives no alert.",
+                 the baseline's mean, and lower still when the CVA or a baseline photo is less \
+                 sure than a clean estimate, by the part of their ± beyond it (any CVA below \
+                 {}° counts as well); without one, forward head below {}°, upright above {}°, \
+                 and \"uncertain — calibrate\" in between, which raises no alert (both bands \
+                 widen by as much as a CVA's ± exceeds the {}° of a clean estimate). The exit \
+                 margin is {}°. A CVA whose ± (its expected error) exceeds {}° is called \
+                 uncertain and drives no alert.",
                 value(c.cva_below_baseline_deg),
                 value(c.cva_forward_below_deg),
                 value(c.cva_forward_below_deg),
@@ -125,9 +127,14 @@ impl Judged<'_> {
                         .flatten();
                     if let Some(baseline) = baseline {
                         text = format!("{text}, {}", baseline.describe());
-                        if let (Some(cva), Some(c)) = (baseline.side_cva(), self.config()) {
-                            let line = baseline_forward_below(c, cva.mean);
-                            text = format!("{text}: forward head below a CVA of {line:.1}°");
+                        if let (Some(reference), Some(c)) =
+                            (baseline.side_reference(), self.config())
+                        {
+                            let line = baseline_forward_below(c, reference, Some(BASE_SD_DEG));
+                            text = format!(
+                                "{text}: forward head below a CVA of {line:.1}° (for a clean \
+                                 estimate; lower for a less sure one)"
+                            );
                         }
                     }
                     if let Some(reason) = reason {

@@ -412,6 +412,7 @@ mod tests {
             .into(),
             front: BTreeMap::new(),
             setup: BTreeMap::new(),
+            photo_cva_sd_deg: None,
         };
         let follow: BTreeMap<Metric, MetricStats> = [
             (

@@ -542,6 +542,7 @@ mod tests {
             ]
             .into(),
             setup: [(SetupSignal::Scale, stats(0.3))].into(),
+            photo_cva_sd_deg: None,
         };
         store.save_baseline("P2", None, &baseline)?;
         let stored = store.latest_baseline("P2")?.expect("stored");

@@ -85,7 +85,7 @@ fn a_scripted_half_hour_with_calibration_away_and_snooze() {
     };
     let mut s = Session::new(config);
     let upright = side(0.0);
-    let forward = side(70.0);
+    let forward = side(100.0);
     s.events.extend(s.judge.start_calibration(0.0));
     assert_eq!(s.run(5.0, Some(&upright)), PostureState::Calibrating);
     s.run(6.0, Some(&upright));
