@@ -19,6 +19,11 @@ fn utf8(path: &Path) -> &str {
 
 /// Runs `plumbline annotate INPUT --out OUT --model lite EXTRA...`; returns its stderr.
 pub(crate) fn annotate(input: &Path, out: &Path, extra: &[&str]) -> String {
+    annotate_with_env(input, out, extra, &[])
+}
+
+/// As [`annotate`], with the extra environment variables `env`.
+fn annotate_with_env(input: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
         .args([
             "annotate",
@@ -29,6 +34,7 @@ pub(crate) fn annotate(input: &Path, out: &Path, extra: &[&str]) -> String {
             "lite",
         ])
         .args(extra)
+        .envs(env.iter().copied())
         .output()
         .expect("the plumbline binary runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -97,6 +103,57 @@ fn annotated_video_keeps_count_and_rate_and_blurs_the_face()
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"));
     Ok(())
+}
+
+/// The annotated video is a function of the recording alone, not of what the process's memory
+/// held before: a long-running window exports the same file as a fresh `plumbline annotate`.
+/// glibc's `MALLOC_PERTURB_` fills every new allocation with the complement of its byte, here
+/// 0xFE (bright pixels, as a window that has decoded and drawn frames has freed): libx264's
+/// macroblock-tree rate control read such bytes it never wrote and encoded some macroblocks of
+/// this clip differently (capture::writer).
+#[test]
+fn the_annotated_video_does_not_depend_on_the_memory_it_was_made_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = clip(&dir.path().join("visit.mkv"), &[(UPRIGHT_STILL, 2)]);
+    let fresh = dir.path().join("fresh.mp4");
+    annotate(&input, &fresh, &[]);
+    let used = dir.path().join("used.mp4");
+    annotate_with_env(&input, &used, &[], &[("MALLOC_PERTURB_", "1")]);
+    let (fresh_frames, _, _) = read_back(&fresh);
+    let (used_frames, _, _) = read_back(&used);
+    assert_eq!(fresh_frames.len() as u32, 2 * CLIP_FPS);
+    assert_eq!(
+        differing_frames(&fresh_frames, &used_frames),
+        [],
+        "frames that differ: (index, pixels, largest difference)"
+    );
+}
+
+/// The frames of `a` and `b` that differ: (index, pixels that differ, the largest difference
+/// of a channel); a frame only one of them has counts as wholly different.
+pub(crate) fn differing_frames(
+    a: &[image::RgbImage],
+    b: &[image::RgbImage],
+) -> Vec<(usize, u64, u8)> {
+    (0..a.len().max(b.len()))
+        .filter_map(|index| match (a.get(index), b.get(index)) {
+            (Some(x), Some(y)) if x.dimensions() == y.dimensions() => {
+                let (mut pixels, mut largest) = (0, 0);
+                for (p, q) in x.pixels().zip(y.pixels()) {
+                    let most = p.0.iter().zip(q.0).map(|(u, v)| u.abs_diff(v)).max();
+                    if let Some(most @ 1..) = most {
+                        pixels += 1;
+                        largest = largest.max(most);
+                    }
+                }
+                (pixels > 0).then_some((index, pixels, largest))
+            }
+            (x, y) => {
+                let size = x.or(y).map_or(0, |f| u64::from(f.width() * f.height()));
+                Some((index, size, u8::MAX))
+            }
+        })
+        .collect()
 }
 
 /// Each of `blurred` (drawn on nothing) has lost more than nine tenths of the fine detail of
