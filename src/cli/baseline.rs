@@ -61,11 +61,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
             options: args.options.clone(),
         };
         let recorded = record_hold(&hold, VisitRole::Baseline, global)?;
+        let file = BaselineFile::new(recorded.stats.clone(), recorded.stills);
         if let Some(path) = &args.out {
-            write_baseline_file(
-                path,
-                &BaselineFile::new(recorded.stats.clone(), recorded.stills),
-            )?;
+            write_baseline_file(path, &file)?;
         }
         print!(
             "{}",
@@ -74,6 +72,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
                 &recorded
             )
         );
+        // One photo: what its CVA rests on, as for a baseline file (the database keeps the
+        // measures, not this figure).
+        if let Some(text) = one_photo_cva(&file) {
+            print!("\n{}\n", crate::cli::text::wrap(&format!("{text}."), 0));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let specs = args
@@ -95,14 +98,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         photos || specs.len() == 1,
         "one camera or video per baseline; several --source are for photos only"
     );
-    let (baseline, frames, photo_sd) = if photos {
+    let (baseline, frames) = if photos {
         from_photos(&specs, args, global)?
     } else {
         let (spec, span) = specs.into_iter().zip(spans).next().context("no --source")?;
-        let (baseline, frames) = from_recording(spec, span, args, global)?;
-        (baseline, frames, None)
+        from_recording(spec, span, args, global)?
     };
-    let file = BaselineFile::new(baseline, photos).with_photo_cva_sd(photo_sd);
+    let file = BaselineFile::new(baseline, photos);
     if let Some(path) = &args.out {
         write_baseline_file(path, &file)?;
     }
@@ -110,13 +112,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Each photo measured on its own (no tracking, no view hysteresis), one baseline of all;
-/// with the largest ± figure of the photos' CVAs.
+/// Each photo measured on its own (no tracking, no view hysteresis), one baseline of all,
+/// which keeps the largest ± figure of the photos' CVAs (`BaselineRules::for_photos`).
 fn from_photos(
     specs: &[SourceSpec],
     args: &Args,
     global: &Global,
-) -> anyhow::Result<(Baseline, u32, Option<f64>)> {
+) -> anyhow::Result<(Baseline, u32)> {
     let config = args.options.judge.posture()?;
     let mut builder = BaselineBuilder::new(BaselineRules::from_config(&config).for_photos());
     let dir = crate::models::models_dir(global.models_dir.as_deref())?;
@@ -130,7 +132,6 @@ fn from_photos(
         .for_independent_frames()
         .for_baseline();
     let mut analyzer = BlazePoseAnalyzer::from_parts(engine, judge);
-    let mut largest_sd: Option<f64> = None;
     for (spec, text) in specs.iter().zip(&args.source) {
         let mut source = capture::open(spec, Pacing::AsFastAsPossible)
             .with_context(|| format!("cannot open {text}"))?;
@@ -142,15 +143,12 @@ fn from_photos(
                 .analyze(&frame)
                 .with_context(|| format!("pose estimation failed on {text}"))?;
             builder.push_sample(&analysis.sample);
-            if let Some(sd) = analysis.sample.cva_sd_deg {
-                largest_sd = Some(largest_sd.map_or(sd, |l| l.max(sd)));
-            }
         }
     }
     let baseline = builder.finish().map_err(|refused| {
         anyhow::anyhow!("no baseline from {} photo(s): {refused}", builder.frames())
     })?;
-    Ok((baseline, builder.frames(), largest_sd))
+    Ok((baseline, builder.frames()))
 }
 
 /// `--seconds` of a camera or a video through the real pipeline, for a baseline file (nothing
@@ -204,6 +202,32 @@ fn write_baseline_file(path: &Path, file: &BaselineFile) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What one photo's CVA rests on, when the file is one side-view photo: its ± and, when that
+/// is a less sure reference, how much further a head must drop below it.
+fn one_photo_cva(file: &BaselineFile) -> Option<String> {
+    let baseline = &file.baseline;
+    if !file.photos || baseline.frames() > 1 || baseline.side_cva().is_none() {
+        return None;
+    }
+    let sd = baseline.photo_cva_sd_deg.unwrap_or(BASE_SD_DEG);
+    Some(if file.is_less_sure_photo() {
+        let further = baseline
+            .side_reference()
+            .map_or(0.0, |r| r.sd_beyond_clean_deg);
+        format!(
+            "Its CVA carries the whole error of one frame: ± {sd:.1}°, well above a clean \
+             estimate's {BASE_SD_DEG}° ({LESS_SURE_WHY}: docs/GEOMETRY.md §3.8), so this photo \
+             is a less sure reference: a head must drop {further:.1}° further below it to count \
+             as forward"
+        )
+    } else {
+        format!(
+            "Its CVA carries the whole error of one frame: ± {sd:.1}° against a hand annotation \
+             (docs/GEOMETRY.md §3.8)"
+        )
+    })
+}
+
 /// The baseline as a small table: mean, SD and n per metric, with what it rests on (for one
 /// photo: its CVA's ±, and whether that makes it a less sure reference).
 fn summary(file: &BaselineFile, frames: u32) -> Document {
@@ -226,25 +250,7 @@ fn summary(file: &BaselineFile, frames: u32) -> Document {
         })
         .collect();
     let what = if photos && frames <= 1 {
-        let sd = baseline.photo_cva_sd_deg.unwrap_or(BASE_SD_DEG);
-        let cva = if baseline.side_cva().is_none() {
-            String::new()
-        } else if file.is_less_sure_photo() {
-            let further = baseline
-                .side_reference()
-                .map_or(0.0, |r| r.sd_beyond_clean_deg);
-            format!(
-                ". Its CVA carries the whole error of one frame: ± {sd:.1}°, well above a clean \
-                 estimate's {BASE_SD_DEG}° ({LESS_SURE_WHY}: docs/GEOMETRY.md §3.8), so this \
-                 photo is a less sure reference: a head must drop {further:.1}° further below it \
-                 to count as forward"
-            )
-        } else {
-            format!(
-                ". Its CVA carries the whole error of one frame: ± {sd:.1}° against a hand \
-                 annotation (docs/GEOMETRY.md §3.8)"
-            )
-        };
+        let cva = one_photo_cva(file).map_or(String::new(), |text| format!(". {text}"));
         format!(
             "{} view, 1 photo: one frame, so no spread{cva}. A baseline from several photos or \
              seconds of video is steadier",

@@ -616,13 +616,6 @@ impl BaselineFile {
         }
     }
 
-    /// With the largest ± of the photos' CVAs ([`Baseline::photo_cva_sd_deg`]).
-    #[must_use]
-    pub fn with_photo_cva_sd(mut self, sd_deg: Option<f64>) -> Self {
-        self.baseline.photo_cva_sd_deg = sd_deg;
-        self
-    }
-
     /// One photo whose CVA's ± reaches
     /// [`LESS_SURE_SD_DEG`](crate::geometry::uncertainty::LESS_SURE_SD_DEG): a less sure
     /// reference (docs/GEOMETRY.md §6).
@@ -760,6 +753,9 @@ pub struct BaselineRules {
     pub min_view_share: f64,
     /// Largest share of frames with more than one person.
     pub max_crowded_share: f64,
+    /// Independent photos ([`Self::for_photos`]): the baseline keeps its photos' largest
+    /// CVA ± ([`Baseline::photo_cva_sd_deg`]).
+    pub photos: bool,
 }
 
 impl Default for BaselineRules {
@@ -780,6 +776,7 @@ impl BaselineRules {
             max_recline_deg: MAX_RECLINE_DEG,
             min_view_share: MIN_VIEW_SHARE,
             max_crowded_share: MAX_CROWDED_SHARE,
+            photos: false,
         }
     }
 
@@ -842,11 +839,13 @@ impl BaselineRules {
         Ok(())
     }
 
-    /// The same rules for independent photos: one photo is enough.
+    /// The same rules for independent photos: one photo is enough, and the baseline keeps
+    /// the largest CVA ± of its photos (one photo has no spread to show how sure it is).
     #[must_use]
     pub fn for_photos(self) -> Self {
         Self {
             min_frames: 1,
+            photos: true,
             ..self
         }
     }
@@ -970,6 +969,8 @@ pub struct BaselineFrame {
     pub setup: Option<SetupFeatures>,
     /// People the detector saw in (or shortly before) this frame; `None` when not known.
     pub people: Option<usize>,
+    /// The CVA's ± figure (`geometry::uncertainty`), when the frame has a CVA.
+    pub cva_sd_deg: Option<f64>,
 }
 
 /// Running statistics of the frames of one view.
@@ -979,11 +980,14 @@ struct ViewStats {
     metrics: [RunningStats; Metric::COUNT],
     front: [RunningStats; FrontSignal::ALL.len()],
     setup: [RunningStats; SetupSignal::ALL.len()],
+    /// The largest CVA ± of the frames.
+    largest_cva_sd_deg: Option<f64>,
 }
 
 impl ViewStats {
     fn merge(&mut self, other: &Self) {
         self.frames += other.frames;
+        self.note_cva_sd(other.largest_cva_sd_deg);
         for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
             a.merge(b);
         }
@@ -992,6 +996,12 @@ impl ViewStats {
         }
         for (a, b) in self.setup.iter_mut().zip(&other.setup) {
             a.merge(b);
+        }
+    }
+
+    fn note_cva_sd(&mut self, sd: Option<f64>) {
+        if let Some(sd) = sd.filter(|sd| sd.is_finite()) {
+            self.largest_cva_sd_deg = Some(self.largest_cva_sd_deg.map_or(sd, |l| l.max(sd)));
         }
     }
 }
@@ -1052,6 +1062,7 @@ impl BaselineBuilder {
         };
         let stats = &mut self.views[slot];
         stats.frames += 1;
+        stats.note_cva_sd(frame.cva_sd_deg.filter(|_| frame.metrics.cva_deg.is_some()));
         for (metric, value) in frame.metrics.values() {
             // A measure relative to a baseline is not part of one.
             if metric.reference() == Reference::RelativeToBaseline {
@@ -1087,6 +1098,7 @@ impl BaselineBuilder {
                 front: sample.front_signals,
                 setup: sample.setup,
                 people: sample.people,
+                cva_sd_deg: sample.cva_sd_deg,
             });
         }
     }
@@ -1160,7 +1172,9 @@ impl BaselineBuilder {
             metrics,
             front,
             setup,
-            photo_cva_sd_deg: None,
+            photo_cva_sd_deg: stats
+                .largest_cva_sd_deg
+                .filter(|_| rules.photos && view.is_side()),
         };
         rules.check(&baseline)?;
         Ok(baseline)
@@ -1209,8 +1223,11 @@ mod tests {
 
     #[test]
     fn one_photo_keeps_its_cvas_plus_minus_and_says_when_it_is_a_less_sure_reference() {
-        let one =
-            |sd| BaselineFile::new(Baseline::of_side_cva(50.0, 0.0, 1), true).with_photo_cva_sd(sd);
+        let photos = |mean, sd, n, photo_sd| Baseline {
+            photo_cva_sd_deg: photo_sd,
+            ..Baseline::of_side_cva(mean, sd, n)
+        };
+        let one = |sd| BaselineFile::new(photos(50.0, 0.0, 1, sd), true);
         let unsure = one(Some(LESS_SURE_SD_DEG + 0.1));
         let read = BaselineFile::from_json(&unsure.to_json().unwrap()).unwrap();
         assert_eq!(read, unsure);
@@ -1228,8 +1245,7 @@ mod tests {
         );
         // Older files have no figure; several photos have a spread to show instead.
         assert!(!one(None).is_less_sure_photo());
-        let two = BaselineFile::new(Baseline::of_side_cva(50.0, 2.0, 2), true)
-            .with_photo_cva_sd(Some(9.0));
+        let two = BaselineFile::new(photos(50.0, 2.0, 2, Some(9.0)), true);
         assert!(!two.is_less_sure_photo());
         // A value no measurement gives is refused with its range.
         let json = one(Some(1.0))
@@ -1244,10 +1260,46 @@ mod tests {
     }
 
     #[test]
+    fn a_baseline_of_photos_keeps_their_largest_cva_plus_minus_one_of_video_none() {
+        let frame = |cva, sd| BaselineFrame {
+            view: View::SideLeft,
+            metrics: Metrics {
+                cva_deg: Some(cva),
+                ..Metrics::default()
+            },
+            cva_sd_deg: Some(sd),
+            ..BaselineFrame::default()
+        };
+        let frames = [frame(50.0, 4.5), frame(51.0, 6.5), frame(50.5, 4.6)];
+        let built = |rules: BaselineRules| {
+            let mut builder = BaselineBuilder::new(rules);
+            for f in &frames {
+                builder.push_frame(f);
+            }
+            // A frame without a CVA does not count, whatever its figure.
+            builder.push_frame(&BaselineFrame {
+                view: View::SideLeft,
+                cva_sd_deg: Some(30.0),
+                ..BaselineFrame::default()
+            });
+            builder.finish().unwrap()
+        };
+        let rules = BaselineRules {
+            min_frames: 3,
+            ..BaselineRules::default()
+        };
+        assert_eq!(built(rules.for_photos()).photo_cva_sd_deg, Some(6.5));
+        assert_eq!(built(rules).photo_cva_sd_deg, None);
+    }
+
+    #[test]
     fn the_photos_plus_minus_travels_with_the_baseline_and_widens_the_judges_drop() {
         // The file keeps the figure at its top level, as version 1 files always had it ...
-        let photo = BaselineFile::new(Baseline::of_side_cva(50.0, 0.0, 1), true)
-            .with_photo_cva_sd(Some(6.5));
+        let photo = Baseline {
+            photo_cva_sd_deg: Some(6.5),
+            ..Baseline::of_side_cva(50.0, 0.0, 1)
+        };
+        let photo = BaselineFile::new(photo, true);
         let json = photo.to_json().unwrap();
         assert!(json.contains("\n  \"photo_cva_sd_deg\": 6.5\n"), "{json}");
         let read = BaselineFile::from_json(&json).unwrap();

@@ -567,6 +567,7 @@ impl PostureJudge {
             front: measures.front,
             setup,
             people: input.people,
+            cva_sd_deg: measures.cva_sd_deg,
         };
         self.calibration_frame(t_ms, &frame, &mut events);
         let calibrating = self.machine.state() == PostureState::Calibrating;

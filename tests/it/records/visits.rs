@@ -185,6 +185,12 @@ fn photos_make_a_baseline_and_failed_holds_store_nothing() -> Result<(), Box<dyn
     assert!(text.contains("n (photos)"), "{text}");
     assert!(text.contains("Photos give no spread"), "{text}");
     assert!(text.contains("1 photo analyzed"), "{text}");
+    // One photo says what its CVA rests on, as `baseline --out` does (docs/GEOMETRY.md §6).
+    assert!(
+        text.contains("Its CVA carries the whole error of one frame: ±"),
+        "{text}"
+    );
+    assert_fits_100_columns(&text);
 
     let photos = dir.path().join("photos");
     std::fs::create_dir(&photos)?;
