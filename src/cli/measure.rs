@@ -2,12 +2,15 @@
 //!
 //! With `--json` each line is one object with the keys `frame, t_ms, view, cva_deg,
 //! neck_flexion_deg, trunk_inclination_deg, hip_angle_deg, shoulder_tilt_deg,
-//! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, cva_sd_deg, call, baseline,
+//! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, cva_sd_deg,
+//! cva_forward_below_deg, call, baseline,
 //! forward_head, rula_neck, rula_trunk, state, missing`; a metric not valid in the frame's
 //! view is `null` (angles in degrees, the forward-head index in percent change from the
 //! baseline, see `docs/MEASUREMENT.md` §2), and `missing` maps each `null` metric's key to why
 //! it is missing: `no_person`, `wrong_view`, `not_in_frame`, `low_visibility`, `no_baseline`,
-//! `not_measurable` or `hidden` ([`Missing`]). `cva_sd_deg` is the CVA's ± (one SD, degrees); `call` is
+//! `not_measurable` or `hidden` ([`Missing`]). `cva_sd_deg` is the CVA's ± (one SD, degrees) and
+//! `cva_forward_below_deg` the CVA below which the frame is called forward (against the
+//! baseline, or the absolute band without one; `null` when the CVA is too unsure); `call` is
 //! the three-way forward-head call (`forward`, `upright`, `uncertain`, `null` when nothing
 //! could be judged) and `baseline` what it was measured against (`none`, `learning`,
 //! `learned`, `calibrated`, `setup_changed`); `forward_head` is `true`/`false` exactly when the
@@ -73,6 +76,7 @@ struct Line {
     #[serde(flatten)]
     metrics: Metrics,
     cva_sd_deg: Option<f64>,
+    cva_forward_below_deg: Option<f64>,
     call: Option<Call>,
     baseline: BaselineStatus,
     forward_head: Option<bool>,
@@ -105,6 +109,7 @@ impl Line {
             view: s.view,
             metrics,
             cva_sd_deg: round2(s.cva_sd_deg),
+            cva_forward_below_deg: round2(s.cva_forward_below_deg),
             call: s.call,
             baseline: s.baseline,
             forward_head: s.forward_head,

@@ -95,7 +95,7 @@ pub fn side_call(
     cva_sd_deg: Option<f64>,
     reference: Option<SideReference>,
 ) -> Call {
-    side_judgement(config, cva_deg, cva_sd_deg, reference).1
+    side_judgement(config, cva_deg, cva_sd_deg, reference).call
 }
 
 /// The absolute bands for a CVA with this ± and no baseline: clearly forward below the first,
@@ -126,16 +126,31 @@ pub fn baseline_forward_below(
         .max(side_bands(config, cva_sd_deg).0)
 }
 
-/// [`side_call`] with the condition it gives the persistence machine: bad below the forward
-/// limit, marginal within the exit margin above it, unknown for a CVA too unsure to judge.
+/// One side-view frame judged ([`side_judgement`]).
+struct SideJudgement {
+    /// For the persistence machine.
+    condition: Condition,
+    /// The three-way call.
+    call: Call,
+    /// The CVA below which the frame is forward; `None` when too unsure to judge.
+    forward_below: Option<f64>,
+}
+
+/// [`side_call`] with the condition it gives the persistence machine (bad below the forward
+/// limit, marginal within the exit margin above it, unknown for a CVA too unsure to judge)
+/// and that limit.
 fn side_judgement(
     c: &PostureConfig,
     cva: f64,
     cva_sd_deg: Option<f64>,
     reference: Option<SideReference>,
-) -> (Condition, Call) {
+) -> SideJudgement {
     if cva_sd_deg.is_some_and(|sd| sd > c.cva_max_sd_deg) {
-        return (Condition::Unknown, Call::Uncertain);
+        return SideJudgement {
+            condition: Condition::Unknown,
+            call: Call::Uncertain,
+            forward_below: None,
+        };
     }
     let (forward_below, upright_above) = side_bands(c, cva_sd_deg);
     let limit = reference.map_or(forward_below, |r| baseline_forward_below(c, r, cva_sd_deg));
@@ -153,7 +168,11 @@ fn side_judgement(
     } else {
         Call::Uncertain
     };
-    (condition, call)
+    SideJudgement {
+        condition,
+        call,
+        forward_below: Some(limit),
+    }
 }
 
 /// One frame for the judge.
@@ -403,8 +422,9 @@ impl PostureJudge {
         self.set_status(t_ms, status, reason, events);
     }
 
-    /// The condition for the persistence machine and the three-way call; `personal` is false
-    /// for a frame outside the baseline's setup (judged by the absolute bands only).
+    /// The condition for the persistence machine, the three-way call and, for a side-view
+    /// CVA, the CVA below which it is forward; `personal` is false for a frame outside the
+    /// baseline's setup (judged by the absolute bands only).
     fn judgement(
         &self,
         personal: bool,
@@ -412,9 +432,9 @@ impl PostureJudge {
         metrics: &Metrics,
         cva_sd_deg: Option<f64>,
         confidence: f32,
-    ) -> (Condition, Option<Call>) {
+    ) -> (Condition, Option<Call>, Option<f64>) {
         if confidence < self.config.min_confidence {
-            return (Condition::Unknown, None);
+            return (Condition::Unknown, None, None);
         }
         let c = &self.config;
         if let Some(cva) = metrics.cva_deg {
@@ -423,23 +443,23 @@ impl PostureJudge {
                 .as_ref()
                 .filter(|_| personal)
                 .and_then(Baseline::side_reference);
-            let (condition, call) = side_judgement(c, cva, cva_sd_deg, baseline);
-            return (condition, Some(call));
+            let judged = side_judgement(c, cva, cva_sd_deg, baseline);
+            return (judged.condition, Some(judged.call), judged.forward_below);
         }
         if let Some(index) = metrics.forward_head_index {
             return if index > c.front_index_max_pct {
-                (Condition::Bad, Some(Call::Forward))
+                (Condition::Bad, Some(Call::Forward), None)
             } else if index > c.front_index_max_pct - c.front_index_exit_margin_pct {
-                (Condition::Marginal, Some(Call::Upright))
+                (Condition::Marginal, Some(Call::Upright), None)
             } else {
-                (Condition::Good, Some(Call::Upright))
+                (Condition::Good, Some(Call::Upright), None)
             };
         }
         if view == View::Front {
             // A front view without a front baseline has no index: calibrate.
-            return (Condition::Unknown, Some(Call::Uncertain));
+            return (Condition::Unknown, Some(Call::Uncertain), None);
         }
-        (Condition::Unknown, None)
+        (Condition::Unknown, None, None)
     }
 
     /// Why the frame's setup is outside the baseline's, if it is.
@@ -589,8 +609,8 @@ impl PostureJudge {
             }
         }
         let metrics = measures.metrics;
-        let (condition, call) = if calibrating {
-            (Condition::Unknown, None)
+        let (condition, call, forward_below) = if calibrating {
+            (Condition::Unknown, None, None)
         } else {
             self.judgement(
                 personal,
@@ -645,6 +665,7 @@ impl PostureJudge {
                 && measures
                     .cva_sd_deg
                     .is_some_and(|sd| sd > self.config.cva_max_sd_deg),
+            cva_forward_below_deg: forward_below,
             rula_neck: metrics.neck_flexion_deg.map(|n| neck_score(n, tol)),
             rula_trunk: metrics
                 .trunk_inclination_deg

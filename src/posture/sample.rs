@@ -304,6 +304,12 @@ pub struct PostureSample {
     /// uncertain and no alert comes from it.
     #[serde(default)]
     pub cva_unsure: bool,
+    /// The CVA below which this frame is called forward (degrees): against the baseline
+    /// (`posture::judge::baseline_forward_below`, with its ± terms) or, without one, the
+    /// absolute forward band widened for this CVA's ±; `None` without a CVA or when the CVA is
+    /// too unsure to judge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cva_forward_below_deg: Option<f64>,
     /// RULA neck score 1-4 (side view only).
     pub rula_neck: Option<u8>,
     /// RULA trunk score 1-4 (side view only).

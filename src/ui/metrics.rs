@@ -7,13 +7,21 @@ use crate::posture::{Baseline, Metric, PostureSample, View};
 use super::state::UiState;
 
 /// The value cell of one metric; the CVA carries its ± (one SD of its error on people the
-/// model never saw).
+/// model never saw) and the CVA below which the judge calls this frame forward.
 pub fn value_text(metric: Metric, sample: &PostureSample) -> String {
     match sample.metrics.get(metric) {
-        Some(value) => match sample.cva_sd_deg.filter(|_| metric == Metric::Cva) {
-            Some(sd) => format!("{} ± {sd:.0}°", metric.format(value)),
-            None => metric.format(value),
-        },
+        Some(value) => {
+            let mut text = metric.format(value);
+            if metric == Metric::Cva {
+                if let Some(sd) = sample.cva_sd_deg {
+                    text = format!("{text} ± {sd:.0}°");
+                }
+                if let Some(limit) = sample.cva_forward_below_deg {
+                    text = format!("{text}, forward below {limit:.0}°");
+                }
+            }
+            text
+        }
         None if metric.valid_in().covers(sample.view) => "not measurable".to_owned(),
         None => format!("only in {}", metric.valid_in().describe()),
     }
@@ -139,6 +147,16 @@ mod tests {
     fn values_carry_units_and_validity() {
         let sample = side_sample(Some(47.26));
         assert_eq!(value_text(Metric::Cva, &sample), "47.3°");
+        // The judge's ± and the limit this frame was held to.
+        let judged = PostureSample {
+            cva_sd_deg: Some(6.5),
+            cva_forward_below_deg: Some(35.5),
+            ..sample.clone()
+        };
+        assert_eq!(
+            value_text(Metric::Cva, &judged),
+            "47.3° ± 6°, forward below 36°"
+        );
         assert_eq!(
             value_text(Metric::ForwardHeadIndex, &sample),
             "only in front view"

@@ -75,7 +75,15 @@ fn calls_against(
         let value: serde_json::Value = serde_json::from_str(line)?;
         assert_eq!(value["baseline"], "calibrated", "{line}");
         assert!(value["cva_sd_deg"].as_f64().is_some(), "{line}");
-        calls.push(value["call"].as_str().unwrap_or("null").to_owned());
+        // The limit the frame was held to agrees with its call.
+        let call = value["call"].as_str().unwrap_or("null").to_owned();
+        if let (Some(cva), Some(limit)) = (
+            value["cva_deg"].as_f64(),
+            value["cva_forward_below_deg"].as_f64(),
+        ) {
+            assert_eq!(call == "forward", cva < limit, "{line}");
+        }
+        calls.push(call);
     }
     assert_eq!(calls.len(), images.len(), "{text}");
     Ok(calls)

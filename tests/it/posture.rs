@@ -201,6 +201,7 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
         "head_tilt_deg",
         "forward_head_index",
         "cva_sd_deg",
+        "cva_forward_below_deg",
         "call",
         "baseline",
         "forward_head",
@@ -218,11 +219,23 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
     assert!(side["cva_deg"].as_f64().is_some_and(|c| c < 30.0), "{side}");
     assert!(side["shoulder_tilt_deg"].is_null());
     assert_eq!(side["forward_head"], true);
+    // Without a baseline the limit is the absolute forward band (25°, widened for a less sure
+    // CVA), and this forward CVA is below it.
+    let limit = side["cva_forward_below_deg"].as_f64().ok_or("a limit")?;
+    assert!(limit <= 25.0, "{side}");
+    assert!(
+        side["cva_deg"].as_f64().is_some_and(|c| c < limit),
+        "{side}"
+    );
     // Zero onset delay: the first forward frame is already the forward-head state.
     assert_eq!(side["state"], "forward_head");
     let front = run("front_webcam_01.jpg", &[])?;
     assert_eq!(front["view"], "front");
     assert!(front["cva_deg"].is_null() && front["forward_head_index"].is_null());
+    assert!(
+        front["cva_forward_below_deg"].is_null(),
+        "no CVA, no limit: {front}"
+    );
     assert!(
         front["forward_head"].is_null(),
         "no baseline, no front judgement"
