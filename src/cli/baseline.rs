@@ -211,14 +211,11 @@ fn one_photo_cva(file: &BaselineFile) -> Option<String> {
     }
     let sd = baseline.photo_cva_sd_deg.unwrap_or(BASE_SD_DEG);
     Some(if file.is_less_sure_photo() {
-        let further = baseline
-            .side_reference()
-            .map_or(0.0, |r| r.sd_beyond_clean_deg);
         format!(
             "Its CVA carries the whole error of one frame: ± {sd:.1}°, well above a clean \
              estimate's {BASE_SD_DEG}° ({LESS_SURE_WHY}: docs/GEOMETRY.md §3.8), so this photo \
-             is a less sure reference: a head must drop {further:.1}° further below it to count \
-             as forward"
+             is a less sure reference: {}",
+            file.further_drop_text()
         )
     } else {
         format!(

@@ -600,12 +600,10 @@ impl BaselineFile {
         if self.is_less_sure_photo() {
             format!(
                 "{what}, from one photo whose CVA is ± {:.1}°: a less sure reference \
-                 ({LESS_SURE_WHY}), so a head must drop {:.1}° further below it to count as \
-                 forward; a baseline from several photos or seconds of video is steadier",
+                 ({LESS_SURE_WHY}), so {}; a baseline from several photos or seconds of video \
+                 is steadier",
                 self.baseline.photo_cva_sd_deg.unwrap_or(f64::NAN),
-                self.baseline
-                    .side_reference()
-                    .map_or(0.0, |r| r.sd_beyond_clean_deg)
+                self.further_drop_text()
             )
         } else if self.photos && self.baseline.frames() <= 1 {
             format!("{what}, from one photo")
@@ -614,6 +612,17 @@ impl BaselineFile {
         } else {
             what
         }
+    }
+
+    /// How much further than the margin a clean frame's head must drop below this baseline to
+    /// count as forward, in words: the photos' ± beyond a clean estimate's
+    /// ([`Baseline::side_reference`]).
+    pub fn further_drop_text(&self) -> String {
+        let further = self
+            .baseline
+            .side_reference()
+            .map_or(0.0, |r| r.sd_beyond_clean_deg);
+        format!("a head must drop {further:.1}° further below it to count as forward")
     }
 
     /// One photo whose CVA's ± reaches
