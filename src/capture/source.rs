@@ -115,6 +115,12 @@ impl SourceSpec {
         !matches!(self, Self::Camera(_))
     }
 
+    /// Whether the source is still images (one photo or a folder of them): pictures without
+    /// a time of their own, each one analysed (a stored session's source kind `stills`).
+    pub fn is_stills(&self) -> bool {
+        matches!(self, Self::Image(_) | Self::Folder { .. })
+    }
+
     /// The length a video file announces, seconds (`None` for other sources, and for a
     /// file that cannot be opened: opening it for real says why).
     pub fn announced_duration_s(&self) -> Option<f64> {

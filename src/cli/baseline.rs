@@ -91,9 +91,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|spec| args.options.span(spec))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let photos = specs
-        .iter()
-        .all(|spec| matches!(spec, SourceSpec::Image(_) | SourceSpec::Folder { .. }));
+    let photos = specs.iter().all(SourceSpec::is_stills);
     anyhow::ensure!(
         photos || specs.len() == 1,
         "one camera or video per baseline; several --source are for photos only"

@@ -115,7 +115,7 @@ impl HoldOptions {
                 start_ms / 1000.0
             );
         }
-        let photos = matches!(spec, SourceSpec::Image(_) | SourceSpec::Folder { .. });
+        let photos = spec.is_stills();
         Ok(Span {
             start_ms,
             length_ms: (!photos).then_some(self.seconds * 1000.0),

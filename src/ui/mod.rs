@@ -119,6 +119,31 @@ impl WindowOptions {
     fn review_only(&self, source: Option<&str>) -> bool {
         self.review.is_some() && source.is_none()
     }
+
+    /// The options with a photo as the source moved to review mode. One photo has no time:
+    /// the live monitor would analyze it once, with the view hysteresis of a video, and show
+    /// "view unknown". In review mode it is analyzed as a still (its view, CVA and ± shown),
+    /// as `measure` does. A folder stays a frame sequence, as everywhere but the holds.
+    /// `Ok(None)`: the source is not one photo (or cannot be read, which the live start
+    /// reports).
+    fn with_photo_reviewed(&self, source: &str) -> anyhow::Result<Option<Self>> {
+        let Ok(SourceSpec::Image(photo)) = SourceSpec::parse(source) else {
+            return Ok(None);
+        };
+        if let Some(review) = &self.review {
+            anyhow::bail!(
+                "{} is a photo, which the window opens in review mode, and --review {} is \
+                 asked too: give one of them (the window's \"Review a recording\" tab opens \
+                 the other)",
+                photo.display(),
+                review.display()
+            );
+        }
+        Ok(Some(Self {
+            review: Some(photo),
+            ..self.clone()
+        }))
+    }
 }
 
 impl ControlSink for Pipeline {
@@ -283,9 +308,10 @@ fn set_field(posture: &mut PostureConfig, name: &str, value: f64) -> Result<(), 
     Ok(())
 }
 
-/// Opens the window on `source` (`camera:N`, a video file or an image folder; `None`: the
-/// source from the preferences, by default the first camera). When the pipeline cannot
-/// start, the window still opens and shows what to do.
+/// Opens the window on `source` (`camera:N`, a video file or a folder of frames; `None`: the
+/// source from the preferences, by default the first camera). One photo opens in review mode
+/// instead ([`WindowOptions::with_photo_reviewed`]). When the pipeline cannot start,
+/// the window still opens and shows what to do.
 ///
 /// With `--background` and a tray up, no window exists at first: the main thread runs the
 /// tray loop ([`App::run_in_tray`]) until the window is asked for. Closing the window with
@@ -293,8 +319,18 @@ fn set_field(posture: &mut PostureConfig, name: &str, value: f64) -> Result<(), 
 /// loop; the same [`App`] goes on throughout. Quit from the tray exits from either.
 pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Result<ExitCode> {
     let setup = WindowSetup::load(options);
-    let review_only = options.review_only(source);
+    let mut review_only = options.review_only(source);
     let source = source.map_or_else(|| setup.settings.source.clone(), str::to_owned);
+    let photo = if review_only {
+        None
+    } else {
+        options.with_photo_reviewed(&source)?
+    };
+    if photo.is_some() {
+        tracing::info!("{source} is a photo: opened in review mode, analyzed as a still");
+        review_only = true;
+    }
+    let options = photo.as_ref().unwrap_or(options);
     let (wake, woken) = Wake::new();
     let mut build = Some(|| {
         let (desktop_config, posture) = (setup.desktop, setup.posture.clone());
@@ -485,6 +521,38 @@ fn failed_app(failure: Failure, settings: Settings) -> App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_photo_opens_in_review_mode_and_a_folder_or_camera_stays_live() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let photo = data.join("side_sit_upright_01.jpg");
+        let options = WindowOptions::default();
+        let reviewed = options
+            .with_photo_reviewed(&photo.to_string_lossy())
+            .expect("no conflict")
+            .expect("a photo is reviewed");
+        assert_eq!(reviewed.review.as_deref(), Some(photo.as_path()));
+        assert!(reviewed.review_only(None));
+        for live in [data.to_string_lossy().into_owned(), "camera:0".to_owned()] {
+            assert!(
+                options.with_photo_reviewed(&live).expect("fine").is_none(),
+                "{live}"
+            );
+        }
+        // Two recordings to open at start: refused, naming both.
+        let both = WindowOptions {
+            review: Some(PathBuf::from("visit.mkv")),
+            ..WindowOptions::default()
+        };
+        let err = both
+            .with_photo_reviewed(&photo.to_string_lossy())
+            .expect_err("two at once")
+            .to_string();
+        assert!(
+            err.contains("visit.mkv") && err.contains("side_sit_upright_01.jpg"),
+            "{err}"
+        );
+    }
 
     fn options_in(dir: &std::path::Path) -> WindowOptions {
         WindowOptions {

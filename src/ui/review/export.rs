@@ -314,7 +314,10 @@ impl ExportForm {
             overlay: !self.no_overlay,
             overwrite,
             models_dir: with.setup.models_dir.clone(),
-            options: with.setup.options(),
+            // Only videos are exported (`export_ui`).
+            options: with
+                .setup
+                .options(&SourceSpec::Video(recording.to_path_buf())),
             // The review's analysis is the same pipeline with the same settings
             // (`with.setup`): the model need not run again once it has seen every frame.
             known: with.known.map(Arc::from),
@@ -552,7 +555,10 @@ mod tests {
             &with,
         );
         assert_eq!(job.models_dir, setup.models_dir);
-        assert_eq!(job.options, setup.options());
+        assert_eq!(
+            job.options,
+            setup.options(&SourceSpec::Video("/clips/visit.mkv".into()))
+        );
         assert_eq!(
             (job.options.model, job.options.fps, &job.options.posture),
             (ModelChoice::Lite, None, &setup.posture)

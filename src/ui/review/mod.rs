@@ -138,7 +138,7 @@ impl Review {
         let analysis = Analysis::start(
             spec.clone(),
             setup.models_dir.clone(),
-            setup.options(),
+            setup.options(spec),
             Arc::clone(wake),
         );
         let (server, frame_error) = match FrameServer::start(spec.clone(), Arc::clone(wake)) {
@@ -612,10 +612,15 @@ pub(super) struct Setup {
 }
 
 impl Setup {
-    /// How the recording is analyzed: every frame (a step moves one frame of the recording,
-    /// and each has its values; the export writes every frame).
-    pub fn options(&self) -> AnalysisOptions {
-        AnalysisOptions::new(self.model, None, self.posture.clone())
+    /// How `spec` is analyzed: every frame (a step moves one frame of the recording, and
+    /// each has its values; the export writes every frame). One photo is a still, as in
+    /// `measure`: detected on its own, its view from itself alone. A folder is a frame
+    /// sequence, as in `analyze`.
+    pub fn options(&self, spec: &SourceSpec) -> AnalysisOptions {
+        AnalysisOptions {
+            stills: matches!(spec, SourceSpec::Image(_)),
+            ..AnalysisOptions::new(self.model, None, self.posture.clone())
+        }
     }
 }
 

@@ -413,3 +413,37 @@ fn review_mode_exports_the_annotated_video_with_faces_blurred_and_asks_before_re
     };
     assert!(text.contains("does not exist"), "{text}");
 }
+
+/// One photo opened in the window is a still, as in `measure`: its view and CVA come from the
+/// photo alone. Before, the window ran it as one frame of a video, whose view needs several
+/// frames in a row: "view unknown" and no CVA.
+#[test]
+fn one_photo_is_reviewed_as_a_still_with_the_numbers_measure_gives() {
+    let photo =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/side_sit_upright_01.jpg");
+    let mut harness = review_harness(photo.clone());
+    wait_for(&mut harness, Duration::from_mins(2), "the analysis", |r| {
+        matches!(r.progress(), Progress::Done | Progress::Failed(_))
+    });
+    let review = current(&harness);
+    assert_eq!(review.progress(), Progress::Done);
+    let [frame] = review.frames() else {
+        panic!("one frame: {:?}", review.frames().len());
+    };
+    assert!(frame.sample.view.is_side(), "{:?}", frame.sample.view);
+    let cva = frame.sample.metrics.cva_deg.expect("a CVA");
+    let out = crate::plumbline(&["measure", "--json", crate::path_str(&photo)]);
+    assert!(out.status.success(), "{}", crate::text(&out.stderr));
+    let line: serde_json::Value =
+        serde_json::from_str(crate::text(&out.stdout).trim()).expect("one JSON line");
+    let measured = line["cva_deg"].as_f64().expect("measure gives a CVA");
+    assert!(
+        (cva - measured).abs() < 0.05,
+        "review {cva:.2}°, measure {measured:.2}°"
+    );
+    let (sd, measured_sd) = (
+        frame.sample.cva_sd_deg.expect("a ±"),
+        line["cva_sd_deg"].as_f64().expect("measure gives a ±"),
+    );
+    assert!((sd - measured_sd).abs() < 0.01, "± {sd} and {measured_sd}");
+}
