@@ -457,7 +457,8 @@ pub struct AnalysisOptions {
     /// ONNX Runtime intra-op threads of the pose engine.
     pub intra_threads: usize,
     /// The frames are independent still photos: the pose engine detects on each (no tracking
-    /// or smoothing across photos) and the view is taken from each photo alone.
+    /// or smoothing across photos), the view is taken from each photo alone, and outside a
+    /// hold no baseline is learned from them (each judged on its own, as `measure` does).
     pub stills: bool,
     /// The frames go into a baseline or follow-up hold (`plumbline baseline`, `follow-up`):
     /// the people are counted as often as during a calibration.

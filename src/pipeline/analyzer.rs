@@ -195,7 +195,9 @@ pub fn recount_people(
 
 /// A factory for [`BlazePoseAnalyzer`]; the models load on the pose thread. With `hold`
 /// every frame goes into a baseline built outside the judge ([`PostureJudge::for_baseline`]);
-/// with `baseline` the judge starts with it ([`PostureJudge::set_baseline_as`]).
+/// otherwise still photos (`pose.mode` static) are judged each on its own, as `measure` does
+/// ([`PostureJudge::for_independent_frames`]: no baseline learned from them); with `baseline`
+/// the judge starts with it ([`PostureJudge::set_baseline_as`]).
 pub fn blazepose_factory(
     models_dir: Option<PathBuf>,
     pose: PoseConfig,
@@ -204,9 +206,12 @@ pub fn blazepose_factory(
     baseline: Option<(Baseline, BaselineStatus)>,
 ) -> AnalyzerFactory {
     Box::new(move || {
+        let stills = pose.mode == crate::pose::Mode::Static;
         let mut analyzer = BlazePoseAnalyzer::new(models_dir.as_deref(), pose, posture)?;
         if hold {
             analyzer.judge = analyzer.judge.for_baseline();
+        } else if stills {
+            analyzer.judge = analyzer.judge.for_independent_frames();
         }
         if let Some((baseline, status)) = baseline {
             analyzer.judge.set_baseline_as(baseline, status);

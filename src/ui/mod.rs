@@ -505,6 +505,7 @@ pub fn review_app(setup: WindowSetup, options: &WindowOptions) -> App {
         )
         .with_reviews(options.models_dir.clone(), options.review.clone());
     app.config_notice = setup.notice;
+    app.state.live = false;
     app
 }
 

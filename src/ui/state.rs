@@ -62,6 +62,10 @@ pub struct ActiveAlert {
 /// The window's model of the pipeline, fed by [`UiState::apply`].
 #[derive(Debug)]
 pub struct UiState {
+    /// Whether a live source feeds the window; false in a window that only reviews
+    /// recordings (`--review` without `--source`, or one photo), whose status line says so
+    /// instead of showing a posture.
+    pub live: bool,
     /// The newest analyzed frame.
     pub latest: Option<Box<Analyzed>>,
     /// The state of the frame source.
@@ -103,6 +107,7 @@ pub struct UiState {
 impl Default for UiState {
     fn default() -> Self {
         Self {
+            live: true,
             latest: None,
             source: SourceStatus::Opening,
             failure: None,

@@ -2,7 +2,7 @@
 //! and the source. The mini mode shows the same badge and timer.
 
 use crate::pipeline::SourceStatus;
-use crate::posture::{Call, PostureState};
+use crate::posture::{Call, PostureSample, PostureState};
 
 use super::state::UiState;
 use super::theme;
@@ -46,10 +46,25 @@ pub fn source_text(status: &SourceStatus) -> String {
     }
 }
 
-/// The newest frame's forward-head call in words, with what it was measured against; the
-/// hover text says why an uncertain call is uncertain. `None` before the first judged frame.
+/// The status line of a window that only reviews recordings (no live source).
+pub const REVIEW_ONLY: &str = "No live monitoring: this window reviews recordings";
+
+/// The newest frame's forward-head call in words ([`sample_call_text`], with the judge's
+/// reason for an uncertain call). `None` before the first judged frame.
 pub fn call_text(state: &UiState) -> Option<(String, Option<String>)> {
-    let sample = &state.latest.as_ref()?.sample;
+    sample_call_text(
+        &state.latest.as_ref()?.sample,
+        state.uncertain_note.as_deref(),
+    )
+}
+
+/// A frame's forward-head call in words, with what it was measured against; the hover text
+/// says why an uncertain call is uncertain (`note`: the judge's reason, when known). `None`
+/// for a frame without a call. The live status line and review mode's frame both show it.
+pub fn sample_call_text(
+    sample: &PostureSample,
+    note: Option<&str>,
+) -> Option<(String, Option<String>)> {
     let call = sample.call?;
     let text = match call {
         Call::Forward => "Head forward now".to_owned(),
@@ -58,11 +73,14 @@ pub fn call_text(state: &UiState) -> Option<(String, Option<String>)> {
     };
     let text = format!("{text} ({})", sample.baseline.describe());
     let hover = match call {
-        Call::Uncertain => Some(state.uncertain_note.clone().unwrap_or_else(|| {
-            "Without your own baseline only a clearly forward or clearly upright head is \
-             called; calibrate sitting upright, and no alert comes from an uncertain call."
-                .to_owned()
-        })),
+        Call::Uncertain => Some(note.map_or_else(
+            || {
+                "Without your own baseline only a clearly forward or clearly upright head is \
+                 called; calibrate sitting upright, and no alert comes from an uncertain call."
+                    .to_owned()
+            },
+            str::to_owned,
+        )),
         Call::Forward | Call::Upright => None,
     };
     Some((text, hover))
@@ -80,8 +98,20 @@ pub fn state_badge_ui(ui: &mut egui::Ui, state: PostureState) {
         .show(ui, |ui| ui.label(text));
 }
 
+/// Shows `call` (from [`sample_call_text`]) as a label with its hover text.
+pub fn call_label(ui: &mut egui::Ui, (text, hover): (String, Option<String>)) {
+    let label = ui.label(text);
+    if let Some(hover) = hover {
+        label.on_hover_text(hover);
+    }
+}
+
 /// Draws the status line contents (horizontal).
 pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
+    if !state.live {
+        ui.label(REVIEW_ONLY);
+        return;
+    }
     ui.horizontal_wrapped(|ui| {
         if state.problem().is_some() {
             // The error screen below says why; a posture badge would be stale.
@@ -89,12 +119,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut UiState) {
         } else {
             state_badge_ui(ui, state.posture_state());
             ui.label(timer_text(state));
-            if let Some((text, hover)) = call_text(state) {
+            if let Some(call) = call_text(state) {
                 ui.separator();
-                let label = ui.label(text);
-                if let Some(hover) = hover {
-                    label.on_hover_text(hover);
-                }
+                call_label(ui, call);
             }
         }
         ui.separator();

@@ -794,9 +794,12 @@ fn values_ui(ui: &mut egui::Ui, review: &Review) {
             }
         }
         Progress::Done => {
+            let frames = match review.frames.len() {
+                1 => "1 frame".to_owned(),
+                n => format!("{n} frames"),
+            };
             ui.label(format!(
-                "Analyzed once: {} frames (the model does not run again while you review)",
-                review.frames.len()
+                "Analyzed once: {frames} (the model does not run again while you review)"
             ));
         }
         Progress::Failed(failure) => {
@@ -820,6 +823,10 @@ fn values_ui(ui: &mut egui::Ui, review: &Review) {
         ui.label(frame_text(shown));
         status::state_badge_ui(ui, sample.state);
     });
+    // The three-way forward-head call of this frame, as the live status line shows it.
+    if let Some(call) = status::sample_call_text(sample, None) {
+        status::call_label(ui, call);
+    }
     metrics::frame_ui(
         ui,
         sample,

@@ -421,7 +421,25 @@ fn review_mode_exports_the_annotated_video_with_faces_blurred_and_asks_before_re
 fn one_photo_is_reviewed_as_a_still_with_the_numbers_measure_gives() {
     let photo =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/side_sit_upright_01.jpg");
-    let mut harness = review_harness(photo.clone());
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The window `plumbline --source PHOTO` opens (`ui::run_window` moves the photo to
+    // review mode): no live source.
+    let setup = plumbline::ui::WindowSetup {
+        settings: Settings {
+            red_flags_acknowledged: true,
+            ..Settings::default()
+        },
+        ..plumbline::ui::WindowSetup::default()
+    };
+    let options = plumbline::ui::WindowOptions {
+        review: Some(photo.clone()),
+        db: Some(dir.path().join("s.sqlite")),
+        ..plumbline::ui::WindowOptions::default()
+    };
+    let app = plumbline::ui::review_app(setup, &options);
+    let mut harness = crate::ui::window_harness_sized(app, [1280.0, 900.0]);
+    // The status line says there is nothing live, not "Away" and "Opening the source…".
+    harness.get_by_label(plumbline::ui::status::REVIEW_ONLY);
     wait_for(&mut harness, Duration::from_mins(2), "the analysis", |r| {
         matches!(r.progress(), Progress::Done | Progress::Failed(_))
     });
@@ -430,8 +448,22 @@ fn one_photo_is_reviewed_as_a_still_with_the_numbers_measure_gives() {
     let [frame] = review.frames() else {
         panic!("one frame: {:?}", review.frames().len());
     };
-    assert!(frame.sample.view.is_side(), "{:?}", frame.sample.view);
-    let cva = frame.sample.metrics.cva_deg.expect("a CVA");
+    let sample = frame.sample.clone();
+    assert!(sample.view.is_side(), "{:?}", sample.view);
+    // Judged on its own as `measure` judges it (no baseline is learned from one photo), and
+    // the three-way call is shown beside the state, as on the live status line: without a
+    // baseline an upright photo is "uncertain — calibrate", not just "upright".
+    assert_eq!(sample.call, Some(plumbline::posture::Call::Uncertain));
+    assert_eq!(sample.baseline, plumbline::posture::BaselineStatus::None);
+    wait_for(
+        &mut harness,
+        Duration::from_secs(30),
+        "the photo shown",
+        |r| shown_seq(r) == Some(0),
+    );
+    let (call, _) = plumbline::ui::status::sample_call_text(&sample, None).expect("a call");
+    harness.get_by_label(&call);
+    let cva = sample.metrics.cva_deg.expect("a CVA");
     let out = crate::plumbline(&["measure", "--json", crate::path_str(&photo)]);
     assert!(out.status.success(), "{}", crate::text(&out.stderr));
     let line: serde_json::Value =
@@ -442,7 +474,7 @@ fn one_photo_is_reviewed_as_a_still_with_the_numbers_measure_gives() {
         "review {cva:.2}°, measure {measured:.2}°"
     );
     let (sd, measured_sd) = (
-        frame.sample.cva_sd_deg.expect("a ±"),
+        sample.cva_sd_deg.expect("a ±"),
         line["cva_sd_deg"].as_f64().expect("measure gives a ±"),
     );
     assert!((sd - measured_sd).abs() < 0.01, "± {sd} and {measured_sd}");
