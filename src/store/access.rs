@@ -263,7 +263,7 @@ pub(super) fn insert_rows_and_events(
 }
 
 /// Stores the statistics of a hold (a baseline or a follow-up) per metric and front-view
-/// signal, stamped now.
+/// signal, stamped now; each row carries the photos' CVA ± of a hold from photos.
 pub(super) fn insert_hold(
     conn: &Connection,
     role: VisitRole,
@@ -274,7 +274,7 @@ pub(super) fn insert_hold(
     let recorded_at: String = conn.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO holds (subject_id, session_id, kind, metric, view, mean, sd, n, \
-         recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         recorded_at, photo_cva_sd_deg) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for (key, stats) in hold.entries() {
         insert.execute(params![
@@ -286,7 +286,8 @@ pub(super) fn insert_hold(
             stats.mean,
             stats.sd,
             stats.n,
-            recorded_at
+            recorded_at,
+            hold.photo_cva_sd_deg
         ])?;
     }
     Ok(())
@@ -519,6 +520,32 @@ mod tests {
             store.session(SessionId(99)),
             Err(StoreError::NotFound { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn a_photo_baseline_keeps_its_photo_sd_and_a_video_baseline_has_none() -> Result<(), StoreError>
+    {
+        let mut store = Store::open_in_memory()?;
+        let video = Baseline::of_side_cva(48.0, 1.5, 300);
+        let photo = Baseline {
+            photo_cva_sd_deg: Some(6.5),
+            ..Baseline::of_side_cva(50.2, 0.0, 1)
+        };
+        store.save_baseline("P1", None, &video)?;
+        store.save_baseline("P2", None, &photo)?;
+        for (subject, saved) in [("P1", &video), ("P2", &photo)] {
+            let stored = store.latest_baseline(subject)?.expect("stored");
+            assert_eq!(&stored.baseline, saved, "{subject}");
+            // The judge's reference is the same as from the baseline that was saved: a
+            // photo's ± widens the line, a video's does not.
+            assert_eq!(stored.baseline.side_reference(), saved.side_reference());
+        }
+        let photo_reference = photo.side_reference().expect("a side baseline");
+        assert!(
+            photo_reference.sd_beyond_clean_deg > 4.0,
+            "{photo_reference:?}"
+        );
         Ok(())
     }
 

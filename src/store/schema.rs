@@ -4,7 +4,8 @@
 //! database is always at a version listed here. Version 1 was the first layout; version 2 added
 //! the `notes` column to `sessions`; version 3 turned `baselines` into `holds` (baselines and
 //! follow-ups, told apart by `kind`) and added `sessions.source_kind`; version 4 added each
-//! second's CVA ± and call; version 5 added `sessions.judged_with`. A new version appends a step to `MIGRATIONS`; steps are
+//! second's CVA ± and call; version 5 added `sessions.judged_with`; version 6 added
+//! `holds.photo_cva_sd_deg`. A new version appends a step to `MIGRATIONS`; steps are
 //! never edited once released, because databases in the field were made by them.
 //!
 //! A plumbline database carries [`APPLICATION_ID`] in its header (`PRAGMA application_id`).
@@ -175,8 +176,15 @@ ALTER TABLE samples ADD COLUMN call TEXT;
 /// rule it judged; older sessions keep NULL there ("settings not recorded").
 const V4_TO_V5: &str = "ALTER TABLE sessions ADD COLUMN judged_with TEXT;";
 
+/// Version 6: a hold made from photos keeps the CVA ± of its least sure photo
+/// (`holds.photo_cva_sd_deg`, on each row of the hold, as `Baseline::photo_cva_sd_deg`), so a
+/// photo baseline read back is the one stored, as the file `plumbline baseline --out` writes
+/// it (its forward line depends on that ±); NULL for holds from video or a camera and for
+/// older holds.
+const V5_TO_V6: &str = "ALTER TABLE holds ADD COLUMN photo_cva_sd_deg REAL;";
+
 /// The migration steps; step `i` moves the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5];
+const MIGRATIONS: &[&str] = &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6];
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -239,7 +247,7 @@ mod tests {
     fn fresh_database_reaches_current_version() -> rusqlite::Result<()> {
         let mut conn = Connection::open_in_memory()?;
         let migrated = migrate(&mut conn)?.expect("not newer");
-        assert_eq!(migrated, Migrated { from: 0, to: 5 });
+        assert_eq!(migrated, Migrated { from: 0, to: 6 });
         assert_eq!(version(&conn)?, CURRENT_VERSION);
         // The v2 column exists.
         conn.execute(
@@ -304,6 +312,25 @@ mod tests {
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )?;
         assert_eq!(kept, ("clip.mp4".into(), Some("video".into()), None));
+        Ok(())
+    }
+
+    #[test]
+    fn v5_holds_keep_their_values_and_read_as_sure_as_a_video() -> rusqlite::Result<()> {
+        let mut conn = at_version(5)?;
+        conn.execute_batch(
+            "INSERT INTO subjects (code, created_at) VALUES ('P1', 't');
+             INSERT INTO holds (subject_id, kind, metric, view, mean, sd, n, recorded_at)
+                 VALUES (1, 'baseline', 'cva_deg', 'side-left', 50.2, 0.0, 1, 't');",
+        )?;
+        assert!(conn.prepare("SELECT photo_cva_sd_deg FROM holds").is_err());
+        let migrated = migrate(&mut conn)?.expect("not newer");
+        assert_eq!(migrated.from, 5);
+        let kept: (f64, i64, Option<f64>) =
+            conn.query_row("SELECT mean, n, photo_cva_sd_deg FROM holds", [], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+        assert_eq!(kept, (50.2, 1, None));
         Ok(())
     }
 

@@ -162,6 +162,7 @@ struct HoldRow {
     source_kind: Option<String>,
     notes: Option<String>,
     seconds: Option<i64>,
+    photo_cva_sd_deg: Option<f64>,
 }
 
 impl Store {
@@ -190,7 +191,7 @@ impl Store {
     pub fn visits(&self, subject: &str) -> Result<Vec<Visit>, StoreError> {
         let sql = "SELECT h.kind, h.session_id, h.view, h.recorded_at, h.metric, h.mean, h.sd, \
              h.n, s.kind, s.source, s.source_kind, s.notes, \
-             (SELECT COUNT(*) FROM samples WHERE session_id = s.id) \
+             (SELECT COUNT(*) FROM samples WHERE session_id = s.id), h.photo_cva_sd_deg \
              FROM holds h JOIN subjects sub ON sub.id = h.subject_id \
              LEFT JOIN sessions s ON s.id = h.session_id \
              WHERE sub.code = ?1 \
@@ -216,6 +217,7 @@ impl Store {
                         source_kind: row.get(10)?,
                         notes: row.get(11)?,
                         seconds: row.get(12)?,
+                        photo_cva_sd_deg: row.get(13)?,
                     })
                 })?
                 .collect()
@@ -252,6 +254,7 @@ impl Store {
                         recorded_at: row.recorded_at.clone(),
                         baseline: Baseline {
                             view: parse_view(&row.view)?,
+                            photo_cva_sd_deg: row.photo_cva_sd_deg,
                             ..Baseline::default()
                         },
                     },

@@ -137,6 +137,25 @@ fn a_baseline_file_from_one_upright_photo_flags_the_same_mans_forward_photos() -
         assert_eq!(json["version"], 1);
         assert_eq!(json["photos"], true);
         assert_eq!(json["metrics"]["cva_deg"]["n"], 1);
+        // The same photo as a subject's baseline in the database keeps the same ± as the
+        // file (the forward line of docs/GEOMETRY.md §6 depends on it).
+        let db = dir.path().join(format!("{upright}.sqlite"));
+        let out = plumbline(&[
+            "baseline",
+            "--subject",
+            "P1",
+            "--source",
+            utf8(&media.join(upright)),
+            "--db",
+            utf8(&db),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stored = plumbline::store::Store::open(&db)?
+            .latest_baseline("P1")?
+            .ok_or("stored")?;
+        let file_sd = json["photo_cva_sd_deg"].as_f64().ok_or("a photo ±")?;
+        let stored_sd = stored.baseline.photo_cva_sd_deg.ok_or("a stored photo ±")?;
+        assert!((stored_sd - file_sd).abs() < 1e-9, "{stored_sd} {file_sd}");
         let images: Vec<PathBuf> = forward.iter().map(|f| media.join(f)).collect();
         let calls = calls_against(&file, &images)?;
         assert!(calls.iter().all(|c| c == "forward"), "{upright}: {calls:?}");
