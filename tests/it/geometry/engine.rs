@@ -192,3 +192,115 @@ fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
     );
     Ok(())
 }
+
+/// The CVA and its ± of `image` as `plumbline measure` gives them for one photo.
+fn measure_image(
+    engine: &mut PoseEngine,
+    image: image::RgbImage,
+) -> Result<PostureSample, Box<dyn std::error::Error>> {
+    let estimate = engine.estimate(&Frame::new(0, 0.0, image))?;
+    let mut judge = PostureJudge::new(PostureConfig::default()).for_independent_frames();
+    Ok(judge
+        .judge(&plumbline::posture::JudgeInput {
+            skeleton: estimate.skeleton.as_ref(),
+            mask: engine.mask(),
+            frame_size: Some((estimate.width, estimate.height)),
+            people: Some(estimate.people_detected),
+            ..plumbline::posture::JudgeInput::default()
+        })
+        .0)
+}
+
+/// `image` with a grey margin of `fraction` of its size on every side (the person smaller
+/// in a wider frame).
+fn framed_wider(image: &image::RgbImage, fraction: f64) -> image::RgbImage {
+    let (w, h) = image.dimensions();
+    let (dx, dy) = (
+        (f64::from(w) * fraction).round() as u32,
+        (f64::from(h) * fraction).round() as u32,
+    );
+    let mut wider = image::RgbImage::from_pixel(w + 2 * dx, h + 2 * dy, image::Rgb([128; 3]));
+    image::imageops::overlay(&mut wider, image, i64::from(dx), i64::from(dy));
+    wider
+}
+
+/// A photo of a person the project has never seen differs from ours in framing and size
+/// before anything else. The same photo mirrored, at half its size, or with a margin around
+/// it must read the same CVA within the ± both readings carry, and never turn a clear call
+/// into the opposite one (docs/GEOMETRY.md §3.8).
+#[test]
+fn the_same_photo_mirrored_halved_or_framed_wider_reads_the_same_cva_within_its_spread()
+-> Result<(), Box<dyn std::error::Error>> {
+    use plumbline::posture::Call;
+    let media = crate::shared_media()?;
+    let mut photos: Vec<_> = std::fs::read_dir(&media)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("side_") && name.ends_with(".jpg"))
+        })
+        .collect();
+    photos.sort();
+    assert!(photos.len() >= 30, "{} side photos", photos.len());
+    let mut engine = engine();
+    let (mut gaps, mut zs, mut flips) = (Vec::new(), Vec::new(), Vec::new());
+    for path in &photos {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let image = image::open(path)?.to_rgb8();
+        let (w, h) = image.dimensions();
+        let original = measure_image(&mut engine, image.clone())?;
+        let variants = [
+            ("mirrored", image::imageops::flip_horizontal(&image)),
+            (
+                "half size",
+                image::imageops::resize(&image, w / 2, h / 2, image::imageops::Triangle),
+            ),
+            ("framed 15 % wider", framed_wider(&image, 0.15)),
+        ];
+        for (what, variant) in variants {
+            let moved = measure_image(&mut engine, variant)?;
+            let opposite = matches!(
+                (original.call, moved.call),
+                (Some(Call::Forward), Some(Call::Upright))
+                    | (Some(Call::Upright), Some(Call::Forward))
+            );
+            if opposite {
+                flips.push(format!("{name} {what}"));
+            }
+            let (Some(a), Some(b), Some(sa), Some(sb)) = (
+                original.metrics.cva_deg,
+                moved.metrics.cva_deg,
+                original.cva_sd_deg,
+                moved.cva_sd_deg,
+            ) else {
+                continue;
+            };
+            let z = (b - a).abs() / sa.hypot(sb);
+            eprintln!(
+                "{name:<36} {what:<18} {a:6.1} ± {sa:4.1} -> {b:6.1} ± {sb:4.1} ({:+5.1}, {z:.2} SD)",
+                b - a
+            );
+            gaps.push((b - a).abs());
+            zs.push((z, format!("{name} {what}")));
+        }
+    }
+    gaps.sort_by(f64::total_cmp);
+    zs.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let median = gaps[gaps.len() / 2];
+    let worst = zs.last().ok_or("no pairs")?;
+    eprintln!(
+        "{} pairs: median |change| {median:.1}°, largest {:.1}°; largest in SD {worst:?}; opposite calls {flips:?}",
+        gaps.len(),
+        gaps[gaps.len() - 1]
+    );
+    // Measured 2026-12-06: 105 pairs, median 1.2°, the largest change 20.2°
+    // (`side_sit_upright_05` framed wider: the neck notch is found in one copy and not in the
+    // other, ± 15° and 8°), at most 1.2 SD; no opposite calls.
+    assert!(gaps.len() >= 90, "{} pairs measured", gaps.len());
+    assert!(flips.is_empty(), "opposite calls: {flips:?}");
+    assert!(median < 2.5, "median change {median:.1}°");
+    assert!(worst.0 < 2.0, "a change beyond twice its ±: {worst:?}");
+    Ok(())
+}
