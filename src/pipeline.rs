@@ -483,6 +483,15 @@ impl AnalysisOptions {
         }
     }
 
+    /// The same options for `spec`: one photo is a still ([`SourceSpec::is_one_photo`]).
+    #[must_use]
+    pub fn for_source(self, spec: &SourceSpec) -> Self {
+        Self {
+            stills: self.stills || spec.is_one_photo(),
+            ..self
+        }
+    }
+
     /// The configuration the judge of [`PipelineConfig::analysis`] runs with: `posture`, with
     /// no view hysteresis for still photos. The session of the run stores this.
     pub fn judged_with(&self) -> PostureConfig {
@@ -491,11 +500,12 @@ impl AnalysisOptions {
 }
 
 /// `posture` as the judge of an analysis runs it: no view hysteresis for still photos.
-fn judged_with(mut posture: PostureConfig, stills: bool) -> PostureConfig {
+fn judged_with(posture: PostureConfig, stills: bool) -> PostureConfig {
     if stills {
-        posture.view_switch_frames = 1;
+        posture.for_stills()
+    } else {
+        posture
     }
-    posture
 }
 
 /// The analysis interval shared by the pose thread (writer) and the capture thread (reader).

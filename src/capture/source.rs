@@ -115,6 +115,13 @@ impl SourceSpec {
         !matches!(self, Self::Camera(_))
     }
 
+    /// Whether the source is one photo: a still everywhere (`measure`, `analyze`, review mode,
+    /// the window), measured on its own. A folder is a frame sequence unless the caller is
+    /// told otherwise (`measure --independent`, the holds).
+    pub fn is_one_photo(&self) -> bool {
+        matches!(self, Self::Image(_))
+    }
+
     /// Whether the source is still images (one photo or a folder of them): pictures without
     /// a time of their own, each one analysed (a stored session's source kind `stills`).
     pub fn is_stills(&self) -> bool {

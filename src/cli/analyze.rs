@@ -169,7 +169,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         ..RunOptions::new(args.model, args.rate.fps(), args.judge.posture()?)
     };
     let mut store = Store::open_or_default(args.db.as_deref())?;
-    let new_session = |input: &Path| {
+    let new_session = |input: &Path, options: &RunOptions| {
         let mut new = NewSession::new(
             SessionKind::Analysis,
             input.display().to_string(),

@@ -72,8 +72,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
                 &recorded
             )
         );
-        // One photo: what its CVA rests on, as for a baseline file (the database keeps the
-        // measures, not this figure).
+        // One photo: what its CVA rests on, as for a baseline file.
         if let Some(text) = one_photo_cva(&file) {
             print!("\n{}\n", crate::cli::text::wrap(&format!("{text}."), 0));
         }

@@ -3,13 +3,13 @@
 //! With `--json` each line is one object with the keys `frame, t_ms, view, cva_deg,
 //! neck_flexion_deg, trunk_inclination_deg, hip_angle_deg, shoulder_tilt_deg,
 //! pelvic_obliquity_deg, head_tilt_deg, forward_head_index, cva_sd_deg,
-//! cva_forward_below_deg, call, baseline,
+//! cva_forward_limit_deg, call, baseline,
 //! forward_head, rula_neck, rula_trunk, state, missing`; a metric not valid in the frame's
 //! view is `null` (angles in degrees, the forward-head index in percent change from the
 //! baseline, see `docs/MEASUREMENT.md` §2), and `missing` maps each `null` metric's key to why
 //! it is missing: `no_person`, `wrong_view`, `not_in_frame`, `low_visibility`, `no_baseline`,
 //! `not_measurable` or `hidden` ([`Missing`]). `cva_sd_deg` is the CVA's ± (one SD, degrees) and
-//! `cva_forward_below_deg` the CVA below which the frame is called forward (against the
+//! `cva_forward_limit_deg` the CVA below which the frame is called forward (against the
 //! baseline, or the absolute band without one; `null` when the CVA is too unsure); `call` is
 //! the three-way forward-head call (`forward`, `upright`, `uncertain`, `null` when nothing
 //! could be judged) and `baseline` what it was measured against (`none`, `learning`,
@@ -36,8 +36,8 @@ use crate::pose::{Mode, PoseConfig, PoseEngine, Skeleton};
 use crate::posture::baseline::BaselineFile;
 use crate::posture::metrics::missing_reasons;
 use crate::posture::{
-    BaselineStatus, Call, Metric, Metrics, Missing, PostureConfig, PostureJudge, PostureSample,
-    PostureState, Reference, View,
+    BaselineStatus, Call, Metric, Metrics, Missing, PostureJudge, PostureSample, PostureState,
+    Reference, View,
 };
 
 /// Arguments of `plumbline measure`.
@@ -76,7 +76,7 @@ struct Line {
     #[serde(flatten)]
     metrics: Metrics,
     cva_sd_deg: Option<f64>,
-    cva_forward_below_deg: Option<f64>,
+    cva_forward_limit_deg: Option<f64>,
     call: Option<Call>,
     baseline: BaselineStatus,
     forward_head: Option<bool>,
@@ -109,7 +109,7 @@ impl Line {
             view: s.view,
             metrics,
             cva_sd_deg: round2(s.cva_sd_deg),
-            cva_forward_below_deg: round2(s.cva_forward_below_deg),
+            cva_forward_limit_deg: round2(s.cva_forward_limit_deg),
             call: s.call,
             baseline: s.baseline,
             forward_head: s.forward_head,
@@ -119,14 +119,6 @@ impl Line {
             missing: missing_reasons(skeleton, mask, s.view, &s.metrics),
         }
     }
-}
-
-fn posture_config(args: &Args, independent: bool) -> anyhow::Result<PostureConfig> {
-    let mut config = args.judge.posture()?;
-    if independent {
-        config.view_switch_frames = 1;
-    }
-    Ok(config)
 }
 
 /// Reads a baseline file (`plumbline baseline --out`) or a bare baseline (a calibration
@@ -145,8 +137,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<ExitCode> {
         !matches!(spec, SourceSpec::Camera(_)),
         "`plumbline measure` reads recordings; use `plumbline monitor` for a camera"
     );
-    let independent = args.independent || matches!(spec, SourceSpec::Image(_));
-    let mut judge = PostureJudge::new(posture_config(args, independent)?);
+    let independent = args.independent || spec.is_one_photo();
+    let mut judge = PostureJudge::new(args.judge.posture()?);
     if independent {
         judge = judge.for_independent_frames();
     }

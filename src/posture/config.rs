@@ -372,6 +372,17 @@ pub struct Overrides {
 }
 
 impl PostureConfig {
+    /// The configuration for independent still photos: no view hysteresis (each photo's view
+    /// is its own). The one place this is set: the judge of unrelated photos
+    /// (`PostureJudge::for_independent_frames`) and what a session of photos stores.
+    #[must_use]
+    pub fn for_stills(self) -> Self {
+        Self {
+            view_switch_frames: 1,
+            ..self
+        }
+    }
+
     /// The configuration with this run's `overrides` applied.
     #[must_use]
     pub fn with_overrides(mut self, overrides: Overrides) -> Self {

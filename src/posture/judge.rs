@@ -263,8 +263,8 @@ impl PostureJudge {
     /// (each frame is judged on its own, against the baseline if one is given).
     #[must_use]
     pub fn for_independent_frames(mut self) -> Self {
-        self.config.view_switch_frames = 1;
-        self.views = ViewTracker::with_switch_frames(1);
+        self.config = self.config.for_stills();
+        self.views = ViewTracker::with_switch_frames(self.config.view_switch_frames);
         self.learner = None;
         self.independent = true;
         self
@@ -665,7 +665,7 @@ impl PostureJudge {
                 && measures
                     .cva_sd_deg
                     .is_some_and(|sd| sd > self.config.cva_max_sd_deg),
-            cva_forward_below_deg: forward_below,
+            cva_forward_limit_deg: forward_below,
             rula_neck: metrics.neck_flexion_deg.map(|n| neck_score(n, tol)),
             rula_trunk: metrics
                 .trunk_inclination_deg

@@ -309,7 +309,7 @@ pub struct PostureSample {
     /// absolute forward band widened for this CVA's ±; `None` without a CVA or when the CVA is
     /// too unsure to judge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cva_forward_below_deg: Option<f64>,
+    pub cva_forward_limit_deg: Option<f64>,
     /// RULA neck score 1-4 (side view only).
     pub rula_neck: Option<u8>,
     /// RULA trunk score 1-4 (side view only).

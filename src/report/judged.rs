@@ -65,14 +65,15 @@ impl Judged<'_> {
             parts.push(format!(
                 "Side view: with a personal baseline, forward head is a CVA more than {}° below \
                  the baseline's mean, and lower still when the CVA or a baseline photo is less \
-                 sure than a clean estimate, by the part of their ± beyond it (any CVA below \
-                 {}° counts as well); without one, forward head below {}°, upright above {}°, \
-                 and \"uncertain — calibrate\" in between, which raises no alert (both bands \
-                 widen by as much as a CVA's ± exceeds the {}° of a clean estimate). The exit \
+                 sure than a clean estimate, by the part of their ± beyond it, √(±² − {}²) \
+                 (any CVA below the forward band that applies without a baseline counts as \
+                 well); without one, forward head below {}°, upright above {}°, and \
+                 \"uncertain — calibrate\" in between, which raises no alert (both bands widen \
+                 by as much as a CVA's ± exceeds the {}° of a clean estimate). The exit \
                  margin is {}°. A CVA whose ± (its expected error) exceeds {}° is called \
                  uncertain and drives no alert.",
                 value(c.cva_below_baseline_deg),
-                value(c.cva_forward_below_deg),
+                value(BASE_SD_DEG),
                 value(c.cva_forward_below_deg),
                 value(c.cva_upright_above_deg),
                 value(BASE_SD_DEG),

@@ -16,7 +16,7 @@ pub fn value_text(metric: Metric, sample: &PostureSample) -> String {
                 if let Some(sd) = sample.cva_sd_deg {
                     text = format!("{text} ± {sd:.0}°");
                 }
-                if let Some(limit) = sample.cva_forward_below_deg {
+                if let Some(limit) = sample.cva_forward_limit_deg {
                     text = format!("{text}, forward below {limit:.0}°");
                 }
             }
@@ -150,7 +150,7 @@ mod tests {
         // The judge's ± and the limit this frame was held to.
         let judged = PostureSample {
             cva_sd_deg: Some(6.5),
-            cva_forward_below_deg: Some(35.5),
+            cva_forward_limit_deg: Some(35.5),
             ..sample.clone()
         };
         assert_eq!(

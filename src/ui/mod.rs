@@ -127,9 +127,10 @@ impl WindowOptions {
     /// `Ok(None)`: the source is not one photo (or cannot be read, which the live start
     /// reports).
     fn with_photo_reviewed(&self, source: &str) -> anyhow::Result<Option<Self>> {
-        let Ok(SourceSpec::Image(photo)) = SourceSpec::parse(source) else {
+        if !SourceSpec::parse(source).is_ok_and(|spec| spec.is_one_photo()) {
             return Ok(None);
-        };
+        }
+        let photo = PathBuf::from(source.trim());
         if let Some(review) = &self.review {
             anyhow::bail!(
                 "{} is a photo, which the window opens in review mode, and --review {} is \

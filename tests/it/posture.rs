@@ -201,7 +201,7 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
         "head_tilt_deg",
         "forward_head_index",
         "cva_sd_deg",
-        "cva_forward_below_deg",
+        "cva_forward_limit_deg",
         "call",
         "baseline",
         "forward_head",
@@ -221,8 +221,15 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
     assert_eq!(side["forward_head"], true);
     // Without a baseline the limit is the absolute forward band (25°, widened for a less sure
     // CVA), and this forward CVA is below it.
-    let limit = side["cva_forward_below_deg"].as_f64().ok_or("a limit")?;
-    assert!(limit <= 25.0, "{side}");
+    let limit = side["cva_forward_limit_deg"].as_f64().ok_or("a limit")?;
+    let sd = side["cva_sd_deg"].as_f64().ok_or("a ±")?;
+    let band = plumbline::posture::PostureConfig::default().cva_forward_below_deg;
+    let widened = band - (sd - plumbline::posture::judge::BASE_SD_DEG).max(0.0);
+    // (Both figures are rounded to 0.01° in the JSON.)
+    assert!(
+        (limit - widened).abs() < 0.011,
+        "{limit} against {widened}: {side}"
+    );
     assert!(
         side["cva_deg"].as_f64().is_some_and(|c| c < limit),
         "{side}"
@@ -233,7 +240,7 @@ fn measure_cli_prints_one_json_line_per_frame() -> Result<(), Box<dyn std::error
     assert_eq!(front["view"], "front");
     assert!(front["cva_deg"].is_null() && front["forward_head_index"].is_null());
     assert!(
-        front["cva_forward_below_deg"].is_null(),
+        front["cva_forward_limit_deg"].is_null(),
         "no CVA, no limit: {front}"
     );
     assert!(

@@ -316,9 +316,13 @@ fn old_sessions_report_settings_not_recorded_and_differing_settings_are_named()
     let db = dir.path().join("old.sqlite");
     let (store, old) = store_synthetic(Store::open(&db)?, "/videos/old.mp4", None)?;
     drop(store);
-    // Back to the version 4 layout, as a database written before version 5.
+    // Back to the version 4 layout, as a database written before version 5 (without the
+    // columns of versions 5 and 6).
     let conn = rusqlite::Connection::open(&db)?;
-    conn.execute_batch("ALTER TABLE sessions DROP COLUMN judged_with; PRAGMA user_version = 4;")?;
+    conn.execute_batch(
+        "ALTER TABLE sessions DROP COLUMN judged_with; \
+         ALTER TABLE holds DROP COLUMN photo_cva_sd_deg; PRAGMA user_version = 4;",
+    )?;
     drop(conn);
 
     let store = Store::open(&db)?;

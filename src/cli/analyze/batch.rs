@@ -155,15 +155,18 @@ struct Running {
 /// opened leaves no empty session) and its writer.
 fn start_one(
     store: &mut Store,
-    new: &NewSession,
+    new_session: &dyn Fn(&Path, &RunOptions) -> NewSession,
     input: &Path,
     options: RunOptions,
     kept: Kept,
     global: &Global,
 ) -> anyhow::Result<Running> {
     let spec = SourceSpec::parse(&input.to_string_lossy())?;
+    // One photo is a still (judged on its own, its view from itself), as in `measure`.
+    let options = options.for_source(&spec);
+    let new = new_session(input, &options);
     let started = start_pipeline(spec, options, global)?;
-    let session = store.start_session(new)?;
+    let session = store.start_session(&new)?;
     // The writer thread gets its own connection; WAL lets both work on the file.
     let writer = StoreWriter::spawn(Store::open(store.path())?, session)?;
     Ok(Running {
@@ -218,7 +221,7 @@ pub fn analyze_all(
     store: &mut Store,
     recordings: &[PathBuf],
     jobs: usize,
-    new_session: &dyn Fn(&Path) -> NewSession,
+    new_session: &dyn Fn(&Path, &RunOptions) -> NewSession,
     options: &RunOptions,
     kept: Kept,
     global: &Global,
@@ -247,14 +250,7 @@ pub fn analyze_all(
     std::thread::scope(|scope| {
         for (index, input) in recordings.iter().enumerate() {
             batch.collect(&done_rx, jobs.max(1) - 1);
-            match start_one(
-                store,
-                &new_session(input),
-                input,
-                options.clone(),
-                kept,
-                global,
-            ) {
+            match start_one(store, new_session, input, options.clone(), kept, global) {
                 Ok(job) => {
                     let bar = batch
                         .progress

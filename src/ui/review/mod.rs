@@ -617,10 +617,7 @@ impl Setup {
     /// `measure`: detected on its own, its view from itself alone. A folder is a frame
     /// sequence, as in `analyze`.
     pub fn options(&self, spec: &SourceSpec) -> AnalysisOptions {
-        AnalysisOptions {
-            stills: matches!(spec, SourceSpec::Image(_)),
-            ..AnalysisOptions::new(self.model, None, self.posture.clone())
-        }
+        AnalysisOptions::new(self.model, None, self.posture.clone()).for_source(spec)
     }
 }
 

@@ -239,7 +239,8 @@ fn the_same_photo_mirrored_halved_or_framed_wider_reads_the_same_cva_within_its_
         .filter(|path| {
             path.file_name()
                 .and_then(|name| name.to_str())
-                .is_some_and(|name| name.starts_with("side_") && name.ends_with(".jpg"))
+                .is_some_and(|name| name.starts_with("side_"))
+                && path.extension().is_some_and(|ext| ext == "jpg")
         })
         .collect();
     photos.sort();

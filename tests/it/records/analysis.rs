@@ -244,6 +244,38 @@ fn the_report_and_the_export_state_the_settings_the_recording_was_judged_with()
     Ok(())
 }
 
+/// One photo given to `analyze` is a still, as in `measure` and the window's review: its view
+/// from itself alone (before, one frame of a "video" never got past the view hysteresis:
+/// view unknown, no CVA) and the same CVA as `measure`.
+#[test]
+fn analyze_reads_one_photo_as_a_still_with_the_numbers_measure_gives()
+-> Result<(), Box<dyn std::error::Error>> {
+    use plumbline::posture::{Metric, View};
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("s.sqlite");
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/side_sit_upright_01.jpg");
+    plumbline(&["analyze", utf8(&photo), "--db", utf8(&db)]);
+    let store = Store::open(&db)?;
+    let session = store.sessions(None)?.remove(0);
+    let judged = session.judged_with.config().ok_or("settings stored")?;
+    assert_eq!(judged.view_switch_frames, 1, "stored as judged: a still");
+    let rows = store.samples(session.id)?;
+    let [row] = &rows[..] else {
+        return Err(format!("one second: {rows:?}").into());
+    };
+    assert_eq!(row.view, View::SideRight);
+    assert_eq!(row.call, Some(Call::Uncertain), "no baseline: calibrate");
+    let cva = row.metric(Metric::Cva).mean.ok_or("a CVA")?;
+    let out = plumbline(&["measure", "--json", utf8(&photo)]);
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let measured = line["cva_deg"].as_f64().ok_or("measure gives a CVA")?;
+    assert!(
+        (cva - measured).abs() < 0.05,
+        "analyze {cva}, measure {measured}"
+    );
+    Ok(())
+}
+
 #[test]
 fn a_bad_recording_fails_alone_and_leaves_no_empty_session()
 -> Result<(), Box<dyn std::error::Error>> {
