@@ -254,7 +254,15 @@ fn analyze_reads_one_photo_as_a_still_with_the_numbers_measure_gives()
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("s.sqlite");
     let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/side_sit_upright_01.jpg");
-    plumbline(&["analyze", utf8(&photo), "--db", utf8(&db)]);
+    let report = dir.path().join("r.html");
+    plumbline(&[
+        "analyze",
+        utf8(&photo),
+        "--db",
+        utf8(&db),
+        "--report",
+        utf8(&report),
+    ]);
     let store = Store::open(&db)?;
     let session = store.sessions(None)?.remove(0);
     let judged = session.judged_with.config().ok_or("settings stored")?;
