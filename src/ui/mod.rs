@@ -311,7 +311,7 @@ fn set_field(posture: &mut PostureConfig, name: &str, value: f64) -> Result<(), 
 
 /// Opens the window on `source` (`camera:N`, a video file or a folder of frames; `None`: the
 /// source from the preferences, by default the first camera). One photo opens in review mode
-/// instead ([`WindowOptions::with_photo_reviewed`]). When the pipeline cannot start,
+/// instead (`WindowOptions::with_photo_reviewed`). When the pipeline cannot start,
 /// the window still opens and shows what to do.
 ///
 /// With `--background` and a tray up, no window exists at first: the main thread runs the
