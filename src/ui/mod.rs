@@ -320,17 +320,17 @@ fn set_field(posture: &mut PostureConfig, name: &str, value: f64) -> Result<(), 
 /// loop; the same [`App`] goes on throughout. Quit from the tray exits from either.
 pub fn run_window(source: Option<&str>, options: &WindowOptions) -> anyhow::Result<ExitCode> {
     let setup = WindowSetup::load(options);
-    let mut review_only = options.review_only(source);
+    let reviewing = options.review_only(source);
     let source = source.map_or_else(|| setup.settings.source.clone(), str::to_owned);
-    let photo = if review_only {
+    let photo = if reviewing {
         None
     } else {
         options.with_photo_reviewed(&source)?
     };
     if photo.is_some() {
         tracing::info!("{source} is a photo: opened in review mode, analyzed as a still");
-        review_only = true;
     }
+    let review_only = reviewing || photo.is_some();
     let options = photo.as_ref().unwrap_or(options);
     let (wake, woken) = Wake::new();
     let mut build = Some(|| {

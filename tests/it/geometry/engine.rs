@@ -6,6 +6,7 @@ use std::path::Path;
 
 use plumbline::capture::Frame;
 use plumbline::models;
+use plumbline::pipeline::{Analyzer as _, BlazePoseAnalyzer};
 use plumbline::pose::{Mode, PoseConfig, PoseEngine};
 use plumbline::posture::{PostureConfig, PostureJudge, PostureSample, View};
 
@@ -193,22 +194,14 @@ fn live_silhouette_c7_matches_the_stored_contours_and_orders_postures()
     Ok(())
 }
 
-/// The CVA and its ± of `image` as `plumbline measure` gives them for one photo.
+/// The judgement of `image` as `plumbline measure` gives it for one photo (its analyzer:
+/// the engine, the person mask and a judge of independent photos, which keeps nothing from
+/// one photo to the next that the CVA, its ± or the call depend on).
 fn measure_image(
-    engine: &mut PoseEngine,
+    analyzer: &mut BlazePoseAnalyzer,
     image: image::RgbImage,
 ) -> Result<PostureSample, Box<dyn std::error::Error>> {
-    let estimate = engine.estimate(&Frame::new(0, 0.0, image))?;
-    let mut judge = PostureJudge::new(PostureConfig::default()).for_independent_frames();
-    Ok(judge
-        .judge(&plumbline::posture::JudgeInput {
-            skeleton: estimate.skeleton.as_ref(),
-            mask: engine.mask(),
-            frame_size: Some((estimate.width, estimate.height)),
-            people: Some(estimate.people_detected),
-            ..plumbline::posture::JudgeInput::default()
-        })
-        .0)
+    Ok(analyzer.analyze(&Frame::new(0, 0.0, image))?.sample)
 }
 
 /// `image` with a grey margin of `fraction` of its size on every side (the person smaller
@@ -245,13 +238,16 @@ fn the_same_photo_mirrored_halved_or_framed_wider_reads_the_same_cva_within_its_
         .collect();
     photos.sort();
     assert!(photos.len() >= 30, "{} side photos", photos.len());
-    let mut engine = engine();
+    let mut analyzer = BlazePoseAnalyzer::from_parts(
+        engine(),
+        PostureJudge::new(PostureConfig::default()).for_independent_frames(),
+    );
     let (mut gaps, mut zs, mut flips) = (Vec::new(), Vec::new(), Vec::new());
     for path in &photos {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         let image = image::open(path)?.to_rgb8();
         let (w, h) = image.dimensions();
-        let original = measure_image(&mut engine, image.clone())?;
+        let original = measure_image(&mut analyzer, image.clone())?;
         let variants = [
             ("mirrored", image::imageops::flip_horizontal(&image)),
             (
@@ -261,7 +257,7 @@ fn the_same_photo_mirrored_halved_or_framed_wider_reads_the_same_cva_within_its_
             ("framed 15 % wider", framed_wider(&image, 0.15)),
         ];
         for (what, variant) in variants {
-            let moved = measure_image(&mut engine, variant)?;
+            let moved = measure_image(&mut analyzer, variant)?;
             let opposite = matches!(
                 (original.call, moved.call),
                 (Some(Call::Forward), Some(Call::Upright))
